@@ -1,0 +1,322 @@
+// The taskwire command (DESIGN.md §7). Parses the command line, loads the configuration and
+// hands over to server::App. Exit codes: 0 done, 1 failed at run time, 2 bad usage or config.
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "auth/password.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "http/server.h"
+#include "server/app.h"
+#include "server/config.h"
+#include "store/migrations.h"
+
+namespace taskwire::cli {
+
+namespace {
+
+using server::kExitFailure;
+using server::kExitOk;
+using server::kExitUsage;
+
+int Fail(const base::Error& error) {
+  std::fprintf(stderr, "taskwire: %s\n", error.message().c_str());
+  return kExitFailure;
+}
+
+// Options every command takes: where the configuration and the data are.
+struct CommonOptions {
+  std::string config_file;
+  std::string data_dir;
+  std::string listen;
+  std::string public_url;
+  std::vector<std::string> sets;  // KEY=VALUE
+};
+
+struct Context {
+  server::LoadedConfig loaded;
+  base::SystemClock clock;
+  std::unique_ptr<base::Logger> logger;
+};
+
+// Loads the configuration; prints one line and returns false on error.
+bool LoadContext(const CommonOptions& options, Context& context) {
+  server::ConfigSources sources;
+  if (!options.config_file.empty()) sources.file = options.config_file;
+  sources.environment = server::ProcessEnvironment();
+  for (const std::string& set : options.sets) {
+    const size_t eq = set.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::fprintf(stderr, "taskwire: config: --set wants KEY=VALUE, got '%s'\n", set.c_str());
+      return false;
+    }
+    sources.flags.emplace_back(set.substr(0, eq), set.substr(eq + 1));
+  }
+  if (!options.listen.empty()) sources.flags.emplace_back("server.listen", options.listen);
+  if (!options.data_dir.empty()) sources.flags.emplace_back("server.data_dir", options.data_dir);
+  if (!options.public_url.empty()) sources.flags.emplace_back("server.public_url", options.public_url);
+  auto loaded = server::LoadConfig(sources);
+  if (!loaded) {
+    std::fprintf(stderr, "taskwire: config: %s\n", loaded.error().message().c_str());
+    return false;
+  }
+  context.loaded = std::move(*loaded);
+  const auto& log = context.loaded.config.log;
+  context.logger = std::make_unique<base::Logger>(*base::ParseLogLevel(log.level),
+                                                  *base::ParseLogFormat(log.format), stderr,
+                                                  context.clock);
+  return true;
+}
+
+base::Result<std::unique_ptr<server::App>> OpenApp(Context& context, bool migrate = true) {
+  return server::App::Open(context.loaded.config, *context.logger, context.clock,
+                           server::App::Options{.migrate = migrate});
+}
+
+// A password from standard input (its first line), or a generated one when `from_stdin` is off.
+base::Result<std::string> ChoosePassword(bool from_stdin, bool& generated) {
+  generated = !from_stdin;
+  if (!from_stdin) return auth::GeneratePassword();
+  std::string line;
+  if (!std::getline(std::cin, line)) {
+    return base::Error::InvalidArgument("--password-stdin: nothing on standard input");
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+int RunServe(Context& context) {
+  auto app = OpenApp(context);
+  if (!app) return Fail(app.error());
+  if (auto served = (*app)->Serve(stdout); !served) return Fail(served.error());
+  return kExitOk;
+}
+
+int RunUserAdd(Context& context, const std::string& name, bool admin, bool password_stdin) {
+  if (auto valid = tasks::ValidateUserName(name); !valid) return Fail(valid.error());
+  bool generated = false;
+  auto password = ChoosePassword(password_stdin, generated);
+  if (!password) return Fail(password.error());
+  auto hash = auth::HashPassword(*password);
+  if (!hash) return Fail(hash.error());
+  auto app = OpenApp(context);
+  if (!app) return Fail(app.error());
+  auto user = (*app)->users().Create(name, *hash, admin);
+  if (!user) return Fail(user.error());
+  if (generated) {
+    std::fprintf(stderr, "Created %s '%s'. Its password, shown only now:\n",
+                 admin ? "administrator" : "user", user->name.c_str());
+    std::printf("%s\n", password->c_str());
+  } else {
+    std::fprintf(stderr, "Created %s '%s'.\n", admin ? "administrator" : "user",
+                 user->name.c_str());
+  }
+  return kExitOk;
+}
+
+int RunUserList(Context& context) {
+  auto app = OpenApp(context);
+  if (!app) return Fail(app.error());
+  auto users = (*app)->users().List();
+  if (!users) return Fail(users.error());
+  std::printf("%-6s %-24s %-6s %s\n", "ID", "NAME", "ADMIN", "CREATED");
+  for (const auto& user : *users) {
+    std::printf("%-6lld %-24s %-6s %s\n", static_cast<long long>(user.id), user.name.c_str(),
+                user.is_admin ? "yes" : "no", user.created_at.c_str());
+  }
+  return kExitOk;
+}
+
+int RunUserPasswd(Context& context, const std::string& name, bool password_stdin) {
+  bool generated = false;
+  auto password = ChoosePassword(password_stdin, generated);
+  if (!password) return Fail(password.error());
+  auto hash = auth::HashPassword(*password);
+  if (!hash) return Fail(hash.error());
+  auto app = OpenApp(context);
+  if (!app) return Fail(app.error());
+  if (auto set = (*app)->users().SetPasswordHash(name, *hash); !set) return Fail(set.error());
+  if (generated) {
+    std::fprintf(stderr, "New password for '%s', shown only now:\n", name.c_str());
+    std::printf("%s\n", password->c_str());
+  } else {
+    std::fprintf(stderr, "Changed the password of '%s'.\n", name.c_str());
+  }
+  return kExitOk;
+}
+
+int RunBackup(Context& context, const std::string& file) {
+  const std::string path = context.loaded.config.SqlitePath();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return Fail(base::Error::NotFound("database", path));
+  }
+  if (std::filesystem::exists(file, ec)) {
+    return Fail(base::Error::AlreadyExists(file + " exists already; choose a new file"));
+  }
+  auto database = server::OpenDatabase(context.loaded.config);
+  if (!database) return Fail(database.error());
+  if (auto done = (*database)->Backup(file); !done) return Fail(done.error());
+  std::fprintf(stderr, "Backed up %s to %s (%llu bytes).\n", path.c_str(), file.c_str(),
+               static_cast<unsigned long long>(std::filesystem::file_size(file, ec)));
+  return kExitOk;
+}
+
+int RunMigrate(Context& context, bool status_only) {
+  auto app = OpenApp(context, /*migrate=*/!status_only);
+  if (!app) return Fail(app.error());
+  const auto migrations = store::EmbeddedMigrations((*app)->database().dialect());
+  auto status = store::CheckSchema((*app)->database(), migrations);
+  if (!status) return Fail(status.error());
+  std::printf("schema version %d of %d%s\n", status->current, status->latest,
+              status->current == status->latest ? " (up to date)" : " (run 'taskwire migrate')");
+  return kExitOk;
+}
+
+int RunDoctor(Context& context) {
+  const server::Config& config = context.loaded.config;
+  int failures = 0;
+  auto report = [&](bool ok, std::string_view what, const std::string& detail) {
+    std::printf("%s  %-10s %s\n", ok ? "ok  " : "FAIL", std::string(what).c_str(), detail.c_str());
+    if (!ok) ++failures;
+  };
+  report(true, "config", "loaded");
+  auto dir = server::PrepareDataDir(config.server.data_dir);
+  report(dir.has_value(), "data dir", dir ? config.server.data_dir : dir.error().message());
+  if (dir) {
+    auto app = OpenApp(context, /*migrate=*/false);
+    report(app.has_value(), "database", app ? (*app)->database().description() : app.error().message());
+    if (app) {
+      const auto migrations = store::EmbeddedMigrations((*app)->database().dialect());
+      auto status = store::CheckSchema((*app)->database(), migrations);
+      const bool current = status && status->current == status->latest;
+      report(current, "schema",
+             !status ? status.error().message()
+                     : "version " + std::to_string(status->current) + " of " +
+                           std::to_string(status->latest) +
+                           (current ? "" : ": 'taskwire migrate' or 'taskwire serve' applies the rest"));
+    }
+  }
+  http::ServerOptions options;
+  options.listen = config.server.listen;
+  options.threads = 1;
+  http::Server probe(options, [](http::Request&, http::Responder r) { r.Send({}); }, *context.logger);
+  auto bound = probe.Listen();
+  report(bound.has_value(), "listen",
+         bound ? config.server.listen + " is free" : bound.error().message() + " (is taskwire already running?)");
+  return failures == 0 ? kExitOk : kExitFailure;
+}
+
+int RunConfig(Context& context) {
+  for (const auto& key : server::DescribeConfig(context.loaded.config)) {
+    const server::Source source = context.loaded.sources.at(key.key);
+    const char* from = source == server::Source::kDefault       ? "default"
+                       : source == server::Source::kFile        ? "file"
+                       : source == server::Source::kEnvironment ? "environment"
+                                                                : "flag";
+    std::printf("%-26s = %-32s # %s\n", key.key.c_str(), ("\"" + key.value + "\"").c_str(), from);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  CLI::App app{
+      "Taskwire: a self-hosted task server for people and AI agents.\n"
+      "Start it with 'taskwire serve'; settings come from a TOML file (--config), TASKWIRE_* "
+      "environment variables and flags, flags first. See docs/configuration.md.",
+      "taskwire"};
+  app.set_version_flag("--version", std::string(server::kVersion));
+  app.require_subcommand(1);
+  CommonOptions common;
+  app.add_option("--config", common.config_file, "TOML configuration file (or TASKWIRE_CONFIG)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--data-dir", common.data_dir, "folder for the database and state (server.data_dir)");
+  app.add_option("--set", common.sets, "set any configuration key: --set server.threads=2")
+      ->type_name("KEY=VALUE");
+
+  int exit_code = kExitOk;
+  Context context;
+  auto with_context = [&](auto run) {
+    return [&, run] {
+      if (!LoadContext(common, context)) {
+        exit_code = kExitUsage;
+        return;
+      }
+      exit_code = run();
+    };
+  };
+
+  auto* serve = app.add_subcommand("serve", "Run the server (HTTP, web pages, MCP endpoint)");
+  serve->fallthrough();
+  serve->add_option("--listen", common.listen, "HOST:PORT to listen on (server.listen, default 127.0.0.1:8080)");
+  serve->add_option("--public-url", common.public_url, "the URL clients use to reach this server (server.public_url)");
+  serve->callback(with_context([&] { return RunServe(context); }));
+
+  auto* user = app.add_subcommand("user", "Manage the people who sign in");
+  user->require_subcommand(1);
+  user->fallthrough();
+  std::string user_name;
+  bool user_admin = false;
+  bool password_stdin = false;
+  auto* user_add = user->add_subcommand("add", "Create a user; prints a generated password unless --password-stdin");
+  user_add->fallthrough();
+  user_add->add_option("NAME", user_name, "the user's name")->required();
+  user_add->add_flag("--admin", user_admin, "make the user an administrator");
+  user_add->add_flag("--password-stdin", password_stdin, "read the password from standard input");
+  user_add->callback(with_context([&] { return RunUserAdd(context, user_name, user_admin, password_stdin); }));
+  auto* user_list = user->add_subcommand("list", "List users");
+  user_list->fallthrough();
+  user_list->callback(with_context([&] { return RunUserList(context); }));
+  auto* user_passwd = user->add_subcommand("passwd", "Set a user's password; prints a generated one unless --password-stdin");
+  user_passwd->fallthrough();
+  user_passwd->add_option("NAME", user_name, "the user's name")->required();
+  user_passwd->add_flag("--password-stdin", password_stdin, "read the password from standard input");
+  user_passwd->callback(with_context([&] { return RunUserPasswd(context, user_name, password_stdin); }));
+
+  std::string backup_file;
+  auto* backup = app.add_subcommand("backup", "Copy the database to FILE while the server keeps running");
+  backup->fallthrough();
+  backup->add_option("FILE", backup_file, "where to write the copy (must not exist)")->required();
+  backup->callback(with_context([&] { return RunBackup(context, backup_file); }));
+
+  bool status_only = false;
+  auto* migrate = app.add_subcommand("migrate", "Bring the database schema up to date (serve does this too)");
+  migrate->fallthrough();
+  migrate->add_flag("--status", status_only, "only print the schema version");
+  migrate->callback(with_context([&] { return RunMigrate(context, status_only); }));
+
+  auto* doctor = app.add_subcommand("doctor", "Check the configuration, data dir, database and listen address");
+  doctor->fallthrough();
+  doctor->callback(with_context([&] { return RunDoctor(context); }));
+
+  auto* config = app.add_subcommand("config", "Print every setting, its value and where it came from");
+  config->fallthrough();
+  config->callback(with_context([&] { return RunConfig(context); }));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "taskwire: %s\nRun 'taskwire --help' for the commands.\n", e.what());
+    return kExitUsage;
+  }
+  return exit_code;
+}
+
+}  // namespace taskwire::cli
+
+int main(int argc, char** argv) { return taskwire::cli::Main(argc, argv); }

@@ -1,0 +1,116 @@
+#include "http/host_guard.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace taskwire::http {
+
+namespace {
+
+std::string ToLower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool IsHostChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_';
+}
+
+}  // namespace
+
+std::optional<std::string> HostWithoutPort(std::string_view authority) {
+  if (authority.empty()) return std::nullopt;
+  std::string_view host;
+  std::string_view rest;
+  if (authority.front() == '[') {
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) return std::nullopt;
+    host = authority.substr(0, close + 1);
+    for (char c : host.substr(1, host.size() - 2)) {
+      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') return std::nullopt;
+    }
+    rest = authority.substr(close + 1);
+  } else {
+    const size_t colon = authority.find(':');
+    host = authority.substr(0, colon);
+    rest = colon == std::string_view::npos ? std::string_view() : authority.substr(colon);
+    if (host.empty() || !std::all_of(host.begin(), host.end(), IsHostChar)) return std::nullopt;
+  }
+  if (!rest.empty()) {
+    if (rest.front() != ':' || rest.size() < 2 || rest.size() > 6) return std::nullopt;
+    for (char c : rest.substr(1)) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) return std::nullopt;
+    }
+  }
+  return ToLower(host);
+}
+
+std::optional<std::string> OriginOf(std::string_view url) {
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::nullopt;
+  const std::string scheme = ToLower(url.substr(0, scheme_end));
+  if (scheme != "http" && scheme != "https") return std::nullopt;
+  std::string_view authority = url.substr(scheme_end + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  if (authority.find('@') != std::string_view::npos) return std::nullopt;
+  auto host = HostWithoutPort(authority);
+  if (!host) return std::nullopt;
+  std::string origin = scheme + "://" + *host;
+  // What follows the host in the authority is its port, ":8080", or nothing.
+  const std::string_view port = authority.substr(host->size());
+  const bool default_port = (scheme == "http" && port == ":80") || (scheme == "https" && port == ":443");
+  if (!default_port) origin += port;
+  return origin;
+}
+
+HostGuard::HostGuard(Policy policy) : policy_(std::move(policy)) {
+  for (auto& host : policy_.hosts) host = ToLower(host);
+  for (auto& origin : policy_.origins) {
+    if (auto normalized = OriginOf(origin)) origin = *normalized;
+  }
+}
+
+bool HostGuard::HostAllowed(std::string_view host_header) const {
+  auto host = HostWithoutPort(host_header);
+  if (!host) return false;
+  if (policy_.hosts.empty()) return true;
+  return std::find(policy_.hosts.begin(), policy_.hosts.end(), *host) != policy_.hosts.end();
+}
+
+bool HostGuard::OriginAllowed(std::string_view origin, std::string_view host_header) const {
+  auto normalized = OriginOf(origin);
+  if (!normalized) return false;  // includes the opaque origin "null"
+  if (std::find(policy_.origins.begin(), policy_.origins.end(), *normalized) !=
+      policy_.origins.end()) {
+    return true;
+  }
+  // Same origin: the page was served by this server, under a host name that names it. Compare
+  // authorities with the scheme's default port left out of both.
+  const size_t authority_at = normalized->find("://") + 3;
+  const std::string_view scheme = std::string_view(*normalized).substr(0, authority_at - 3);
+  std::string host_authority = ToLower(host_header);
+  const std::string_view default_port = scheme == "https" ? ":443" : ":80";
+  if (host_authority.ends_with(default_port)) {
+    host_authority.resize(host_authority.size() - default_port.size());
+  }
+  return normalized->substr(authority_at) == host_authority && HostAllowed(host_header);
+}
+
+std::optional<Response> HostGuard::Check(const Request& request) const {
+  const std::string_view host = request.headers.Get("Host").value_or("");
+  if (!HostAllowed(host)) {
+    return Response::JsonError(403, "forbidden_host",
+                               "the Host header does not name this server; set server.public_url "
+                               "to the address clients use");
+  }
+  if (auto origin = request.headers.Get("Origin"); origin && !OriginAllowed(*origin, host)) {
+    return Response::JsonError(403, "forbidden_origin",
+                               "requests from the web origin " + std::string(*origin) +
+                                   " are not allowed");
+  }
+  return std::nullopt;
+}
+
+}  // namespace taskwire::http

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/message.h"
+
+namespace taskwire::http {
+
+// DNS-rebinding protection (MCP 2025-11-25 and 2026-07-28 basic/transports, "Security Warning"):
+// the Host header must name this server, and an Origin header, when present, must be an allowed
+// web origin. Browsers always send Origin on cross-site requests, so a page on evil.example can
+// neither reach a loopback server under its own name nor read its answers. Immutable after
+// construction; safe from any thread.
+class HostGuard {
+ public:
+  struct Policy {
+    // Host names (no port) that name this server, e.g. "localhost", "127.0.0.1", "[::1]",
+    // "tasks.example.com". Empty means any host is accepted (nothing to check against).
+    std::vector<std::string> hosts;
+    // Web origins allowed besides this server's own, e.g. "https://claude.ai".
+    std::vector<std::string> origins;
+  };
+
+  explicit HostGuard(Policy policy);
+
+  // nullopt when the request may proceed; otherwise the 403 to answer.
+  std::optional<Response> Check(const Request& request) const;
+
+  bool HostAllowed(std::string_view host_header) const;
+  // True when `origin` is allowed for a request that arrived with `host_header`.
+  bool OriginAllowed(std::string_view origin, std::string_view host_header) const;
+
+  const Policy& policy() const { return policy_; }
+
+ private:
+  Policy policy_;
+};
+
+// The host part of a Host header or authority, lower-cased, without the port
+// ("[::1]:8080" -> "[::1]", "Example.COM:443" -> "example.com"). nullopt when malformed.
+std::optional<std::string> HostWithoutPort(std::string_view authority);
+
+// "scheme://host[:port]" of `url`, lower-cased, with the scheme's default port left out;
+// nullopt if `url` is not an absolute http(s) URL.
+std::optional<std::string> OriginOf(std::string_view url);
+
+}  // namespace taskwire::http

@@ -1,0 +1,88 @@
+#pragma once
+
+// Our own HTTP request and response: plain structs that everything above http/ works with, so no
+// Beast or Asio type leaves this module (DESIGN.md §6).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace taskwire::http {
+
+enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
+
+std::string_view MethodName(Method method);
+Method ParseMethod(std::string_view name);
+
+// Case-insensitive ASCII comparison, as HTTP field names compare.
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+// Header fields in arrival order. Names compare case-insensitively.
+class Headers {
+ public:
+  // The first value of `name`, or nullopt.
+  std::optional<std::string_view> Get(std::string_view name) const;
+  // Every value of `name`, in order.
+  std::vector<std::string_view> GetAll(std::string_view name) const;
+  bool Has(std::string_view name) const { return Get(name).has_value(); }
+  void Add(std::string name, std::string value);
+  // Replaces every value of `name` with `value`.
+  void Set(std::string name, std::string value);
+  void Remove(std::string_view name);
+
+  auto begin() const { return fields_.begin(); }
+  auto end() const { return fields_.end(); }
+  size_t size() const { return fields_.size(); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;
+};
+
+// Who is on the other end of the socket (never taken from a header).
+struct Peer {
+  std::string address;  // "127.0.0.1", "::1"; IPv4-mapped IPv6 addresses are shown as IPv4
+  uint16_t port = 0;
+  bool loopback = false;
+};
+
+struct Request {
+  Method method = Method::kGet;
+  std::string method_name;  // as sent, for kOther
+  std::string target;       // as sent: path and query
+  std::string path;         // target up to '?', still percent-encoded
+  std::string query;        // after '?', without it
+  Headers headers;
+  std::string body;
+  Peer peer;
+  // Values of the route's {placeholders}, percent-decoded, in pattern order.
+  std::vector<std::pair<std::string, std::string>> params;
+
+  // The value of {name} in the matched route, or an empty view.
+  std::string_view Param(std::string_view name) const;
+  // The first value of `name` in the query string, percent-decoded.
+  std::optional<std::string> QueryParam(std::string_view name) const;
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+
+  static Response Text(int status, std::string_view body);
+  static Response Json(int status, std::string body);
+  static Response Html(int status, std::string body);
+  // A JSON error body {"error":{"code":"...","message":"..."}} for our REST answers.
+  static Response JsonError(int status, std::string_view code, std::string_view message);
+};
+
+// "OK", "Not Found", ...; "Unknown" for codes we never send.
+std::string_view StatusReason(int status);
+
+// Percent-decodes `text`; nullopt for a malformed escape or an encoded NUL. With `plus_as_space`
+// (form and query encoding) '+' becomes ' '.
+std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_space = false);
+
+}  // namespace taskwire::http

@@ -1,0 +1,949 @@
+// The only translation unit that includes Boost.Beast and Boost.Asio (DESIGN.md §6, and
+// ARCHITECTURE.md for why callbacks and one event loop per thread).
+
+#include "http/server.h"
+
+#include <atomic>
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+namespace taskwire::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+class Connection;
+class Stream;
+
+// Bytes a connection buffers beyond the header limit (request bodies are moved out as parsed).
+constexpr size_t kReadSlack = 64 * 1024;
+// Bytes read for the start of a request while a connection is idle.
+constexpr size_t kFirstRead = 1024;
+// Bytes read per call while watching a connection whose request is being handled.
+constexpr size_t kWatchChunk = 512;
+
+// RFC 9110 §6.6.1: origin servers with a clock send Date. Formatted once a second per thread.
+std::string_view HttpDate() {
+  thread_local std::time_t cached_second = 0;
+  thread_local char cached[40];
+  const std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::strftime(cached, sizeof cached, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached_second = now;
+  }
+  return cached;
+}
+
+bool IsSafeHeaderText(std::string_view text) {
+  for (const char c : text) {
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  }
+  return true;
+}
+
+bool StatusHasNoBody(int status) { return status < 200 || status == 204 || status == 304; }
+
+// The head of a response, and its body unless this is a HEAD request or a status without one.
+std::string SerializeResponse(const Response& response, bool head_request, int version,
+                              bool keep_alive, bool chunked) {
+  const std::string_view reason = StatusReason(response.status);
+  std::string out;
+  out.reserve(160 + response.body.size());
+  out.append("HTTP/1.1 ").append(std::to_string(response.status)).append(" ").append(reason);
+  out.append("\r\nServer: taskwire\r\nDate: ").append(HttpDate()).append("\r\n");
+  for (const auto& [name, value] : response.headers) {
+    // Framing is ours to decide; a header that could split the response is dropped.
+    if (EqualsIgnoreCase(name, "Content-Length") || EqualsIgnoreCase(name, "Transfer-Encoding") ||
+        EqualsIgnoreCase(name, "Connection") || !IsSafeHeaderText(name) ||
+        !IsSafeHeaderText(value)) {
+      continue;
+    }
+    out.append(name).append(": ").append(value).append("\r\n");
+  }
+  if (chunked) {
+    out.append("Transfer-Encoding: chunked\r\n");
+  } else if (!StatusHasNoBody(response.status)) {
+    out.append("Content-Length: ").append(std::to_string(response.body.size())).append("\r\n");
+  }
+  if (!keep_alive) {
+    out.append("Connection: close\r\n");
+  } else if (version == 10) {
+    out.append("Connection: keep-alive\r\n");
+  }
+  out.append("\r\n");
+  if (!head_request && !chunked && !StatusHasNoBody(response.status)) out.append(response.body);
+  return out;
+}
+
+std::string Chunk(std::string_view data) {
+  char size[20];
+  const int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  std::string out;
+  out.reserve(static_cast<size_t>(n) + data.size() + 2);
+  out.append(size, static_cast<size_t>(n)).append(data).append("\r\n");
+  return out;
+}
+
+Peer PeerOf(const tcp::socket& socket) {
+  Peer peer;
+  beast::error_code ec;
+  const tcp::endpoint endpoint = socket.remote_endpoint(ec);
+  if (ec) return peer;
+  asio::ip::address address = endpoint.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+  }
+  peer.address = address.to_string();
+  peer.port = endpoint.port();
+  peer.loopback = address.is_loopback();
+  return peer;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions o, Handler h, base::Logger& l)
+      : options(std::move(o)), handler(std::move(h)), logger(l) {}
+
+  void Accept();
+  void RejectBusy(tcp::socket socket);
+  void BeginShutdown();
+  void WatchShutdown(std::chrono::steady_clock::time_point deadline);
+  void StopLoops();
+
+  const ServerOptions options;
+  const Handler handler;
+  base::Logger& logger;
+
+  std::mutex connections_mutex;  // guards `connections`
+  std::unordered_set<Connection*> connections;
+  std::atomic<size_t> connection_count{0};
+  std::atomic<bool> stopping{false};
+  std::atomic<size_t> next_loop{0};
+  tcp::endpoint local;
+
+  // Declared after what connections use, so that destroying the loops (and with them any
+  // connection still queued on them) happens while that is still alive.
+  std::vector<std::unique_ptr<asio::io_context>> loops;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::signal_set> signals;
+  std::optional<asio::steady_timer> timer;  // on loops[0]: accept back-off, then shutdown watch
+  std::vector<std::thread> threads;
+};
+
+namespace {
+
+// Delivers a handler's answer to its connection, from whichever thread the handler answers on.
+class Exchange final : public ResponseSink, public std::enable_shared_from_this<Exchange> {
+ public:
+  using Executor = asio::io_context::executor_type;
+  Exchange(std::weak_ptr<Connection> connection, Executor executor, uint64_t sequence)
+      : connection_(std::move(connection)), executor_(std::move(executor)), sequence_(sequence) {}
+
+  void Send(Response response) override;
+  std::shared_ptr<EventStream> StartEventStream(Response head) override;
+  bool cancelled() const override { return cancelled_.load(std::memory_order_acquire); }
+  void OnCancel(std::function<void()> callback) override;
+
+  // The peer went away (or the server stopped) before the answer was complete: runs the cancel
+  // callbacks and closes the event stream, if any. On the connection's thread.
+  void Cancel();
+
+  // Runs `work` on the connection's thread: at once when already there, else posted. False when
+  // the connection is gone.
+  template <typename Work>
+  bool OnConnection(Work&& work) {
+    if (executor_.running_in_this_thread()) {
+      auto connection = connection_.lock();
+      if (connection == nullptr) return false;
+      work(*connection);
+      return true;
+    }
+    if (connection_.expired()) return false;
+    asio::post(executor_, [weak = connection_, work = std::forward<Work>(work)]() mutable {
+      if (auto connection = weak.lock()) work(*connection);
+    });
+    return true;
+  }
+
+  uint64_t sequence() const { return sequence_; }
+
+ private:
+  const std::weak_ptr<Connection> connection_;
+  const Executor executor_;
+  const uint64_t sequence_;
+  std::atomic<bool> cancelled_{false};
+  std::mutex mutex_;  // guards on_cancel_ and stream_
+  std::vector<std::function<void()>> on_cancel_;
+  std::weak_ptr<Stream> stream_;
+};
+
+class Stream final : public EventStream {
+ public:
+  explicit Stream(std::shared_ptr<Exchange> exchange) : exchange_(std::move(exchange)) {}
+
+  bool Send(const SseEvent& event) override { return Write(FormatSseEvent(event)); }
+  bool SendComment(std::string_view text) override {
+    std::string line = ": ";
+    line.append(text).append("\n\n");
+    return Write(std::move(line));
+  }
+  void Close() override;
+  bool closed() const override { return closed_.load(std::memory_order_acquire); }
+  void OnClose(std::function<void()> callback) override;
+
+  // Marks the stream closed and runs the close callbacks, once.
+  void MarkClosed();
+
+ private:
+  bool Write(std::string bytes);
+
+  const std::shared_ptr<Exchange> exchange_;
+  std::atomic<bool> closed_{false};
+  std::mutex mutex_;  // guards on_close_ and callbacks_run_
+  std::vector<std::function<void()>> on_close_;
+  bool callbacks_run_ = false;
+};
+
+// One accepted socket and the requests on it. Every member function runs on the connection's own
+// event loop, so it needs no lock.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(Server::Impl& server, asio::io_context& loop, tcp::socket socket)
+      : server_(server),
+        executor_(loop.get_executor()),
+        peer_(PeerOf(socket)),
+        stream_(std::move(socket)),
+        buffer_(server.options.max_header_bytes + kReadSlack) {
+    std::lock_guard lock(server_.connections_mutex);
+    server_.connections.insert(this);
+  }
+
+  ~Connection() {
+    if (exchange_ != nullptr) exchange_->Cancel();
+    {
+      std::lock_guard lock(server_.connections_mutex);
+      server_.connections.erase(this);
+    }
+    server_.connection_count.fetch_sub(1, std::memory_order_acq_rel);
+  }
+
+  asio::io_context::executor_type executor() const { return executor_; }
+
+  void Start();
+  void BeginShutdown();
+
+  void DeliverResponse(uint64_t sequence, Response response);
+  void DeliverStreamHead(uint64_t sequence, Response head);
+  void DeliverStreamData(uint64_t sequence, std::string bytes);
+  void DeliverStreamEnd(uint64_t sequence);
+
+ private:
+  enum class State { kWaiting, kReading, kHandling, kWriting, kStreaming, kClosed };
+  enum class AfterWrite { kNothing, kReadNext, kClose };
+
+  void ReadNext();
+  void OnFirstBytes(beast::error_code ec, size_t bytes);
+  void ReadRequest();
+  void OnHeader(beast::error_code ec);
+  void ReadBody();
+  void OnRequest(beast::error_code ec);
+  void OnReadError(beast::error_code ec);
+  void Dispatch(Request request);
+  void ReplyAndClose(int status, std::string_view message);
+
+  void StartWatch();
+  void OnWatch(beast::error_code ec, size_t bytes);
+
+  void Queue(std::string bytes, AfterWrite after);
+  void Flush();
+  void OnWritten(beast::error_code ec);
+  void AfterDrained();
+  void ScheduleKeepalive();
+
+  void Close();
+
+  Server::Impl& server_;
+  const asio::io_context::executor_type executor_;
+  const Peer peer_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  State state_ = State::kWaiting;
+  bool shutting_down_ = false;
+
+  // The request being answered.
+  uint64_t sequence_ = 0;
+  std::shared_ptr<Exchange> exchange_;
+  bool head_request_ = false;
+  bool keep_alive_ = true;
+  int version_ = 11;
+  bool chunked_ = false;
+
+  // Reading while a request is being handled, to notice a peer that leaves.
+  bool watching_ = false;
+  bool resume_after_watch_ = false;
+
+  // Writes: `queue_` waits while `in_flight_` is on the wire.
+  std::vector<std::string> queue_;
+  std::vector<std::string> in_flight_;
+  size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  AfterWrite after_write_ = AfterWrite::kNothing;
+
+  std::optional<asio::steady_timer> keepalive_timer_;
+};
+
+// ---- Exchange and Stream -------------------------------------------------------------------
+
+void Exchange::Send(Response response) {
+  OnConnection([sequence = sequence_, response = std::move(response)](Connection& c) mutable {
+    c.DeliverResponse(sequence, std::move(response));
+  });
+}
+
+std::shared_ptr<EventStream> Exchange::StartEventStream(Response head) {
+  auto stream = std::make_shared<Stream>(shared_from_this());
+  {
+    std::lock_guard lock(mutex_);
+    stream_ = stream;
+  }
+  const bool delivered =
+      !cancelled() &&
+      OnConnection([sequence = sequence_, head = std::move(head)](Connection& c) mutable {
+        c.DeliverStreamHead(sequence, std::move(head));
+      });
+  if (!delivered) stream->MarkClosed();
+  return stream;
+}
+
+void Exchange::OnCancel(std::function<void()> callback) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!cancelled()) {
+      on_cancel_.push_back(std::move(callback));
+      return;
+    }
+  }
+  callback();
+}
+
+void Exchange::Cancel() {
+  std::vector<std::function<void()>> callbacks;
+  std::shared_ptr<Stream> stream;
+  {
+    std::lock_guard lock(mutex_);
+    if (cancelled_.exchange(true, std::memory_order_acq_rel)) return;
+    callbacks.swap(on_cancel_);
+    stream = stream_.lock();
+  }
+  for (auto& callback : callbacks) callback();
+  if (stream != nullptr) stream->MarkClosed();
+}
+
+bool Stream::Write(std::string bytes) {
+  if (closed()) return false;
+  const bool delivered = exchange_->OnConnection(
+      [sequence = exchange_->sequence(), bytes = std::move(bytes)](Connection& c) mutable {
+        c.DeliverStreamData(sequence, std::move(bytes));
+      });
+  if (!delivered) MarkClosed();
+  return delivered;
+}
+
+void Stream::Close() {
+  if (closed_.exchange(true, std::memory_order_acq_rel)) return;
+  exchange_->OnConnection([sequence = exchange_->sequence()](Connection& c) {
+    c.DeliverStreamEnd(sequence);
+  });
+  MarkClosed();
+}
+
+void Stream::OnClose(std::function<void()> callback) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!callbacks_run_) {
+      on_close_.push_back(std::move(callback));
+      return;
+    }
+  }
+  callback();
+}
+
+void Stream::MarkClosed() {
+  closed_.store(true, std::memory_order_release);
+  std::vector<std::function<void()>> callbacks;
+  {
+    std::lock_guard lock(mutex_);
+    if (callbacks_run_) return;
+    callbacks_run_ = true;
+    callbacks.swap(on_close_);
+  }
+  for (auto& callback : callbacks) callback();
+}
+
+// ---- Connection: reading -------------------------------------------------------------------
+
+void Connection::Start() {
+  beast::error_code ignored;
+  stream_.socket().set_option(tcp::no_delay(true), ignored);
+  ReadNext();
+}
+
+void Connection::ReadNext() {
+  if (shutting_down_) {
+    Close();
+    return;
+  }
+  state_ = State::kWaiting;
+  parser_.emplace();
+  parser_->header_limit(static_cast<uint32_t>(server_.options.max_header_bytes));
+  parser_->body_limit(server_.options.max_body_bytes);
+  if (buffer_.size() > 0) {  // a pipelined request is already here
+    ReadRequest();
+    return;
+  }
+  // Wait for the first bytes of the next request under the idle timeout. This reads raw bytes:
+  // the parser would wait for a whole header, which is the request timeout's business.
+  buffer_.shrink_to_fit();
+  stream_.expires_after(server_.options.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(kFirstRead),
+                          [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                            self->OnFirstBytes(ec, bytes);
+                          });
+}
+
+void Connection::OnFirstBytes(beast::error_code ec, size_t bytes) {
+  if (state_ == State::kClosed) return;
+  if (ec) {
+    Close();  // idle connection closed by the peer, or the idle timeout
+    return;
+  }
+  buffer_.commit(bytes);
+  ReadRequest();
+}
+
+void Connection::ReadRequest() {
+  state_ = State::kReading;
+  // From its first byte, the whole request must arrive within request_timeout.
+  stream_.expires_after(server_.options.request_timeout);
+  if (parser_->is_header_done()) {
+    OnHeader({});
+    return;
+  }
+  bhttp::async_read_header(stream_, buffer_, *parser_,
+                           [self = shared_from_this()](beast::error_code ec, size_t) {
+                             self->OnHeader(ec);
+                           });
+}
+
+void Connection::OnHeader(beast::error_code ec) {
+  if (state_ == State::kClosed) return;
+  if (ec) {
+    OnReadError(ec);
+    return;
+  }
+  const auto& header = parser_->get();
+  const auto expect = header[bhttp::field::expect];
+  if (!parser_->is_done() && beast::iequals(expect, "100-continue")) {
+    // RFC 9110 §10.1.1: the client waits for this before sending the body.
+    static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    asio::async_write(stream_, asio::buffer(kContinue.data(), kContinue.size()),
+                      [self = shared_from_this()](beast::error_code write_ec, size_t) {
+                        if (write_ec) {
+                          self->Close();
+                          return;
+                        }
+                        self->ReadBody();
+                      });
+    return;
+  }
+  ReadBody();
+}
+
+void Connection::ReadBody() {
+  if (state_ == State::kClosed) return;
+  if (parser_->is_done()) {
+    OnRequest({});
+    return;
+  }
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    [self = shared_from_this()](beast::error_code ec, size_t) {
+                      self->OnRequest(ec);
+                    });
+}
+
+void Connection::OnReadError(beast::error_code ec) {
+  // Answer what can be answered; a peer that left or timed out just loses the connection
+  // (tcp_stream has closed the socket on a timeout).
+  if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
+    ReplyAndClose(431, "the request's headers are larger than this server accepts");
+  } else if (ec == bhttp::error::body_limit) {
+    ReplyAndClose(413, "the request's body is larger than this server accepts (" +
+                           std::to_string(server_.options.max_body_bytes) + " bytes)");
+  } else if (ec == bhttp::error::partial_message) {
+    ReplyAndClose(400, "the request ended before its body was complete");
+  } else if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+             ec != bhttp::error::end_of_stream) {
+    ReplyAndClose(400, "malformed request: " + ec.message());
+  } else {
+    Close();
+  }
+}
+
+void Connection::OnRequest(beast::error_code ec) {
+  if (state_ == State::kClosed) return;
+  if (ec) {
+    OnReadError(ec);
+    return;
+  }
+  auto message = parser_->release();
+  parser_.reset();
+
+  Request request;
+  request.method_name = std::string(message.method_string());
+  request.method = ParseMethod(request.method_name);
+  request.target = std::string(message.target());
+  if (!request.target.starts_with('/')) {
+    ReplyAndClose(400, "the request target must be a path starting with '/'");
+    return;
+  }
+  const size_t question = request.target.find('?');
+  request.path = request.target.substr(0, question);
+  if (question != std::string::npos) request.query = request.target.substr(question + 1);
+  for (const auto& field : message) {
+    request.headers.Add(std::string(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  request.peer = peer_;
+  version_ = static_cast<int>(message.version());
+  keep_alive_ = message.keep_alive();
+  head_request_ = request.method == Method::kHead;
+  Dispatch(std::move(request));
+}
+
+void Connection::Dispatch(Request request) {
+  state_ = State::kHandling;
+  stream_.expires_never();
+  exchange_ = std::make_shared<Exchange>(weak_from_this(), executor(), ++sequence_);
+  try {
+    server_.handler(request, Responder(exchange_));
+  } catch (const std::exception& e) {
+    // The Responder answered 500 as it unwound.
+    server_.logger.Error("http.handler_exception",
+                         {{"path", request.path}, {"what", std::string_view(e.what())}});
+  }
+  if (state_ == State::kHandling) StartWatch();
+}
+
+void Connection::ReplyAndClose(int status, std::string_view message) {
+  Response response = Response::Text(status, std::string(message) + "\n");
+  ++sequence_;
+  exchange_.reset();
+  state_ = State::kWriting;
+  keep_alive_ = false;
+  Queue(SerializeResponse(response, /*head_request=*/false, 11, /*keep_alive=*/false,
+                          /*chunked=*/false),
+        AfterWrite::kClose);
+}
+
+// While a request is being handled or a stream is open, keep one small read pending on the raw
+// socket: it completes with an error when the peer leaves, which cancels the request. Bytes a
+// client pipelines meanwhile are kept for the next request.
+void Connection::StartWatch() {
+  if (watching_ || buffer_.max_size() - buffer_.size() < kWatchChunk) return;
+  watching_ = true;
+  stream_.socket().async_read_some(buffer_.prepare(kWatchChunk),
+                                   [self = shared_from_this()](beast::error_code ec, size_t n) {
+                                     self->OnWatch(ec, n);
+                                   });
+}
+
+void Connection::OnWatch(beast::error_code ec, size_t bytes) {
+  watching_ = false;
+  if (!ec) buffer_.commit(bytes);
+  if (state_ == State::kClosed) return;
+  if (ec && ec != asio::error::operation_aborted) {
+    Close();
+    return;
+  }
+  if (resume_after_watch_) {
+    resume_after_watch_ = false;
+    ReadNext();
+    return;
+  }
+  if (!ec && (state_ == State::kHandling || state_ == State::kStreaming)) StartWatch();
+}
+
+// ---- Connection: writing -------------------------------------------------------------------
+
+void Connection::DeliverResponse(uint64_t sequence, Response response) {
+  if (sequence != sequence_ || state_ != State::kHandling) return;  // cancelled or late
+  exchange_.reset();
+  const bool keep_alive = keep_alive_ && !shutting_down_;
+  state_ = State::kWriting;
+  Queue(SerializeResponse(response, head_request_, version_, keep_alive, /*chunked=*/false),
+        keep_alive ? AfterWrite::kReadNext : AfterWrite::kClose);
+}
+
+void Connection::DeliverStreamHead(uint64_t sequence, Response head) {
+  if (sequence != sequence_ || state_ != State::kHandling) return;
+  // HTTP/1.0 has no chunked encoding: the stream then ends with the connection.
+  chunked_ = version_ == 11;
+  if (!chunked_) keep_alive_ = false;
+  state_ = State::kStreaming;
+  Queue(SerializeResponse(head, /*head_request=*/true, version_, keep_alive_ && !shutting_down_,
+                          chunked_),
+        AfterWrite::kNothing);
+  ScheduleKeepalive();
+}
+
+void Connection::DeliverStreamData(uint64_t sequence, std::string bytes) {
+  if (sequence != sequence_ || state_ != State::kStreaming) return;
+  if (queued_bytes_ > server_.options.max_stream_backlog_bytes) {
+    server_.logger.Warn("http.stream_backlog", {{"peer", peer_.address}});
+    Close();
+    return;
+  }
+  Queue(chunked_ ? Chunk(bytes) : std::move(bytes), AfterWrite::kNothing);
+}
+
+void Connection::DeliverStreamEnd(uint64_t sequence) {
+  if (sequence != sequence_ || state_ != State::kStreaming) return;
+  keepalive_timer_.reset();
+  exchange_.reset();
+  state_ = State::kWriting;
+  const bool keep_alive = chunked_ && keep_alive_ && !shutting_down_;
+  Queue(chunked_ ? std::string("0\r\n\r\n") : std::string(),
+        keep_alive ? AfterWrite::kReadNext : AfterWrite::kClose);
+}
+
+void Connection::ScheduleKeepalive() {
+  if (!keepalive_timer_) keepalive_timer_.emplace(executor_);
+  keepalive_timer_->expires_after(server_.options.stream_keepalive);
+  keepalive_timer_->async_wait([weak = weak_from_this(), sequence = sequence_](beast::error_code ec) {
+    auto self = weak.lock();
+    if (ec || self == nullptr || self->state_ != State::kStreaming || self->sequence_ != sequence) {
+      return;
+    }
+    self->DeliverStreamData(sequence, ": keep-alive\n\n");
+    if (self->state_ == State::kStreaming) self->ScheduleKeepalive();
+  });
+}
+
+void Connection::Queue(std::string bytes, AfterWrite after) {
+  if (state_ == State::kClosed) return;
+  if (after != AfterWrite::kNothing) after_write_ = after;
+  if (!bytes.empty()) {
+    queued_bytes_ += bytes.size();
+    queue_.push_back(std::move(bytes));
+  }
+  if (!writing_) Flush();
+}
+
+void Connection::Flush() {
+  if (queue_.empty()) {
+    AfterDrained();
+    return;
+  }
+  writing_ = true;
+  in_flight_.swap(queue_);
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(in_flight_.size());
+  for (const auto& bytes : in_flight_) buffers.emplace_back(bytes.data(), bytes.size());
+  stream_.expires_after(server_.options.write_timeout);
+  asio::async_write(stream_, buffers, [self = shared_from_this()](beast::error_code ec, size_t) {
+    self->OnWritten(ec);
+  });
+}
+
+void Connection::OnWritten(beast::error_code ec) {
+  writing_ = false;
+  for (const auto& bytes : in_flight_) queued_bytes_ -= bytes.size();
+  in_flight_.clear();
+  if (state_ == State::kClosed) return;
+  if (ec) {
+    Close();
+    return;
+  }
+  stream_.expires_never();
+  Flush();
+}
+
+void Connection::AfterDrained() {
+  const AfterWrite after = after_write_;
+  after_write_ = AfterWrite::kNothing;
+  switch (after) {
+    case AfterWrite::kNothing:
+      if (state_ == State::kStreaming) StartWatch();
+      return;
+    case AfterWrite::kClose:
+      Close();
+      return;
+    case AfterWrite::kReadNext:
+      if (watching_) {
+        // Only one read at a time: stop watching, then read the next request.
+        resume_after_watch_ = true;
+        beast::error_code ignored;
+        stream_.socket().cancel(ignored);
+        return;
+      }
+      ReadNext();
+      return;
+  }
+}
+
+void Connection::BeginShutdown() {
+  shutting_down_ = true;
+  switch (state_) {
+    case State::kWaiting:
+      Close();
+      return;
+    case State::kStreaming:
+      // Ends the stream for its reader too; the connection closes once it is written.
+      if (exchange_ != nullptr) exchange_->Cancel();
+      DeliverStreamEnd(sequence_);
+      return;
+    default:
+      return;  // the response in progress goes out with "Connection: close"
+  }
+}
+
+void Connection::Close() {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  keepalive_timer_.reset();
+  if (exchange_ != nullptr) {
+    exchange_->Cancel();
+    exchange_.reset();
+  }
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  stream_.close();
+}
+
+}  // namespace
+
+// ---- Server --------------------------------------------------------------------------------
+
+base::Result<ListenAddress> ParseListenAddress(std::string_view text) {
+  auto invalid = [&] {
+    return base::Error::InvalidArgument("'" + std::string(text) +
+                                        "' is not a listen address such as 127.0.0.1:8080 or "
+                                        "[::1]:8080");
+  };
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return invalid();
+  std::string_view host = text.substr(0, colon);
+  const std::string_view port_text = text.substr(colon + 1);
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535) {
+    return invalid();
+  }
+  if (host.front() == '[') {
+    if (host.back() != ']') return invalid();
+    host = host.substr(1, host.size() - 2);
+  }
+  std::string host_string = host == "localhost" ? "127.0.0.1" : std::string(host);
+  beast::error_code address_ec;
+  const auto address = asio::ip::make_address(host_string, address_ec);
+  if (address_ec || (address.is_v6() && text.front() != '[')) return invalid();
+  return ListenAddress{std::move(host_string), static_cast<uint16_t>(port)};
+}
+
+Server::Server(ServerOptions options, Handler handler, base::Logger& logger)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler), logger)) {
+  size_t threads = impl_->options.threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  for (size_t i = 0; i < threads; ++i) {
+    // Concurrency hint 1: each loop is run by exactly one thread, so Asio can skip its locks.
+    impl_->loops.push_back(std::make_unique<asio::io_context>(1));
+  }
+}
+
+Server::~Server() {
+  if (!impl_->threads.empty()) {
+    Shutdown();
+    Wait();
+  }
+}
+
+base::Result<void> Server::Listen() {
+  auto address = ParseListenAddress(impl_->options.listen);
+  if (!address) return address.error();
+  const tcp::endpoint endpoint(asio::ip::make_address(address->host), address->port);
+  auto& acceptor = impl_->acceptor.emplace(*impl_->loops[0]);
+  beast::error_code ec;
+  auto fail = [&](std::string_view step) {
+    return base::Error::Unavailable("cannot listen on " + impl_->options.listen + ": " +
+                                    std::string(step) + ": " + ec.message());
+  };
+  if (acceptor.open(endpoint.protocol(), ec); ec) return fail("open");
+  if (acceptor.set_option(asio::socket_base::reuse_address(true), ec); ec) return fail("option");
+  if (acceptor.bind(endpoint, ec); ec) return fail("bind");
+  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) return fail("listen");
+  impl_->local = acceptor.local_endpoint(ec);
+  if (ec) return fail("local address");
+  return base::Ok();
+}
+
+std::string Server::local_address() const {
+  const auto& address = impl_->local.address();
+  const std::string host = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
+  return host + ":" + std::to_string(impl_->local.port());
+}
+
+uint16_t Server::port() const { return impl_->local.port(); }
+
+bool Server::loopback() const { return impl_->local.address().is_loopback(); }
+
+size_t Server::connections() const {
+  return impl_->connection_count.load(std::memory_order_acquire);
+}
+
+void Server::Start() {
+  CHECK(impl_->acceptor.has_value() && impl_->threads.empty());
+  for (auto& loop : impl_->loops) impl_->work.push_back(asio::make_work_guard(*loop));
+  asio::post(*impl_->loops[0], [impl = impl_.get()] { impl->Accept(); });
+  for (auto& loop : impl_->loops) {
+    impl_->threads.emplace_back([&loop] { loop->run(); });
+  }
+}
+
+void Server::ShutdownOnSignals() {
+  auto& signals = impl_->signals.emplace(*impl_->loops[0], SIGINT, SIGTERM);
+  signals.async_wait([impl = impl_.get()](beast::error_code ec, int signal) {
+    if (ec) return;
+    impl->logger.Info("server.signal", {{"signal", signal}, {"action", "shutdown"}});
+    // Wait for a second signal before shutting down: the shutdown cancels this wait once the
+    // last connection is gone, which lets the loop end.
+    impl->signals->async_wait([impl](beast::error_code second_ec, int) {
+      if (second_ec) return;
+      impl->logger.Warn("server.signal", {{"action", "stop now"}});
+      impl->StopLoops();
+    });
+    impl->BeginShutdown();
+  });
+}
+
+void Server::Shutdown() {
+  if (impl_->loops.empty()) return;
+  asio::post(*impl_->loops[0], [impl = impl_.get()] { impl->BeginShutdown(); });
+}
+
+void Server::Wait() {
+  for (auto& thread : impl_->threads) {
+    if (thread.joinable()) thread.join();
+  }
+}
+
+void Server::Impl::Accept() {
+  const size_t index = next_loop.fetch_add(1, std::memory_order_relaxed) % loops.size();
+  asio::io_context& loop = *loops[index];
+  acceptor->async_accept(loop, [this, &loop](beast::error_code ec, tcp::socket socket) {
+    if (stopping.load(std::memory_order_acquire) || ec == asio::error::operation_aborted) return;
+    if (ec) {
+      // Out of file descriptors and the like: say so, back off briefly, keep serving.
+      logger.Warn("http.accept_failed", {{"error", ec.message()}});
+      timer.emplace(*loops[0]);
+      timer->expires_after(std::chrono::milliseconds(100));
+      timer->async_wait([this](beast::error_code timer_ec) {
+        if (!timer_ec && !stopping.load(std::memory_order_acquire)) Accept();
+      });
+      return;
+    }
+    if (connection_count.fetch_add(1, std::memory_order_acq_rel) >= options.max_connections) {
+      connection_count.fetch_sub(1, std::memory_order_acq_rel);
+      RejectBusy(std::move(socket));
+    } else {
+      auto connection = std::make_shared<Connection>(*this, loop, std::move(socket));
+      asio::dispatch(connection->executor(), [connection] { connection->Start(); });
+    }
+    Accept();
+  });
+}
+
+void Server::Impl::RejectBusy(tcp::socket socket) {
+  static constexpr std::string_view kBusy =
+      "HTTP/1.1 503 Service Unavailable\r\nServer: taskwire\r\nRetry-After: 1\r\n"
+      "Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 42\r\n\r\n"
+      "the server has too many open connections\r\n";
+  auto owned = std::make_shared<tcp::socket>(std::move(socket));
+  asio::async_write(*owned, asio::buffer(kBusy.data(), kBusy.size()),
+                    [owned](beast::error_code, size_t) {
+                      beast::error_code ignored;
+                      owned->shutdown(tcp::socket::shutdown_both, ignored);
+                      owned->close(ignored);
+                    });
+}
+
+void Server::Impl::BeginShutdown() {
+  if (stopping.exchange(true, std::memory_order_acq_rel)) return;
+  logger.Info("http.shutdown", {{"connections", static_cast<int64_t>(connection_count.load())}});
+  beast::error_code ignored;
+  if (acceptor) acceptor->close(ignored);
+  {
+    std::lock_guard lock(connections_mutex);
+    for (Connection* connection : connections) {
+      asio::post(connection->executor(), [weak = connection->weak_from_this()] {
+        if (auto self = weak.lock()) self->BeginShutdown();
+      });
+    }
+  }
+  work.clear();  // each loop now ends when its connections are gone
+  WatchShutdown(std::chrono::steady_clock::now() + options.shutdown_timeout);
+}
+
+void Server::Impl::WatchShutdown(std::chrono::steady_clock::time_point deadline) {
+  if (connection_count.load(std::memory_order_acquire) == 0) {
+    if (signals) signals->cancel();
+    return;  // loops[0] runs out of work; the others already have
+  }
+  if (std::chrono::steady_clock::now() >= deadline) {
+    logger.Warn("http.shutdown_timeout",
+                {{"connections", static_cast<int64_t>(connection_count.load())}});
+    StopLoops();
+    return;
+  }
+  timer.emplace(*loops[0]);
+  timer->expires_after(std::chrono::milliseconds(20));
+  timer->async_wait([this, deadline](beast::error_code ec) {
+    if (!ec) WatchShutdown(deadline);
+  });
+}
+
+void Server::Impl::StopLoops() {
+  stopping.store(true, std::memory_order_release);
+  for (auto& loop : loops) loop->stop();
+}
+
+}  // namespace taskwire::http

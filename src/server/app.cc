@@ -1,0 +1,275 @@
+#include "server/app.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "auth/password.h"
+#include "base/worker_pool.h"
+#include "http/host_guard.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "http/static_assets.h"
+#include "store/migrations.h"
+#include "store/sqlite/sqlite_database.h"
+#include "web/pages.h"
+
+namespace taskwire::server {
+
+namespace {
+
+// Work the network threads hand off (database calls) waits at most this deep; beyond it
+// requests get 503 rather than an ever longer queue.
+constexpr size_t kMaxQueuedWork = 10'000;
+
+http::ServerOptions HttpOptions(const Config& config) {
+  http::ServerOptions options;
+  options.listen = config.server.listen;
+  options.threads = static_cast<size_t>(config.server.threads);
+  options.max_connections = static_cast<size_t>(config.server.max_connections);
+  options.max_header_bytes = static_cast<size_t>(config.server.max_header_bytes);
+  options.max_body_bytes = static_cast<size_t>(config.server.max_body_bytes);
+  options.request_timeout = config.server.request_timeout;
+  options.idle_timeout = config.server.idle_timeout;
+  options.shutdown_timeout = config.server.shutdown_timeout;
+  return options;
+}
+
+// The host names under which this server may be addressed (DNS-rebinding protection).
+http::HostGuard::Policy GuardPolicy(const Config& config, const http::Server& server,
+                                    base::Logger& logger) {
+  http::HostGuard::Policy policy;
+  if (!config.server.public_url.empty()) {
+    const std::string origin = *http::OriginOf(config.server.public_url);
+    policy.hosts.push_back(*http::HostWithoutPort(origin.substr(origin.find("://") + 3)));
+    policy.origins.push_back(origin);
+  }
+  const auto listen = http::ParseListenAddress(config.server.listen);
+  const bool wildcard = listen && (listen->host == "0.0.0.0" || listen->host == "::");
+  if (server.loopback() || wildcard) {
+    for (const char* name : {"localhost", "127.0.0.1", "[::1]"}) policy.hosts.emplace_back(name);
+  } else if (listen) {
+    policy.hosts.push_back(listen->host.find(':') != std::string::npos ? "[" + listen->host + "]"
+                                                                       : listen->host);
+  }
+  if (wildcard && config.server.public_url.empty()) {
+    // Reachable under names we cannot know: accept any Host rather than lock people out.
+    logger.Warn("server.host_check_off",
+                {{"reason", "listening on all addresses without server.public_url; set it so "
+                            "the Host header can be checked"}});
+    policy.hosts.clear();
+  }
+  return policy;
+}
+
+std::string DisplayUrl(const Config& config, const http::Server& server) {
+  if (!config.server.public_url.empty()) return config.server.public_url + "/";
+  const auto listen = http::ParseListenAddress(config.server.listen);
+  if (listen && (listen->host == "0.0.0.0" || listen->host == "::")) {
+    return "http://localhost:" + std::to_string(server.port()) + "/";
+  }
+  return "http://" + server.local_address() + "/";
+}
+
+struct Readiness {
+  bool ready = false;
+  int schema_version = 0;
+  std::string reason;
+};
+
+// Blocking: the database answers and its schema is the one this binary expects.
+Readiness CheckReadiness(store::Database& database) {
+  Readiness readiness;
+  if (auto ping = database.Ping(); !ping) {
+    readiness.reason = ping.error().message();
+    return readiness;
+  }
+  const auto migrations = store::EmbeddedMigrations(database.dialect());
+  auto status = store::CheckSchema(database, migrations);
+  if (!status) {
+    readiness.reason = status.error().message();
+    return readiness;
+  }
+  readiness.schema_version = status->current;
+  if (status->current != status->latest) {
+    readiness.reason = "schema version " + std::to_string(status->current) + ", expected " +
+                       std::to_string(status->latest);
+    return readiness;
+  }
+  readiness.ready = true;
+  return readiness;
+}
+
+std::string ReadinessJson(const Readiness& readiness) {
+  std::string body = R"({"status":")";
+  body += readiness.ready ? "ready" : "unavailable";
+  body += R"(","schemaVersion":)" + std::to_string(readiness.schema_version);
+  if (!readiness.ready) {
+    body += R"(,"reason":")";
+    base::AppendJsonEscaped(body, readiness.reason);
+    body += '"';
+  }
+  body += '}';
+  return body;
+}
+
+// Runs `work` on the pool and answers with what it returns; 503 when the pool is full.
+template <typename Work>
+void Offload(base::WorkerPool& pool, http::Responder responder, Work work) {
+  auto shared = std::make_shared<http::Responder>(std::move(responder));
+  const bool queued = pool.Post([shared, work = std::move(work)]() mutable {
+    if (shared->cancelled()) return;  // the answer would go nowhere
+    shared->Send(work());
+  });
+  if (!queued) {
+    http::Response busy = http::Response::JsonError(503, "busy", "the server is overloaded; retry");
+    busy.headers.Add("Retry-After", "1");
+    shared->Send(std::move(busy));
+  }
+}
+
+}  // namespace
+
+base::Result<void> PrepareDataDir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) {
+    fs::create_directories(dir, ec);
+    if (ec) return base::Error::Unavailable("cannot create data dir " + dir + ": " + ec.message());
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+  }
+  if (!fs::is_directory(dir, ec)) {
+    return base::Error::Unavailable("data dir " + dir + " is not a folder");
+  }
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) {
+    return base::Error::Unavailable("data dir " + dir + " is not writable: " +
+                                    std::strerror(errno));
+  }
+  return base::Ok();
+}
+
+base::Result<std::unique_ptr<store::Database>> OpenDatabase(const Config& config) {
+  store::sqlite::SqliteOptions options;
+  options.path = config.SqlitePath();
+  options.read_connections = static_cast<size_t>(config.storage.read_connections);
+  options.busy_timeout = config.storage.busy_timeout;
+  auto database = store::sqlite::SqliteDatabase::Open(options);
+  if (!database) return std::move(database).error();
+  return std::unique_ptr<store::Database>(std::move(*database));
+}
+
+App::App(const Config& config, base::Logger& logger, const base::Clock& clock)
+    : config_(config), logger_(logger), clock_(clock) {}
+
+App::~App() = default;
+
+base::Result<std::unique_ptr<App>> App::Open(const Config& config, base::Logger& logger,
+                                             const base::Clock& clock, Options options) {
+  auto app = std::unique_ptr<App>(new App(config, logger, clock));
+  if (auto prepared = PrepareDataDir(config.server.data_dir); !prepared) {
+    return std::move(prepared).error();
+  }
+  auto database = OpenDatabase(config);
+  if (!database) return std::move(database).error();
+  app->database_ = std::move(*database);
+  if (options.migrate) {
+    const auto migrations = store::EmbeddedMigrations(app->database_->dialect());
+    auto applied = store::Migrate(*app->database_, migrations, clock);
+    if (!applied) {
+      return std::move(applied).error().WithContext("cannot migrate " +
+                                                    app->database_->description());
+    }
+    if (*applied > 0) {
+      logger.Info("store.migrated", {{"applied", *applied},
+                                     {"version", migrations.empty() ? 0 : migrations.back().version}});
+    }
+  }
+  app->users_ = std::make_unique<tasks::UserStore>(*app->database_, clock);
+  return app;
+}
+
+base::Result<void> App::Serve(std::FILE* out) {
+  base::WorkerPool pool(static_cast<size_t>(config_.storage.read_connections) + 1, kMaxQueuedWork);
+  const http::StaticAssets assets(web::AssetFiles());
+  http::Router router;
+  // Holds the guard once it is known (after Listen); routes only run after that.
+  std::optional<http::HostGuard> guard;
+  std::string display_url;
+
+  router.Add(http::Method::kGet, "/healthz", [](http::Request&, http::Responder responder) {
+    responder.Send(http::Response::Json(200, R"({"status":"ok"})"));
+  });
+  router.Add(http::Method::kGet, "/readyz", [this, &pool](http::Request&, http::Responder r) {
+    Offload(pool, std::move(r), [this] {
+      const Readiness readiness = CheckReadiness(*database_);
+      return http::Response::Json(readiness.ready ? 200 : 503, ReadinessJson(readiness));
+    });
+  });
+  router.Add(http::Method::kGet, "/static/*", [&assets](http::Request& request, http::Responder r) {
+    assets.Serve(request, std::move(r));
+  });
+  router.Add(http::Method::kGet, "/favicon.ico", [&assets](http::Request& request, http::Responder r) {
+    r.Send(assets.Get("favicon.svg", request));
+  });
+  router.Add(http::Method::kGet, "/",
+             [this, &pool, &guard, &display_url](http::Request& request, http::Responder r) {
+               if (auto refused = guard->Check(request)) {
+                 r.Send(std::move(*refused));
+                 return;
+               }
+               Offload(pool, std::move(r), [this, &display_url] {
+                 const Readiness readiness = CheckReadiness(*database_);
+                 web::HomeView view{std::string(kVersion), display_url,
+                                    database_->description(), readiness.schema_version,
+                                    readiness.ready, readiness.reason};
+                 return http::Response::Html(200, web::RenderHome(view));
+               });
+             });
+
+  http::Server server(HttpOptions(config_),
+                      [&router](http::Request& request, http::Responder responder) {
+                        router.Handle(request, std::move(responder));
+                      },
+                      logger_);
+  if (auto listening = server.Listen(); !listening) return listening;
+  // Before anything is announced, so a signal sent as soon as the address is printed is handled.
+  server.ShutdownOnSignals();
+  guard.emplace(GuardPolicy(config_, server, logger_));
+  display_url = DisplayUrl(config_, server);
+
+  auto users = users_->Count();
+  if (!users) return std::move(users).error();
+  if (*users == 0) {
+    const std::string password = auth::GeneratePassword();
+    auto hash = auth::HashPassword(password);
+    if (!hash) return std::move(hash).error();
+    auto admin = users_->Create("admin", *hash, /*admin=*/true);
+    if (!admin) return std::move(admin).error();
+    std::fprintf(out,
+                 "\nFirst run: created the administrator account.\n"
+                 "  user:      admin\n"
+                 "  password:  %s\n"
+                 "  This password is shown only now. Change it with: taskwire user passwd admin\n\n",
+                 password.c_str());
+  }
+  std::fprintf(out,
+               "Taskwire %s is listening on %s\n"
+               "  data:      %s\n"
+               "  health:    %shealthz\n"
+               "Open the address above in a browser, or run 'taskwire --help' for the commands.\n"
+               "Stop with Ctrl-C.\n",
+               std::string(kVersion).c_str(), display_url.c_str(),
+               database_->description().c_str(), display_url.c_str());
+  std::fflush(out);
+  logger_.Info("server.started", {{"address", server.local_address()}, {"url", display_url}});
+
+  server.Start();
+  server.Wait();
+  pool.Shutdown();
+  logger_.Info("server.stopped");
+  return base::Ok();
+}
+
+}  // namespace taskwire::server

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/result.h"
+#include "server/config.h"
+#include "store/database.h"
+#include "tasks/users.h"
+
+namespace taskwire::server {
+
+inline constexpr std::string_view kVersion = "0.1.0";
+
+// Exit codes of every taskwire command.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;  // something at run time: disk, database, port, ...
+inline constexpr int kExitUsage = 2;    // a bad command line or configuration
+
+// The composition root: owns every long-lived object of a command that works on the data, and
+// passes references down (STYLE.md, "The shape").
+class App {
+ public:
+  struct Options {
+    bool migrate = true;  // apply pending migrations when opening
+  };
+
+  // Creates the data dir if needed, opens the database and (by default) brings its schema up to
+  // date. Unavailable or FailedPrecondition naming the path and the reason otherwise.
+  static base::Result<std::unique_ptr<App>> Open(const Config& config, base::Logger& logger,
+                                                 const base::Clock& clock, Options options);
+  ~App();
+
+  // Runs the HTTP server until SIGINT or SIGTERM. On an empty database it first creates the
+  // administrator "admin" and prints its password. Writes what a person needs to `out`.
+  // Unavailable when the listen address cannot be bound.
+  base::Result<void> Serve(std::FILE* out);
+
+  store::Database& database() { return *database_; }
+  tasks::UserStore& users() { return *users_; }
+  const Config& config() const { return config_; }
+
+ private:
+  App(const Config& config, base::Logger& logger, const base::Clock& clock);
+
+  const Config config_;
+  base::Logger& logger_;
+  const base::Clock& clock_;
+  std::unique_ptr<store::Database> database_;
+  std::unique_ptr<tasks::UserStore> users_;
+};
+
+// Creates `dir` (mode 0700) if missing and checks it is a writable folder.
+base::Result<void> PrepareDataDir(const std::string& dir);
+
+// Opens the database storage.url names, without migrating. Unavailable when it cannot.
+base::Result<std::unique_ptr<store::Database>> OpenDatabase(const Config& config);
+
+}  // namespace taskwire::server

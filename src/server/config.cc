@@ -1,0 +1,327 @@
+// toml++'s home: only this file parses the config file.
+
+#include "server/config.h"
+
+
+#include <charconv>
+#include <cstdlib>
+#include <filesystem>
+#include <toml++/toml.h>
+#include <variant>
+
+#include "base/duration.h"
+#include "base/log.h"
+#include "http/host_guard.h"
+#include "http/server.h"
+
+extern char** environ;
+
+namespace taskwire::server {
+
+namespace {
+
+using FieldRef = std::variant<std::string*, int64_t*, std::chrono::milliseconds*>;
+
+struct KeySpec {
+  std::string_view key;
+  std::string_view help;
+  FieldRef (*field)(Config&);
+  int64_t min = 0;  // for integers
+  int64_t max = INT64_MAX;
+  base::Result<void> (*validate)(std::string_view value) = nullptr;  // for strings
+};
+
+base::Result<void> ValidateListen(std::string_view value) {
+  auto parsed = http::ParseListenAddress(value);
+  if (!parsed) return std::move(parsed).error();
+  return base::Ok();
+}
+
+base::Result<void> ValidatePublicUrl(std::string_view value) {
+  if (value.empty()) return base::Ok();
+  if (!http::OriginOf(value) || value.find_first_of("?#") != std::string_view::npos) {
+    return base::Error::InvalidArgument("'" + std::string(value) +
+                                        "' is not an http:// or https:// URL such as "
+                                        "https://tasks.example.com");
+  }
+  return base::Ok();
+}
+
+base::Result<void> ValidateStorageUrl(std::string_view value) {
+  if (value.empty() || (value.starts_with("sqlite:") && value.size() > 7)) return base::Ok();
+  if (value.starts_with("postgres://") || value.starts_with("postgresql://")) {
+    return base::Error::InvalidArgument(
+        "PostgreSQL storage is not available in this version of Taskwire; use sqlite:PATH");
+  }
+  return base::Error::InvalidArgument("'" + std::string(value) +
+                                      "' is not a storage URL such as sqlite:/var/lib/taskwire/"
+                                      "taskwire.db");
+}
+
+base::Result<void> ValidateLogLevel(std::string_view value) {
+  auto parsed = base::ParseLogLevel(value);
+  if (!parsed) return std::move(parsed).error();
+  return base::Ok();
+}
+
+base::Result<void> ValidateLogFormat(std::string_view value) {
+  auto parsed = base::ParseLogFormat(value);
+  if (!parsed) return std::move(parsed).error();
+  return base::Ok();
+}
+
+
+// The one table of settings (docs/configuration.md mirrors it).
+const KeySpec kKeys[] = {
+    {"server.listen", "address and port to listen on (HOST:PORT; port 0 picks a free one)",
+     [](Config& c) -> FieldRef { return &c.server.listen; }, 0, 0, ValidateListen},
+    {"server.data_dir", "folder for the SQLite database and other state",
+     [](Config& c) -> FieldRef { return &c.server.data_dir; }},
+    {"server.public_url", "the URL people and clients use to reach this server, if not the listen address",
+     [](Config& c) -> FieldRef { return &c.server.public_url; }, 0, 0, ValidatePublicUrl},
+    {"server.threads", "network threads (0: one per core)",
+     [](Config& c) -> FieldRef { return &c.server.threads; }, 0, 256},
+    {"server.max_connections", "open connections beyond which new ones are refused with 503",
+     [](Config& c) -> FieldRef { return &c.server.max_connections; }, 1, 1'000'000},
+    {"server.max_header_bytes", "largest request line plus headers (beyond: 431)",
+     [](Config& c) -> FieldRef { return &c.server.max_header_bytes; }, 1024, 1024 * 1024},
+    {"server.max_body_bytes", "largest request body (beyond: 413)",
+     [](Config& c) -> FieldRef { return &c.server.max_body_bytes; }, 1024, 1024 * 1024 * 1024},
+    {"server.request_timeout", "time a started request has to arrive whole",
+     [](Config& c) -> FieldRef { return &c.server.request_timeout; }},
+    {"server.idle_timeout", "time a keep-alive connection may sit idle",
+     [](Config& c) -> FieldRef { return &c.server.idle_timeout; }},
+    {"server.shutdown_timeout", "time in-flight requests get to finish on shutdown",
+     [](Config& c) -> FieldRef { return &c.server.shutdown_timeout; }},
+    {"storage.url", "where data is kept: sqlite:PATH (relative paths are inside server.data_dir)",
+     [](Config& c) -> FieldRef { return &c.storage.url; }, 0, 0, ValidateStorageUrl},
+    {"storage.read_connections", "SQLite connections that read in parallel with the writer",
+     [](Config& c) -> FieldRef { return &c.storage.read_connections; }, 1, 64},
+    {"storage.busy_timeout", "how long a request waits for the database before failing",
+     [](Config& c) -> FieldRef { return &c.storage.busy_timeout; }},
+    {"log.level", "debug, info, warn or error",
+     [](Config& c) -> FieldRef { return &c.log.level; }, 0, 0, ValidateLogLevel},
+    {"log.format", "json (one object per line) or text",
+     [](Config& c) -> FieldRef { return &c.log.format; }, 0, 0, ValidateLogFormat},
+};
+
+const KeySpec* FindKey(std::string_view key) {
+  for (const KeySpec& spec : kKeys) {
+    if (spec.key == key) return &spec;
+  }
+  return nullptr;
+}
+
+std::string Upper(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c == '.') c = '_';
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
+// Sets `spec`'s field from text (environment, flags). `origin` names where the text came from.
+base::Result<void> SetFromText(Config& config, const KeySpec& spec, std::string_view text,
+                               std::string_view origin) {
+  auto fail = [&](const std::string& why) {
+    return base::Error::InvalidArgument(std::string(origin) + ": " + why);
+  };
+  FieldRef field = spec.field(config);
+  if (auto** s = std::get_if<std::string*>(&field)) {
+    if (spec.validate != nullptr) {
+      if (auto valid = spec.validate(text); !valid) return fail(valid.error().message());
+    }
+    **s = text;
+  } else if (auto** i = std::get_if<int64_t*>(&field)) {
+    int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size()) {
+      return fail("'" + std::string(text) + "' is not a whole number");
+    }
+    if (value < spec.min || value > spec.max) {
+      return fail(std::to_string(value) + " is out of range (" + std::to_string(spec.min) +
+                  " to " + std::to_string(spec.max) + ")");
+    }
+    **i = value;
+  } else {
+    auto duration = base::ParseDuration(text);
+    if (!duration) return fail(duration.error().message());
+    *std::get<std::chrono::milliseconds*>(field) = *duration;
+  }
+  return base::Ok();
+}
+
+base::Result<void> SetFromToml(Config& config, const KeySpec& spec, const toml::node& node,
+                               const std::string& file) {
+  const std::string origin = std::string(spec.key) + " in " + file;
+  FieldRef field = spec.field(config);
+  if (std::holds_alternative<int64_t*>(field)) {
+    if (!node.is_integer()) {
+      return base::Error::InvalidArgument(origin + ": must be a whole number");
+    }
+    return SetFromText(config, spec, std::to_string(node.as_integer()->get()), origin);
+  }
+  if (!node.is_string()) {
+    return base::Error::InvalidArgument(
+        origin + (std::holds_alternative<std::string*>(field) ? ": must be a string"
+                                                              : ": must be a duration string such as \"30s\""));
+  }
+  return SetFromText(config, spec, node.as_string()->get(), origin);
+}
+
+base::Result<void> ApplyFile(Config& config, const std::string& path,
+                             std::map<std::string, Source>& sources) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) {
+    return base::Error::NotFound("config file", path);
+  }
+  toml::table root;
+  try {
+    root = toml::parse_file(path);
+  } catch (const toml::parse_error& error) {
+    const auto& where = error.source().begin;
+    return base::Error::InvalidArgument(path + ":" + std::to_string(where.line) + ":" +
+                                        std::to_string(where.column) + ": " +
+                                        std::string(error.description()));
+  }
+  for (const auto& [section_name, section] : root) {
+    const std::string section_key(section_name.str());
+    const toml::table* table = section.as_table();
+    if (table == nullptr) {
+      return base::Error::InvalidArgument("unknown key '" + section_key + "' in " + path +
+                                          " (settings go in sections such as [server])");
+    }
+    for (const auto& [name, node] : *table) {
+      const std::string key = section_key + "." + std::string(name.str());
+      const KeySpec* spec = FindKey(key);
+      if (spec == nullptr) {
+        return base::Error::InvalidArgument("unknown key '" + key + "' in " + path);
+      }
+      if (auto set = SetFromToml(config, *spec, node, path); !set) return set;
+      sources[key] = Source::kFile;
+    }
+  }
+  return base::Ok();
+}
+
+base::Result<void> ApplyEnvironment(Config& config, const std::map<std::string, std::string>& env,
+                                    std::map<std::string, Source>& sources) {
+  for (const auto& [name, value] : env) {
+    if (!name.starts_with("TASKWIRE_") || name == "TASKWIRE_CONFIG") continue;
+    const KeySpec* match = nullptr;
+    for (const KeySpec& spec : kKeys) {
+      for (const std::string& candidate : EnvironmentNames(spec.key)) {
+        if (candidate == name) match = &spec;
+      }
+    }
+    if (match == nullptr) {
+      return base::Error::InvalidArgument("unknown environment variable " + name +
+                                          " (docs/configuration.md lists the settings)");
+    }
+    // Both names of one key set to different values: refuse to guess.
+    for (const std::string& other : EnvironmentNames(match->key)) {
+      const auto it = env.find(other);
+      if (other != name && it != env.end() && it->second != value) {
+        return base::Error::InvalidArgument(name + " and " + other +
+                                            " are both set, to different values");
+      }
+    }
+    if (auto set = SetFromText(config, *match, value, name); !set) return set;
+    sources[std::string(match->key)] = Source::kEnvironment;
+  }
+  return base::Ok();
+}
+
+std::string DefaultDataDir(const std::map<std::string, std::string>& env) {
+  if (auto it = env.find("XDG_DATA_HOME"); it != env.end() && !it->second.empty()) {
+    return it->second + "/taskwire";
+  }
+  if (auto it = env.find("HOME"); it != env.end() && !it->second.empty()) {
+    return it->second + "/.local/share/taskwire";
+  }
+  return "taskwire-data";
+}
+
+std::string FieldText(Config& config, const KeySpec& spec) {
+  FieldRef field = spec.field(config);
+  if (auto** s = std::get_if<std::string*>(&field)) return **s;
+  if (auto** i = std::get_if<int64_t*>(&field)) return std::to_string(**i);
+  return base::FormatDuration(*std::get<std::chrono::milliseconds*>(field));
+}
+
+}  // namespace
+
+std::string Config::SqlitePath() const {
+  std::string_view path = storage.url;
+  if (path.starts_with("sqlite://")) {
+    path.remove_prefix(9);
+  } else if (path.starts_with("sqlite:")) {
+    path.remove_prefix(7);
+  }
+  if (path == ":memory:" || path.starts_with('/')) return std::string(path);
+  return (std::filesystem::path(server.data_dir) / path).string();
+}
+
+std::vector<std::string> EnvironmentNames(std::string_view key) {
+  std::vector<std::string> names{"TASKWIRE_" + Upper(key)};
+  if (key.starts_with("server.")) names.push_back("TASKWIRE_" + Upper(key.substr(7)));
+  return names;
+}
+
+base::Result<LoadedConfig> LoadConfig(const ConfigSources& sources) {
+  LoadedConfig loaded;
+  for (const KeySpec& spec : kKeys) loaded.sources[std::string(spec.key)] = Source::kDefault;
+
+  std::optional<std::string> file = sources.file;
+  if (!file) {
+    if (auto it = sources.environment.find("TASKWIRE_CONFIG"); it != sources.environment.end()) {
+      file = it->second;
+    }
+  }
+  if (file) {
+    if (auto applied = ApplyFile(loaded.config, *file, loaded.sources); !applied) {
+      return std::move(applied).error();
+    }
+  }
+  if (auto applied = ApplyEnvironment(loaded.config, sources.environment, loaded.sources);
+      !applied) {
+    return std::move(applied).error();
+  }
+  for (const auto& [key, value] : sources.flags) {
+    const KeySpec* spec = FindKey(key);
+    if (spec == nullptr) return base::Error::InvalidArgument("unknown key '" + key + "'");
+    if (auto set = SetFromText(loaded.config, *spec, value, key); !set) {
+      return std::move(set).error();
+    }
+    loaded.sources[key] = Source::kFlag;
+  }
+
+  Config& config = loaded.config;
+  if (config.server.data_dir.empty()) config.server.data_dir = DefaultDataDir(sources.environment);
+  if (config.storage.url.empty()) config.storage.url = "sqlite:taskwire.db";
+  while (config.server.public_url.ends_with('/')) config.server.public_url.pop_back();
+  return loaded;
+}
+
+std::vector<ConfigKey> DescribeConfig(const Config& config) {
+  Config copy = config;
+  std::vector<ConfigKey> keys;
+  for (const KeySpec& spec : kKeys) {
+    keys.push_back({std::string(spec.key), FieldText(copy, spec), spec.help});
+  }
+  return keys;
+}
+
+std::map<std::string, std::string> ProcessEnvironment() {
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    const size_t eq = text.find('=');
+    if (eq == std::string_view::npos) continue;
+    env.emplace(std::string(text.substr(0, eq)), std::string(text.substr(eq + 1)));
+  }
+  return env;
+}
+
+}  // namespace taskwire::server

@@ -1,0 +1,81 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/result.h"
+
+namespace taskwire::server {
+
+// Taskwire's settings. Each has a key ("server.listen") that names it in the TOML file, an
+// environment variable TASKWIRE_<SECTION>_<KEY> (the server section's also without the
+// section: TASKWIRE_LISTEN), and the generic flag --set KEY=VALUE; the common ones have flags
+// of their own. Flags beat the environment, which beats the file, which beats the defaults.
+// docs/configuration.md describes every key.
+struct Config {
+  struct Server {
+    std::string listen = "127.0.0.1:8080";
+    std::string data_dir;    // default: $XDG_DATA_HOME/taskwire or ~/.local/share/taskwire
+    std::string public_url;  // default: http://<listen address>
+    int64_t threads = 0;     // 0: one per core
+    int64_t max_connections = 10'000;
+    int64_t max_header_bytes = 16 * 1024;
+    int64_t max_body_bytes = 4 * 1024 * 1024;
+    std::chrono::milliseconds request_timeout{10'000};
+    std::chrono::milliseconds idle_timeout{60'000};
+    std::chrono::milliseconds shutdown_timeout{10'000};
+  } server;
+  struct Storage {
+    std::string url;  // "sqlite:PATH"; default: sqlite:<data_dir>/taskwire.db
+    int64_t read_connections = 4;
+    std::chrono::milliseconds busy_timeout{5'000};
+  } storage;
+  struct Log {
+    std::string level = "info";
+    std::string format = "json";
+  } log;
+
+  // The SQLite file storage.url names (after LoadConfig has filled the default).
+  std::string SqlitePath() const;
+};
+
+// Where each setting came from, for `taskwire config`.
+enum class Source { kDefault, kFile, kEnvironment, kFlag };
+
+struct ConfigSources {
+  std::optional<std::string> file;  // --config, else TASKWIRE_CONFIG; no file when neither
+  std::map<std::string, std::string> environment;  // the process environment
+  std::vector<std::pair<std::string, std::string>> flags;  // key -> value, in order given
+};
+
+struct LoadedConfig {
+  Config config;
+  std::map<std::string, Source> sources;  // key -> where its value came from
+};
+
+// Reads the file, the environment and the flags. InvalidArgument with one line naming the key
+// (or variable) for an unknown key, a value of the wrong type or a bad value; NotFound when the
+// config file does not exist.
+base::Result<LoadedConfig> LoadConfig(const ConfigSources& sources);
+
+// Every key, in order, with its value as text and a line saying what it is.
+struct ConfigKey {
+  std::string key;
+  std::string value;
+  std::string_view help;
+};
+std::vector<ConfigKey> DescribeConfig(const Config& config);
+
+// The environment variables that name `key`: the canonical one first.
+std::vector<std::string> EnvironmentNames(std::string_view key);
+
+// The process environment as ConfigSources wants it.
+std::map<std::string, std::string> ProcessEnvironment();
+
+}  // namespace taskwire::server

@@ -1,0 +1,72 @@
+#include "tasks/users.h"
+
+#include <gtest/gtest.h>
+
+#include "store/migrations.h"
+#include "store/sqlite/sqlite_database.h"
+#include "testing/fake_clock.h"
+#include "testing/temp_dir.h"
+
+namespace taskwire::tasks {
+namespace {
+
+class UserStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = store::sqlite::SqliteDatabase::Open({.path = dir_.File("t.db")});
+    ASSERT_TRUE(opened.has_value());
+    database_ = std::move(*opened);
+    ASSERT_TRUE(store::Migrate(*database_, store::EmbeddedMigrations("sqlite"), clock_).has_value());
+    users_ = std::make_unique<UserStore>(*database_, clock_);
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  std::unique_ptr<store::Database> database_;
+  std::unique_ptr<UserStore> users_;
+};
+
+TEST_F(UserStoreTest, CreatesListsAndFinds) {
+  EXPECT_EQ(*users_->Count(), 0);
+  auto ada = users_->Create("ada", "hash-a", /*admin=*/true);
+  ASSERT_TRUE(ada.has_value()) << ada.error().ToString();
+  EXPECT_EQ(ada->name, "ada");
+  EXPECT_TRUE(ada->is_admin);
+  EXPECT_EQ(ada->created_at, "2026-01-01T00:00:00.000Z");
+  ASSERT_TRUE(users_->Create("grace", "hash-g", false).has_value());
+  EXPECT_EQ(*users_->Count(), 2);
+  const auto all = *users_->List();
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].name, "grace");
+  EXPECT_EQ(users_->Find("ADA")->id, ada->id);  // names ignore case
+}
+
+TEST_F(UserStoreTest, NamesAreUniqueIgnoringCase) {
+  ASSERT_TRUE(users_->Create("ada", "h", false).has_value());
+  auto again = users_->Create("Ada", "h", false);
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code(), base::ErrorCode::kAlreadyExists);
+  EXPECT_NE(again.error().message().find("Ada"), std::string::npos);
+}
+
+TEST_F(UserStoreTest, RejectsBadNames) {
+  for (const char* bad : {"", "-ada", "a b", "ada!", "名前"}) {
+    auto created = users_->Create(bad, "h", false);
+    ASSERT_FALSE(created.has_value()) << bad;
+    EXPECT_EQ(created.error().code(), base::ErrorCode::kInvalidArgument);
+  }
+  EXPECT_FALSE(users_->Create(std::string(65, 'a'), "h", false).has_value());
+  EXPECT_TRUE(users_->Create(std::string(64, 'a'), "h", false).has_value());
+}
+
+TEST_F(UserStoreTest, SetsPasswordsOfExistingUsersOnly) {
+  ASSERT_TRUE(users_->Create("ada", "old", false).has_value());
+  EXPECT_TRUE(users_->SetPasswordHash("ada", "new").has_value());
+  auto missing = users_->SetPasswordHash("nobody", "x");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code(), base::ErrorCode::kNotFound);
+  EXPECT_EQ(users_->Find("nobody").error().code(), base::ErrorCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace taskwire::tasks

@@ -1,0 +1,241 @@
+// Drives the real taskwire binary as a person would: start it on a free port with a fresh data
+// dir, talk HTTP to it, stop it with a signal, and run its other commands.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <regex>
+
+#include "testing/http_client.h"
+#include "testing/process.h"
+#include "testing/temp_dir.h"
+
+namespace taskwire {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::HttpRequest;
+using testing::Process;
+
+class ServeTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Process> Run(std::vector<std::string> args, Process::Options options = {}) {
+    options.environment.emplace("HOME", dir_.path());  // never the developer's own data
+    auto process = Process::Start(TASKWIRE_BINARY, std::move(args), std::move(options));
+    EXPECT_NE(process, nullptr);
+    return process;
+  }
+
+  // Runs a command to its end; returns its exit code.
+  int RunToEnd(std::vector<std::string> args, Process::Options options = {},
+               std::string* out = nullptr, std::string* err = nullptr) {
+    auto process = Run(std::move(args), std::move(options));
+    const auto code = process->Wait(60s);
+    EXPECT_TRUE(code.has_value());
+    if (out != nullptr) *out = process->Stdout();
+    if (err != nullptr) *err = process->Stderr();
+    return code.value_or(-1);
+  }
+
+  // Starts `taskwire serve` on a free port; returns the process and sets port_.
+  std::unique_ptr<Process> Serve(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto process = Run(args);
+    auto line = process->WaitForOutput("is listening on ", 30s);
+    EXPECT_TRUE(line.has_value()) << process->Stdout() << process->Stderr();
+    if (!line) return process;
+    std::smatch match;
+    const std::regex address(R"(http://127\.0\.0\.1:(\d+)/)");
+    EXPECT_TRUE(std::regex_search(*line, match, address)) << *line;
+    port_ = static_cast<uint16_t>(std::stoi(match[1]));
+    return process;
+  }
+
+  std::string data_dir() const { return dir_.File("data"); }
+
+  testing::TempDir dir_;
+  uint16_t port_ = 0;
+};
+
+TEST_F(ServeTest, FirstRunCreatesTheAdminServesAndStopsCleanly) {
+  auto server = Serve();
+  ASSERT_NE(port_, 0);
+  const std::string out = server->Stdout();
+  EXPECT_NE(out.find("user:      admin"), std::string::npos) << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex(R"(password:  [A-Za-z0-9_-]{24}\n)"))) << out;
+  EXPECT_NE(out.find("taskwire user passwd admin"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(data_dir() + "/taskwire.db"));
+
+  auto health = HttpRequest(port_, "GET", "/healthz");
+  ASSERT_TRUE(health.has_value());
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(health->body, R"({"status":"ok"})");
+
+  auto ready = HttpRequest(port_, "GET", "/readyz");
+  ASSERT_TRUE(ready.has_value());
+  EXPECT_EQ(ready->status, 200);
+  EXPECT_NE(ready->body.find(R"("status":"ready")"), std::string::npos) << ready->body;
+
+  auto home = HttpRequest(port_, "GET", "/");
+  ASSERT_TRUE(home.has_value());
+  EXPECT_EQ(home->status, 200);
+  EXPECT_NE(home->body.find("Taskwire"), std::string::npos);
+  EXPECT_EQ(HttpRequest(port_, "GET", "/static/style.css")->status, 200);
+
+  // DNS rebinding: a page on another name may not reach the server.
+  auto rebound = HttpRequest(port_, "GET", "/", {{"Host", "evil.example.com"}});
+  ASSERT_TRUE(rebound.has_value());
+  EXPECT_EQ(rebound->status, 403);
+
+  server->Signal(SIGTERM);
+  EXPECT_EQ(server->Wait(15s), 0);
+  EXPECT_NE(server->Stderr().find("server.stopped"), std::string::npos);
+}
+
+TEST_F(ServeTest, SecondRunKeepsTheDataAndCreatesNoSecondAdmin) {
+  {
+    auto first = Serve();
+    first->Signal(SIGINT);
+    ASSERT_EQ(first->Wait(15s), 0);
+  }
+  auto second = Serve();
+  EXPECT_EQ(second->Stdout().find("password:"), std::string::npos);
+  second->Signal(SIGTERM);
+  ASSERT_EQ(second->Wait(15s), 0);
+
+  std::string out;
+  EXPECT_EQ(RunToEnd({"user", "list", "--data-dir", data_dir()}, {}, &out), 0);
+  EXPECT_TRUE(std::regex_search(out, std::regex(R"(\n1\s+admin\s+yes)"))) << out;
+}
+
+TEST_F(ServeTest, APortInUseIsOneClearLineAndExit1) {
+  auto first = Serve();
+  std::string err;
+  const int code = RunToEnd({"serve", "--listen", "127.0.0.1:" + std::to_string(port_),
+                             "--data-dir", dir_.File("other")},
+                            {}, nullptr, &err);
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(err.find("taskwire: cannot listen on 127.0.0.1:" + std::to_string(port_)),
+            std::string::npos)
+      << err;
+  EXPECT_NE(err.find("in use"), std::string::npos) << err;
+}
+
+TEST_F(ServeTest, AnUnusableDataDirIsOneClearLineAndExit1) {
+  testing::WriteFile(dir_.File("a-file"), "x");
+  std::string err;
+  EXPECT_EQ(RunToEnd({"serve", "--listen", "127.0.0.1:0", "--data-dir", dir_.File("a-file/data")},
+                     {}, nullptr, &err),
+            1);
+  EXPECT_TRUE(err.starts_with("taskwire: cannot create data dir")) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+TEST_F(ServeTest, ACorruptDatabaseIsOneClearLineAndExit1) {
+  std::filesystem::create_directories(data_dir());
+  testing::WriteFile(data_dir() + "/taskwire.db", std::string(10000, 'z'));
+  std::string err;
+  EXPECT_EQ(RunToEnd({"serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir()}, {}, nullptr,
+                     &err),
+            1);
+  EXPECT_NE(err.find("not a database"), std::string::npos) << err;
+  EXPECT_NE(err.find("taskwire.db"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+TEST_F(ServeTest, BadConfigurationNamesTheKeyAndExits2) {
+  std::string err;
+  EXPECT_EQ(RunToEnd({"serve", "--set", "server.nope=1"}, {}, nullptr, &err), 2);
+  EXPECT_NE(err.find("server.nope"), std::string::npos) << err;
+
+  EXPECT_EQ(RunToEnd({"serve"}, {.environment = {{"TASKWIRE_LISTEN", "nowhere"}}}, nullptr, &err), 2);
+  EXPECT_NE(err.find("TASKWIRE_LISTEN"), std::string::npos) << err;
+
+  const std::string file = dir_.File("taskwire.toml");
+  testing::WriteFile(file, "[server]\nlisten = \"127.0.0.1:0\"\nthreds = 2\n");
+  EXPECT_EQ(RunToEnd({"serve", "--config", file}, {}, nullptr, &err), 2);
+  EXPECT_NE(err.find("server.threds"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+}
+
+TEST_F(ServeTest, ConfigFileAndEnvironmentAreHonoured) {
+  const std::string file = dir_.File("taskwire.toml");
+  testing::WriteFile(file, "[server]\nlisten = \"127.0.0.1:1\"\n[log]\nformat = \"text\"\n");
+  std::string out;
+  EXPECT_EQ(RunToEnd({"config", "--config", file},
+                     {.environment = {{"TASKWIRE_LISTEN", "127.0.0.1:2"}}}, &out),
+            0);
+  EXPECT_TRUE(std::regex_search(out, std::regex(R"(server\.listen\s+= "127\.0\.0\.1:2"\s+# environment)")))
+      << out;
+  EXPECT_TRUE(std::regex_search(out, std::regex(R"(log\.format\s+= "text"\s+# file)"))) << out;
+}
+
+TEST_F(ServeTest, BackupCopiesTheDatabaseWhileTheServerRuns) {
+  auto server = Serve();
+  const std::string copy = dir_.File("backup.db");
+  std::string err;
+  EXPECT_EQ(RunToEnd({"backup", copy, "--data-dir", data_dir()}, {}, nullptr, &err), 0) << err;
+  EXPECT_TRUE(std::filesystem::exists(copy));
+  std::string out;
+  EXPECT_EQ(RunToEnd({"migrate", "--status", "--set", "storage.url=sqlite:" + copy}, {}, &out), 0);
+  EXPECT_NE(out.find("(up to date)"), std::string::npos) << out;
+  // A second backup to the same file refuses to overwrite it.
+  EXPECT_EQ(RunToEnd({"backup", copy, "--data-dir", data_dir()}, {}, nullptr, &err), 1);
+  EXPECT_NE(err.find("exists already"), std::string::npos) << err;
+  EXPECT_EQ(HttpRequest(port_, "GET", "/readyz")->status, 200);
+}
+
+TEST_F(ServeTest, UsersAreManagedFromTheCommandLine) {
+  std::string out, err;
+  EXPECT_EQ(RunToEnd({"user", "add", "grace", "--password-stdin", "--data-dir", data_dir()},
+                     {.stdin_data = "a long enough password\n"}, &out, &err),
+            0)
+      << err;
+  EXPECT_TRUE(out.empty());
+  EXPECT_EQ(RunToEnd({"user", "add", "ada", "--admin", "--data-dir", data_dir()}, {}, &out), 0);
+  EXPECT_TRUE(std::regex_match(out, std::regex(R"([A-Za-z0-9_-]{24}\n)"))) << out;
+  EXPECT_EQ(RunToEnd({"user", "add", "grace", "--data-dir", data_dir()}, {}, nullptr, &err), 1);
+  EXPECT_NE(err.find("exists already"), std::string::npos);
+  EXPECT_EQ(RunToEnd({"user", "add", "bad name", "--data-dir", data_dir()}, {}, nullptr, &err), 1);
+  EXPECT_EQ(RunToEnd({"user", "passwd", "nobody", "--data-dir", data_dir()}, {}, nullptr, &err), 1);
+  EXPECT_NE(err.find("user nobody not found"), std::string::npos) << err;
+  EXPECT_EQ(RunToEnd({"user", "passwd", "grace", "--password-stdin", "--data-dir", data_dir()},
+                     {.stdin_data = "short\n"}, nullptr, &err),
+            1);
+  EXPECT_NE(err.find("at least 8 characters"), std::string::npos) << err;
+}
+
+TEST_F(ServeTest, DoctorReportsEachCheck) {
+  std::string out;
+  EXPECT_EQ(RunToEnd({"doctor", "--data-dir", data_dir(), "--set", "server.listen=127.0.0.1:0"},
+                     {}, &out),
+            1);  // the fresh database has no schema yet
+  EXPECT_NE(out.find("ok    data dir"), std::string::npos) << out;
+  EXPECT_NE(out.find("FAIL  schema"), std::string::npos) << out;
+  EXPECT_EQ(RunToEnd({"migrate", "--data-dir", data_dir()}), 0);
+  EXPECT_EQ(RunToEnd({"doctor", "--data-dir", data_dir(), "--set", "server.listen=127.0.0.1:0"},
+                     {}, &out),
+            0)
+      << out;
+}
+
+TEST_F(ServeTest, HelpReadsWellAndUsageErrorsExit2) {
+  std::string out, err;
+  EXPECT_EQ(RunToEnd({"--help"}, {}, &out), 0);
+  for (const char* command : {"serve", "user", "backup", "migrate", "doctor", "config"}) {
+    EXPECT_NE(out.find(command), std::string::npos) << command;
+  }
+  EXPECT_EQ(RunToEnd({"serve", "--help"}, {}, &out), 0);
+  EXPECT_NE(out.find("--listen"), std::string::npos);
+  EXPECT_NE(out.find("--public-url"), std::string::npos);
+  EXPECT_EQ(RunToEnd({"--version"}, {}, &out), 0);
+  EXPECT_NE(out.find("0.1.0"), std::string::npos);
+  EXPECT_EQ(RunToEnd({"frobnicate"}, {}, nullptr, &err), 2);
+  EXPECT_NE(err.find("taskwire --help"), std::string::npos);
+  EXPECT_EQ(RunToEnd({}, {}, nullptr, &err), 2);
+}
+
+}  // namespace
+}  // namespace taskwire
