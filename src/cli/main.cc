@@ -80,16 +80,38 @@ base::Result<std::unique_ptr<server::App>> OpenApp(Context& context, bool migrat
                            server::App::Options{.migrate = migrate});
 }
 
-// A password from standard input (its first line), or a generated one when `from_stdin` is off.
-base::Result<std::string> ChoosePassword(bool from_stdin, bool& generated) {
-  generated = !from_stdin;
-  if (!from_stdin) return auth::GeneratePassword();
-  std::string line;
-  if (!std::getline(std::cin, line)) {
-    return base::Error::InvalidArgument("--password-stdin: nothing on standard input");
+struct ChosenPassword {
+  std::string plain;
+  std::string hash;
+  bool generated = false;  // made up here, so it must be shown once
+};
+
+// The first line of standard input with `from_stdin`, else a generated password; hashed.
+base::Result<ChosenPassword> ChoosePassword(bool from_stdin) {
+  ChosenPassword chosen;
+  chosen.generated = !from_stdin;
+  if (chosen.generated) {
+    chosen.plain = auth::GeneratePassword();
+  } else {
+    if (!std::getline(std::cin, chosen.plain)) {
+      return base::Error::InvalidArgument("--password-stdin: nothing on standard input");
+    }
+    if (!chosen.plain.empty() && chosen.plain.back() == '\r') chosen.plain.pop_back();
   }
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
+  auto hash = auth::HashPassword(chosen.plain);
+  if (!hash) return std::move(hash).error();
+  chosen.hash = std::move(*hash);
+  return chosen;
+}
+
+// Prints a generated password alone on standard output (for scripts), `what` on standard error.
+void ReportPassword(const ChosenPassword& chosen, const std::string& what) {
+  if (chosen.generated) {
+    std::fprintf(stderr, "%s. The password, shown only now:\n", what.c_str());
+    std::printf("%s\n", chosen.plain.c_str());
+  } else {
+    std::fprintf(stderr, "%s.\n", what.c_str());
+  }
 }
 
 int RunServe(Context& context) {
@@ -101,23 +123,14 @@ int RunServe(Context& context) {
 
 int RunUserAdd(Context& context, const std::string& name, bool admin, bool password_stdin) {
   if (auto valid = tasks::ValidateUserName(name); !valid) return Fail(valid.error());
-  bool generated = false;
-  auto password = ChoosePassword(password_stdin, generated);
+  auto password = ChoosePassword(password_stdin);
   if (!password) return Fail(password.error());
-  auto hash = auth::HashPassword(*password);
-  if (!hash) return Fail(hash.error());
   auto app = OpenApp(context);
   if (!app) return Fail(app.error());
-  auto user = (*app)->users().Create(name, *hash, admin);
+  auto user = (*app)->users().Create(name, password->hash, admin);
   if (!user) return Fail(user.error());
-  if (generated) {
-    std::fprintf(stderr, "Created %s '%s'. Its password, shown only now:\n",
-                 admin ? "administrator" : "user", user->name.c_str());
-    std::printf("%s\n", password->c_str());
-  } else {
-    std::fprintf(stderr, "Created %s '%s'.\n", admin ? "administrator" : "user",
-                 user->name.c_str());
-  }
+  ReportPassword(*password,
+                 std::string("Created ") + (admin ? "administrator '" : "user '") + user->name + "'");
   return kExitOk;
 }
 
@@ -135,20 +148,14 @@ int RunUserList(Context& context) {
 }
 
 int RunUserPasswd(Context& context, const std::string& name, bool password_stdin) {
-  bool generated = false;
-  auto password = ChoosePassword(password_stdin, generated);
+  auto password = ChoosePassword(password_stdin);
   if (!password) return Fail(password.error());
-  auto hash = auth::HashPassword(*password);
-  if (!hash) return Fail(hash.error());
   auto app = OpenApp(context);
   if (!app) return Fail(app.error());
-  if (auto set = (*app)->users().SetPasswordHash(name, *hash); !set) return Fail(set.error());
-  if (generated) {
-    std::fprintf(stderr, "New password for '%s', shown only now:\n", name.c_str());
-    std::printf("%s\n", password->c_str());
-  } else {
-    std::fprintf(stderr, "Changed the password of '%s'.\n", name.c_str());
+  if (auto set = (*app)->users().SetPasswordHash(name, password->hash); !set) {
+    return Fail(set.error());
   }
+  ReportPassword(*password, "Changed the password of '" + name + "'");
   return kExitOk;
 }
 
@@ -221,7 +228,7 @@ int RunConfig(Context& context) {
                        : source == server::Source::kFile        ? "file"
                        : source == server::Source::kEnvironment ? "environment"
                                                                 : "flag";
-    std::printf("%-26s = %-32s # %s\n", key.key.c_str(), ("\"" + key.value + "\"").c_str(), from);
+    std::printf("%-26s = %-34s # %s\n", key.key.c_str(), key.toml_value.c_str(), from);
   }
   return kExitOk;
 }

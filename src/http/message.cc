@@ -96,28 +96,28 @@ std::optional<std::string> Request::QueryParam(std::string_view name) const {
   return std::nullopt;
 }
 
-Response Response::Text(int status, std::string_view body) {
+namespace {
+
+Response WithBody(int status, std::string content_type, std::string body) {
   Response response;
   response.status = status;
-  response.headers.Add("Content-Type", "text/plain; charset=utf-8");
-  response.body = body;
+  response.headers.Add("Content-Type", std::move(content_type));
+  response.body = std::move(body);
   return response;
+}
+
+}  // namespace
+
+Response Response::Text(int status, std::string_view body) {
+  return WithBody(status, "text/plain; charset=utf-8", std::string(body));
 }
 
 Response Response::Json(int status, std::string body) {
-  Response response;
-  response.status = status;
-  response.headers.Add("Content-Type", "application/json");
-  response.body = std::move(body);
-  return response;
+  return WithBody(status, "application/json", std::move(body));
 }
 
 Response Response::Html(int status, std::string body) {
-  Response response;
-  response.status = status;
-  response.headers.Add("Content-Type", "text/html; charset=utf-8");
-  response.body = std::move(body);
-  return response;
+  return WithBody(status, "text/html; charset=utf-8", std::move(body));
 }
 
 Response Response::JsonError(int status, std::string_view code, std::string_view message) {
