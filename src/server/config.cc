@@ -308,7 +308,14 @@ std::vector<ConfigKey> DescribeConfig(const Config& config) {
   Config copy = config;
   std::vector<ConfigKey> keys;
   for (const KeySpec& spec : kKeys) {
-    keys.push_back({std::string(spec.key), FieldText(copy, spec), spec.help});
+    std::string value = FieldText(copy, spec);
+    std::string toml_value = value;
+    if (!std::holds_alternative<int64_t*>(spec.field(copy))) {
+      toml_value = "\"";
+      base::AppendJsonEscaped(toml_value, value);  // TOML basic strings escape as JSON does
+      toml_value += '"';
+    }
+    keys.push_back({std::string(spec.key), std::move(value), std::move(toml_value), spec.help});
   }
   return keys;
 }

@@ -67,7 +67,8 @@ base::Result<LoadedConfig> LoadConfig(const ConfigSources& sources);
 // Every key, in order, with its value as text and a line saying what it is.
 struct ConfigKey {
   std::string key;
-  std::string value;
+  std::string value;       // as text: 127.0.0.1:8080, 4, 30s
+  std::string toml_value;  // as a TOML file writes it: "127.0.0.1:8080", 4, "30s"
   std::string_view help;
 };
 std::vector<ConfigKey> DescribeConfig(const Config& config);

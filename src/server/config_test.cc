@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "testing/temp_dir.h"
 
 namespace taskwire::server {
@@ -139,6 +141,11 @@ TEST_F(ConfigTest, DescribeListsEveryKeyWithItsValue) {
   ASSERT_FALSE(keys.empty());
   EXPECT_EQ(keys[0].key, "server.listen");
   EXPECT_EQ(keys[0].value, "127.0.0.1:8080");
+  EXPECT_EQ(keys[0].toml_value, "\"127.0.0.1:8080\"");
+  const auto threads = std::find_if(keys.begin(), keys.end(),
+                                    [](const ConfigKey& k) { return k.key == "server.threads"; });
+  ASSERT_NE(threads, keys.end());
+  EXPECT_EQ(threads->toml_value, "0");
   for (const auto& key : keys) EXPECT_FALSE(key.help.empty()) << key.key;
 }
 
