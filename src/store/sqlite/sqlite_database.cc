@@ -186,8 +186,31 @@ base::Result<Rows> Run(Connection& connection, std::string_view sql,
 
 struct SqliteDatabase::State {
   SqliteOptions options;
-  std::timed_mutex writer_mutex;  // held by the one write transaction in progress
   std::unique_ptr<Connection> writer;
+
+  // The writer is lent to one write transaction at a time. (A mutex and a condition variable
+  // rather than std::timed_mutex, whose timed lock ThreadSanitizer cannot see.)
+  std::mutex writer_mutex;  // guards writer_busy
+  std::condition_variable writer_freed;
+  bool writer_busy = false;
+
+  base::Result<void> TakeWriter() {
+    std::unique_lock lock(writer_mutex);
+    if (!writer_freed.wait_for(lock, options.busy_timeout, [&] { return !writer_busy; })) {
+      return base::Error::Unavailable("database is busy: the writer stayed in use for " +
+                                      std::to_string(options.busy_timeout.count()) + " ms");
+    }
+    writer_busy = true;
+    return base::Ok();
+  }
+
+  void ReturnWriter() {
+    {
+      std::lock_guard lock(writer_mutex);
+      writer_busy = false;
+    }
+    writer_freed.notify_one();
+  }
 
   std::mutex readers_mutex;  // guards idle_readers
   std::condition_variable reader_freed;
@@ -219,9 +242,9 @@ namespace {
 
 class SqliteTransaction final : public Transaction {
  public:
-  // A write transaction: holds the writer lock for its whole life.
-  SqliteTransaction(SqliteDatabase::State& state, std::unique_lock<std::timed_mutex> writer_lock)
-      : state_(state), writer_lock_(std::move(writer_lock)), connection_(*state.writer) {}
+  // A write transaction: has the writer (State::TakeWriter) for its whole life.
+  explicit SqliteTransaction(SqliteDatabase::State& state)
+      : state_(state), holds_writer_(true), connection_(*state.writer) {}
   // A read transaction on a pooled reader.
   SqliteTransaction(SqliteDatabase::State& state, std::unique_ptr<Connection> reader)
       : state_(state), reader_(std::move(reader)), connection_(*reader_) {}
@@ -229,6 +252,7 @@ class SqliteTransaction final : public Transaction {
   ~SqliteTransaction() override {
     if (open_) (void)connection_.Exec("ROLLBACK");
     if (reader_ != nullptr) state_.ReturnReader(std::move(reader_));
+    if (holds_writer_) state_.ReturnWriter();
   }
 
   base::Result<void> BeginWork(bool write) {
@@ -266,7 +290,7 @@ class SqliteTransaction final : public Transaction {
 
  private:
   SqliteDatabase::State& state_;
-  std::unique_lock<std::timed_mutex> writer_lock_;
+  const bool holds_writer_ = false;
   std::unique_ptr<Connection> reader_;
   Connection& connection_;
   bool open_ = false;
@@ -299,12 +323,8 @@ base::Result<std::unique_ptr<Transaction>> SqliteDatabase::Begin(Access access) 
   const bool write = access == Access::kWrite || !state_->has_readers;
   std::unique_ptr<SqliteTransaction> transaction;
   if (write) {
-    std::unique_lock lock(state_->writer_mutex, std::defer_lock);
-    if (!lock.try_lock_for(state_->options.busy_timeout)) {
-      return base::Error::Unavailable("database is busy: the writer stayed in use for " +
-                                      std::to_string(state_->options.busy_timeout.count()) + " ms");
-    }
-    transaction = std::make_unique<SqliteTransaction>(*state_, std::move(lock));
+    if (auto taken = state_->TakeWriter(); !taken) return std::move(taken).error();
+    transaction = std::make_unique<SqliteTransaction>(*state_);
   } else {
     auto reader = state_->TakeReader();
     if (!reader) return std::move(reader).error();
