@@ -72,4 +72,21 @@ Result<std::string> Base64UrlDecode(std::string_view text) {
   return out;
 }
 
+Result<std::string> Base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0) return Error::InvalidArgument("base64 text must come in groups of 4");
+  size_t padding = 0;
+  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') ++padding;
+  std::string url(text.substr(0, text.size() - padding));
+  for (char& c : url) {
+    if (c == '+') {
+      c = '-';
+    } else if (c == '/') {
+      c = '_';
+    } else if (c == '-' || c == '_' || c == '=') {
+      return Error::InvalidArgument("base64 text has a character outside its alphabet");
+    }
+  }
+  return Base64UrlDecode(url);
+}
+
 }  // namespace taskwire::base

@@ -18,4 +18,8 @@ std::string Base64UrlEncode(std::string_view bytes);
 // on an impossible length, or on non-zero trailing bits (so every text has one decoding).
 Result<std::string> Base64UrlDecode(std::string_view text);
 
+// RFC 4648 §4 base64 with its '=' padding, strictly: the length must be a multiple of 4 and the
+// padding exactly what the length needs. InvalidArgument otherwise.
+Result<std::string> Base64Decode(std::string_view text);
+
 }  // namespace taskwire::base

@@ -38,5 +38,15 @@ TEST(Base64Url, RejectsNonZeroTrailingBits) {
   EXPECT_FALSE(Base64UrlDecode("Zh").has_value());  // same byte, other trailing bits
 }
 
+TEST(Base64, DecodesPaddedStandardText) {
+  EXPECT_EQ(*Base64Decode("SGVsbG8="), "Hello");
+  EXPECT_EQ(*Base64Decode("Zm9vYmFy"), "foobar");
+  EXPECT_EQ(*Base64Decode("+/8="), "\xfb\xff");
+  EXPECT_FALSE(Base64Decode("SGVsbG8").has_value());      // padding missing
+  EXPECT_FALSE(Base64Decode("SGVs!!!bG8=").has_value());  // outside the alphabet
+  EXPECT_FALSE(Base64Decode("SGVsbG-=").has_value());     // base64url, not base64
+  EXPECT_FALSE(Base64Decode("S===").has_value());
+}
+
 }  // namespace
 }  // namespace taskwire::base

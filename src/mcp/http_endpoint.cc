@@ -1,0 +1,84 @@
+#include "mcp/http_endpoint.h"
+
+namespace taskwire::mcp {
+
+namespace {
+
+// What browsers may send and read cross-origin (MCP Inspector and other web clients).
+constexpr std::string_view kAllowHeaders =
+    "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Method, Mcp-Name, "
+    "Mcp-Session-Id, Last-Event-ID";
+constexpr std::string_view kExposeHeaders = "Mcp-Session-Id, WWW-Authenticate";
+
+http::Response Refusal(const http::Response& refusal) {
+  // A JSON-RPC error without id, which MCP clients can read, in place of our REST error body.
+  http::Response response = refusal;
+  response.body = EncodeError(nullptr, RpcError{kInvalidRequest,
+                                                "the request was refused: check its Host and Origin",
+                                                nullptr, refusal.status});
+  response.headers.Set("Content-Type", "application/json");
+  return response;
+}
+
+void AddCors(const http::Request& request, http::Response& response) {
+  if (auto origin = request.headers.Get("Origin")) {
+    response.headers.Set("Access-Control-Allow-Origin", std::string(*origin));
+    response.headers.Set("Access-Control-Expose-Headers", std::string(kExposeHeaders));
+    response.headers.Set("Vary", "Origin");
+  }
+}
+
+using Method = void (Server::*)(http::Request&, const Principal&, http::Responder);
+
+http::Handler Guarded(Server& server, const http::HostGuard& guard, Authenticator* authenticator,
+                      Method method) {
+  return [&server, &guard, authenticator, method](http::Request& request, http::Responder responder) {
+    if (auto refused = guard.Check(request)) {
+      responder.Send(Refusal(*refused));
+      return;
+    }
+    Principal principal;
+    if (authenticator != nullptr) {
+      auto outcome = authenticator->Authenticate(request);
+      if (auto* response = std::get_if<http::Response>(&outcome)) {
+        AddCors(request, *response);
+        responder.Send(std::move(*response));
+        return;
+      }
+      principal = std::move(std::get<Principal>(outcome));
+    }
+    if (request.method == http::Method::kPost) {
+      const auto type = request.headers.Get("Content-Type");
+      if (type && type->find("application/json") == std::string_view::npos) {
+        responder.Send(http::Response::Json(
+            415, EncodeError(nullptr, RpcError{kInvalidRequest,
+                                               "Content-Type must be application/json", nullptr, 415})));
+        return;
+      }
+    }
+    (server.*method)(request, principal, std::move(responder));
+  };
+}
+
+}  // namespace
+
+void RegisterEndpoint(http::Router& router, const std::string& path, Server& server,
+                      const http::HostGuard& guard, Authenticator* authenticator) {
+  router.Add(http::Method::kPost, path, Guarded(server, guard, authenticator, &Server::HandlePost));
+  router.Add(http::Method::kGet, path, Guarded(server, guard, authenticator, &Server::HandleGet));
+  router.Add(http::Method::kDelete, path, Guarded(server, guard, authenticator, &Server::HandleDelete));
+  router.Add(http::Method::kOptions, path, [&guard](http::Request& request, http::Responder responder) {
+    if (auto refused = guard.Check(request)) {
+      responder.Send(std::move(*refused));
+      return;
+    }
+    http::Response response{.status = 204, .headers = {}, .body = {}};
+    response.headers.Add("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+    response.headers.Add("Access-Control-Allow-Headers", std::string(kAllowHeaders));
+    response.headers.Add("Access-Control-Max-Age", "600");
+    AddCors(request, response);
+    responder.Send(std::move(response));
+  });
+}
+
+}  // namespace taskwire::mcp

@@ -1,0 +1,304 @@
+#include "mcp/schema.h"
+
+#include <boost/json/serialize.hpp>
+#include <cmath>
+
+namespace taskwire::mcp {
+
+namespace {
+
+std::string_view TypeName(const json::value& value) {
+  switch (value.kind()) {
+    case json::kind::null: return "null";
+    case json::kind::bool_: return "a boolean";
+    case json::kind::int64:
+    case json::kind::uint64: return "an integer";
+    case json::kind::double_: return "a number";
+    case json::kind::string: return "a string";
+    case json::kind::array: return "an array";
+    case json::kind::object: return "an object";
+  }
+  return "a value";
+}
+
+bool IsInteger(const json::value& value) {
+  if (value.is_int64() || value.is_uint64()) return true;
+  return value.is_double() && std::isfinite(value.as_double()) &&
+         value.as_double() == std::trunc(value.as_double());
+}
+
+double AsNumber(const json::value& value) {
+  if (value.is_int64()) return static_cast<double>(value.as_int64());
+  if (value.is_uint64()) return static_cast<double>(value.as_uint64());
+  return value.as_double();
+}
+
+bool MatchesType(std::string_view type, const json::value& value) {
+  if (type == "string") return value.is_string();
+  if (type == "integer") return IsInteger(value);
+  if (type == "number") return value.is_number();
+  if (type == "boolean") return value.is_bool();
+  if (type == "object") return value.is_object();
+  if (type == "array") return value.is_array();
+  if (type == "null") return value.is_null();
+  return true;
+}
+
+std::string Article(std::string_view type) {
+  if (type == "integer" || type == "array" || type == "object") return "an " + std::string(type);
+  return "a " + std::string(type);
+}
+
+// Number of Unicode code points in UTF-8 `text` (JSON Schema lengths count characters).
+int64_t CodePoints(std::string_view text) {
+  int64_t count = 0;
+  for (const char c : text) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
+  }
+  return count;
+}
+
+std::string Number(double value) {
+  if (value == std::trunc(value) && std::abs(value) < 1e15) {
+    return std::to_string(static_cast<int64_t>(value));
+  }
+  return json::serialize(json::value(value));
+}
+
+}  // namespace
+
+std::optional<std::string> ValidateAgainst(const json::object& schema, const json::value& value,
+                                           std::string_view path) {
+  const std::string where(path);
+  if (const json::value* type = schema.if_contains("type")) {
+    bool matched = false;
+    std::string wanted;
+    if (type->is_string()) {
+      matched = MatchesType(type->as_string(), value);
+      wanted = Article(type->as_string());
+    } else if (type->is_array()) {
+      for (const json::value& each : type->as_array()) {
+        if (!each.is_string()) continue;
+        matched = matched || MatchesType(each.as_string(), value);
+        if (!wanted.empty()) wanted += " or ";
+        wanted += Article(each.as_string());
+      }
+    } else {
+      matched = true;
+    }
+    if (!matched) return where + " must be " + wanted + ", not " + std::string(TypeName(value));
+  }
+  if (const json::value* allowed = schema.if_contains("enum"); allowed && allowed->is_array()) {
+    bool found = false;
+    std::string list;
+    for (const json::value& each : allowed->as_array()) {
+      found = found || each == value;
+      if (!list.empty()) list += ", ";
+      list += json::serialize(each);
+    }
+    if (!found) return where + " must be one of " + list;
+  }
+  if (const json::value* constant = schema.if_contains("const"); constant && *constant != value) {
+    return where + " must be " + json::serialize(*constant);
+  }
+  if (value.is_string()) {
+    const int64_t length = CodePoints(value.as_string());
+    if (const json::value* min = schema.if_contains("minLength"); min && min->is_number() &&
+                                                                  length < AsNumber(*min)) {
+      return where + " must have at least " + Number(AsNumber(*min)) + " characters";
+    }
+    if (const json::value* max = schema.if_contains("maxLength"); max && max->is_number() &&
+                                                                  length > AsNumber(*max)) {
+      return where + " must have at most " + Number(AsNumber(*max)) + " characters";
+    }
+  }
+  if (value.is_number()) {
+    const double number = AsNumber(value);
+    if (const json::value* min = schema.if_contains("minimum"); min && min->is_number() &&
+                                                                number < AsNumber(*min)) {
+      return where + " must be at least " + Number(AsNumber(*min));
+    }
+    if (const json::value* max = schema.if_contains("maximum"); max && max->is_number() &&
+                                                                number > AsNumber(*max)) {
+      return where + " must be at most " + Number(AsNumber(*max));
+    }
+  }
+  if (value.is_array()) {
+    const json::array& items = value.as_array();
+    if (const json::value* min = schema.if_contains("minItems"); min && min->is_number() &&
+                                                                 items.size() < AsNumber(*min)) {
+      return where + " must have at least " + Number(AsNumber(*min)) + " items";
+    }
+    if (const json::value* max = schema.if_contains("maxItems"); max && max->is_number() &&
+                                                                 items.size() > AsNumber(*max)) {
+      return where + " must have at most " + Number(AsNumber(*max)) + " items";
+    }
+    if (const json::value* unique = schema.if_contains("uniqueItems");
+        unique && unique->is_bool() && unique->as_bool()) {
+      for (size_t i = 0; i < items.size(); ++i) {
+        for (size_t j = i + 1; j < items.size(); ++j) {
+          if (items[i] == items[j]) return where + " must not repeat " + json::serialize(items[i]);
+        }
+      }
+    }
+    if (const json::value* item_schema = schema.if_contains("items"); item_schema && item_schema->is_object()) {
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (auto problem = ValidateAgainst(item_schema->as_object(), items[i],
+                                           where + "[" + std::to_string(i) + "]")) {
+          return problem;
+        }
+      }
+    }
+  }
+  if (value.is_object()) {
+    const json::object& object = value.as_object();
+    const json::object* properties = nullptr;
+    if (const json::value* p = schema.if_contains("properties"); p && p->is_object()) {
+      properties = &p->as_object();
+    }
+    if (const json::value* required = schema.if_contains("required"); required && required->is_array()) {
+      for (const json::value& name : required->as_array()) {
+        if (name.is_string() && !object.contains(name.as_string())) {
+          return where + "." + std::string(name.as_string()) + " is required";
+        }
+      }
+    }
+    for (const auto& [key, member] : object) {
+      const json::value* member_schema = properties ? properties->if_contains(key) : nullptr;
+      const std::string member_path = where + "." + std::string(key);
+      if (member_schema != nullptr && member_schema->is_object()) {
+        if (auto problem = ValidateAgainst(member_schema->as_object(), member, member_path)) {
+          return problem;
+        }
+        continue;
+      }
+      if (const json::value* extra = schema.if_contains("additionalProperties")) {
+        if (extra->is_bool() && !extra->as_bool()) {
+          std::string known;
+          if (properties != nullptr) {
+            for (const auto& property : *properties) {
+              if (!known.empty()) known += ", ";
+              known += std::string(property.key());
+            }
+          }
+          return member_path + " is not a known field" +
+                 (known.empty() ? std::string() : " (known: " + known + ")");
+        }
+        if (extra->is_object()) {
+          if (auto problem = ValidateAgainst(extra->as_object(), member, member_path)) return problem;
+        }
+      }
+    }
+  }
+  for (const char* keyword : {"anyOf", "oneOf"}) {
+    const json::value* options = schema.if_contains(keyword);
+    if (options == nullptr || !options->is_array()) continue;
+    int matches = 0;
+    std::optional<std::string> first_problem;
+    for (const json::value& option : options->as_array()) {
+      if (!option.is_object()) continue;
+      auto problem = ValidateAgainst(option.as_object(), value, path);
+      if (!problem) {
+        ++matches;
+      } else if (!first_problem) {
+        first_problem = problem;
+      }
+    }
+    if (matches == 0) return first_problem.value_or(where + " matches none of the allowed forms");
+    if (std::string_view(keyword) == "oneOf" && matches > 1) {
+      return where + " matches more than one of the allowed forms";
+    }
+  }
+  return std::nullopt;
+}
+
+Schema Schema::String() { return Schema(json::object{{"type", "string"}}); }
+Schema Schema::Integer() { return Schema(json::object{{"type", "integer"}}); }
+Schema Schema::Number() { return Schema(json::object{{"type", "number"}}); }
+Schema Schema::Boolean() { return Schema(json::object{{"type", "boolean"}}); }
+Schema Schema::Any() { return Schema(json::object{}); }
+Schema Schema::Raw(json::object schema) { return Schema(std::move(schema)); }
+
+Schema Schema::Array(Schema items) {
+  return Schema(json::object{{"type", "array"}, {"items", std::move(items.schema_)}});
+}
+
+Schema Schema::Object() {
+  return Schema(json::object{{"type", "object"}, {"additionalProperties", false}});
+}
+
+Schema& Schema::Title(std::string_view title) {
+  schema_["title"] = title;
+  return *this;
+}
+Schema& Schema::Description(std::string_view description) {
+  schema_["description"] = description;
+  return *this;
+}
+Schema& Schema::MinLength(int64_t length) {
+  schema_["minLength"] = length;
+  return *this;
+}
+Schema& Schema::MaxLength(int64_t length) {
+  schema_["maxLength"] = length;
+  return *this;
+}
+Schema& Schema::Minimum(double minimum) {
+  schema_["minimum"] = minimum == std::trunc(minimum) ? json::value(static_cast<int64_t>(minimum))
+                                                      : json::value(minimum);
+  return *this;
+}
+Schema& Schema::Maximum(double maximum) {
+  schema_["maximum"] = maximum == std::trunc(maximum) ? json::value(static_cast<int64_t>(maximum))
+                                                      : json::value(maximum);
+  return *this;
+}
+Schema& Schema::Enum(std::initializer_list<std::string_view> values) {
+  json::array list;
+  for (std::string_view value : values) list.emplace_back(value);
+  schema_["enum"] = std::move(list);
+  return *this;
+}
+Schema& Schema::Format(std::string_view format) {
+  schema_["format"] = format;
+  return *this;
+}
+Schema& Schema::Default(json::value value) {
+  schema_["default"] = std::move(value);
+  return *this;
+}
+Schema& Schema::MinItems(int64_t count) {
+  schema_["minItems"] = count;
+  return *this;
+}
+Schema& Schema::MaxItems(int64_t count) {
+  schema_["maxItems"] = count;
+  return *this;
+}
+Schema& Schema::Nullable() {
+  if (json::value* type = schema_.if_contains("type"); type && type->is_string()) {
+    *type = json::array{type->as_string(), "null"};
+  }
+  return *this;
+}
+Schema& Schema::Property(std::string_view name, Schema schema, Required required) {
+  json::value& properties = schema_["properties"];
+  if (!properties.is_object()) properties = json::object{};
+  properties.as_object()[name] = std::move(schema.schema_);
+  if (required == Required::kYes) {
+    json::value& list = schema_["required"];
+    if (!list.is_array()) list = json::array{};
+    list.as_array().emplace_back(name);
+  }
+  return *this;
+}
+Schema& Schema::AdditionalProperties(bool allowed) {
+  schema_["additionalProperties"] = allowed;
+  return *this;
+}
+
+std::optional<std::string> Schema::Validate(const json::value& value, std::string_view path) const {
+  return ValidateAgainst(schema_, value, path);
+}
+
+}  // namespace taskwire::mcp

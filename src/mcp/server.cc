@@ -1,0 +1,1410 @@
+#include "mcp/server.h"
+
+#include <algorithm>
+#include <atomic>
+#include <boost/json/serialize.hpp>
+#include <deque>
+#include <mutex>
+#include <unordered_map>
+
+#include "base/base64url.h"
+#include "base/ids.h"
+#include "base/random.h"
+#include "mcp/request_state.h"
+
+namespace taskwire::mcp {
+
+namespace {
+
+// MCP 2026-07-28 basic, "_meta": the per-request protocol keys.
+constexpr std::string_view kMetaProtocolVersion = "io.modelcontextprotocol/protocolVersion";
+constexpr std::string_view kMetaClientCapabilities = "io.modelcontextprotocol/clientCapabilities";
+constexpr std::string_view kMetaClientInfo = "io.modelcontextprotocol/clientInfo";
+constexpr std::string_view kMetaLogLevel = "io.modelcontextprotocol/logLevel";
+constexpr std::string_view kMetaServerInfo = "io.modelcontextprotocol/serverInfo";
+constexpr std::string_view kMetaSubscriptionId = "io.modelcontextprotocol/subscriptionId";
+
+// Implementation-defined range (-32000..-32019), as the TypeScript SDK answers it.
+constexpr int kSessionNotFound = -32001;
+
+constexpr std::string_view kSessionHeader = "Mcp-Session-Id";
+
+bool IsLegacyVersion(std::string_view version) {
+  return version == "2024-11-05" || version == "2025-03-26" || version == "2025-06-18" ||
+         version == "2025-11-25";
+}
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
+  return text;
+}
+
+std::optional<std::string_view> Header(const http::Request& request, std::string_view name) {
+  auto value = request.headers.Get(name);
+  if (!value) return std::nullopt;
+  return Trim(*value);
+}
+
+// MCP 2026-07-28 transports, "Header encoding": "=?base64?<base64 of UTF-8>?=" carries values
+// that are not safe as header text; anything else is literal.
+std::optional<std::string> DecodeHeaderValue(std::string_view value) {
+  constexpr std::string_view kOpen = "=?base64?";
+  constexpr std::string_view kClose = "?=";
+  if (value.starts_with(kOpen) && value.ends_with(kClose) &&
+      value.size() >= kOpen.size() + kClose.size()) {
+    auto decoded = base::Base64Decode(
+        value.substr(kOpen.size(), value.size() - kOpen.size() - kClose.size()));
+    if (!decoded) return std::nullopt;
+    return std::move(*decoded);
+  }
+  return std::string(value);
+}
+
+bool AcceptsEventStream(const http::Request& request) {
+  const auto accept = request.headers.Get("Accept");
+  return accept && (accept->find("text/event-stream") != std::string_view::npos ||
+                    accept->find("*/*") != std::string_view::npos);
+}
+
+const json::object* MetaOf(const json::object& params) {
+  const json::value* meta = params.if_contains("_meta");
+  return meta != nullptr && meta->is_object() ? &meta->as_object() : nullptr;
+}
+
+bool HasModernMeta(const json::object& params) {
+  const json::object* meta = MetaOf(params);
+  if (meta == nullptr) return false;
+  for (std::string_view key :
+       {kMetaProtocolVersion, kMetaClientCapabilities, kMetaClientInfo, kMetaLogLevel}) {
+    if (meta->contains(key)) return true;
+  }
+  return false;
+}
+
+std::string IdKey(const json::value& id) { return json::serialize(id); }
+
+http::Response JsonResponse(int status, std::string body) {
+  return http::Response::Json(status, std::move(body));
+}
+
+http::Response ErrorResponse(const json::value& id, const RpcError& error) {
+  return JsonResponse(error.http_status, EncodeError(id, error));
+}
+
+std::string Cursor(size_t index) { return base::Base64UrlEncode(std::to_string(index)); }
+
+std::optional<size_t> ParseCursor(const json::object& params) {
+  const json::value* cursor = params.if_contains("cursor");
+  if (cursor == nullptr || cursor->is_null()) return 0;
+  if (!cursor->is_string()) return std::nullopt;
+  if (cursor->as_string().empty()) return 0;
+  auto decoded = base::Base64UrlDecode(cursor->as_string());
+  if (!decoded || decoded->empty() || decoded->size() > 9 ||
+      !std::all_of(decoded->begin(), decoded->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return std::nullopt;
+  }
+  return static_cast<size_t>(std::stoul(*decoded));
+}
+
+// Matches "test://template/{id}/data" against a URI; fills `variables`.
+bool MatchTemplate(std::string_view pattern, std::string_view uri, json::object& variables) {
+  while (!pattern.empty()) {
+    const size_t open = pattern.find('{');
+    const std::string_view literal = pattern.substr(0, open);
+    if (!uri.starts_with(literal)) return false;
+    uri.remove_prefix(literal.size());
+    if (open == std::string_view::npos) return uri.empty();
+    const size_t close = pattern.find('}', open);
+    if (close == std::string_view::npos) return false;
+    const std::string_view name = pattern.substr(open + 1, close - open - 1);
+    pattern.remove_prefix(close + 1);
+    // The variable runs to the next literal character of the pattern, and never over a '/'.
+    const char stop = pattern.empty() ? '\0' : pattern.front();
+    size_t end = 0;
+    while (end < uri.size() && uri[end] != '/' && (stop == '\0' || uri[end] != stop)) ++end;
+    if (end == 0) return false;
+    variables[name] = uri.substr(0, end);
+    uri.remove_prefix(end);
+  }
+  return uri.empty();
+}
+
+json::object ContentsJson(const std::vector<ResourceContents>& contents) {
+  json::array list;
+  for (const ResourceContents& content : contents) {
+    json::object item{{"uri", content.uri}};
+    if (!content.mime_type.empty()) item["mimeType"] = content.mime_type;
+    if (content.text) item["text"] = *content.text;
+    if (content.blob) item["blob"] = *content.blob;
+    list.emplace_back(std::move(item));
+  }
+  return json::object{{"contents", std::move(list)}};
+}
+
+struct Session;
+class Call;
+
+// A subscriptions/listen stream (2026-07-28) and what it asked for.
+struct Listener {
+  json::value id;
+  std::shared_ptr<http::EventStream> stream;
+  bool tools = false;
+  bool prompts = false;
+  bool resources = false;
+  std::set<std::string> uris;
+};
+
+// A legacy (2025-x) session, created by initialize.
+struct Session {
+  std::string id;
+  std::string version;
+  std::string subject;  // the principal that created it; others cannot use it
+  json::object client_capabilities;
+
+  std::mutex mutex;  // guards everything below
+  std::optional<LogLevel> log_level;
+  std::set<std::string> subscriptions;
+  base::SteadyTime last_used;
+  std::shared_ptr<http::EventStream> get_stream;
+  std::deque<std::pair<uint64_t, std::string>> replay;  // GET stream events, for Last-Event-ID
+  uint64_t next_event = 1;
+  // Server-to-client requests awaiting the client's answer: request id -> (call, input key).
+  // The session keeps a waiting call alive; the call removes its entries when it ends.
+  std::unordered_map<std::string, std::pair<std::shared_ptr<Call>, std::string>> pending_inputs;
+  // Requests in flight, by serialized id, for notifications/cancelled.
+  std::unordered_map<std::string, std::weak_ptr<Call>> active_calls;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions o, base::WorkerPool& p, const base::Clock& c, base::Logger& l)
+      : options(std::move(o)),
+        pool(p),
+        clock(c),
+        logger(l),
+        sealer(options.state_key.empty() ? base::RandomToken(32) : options.state_key,
+               options.state_lifetime, clock) {}
+
+  // Dispatch.
+  void HandleModern(http::Request& request, Message& message, const Principal& principal,
+                    http::Responder responder);
+  void HandleLegacy(http::Request& request, Message& message, const Principal& principal,
+                    http::Responder responder);
+  void HandleLegacyResponse(const Message& message, std::shared_ptr<Session> session);
+  void HandleLegacyNotification(const Message& message, std::shared_ptr<Session> session);
+  std::optional<RpcError> CheckModernHeaders(const http::Request& request, const Message& message);
+
+  // Methods shared by both eras. `modern` shapes the result.
+  json::object Capabilities(bool modern) const;
+  std::variant<json::object, RpcError> ListTools(const json::object& params, std::string_view version);
+  std::variant<json::object, RpcError> ListPrompts(const json::object& params);
+  std::variant<json::object, RpcError> ListResources(const json::object& params);
+  std::variant<json::object, RpcError> ListTemplates(const json::object& params);
+  void CallTool(std::shared_ptr<Call> call, const json::object& params);
+  void ReadResource(std::shared_ptr<Call> call, const json::object& params);
+  void GetPrompt(std::shared_ptr<Call> call, const json::object& params);
+  void Complete(std::shared_ptr<Call> call, const json::object& params);
+  void Listen(http::Request& request, const Message& message, http::Responder responder);
+
+  // Runs `invoke` on the pool; it answers through `call`.
+  void Run(std::shared_ptr<Call> call, std::function<void(Call&)> invoke);
+  // An InputRequired from a handler: returned to a modern client, or asked of a legacy one.
+  void AskClient(std::shared_ptr<Call> call, InputRequired input, std::function<void(Call&)> invoke);
+
+  void Decorate(json::object& result, bool cacheable, std::chrono::milliseconds ttl) const;
+  json::object ServerInfo() const;
+  std::shared_ptr<Session> FindSession(std::string_view id, const Principal& principal);
+  void SendToSession(Session& session, const std::string& message);
+  void Broadcast(std::string_view method, bool Listener::*wants, std::string_view uri = {});
+
+  const ServerOptions options;
+  base::WorkerPool& pool;
+  const base::Clock& clock;
+  base::Logger& logger;
+  const RequestStateSealer sealer;
+
+  std::vector<Tool> tools;
+  std::vector<Resource> resources;
+  std::vector<ResourceTemplate> templates;
+  std::vector<Prompt> prompts;
+  CompletionHandler completion;
+
+  mutable std::mutex sessions_mutex;  // guards sessions
+  std::unordered_map<std::string, std::shared_ptr<Session>> sessions;
+  std::mutex listeners_mutex;  // guards listeners
+  std::vector<std::shared_ptr<Listener>> listeners;
+  std::atomic<uint64_t> next_request_id{1};
+};
+
+namespace {
+
+// One request in flight: what its handler may know (CallContext), and how its answer leaves,
+// as one JSON body or, once something must be sent before it, as an event stream.
+class Call final : public CallContext, public std::enable_shared_from_this<Call> {
+ public:
+  struct Setup {
+    json::value id;
+    std::string method;
+    std::string target;  // tool or prompt name, resource URI
+    Principal principal;
+    bool modern = false;
+    std::string version;
+    json::object client_capabilities;
+    std::shared_ptr<Session> session;
+    bool accepts_sse = false;
+    json::value progress_token;  // null: no progress wanted
+    std::optional<LogLevel> log_level;  // modern: from _meta; legacy: from the session
+  };
+
+  Call(Server::Impl& server, Setup setup, http::Responder responder)
+      : server_(server), setup_(std::move(setup)), responder_(std::move(responder)) {}
+
+  ~Call() override {
+    std::lock_guard lock(mutex_);
+    if (!finished_ && responder_) {
+      // Never answered (the pool refused the work, or a bug): say so rather than 500.
+      responder_->Send(ErrorResponse(setup_.id, RpcError::Internal("the request was dropped")));
+    }
+  }
+
+  void Attach() {
+    std::weak_ptr<Call> weak = weak_from_this();
+    std::lock_guard lock(mutex_);
+    // 2026-07-28: a client closing the response stream is the cancellation.
+    if (responder_) {
+      responder_->OnCancel([weak] {
+        if (auto call = weak.lock()) call->MarkCancelled();
+      });
+    }
+  }
+
+  // CallContext
+  const Principal& principal() const override { return setup_.principal; }
+  std::string_view protocol_version() const override { return setup_.version; }
+  const json::object& client_capabilities() const override { return setup_.client_capabilities; }
+  const json::object& input_responses() const override { return input_responses_; }
+  const std::optional<std::string>& request_state() const override { return request_state_; }
+  bool cancelled() const override { return cancelled_.load(std::memory_order_acquire); }
+
+  void Progress(double progress, std::optional<double> total, std::string_view message) override {
+    if (setup_.progress_token.is_null()) return;
+    json::object params{{"progressToken", setup_.progress_token}, {"progress", progress}};
+    if (total) params["total"] = *total;
+    if (!message.empty()) params["message"] = message;
+    Send(EncodeNotification("notifications/progress", std::move(params)));
+  }
+
+  void Log(LogLevel level, json::value data) override {
+    std::optional<LogLevel> threshold = setup_.log_level;
+    if (!setup_.modern && setup_.session) {
+      std::lock_guard lock(setup_.session->mutex);
+      threshold = setup_.session->log_level;
+    }
+    if (!threshold || level < *threshold) return;
+    Send(EncodeNotification("notifications/message",
+                            json::object{{"level", LogLevelName(level)}, {"data", std::move(data)}}));
+  }
+
+  const Setup& setup() const { return setup_; }
+
+  void SetRound(json::object input_responses, std::optional<std::string> request_state) {
+    input_responses_ = std::move(input_responses);
+    request_state_ = std::move(request_state);
+  }
+
+  // Sends one JSON-RPC message before the answer: opens the event stream on first use. Dropped
+  // when the client accepts only JSON, or once the call has ended.
+  void Send(std::string message) {
+    std::lock_guard lock(mutex_);
+    if (finished_ || cancelled()) return;
+    if (!stream_) {
+      if (!setup_.accepts_sse || !responder_) return;
+      stream_ = responder_->StartEventStream(http::Response{});
+      responder_.reset();
+    }
+    stream_->Send(http::SseEvent{.data = std::move(message)});
+  }
+
+  void Finish(const json::value& result) { End(EncodeResult(setup_.id, result), 200); }
+  void Fail(const RpcError& error) { End(EncodeError(setup_.id, error), error.http_status); }
+
+  // The client cancelled (legacy notifications/cancelled) or left: nothing more is sent.
+  void MarkCancelled() {
+    cancelled_.store(true, std::memory_order_release);
+    std::lock_guard lock(mutex_);
+    if (finished_) return;
+    finished_ = true;
+    if (stream_) {
+      stream_->Close();
+    } else if (responder_) {
+      // No answer may follow a cancelled request; an empty event stream ends the HTTP exchange.
+      responder_->StartEventStream(http::Response{})->Close();
+      responder_.reset();
+    }
+    Forget();
+  }
+
+  // Legacy gathering of the answers to server-to-client requests.
+  void ExpectInput(std::string server_request_id, std::string key, std::string message,
+                   size_t expected) {
+    {
+      std::lock_guard lock(gather_mutex_);
+      awaiting_ = expected;
+    }
+    {
+      std::lock_guard lock(setup_.session->mutex);
+      setup_.session->pending_inputs[server_request_id] = {shared_from_this(), std::move(key)};
+    }
+    Send(std::move(message));
+  }
+
+  // Records one answer; true when it was the last one awaited.
+  bool ReceiveInput(const std::string& key, json::value result) {
+    std::lock_guard lock(gather_mutex_);
+    if (result.is_object()) gathered_[key] = std::move(result);
+    return awaiting_ > 0 && --awaiting_ == 0;
+  }
+
+  json::object TakeGathered() {
+    std::lock_guard lock(gather_mutex_);
+    return std::exchange(gathered_, {});
+  }
+
+  std::optional<std::string> legacy_state;  // state between legacy rounds (never leaves us)
+  std::function<void(Call&)> invoke;        // runs the handler again for the next round
+
+ private:
+  void End(std::string body, int status) {
+    std::lock_guard lock(mutex_);
+    if (finished_) return;
+    finished_ = true;
+    if (stream_) {
+      stream_->Send(http::SseEvent{.data = std::move(body)});
+      stream_->Close();
+    } else if (responder_) {
+      responder_->Send(JsonResponse(status, std::move(body)));
+      responder_.reset();
+    }
+    Forget();
+  }
+
+  // Called with mutex_ held, once the call has ended: the session lets go of it.
+  void Forget() {
+    if (!setup_.session) return;
+    std::lock_guard lock(setup_.session->mutex);
+    setup_.session->active_calls.erase(IdKey(setup_.id));
+    std::erase_if(setup_.session->pending_inputs,
+                  [this](const auto& entry) { return entry.second.first.get() == this; });
+  }
+
+  Server::Impl& server_;
+  const Setup setup_;
+  json::object input_responses_;
+  std::optional<std::string> request_state_;
+  std::atomic<bool> cancelled_{false};
+
+  std::mutex mutex_;  // guards responder_, stream_, finished_
+  std::optional<http::Responder> responder_;
+  std::shared_ptr<http::EventStream> stream_;
+  bool finished_ = false;
+
+  std::mutex gather_mutex_;  // guards gathered_, awaiting_
+  json::object gathered_;
+  size_t awaiting_ = 0;
+};
+
+std::string_view RequiredCapabilityOf(std::string_view method) {
+  if (method == "elicitation/create") return "elicitation";
+  if (method == "sampling/createMessage") return "sampling";
+  if (method == "roots/list") return "roots";
+  return {};
+}
+
+}  // namespace
+
+// ---- LogLevel and ToolResult -------------------------------------------------------------
+
+namespace {
+constexpr std::string_view kLogLevelNames[] = {"debug", "info",     "notice", "warning",
+                                               "error", "critical", "alert",  "emergency"};
+}  // namespace
+
+std::optional<LogLevel> ParseLogLevel(std::string_view name) {
+  for (size_t i = 0; i < std::size(kLogLevelNames); ++i) {
+    if (kLogLevelNames[i] == name) return static_cast<LogLevel>(i);
+  }
+  return std::nullopt;
+}
+
+std::string_view LogLevelName(LogLevel level) { return kLogLevelNames[static_cast<size_t>(level)]; }
+
+ToolResult ToolResult::Text(std::string_view text) {
+  return ToolResult{json::array{json::object{{"type", "text"}, {"text", text}}}, std::nullopt, false};
+}
+
+ToolResult ToolResult::Error(std::string_view text) {
+  ToolResult result = Text(text);
+  result.is_error = true;
+  return result;
+}
+
+ToolResult ToolResult::Structured(json::value value) {
+  ToolResult result = Text(json::serialize(value));
+  result.structured = std::move(value);
+  return result;
+}
+
+// ---- Server --------------------------------------------------------------------------------
+
+Server::Server(ServerOptions options, base::WorkerPool& pool, const base::Clock& clock,
+               base::Logger& logger)
+    : impl_(std::make_unique<Impl>(std::move(options), pool, clock, logger)) {}
+
+Server::~Server() = default;
+
+void Server::AddTool(Tool tool) { impl_->tools.push_back(std::move(tool)); }
+void Server::AddResource(Resource resource) { impl_->resources.push_back(std::move(resource)); }
+void Server::AddResourceTemplate(ResourceTemplate resource_template) {
+  impl_->templates.push_back(std::move(resource_template));
+}
+void Server::AddPrompt(Prompt prompt) { impl_->prompts.push_back(std::move(prompt)); }
+void Server::SetCompletionHandler(CompletionHandler handler) {
+  impl_->completion = std::move(handler);
+}
+
+size_t Server::session_count() const {
+  std::lock_guard lock(impl_->sessions_mutex);
+  return impl_->sessions.size();
+}
+
+void Server::HandlePost(http::Request& request, const Principal& principal,
+                        http::Responder responder) {
+  auto parsed = ParseMessage(request.body);
+  if (auto* failure = std::get_if<ParseFailure>(&parsed)) {
+    responder.Send(ErrorResponse(failure->id, failure->error));
+    return;
+  }
+  Message& message = std::get<Message>(parsed);
+  // MCP 2026-07-28 basic/versioning: modern markers in _meta, or a version header that is not a
+  // legacy revision, make the request a stateless one.
+  const auto header_version = Header(request, "MCP-Protocol-Version");
+  const bool modern = HasModernMeta(message.params) ||
+                      (header_version && !IsLegacyVersion(*header_version));
+  if (modern) {
+    if (message.kind != Message::Kind::kRequest) {
+      // No client notifications are defined for HTTP in 2026-07-28; accept and ignore.
+      responder.Send(http::Response{.status = 202, .headers = {}, .body = {}});
+      return;
+    }
+    impl_->HandleModern(request, message, principal, std::move(responder));
+  } else {
+    impl_->HandleLegacy(request, message, principal, std::move(responder));
+  }
+}
+
+std::optional<RpcError> Server::Impl::CheckModernHeaders(const http::Request& request,
+                                                         const Message& message) {
+  auto mismatch = [](std::string text) {
+    return RpcError{kHeaderMismatch, std::move(text), nullptr, 400};
+  };
+  const auto method = Header(request, "Mcp-Method");
+  if (!method) return mismatch("the Mcp-Method header is required");
+  if (*method != message.method) {
+    return mismatch("the Mcp-Method header does not match the body's method");
+  }
+  std::string_view name_field;
+  if (message.method == "tools/call" || message.method == "prompts/get") name_field = "name";
+  if (message.method == "resources/read") name_field = "uri";
+  if (name_field.empty()) return std::nullopt;
+  const json::value* body_name = message.params.if_contains(name_field);
+  const auto header_name = Header(request, "Mcp-Name");
+  if (!header_name) return mismatch("the Mcp-Name header is required for " + message.method);
+  auto decoded = DecodeHeaderValue(*header_name);
+  if (!decoded) return mismatch("the Mcp-Name header has invalid base64");
+  if (body_name == nullptr || !body_name->is_string() || body_name->as_string() != *decoded) {
+    return mismatch("the Mcp-Name header does not match params." + std::string(name_field));
+  }
+  return std::nullopt;
+}
+
+void Server::Impl::HandleModern(http::Request& request, Message& message,
+                                const Principal& principal, http::Responder responder) {
+  const json::value& id = message.id;
+  auto fail = [&](RpcError error) { responder.Send(ErrorResponse(id, error)); };
+
+  // MCP 2026-07-28 transports, validation order (the digest's §1.4): a, b, c, d, e, f, g.
+  const auto header_version = Header(request, "MCP-Protocol-Version");
+  if (!header_version) {
+    return fail({kHeaderMismatch, "the MCP-Protocol-Version header is required", nullptr, 400});
+  }
+  const json::object* meta = MetaOf(message.params);
+  const json::value* version = meta ? meta->if_contains(kMetaProtocolVersion) : nullptr;
+  const json::value* capabilities = meta ? meta->if_contains(kMetaClientCapabilities) : nullptr;
+  if (meta == nullptr || version == nullptr || !version->is_string() || capabilities == nullptr ||
+      !capabilities->is_object()) {
+    return fail({kInvalidParams,
+                 "params._meta must carry \"io.modelcontextprotocol/protocolVersion\" and "
+                 "\"io.modelcontextprotocol/clientCapabilities\"",
+                 nullptr, 400});
+  }
+  if (*header_version != version->as_string()) {
+    return fail({kHeaderMismatch,
+                 "the MCP-Protocol-Version header does not match params._meta's protocolVersion",
+                 nullptr, 400});
+  }
+  if (*header_version != kModernVersion) {
+    return fail({kUnsupportedProtocolVersion, "unsupported protocol version",
+                 json::object{{"supported", json::array{kModernVersion}},
+                              {"requested", version->as_string()}},
+                 400});
+  }
+  if (auto mismatch = CheckModernHeaders(request, message)) return fail(*mismatch);
+
+  std::optional<LogLevel> log_level;
+  if (const json::value* level = meta->if_contains(kMetaLogLevel)) {
+    log_level = level->is_string() ? ParseLogLevel(level->as_string()) : std::nullopt;
+    if (!log_level) return fail(RpcError::InvalidParams("unknown log level in params._meta"));
+  }
+
+  const std::string& method = message.method;
+  const json::object& params = message.params;
+  auto complete = [&](std::variant<json::object, RpcError> outcome, bool cacheable) {
+    if (auto* error = std::get_if<RpcError>(&outcome)) return fail(*error);
+    json::object& result = std::get<json::object>(outcome);
+    Decorate(result, cacheable, options.list_ttl);
+    responder.Send(JsonResponse(200, EncodeResult(id, result)));
+  };
+
+  if (method == "server/discover") {
+    json::object result{{"supportedVersions", json::array{kModernVersion}},
+                        {"capabilities", Capabilities(true)}};
+    if (!options.instructions.empty()) result["instructions"] = options.instructions;
+    return complete(std::move(result), true);
+  }
+  if (method == "tools/list") return complete(ListTools(params, kModernVersion), true);
+  if (method == "prompts/list" && !prompts.empty()) return complete(ListPrompts(params), true);
+  if (method == "resources/list" && (!resources.empty() || !templates.empty())) {
+    return complete(ListResources(params), true);
+  }
+  if (method == "resources/templates/list" && (!resources.empty() || !templates.empty())) {
+    return complete(ListTemplates(params), true);
+  }
+  if (method == "subscriptions/listen") return Listen(request, message, std::move(responder));
+
+  const bool handled = method == "tools/call" || method == "resources/read" ||
+                       method == "prompts/get" || (method == "completion/complete" && completion);
+  if (!handled) return fail(RpcError::MethodNotFound(method, 404));
+
+  Call::Setup setup;
+  setup.id = id;
+  setup.method = method;
+  setup.principal = principal;
+  setup.modern = true;
+  setup.version = std::string(kModernVersion);
+  setup.client_capabilities = capabilities->as_object();
+  setup.accepts_sse = AcceptsEventStream(request);
+  setup.log_level = log_level;
+  if (const json::value* token = meta->if_contains("progressToken");
+      token && (token->is_string() || token->is_int64() || token->is_uint64())) {
+    setup.progress_token = *token;
+  }
+  if (const json::value* name = params.if_contains(method == "resources/read" ? "uri" : "name");
+      name && name->is_string()) {
+    setup.target = std::string(name->as_string());
+  }
+
+  if (method == "tools/call") {
+    const auto tool = std::find_if(tools.begin(), tools.end(),
+                                   [&](const Tool& t) { return t.name == setup.target; });
+    if (tool != tools.end()) {
+      json::object missing;
+      for (const auto& [key, value] : tool->required_client_capabilities) {
+        if (!setup.client_capabilities.contains(key)) missing[key] = value;
+      }
+      if (!missing.empty()) {
+        return fail({kMissingRequiredClientCapability,
+                     "this tool needs client capabilities the request did not declare",
+                     json::object{{"requiredCapabilities", std::move(missing)}}, 400});
+      }
+    }
+  }
+
+  // Multi Round-Trip Requests: a retry carries the answers and the state we sealed.
+  json::object input_responses;
+  if (const json::value* responses = params.if_contains("inputResponses")) {
+    if (responses->is_object()) {
+      for (const auto& [key, value] : responses->as_object()) {
+        if (value.is_object()) input_responses[key] = value;
+      }
+    } else if (!responses->is_null()) {
+      return fail(RpcError::InvalidParams("params.inputResponses must be an object"));
+    }
+  }
+  std::optional<std::string> request_state;
+  if (const json::value* state = params.if_contains("requestState")) {
+    if (!state->is_string()) return fail(RpcError::InvalidParams("params.requestState must be a string"));
+    request_state = sealer.Open(state->as_string(), principal.subject, method, setup.target);
+    if (!request_state) {
+      return fail(RpcError::InvalidParams("params.requestState is invalid or has expired; start over"));
+    }
+  }
+
+  auto call = std::make_shared<Call>(*this, std::move(setup), std::move(responder));
+  call->Attach();
+  call->SetRound(std::move(input_responses), std::move(request_state));
+  if (method == "tools/call") return CallTool(call, params);
+  if (method == "resources/read") return ReadResource(call, params);
+  if (method == "prompts/get") return GetPrompt(call, params);
+  return Complete(call, params);
+}
+
+void Server::Impl::HandleLegacy(http::Request& request, Message& message,
+                                const Principal& principal, http::Responder responder) {
+  const json::value& id = message.id;
+  auto fail = [&](RpcError error) { responder.Send(ErrorResponse(id, error)); };
+
+  std::shared_ptr<Session> session;
+  if (const auto session_id = Header(request, kSessionHeader)) {
+    session = FindSession(*session_id, principal);
+    if (!session) {
+      // MCP 2025-11-25 transports, "Session Management": the client must start over.
+      return fail({kSessionNotFound, "session not found; send initialize again", nullptr, 404});
+    }
+  }
+
+  if (message.kind == Message::Kind::kResponse) {
+    HandleLegacyResponse(message, session);
+    responder.Send(http::Response{.status = 202, .headers = {}, .body = {}});
+    return;
+  }
+  if (message.kind == Message::Kind::kNotification) {
+    HandleLegacyNotification(message, session);
+    responder.Send(http::Response{.status = 202, .headers = {}, .body = {}});
+    return;
+  }
+
+  const std::string& method = message.method;
+  const json::object& params = message.params;
+  auto reply = [&](const json::value& result, http::Headers headers = {}) {
+    http::Response response = JsonResponse(200, EncodeResult(id, result));
+    for (const auto& [name, value] : headers) response.headers.Add(name, value);
+    responder.Send(std::move(response));
+  };
+  auto complete = [&](std::variant<json::object, RpcError> outcome) {
+    if (auto* error = std::get_if<RpcError>(&outcome)) return fail(*error);
+    reply(std::get<json::object>(outcome));
+  };
+
+  if (method == "initialize") {
+    const json::value* requested = params.if_contains("protocolVersion");
+    if (requested == nullptr || !requested->is_string()) {
+      return fail(RpcError::InvalidParams("params.protocolVersion must be a string"));
+    }
+    // MCP 2025-11-25 lifecycle: echo a version we support, else offer ours. Revisions older
+    // than 2025-03-26 get 2025-03-26, the closest one this transport serves.
+    std::string version(kLegacyVersions[0]);
+    const std::string_view asked = requested->as_string();
+    if (std::find(std::begin(kLegacyVersions), std::end(kLegacyVersions), asked) !=
+        std::end(kLegacyVersions)) {
+      version = std::string(asked);
+    } else if (asked < "2025-03-26") {
+      version = "2025-03-26";
+    }
+    auto created = std::make_shared<Session>();
+    created->id = base::NewId("");
+    created->version = version;
+    created->subject = principal.subject;
+    if (const json::value* caps = params.if_contains("capabilities"); caps && caps->is_object()) {
+      created->client_capabilities = caps->as_object();
+    }
+    created->last_used = clock.Steady();
+    {
+      std::lock_guard lock(sessions_mutex);
+      // Sessions nobody used for a while are gone; then make room.
+      for (auto it = sessions.begin(); it != sessions.end();) {
+        std::lock_guard session_lock(it->second->mutex);
+        if (clock.Steady() - it->second->last_used > options.session_idle_timeout) {
+          if (it->second->get_stream) it->second->get_stream->Close();
+          it->second->pending_inputs.clear();  // a waiting call holds the session: let both go
+          it = sessions.erase(it);
+        } else {
+          ++it;
+        }
+      }
+      if (sessions.size() >= options.max_sessions) {
+        return fail({kInternalError, "too many open sessions; try again later", nullptr, 503});
+      }
+      sessions.emplace(created->id, created);
+    }
+    json::object server_info{{"name", options.name}, {"version", options.version}};
+    if (!options.title.empty()) server_info["title"] = options.title;
+    json::object result{{"protocolVersion", version},
+                        {"capabilities", Capabilities(false)},
+                        {"serverInfo", std::move(server_info)}};
+    if (!options.instructions.empty()) result["instructions"] = options.instructions;
+    http::Headers headers;
+    headers.Add(std::string(kSessionHeader), created->id);
+    return reply(result, std::move(headers));
+  }
+
+  if (session) {
+    std::lock_guard lock(session->mutex);
+    session->last_used = clock.Steady();
+  }
+  const std::string version = session ? session->version : "2025-03-26";
+
+  if (method == "ping") return reply(json::object{});
+  if (method == "logging/setLevel") {
+    const json::value* level = params.if_contains("level");
+    const auto parsed = level && level->is_string() ? ParseLogLevel(level->as_string()) : std::nullopt;
+    if (!parsed) return fail(RpcError::InvalidParams("params.level must be a log level such as \"info\""));
+    if (session) {
+      std::lock_guard lock(session->mutex);
+      session->log_level = parsed;
+    }
+    return reply(json::object{});
+  }
+  if (method == "resources/subscribe" || method == "resources/unsubscribe") {
+    const json::value* uri = params.if_contains("uri");
+    if (uri == nullptr || !uri->is_string()) return fail(RpcError::InvalidParams("params.uri must be a string"));
+    if (!session) return fail(RpcError::InvalidParams("subscriptions need a session: send initialize first"));
+    std::lock_guard lock(session->mutex);
+    if (method == "resources/subscribe") {
+      session->subscriptions.insert(std::string(uri->as_string()));
+    } else {
+      session->subscriptions.erase(std::string(uri->as_string()));
+    }
+    return reply(json::object{});
+  }
+  if (method == "tools/list") return complete(ListTools(params, version));
+  if (method == "prompts/list" && !prompts.empty()) return complete(ListPrompts(params));
+  if (method == "resources/list" && (!resources.empty() || !templates.empty())) {
+    return complete(ListResources(params));
+  }
+  if (method == "resources/templates/list" && (!resources.empty() || !templates.empty())) {
+    return complete(ListTemplates(params));
+  }
+  const bool handled = method == "tools/call" || method == "resources/read" ||
+                       method == "prompts/get" || (method == "completion/complete" && completion);
+  if (!handled) return fail(RpcError::MethodNotFound(method, 200));
+
+  Call::Setup setup;
+  setup.id = id;
+  setup.method = method;
+  setup.principal = principal;
+  setup.version = version;
+  setup.session = session;
+  setup.accepts_sse = AcceptsEventStream(request);
+  if (session) setup.client_capabilities = session->client_capabilities;
+  if (const json::object* meta = MetaOf(params)) {
+    if (const json::value* token = meta->if_contains("progressToken");
+        token && (token->is_string() || token->is_int64() || token->is_uint64())) {
+      setup.progress_token = *token;
+    }
+  }
+  if (const json::value* name = params.if_contains(method == "resources/read" ? "uri" : "name");
+      name && name->is_string()) {
+    setup.target = std::string(name->as_string());
+  }
+  auto call = std::make_shared<Call>(*this, std::move(setup), std::move(responder));
+  call->Attach();
+  if (session) {
+    std::lock_guard lock(session->mutex);
+    session->active_calls[IdKey(id)] = call;
+  }
+  if (method == "tools/call") return CallTool(call, params);
+  if (method == "resources/read") return ReadResource(call, params);
+  if (method == "prompts/get") return GetPrompt(call, params);
+  return Complete(call, params);
+}
+
+void Server::Impl::HandleLegacyResponse(const Message& message, std::shared_ptr<Session> session) {
+  if (!session) return;  // an answer to nothing we asked
+  std::shared_ptr<Call> call;
+  std::string key;
+  {
+    std::lock_guard lock(session->mutex);
+    auto it = session->pending_inputs.find(IdKey(message.id));
+    if (it == session->pending_inputs.end()) return;
+    call = it->second.first;
+    key = it->second.second;
+    session->pending_inputs.erase(it);
+  }
+  if (!call) return;
+  if (!message.error.is_null()) {
+    std::string text = "the client could not answer";
+    if (message.error.is_object()) {
+      if (const json::value* m = message.error.as_object().if_contains("message"); m && m->is_string()) {
+        text += ": " + std::string(m->as_string());
+      }
+    }
+    call->Fail(RpcError::Internal(text));
+    return;
+  }
+  if (call->ReceiveInput(key, message.result)) {
+    call->SetRound(call->TakeGathered(), call->legacy_state);
+    Run(call, call->invoke);
+  }
+}
+
+void Server::Impl::HandleLegacyNotification(const Message& message,
+                                            std::shared_ptr<Session> session) {
+  if (message.method == "notifications/cancelled" && session) {
+    const json::value* request_id = message.params.if_contains("requestId");
+    if (request_id == nullptr) return;
+    std::shared_ptr<Call> call;
+    {
+      std::lock_guard lock(session->mutex);
+      auto it = session->active_calls.find(IdKey(*request_id));
+      if (it != session->active_calls.end()) call = it->second.lock();
+    }
+    if (call) call->MarkCancelled();
+  }
+  // notifications/initialized, notifications/roots/list_changed and the rest need no action.
+}
+
+json::object Server::Impl::Capabilities(bool modern) const {
+  json::object capabilities;
+  if (!tools.empty()) capabilities["tools"] = json::object{{"listChanged", true}};
+  if (!prompts.empty()) capabilities["prompts"] = json::object{{"listChanged", true}};
+  if (!resources.empty() || !templates.empty()) {
+    capabilities["resources"] = json::object{{"subscribe", true}, {"listChanged", true}};
+  }
+  if (completion) capabilities["completions"] = json::object{};
+  capabilities["logging"] = json::object{};
+  (void)modern;
+  return capabilities;
+}
+
+json::object Server::Impl::ServerInfo() const {
+  json::object info{{"name", options.name}, {"version", options.version}};
+  if (!options.title.empty()) info["title"] = options.title;
+  return info;
+}
+
+void Server::Impl::Decorate(json::object& result, bool cacheable, std::chrono::milliseconds ttl) const {
+  result["resultType"] = "complete";
+  json::value& meta = result["_meta"];
+  if (!meta.is_object()) meta = json::object{};
+  meta.as_object()[kMetaServerInfo] = ServerInfo();
+  if (cacheable) {
+    // SEP-2549: how long the answer stays fresh, and who may reuse it.
+    result["ttlMs"] = static_cast<int64_t>(ttl.count());
+    result["cacheScope"] = options.per_caller_results ? "private" : "public";
+  }
+}
+
+namespace {
+
+template <typename Item, typename ToJson>
+std::variant<json::object, RpcError> Page(const std::vector<Item>& items, const json::object& params,
+                                          std::string_view key, size_t page_size, ToJson to_json) {
+  const auto start = ParseCursor(params);
+  if (!start || *start > items.size()) return RpcError::InvalidParams("params.cursor is not a cursor this server gave");
+  json::array page;
+  const size_t end = std::min(items.size(), *start + page_size);
+  for (size_t i = *start; i < end; ++i) page.emplace_back(to_json(items[i]));
+  json::object result{{key, std::move(page)}};
+  if (end < items.size()) result["nextCursor"] = Cursor(end);
+  return result;
+}
+
+}  // namespace
+
+std::variant<json::object, RpcError> Server::Impl::ListTools(const json::object& params,
+                                                            std::string_view version) {
+  // 2025-03-26 knew no titles or output schemas.
+  const bool rich = version != "2025-03-26";
+  return Page(tools, params, "tools", options.page_size, [&](const Tool& tool) {
+    json::object item{{"name", tool.name},
+                      {"description", tool.description},
+                      {"inputSchema", tool.input.json()}};
+    if (rich && !tool.title.empty()) item["title"] = tool.title;
+    if (rich && tool.output) item["outputSchema"] = tool.output->json();
+    if (!tool.annotations.empty()) item["annotations"] = tool.annotations;
+    return item;
+  });
+}
+
+std::variant<json::object, RpcError> Server::Impl::ListPrompts(const json::object& params) {
+  return Page(prompts, params, "prompts", options.page_size, [](const Prompt& prompt) {
+    json::object item{{"name", prompt.name}, {"description", prompt.description}};
+    if (!prompt.title.empty()) item["title"] = prompt.title;
+    json::array arguments;
+    for (const PromptArgument& argument : prompt.arguments) {
+      json::object each{{"name", argument.name}, {"required", argument.required}};
+      if (!argument.description.empty()) each["description"] = argument.description;
+      arguments.emplace_back(std::move(each));
+    }
+    if (!arguments.empty()) item["arguments"] = std::move(arguments);
+    return item;
+  });
+}
+
+std::variant<json::object, RpcError> Server::Impl::ListResources(const json::object& params) {
+  return Page(resources, params, "resources", options.page_size, [](const Resource& resource) {
+    json::object item{{"uri", resource.uri}, {"name", resource.name}};
+    if (!resource.title.empty()) item["title"] = resource.title;
+    if (!resource.description.empty()) item["description"] = resource.description;
+    if (!resource.mime_type.empty()) item["mimeType"] = resource.mime_type;
+    return item;
+  });
+}
+
+std::variant<json::object, RpcError> Server::Impl::ListTemplates(const json::object& params) {
+  return Page(templates, params, "resourceTemplates", options.page_size,
+              [](const ResourceTemplate& resource_template) {
+                json::object item{{"uriTemplate", resource_template.uri_template},
+                                  {"name", resource_template.name}};
+                if (!resource_template.title.empty()) item["title"] = resource_template.title;
+                if (!resource_template.description.empty()) {
+                  item["description"] = resource_template.description;
+                }
+                if (!resource_template.mime_type.empty()) item["mimeType"] = resource_template.mime_type;
+                return item;
+              });
+}
+
+void Server::Impl::Run(std::shared_ptr<Call> call, std::function<void(Call&)> invoke) {
+  const bool queued = pool.Post([call, invoke = std::move(invoke)] {
+    if (call->cancelled()) return;
+    try {
+      invoke(*call);
+    } catch (const std::exception& e) {
+      call->Fail(RpcError::Internal(std::string("the handler failed: ") + e.what()));
+    }
+  });
+  if (!queued) call->Fail({kInternalError, "the server is overloaded; retry", nullptr, 503});
+}
+
+void Server::Impl::AskClient(std::shared_ptr<Call> call, InputRequired input,
+                             std::function<void(Call&)> invoke) {
+  const Call::Setup& setup = call->setup();
+  if (input.input_requests.empty() && !input.request_state) {
+    call->Fail(RpcError::Internal("the handler asked for input without saying what"));
+    return;
+  }
+  if (setup.modern) {
+    json::object result{{"resultType", "input_required"}};
+    if (!input.input_requests.empty()) result["inputRequests"] = std::move(input.input_requests);
+    if (input.request_state) {
+      result["requestState"] =
+          sealer.Seal(*input.request_state, setup.principal.subject, setup.method, setup.target);
+    }
+    result["_meta"] = json::object{{kMetaServerInfo, ServerInfo()}};
+    call->Finish(result);
+    return;
+  }
+  // Legacy: ask the client ourselves, on this request's event stream, and run the handler again
+  // with the answers (MCP 2025-11-25 client/sampling, client/elicitation, client/roots).
+  if (!setup.session || !setup.accepts_sse) {
+    call->Fail(RpcError::InvalidParams(
+        "this request needs answers from the client: open a session with initialize and accept "
+        "text/event-stream"));
+    return;
+  }
+  if (input.input_requests.empty()) {
+    // Only state: run the next round at once.
+    call->SetRound({}, input.request_state);
+    Run(call, std::move(invoke));
+    return;
+  }
+  for (const auto& [key, request] : input.input_requests) {
+    const json::object* object = request.if_object();
+    const json::value* method = object ? object->if_contains("method") : nullptr;
+    if (method == nullptr || !method->is_string()) {
+      call->Fail(RpcError::Internal("an input request has no method"));
+      return;
+    }
+    const std::string_view needed = RequiredCapabilityOf(method->as_string());
+    if (!needed.empty() && !setup.client_capabilities.contains(needed)) {
+      call->Fail({kInvalidParams,
+                  "the client did not declare the \"" + std::string(needed) + "\" capability",
+                  nullptr, 200});
+      return;
+    }
+  }
+  call->legacy_state = input.request_state;
+  call->invoke = std::move(invoke);
+  const size_t expected = input.input_requests.size();
+  for (const auto& [key, request] : input.input_requests) {
+    const json::object& object = request.as_object();
+    const json::value server_id(json::string("tw-" + std::to_string(next_request_id.fetch_add(1))));
+    json::object request_params;
+    if (const json::value* p = object.if_contains("params"); p && p->is_object()) {
+      request_params = p->as_object();
+    }
+    call->ExpectInput(IdKey(server_id), std::string(key),
+                      EncodeRequest(server_id, object.at("method").as_string(), std::move(request_params)),
+                      expected);
+  }
+}
+
+void Server::Impl::CallTool(std::shared_ptr<Call> call, const json::object& params) {
+  const auto tool = std::find_if(tools.begin(), tools.end(),
+                                 [&](const Tool& t) { return t.name == call->setup().target; });
+  if (call->setup().target.empty() || tool == tools.end()) {
+    call->Fail(RpcError::InvalidParams("unknown tool: " + call->setup().target));
+    return;
+  }
+  json::object arguments;
+  if (const json::value* given = params.if_contains("arguments"); given && !given->is_null()) {
+    if (!given->is_object()) {
+      call->Fail(RpcError::InvalidParams("params.arguments must be an object"));
+      return;
+    }
+    arguments = given->as_object();
+  }
+  // Argument errors are the model's to fix: a tool error naming the field, not a protocol error.
+  if (auto problem = tool->input.Validate(arguments, "arguments")) {
+    const bool modern = call->setup().modern;
+    ToolResult result = ToolResult::Error("Invalid arguments: " + *problem);
+    json::object out{{"content", std::move(result.content)}, {"isError", true}};
+    if (modern) Decorate(out, false, {});
+    call->Finish(out);
+    return;
+  }
+  const Tool* found = &*tool;
+  std::function<void(Call&)> invoke;
+  invoke = [this, found, arguments = std::move(arguments), call_weak = std::weak_ptr<Call>(call)](Call& self) {
+    ToolOutcome outcome = found->handler(arguments, self);
+    if (auto* error = std::get_if<RpcError>(&outcome)) {
+      self.Fail(*error);
+      return;
+    }
+    if (auto* input = std::get_if<InputRequired>(&outcome)) {
+      auto shared = call_weak.lock();
+      if (shared) AskClient(shared, std::move(*input), self.invoke ? self.invoke : std::function<void(Call&)>());
+      return;
+    }
+    ToolResult& result = std::get<ToolResult>(outcome);
+    json::object out{{"content", std::move(result.content)}};
+    if (result.structured && self.setup().version != "2025-03-26") {
+      out["structuredContent"] = std::move(*result.structured);
+    }
+    if (result.is_error) out["isError"] = true;
+    if (self.setup().modern) Decorate(out, false, {});
+    self.Finish(out);
+  };
+  call->invoke = invoke;
+  Run(call, std::move(invoke));
+}
+
+void Server::Impl::ReadResource(std::shared_ptr<Call> call, const json::object& params) {
+  const std::string& uri = call->setup().target;
+  if (!params.contains("uri") || !params.at("uri").is_string()) {
+    call->Fail(RpcError::InvalidParams("params.uri must be a string"));
+    return;
+  }
+  const ReadHandler* handler = nullptr;
+  json::object variables;
+  for (const Resource& resource : resources) {
+    if (resource.uri == uri) {
+      handler = &resource.handler;
+      break;
+    }
+  }
+  if (handler == nullptr) {
+    for (const ResourceTemplate& resource_template : templates) {
+      variables.clear();
+      if (MatchTemplate(resource_template.uri_template, uri, variables)) {
+        handler = &resource_template.handler;
+        break;
+      }
+    }
+  }
+  auto not_found = [this, uri](Call& self) {
+    // SEP-2164: -32602 with data.uri; 2025-11-25 and earlier used -32002.
+    self.Fail(RpcError{self.setup().modern ? kInvalidParams : kLegacyResourceNotFound,
+                       "resource not found: " + uri, json::object{{"uri", uri}}, 200});
+  };
+  if (handler == nullptr) {
+    not_found(*call);
+    return;
+  }
+  std::function<void(Call&)> invoke =
+      [this, handler, uri, variables, not_found, call_weak = std::weak_ptr<Call>(call)](Call& self) {
+        ReadOutcome outcome = (*handler)(uri, variables, self);
+        if (auto* error = std::get_if<RpcError>(&outcome)) return self.Fail(*error);
+        if (std::holds_alternative<NotFound>(outcome)) return not_found(self);
+        if (auto* input = std::get_if<InputRequired>(&outcome)) {
+          if (auto shared = call_weak.lock()) AskClient(shared, std::move(*input), self.invoke);
+          return;
+        }
+        json::object out = ContentsJson(std::get<std::vector<ResourceContents>>(outcome));
+        if (self.setup().modern) Decorate(out, true, options.read_ttl);
+        self.Finish(out);
+      };
+  call->invoke = invoke;
+  Run(call, std::move(invoke));
+}
+
+void Server::Impl::GetPrompt(std::shared_ptr<Call> call, const json::object& params) {
+  const auto prompt = std::find_if(prompts.begin(), prompts.end(),
+                                   [&](const Prompt& p) { return p.name == call->setup().target; });
+  if (call->setup().target.empty() || prompt == prompts.end()) {
+    call->Fail(RpcError::InvalidParams("unknown prompt: " + call->setup().target));
+    return;
+  }
+  json::object arguments;
+  if (const json::value* given = params.if_contains("arguments"); given && !given->is_null()) {
+    if (!given->is_object()) {
+      call->Fail(RpcError::InvalidParams("params.arguments must be an object of strings"));
+      return;
+    }
+    for (const auto& [key, value] : given->as_object()) {
+      if (!value.is_string()) {
+        call->Fail(RpcError::InvalidParams("prompt argument \"" + std::string(key) + "\" must be a string"));
+        return;
+      }
+    }
+    arguments = given->as_object();
+  }
+  for (const PromptArgument& argument : prompt->arguments) {
+    if (argument.required && !arguments.contains(argument.name)) {
+      call->Fail(RpcError::InvalidParams("missing required prompt argument: " + argument.name));
+      return;
+    }
+  }
+  const Prompt* found = &*prompt;
+  std::function<void(Call&)> invoke =
+      [this, found, arguments = std::move(arguments), call_weak = std::weak_ptr<Call>(call)](Call& self) {
+        PromptOutcome outcome = found->handler(arguments, self);
+        if (auto* error = std::get_if<RpcError>(&outcome)) return self.Fail(*error);
+        if (auto* input = std::get_if<InputRequired>(&outcome)) {
+          if (auto shared = call_weak.lock()) AskClient(shared, std::move(*input), self.invoke);
+          return;
+        }
+        json::object out = std::move(std::get<json::object>(outcome));
+        if (self.setup().modern) Decorate(out, false, {});
+        self.Finish(out);
+      };
+  call->invoke = invoke;
+  Run(call, std::move(invoke));
+}
+
+void Server::Impl::Complete(std::shared_ptr<Call> call, const json::object& params) {
+  const json::value* ref = params.if_contains("ref");
+  const json::value* argument = params.if_contains("argument");
+  if (ref == nullptr || !ref->is_object() || argument == nullptr || !argument->is_object()) {
+    call->Fail(RpcError::InvalidParams("params.ref and params.argument must be objects"));
+    return;
+  }
+  const json::value* name = argument->as_object().if_contains("name");
+  const json::value* value = argument->as_object().if_contains("value");
+  if (name == nullptr || !name->is_string() || value == nullptr || !value->is_string()) {
+    call->Fail(RpcError::InvalidParams("params.argument needs string \"name\" and \"value\""));
+    return;
+  }
+  json::object context_arguments;
+  if (const json::value* context = params.if_contains("context"); context && context->is_object()) {
+    if (const json::value* args = context->as_object().if_contains("arguments"); args && args->is_object()) {
+      context_arguments = args->as_object();
+    }
+  }
+  Run(call, [this, ref = ref->as_object(), name = std::string(name->as_string()),
+             value = std::string(value->as_string()), context_arguments](Call& self) {
+    std::vector<std::string> values =
+        completion(ref, name, value, context_arguments, self.principal());
+    const size_t total = values.size();
+    if (values.size() > 100) values.resize(100);
+    json::array list;
+    for (auto& each : values) list.emplace_back(std::move(each));
+    json::object out{{"completion", json::object{{"values", std::move(list)},
+                                                 {"total", total},
+                                                 {"hasMore", total > 100}}}};
+    if (self.setup().modern) Decorate(out, false, {});
+    self.Finish(out);
+  });
+}
+
+void Server::Impl::Listen(http::Request& request, const Message& message, http::Responder responder) {
+  (void)request;
+  auto listener = std::make_shared<Listener>();
+  listener->id = message.id;
+  json::object honoured;
+  if (const json::value* wanted = message.params.if_contains("notifications"); wanted && wanted->is_object()) {
+    const json::object& notifications = wanted->as_object();
+    auto flag = [&](std::string_view key) {
+      const json::value* v = notifications.if_contains(key);
+      return v != nullptr && v->is_bool() && v->as_bool();
+    };
+    if (flag("toolsListChanged") && !tools.empty()) {
+      listener->tools = true;
+      honoured["toolsListChanged"] = true;
+    }
+    if (flag("promptsListChanged") && !prompts.empty()) {
+      listener->prompts = true;
+      honoured["promptsListChanged"] = true;
+    }
+    if (flag("resourcesListChanged") && !resources.empty()) {
+      listener->resources = true;
+      honoured["resourcesListChanged"] = true;
+    }
+    if (const json::value* uris = notifications.if_contains("resourceSubscriptions"); uris && uris->is_array()) {
+      json::array accepted;
+      for (const json::value& uri : uris->as_array()) {
+        if (uri.is_string()) {
+          listener->uris.insert(std::string(uri.as_string()));
+          accepted.push_back(uri);
+        }
+      }
+      if (!accepted.empty()) honoured["resourceSubscriptions"] = std::move(accepted);
+    }
+  }
+  listener->stream = responder.StartEventStream(http::Response{});
+  // The acknowledgment comes first (MCP 2026-07-28 subscriptions).
+  listener->stream->Send(http::SseEvent{
+      .data = EncodeNotification("notifications/subscriptions/acknowledged",
+                                 json::object{{"_meta", json::object{{kMetaSubscriptionId, listener->id}}},
+                                              {"notifications", std::move(honoured)}})});
+  {
+    std::lock_guard lock(listeners_mutex);
+    listeners.push_back(listener);
+  }
+  listener->stream->OnClose([this, gone = listener.get()] {
+    std::lock_guard lock(listeners_mutex);
+    std::erase_if(listeners, [gone](const std::shared_ptr<Listener>& l) { return l.get() == gone; });
+  });
+}
+
+void Server::Impl::Broadcast(std::string_view method, bool Listener::*wants, std::string_view uri) {
+  std::vector<std::shared_ptr<Listener>> targets;
+  {
+    std::lock_guard lock(listeners_mutex);
+    for (const auto& listener : listeners) {
+      const bool matches = wants != nullptr ? listener.get()->*wants : listener->uris.contains(std::string(uri));
+      if (matches) targets.push_back(listener);
+    }
+  }
+  for (const auto& listener : targets) {
+    json::object params{{"_meta", json::object{{kMetaSubscriptionId, listener->id}}}};
+    if (!uri.empty()) params["uri"] = uri;
+    listener->stream->Send(http::SseEvent{.data = EncodeNotification(method, std::move(params))});
+  }
+  // Legacy sessions hear list changes on their GET stream; resource updates only if subscribed.
+  std::vector<std::shared_ptr<Session>> sessions_now;
+  {
+    std::lock_guard lock(sessions_mutex);
+    for (const auto& [id, session] : sessions) sessions_now.push_back(session);
+  }
+  for (const auto& session : sessions_now) {
+    {
+      std::lock_guard lock(session->mutex);
+      if (wants == nullptr && !session->subscriptions.contains(std::string(uri))) continue;
+    }
+    json::object params;
+    if (!uri.empty()) params["uri"] = uri;
+    SendToSession(*session, EncodeNotification(method, std::move(params)));
+  }
+}
+
+void Server::Impl::SendToSession(Session& session, const std::string& message) {
+  std::lock_guard lock(session.mutex);
+  const uint64_t event_id = session.next_event++;
+  session.replay.emplace_back(event_id, message);
+  while (session.replay.size() > options.stream_replay_events) session.replay.pop_front();
+  if (session.get_stream && !session.get_stream->closed()) {
+    session.get_stream->Send(http::SseEvent{.id = std::to_string(event_id), .data = message});
+  }
+}
+
+std::shared_ptr<Session> Server::Impl::FindSession(std::string_view id, const Principal& principal) {
+  std::lock_guard lock(sessions_mutex);
+  auto it = sessions.find(std::string(id));
+  if (it == sessions.end()) return nullptr;
+  std::shared_ptr<Session> session = it->second;
+  std::lock_guard session_lock(session->mutex);
+  // A session belongs to whoever opened it; to anyone else it does not exist.
+  if (session->subject != principal.subject ||
+      clock.Steady() - session->last_used > options.session_idle_timeout) {
+    return nullptr;
+  }
+  return session;
+}
+
+void Server::NotifyToolsListChanged() {
+  impl_->Broadcast("notifications/tools/list_changed", &Listener::tools);
+}
+void Server::NotifyPromptsListChanged() {
+  impl_->Broadcast("notifications/prompts/list_changed", &Listener::prompts);
+}
+void Server::NotifyResourcesListChanged() {
+  impl_->Broadcast("notifications/resources/list_changed", &Listener::resources);
+}
+void Server::NotifyResourceUpdated(std::string_view uri) {
+  impl_->Broadcast("notifications/resources/updated", nullptr, uri);
+}
+
+void Server::HandleGet(http::Request& request, const Principal& principal, http::Responder responder) {
+  const auto session_id = Header(request, kSessionHeader);
+  if (!session_id) {
+    // 2026-07-28 has no GET stream; legacy clients without a session get the same answer.
+    http::Response response = http::Response::JsonError(
+        405, "method_not_allowed", "GET needs an Mcp-Session-Id from initialize; use POST");
+    response.headers.Add("Allow", "POST, DELETE");
+    responder.Send(std::move(response));
+    return;
+  }
+  auto session = impl_->FindSession(*session_id, principal);
+  if (!session) {
+    responder.Send(ErrorResponse(nullptr, RpcError{kSessionNotFound, "session not found", nullptr, 404}));
+    return;
+  }
+  if (!AcceptsEventStream(request)) {
+    responder.Send(http::Response::JsonError(406, "not_acceptable", "GET needs Accept: text/event-stream"));
+    return;
+  }
+  std::lock_guard lock(session->mutex);
+  if (session->get_stream && !session->get_stream->closed()) {
+    responder.Send(http::Response::JsonError(409, "conflict", "this session already has a GET stream"));
+    return;
+  }
+  session->last_used = impl_->clock.Steady();
+  session->get_stream = responder.StartEventStream(http::Response{});
+  // Resumption (MCP 2025-11-25 transports): replay what came after the last event seen.
+  uint64_t last_seen = 0;
+  if (auto last = Header(request, "Last-Event-ID")) {
+    last_seen = std::strtoull(std::string(*last).c_str(), nullptr, 10);
+  }
+  for (const auto& [event_id, message] : session->replay) {
+    if (last_seen != 0 && event_id > last_seen) {
+      session->get_stream->Send(http::SseEvent{.id = std::to_string(event_id), .data = message});
+    }
+  }
+}
+
+void Server::HandleDelete(http::Request& request, const Principal& principal, http::Responder responder) {
+  const auto session_id = Header(request, kSessionHeader);
+  if (!session_id) {
+    http::Response response = http::Response::JsonError(
+        405, "method_not_allowed", "DELETE ends a session and needs its Mcp-Session-Id");
+    response.headers.Add("Allow", "POST");
+    responder.Send(std::move(response));
+    return;
+  }
+  auto session = impl_->FindSession(*session_id, principal);
+  if (!session) {
+    responder.Send(ErrorResponse(nullptr, RpcError{kSessionNotFound, "session not found", nullptr, 404}));
+    return;
+  }
+  {
+    std::lock_guard lock(impl_->sessions_mutex);
+    impl_->sessions.erase(session->id);
+  }
+  std::vector<std::shared_ptr<Call>> calls;
+  {
+    std::lock_guard lock(session->mutex);
+    if (session->get_stream) session->get_stream->Close();
+    for (auto& [id, weak] : session->active_calls) {
+      if (auto call = weak.lock()) calls.push_back(call);
+    }
+    session->pending_inputs.clear();
+  }
+  for (auto& call : calls) call->MarkCancelled();
+  responder.Send(http::Response{.status = 204, .headers = {}, .body = {}});
+}
+
+}  // namespace taskwire::mcp

@@ -1,0 +1,89 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/worker_pool.h"
+#include "http/responder.h"
+#include "mcp/types.h"
+
+namespace taskwire::mcp {
+
+// The stateless revision, and the stateful ones served through initialize, newest first.
+inline constexpr std::string_view kModernVersion = "2026-07-28";
+inline constexpr std::string_view kLegacyVersions[] = {"2025-11-25", "2025-06-18", "2025-03-26"};
+
+struct ServerOptions {
+  std::string name = "taskwire";
+  std::string title;
+  std::string version = "0.0.0";
+  std::string instructions;  // guidance for the model, shown by clients that support it
+  size_t page_size = 100;    // items per page of tools/list, prompts/list, resources/list, ...
+  // Caching hints of 2026-07-28 results (SEP-2549).
+  std::chrono::milliseconds list_ttl{60'000};
+  std::chrono::milliseconds read_ttl{0};
+  // True when lists and reads depend on who asks (scopes, ownership): cacheScope "private".
+  bool per_caller_results = false;
+  // Legacy sessions: idle ones end after this; beyond `max_sessions`, initialize is refused.
+  std::chrono::milliseconds session_idle_timeout{60 * 60'000};
+  size_t max_sessions = 10'000;
+  // Events kept per legacy GET stream for resumption with Last-Event-ID.
+  size_t stream_replay_events = 256;
+  // Key of the HMAC that protects requestState; random when empty (then a retry must reach the
+  // same process).
+  std::string state_key;
+  std::chrono::seconds state_lifetime{15 * 60};
+};
+
+// Decides who a request is made by. Called on a network thread for every POST, GET and DELETE:
+// it must answer quickly (a cached credential check).
+class Authenticator {
+ public:
+  virtual ~Authenticator() = default;
+  // The principal, or the HTTP answer that refuses the request (401/403 with WWW-Authenticate).
+  virtual std::variant<Principal, http::Response> Authenticate(const http::Request& request) = 0;
+};
+
+// An MCP server: both eras on one endpoint, decided per request (2026-07-28 stateless requests;
+// 2025-11-25, 2025-06-18 and 2025-03-26 through initialize and Mcp-Session-Id sessions). Register
+// tools, resources and prompts before serving; the Handle* and Notify* methods are then safe
+// from any thread. Handlers run on `pool`.
+class Server {
+ public:
+  Server(ServerOptions options, base::WorkerPool& pool, const base::Clock& clock,
+         base::Logger& logger);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  void AddTool(Tool tool);
+  void AddResource(Resource resource);
+  void AddResourceTemplate(ResourceTemplate resource_template);
+  void AddPrompt(Prompt prompt);
+  void SetCompletionHandler(CompletionHandler handler);
+
+  // The three HTTP methods of the endpoint, after the Host/Origin guard and authentication.
+  void HandlePost(http::Request& request, const Principal& principal, http::Responder responder);
+  void HandleGet(http::Request& request, const Principal& principal, http::Responder responder);
+  void HandleDelete(http::Request& request, const Principal& principal, http::Responder responder);
+
+  // Tell the clients that listen (2026-07-28 subscriptions/listen) or hold a legacy session.
+  void NotifyToolsListChanged();
+  void NotifyPromptsListChanged();
+  void NotifyResourcesListChanged();
+  void NotifyResourceUpdated(std::string_view uri);
+
+  size_t session_count() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace taskwire::mcp

@@ -1,0 +1,167 @@
+#pragma once
+
+// What an application registers on the MCP library, and what its handlers receive and return.
+// Nothing here knows about tasks, storage or OAuth.
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "mcp/jsonrpc.h"
+#include "mcp/schema.h"
+
+namespace taskwire::mcp {
+
+// Whatever the application wants handlers to know about the caller (its user, its grant).
+class PrincipalData {
+ public:
+  virtual ~PrincipalData() = default;
+};
+
+// Who a request is made by, as the injected authenticator decided.
+struct Principal {
+  std::string subject;           // stable id of the caller; "" when anonymous
+  std::set<std::string> scopes;  // what the credential allows
+  std::shared_ptr<const PrincipalData> data;
+};
+
+// The levels of notifications/message (RFC 5424 severities, MCP basic/utilities/logging).
+enum class LogLevel { kDebug, kInfo, kNotice, kWarning, kError, kCritical, kAlert, kEmergency };
+std::optional<LogLevel> ParseLogLevel(std::string_view name);
+std::string_view LogLevelName(LogLevel level);
+
+// A tool's answer: content blocks, optional structured content, and whether it is an error the
+// model should see and correct (input validation, business rules), as opposed to a protocol
+// error.
+struct ToolResult {
+  json::array content;
+  std::optional<json::value> structured;
+  bool is_error = false;
+
+  static ToolResult Text(std::string_view text);
+  static ToolResult Error(std::string_view text);
+  // A text block holding the JSON, and the same value as structuredContent.
+  static ToolResult Structured(json::value value);
+};
+
+// "I need more from the client before I can finish" (MCP 2026-07-28 Multi Round-Trip Requests).
+// `input_requests` maps keys the handler chooses to {"method": ..., "params": ...} requests
+// (elicitation/create, sampling/createMessage, roots/list). `request_state` is handed back
+// verbatim on the retry; the library integrity-protects it on the wire, so handlers may trust it.
+// On legacy sessions the library sends the requests to the client itself and calls the handler
+// again with the answers.
+struct InputRequired {
+  json::object input_requests;
+  std::optional<std::string> request_state;
+};
+
+// Returned by a read handler when the resource does not exist; the library answers in the
+// era's terms (-32602 with data.uri, or -32002 on legacy sessions).
+struct NotFound {};
+
+// Everything a handler learns about its request, and how it talks back while it runs. Handlers
+// run on the library's worker pool and may block. Thread-safe.
+class CallContext {
+ public:
+  virtual ~CallContext() = default;
+  virtual const Principal& principal() const = 0;
+  virtual std::string_view protocol_version() const = 0;
+  // The client's capabilities: of this request (2026-07-28) or of the session (legacy).
+  virtual const json::object& client_capabilities() const = 0;
+  bool ClientSupports(std::string_view capability) const {
+    return client_capabilities().contains(capability);
+  }
+  // The answers to an earlier InputRequired (empty when there are none), keyed as asked; values
+  // that are not objects are dropped.
+  virtual const json::object& input_responses() const = 0;
+  // The request_state of the earlier InputRequired, verified; nullopt on the first round.
+  virtual const std::optional<std::string>& request_state() const = 0;
+  // Reports progress when the client asked for it (a progressToken); otherwise does nothing.
+  virtual void Progress(double progress, std::optional<double> total, std::string_view message) = 0;
+  // Sends notifications/message when the client asked for this level; otherwise does nothing.
+  virtual void Log(LogLevel level, json::value data) = 0;
+  // True once the client has gone away or cancelled: stop working, the answer is discarded.
+  virtual bool cancelled() const = 0;
+};
+
+using ToolOutcome = std::variant<ToolResult, InputRequired, RpcError>;
+using ToolHandler = std::function<ToolOutcome(const json::object& arguments, CallContext& context)>;
+
+struct Tool {
+  std::string name;
+  std::string title;
+  std::string description;
+  Schema input = Schema::Object();
+  std::optional<Schema> output;
+  json::object annotations;  // readOnlyHint, destructiveHint, idempotentHint, openWorldHint
+  // Client capabilities a 2026-07-28 request must declare to call this tool (else -32021), e.g.
+  // {"sampling": {}}.
+  json::object required_client_capabilities;
+  ToolHandler handler;
+};
+
+struct ResourceContents {
+  std::string uri;
+  std::string mime_type;
+  std::optional<std::string> text;
+  std::optional<std::string> blob;  // base64
+};
+
+using ReadOutcome = std::variant<std::vector<ResourceContents>, NotFound, InputRequired, RpcError>;
+// `uri` as requested; `variables` are a template's {names} and their values.
+using ReadHandler = std::function<ReadOutcome(std::string_view uri, const json::object& variables,
+                                              CallContext& context)>;
+
+struct Resource {
+  std::string uri;
+  std::string name;
+  std::string title;
+  std::string description;
+  std::string mime_type;
+  ReadHandler handler;
+};
+
+// A family of resources under an RFC 6570 level-1 template such as "test://template/{id}/data";
+// each {name} matches one or more characters other than '/'.
+struct ResourceTemplate {
+  std::string uri_template;
+  std::string name;
+  std::string title;
+  std::string description;
+  std::string mime_type;
+  ReadHandler handler;
+};
+
+struct PromptArgument {
+  std::string name;
+  std::string description;
+  bool required = false;
+};
+
+// A prompt's answer: {"description"?, "messages": [...]}.
+using PromptOutcome = std::variant<json::object, InputRequired, RpcError>;
+using PromptHandler = std::function<PromptOutcome(const json::object& arguments, CallContext& context)>;
+
+struct Prompt {
+  std::string name;
+  std::string title;
+  std::string description;
+  std::vector<PromptArgument> arguments;
+  PromptHandler handler;
+};
+
+// completion/complete: `ref` is {"type":"ref/prompt","name"} or {"type":"ref/resource","uri"};
+// returns at most 100 suggestions for `argument` starting from `value`.
+using CompletionHandler = std::function<std::vector<std::string>(
+    const json::object& ref, std::string_view argument, std::string_view value,
+    const json::object& context_arguments, const Principal& principal)>;
+
+}  // namespace taskwire::mcp
