@@ -1,0 +1,87 @@
+#include "mcp/schema.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace taskwire::mcp {
+namespace {
+
+Schema TaskArguments() {
+  return Schema::Object()
+      .Property("title", Schema::String().MinLength(1).MaxLength(5), Schema::Required::kYes)
+      .Property("status", Schema::String().Enum({"TODO", "DONE"}))
+      .Property("limit", Schema::Integer().Minimum(1).Maximum(50))
+      .Property("labels", Schema::Array(Schema::String()).MaxItems(2))
+      .Property("parentId", Schema::Integer().Nullable());
+}
+
+std::optional<std::string> Check(const Schema& schema, std::string_view json) {
+  return schema.Validate(boost::json::parse(json), "arguments");
+}
+
+TEST(Schema, BuildsTheJsonSchemaItValidates) {
+  EXPECT_EQ(json::serialize(TaskArguments().json()),
+            R"({"type":"object","additionalProperties":false,"properties":{)"
+            R"("title":{"type":"string","minLength":1,"maxLength":5},)"
+            R"("status":{"type":"string","enum":["TODO","DONE"]},)"
+            R"("limit":{"type":"integer","minimum":1,"maximum":50},)"
+            R"("labels":{"type":"array","items":{"type":"string"},"maxItems":2},)"
+            R"("parentId":{"type":["integer","null"]}},"required":["title"]})");
+}
+
+TEST(Schema, AcceptsConformingArguments) {
+  EXPECT_EQ(Check(TaskArguments(), R"({"title":"a"})"), std::nullopt);
+  EXPECT_EQ(Check(TaskArguments(), R"({"title":"abc","status":"DONE","limit":50,"labels":["x"],"parentId":null})"),
+            std::nullopt);
+  EXPECT_EQ(Check(TaskArguments(), R"({"title":"a","limit":3.0})"), std::nullopt);  // 3.0 is an integer
+}
+
+TEST(Schema, NamesTheFieldThatIsWrong) {
+  const Schema schema = TaskArguments();
+  EXPECT_EQ(*Check(schema, R"({})"), "arguments.title is required");
+  EXPECT_EQ(*Check(schema, R"({"title":7})"), "arguments.title must be a string, not an integer");
+  EXPECT_EQ(*Check(schema, R"({"title":""})"), "arguments.title must have at least 1 characters");
+  EXPECT_EQ(*Check(schema, R"({"title":"abcdef"})"), "arguments.title must have at most 5 characters");
+  EXPECT_EQ(*Check(schema, R"({"title":"a","status":"LATER"})"),
+            R"(arguments.status must be one of "TODO", "DONE")");
+  EXPECT_EQ(*Check(schema, R"({"title":"a","limit":0})"), "arguments.limit must be at least 1");
+  EXPECT_EQ(*Check(schema, R"({"title":"a","limit":1.5})"),
+            "arguments.limit must be an integer, not a number");
+  EXPECT_EQ(*Check(schema, R"({"title":"a","labels":["x",2]})"),
+            "arguments.labels[1] must be a string, not an integer");
+  EXPECT_EQ(*Check(schema, R"({"title":"a","labels":["x","y","z"]})"),
+            "arguments.labels must have at most 2 items");
+  EXPECT_EQ(*Check(schema, R"({"title":"a","owner":"x"})"),
+            "arguments.owner is not a known field (known: title, status, limit, labels, parentId)");
+  EXPECT_EQ(*Check(schema, R"([1])"), "arguments must be an object, not an array");
+}
+
+TEST(Schema, CountsCharactersNotBytes) {
+  const Schema schema = Schema::String().MaxLength(3);
+  EXPECT_EQ(schema.Validate(json::value("ééé"), "x"), std::nullopt);
+  EXPECT_TRUE(schema.Validate(json::value("éééé"), "x").has_value());
+}
+
+TEST(Schema, RawSchemasAreShownVerbatimAndCheckedWhereUnderstood) {
+  const auto raw = boost::json::parse(
+      R"({"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object",)"
+      R"("properties":{"a":{"type":"string"}},"if":{"x":1},"additionalProperties":false})");
+  const Schema schema = Schema::Raw(raw.as_object());
+  EXPECT_EQ(json::value(schema.json()), raw);
+  EXPECT_EQ(schema.Validate(boost::json::parse(R"({"a":"x"})"), "arguments"), std::nullopt);
+  EXPECT_TRUE(schema.Validate(boost::json::parse(R"({"b":1})"), "arguments").has_value());
+}
+
+TEST(Schema, AnyOfAndOneOfNeedAMatch) {
+  const auto raw = boost::json::parse(R"({"anyOf":[{"type":"string"},{"type":"integer"}]})");
+  EXPECT_EQ(ValidateAgainst(raw.as_object(), json::value(1), "v"), std::nullopt);
+  EXPECT_TRUE(ValidateAgainst(raw.as_object(), json::value(true), "v").has_value());
+  const auto one_of = boost::json::parse(R"({"oneOf":[{"type":"integer"},{"type":"number"}]})");
+  EXPECT_TRUE(ValidateAgainst(one_of.as_object(), json::value(1), "v").has_value());  // both match
+  EXPECT_EQ(ValidateAgainst(one_of.as_object(), json::value(1.5), "v"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace taskwire::mcp

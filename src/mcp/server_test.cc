@@ -1,0 +1,487 @@
+#include "mcp/server.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <condition_variable>
+
+#include "testing/fake_clock.h"
+
+namespace taskwire::mcp {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Records what the server answers: one response, or an event stream and its events.
+class Recorder final : public http::ResponseSink,
+                       public std::enable_shared_from_this<Recorder> {
+ public:
+  class Stream final : public http::EventStream {
+   public:
+    explicit Stream(Recorder& recorder) : recorder_(recorder) {}
+    bool Send(const http::SseEvent& event) override {
+      std::lock_guard lock(recorder_.mutex_);
+      if (closed_) return false;
+      recorder_.events_.push_back(event.data);
+      recorder_.changed_.notify_all();
+      return true;
+    }
+    bool SendComment(std::string_view) override { return !closed_; }
+    void Close() override {
+      std::lock_guard lock(recorder_.mutex_);
+      closed_ = true;
+      recorder_.done_ = true;
+      recorder_.changed_.notify_all();
+    }
+    bool closed() const override { return closed_; }
+    void OnClose(std::function<void()>) override {}
+
+   private:
+    Recorder& recorder_;
+    bool closed_ = false;
+  };
+
+  void Send(http::Response response) override {
+    std::lock_guard lock(mutex_);
+    response_ = std::move(response);
+    done_ = true;
+    changed_.notify_all();
+  }
+  std::shared_ptr<http::EventStream> StartEventStream(http::Response) override {
+    std::lock_guard lock(mutex_);
+    streamed_ = true;
+    stream_ = std::make_shared<Stream>(*this);
+    changed_.notify_all();
+    return stream_;
+  }
+  bool cancelled() const override { return false; }
+  void OnCancel(std::function<void()>) override {}
+
+  bool WaitDone() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 5s, [&] { return done_; });
+  }
+  bool WaitEvents(size_t count) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, 5s, [&] { return events_.size() >= count; });
+  }
+  int status() const { return response_ ? response_->status : (streamed_ ? 200 : 0); }
+  // The JSON-RPC message that ended the exchange.
+  json::value Message() const {
+    if (response_) return response_->body.empty() ? json::value() : boost::json::parse(response_->body);
+    return events_.empty() ? json::value() : boost::json::parse(events_.back());
+  }
+  std::vector<std::string> events() const {
+    std::lock_guard lock(mutex_);
+    return events_;
+  }
+  const std::optional<http::Response>& response() const { return response_; }
+  bool streamed() const { return streamed_; }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::optional<http::Response> response_;
+  std::vector<std::string> events_;
+  std::shared_ptr<Stream> stream_;
+  bool streamed_ = false;
+  bool done_ = false;
+};
+
+class McpServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_.AddTool(Tool{
+        .name = "echo",
+        .description = "Echoes its text.",
+        .input = Schema::Object().Property("text", Schema::String().MaxLength(10), Schema::Required::kYes),
+        .handler = [](const json::object& arguments, CallContext&) -> ToolOutcome {
+          return ToolResult::Text(arguments.at("text").as_string());
+        }});
+    server_.AddTool(Tool{.name = "needs_sampling",
+                         .description = "Needs sampling.",
+                         .required_client_capabilities = json::object{{"sampling", json::object{}}},
+                         .handler = [](const json::object&, CallContext&) -> ToolOutcome {
+                           return ToolResult::Text("ok");
+                         }});
+    server_.AddTool(Tool{
+        .name = "ask_name",
+        .description = "Asks the user's name.",
+        .handler = [](const json::object&, CallContext& context) -> ToolOutcome {
+          const json::value* answer = context.input_responses().if_contains("name");
+          if (answer == nullptr || !context.request_state()) {
+            return InputRequired{
+                json::object{{"name", json::object{{"method", "elicitation/create"},
+                                                   {"params", json::object{{"message", "Name?"}}}}}},
+                "asked"};
+          }
+          return ToolResult::Text("Hello, " +
+                                  std::string(answer->as_object().at("content").at("name").as_string()));
+        }});
+    server_.AddTool(Tool{.name = "progress",
+                         .description = "Reports progress.",
+                         .handler = [](const json::object&, CallContext& context) -> ToolOutcome {
+                           context.Progress(1, 2, "half");
+                           return ToolResult::Text("done");
+                         }});
+    server_.AddResource(Resource{.uri = "test://a",
+                                 .name = "a",
+                                 .mime_type = "text/plain",
+                                 .handler = [](std::string_view uri, const json::object&, CallContext&) -> ReadOutcome {
+                                   return std::vector<ResourceContents>{{std::string(uri), "text/plain", "A", std::nullopt}};
+                                 }});
+    server_.AddResourceTemplate(ResourceTemplate{
+        .uri_template = "test://items/{id}",
+        .name = "item",
+        .handler = [](std::string_view uri, const json::object& variables, CallContext&) -> ReadOutcome {
+          if (variables.at("id") == "missing") return NotFound{};
+          return std::vector<ResourceContents>{
+              {std::string(uri), "text/plain", std::string(variables.at("id").as_string()), std::nullopt}};
+        }});
+  }
+
+  // A 2026-07-28 request with all the headers and _meta a conforming client sends.
+  http::Request Modern(std::string_view method, json::object params = {}, json::value id = 1) {
+    json::object meta{{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+                      {"io.modelcontextprotocol/clientCapabilities", json::object{{"elicitation", json::object{}}}}};
+    params["_meta"] = std::move(meta);
+    http::Request request = Raw(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}});
+    request.headers.Add("MCP-Protocol-Version", "2026-07-28");
+    request.headers.Add("Mcp-Method", std::string(method));
+    if (const json::value* name = params.if_contains(method == "resources/read" ? "uri" : "name")) {
+      request.headers.Add("Mcp-Name", std::string(name->as_string()));
+    }
+    return request;
+  }
+
+  static http::Request Raw(const json::object& body) {
+    http::Request request;
+    request.method = http::Method::kPost;
+    request.body = json::serialize(body);
+    request.headers.Add("Accept", "application/json, text/event-stream");
+    return request;
+  }
+
+  std::shared_ptr<Recorder> Post(http::Request request, Principal principal = {}) {
+    auto recorder = std::make_shared<Recorder>();
+    server_.HandlePost(request, principal, http::Responder(recorder));
+    EXPECT_TRUE(recorder->WaitDone());
+    return recorder;
+  }
+
+  static int ErrorCode(const Recorder& recorder) {
+    const json::value message = recorder.Message();
+    return static_cast<int>(message.at("error").at("code").as_int64());
+  }
+
+  testing::FakeClock clock_;
+  base::Logger logger_{base::LogLevel::kError, base::LogFormat::kText, stderr, clock_};
+  base::WorkerPool pool_{2, 100};
+  Server server_{ServerOptions{.name = "test", .version = "1.0"}, pool_, clock_, logger_};
+};
+
+// ---- 2026-07-28: the validation order ---------------------------------------------------
+
+TEST_F(McpServerTest, ModernDiscoverDescribesTheServer) {
+  auto recorder = Post(Modern("server/discover"));
+  EXPECT_EQ(recorder->status(), 200);
+  const json::value result = recorder->Message().at("result");
+  EXPECT_EQ(result.at("supportedVersions"), (json::array{"2026-07-28"}));
+  EXPECT_EQ(result.at("resultType"), "complete");
+  EXPECT_TRUE(result.at("capabilities").as_object().contains("tools"));
+  EXPECT_TRUE(result.at("ttlMs").is_int64());
+  EXPECT_EQ(result.at("cacheScope"), "public");
+  EXPECT_EQ(result.at("_meta").at("io.modelcontextprotocol/serverInfo").at("name"), "test");
+}
+
+TEST_F(McpServerTest, MissingVersionHeaderIsHeaderMismatch) {
+  http::Request request = Modern("tools/list");
+  request.headers.Remove("MCP-Protocol-Version");
+  auto recorder = Post(request);
+  EXPECT_EQ(recorder->status(), 400);
+  EXPECT_EQ(ErrorCode(*recorder), kHeaderMismatch);
+  EXPECT_EQ(recorder->Message().at("id"), 1);  // the id is echoed
+}
+
+TEST_F(McpServerTest, MissingMetaIsInvalidParamsBeforeAnyMismatch) {
+  http::Request request = Raw(json::object{{"jsonrpc", "2.0"}, {"id", 101}, {"method", "server/discover"}, {"params", json::object{}}});
+  request.headers.Add("MCP-Protocol-Version", "2026-07-28");
+  request.headers.Add("Mcp-Method", "server/discover");
+  auto recorder = Post(request);
+  EXPECT_EQ(recorder->status(), 400);
+  EXPECT_EQ(ErrorCode(*recorder), kInvalidParams);
+  EXPECT_EQ(recorder->Message().at("id"), 101);
+}
+
+TEST_F(McpServerTest, HeaderAndMetaVersionsMustAgreeThenBeSupported) {
+  http::Request mismatch = Modern("tools/list");
+  mismatch.headers.Set("MCP-Protocol-Version", "2026-07-28");
+  json::value body = boost::json::parse(mismatch.body);
+  body.at("params").at("_meta").as_object()["io.modelcontextprotocol/protocolVersion"] = "v999.0.0";
+  mismatch.body = json::serialize(body);
+  EXPECT_EQ(ErrorCode(*Post(mismatch)), kHeaderMismatch);
+
+  mismatch.headers.Set("MCP-Protocol-Version", "v999.0.0");
+  auto unsupported = Post(mismatch);
+  EXPECT_EQ(unsupported->status(), 400);
+  EXPECT_EQ(ErrorCode(*unsupported), kUnsupportedProtocolVersion);
+  const json::value data = unsupported->Message().at("error").at("data");
+  EXPECT_EQ(data.at("requested"), "v999.0.0");
+  EXPECT_EQ(data.at("supported"), (json::array{"2026-07-28"}));
+}
+
+TEST_F(McpServerTest, MethodAndNameHeadersMustMatchTheBody) {
+  http::Request wrong_method = Modern("tools/list");
+  wrong_method.headers.Set("Mcp-Method", "prompts/list");
+  EXPECT_EQ(ErrorCode(*Post(wrong_method)), kHeaderMismatch);
+  http::Request case_differs = Modern("tools/list");
+  case_differs.headers.Set("Mcp-Method", "TOOLS/LIST");
+  EXPECT_EQ(ErrorCode(*Post(case_differs)), kHeaderMismatch);
+
+  http::Request no_name = Modern("tools/call", json::object{{"name", "echo"}, {"arguments", {{"text", "hi"}}}});
+  no_name.headers.Remove("Mcp-Name");
+  EXPECT_EQ(ErrorCode(*Post(no_name)), kHeaderMismatch);
+  http::Request wrong_name = Modern("tools/call", json::object{{"name", "echo"}, {"arguments", {{"text", "hi"}}}});
+  wrong_name.headers.Set("Mcp-Name", "other");
+  EXPECT_EQ(ErrorCode(*Post(wrong_name)), kHeaderMismatch);
+  http::Request bad_base64 = Modern("tools/call", json::object{{"name", "echo"}, {"arguments", {{"text", "hi"}}}});
+  bad_base64.headers.Set("Mcp-Name", "=?base64?ZWNob?=");
+  EXPECT_EQ(ErrorCode(*Post(bad_base64)), kHeaderMismatch);
+
+  http::Request encoded = Modern("tools/call", json::object{{"name", "echo"}, {"arguments", {{"text", "hi"}}}});
+  encoded.headers.Set("Mcp-Name", "  =?base64?ZWNobw==?=  ");  // "echo", with spaces around it
+  EXPECT_EQ(Post(encoded)->Message().at("result").at("content").at(0).at("text"), "hi");
+}
+
+TEST_F(McpServerTest, RemovedAndUnknownMethodsAre404) {
+  for (const char* method : {"initialize", "ping", "logging/setLevel", "resources/subscribe", "unknown/method"}) {
+    auto recorder = Post(Modern(method));
+    EXPECT_EQ(recorder->status(), 404) << method;
+    EXPECT_EQ(ErrorCode(*recorder), kMethodNotFound) << method;
+  }
+}
+
+TEST_F(McpServerTest, UndeclaredClientCapabilityIs400WithTheCapabilities) {
+  auto recorder = Post(Modern("tools/call", json::object{{"name", "needs_sampling"}}));
+  EXPECT_EQ(recorder->status(), 400);
+  EXPECT_EQ(ErrorCode(*recorder), kMissingRequiredClientCapability);
+  EXPECT_EQ(recorder->Message().at("error").at("data").at("requiredCapabilities"),
+            (json::object{{"sampling", json::object{}}}));
+}
+
+TEST_F(McpServerTest, ListsCarryCachingHintsAndRejectForeignCursors) {
+  const json::value result = Post(Modern("tools/list"))->Message().at("result");
+  EXPECT_EQ(result.at("tools").as_array().size(), 4u);
+  EXPECT_EQ(result.at("tools").at(0).at("name"), "echo");
+  EXPECT_TRUE(result.at("tools").at(0).at("inputSchema").is_object());
+  EXPECT_TRUE(result.at("ttlMs").is_int64());
+  auto bad = Post(Modern("tools/list", json::object{{"cursor", "not-ours"}}));
+  EXPECT_EQ(ErrorCode(*bad), kInvalidParams);
+}
+
+TEST_F(McpServerTest, BadArgumentsAreAToolErrorNamingTheField) {
+  auto recorder = Post(Modern("tools/call", json::object{{"name", "echo"}, {"arguments", {{"text", 5}}}}));
+  const json::value result = recorder->Message().at("result");
+  EXPECT_EQ(result.at("isError"), true);
+  EXPECT_EQ(result.at("content").at(0).at("text"),
+            "Invalid arguments: arguments.text must be a string, not an integer");
+  auto unknown = Post(Modern("tools/call", json::object{{"name", "nope"}}));
+  EXPECT_EQ(ErrorCode(*unknown), kInvalidParams);
+  auto not_object = Post(Modern("tools/call", json::object{{"name", "echo"}, {"arguments", "x"}}));
+  EXPECT_EQ(ErrorCode(*not_object), kInvalidParams);
+}
+
+TEST_F(McpServerTest, InputRequiredRoundTripWithSealedState) {
+  const json::value first =
+      Post(Modern("tools/call", json::object{{"name", "ask_name"}}))->Message().at("result");
+  EXPECT_EQ(first.at("resultType"), "input_required");
+  EXPECT_EQ(first.at("inputRequests").at("name").at("method"), "elicitation/create");
+  EXPECT_FALSE(first.as_object().contains("ttlMs"));
+  const std::string state(first.at("requestState").as_string());
+  EXPECT_NE(state, "asked");  // sealed, not the handler's plain text
+
+  json::object answers{{"name", json::object{{"action", "accept"}, {"content", {{"name", "Ada"}}}}}};
+  auto retry = Post(Modern("tools/call", json::object{{"name", "ask_name"}, {"inputResponses", answers},
+                                                       {"requestState", state}}, 2));
+  EXPECT_EQ(retry->Message().at("result").at("content").at(0).at("text"), "Hello, Ada");
+
+  auto tampered = Post(Modern("tools/call", json::object{{"name", "ask_name"}, {"inputResponses", answers},
+                                                          {"requestState", state + "-TAMPERED"}}, 3));
+  EXPECT_EQ(ErrorCode(*tampered), kInvalidParams);
+  auto other_caller = Post(Modern("tools/call", json::object{{"name", "ask_name"}, {"inputResponses", answers},
+                                                              {"requestState", state}}, 4),
+                           Principal{.subject = "mallory", .scopes = {}, .data = nullptr});
+  EXPECT_EQ(ErrorCode(*other_caller), kInvalidParams);
+  auto bad_responses = Post(Modern("tools/call", json::object{{"name", "ask_name"}, {"inputResponses", 12345}}, 5));
+  EXPECT_EQ(ErrorCode(*bad_responses), kInvalidParams);
+}
+
+TEST_F(McpServerTest, ProgressStreamsBeforeTheResult) {
+  json::object params{{"name", "progress"}};
+  http::Request request = Modern("tools/call", params);
+  json::value body = boost::json::parse(request.body);
+  body.at("params").at("_meta").as_object()["progressToken"] = "p1";
+  request.body = json::serialize(body);
+  auto recorder = Post(request);
+  ASSERT_TRUE(recorder->streamed());
+  const auto events = recorder->events();
+  ASSERT_EQ(events.size(), 2u);
+  const json::value progress = boost::json::parse(events[0]);
+  EXPECT_EQ(progress.at("method"), "notifications/progress");
+  EXPECT_EQ(progress.at("params").at("progressToken"), "p1");
+  EXPECT_EQ(boost::json::parse(events[1]).at("result").at("content").at(0).at("text"), "done");
+}
+
+TEST_F(McpServerTest, ResourcesReadByUriOrTemplateAndNotFoundNamesTheUri) {
+  EXPECT_EQ(Post(Modern("resources/read", json::object{{"uri", "test://a"}}))
+                ->Message().at("result").at("contents").at(0).at("text"),
+            "A");
+  EXPECT_EQ(Post(Modern("resources/read", json::object{{"uri", "test://items/42"}}))
+                ->Message().at("result").at("contents").at(0).at("text"),
+            "42");
+  for (const char* uri : {"test://nothing", "test://items/missing", "test://items/a/b"}) {
+    auto missing = Post(Modern("resources/read", json::object{{"uri", uri}}));
+    EXPECT_EQ(ErrorCode(*missing), kInvalidParams) << uri;
+    EXPECT_EQ(missing->Message().at("error").at("data").at("uri"), uri);
+  }
+}
+
+// ---- Parse errors -------------------------------------------------------------------------
+
+TEST_F(McpServerTest, MalformedBodiesAre400WithTheirCodes) {
+  http::Request junk;
+  junk.method = http::Method::kPost;
+  junk.body = "{not json";
+  auto parse = Post(junk);
+  EXPECT_EQ(parse->status(), 400);
+  EXPECT_EQ(ErrorCode(*parse), kParseError);
+  EXPECT_FALSE(parse->Message().as_object().contains("id"));
+  junk.body = R"({"jsonrpc":"2.0","id":9})";
+  auto invalid = Post(junk);
+  EXPECT_EQ(invalid->status(), 400);
+  EXPECT_EQ(ErrorCode(*invalid), kInvalidRequest);
+  EXPECT_EQ(invalid->Message().at("id"), 9);
+}
+
+// ---- Legacy sessions ------------------------------------------------------------------------
+
+class LegacyTest : public McpServerTest {
+ protected:
+  std::string Initialize(std::string_view version, json::object capabilities = {}) {
+    auto recorder = Post(Raw(json::object{
+        {"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"},
+        {"params", json::object{{"protocolVersion", version},
+                                {"capabilities", std::move(capabilities)},
+                                {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}}));
+    negotiated_ = std::string(recorder->Message().at("result").at("protocolVersion").as_string());
+    return std::string(*recorder->response()->headers.Get("Mcp-Session-Id"));
+  }
+
+  http::Request InSession(const std::string& session, std::string_view method, json::object params = {},
+                          json::value id = 2) {
+    http::Request request =
+        Raw(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}});
+    request.headers.Add("Mcp-Session-Id", session);
+    request.headers.Add("MCP-Protocol-Version", "2025-11-25");
+    return request;
+  }
+
+  std::string negotiated_;
+};
+
+TEST_F(LegacyTest, InitializeNegotiatesTheVersion) {
+  Initialize("2025-06-18");
+  EXPECT_EQ(negotiated_, "2025-06-18");
+  Initialize("2024-11-05");
+  EXPECT_EQ(negotiated_, "2025-03-26");
+  Initialize("2099-01-01");
+  EXPECT_EQ(negotiated_, "2025-11-25");
+  EXPECT_EQ(server_.session_count(), 3u);
+}
+
+TEST_F(LegacyTest, PingAndSetLevelAnswerExactlyAnEmptyObject) {
+  const std::string session = Initialize("2025-11-25");
+  EXPECT_EQ(Post(InSession(session, "ping"))->Message().at("result"), json::object{});
+  EXPECT_EQ(Post(InSession(session, "logging/setLevel", {{"level", "debug"}}))->Message().at("result"),
+            json::object{});
+  EXPECT_EQ(ErrorCode(*Post(InSession(session, "logging/setLevel", {{"level", "loud"}}))), kInvalidParams);
+}
+
+TEST_F(LegacyTest, LegacyResultsHaveNoModernFields) {
+  const std::string session = Initialize("2025-11-25");
+  const json::value result = Post(InSession(session, "tools/list"))->Message().at("result");
+  EXPECT_FALSE(result.as_object().contains("resultType"));
+  EXPECT_FALSE(result.as_object().contains("ttlMs"));
+  auto missing = Post(InSession(session, "resources/read", {{"uri", "test://nothing"}}));
+  EXPECT_EQ(ErrorCode(*missing), kLegacyResourceNotFound);
+}
+
+TEST_F(LegacyTest, UnknownOrDeletedSessionsAre404) {
+  auto unknown = Post(InSession("no-such-session", "ping"));
+  EXPECT_EQ(unknown->status(), 404);
+  const std::string session = Initialize("2025-11-25");
+  http::Request remove;
+  remove.method = http::Method::kDelete;
+  remove.headers.Add("Mcp-Session-Id", session);
+  auto deleted = std::make_shared<Recorder>();
+  server_.HandleDelete(remove, {}, http::Responder(deleted));
+  ASSERT_TRUE(deleted->WaitDone());
+  EXPECT_EQ(deleted->status(), 204);
+  EXPECT_EQ(Post(InSession(session, "ping"))->status(), 404);
+}
+
+TEST_F(LegacyTest, SessionsBelongToTheirPrincipal) {
+  const std::string session = Initialize("2025-11-25");  // anonymous
+  auto other = Post(InSession(session, "ping"), Principal{.subject = "mallory", .scopes = {}, .data = nullptr});
+  EXPECT_EQ(other->status(), 404);
+}
+
+TEST_F(LegacyTest, InputRequiredBecomesServerToClientRequests) {
+  const std::string session = Initialize("2025-11-25", json::object{{"elicitation", json::object{}}});
+  auto call = std::make_shared<Recorder>();
+  http::Request request = InSession(session, "tools/call", {{"name", "ask_name"}});
+  server_.HandlePost(request, {}, http::Responder(call));
+  ASSERT_TRUE(call->WaitEvents(1));
+  const json::value asked = boost::json::parse(call->events()[0]);
+  EXPECT_EQ(asked.at("method"), "elicitation/create");
+
+  // The client answers with a JSON-RPC response to the server's request id.
+  http::Request answer = Raw(json::object{
+      {"jsonrpc", "2.0"}, {"id", asked.at("id")},
+      {"result", json::object{{"action", "accept"}, {"content", {{"name", "Grace"}}}}}});
+  answer.headers.Add("Mcp-Session-Id", session);
+  auto accepted = Post(answer);
+  EXPECT_EQ(accepted->status(), 202);
+  ASSERT_TRUE(call->WaitDone());
+  EXPECT_EQ(call->Message().at("result").at("content").at(0).at("text"), "Hello, Grace");
+}
+
+TEST_F(LegacyTest, InputRequiredWithoutTheCapabilityIsAnError) {
+  const std::string session = Initialize("2025-11-25");  // no elicitation declared
+  auto call = Post(InSession(session, "tools/call", {{"name", "ask_name"}}));
+  EXPECT_EQ(ErrorCode(*call), kInvalidParams);
+}
+
+TEST_F(LegacyTest, GetWithoutSessionIs405AndTheStreamIsExclusive) {
+  http::Request get;
+  get.method = http::Method::kGet;
+  get.headers.Add("Accept", "text/event-stream");
+  auto no_session = std::make_shared<Recorder>();
+  server_.HandleGet(get, {}, http::Responder(no_session));
+  EXPECT_EQ(no_session->status(), 405);
+
+  get.headers.Add("Mcp-Session-Id", Initialize("2025-11-25"));
+  auto first = std::make_shared<Recorder>();
+  server_.HandleGet(get, {}, http::Responder(first));
+  EXPECT_TRUE(first->streamed());
+  auto second = std::make_shared<Recorder>();
+  server_.HandleGet(get, {}, http::Responder(second));
+  EXPECT_EQ(second->status(), 409);
+  server_.NotifyToolsListChanged();
+  ASSERT_TRUE(first->WaitEvents(1));
+  EXPECT_EQ(boost::json::parse(first->events()[0]).at("method"), "notifications/tools/list_changed");
+}
+
+}  // namespace
+}  // namespace taskwire::mcp
