@@ -258,8 +258,8 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
     std::optional<LogLevel> log_level;  // modern: from _meta; legacy: from the session
   };
 
-  Call(Server::Impl& server, Setup setup, http::Responder responder)
-      : server_(server), setup_(std::move(setup)), responder_(std::move(responder)) {}
+  Call(Setup setup, http::Responder responder)
+      : setup_(std::move(setup)), responder_(std::move(responder)) {}
 
   ~Call() override {
     std::lock_guard lock(mutex_);
@@ -399,7 +399,6 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
                   [this](const auto& entry) { return entry.second.first.get() == this; });
   }
 
-  Server::Impl& server_;
   const Setup setup_;
   json::object input_responses_;
   std::optional<std::string> request_state_;
@@ -651,7 +650,7 @@ void Server::Impl::HandleModern(http::Request& request, Message& message,
     }
   }
 
-  auto call = std::make_shared<Call>(*this, std::move(setup), std::move(responder));
+  auto call = std::make_shared<Call>(std::move(setup), std::move(responder));
   call->Attach();
   call->SetRound(std::move(input_responses), std::move(request_state));
   if (method == "tools/call") return CallTool(call, params);
@@ -808,7 +807,7 @@ void Server::Impl::HandleLegacy(http::Request& request, Message& message,
       name && name->is_string()) {
     setup.target = std::string(name->as_string());
   }
-  auto call = std::make_shared<Call>(*this, std::move(setup), std::move(responder));
+  auto call = std::make_shared<Call>(std::move(setup), std::move(responder));
   call->Attach();
   if (session) {
     std::lock_guard lock(session->mutex);
@@ -1115,7 +1114,7 @@ void Server::Impl::ReadResource(std::shared_ptr<Call> call, const json::object& 
       }
     }
   }
-  auto not_found = [this, uri](Call& self) {
+  auto not_found = [uri](Call& self) {
     // SEP-2164: -32602 with data.uri; 2025-11-25 and earlier used -32002.
     self.Fail(RpcError{self.setup().modern ? kInvalidParams : kLegacyResourceNotFound,
                        "resource not found: " + uri, json::object{{"uri", uri}}, 200});
