@@ -76,7 +76,10 @@ Result<WallTime> ParseIso8601(std::string_view text) {
   const std::chrono::year_month_day ymd{std::chrono::year(year),
                                         std::chrono::month(static_cast<unsigned>(month)),
                                         std::chrono::day(static_cast<unsigned>(day))};
-  if (!ymd.ok() || hour > 23 || minute > 59 || second > 60) return invalid();
+  // WallTime counts nanoseconds, which span 1677 to 2262: keep well inside that.
+  if (!ymd.ok() || year < 1900 || year > 2200 || hour > 23 || minute > 59 || second > 60) {
+    return invalid();
+  }
   const auto days = std::chrono::sys_days(ymd);
   return WallTime(std::chrono::duration_cast<WallTime::duration>(
       days.time_since_epoch() + std::chrono::hours(hour) + std::chrono::minutes(minute) +

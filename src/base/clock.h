@@ -29,7 +29,7 @@ class SystemClock final : public Clock {
 std::string FormatIso8601(WallTime time);
 
 // Parses ISO 8601 UTC timestamps as FormatIso8601 writes them, with or without fractional
-// seconds, or with a "+00:00" offset. InvalidArgument for anything else.
+// seconds, or with a "+00:00" offset, for years 1900 to 2200. InvalidArgument for anything else.
 Result<WallTime> ParseIso8601(std::string_view text);
 
 }  // namespace taskwire::base

@@ -23,7 +23,8 @@ TEST(Iso8601, ParsesWhatItFormatsAndCommonVariants) {
 TEST(Iso8601, RejectsMalformedTimes) {
   for (const char* bad : {"", "2026-11-21", "2026-11-21 07:47:17Z", "2026-13-01T00:00:00Z",
                           "2026-02-30T00:00:00Z", "2026-11-21T24:00:00Z", "2026-11-21T07:47:17",
-                          "2026-11-21T07:47:17+02:00", "2026-11-21T07:47:17.Z"}) {
+                          "2026-11-21T07:47:17+02:00", "2026-11-21T07:47:17.Z",
+                          "9999-12-31T23:59:59Z", "0001-01-01T00:00:00Z"}) {
     auto parsed = ParseIso8601(bad);
     EXPECT_FALSE(parsed.has_value()) << bad;
     if (!parsed) {

@@ -431,6 +431,15 @@ TEST_F(LegacyTest, UnknownOrDeletedSessionsAre404) {
   EXPECT_EQ(Post(InSession(session, "ping"))->status(), 404);
 }
 
+TEST_F(LegacyTest, IdleSessionsExpire) {
+  const std::string session = Initialize("2025-11-25");
+  EXPECT_EQ(Post(InSession(session, "ping"))->status(), 200);
+  clock_.Advance(59min);
+  EXPECT_EQ(Post(InSession(session, "ping"))->status(), 200);  // use keeps it alive
+  clock_.Advance(61min);
+  EXPECT_EQ(Post(InSession(session, "ping"))->status(), 404);
+}
+
 TEST_F(LegacyTest, SessionsBelongToTheirPrincipal) {
   const std::string session = Initialize("2025-11-25");  // anonymous
   auto other = Post(InSession(session, "ping"), Principal{.subject = "mallory", .scopes = {}, .data = nullptr});

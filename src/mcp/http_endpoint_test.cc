@@ -1,0 +1,103 @@
+#include "mcp/http_endpoint.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include "testing/fake_clock.h"
+
+namespace taskwire::mcp {
+namespace {
+
+class Recorder final : public http::ResponseSink {
+ public:
+  void Send(http::Response response) override { response_ = std::move(response); }
+  std::shared_ptr<http::EventStream> StartEventStream(http::Response) override { return nullptr; }
+  bool cancelled() const override { return false; }
+  void OnCancel(std::function<void()>) override {}
+  std::optional<http::Response> response_;
+};
+
+// Refuses requests without "Authorization: Bearer good"; otherwise names the caller.
+class TokenAuthenticator final : public Authenticator {
+ public:
+  std::variant<Principal, http::Response> Authenticate(const http::Request& request) override {
+    if (request.headers.Get("Authorization") != std::optional<std::string_view>("Bearer good")) {
+      http::Response refusal = http::Response::Json(401, "{}");
+      refusal.headers.Add("WWW-Authenticate", "Bearer resource_metadata=\"x\"");
+      return refusal;
+    }
+    return Principal{.subject = "ada", .scopes = {}, .data = nullptr};
+  }
+};
+
+class EndpointTest : public ::testing::Test {
+ protected:
+  void SetUp() override { RegisterEndpoint(router_, "/mcp", server_, guard_, &authenticator_); }
+
+  http::Response Send(http::Method method, std::initializer_list<std::pair<const char*, const char*>> headers,
+                      std::string body = "") {
+    http::Request request;
+    request.method = method;
+    request.path = "/mcp";
+    request.body = std::move(body);
+    for (const auto& [name, value] : headers) request.headers.Add(name, value);
+    auto recorder = std::make_shared<Recorder>();
+    router_.Handle(request, http::Responder(recorder));
+    EXPECT_TRUE(recorder->response_.has_value());
+    return recorder->response_.value_or(http::Response{});
+  }
+
+  static constexpr const char* kPing = R"({"jsonrpc":"2.0","id":1,"method":"ping"})";
+  testing::FakeClock clock_;
+  base::Logger logger_{base::LogLevel::kError, base::LogFormat::kText, stderr, clock_};
+  base::WorkerPool pool_{1, 10};
+  Server server_{ServerOptions{}, pool_, clock_, logger_};
+  http::HostGuard guard_{{.hosts = {"127.0.0.1"}, .origins = {}}};
+  TokenAuthenticator authenticator_;
+  http::Router router_;
+};
+
+TEST_F(EndpointTest, ForeignHostIsRefusedWithAJsonRpcErrorBeforeAuthentication) {
+  const http::Response response =
+      Send(http::Method::kPost, {{"Host", "evil.example.com"}, {"Authorization", "Bearer good"}}, kPing);
+  EXPECT_EQ(response.status, 403);
+  const auto body = boost::json::parse(response.body);
+  EXPECT_TRUE(body.as_object().contains("error"));
+  EXPECT_FALSE(body.as_object().contains("id"));
+}
+
+TEST_F(EndpointTest, TheAuthenticatorsRefusalIsPassedOn) {
+  const http::Response response = Send(http::Method::kPost, {{"Host", "127.0.0.1"}}, kPing);
+  EXPECT_EQ(response.status, 401);
+  EXPECT_EQ(*response.headers.Get("WWW-Authenticate"), "Bearer resource_metadata=\"x\"");
+}
+
+TEST_F(EndpointTest, AuthenticatedRequestsReachTheServer) {
+  const http::Response response =
+      Send(http::Method::kPost, {{"Host", "127.0.0.1"}, {"Authorization", "Bearer good"}}, kPing);
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(boost::json::parse(response.body).at("result"), boost::json::object{});
+}
+
+TEST_F(EndpointTest, NonJsonContentTypeIs415) {
+  const http::Response response = Send(
+      http::Method::kPost,
+      {{"Host", "127.0.0.1"}, {"Authorization", "Bearer good"}, {"Content-Type", "text/plain"}}, kPing);
+  EXPECT_EQ(response.status, 415);
+}
+
+TEST_F(EndpointTest, PreflightListsTheMcpHeaders) {
+  const http::Response response =
+      Send(http::Method::kOptions, {{"Host", "127.0.0.1"}, {"Origin", "http://127.0.0.1"}});
+  EXPECT_EQ(response.status, 204);
+  EXPECT_NE(response.headers.Get("Access-Control-Allow-Headers")->find("Mcp-Session-Id"), std::string_view::npos);
+  EXPECT_EQ(*response.headers.Get("Access-Control-Allow-Origin"), "http://127.0.0.1");
+}
+
+TEST_F(EndpointTest, OtherMethodsAre405) {
+  EXPECT_EQ(Send(http::Method::kPut, {{"Host", "127.0.0.1"}}).status, 405);
+}
+
+}  // namespace
+}  // namespace taskwire::mcp
