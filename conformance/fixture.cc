@@ -147,6 +147,15 @@ void RegisterFixture(mcp::Server& server) {
         return ToolResult::Text("Logging complete");
       }});
 
+  server.AddTool(mcp::Tool{
+      .name = "test_reconnection",
+      .description = "Hangs up mid-call; the answer waits for the client to resume with Last-Event-ID.",
+      .handler = [](const json::object&, CallContext& context) -> ToolOutcome {
+        context.ReleaseConnection(500ms);
+        std::this_thread::sleep_for(200ms);
+        return ToolResult::Text("Reconnection test completed successfully");
+      }});
+
   // ---- Tools that ask the client (legacy: server-to-client requests) ----
   server.AddTool(mcp::Tool{
       .name = "test_sampling",

@@ -32,8 +32,9 @@ class EventStream {
   // Ends the response; the connection may carry further requests. Idempotent.
   virtual void Close() = 0;
   virtual bool closed() const = 0;
-  // Runs `callback` once when the stream closes for any reason (at once if it already has). It
-  // runs on a network thread: it must not block.
+  // Runs `callback` once when the stream closes for any reason (at once if it already has), on
+  // the thread that closed it: a network thread when the peer left, or the caller of Close().
+  // It must not block, nor take a lock that whoever closes the stream may hold.
   virtual void OnClose(std::function<void()> callback) = 0;
 };
 

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <boost/json/serialize.hpp>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <unordered_map>
 
@@ -155,6 +156,14 @@ struct Listener {
   std::set<std::string> uris;
 };
 
+// What a resumable POST response stream sent, so a client that lost the connection can come
+// back with GET and Last-Event-ID.
+struct StreamLog {
+  std::deque<std::pair<uint64_t, std::string>> events;  // (seq, message)
+  std::weak_ptr<Call> call;  // the call still writing to it, if any
+  bool ended = false;        // the final response is in `events`
+};
+
 // A legacy (2025-x) session, created by initialize.
 struct Session {
   std::string id;
@@ -169,6 +178,10 @@ struct Session {
   std::shared_ptr<http::EventStream> get_stream;
   std::deque<std::pair<uint64_t, std::string>> replay;  // GET stream events, for Last-Event-ID
   uint64_t next_event = 1;
+  // POST response streams that can be resumed (2025-11-25): their events, by stream number.
+  // Event ids are "<stream>-<seq>", stream 0 being the GET stream.
+  std::map<uint64_t, StreamLog> post_streams;
+  uint64_t next_stream = 1;
   // Server-to-client requests awaiting the client's answer: request id -> (call, input key).
   // The session keeps a waiting call alive; the call removes its entries when it ends.
   std::unordered_map<std::string, std::pair<std::shared_ptr<Call>, std::string>> pending_inputs;
@@ -272,13 +285,62 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
   void Attach() {
     std::weak_ptr<Call> weak = weak_from_this();
     std::lock_guard lock(mutex_);
-    // 2026-07-28: a client closing the response stream is the cancellation.
+    resumable_ = setup_.session != nullptr && setup_.version == kLegacyVersions[0] && setup_.accepts_sse;
     if (responder_) {
       responder_->OnCancel([weak] {
-        if (auto call = weak.lock()) call->MarkCancelled();
+        auto call = weak.lock();
+        if (call == nullptr) return;
+        // 2026-07-28: closing the response stream is the cancellation. 2025-11-25: the client may
+        // resume, so the work goes on; older sessions could not get the answer anyway.
+        if (call->resumable_) {
+          call->Detach();
+        } else {
+          call->MarkCancelled();
+        }
       });
     }
   }
+
+  void ReleaseConnection(std::chrono::milliseconds retry) override {
+    std::lock_guard lock(mutex_);
+    if (!resumable_ || finished_ || cancelled()) return;
+    if (!OpenStream()) return;
+    stream_->Send(http::SseEvent{.id = EventId(next_seq_ - 1), .data = "", .retry_ms = static_cast<int>(retry.count())});
+    stream_->Close();
+    stream_.reset();
+  }
+
+  // The response connection is gone; later events wait in the session for a GET to resume them.
+  void Detach() {
+    std::lock_guard lock(mutex_);
+    stream_.reset();
+  }
+
+  // A GET with Last-Event-ID "<this stream>-<after>": sends what came after it, then whatever
+  // follows, on `stream`.
+  void Resume(std::shared_ptr<http::EventStream> stream, uint64_t after) {
+    std::lock_guard lock(mutex_);
+    bool ended = false;
+    {
+      std::lock_guard session_lock(setup_.session->mutex);
+      const auto log = setup_.session->post_streams.find(stream_number_);
+      if (log != setup_.session->post_streams.end()) {
+        for (const auto& [seq, message] : log->second.events) {
+          if (seq > after) stream->Send(http::SseEvent{.id = EventId(seq), .data = message});
+        }
+        ended = log->second.ended;
+      }
+    }
+    if (ended || finished_) {
+      stream->Close();
+      return;
+    }
+    // No close callback: it could run while we hold mutex_. A closed stream refuses the next
+    // Send, and Write takes that as the client leaving again.
+    stream_ = std::move(stream);
+  }
+
+  uint64_t stream_number() const { return stream_number_; }
 
   // CallContext
   const Principal& principal() const override { return setup_.principal; }
@@ -319,12 +381,8 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
   void Send(std::string message) {
     std::lock_guard lock(mutex_);
     if (finished_ || cancelled()) return;
-    if (!stream_) {
-      if (!setup_.accepts_sse || !responder_) return;
-      stream_ = responder_->StartEventStream(http::Response{});
-      responder_.reset();
-    }
-    stream_->Send(http::SseEvent{.data = std::move(message)});
+    if (!OpenStream()) return;
+    Write(std::move(message));
   }
 
   void Finish(const json::value& result) { End(EncodeResult(setup_.id, result), 200); }
@@ -380,7 +438,11 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
     std::lock_guard lock(mutex_);
     if (finished_) return;
     finished_ = true;
-    if (stream_) {
+    if (stream_number_ != 0) {
+      // A resumable stream, connected or not: the answer goes into its log, then out if we can.
+      Write(std::move(body), /*last=*/true);
+      if (stream_) stream_->Close();
+    } else if (stream_) {
       stream_->Send(http::SseEvent{.data = std::move(body)});
       stream_->Close();
     } else if (responder_) {
@@ -388,6 +450,48 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
       responder_.reset();
     }
     Forget();
+  }
+
+  // With mutex_ held: makes sure the event stream exists; false when it cannot (JSON only).
+  bool OpenStream() {
+    if (stream_ || stream_number_ != 0) return stream_ != nullptr || stream_number_ != 0;
+    if (!setup_.accepts_sse || !responder_) return false;
+    stream_ = responder_->StartEventStream(http::Response{});
+    responder_.reset();
+    if (resumable_) {
+      // MCP 2025-11-25 transports, SSE polling: a priming event with an id and empty data first.
+      std::lock_guard session_lock(setup_.session->mutex);
+      stream_number_ = setup_.session->next_stream++;
+      StreamLog& log = setup_.session->post_streams[stream_number_];
+      log.call = weak_from_this();
+      // Keep the logs of the latest streams only.
+      while (setup_.session->post_streams.size() > kMaxStreamLogs) {
+        setup_.session->post_streams.erase(setup_.session->post_streams.begin());
+      }
+      stream_->Send(http::SseEvent{.id = EventId(0), .data = ""});
+    }
+    return true;
+  }
+
+  // With mutex_ held: one event, logged when resumable, sent when connected.
+  void Write(std::string message, bool last = false) {
+    if (stream_number_ == 0) {
+      stream_->Send(http::SseEvent{.data = std::move(message)});
+      return;
+    }
+    const uint64_t seq = next_seq_++;
+    if (stream_ && !stream_->Send(http::SseEvent{.id = EventId(seq), .data = message})) {
+      stream_.reset();  // gone again: the log keeps the event for the next resumption
+    }
+    std::lock_guard session_lock(setup_.session->mutex);
+    const auto log = setup_.session->post_streams.find(stream_number_);
+    if (log == setup_.session->post_streams.end()) return;
+    log->second.events.emplace_back(seq, std::move(message));
+    log->second.ended = last;
+  }
+
+  std::string EventId(uint64_t seq) const {
+    return std::to_string(stream_number_) + "-" + std::to_string(seq);
   }
 
   // Called with mutex_ held, once the call has ended: the session lets go of it.
@@ -404,10 +508,15 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
   std::optional<std::string> request_state_;
   std::atomic<bool> cancelled_{false};
 
-  std::mutex mutex_;  // guards responder_, stream_, finished_
+  static constexpr size_t kMaxStreamLogs = 32;
+
+  std::mutex mutex_;  // guards responder_, stream_, finished_, stream_number_, next_seq_
   std::optional<http::Responder> responder_;
-  std::shared_ptr<http::EventStream> stream_;
+  std::shared_ptr<http::EventStream> stream_;  // null before streaming, or while detached
   bool finished_ = false;
+  bool resumable_ = false;       // set once by Attach
+  uint64_t stream_number_ = 0;   // non-zero once a resumable stream was opened
+  uint64_t next_seq_ = 1;
 
   std::mutex gather_mutex_;  // guards gathered_, awaiting_
   json::object gathered_;
@@ -1306,7 +1415,7 @@ void Server::Impl::SendToSession(Session& session, const std::string& message) {
   session.replay.emplace_back(event_id, message);
   while (session.replay.size() > options.stream_replay_events) session.replay.pop_front();
   if (session.get_stream && !session.get_stream->closed()) {
-    session.get_stream->Send(http::SseEvent{.id = std::to_string(event_id), .data = message});
+    session.get_stream->Send(http::SseEvent{.id = "0-" + std::to_string(event_id), .data = message});
   }
 }
 
@@ -1356,6 +1465,52 @@ void Server::HandleGet(http::Request& request, const Principal& principal, http:
     responder.Send(http::Response::JsonError(406, "not_acceptable", "GET needs Accept: text/event-stream"));
     return;
   }
+  // Last-Event-ID "<stream>-<seq>" (MCP 2025-11-25 transports, "Resumability"): stream 0 is the
+  // session's GET stream; others are POST response streams being resumed.
+  uint64_t stream_number = 0;
+  uint64_t last_seen = 0;
+  bool resuming = false;
+  if (auto last = Header(request, "Last-Event-ID")) {
+    const size_t dash = last->find('-');
+    if (dash != std::string_view::npos) {
+      stream_number = std::strtoull(std::string(last->substr(0, dash)).c_str(), nullptr, 10);
+      last_seen = std::strtoull(std::string(last->substr(dash + 1)).c_str(), nullptr, 10);
+      resuming = true;
+    }
+  }
+  if (resuming && stream_number != 0) {
+    std::shared_ptr<Call> call;
+    std::vector<std::pair<uint64_t, std::string>> logged;
+    bool known = false;
+    {
+      std::lock_guard lock(session->mutex);
+      session->last_used = impl_->clock.Steady();
+      const auto log = session->post_streams.find(stream_number);
+      if (log != session->post_streams.end()) {
+        known = true;
+        call = log->second.call.lock();
+        if (!call) logged.assign(log->second.events.begin(), log->second.events.end());
+      }
+    }
+    if (!known) {
+      responder.Send(http::Response::JsonError(404, "not_found", "that stream can no longer be resumed"));
+      return;
+    }
+    auto stream = responder.StartEventStream(http::Response{});
+    if (call) {
+      call->Resume(std::move(stream), last_seen);
+      return;
+    }
+    // The call is over: what it sent after the client's last event, ending with its answer.
+    for (const auto& [seq, message] : logged) {
+      if (seq > last_seen) {
+        stream->Send(http::SseEvent{.id = std::to_string(stream_number) + "-" + std::to_string(seq),
+                                    .data = message});
+      }
+    }
+    stream->Close();
+    return;
+  }
   std::lock_guard lock(session->mutex);
   if (session->get_stream && !session->get_stream->closed()) {
     responder.Send(http::Response::JsonError(409, "conflict", "this session already has a GET stream"));
@@ -1363,14 +1518,9 @@ void Server::HandleGet(http::Request& request, const Principal& principal, http:
   }
   session->last_used = impl_->clock.Steady();
   session->get_stream = responder.StartEventStream(http::Response{});
-  // Resumption (MCP 2025-11-25 transports): replay what came after the last event seen.
-  uint64_t last_seen = 0;
-  if (auto last = Header(request, "Last-Event-ID")) {
-    last_seen = std::strtoull(std::string(*last).c_str(), nullptr, 10);
-  }
   for (const auto& [event_id, message] : session->replay) {
-    if (last_seen != 0 && event_id > last_seen) {
-      session->get_stream->Send(http::SseEvent{.id = std::to_string(event_id), .data = message});
+    if (resuming && event_id > last_seen) {
+      session->get_stream->Send(http::SseEvent{.id = "0-" + std::to_string(event_id), .data = message});
     }
   }
 }

@@ -451,8 +451,10 @@ TEST_F(LegacyTest, InputRequiredBecomesServerToClientRequests) {
   auto call = std::make_shared<Recorder>();
   http::Request request = InSession(session, "tools/call", {{"name", "ask_name"}});
   server_.HandlePost(request, {}, http::Responder(call));
-  ASSERT_TRUE(call->WaitEvents(1));
-  const json::value asked = boost::json::parse(call->events()[0]);
+  // 2025-11-25 streams start with a priming event (an id and empty data), then the request.
+  ASSERT_TRUE(call->WaitEvents(2));
+  EXPECT_EQ(call->events()[0], "");
+  const json::value asked = boost::json::parse(call->events()[1]);
   EXPECT_EQ(asked.at("method"), "elicitation/create");
 
   // The client answers with a JSON-RPC response to the server's request id.
@@ -470,6 +472,36 @@ TEST_F(LegacyTest, InputRequiredWithoutTheCapabilityIsAnError) {
   const std::string session = Initialize("2025-11-25");  // no elicitation declared
   auto call = Post(InSession(session, "tools/call", {{"name", "ask_name"}}));
   EXPECT_EQ(ErrorCode(*call), kInvalidParams);
+}
+
+TEST_F(LegacyTest, APostStreamCanBeResumedWithLastEventId) {
+  server_.AddTool(Tool{.name = "hang_up",
+                       .description = "Releases the connection, then answers.",
+                       .handler = [](const json::object&, CallContext& context) -> ToolOutcome {
+                         context.ReleaseConnection(250ms);
+                         return ToolResult::Text("after the hang-up");
+                       }});
+  const std::string session = Initialize("2025-11-25");
+  auto post = Post(InSession(session, "tools/call", {{"name", "hang_up"}}));
+  // Only the priming event (id, empty data) and the retry event came on the POST stream.
+  const auto events = post->events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0], "");
+
+  http::Request get;
+  get.method = http::Method::kGet;
+  get.headers.Add("Accept", "text/event-stream");
+  get.headers.Add("Mcp-Session-Id", session);
+  get.headers.Add("Last-Event-ID", "1-0");
+  auto resumed = std::make_shared<Recorder>();
+  server_.HandleGet(get, {}, http::Responder(resumed));
+  ASSERT_TRUE(resumed->WaitDone());
+  EXPECT_EQ(resumed->Message().at("result").at("content").at(0).at("text"), "after the hang-up");
+
+  get.headers.Set("Last-Event-ID", "99-0");
+  auto unknown = std::make_shared<Recorder>();
+  server_.HandleGet(get, {}, http::Responder(unknown));
+  EXPECT_EQ(unknown->status(), 404);
 }
 
 TEST_F(LegacyTest, GetWithoutSessionIs405AndTheStreamIsExclusive) {

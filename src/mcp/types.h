@@ -6,6 +6,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -90,6 +91,10 @@ class CallContext {
   virtual void Log(LogLevel level, json::value data) = 0;
   // True once the client has gone away or cancelled: stop working, the answer is discarded.
   virtual bool cancelled() const = 0;
+  // On a 2025-11-25 session, ends the HTTP response now and lets the client come back for the
+  // rest with GET and Last-Event-ID after `retry` (MCP 2025-11-25 transports, SSE polling), so
+  // long work holds no connection. Elsewhere it does nothing.
+  virtual void ReleaseConnection(std::chrono::milliseconds retry) = 0;
 };
 
 using ToolOutcome = std::variant<ToolResult, InputRequired, RpcError>;
