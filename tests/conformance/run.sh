@@ -4,8 +4,9 @@
 #   run.sh FIXTURE_BINARY TOOLS_DIR SUITE_ARGS...
 #   run.sh build/dev/taskwire-conformance build/tools --requirements 2026-07-28
 #
-# Exits with the suite's status: non-zero when any scored scenario fails.
+# Fails when any scored scenario fails, or when the fixture (a sanitizer build) reports an error.
 set -uo pipefail
+source "$(dirname "$0")/fixture.sh"
 fixture=$1
 tools=$2
 shift 2
@@ -15,20 +16,10 @@ if [[ ! -x $node || ! -f $suite ]]; then
   echo "the conformance suite is not installed under $tools: run scripts/install-test-tools" >&2
   exit 1
 fi
-
-log=$(mktemp)
-"$fixture" --listen 127.0.0.1:0 >"$log" 2>&1 &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -f "$log"' EXIT
-url=
-for _ in $(seq 100); do
-  url=$(grep -o 'http://[^ ]*/mcp' "$log" | head -n 1)
-  [[ -n $url ]] && break
-  sleep 0.1
-done
-if [[ -z $url ]]; then
-  echo "the fixture server did not start:" >&2
-  cat "$log" >&2
-  exit 1
-fi
-"$node" "$suite" server --url "$url" "$@"
+trap stop_fixture EXIT
+start_fixture "$fixture" || exit 1
+"$node" "$suite" server --url "$FIXTURE_URL" "$@"
+status=$?
+trap - EXIT
+stop_fixture || status=1
+exit $status
