@@ -156,6 +156,15 @@ void RegisterFixture(mcp::Server& server) {
         return ToolResult::Text("Reconnection test completed successfully");
       }});
 
+  server.AddTool(mcp::Tool{
+      .name = "test_custom_header",
+      .description = "Echoes an argument that clients mirror into the Mcp-Param-Region header.",
+      .input = Schema::Object().Property("region", Schema::String().Header("Region"),
+                                         Schema::Required::kYes),
+      .handler = [](const json::object& arguments, CallContext&) -> ToolOutcome {
+        return ToolResult::Text("Region: " + std::string(arguments.at("region").as_string()));
+      }});
+
   // ---- Tools that ask the client (legacy: server-to-client requests) ----
   server.AddTool(mcp::Tool{
       .name = "test_sampling",

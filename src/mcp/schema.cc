@@ -292,6 +292,11 @@ Schema& Schema::Property(std::string_view name, Schema schema, Required required
   }
   return *this;
 }
+Schema& Schema::Header(std::string_view name) {
+  schema_["x-mcp-header"] = name;
+  return *this;
+}
+
 Schema& Schema::AdditionalProperties(bool allowed) {
   schema_["additionalProperties"] = allowed;
   return *this;

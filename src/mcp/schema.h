@@ -52,6 +52,10 @@ class Schema {
   Schema& Nullable();  // also accept null
   Schema& Property(std::string_view name, Schema schema, Required required = Required::kNo);
   Schema& AdditionalProperties(bool allowed);
+  // Mirrors this (string, integer or boolean) argument into the HTTP header Mcp-Param-<name>
+  // on the 2026-07-28 wire ("x-mcp-header"), so intermediaries can route on it without reading
+  // the body; the server checks the header matches the body. Never use it for secrets.
+  Schema& Header(std::string_view name);
 
   const json::object& json() const { return schema_; }
 

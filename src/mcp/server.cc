@@ -146,6 +146,48 @@ json::object ContentsJson(const std::vector<ResourceContents>& contents) {
 struct Session;
 class Call;
 
+// An argument a tool mirrors into an Mcp-Param-<name> header (MCP 2026-07-28 transports,
+// "Custom headers"): where it sits in the arguments, and the header's name.
+struct ParamHeader {
+  std::string name;
+  std::vector<std::string> path;  // property names from the arguments object down
+};
+
+// Every "x-mcp-header" reachable from `schema` through a chain of "properties" only.
+void CollectParamHeaders(const json::object& schema, std::vector<std::string>& path,
+                         std::vector<ParamHeader>& out) {
+  const json::value* properties = schema.if_contains("properties");
+  if (properties == nullptr || !properties->is_object()) return;
+  for (const auto& [key, child] : properties->as_object()) {
+    if (!child.is_object()) continue;
+    path.emplace_back(key);
+    if (const json::value* header = child.as_object().if_contains("x-mcp-header");
+        header != nullptr && header->is_string() && !header->as_string().empty()) {
+      out.push_back(ParamHeader{std::string(header->as_string()), path});
+    }
+    CollectParamHeaders(child.as_object(), path, out);
+    path.pop_back();
+  }
+}
+
+// Whether header text `header` (decoded) carries the JSON value `value`: strings as they are,
+// numbers compared as numbers, booleans as "true"/"false".
+bool HeaderMatches(std::string_view header, const json::value& value) {
+  if (value.is_string()) return header == value.as_string();
+  if (value.is_bool()) return header == (value.as_bool() ? "true" : "false");
+  if (value.is_number()) {
+    const std::string text(header);
+    char* end = nullptr;
+    const double number = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size()) return false;
+    const double expected = value.is_int64()    ? static_cast<double>(value.as_int64())
+                            : value.is_uint64() ? static_cast<double>(value.as_uint64())
+                                                : value.as_double();
+    return number == expected;
+  }
+  return false;
+}
+
 // A subscriptions/listen stream (2026-07-28) and what it asked for.
 struct Listener {
   json::value id;
@@ -239,6 +281,7 @@ struct Server::Impl {
   const RequestStateSealer sealer;
 
   std::vector<Tool> tools;
+  std::vector<std::vector<ParamHeader>> tool_headers;  // per tool, same order
   std::vector<Resource> resources;
   std::vector<ResourceTemplate> templates;
   std::vector<Prompt> prompts;
@@ -572,7 +615,13 @@ Server::Server(ServerOptions options, base::WorkerPool& pool, const base::Clock&
 
 Server::~Server() = default;
 
-void Server::AddTool(Tool tool) { impl_->tools.push_back(std::move(tool)); }
+void Server::AddTool(Tool tool) {
+  std::vector<ParamHeader> headers;
+  std::vector<std::string> path;
+  CollectParamHeaders(tool.input.json(), path, headers);
+  impl_->tool_headers.push_back(std::move(headers));
+  impl_->tools.push_back(std::move(tool));
+}
 void Server::AddResource(Resource resource) { impl_->resources.push_back(std::move(resource)); }
 void Server::AddResourceTemplate(ResourceTemplate resource_template) {
   impl_->templates.push_back(std::move(resource_template));
@@ -633,6 +682,33 @@ std::optional<RpcError> Server::Impl::CheckModernHeaders(const http::Request& re
   if (!decoded) return mismatch("the Mcp-Name header has invalid base64");
   if (body_name == nullptr || !body_name->is_string() || body_name->as_string() != *decoded) {
     return mismatch("the Mcp-Name header does not match params." + std::string(name_field));
+  }
+  if (message.method != "tools/call") return std::nullopt;
+
+  // Mcp-Param-* headers must mirror the arguments their tool marks with x-mcp-header.
+  const auto tool = std::find_if(tools.begin(), tools.end(),
+                                 [&](const Tool& t) { return t.name == *decoded; });
+  if (tool == tools.end()) return std::nullopt;  // unknown tool: -32602 later
+  const json::value* arguments = message.params.if_contains("arguments");
+  for (const ParamHeader& param : tool_headers[static_cast<size_t>(tool - tools.begin())]) {
+    const json::value* value = arguments;
+    std::string where = "arguments";
+    for (const std::string& key : param.path) {
+      value = value != nullptr && value->is_object() ? value->as_object().if_contains(key) : nullptr;
+      where += "." + key;
+    }
+    const std::string param_header = "Mcp-Param-" + param.name;
+    const auto header = Header(request, param_header);
+    if (value == nullptr || value->is_null()) {
+      if (header) return mismatch("the " + param_header + " header is set but " + where + " is not");
+      continue;
+    }
+    if (!header) return mismatch("the " + param_header + " header must carry " + where);
+    auto decoded_value = DecodeHeaderValue(*header);
+    if (!decoded_value) return mismatch("the " + param_header + " header has invalid base64");
+    if (!HeaderMatches(*decoded_value, *value)) {
+      return mismatch("the " + param_header + " header does not match " + where);
+    }
   }
   return std::nullopt;
 }

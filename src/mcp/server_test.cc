@@ -254,6 +254,32 @@ TEST_F(McpServerTest, MethodAndNameHeadersMustMatchTheBody) {
   EXPECT_EQ(Post(encoded)->Message().at("result").at("content").at(0).at("text"), "hi");
 }
 
+TEST_F(McpServerTest, ParamHeadersMustMirrorMarkedArguments) {
+  server_.AddTool(Tool{.name = "routed",
+                       .description = "Has a mirrored argument.",
+                       .input = Schema::Object()
+                                    .Property("region", Schema::String().Header("Region"))
+                                    .Property("count", Schema::Integer().Header("Count")),
+                       .handler = [](const json::object&, CallContext&) -> ToolOutcome {
+                         return ToolResult::Text("routed");
+                       }});
+  auto call = [&](json::object arguments, std::initializer_list<std::pair<const char*, const char*>> headers) {
+    http::Request request = Modern("tools/call", json::object{{"name", "routed"}, {"arguments", std::move(arguments)}});
+    for (const auto& [name, value] : headers) request.headers.Add(name, value);
+    return Post(request);
+  };
+  EXPECT_EQ(call({{"region", "eu"}, {"count", 42}}, {{"Mcp-Param-Region", "eu"}, {"Mcp-Param-Count", "42.0"}})->status(), 200);
+  EXPECT_EQ(call({{"region", "Hello"}}, {{"Mcp-Param-Region", "=?base64?SGVsbG8=?=" }})->status(), 200);
+  EXPECT_EQ(call({}, {})->status(), 200);  // nothing set, nothing mirrored
+  for (const auto& recorder : {call({{"region", "eu"}}, {}), call({}, {{"Mcp-Param-Region", "eu"}}),
+                               call({{"region", "eu"}}, {{"Mcp-Param-Region", "us"}}),
+                               call({{"region", "Hello"}}, {{"Mcp-Param-Region", "=?base64?SGVsbG8?="}}),
+                               call({{"count", 42}}, {{"Mcp-Param-Count", "43"}})}) {
+    EXPECT_EQ(recorder->status(), 400);
+    EXPECT_EQ(ErrorCode(*recorder), kHeaderMismatch);
+  }
+}
+
 TEST_F(McpServerTest, RemovedAndUnknownMethodsAre404) {
   for (const char* method : {"initialize", "ping", "logging/setLevel", "resources/subscribe", "unknown/method"}) {
     auto recorder = Post(Modern(method));
