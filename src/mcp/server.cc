@@ -271,6 +271,10 @@ struct Server::Impl {
   void Decorate(json::object& result, bool cacheable, std::chrono::milliseconds ttl) const;
   json::object ServerInfo() const;
   std::shared_ptr<Session> FindSession(std::string_view id, const Principal& principal);
+  // The legacy session a GET or DELETE names; nullptr after answering 405 (no Mcp-Session-Id)
+  // or 404 (unknown, ended, or someone else's).
+  std::shared_ptr<Session> SessionOf(const http::Request& request, const Principal& principal,
+                                     http::Responder& responder);
   void SendToSession(Session& session, const std::string& message);
   void Broadcast(std::string_view method, bool Listener::*wants, std::string_view uri = {});
 
@@ -1522,21 +1526,29 @@ void Server::NotifyResourceUpdated(std::string_view uri) {
   impl_->Broadcast("notifications/resources/updated", nullptr, uri);
 }
 
-void Server::HandleGet(http::Request& request, const Principal& principal, http::Responder responder) {
+std::shared_ptr<Session> Server::Impl::SessionOf(const http::Request& request,
+                                                const Principal& principal,
+                                                http::Responder& responder) {
   const auto session_id = Header(request, kSessionHeader);
   if (!session_id) {
-    // 2026-07-28 has no GET stream; legacy clients without a session get the same answer.
+    // GET and DELETE exist only for legacy sessions; 2026-07-28 has neither (405).
     http::Response response = http::Response::JsonError(
-        405, "method_not_allowed", "GET needs an Mcp-Session-Id from initialize; use POST");
-    response.headers.Add("Allow", "POST, DELETE");
+        405, "method_not_allowed",
+        std::string(http::MethodName(request.method)) + " needs the Mcp-Session-Id of a session from initialize");
+    response.headers.Add("Allow", "POST");
     responder.Send(std::move(response));
-    return;
+    return nullptr;
   }
-  auto session = impl_->FindSession(*session_id, principal);
+  auto session = FindSession(*session_id, principal);
   if (!session) {
     responder.Send(ErrorResponse(nullptr, RpcError{kSessionNotFound, "session not found", nullptr, 404}));
-    return;
   }
+  return session;
+}
+
+void Server::HandleGet(http::Request& request, const Principal& principal, http::Responder responder) {
+  auto session = impl_->SessionOf(request, principal, responder);
+  if (!session) return;
   if (!AcceptsEventStream(request)) {
     responder.Send(http::Response::JsonError(406, "not_acceptable", "GET needs Accept: text/event-stream"));
     return;
@@ -1602,19 +1614,8 @@ void Server::HandleGet(http::Request& request, const Principal& principal, http:
 }
 
 void Server::HandleDelete(http::Request& request, const Principal& principal, http::Responder responder) {
-  const auto session_id = Header(request, kSessionHeader);
-  if (!session_id) {
-    http::Response response = http::Response::JsonError(
-        405, "method_not_allowed", "DELETE ends a session and needs its Mcp-Session-Id");
-    response.headers.Add("Allow", "POST");
-    responder.Send(std::move(response));
-    return;
-  }
-  auto session = impl_->FindSession(*session_id, principal);
-  if (!session) {
-    responder.Send(ErrorResponse(nullptr, RpcError{kSessionNotFound, "session not found", nullptr, 404}));
-    return;
-  }
+  auto session = impl_->SessionOf(request, principal, responder);
+  if (!session) return;
   {
     std::lock_guard lock(impl_->sessions_mutex);
     impl_->sessions.erase(session->id);
