@@ -252,7 +252,7 @@ struct Server::Impl {
   std::optional<RpcError> CheckModernHeaders(const http::Request& request, const Message& message);
 
   // Methods shared by both eras. `modern` shapes the result.
-  json::object Capabilities(bool modern) const;
+  json::object Capabilities() const;
   std::variant<json::object, RpcError> ListTools(const json::object& params, std::string_view version);
   std::variant<json::object, RpcError> ListPrompts(const json::object& params);
   std::variant<json::object, RpcError> ListResources(const json::object& params);
@@ -261,12 +261,16 @@ struct Server::Impl {
   void ReadResource(std::shared_ptr<Call> call, const json::object& params);
   void GetPrompt(std::shared_ptr<Call> call, const json::object& params);
   void Complete(std::shared_ptr<Call> call, const json::object& params);
-  void Listen(http::Request& request, const Message& message, http::Responder responder);
+  void Listen(const Message& message, http::Responder responder);
 
   // Runs `invoke` on the pool; it answers through `call`.
   void Run(std::shared_ptr<Call> call, std::function<void(Call&)> invoke);
   // An InputRequired from a handler: returned to a modern client, or asked of a legacy one.
   void AskClient(std::shared_ptr<Call> call, InputRequired input, std::function<void(Call&)> invoke);
+  // Answers the outcomes every handler kind shares: a protocol error, or a need for input.
+  // False when the outcome is a result the caller must shape.
+  template <typename Outcome>
+  bool Settle(Call& call, Outcome& outcome);
 
   void Decorate(json::object& result, bool cacheable, std::chrono::milliseconds ttl) const;
   json::object ServerInfo() const;
@@ -501,7 +505,7 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
 
   // With mutex_ held: makes sure the event stream exists; false when it cannot (JSON only).
   bool OpenStream() {
-    if (stream_ || stream_number_ != 0) return stream_ != nullptr || stream_number_ != 0;
+    if (stream_ || stream_number_ != 0) return true;  // streaming, or resumable while detached
     if (!setup_.accepts_sse || !responder_) return false;
     stream_ = responder_->StartEventStream(http::Response{});
     responder_.reset();
@@ -569,6 +573,24 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
   json::object gathered_;
   size_t awaiting_ = 0;
 };
+
+// What both eras know of a request that will run a handler: who asks, what for, how to answer.
+Call::Setup CallSetup(const http::Request& request, const Message& message, const Principal& principal) {
+  Call::Setup setup;
+  setup.id = message.id;
+  setup.method = message.method;
+  setup.principal = principal;
+  setup.accepts_sse = AcceptsEventStream(request);
+  if (const json::object* meta = MetaOf(message.params)) {
+    if (const json::value* token = meta->if_contains("progressToken");
+        token && (token->is_string() || token->is_int64() || token->is_uint64())) {
+      setup.progress_token = *token;
+    }
+  }
+  const json::value* target = message.params.if_contains(message.method == "resources/read" ? "uri" : "name");
+  if (target != nullptr && target->is_string()) setup.target = std::string(target->as_string());
+  return setup;
+}
 
 std::string_view RequiredCapabilityOf(std::string_view method) {
   if (method == "elicitation/create") return "elicitation";
@@ -767,7 +789,7 @@ void Server::Impl::HandleModern(http::Request& request, Message& message,
 
   if (method == "server/discover") {
     json::object result{{"supportedVersions", json::array{kModernVersion}},
-                        {"capabilities", Capabilities(true)}};
+                        {"capabilities", Capabilities()}};
     if (!options.instructions.empty()) result["instructions"] = options.instructions;
     return complete(std::move(result), true);
   }
@@ -779,29 +801,17 @@ void Server::Impl::HandleModern(http::Request& request, Message& message,
   if (method == "resources/templates/list" && (!resources.empty() || !templates.empty())) {
     return complete(ListTemplates(params), true);
   }
-  if (method == "subscriptions/listen") return Listen(request, message, std::move(responder));
+  if (method == "subscriptions/listen") return Listen(message, std::move(responder));
 
   const bool handled = method == "tools/call" || method == "resources/read" ||
                        method == "prompts/get" || (method == "completion/complete" && completion);
   if (!handled) return fail(RpcError::MethodNotFound(method, 404));
 
-  Call::Setup setup;
-  setup.id = id;
-  setup.method = method;
-  setup.principal = principal;
+  Call::Setup setup = CallSetup(request, message, principal);
   setup.modern = true;
   setup.version = std::string(kModernVersion);
   setup.client_capabilities = capabilities->as_object();
-  setup.accepts_sse = AcceptsEventStream(request);
   setup.log_level = log_level;
-  if (const json::value* token = meta->if_contains("progressToken");
-      token && (token->is_string() || token->is_int64() || token->is_uint64())) {
-    setup.progress_token = *token;
-  }
-  if (const json::value* name = params.if_contains(method == "resources/read" ? "uri" : "name");
-      name && name->is_string()) {
-    setup.target = std::string(name->as_string());
-  }
 
   if (method == "tools/call") {
     const auto tool = std::find_if(tools.begin(), tools.end(),
@@ -929,7 +939,7 @@ void Server::Impl::HandleLegacy(http::Request& request, Message& message,
     json::object server_info{{"name", options.name}, {"version", options.version}};
     if (!options.title.empty()) server_info["title"] = options.title;
     json::object result{{"protocolVersion", version},
-                        {"capabilities", Capabilities(false)},
+                        {"capabilities", Capabilities()},
                         {"serverInfo", std::move(server_info)}};
     if (!options.instructions.empty()) result["instructions"] = options.instructions;
     http::Headers headers;
@@ -978,24 +988,12 @@ void Server::Impl::HandleLegacy(http::Request& request, Message& message,
                        method == "prompts/get" || (method == "completion/complete" && completion);
   if (!handled) return fail(RpcError::MethodNotFound(method, 200));
 
-  Call::Setup setup;
-  setup.id = id;
+  Call::Setup setup = CallSetup(request, message, principal);
   setup.method = method;
   setup.principal = principal;
   setup.version = version;
   setup.session = session;
-  setup.accepts_sse = AcceptsEventStream(request);
   if (session) setup.client_capabilities = session->client_capabilities;
-  if (const json::object* meta = MetaOf(params)) {
-    if (const json::value* token = meta->if_contains("progressToken");
-        token && (token->is_string() || token->is_int64() || token->is_uint64())) {
-      setup.progress_token = *token;
-    }
-  }
-  if (const json::value* name = params.if_contains(method == "resources/read" ? "uri" : "name");
-      name && name->is_string()) {
-    setup.target = std::string(name->as_string());
-  }
   auto call = std::make_shared<Call>(std::move(setup), std::move(responder));
   call->Attach();
   if (session) {
@@ -1053,7 +1051,7 @@ void Server::Impl::HandleLegacyNotification(const Message& message,
   // notifications/initialized, notifications/roots/list_changed and the rest need no action.
 }
 
-json::object Server::Impl::Capabilities(bool modern) const {
+json::object Server::Impl::Capabilities() const {
   json::object capabilities;
   if (!tools.empty()) capabilities["tools"] = json::object{{"listChanged", true}};
   if (!prompts.empty()) capabilities["prompts"] = json::object{{"listChanged", true}};
@@ -1062,7 +1060,6 @@ json::object Server::Impl::Capabilities(bool modern) const {
   }
   if (completion) capabilities["completions"] = json::object{};
   capabilities["logging"] = json::object{};
-  (void)modern;
   return capabilities;
 }
 
@@ -1230,6 +1227,20 @@ void Server::Impl::AskClient(std::shared_ptr<Call> call, InputRequired input,
   }
 }
 
+template <typename Outcome>
+bool Server::Impl::Settle(Call& call, Outcome& outcome) {
+  if (auto* error = std::get_if<RpcError>(&outcome)) {
+    call.Fail(*error);
+    return true;
+  }
+  if (auto* input = std::get_if<InputRequired>(&outcome)) {
+    // The call runs on the pool, which holds it: shared_from_this is safe here.
+    AskClient(call.shared_from_this(), std::move(*input), call.invoke);
+    return true;
+  }
+  return false;
+}
+
 void Server::Impl::CallTool(std::shared_ptr<Call> call, const json::object& params) {
   const auto tool = std::find_if(tools.begin(), tools.end(),
                                  [&](const Tool& t) { return t.name == call->setup().target; });
@@ -1255,18 +1266,9 @@ void Server::Impl::CallTool(std::shared_ptr<Call> call, const json::object& para
     return;
   }
   const Tool* found = &*tool;
-  std::function<void(Call&)> invoke;
-  invoke = [this, found, arguments = std::move(arguments), call_weak = std::weak_ptr<Call>(call)](Call& self) {
+  std::function<void(Call&)> invoke = [this, found, arguments = std::move(arguments)](Call& self) {
     ToolOutcome outcome = found->handler(arguments, self);
-    if (auto* error = std::get_if<RpcError>(&outcome)) {
-      self.Fail(*error);
-      return;
-    }
-    if (auto* input = std::get_if<InputRequired>(&outcome)) {
-      auto shared = call_weak.lock();
-      if (shared) AskClient(shared, std::move(*input), self.invoke ? self.invoke : std::function<void(Call&)>());
-      return;
-    }
+    if (Settle(self, outcome)) return;
     ToolResult& result = std::get<ToolResult>(outcome);
     json::object out{{"content", std::move(result.content)}};
     if (result.structured && self.setup().version != "2025-03-26") {
@@ -1313,14 +1315,10 @@ void Server::Impl::ReadResource(std::shared_ptr<Call> call, const json::object& 
     return;
   }
   std::function<void(Call&)> invoke =
-      [this, handler, uri, variables, not_found, call_weak = std::weak_ptr<Call>(call)](Call& self) {
+      [this, handler, uri, variables, not_found](Call& self) {
         ReadOutcome outcome = (*handler)(uri, variables, self);
-        if (auto* error = std::get_if<RpcError>(&outcome)) return self.Fail(*error);
+        if (Settle(self, outcome)) return;
         if (std::holds_alternative<NotFound>(outcome)) return not_found(self);
-        if (auto* input = std::get_if<InputRequired>(&outcome)) {
-          if (auto shared = call_weak.lock()) AskClient(shared, std::move(*input), self.invoke);
-          return;
-        }
         json::object out = ContentsJson(std::get<std::vector<ResourceContents>>(outcome));
         if (self.setup().modern) Decorate(out, true, options.read_ttl);
         self.Finish(out);
@@ -1358,13 +1356,9 @@ void Server::Impl::GetPrompt(std::shared_ptr<Call> call, const json::object& par
   }
   const Prompt* found = &*prompt;
   std::function<void(Call&)> invoke =
-      [this, found, arguments = std::move(arguments), call_weak = std::weak_ptr<Call>(call)](Call& self) {
+      [this, found, arguments = std::move(arguments)](Call& self) {
         PromptOutcome outcome = found->handler(arguments, self);
-        if (auto* error = std::get_if<RpcError>(&outcome)) return self.Fail(*error);
-        if (auto* input = std::get_if<InputRequired>(&outcome)) {
-          if (auto shared = call_weak.lock()) AskClient(shared, std::move(*input), self.invoke);
-          return;
-        }
+        if (Settle(self, outcome)) return;
         json::object out = std::move(std::get<json::object>(outcome));
         if (self.setup().modern) Decorate(out, false, {});
         self.Finish(out);
@@ -1408,8 +1402,7 @@ void Server::Impl::Complete(std::shared_ptr<Call> call, const json::object& para
   });
 }
 
-void Server::Impl::Listen(http::Request& request, const Message& message, http::Responder responder) {
-  (void)request;
+void Server::Impl::Listen(const Message& message, http::Responder responder) {
   auto listener = std::make_shared<Listener>();
   listener->id = message.id;
   json::object honoured;
