@@ -5,12 +5,15 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "auth/password.h"
+#include "auth/scopes.h"
+#include "base/duration.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "http/server.h"
@@ -159,6 +162,124 @@ int RunUserPasswd(Context& context, const std::string& name, bool password_stdin
   return kExitOk;
 }
 
+// The actor of commands an operator runs on the machine: the audit record says "cli".
+tasks::Actor OperatorActor() {
+  const char* login = std::getenv("USER");
+  return tasks::Actor{0, std::string("operator:") + (login ? login : "unknown"), "cli", "taskwire"};
+}
+
+int RunOrgAdd(Context& context, const std::string& name, const std::string& owner) {
+  auto app = OpenApp(context);
+  if (!app) return Fail(app.error());
+  auto user = (*app)->users().Find(owner);
+  if (!user) return Fail(user.error());
+  auto organization = (*app)->tasks().CreateOrganization(OperatorActor(), name, user->id);
+  if (!organization) return Fail(organization.error());
+  std::fprintf(stderr, "Created organization '%s' (id %lld), owned by %s.\n", organization->name.c_str(),
+               static_cast<long long>(organization->id), user->name.c_str());
+  return kExitOk;
+}
+
+int RunOrgList(Context& context) {
+  auto app = OpenApp(context);
+  if (!app) return Fail(app.error());
+  auto organizations = (*app)->tasks().ListAllOrganizations();
+  if (!organizations) return Fail(organizations.error());
+  std::printf("%-6s %-32s %-10s %s\n", "ID", "NAME", "OPEN", "CREATED");
+  for (const auto& organization : *organizations) {
+    std::printf("%-6lld %-32s %-10lld %s\n", static_cast<long long>(organization.id),
+                organization.name.c_str(), static_cast<long long>(organization.open_tasks),
+                organization.created_at.c_str());
+  }
+  return kExitOk;
+}
+
+int RunOrgMemberAdd(Context& context, const std::string& org, const std::string& name,
+                    const std::string& role_name) {
+  const auto role = tasks::ParseRole(role_name);
+  if (!role) {
+    std::fprintf(stderr, "taskwire: --role must be owner, admin, member or viewer\n");
+    return kExitUsage;
+  }
+  auto app = OpenApp(context);
+  if (!app) return Fail(app.error());
+  auto organization = (*app)->tasks().FindOrganization(org);
+  if (!organization) return Fail(organization.error());
+  auto user = (*app)->users().Find(name);
+  if (!user) return Fail(user.error());
+  if (auto set = (*app)->tasks().SetMember(OperatorActor(), organization->id, user->id, *role); !set) {
+    return Fail(set.error());
+  }
+  std::fprintf(stderr, "%s is now %s of '%s'.\n", user->name.c_str(),
+               std::string(tasks::RoleName(*role)).c_str(), organization->name.c_str());
+  return kExitOk;
+}
+
+struct KeyOptions {
+  std::string user;
+  std::string name;
+  std::string scopes = "read";
+  std::string expires;
+  bool review = false;
+};
+
+int RunKeyCreate(Context& context, const KeyOptions& options) {
+  auto scopes = auth::ParseScopes(options.scopes);
+  if (!scopes) {
+    std::fprintf(stderr, "taskwire: --scopes: %s\n", scopes.error().message().c_str());
+    return kExitUsage;
+  }
+  auth::NewApiKey spec{options.user, options.name, *scopes, std::nullopt, options.review};
+  if (!options.expires.empty()) {
+    auto duration = base::ParseDuration(options.expires);
+    if (!duration) {
+      std::fprintf(stderr, "taskwire: --expires: %s\n", duration.error().message().c_str());
+      return kExitUsage;
+    }
+    spec.expires = context.clock.Now() + *duration;
+  }
+  auto app = OpenApp(context);
+  if (!app) return Fail(app.error());
+  auto created = (*app)->keys().Create(spec);
+  if (!created) return Fail(created.error());
+  const auth::ApiKey& key = created->second;
+  std::fprintf(stderr, "Created API key %lld '%s' for %s with scopes: %s%s%s.\n"
+                       "The key, shown only now:\n",
+               static_cast<long long>(key.id), key.name.c_str(), key.user_name.c_str(),
+               auth::JoinScopes(key.scopes).c_str(),
+               key.expires_at ? ("; expires " + *key.expires_at).c_str() : "",
+               key.review ? "; review mode" : "");
+  std::printf("%s\n", created->first.c_str());
+  return kExitOk;
+}
+
+int RunKeyList(Context& context, const std::string& user) {
+  auto app = OpenApp(context);
+  if (!app) return Fail(app.error());
+  auto keys = (*app)->keys().List(user.empty() ? std::nullopt : std::optional<std::string_view>(user));
+  if (!keys) return Fail(keys.error());
+  std::printf("%-5s %-12s %-16s %-20s %-11s %-24s %-24s %s\n", "ID", "PREFIX", "USER", "NAME",
+              "STATE", "LAST USED", "EXPIRES", "SCOPES");
+  for (const auto& key : *keys) {
+    const char* state = key.revoked_at ? "revoked" : "active";
+    std::printf("%-5lld %-12s %-16s %-20s %-11s %-24s %-24s %s\n", static_cast<long long>(key.id),
+                key.prefix.c_str(), key.user_name.c_str(), key.name.c_str(), state,
+                key.last_used_at.value_or("never").c_str(), key.expires_at.value_or("never").c_str(),
+                auth::JoinScopes(key.scopes).c_str());
+  }
+  return kExitOk;
+}
+
+int RunKeyRevoke(Context& context, int64_t id) {
+  auto app = OpenApp(context);
+  if (!app) return Fail(app.error());
+  auto key = (*app)->keys().Revoke(id);
+  if (!key) return Fail(key.error());
+  std::fprintf(stderr, "Revoked API key %lld '%s' of %s.\n", static_cast<long long>(key->id),
+               key->name.c_str(), key->user_name.c_str());
+  return kExitOk;
+}
+
 int RunBackup(Context& context, const std::string& file) {
   const std::string path = context.loaded.config.SqlitePath();
   std::error_code ec;
@@ -288,6 +409,54 @@ int Main(int argc, char** argv) {
   user_passwd->add_option("NAME", user_name, "the user's name")->required();
   user_passwd->add_flag("--password-stdin", password_stdin, "read the password from standard input");
   user_passwd->callback(with_context([&] { return RunUserPasswd(context, user_name, password_stdin); }));
+
+  auto* org = app.add_subcommand("org", "Manage organizations and their members");
+  org->require_subcommand(1);
+  org->fallthrough();
+  std::string org_name;
+  std::string org_owner;
+  std::string member_role = "member";
+  auto* org_add = org->add_subcommand("add", "Create an organization owned by a user");
+  org_add->fallthrough();
+  org_add->add_option("NAME", org_name, "the organization's name")->required();
+  org_add->add_option("--owner", org_owner, "the user who owns it")->required();
+  org_add->callback(with_context([&] { return RunOrgAdd(context, org_name, org_owner); }));
+  auto* org_list = org->add_subcommand("list", "List organizations");
+  org_list->fallthrough();
+  org_list->callback(with_context([&] { return RunOrgList(context); }));
+  auto* org_member = org->add_subcommand("member", "Manage members");
+  org_member->require_subcommand(1);
+  org_member->fallthrough();
+  auto* member_add = org_member->add_subcommand("add", "Add a user to an organization, or change their role");
+  member_add->fallthrough();
+  member_add->add_option("ORG", org_name, "the organization's name")->required();
+  member_add->add_option("USER", user_name, "the user's name")->required();
+  member_add->add_option("--role", member_role, "owner, admin, member (default) or viewer");
+  member_add->callback(with_context([&] { return RunOrgMemberAdd(context, org_name, user_name, member_role); }));
+
+  auto* key = app.add_subcommand("key", "Manage API keys (personal access tokens)");
+  key->require_subcommand(1);
+  key->fallthrough();
+  KeyOptions key_options;
+  int64_t key_id = 0;
+  auto* key_create = key->add_subcommand("create", "Mint an API key; prints the key alone on standard output");
+  key_create->fallthrough();
+  key_create->add_option("--user", key_options.user, "the user the key acts for")->required();
+  key_create->add_option("--name", key_options.name, "a label, usually the client: claude-code")->required();
+  key_create->add_option("--scopes", key_options.scopes,
+                         "comma-separated scopes, 'read' (default) or 'all': mcp:read, organizations:read, "
+                         "tasks:read, tasks:write, tasks:admin, jobs:read, jobs:run, offline_access");
+  key_create->add_option("--expires", key_options.expires, "lifetime such as 30d or 12h (default: never)");
+  key_create->add_flag("--review", key_options.review, "review mode: writes become proposals");
+  key_create->callback(with_context([&] { return RunKeyCreate(context, key_options); }));
+  auto* key_list = key->add_subcommand("list", "List API keys (never the keys themselves)");
+  key_list->fallthrough();
+  key_list->add_option("--user", key_options.user, "only this user's keys");
+  key_list->callback(with_context([&] { return RunKeyList(context, key_options.user); }));
+  auto* key_revoke = key->add_subcommand("revoke", "Revoke an API key by id");
+  key_revoke->fallthrough();
+  key_revoke->add_option("ID", key_id, "the key's id (key list shows it)")->required();
+  key_revoke->callback(with_context([&] { return RunKeyRevoke(context, key_id); }));
 
   std::string backup_file;
   auto* backup = app.add_subcommand("backup", "Copy the database to FILE while the server keeps running");

@@ -37,16 +37,6 @@ http::Handler Guarded(Server& server, const http::HostGuard& guard, Authenticato
       responder.Send(Refusal(*refused));
       return;
     }
-    Principal principal;
-    if (authenticator != nullptr) {
-      auto outcome = authenticator->Authenticate(request);
-      if (auto* response = std::get_if<http::Response>(&outcome)) {
-        AddCors(request, *response);
-        responder.Send(std::move(*response));
-        return;
-      }
-      principal = std::move(std::get<Principal>(outcome));
-    }
     if (request.method == http::Method::kPost) {
       const auto type = request.headers.Get("Content-Type");
       if (type && type->find("application/json") == std::string_view::npos) {
@@ -56,7 +46,23 @@ http::Handler Guarded(Server& server, const http::HostGuard& guard, Authenticato
         return;
       }
     }
-    (server.*method)(request, principal, std::move(responder));
+    if (authenticator == nullptr) {
+      (server.*method)(request, Principal{}, std::move(responder));
+      return;
+    }
+    // The authenticator may answer later from another thread, after the network thread has
+    // moved on: the request and the responder go with the callback.
+    auto held = std::make_shared<std::pair<http::Request, http::Responder>>(std::move(request),
+                                                                             std::move(responder));
+    authenticator->Authenticate(held->first, [&server, method, held](Authenticator::Outcome outcome) {
+      auto& [request, responder] = *held;
+      if (auto* response = std::get_if<http::Response>(&outcome)) {
+        AddCors(request, *response);
+        responder.Send(std::move(*response));
+        return;
+      }
+      (server.*method)(request, std::get<Principal>(outcome), std::move(responder));
+    });
   };
 }
 

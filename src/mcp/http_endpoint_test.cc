@@ -21,13 +21,14 @@ class Recorder final : public http::ResponseSink {
 // Refuses requests without "Authorization: Bearer good"; otherwise names the caller.
 class TokenAuthenticator final : public Authenticator {
  public:
-  std::variant<Principal, http::Response> Authenticate(const http::Request& request) override {
+  void Authenticate(const http::Request& request, std::function<void(Outcome)> done) override {
     if (request.headers.Get("Authorization") != std::optional<std::string_view>("Bearer good")) {
       http::Response refusal = http::Response::Json(401, "{}");
       refusal.headers.Add("WWW-Authenticate", "Bearer resource_metadata=\"x\"");
-      return refusal;
+      done(std::move(refusal));
+      return;
     }
-    return Principal{.subject = "ada", .scopes = {}, .data = nullptr};
+    done(Principal{.subject = "ada", .scopes = {}, .data = nullptr});
   }
 };
 

@@ -191,6 +191,7 @@ bool HeaderMatches(std::string_view header, const json::value& value) {
 // A subscriptions/listen stream (2026-07-28) and what it asked for.
 struct Listener {
   json::value id;
+  std::string subject;  // the principal that listens
   std::shared_ptr<http::EventStream> stream;
   bool tools = false;
   bool prompts = false;
@@ -258,10 +259,11 @@ struct Server::Impl {
   std::variant<json::object, RpcError> ListResources(const json::object& params);
   std::variant<json::object, RpcError> ListTemplates(const json::object& params);
   void CallTool(std::shared_ptr<Call> call, const json::object& params);
+  void FinishTool(Call& call, ToolResult result);
   void ReadResource(std::shared_ptr<Call> call, const json::object& params);
   void GetPrompt(std::shared_ptr<Call> call, const json::object& params);
   void Complete(std::shared_ptr<Call> call, const json::object& params);
-  void Listen(const Message& message, http::Responder responder);
+  void Listen(const Message& message, const Principal& principal, http::Responder responder);
 
   // Runs `invoke` on the pool; it answers through `call`.
   void Run(std::shared_ptr<Call> call, std::function<void(Call&)> invoke);
@@ -280,7 +282,10 @@ struct Server::Impl {
   std::shared_ptr<Session> SessionOf(const http::Request& request, const Principal& principal,
                                      http::Responder& responder);
   void SendToSession(Session& session, const std::string& message);
-  void Broadcast(std::string_view method, bool Listener::*wants, std::string_view uri = {});
+  // To the listeners and sessions that want `method`; with an `audience`, only to those whose
+  // principal's subject is in it.
+  void Broadcast(std::string_view method, bool Listener::*wants, std::string_view uri = {},
+                 const std::set<std::string>* audience = nullptr);
 
   const ServerOptions options;
   base::WorkerPool& pool;
@@ -801,7 +806,7 @@ void Server::Impl::HandleModern(http::Request& request, Message& message,
   if (method == "resources/templates/list" && (!resources.empty() || !templates.empty())) {
     return complete(ListTemplates(params), true);
   }
-  if (method == "subscriptions/listen") return Listen(message, std::move(responder));
+  if (method == "subscriptions/listen") return Listen(message, principal, std::move(responder));
 
   const bool handled = method == "tools/call" || method == "resources/read" ||
                        method == "prompts/get" || (method == "completion/complete" && completion);
@@ -1269,17 +1274,27 @@ void Server::Impl::CallTool(std::shared_ptr<Call> call, const json::object& para
   std::function<void(Call&)> invoke = [this, found, arguments = std::move(arguments)](Call& self) {
     ToolOutcome outcome = found->handler(arguments, self);
     if (Settle(self, outcome)) return;
-    ToolResult& result = std::get<ToolResult>(outcome);
-    json::object out{{"content", std::move(result.content)}};
-    if (result.structured && self.setup().version != "2025-03-26") {
-      out["structuredContent"] = std::move(*result.structured);
+    if (auto* later = std::get_if<Deferred>(&outcome)) {
+      // The call runs on the pool, which holds it: shared_from_this is safe here.
+      later->start([this, call = self.shared_from_this()](ToolResult result) {
+        FinishTool(*call, std::move(result));
+      });
+      return;
     }
-    if (result.is_error) out["isError"] = true;
-    if (self.setup().modern) Decorate(out, false, {});
-    self.Finish(out);
+    FinishTool(self, std::move(std::get<ToolResult>(outcome)));
   };
   call->invoke = invoke;
   Run(call, std::move(invoke));
+}
+
+void Server::Impl::FinishTool(Call& call, ToolResult result) {
+  json::object out{{"content", std::move(result.content)}};
+  if (result.structured && call.setup().version != "2025-03-26") {
+    out["structuredContent"] = std::move(*result.structured);
+  }
+  if (result.is_error) out["isError"] = true;
+  if (call.setup().modern) Decorate(out, false, {});
+  call.Finish(out);
 }
 
 void Server::Impl::ReadResource(std::shared_ptr<Call> call, const json::object& params) {
@@ -1402,9 +1417,11 @@ void Server::Impl::Complete(std::shared_ptr<Call> call, const json::object& para
   });
 }
 
-void Server::Impl::Listen(const Message& message, http::Responder responder) {
+void Server::Impl::Listen(const Message& message, const Principal& principal,
+                          http::Responder responder) {
   auto listener = std::make_shared<Listener>();
   listener->id = message.id;
+  listener->subject = principal.subject;
   json::object honoured;
   if (const json::value* wanted = message.params.if_contains("notifications"); wanted && wanted->is_object()) {
     const json::object& notifications = wanted->as_object();
@@ -1451,13 +1468,17 @@ void Server::Impl::Listen(const Message& message, http::Responder responder) {
   });
 }
 
-void Server::Impl::Broadcast(std::string_view method, bool Listener::*wants, std::string_view uri) {
+void Server::Impl::Broadcast(std::string_view method, bool Listener::*wants, std::string_view uri,
+                             const std::set<std::string>* audience) {
+  const auto heard_by = [audience](const std::string& subject) {
+    return audience == nullptr || audience->contains(subject);
+  };
   std::vector<std::shared_ptr<Listener>> targets;
   {
     std::lock_guard lock(listeners_mutex);
     for (const auto& listener : listeners) {
       const bool matches = wants != nullptr ? listener.get()->*wants : listener->uris.contains(std::string(uri));
-      if (matches) targets.push_back(listener);
+      if (matches && heard_by(listener->subject)) targets.push_back(listener);
     }
   }
   for (const auto& listener : targets) {
@@ -1476,6 +1497,7 @@ void Server::Impl::Broadcast(std::string_view method, bool Listener::*wants, std
       std::lock_guard lock(session->mutex);
       if (wants == nullptr && !session->subscriptions.contains(std::string(uri))) continue;
     }
+    if (!heard_by(session->subject)) continue;
     json::object params;
     if (!uri.empty()) params["uri"] = uri;
     SendToSession(*session, EncodeNotification(method, std::move(params)));
@@ -1515,8 +1537,8 @@ void Server::NotifyPromptsListChanged() {
 void Server::NotifyResourcesListChanged() {
   impl_->Broadcast("notifications/resources/list_changed", &Listener::resources);
 }
-void Server::NotifyResourceUpdated(std::string_view uri) {
-  impl_->Broadcast("notifications/resources/updated", nullptr, uri);
+void Server::NotifyResourceUpdated(std::string_view uri, const std::set<std::string>* audience) {
+  impl_->Broadcast("notifications/resources/updated", nullptr, uri, audience);
 }
 
 std::shared_ptr<Session> Server::Impl::SessionOf(const http::Request& request,

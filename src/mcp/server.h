@@ -1,7 +1,9 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -40,13 +42,15 @@ struct ServerOptions {
   std::chrono::seconds state_lifetime{15 * 60};
 };
 
-// Decides who a request is made by. Called on a network thread for every POST, GET and DELETE:
-// it must answer quickly (a cached credential check).
+// Decides who a request is made by, for every POST, GET and DELETE of the endpoint.
 class Authenticator {
  public:
+  using Outcome = std::variant<Principal, http::Response>;
   virtual ~Authenticator() = default;
-  // The principal, or the HTTP answer that refuses the request (401/403 with WWW-Authenticate).
-  virtual std::variant<Principal, http::Response> Authenticate(const http::Request& request) = 0;
+  // Calls `done` exactly once with the principal, or with the HTTP answer that refuses the
+  // request (401/403 with WWW-Authenticate). Called on a network thread: answer at once from a
+  // cache, or call `done` later from another thread after blocking work; never block here.
+  virtual void Authenticate(const http::Request& request, std::function<void(Outcome)> done) = 0;
 };
 
 // An MCP server: both eras on one endpoint, decided per request (2026-07-28 stateless requests;
@@ -76,7 +80,9 @@ class Server {
   void NotifyToolsListChanged();
   void NotifyPromptsListChanged();
   void NotifyResourcesListChanged();
-  void NotifyResourceUpdated(std::string_view uri);
+  // With an `audience`, only clients whose principal's subject is in it hear of it (the others
+  // may not see the resource).
+  void NotifyResourceUpdated(std::string_view uri, const std::set<std::string>* audience = nullptr);
 
   size_t session_count() const;
 

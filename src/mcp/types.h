@@ -97,7 +97,14 @@ class CallContext {
   virtual void ReleaseConnection(std::chrono::milliseconds retry) = 0;
 };
 
-using ToolOutcome = std::variant<ToolResult, InputRequired, RpcError>;
+// "I will answer later, without holding a thread" (a long poll waiting for events): the library
+// calls `start` once, on the worker pool, with `resume`; the handler arranges for `resume` to be
+// called exactly once, from any thread, with the result. `resume` must not block.
+struct Deferred {
+  std::function<void(std::function<void(ToolResult)> resume)> start;
+};
+
+using ToolOutcome = std::variant<ToolResult, InputRequired, RpcError, Deferred>;
 using ToolHandler = std::function<ToolOutcome(const json::object& arguments, CallContext& context)>;
 
 struct Tool {

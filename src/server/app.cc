@@ -6,12 +6,18 @@
 #include <cstring>
 #include <filesystem>
 
+#include "api/authenticator.h"
+#include "api/mcp_tools.h"
+#include "api/operations.h"
+#include "api/rest.h"
 #include "auth/password.h"
 #include "base/worker_pool.h"
 #include "http/host_guard.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/static_assets.h"
+#include "mcp/http_endpoint.h"
+#include "mcp/server.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_database.h"
 #include "web/pages.h"
@@ -187,6 +193,9 @@ base::Result<std::unique_ptr<App>> App::Open(const Config& config, base::Logger&
     }
   }
   app->users_ = std::make_unique<tasks::UserStore>(*app->database_, clock);
+  app->hub_ = std::make_unique<tasks::EventHub>();
+  app->tasks_ = std::make_unique<tasks::TaskStore>(*app->database_, clock, *app->hub_);
+  app->keys_ = std::make_unique<auth::ApiKeyStore>(*app->database_, clock);
   return app;
 }
 
@@ -228,6 +237,25 @@ base::Result<void> App::Serve(std::FILE* out) {
                });
              });
 
+  // The task API: REST under /api/v1/ and the MCP endpoint, both authenticated by API key.
+  api::Usage usage(clock_);
+  api::Operations operations(*tasks_, *hub_, pool, usage, clock_);
+  api::KeyAuthenticator authenticator(*keys_, pool);
+  api::Rest rest(operations, authenticator, pool, *hub_);
+  rest.Register(router);
+  mcp::ServerOptions mcp_options;
+  mcp_options.name = "taskwire";
+  mcp_options.title = "Taskwire";
+  mcp_options.version = std::string(kVersion);
+  mcp_options.instructions =
+      "Taskwire tracks tasks for people and agents. Call whoami to see who you act for and what "
+      "you may do, list_organizations for where tasks live, then list_tasks, search_tasks or "
+      "get_task. Report progress with send_message; when a person must decide, ask_question and "
+      "wait for the answer with poll_events.";
+  mcp_options.per_caller_results = true;
+  mcp::Server mcp_server(mcp_options, pool, clock_, logger_);
+  api::RegisterMcp(mcp_server, operations, usage, *hub_);
+
   http::Server server(HttpOptions(config_),
                       [&router](http::Request& request, http::Responder responder) {
                         router.Handle(request, std::move(responder));
@@ -237,6 +265,10 @@ base::Result<void> App::Serve(std::FILE* out) {
   // Before anything is announced, so a signal sent as soon as the address is printed is handled.
   server.ShutdownOnSignals();
   guard.emplace(GuardPolicy(config_, server, logger_));
+  // Routes are complete before Start; the endpoint needs the guard, known only now.
+  if (config_.server.mcp) {
+    mcp::RegisterEndpoint(router, config_.server.mcp_path, mcp_server, *guard, &authenticator);
+  }
   display_url = DisplayUrl(config_, server);
 
   auto users = users_->Count();
@@ -247,6 +279,10 @@ base::Result<void> App::Serve(std::FILE* out) {
     if (!hash) return std::move(hash).error();
     auto admin = users_->Create("admin", *hash, /*admin=*/true);
     if (!admin) return std::move(admin).error();
+    const tasks::Actor setup{admin->id, admin->name, "setup", ""};
+    if (auto organization = tasks_->CreateOrganization(setup, "default", admin->id); !organization) {
+      return std::move(organization).error();
+    }
     std::fprintf(out,
                  "\nFirst run: created the administrator account.\n"
                  "  user:      admin\n"
@@ -254,14 +290,21 @@ base::Result<void> App::Serve(std::FILE* out) {
                  "  This password is shown only now. Change it with: taskwire user passwd admin\n\n",
                  password.c_str());
   }
+  const std::string mcp_url = display_url.substr(0, display_url.size() - 1) + config_.server.mcp_path;
+  const std::string mcp_line =
+      config_.server.mcp
+          ? mcp_url + " (connect a client with an API key: taskwire key create --user NAME "
+                      "--name CLIENT --scopes all)"
+          : "off (server.mcp = false)";
   std::fprintf(out,
                "Taskwire %s is listening on %s\n"
                "  data:      %s\n"
                "  health:    %shealthz\n"
+               "  MCP:       %s\n"
                "Open the address above in a browser, or run 'taskwire --help' for the commands.\n"
                "Stop with Ctrl-C.\n",
                std::string(kVersion).c_str(), display_url.c_str(),
-               database_->description().c_str(), display_url.c_str());
+               database_->description().c_str(), display_url.c_str(), mcp_line.c_str());
   std::fflush(out);
   logger_.Info("server.started", {{"address", server.local_address()}, {"url", display_url}});
 

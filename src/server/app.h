@@ -9,6 +9,9 @@
 #include "base/result.h"
 #include "server/config.h"
 #include "store/database.h"
+#include "auth/api_keys.h"
+#include "tasks/event_hub.h"
+#include "tasks/task_store.h"
 #include "tasks/users.h"
 
 namespace taskwire::server {
@@ -34,13 +37,16 @@ class App {
                                                  const base::Clock& clock, Options options);
   ~App();
 
-  // Runs the HTTP server until SIGINT or SIGTERM. On an empty database it first creates the
-  // administrator "admin" and prints its password. Writes what a person needs to `out`.
+  // Runs the HTTP server until SIGINT or SIGTERM: web pages, the REST API under /api/v1/ and the
+  // MCP endpoint. On an empty database it first creates the administrator "admin", with an
+  // organization "default" it owns, and prints the password. Writes what a person needs to `out`.
   // Unavailable when the listen address cannot be bound.
   base::Result<void> Serve(std::FILE* out);
 
   store::Database& database() { return *database_; }
   tasks::UserStore& users() { return *users_; }
+  tasks::TaskStore& tasks() { return *tasks_; }
+  auth::ApiKeyStore& keys() { return *keys_; }
   const Config& config() const { return config_; }
 
  private:
@@ -51,6 +57,9 @@ class App {
   const base::Clock& clock_;
   std::unique_ptr<store::Database> database_;
   std::unique_ptr<tasks::UserStore> users_;
+  std::unique_ptr<tasks::EventHub> hub_;
+  std::unique_ptr<tasks::TaskStore> tasks_;
+  std::unique_ptr<auth::ApiKeyStore> keys_;
 };
 
 // Creates `dir` (mode 0700) if missing and checks it is a writable folder.

@@ -20,7 +20,7 @@ namespace taskwire::server {
 
 namespace {
 
-using FieldRef = std::variant<std::string*, int64_t*, std::chrono::milliseconds*>;
+using FieldRef = std::variant<std::string*, int64_t*, std::chrono::milliseconds*, bool*>;
 
 struct KeySpec {
   std::string_view key;
@@ -58,6 +58,16 @@ base::Result<void> ValidateStorageUrl(std::string_view value) {
                                       "taskwire.db");
 }
 
+base::Result<void> ValidateMcpPath(std::string_view value) {
+  if (value.size() < 2 || value.front() != '/' || value.back() == '/' ||
+      value.find_first_of("?#{}* ") != std::string_view::npos || value.starts_with("/api/") ||
+      value.starts_with("/static/")) {
+    return base::Error::InvalidArgument("'" + std::string(value) +
+                                        "' is not a path for the MCP endpoint such as /mcp");
+  }
+  return base::Ok();
+}
+
 base::Result<void> ValidateLogLevel(std::string_view value) {
   auto parsed = base::ParseLogLevel(value);
   if (!parsed) return std::move(parsed).error();
@@ -93,6 +103,10 @@ const KeySpec kKeys[] = {
      [](Config& c) -> FieldRef { return &c.server.idle_timeout; }},
     {"server.shutdown_timeout", "time in-flight requests get to finish on shutdown",
      [](Config& c) -> FieldRef { return &c.server.shutdown_timeout; }},
+    {"server.mcp", "serve the MCP endpoint (false: it answers 404)",
+     [](Config& c) -> FieldRef { return &c.server.mcp; }},
+    {"server.mcp_path", "path of the MCP endpoint",
+     [](Config& c) -> FieldRef { return &c.server.mcp_path; }, 0, 0, ValidateMcpPath},
     {"storage.url", "where data is kept: sqlite:PATH (relative paths are inside server.data_dir)",
      [](Config& c) -> FieldRef { return &c.storage.url; }, 0, 0, ValidateStorageUrl},
     {"storage.read_connections", "SQLite connections that read in parallel with the writer",
@@ -144,6 +158,14 @@ base::Result<void> SetFromText(Config& config, const KeySpec& spec, std::string_
                   " to " + std::to_string(spec.max) + ")");
     }
     **i = value;
+  } else if (auto** b = std::get_if<bool*>(&field)) {
+    if (text == "true" || text == "1" || text == "yes" || text == "on") {
+      **b = true;
+    } else if (text == "false" || text == "0" || text == "no" || text == "off") {
+      **b = false;
+    } else {
+      return fail("'" + std::string(text) + "' is not true or false");
+    }
   } else {
     auto duration = base::ParseDuration(text);
     if (!duration) return fail(duration.error().message());
@@ -161,6 +183,10 @@ base::Result<void> SetFromToml(Config& config, const KeySpec& spec, const toml::
       return base::Error::InvalidArgument(origin + ": must be a whole number");
     }
     return SetFromText(config, spec, std::to_string(node.as_integer()->get()), origin);
+  }
+  if (std::holds_alternative<bool*>(field)) {
+    if (!node.is_boolean()) return base::Error::InvalidArgument(origin + ": must be true or false");
+    return SetFromText(config, spec, node.as_boolean()->get() ? "true" : "false", origin);
   }
   if (!node.is_string()) {
     return base::Error::InvalidArgument(
@@ -247,6 +273,7 @@ std::string FieldText(Config& config, const KeySpec& spec) {
   FieldRef field = spec.field(config);
   if (auto** s = std::get_if<std::string*>(&field)) return **s;
   if (auto** i = std::get_if<int64_t*>(&field)) return std::to_string(**i);
+  if (auto** b = std::get_if<bool*>(&field)) return **b ? "true" : "false";
   return base::FormatDuration(*std::get<std::chrono::milliseconds*>(field));
 }
 
@@ -310,7 +337,8 @@ std::vector<ConfigKey> DescribeConfig(const Config& config) {
   for (const KeySpec& spec : kKeys) {
     std::string value = FieldText(copy, spec);
     std::string toml_value = value;
-    if (!std::holds_alternative<int64_t*>(spec.field(copy))) {
+    const FieldRef field = spec.field(copy);
+    if (!std::holds_alternative<int64_t*>(field) && !std::holds_alternative<bool*>(field)) {
       toml_value = "\"";
       base::AppendJsonEscaped(toml_value, value);  // TOML basic strings escape as JSON does
       toml_value += '"';

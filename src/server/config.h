@@ -30,6 +30,8 @@ struct Config {
     std::chrono::milliseconds request_timeout{10'000};
     std::chrono::milliseconds idle_timeout{60'000};
     std::chrono::milliseconds shutdown_timeout{10'000};
+    bool mcp = true;                // serve the MCP endpoint
+    std::string mcp_path = "/mcp";  // where
   } server;
   struct Storage {
     std::string url;  // "sqlite:PATH"; default: sqlite:<data_dir>/taskwire.db

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "api/caller.h"
+#include "auth/api_keys.h"
+#include "base/worker_pool.h"
+#include "mcp/server.h"
+
+namespace taskwire::api {
+
+// Authenticates MCP and REST requests by "Authorization: Bearer <API key>". A verified key is
+// remembered for `cache_ttl`, so the hot path does not touch the database; a miss is verified on
+// the worker pool, never on the network thread. Revoke() forgets a key at once; a key revoked by
+// another process (the CLI) stops working within `cache_ttl`. Thread-safe.
+class KeyAuthenticator final : public mcp::Authenticator {
+ public:
+  KeyAuthenticator(auth::ApiKeyStore& keys, base::WorkerPool& pool,
+                   std::chrono::milliseconds cache_ttl = std::chrono::seconds(5))
+      : keys_(keys), pool_(pool), cache_ttl_(cache_ttl) {}
+
+  void Authenticate(const http::Request& request, std::function<void(Outcome)> done) override;
+
+  // Forgets every cached verification of the key with this credential id ("key:12").
+  void Forget(std::string_view credential);
+
+ private:
+  struct Cached {
+    std::shared_ptr<const Caller> caller;
+    std::chrono::steady_clock::time_point until;
+  };
+
+  auth::ApiKeyStore& keys_;
+  base::WorkerPool& pool_;
+  const std::chrono::milliseconds cache_ttl_;
+  std::mutex mutex_;  // guards cache_
+  std::unordered_map<std::string, Cached> cache_;  // by SHA-256 of the key
+};
+
+// The refusal of a request without a valid credential: 401 with WWW-Authenticate.
+http::Response Unauthorized(std::string_view message, bool token_given);
+
+}  // namespace taskwire::api

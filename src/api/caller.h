@@ -1,0 +1,41 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "auth/api_keys.h"
+#include "mcp/types.h"
+#include "tasks/model.h"
+
+namespace taskwire::api {
+
+// Who calls, as every MCP tool and REST handler sees it: the verified identity, and the actor
+// the domain writes into the audit record. Travels inside mcp::Principal::data.
+struct Caller final : mcp::PrincipalData {
+  explicit Caller(auth::Identity verified)
+      : identity(std::move(verified)),
+        actor{identity.user_id, identity.user_name, identity.credential, identity.client} {}
+
+  bool Allows(std::string_view scope) const {
+    return scope.empty() || identity.scopes.contains(std::string(scope));
+  }
+
+  auth::Identity identity;
+  tasks::Actor actor;
+};
+
+// The principal the MCP library carries for `caller`.
+inline mcp::Principal PrincipalOf(std::shared_ptr<const Caller> caller) {
+  mcp::Principal principal;
+  principal.subject = "user:" + std::to_string(caller->identity.user_id);
+  principal.scopes = caller->identity.scopes;
+  principal.data = std::move(caller);
+  return principal;
+}
+
+// The caller behind a principal; nullptr for one this module did not make.
+inline const Caller* CallerOf(const mcp::Principal& principal) {
+  return dynamic_cast<const Caller*>(principal.data.get());
+}
+
+}  // namespace taskwire::api

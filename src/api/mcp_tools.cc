@@ -1,0 +1,350 @@
+#include "api/mcp_tools.h"
+
+#include <boost/json/serialize.hpp>
+#include <charconv>
+
+#include "auth/scopes.h"
+#include "base/duration.h"
+
+namespace taskwire::api {
+
+namespace {
+
+using mcp::CallContext;
+using mcp::ToolResult;
+
+constexpr std::string_view kJson = "application/json";
+constexpr size_t kPromptTasks = 30;
+
+ToolResult ToToolResult(base::Result<json::object> result) {
+  if (!result) return ToolResult::Error(result.error().message());
+  return ToolResult::Structured(std::move(*result));
+}
+
+std::string Missing(std::string_view scope) {
+  return "this credential lacks the scope \"" + std::string(scope) +
+         "\"; ask the person who set up this connection to grant it";
+}
+
+std::optional<int64_t> ParseId(std::string_view text) {
+  int64_t id = 0;
+  if (text.empty() || std::from_chars(text.data(), text.data() + text.size(), id).ptr !=
+                          text.data() + text.size() || id <= 0) {
+    return std::nullopt;
+  }
+  return id;
+}
+
+std::string VariableOf(const json::object& variables, std::string_view name) {
+  const json::value* value = variables.if_contains(name);
+  return value && value->is_string() ? std::string(value->as_string()) : std::string();
+}
+
+std::string PromptArgument(const json::object& arguments, std::string_view name) {
+  const json::value* value = arguments.if_contains(name);
+  return value && value->is_string() ? std::string(value->as_string()) : std::string();
+}
+
+json::object TextMessage(std::string text) {
+  return json::object{{"role", "user"},
+                      {"content", json::object{{"type", "text"}, {"text", std::move(text)}}}};
+}
+
+json::object ResourceMessage(std::string uri, const json::object& body) {
+  return json::object{
+      {"role", "user"},
+      {"content", json::object{{"type", "resource"},
+                               {"resource", json::object{{"uri", std::move(uri)},
+                                                         {"mimeType", kJson},
+                                                         {"text", json::serialize(body)}}}}}};
+}
+
+std::string TaskUri(int64_t id) { return "taskwire://tasks/" + std::to_string(id); }
+
+mcp::RpcError LacksScope(std::string_view scope) { return mcp::RpcError::InvalidParams(Missing(scope)); }
+
+}  // namespace
+
+void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, tasks::EventHub& hub) {
+  tasks::TaskStore& store = operations.tasks();
+
+  // Tools: one per operation.
+  for (const Operation& operation : operations.all()) {
+    const Operation* op = &operation;
+    mcp::Tool tool;
+    tool.name = op->name;
+    tool.title = op->title;
+    tool.description = op->description;
+    tool.input = op->input;
+    tool.output = op->output;
+    tool.annotations = op->annotations;
+    tool.handler = [op, &operations, &usage](const json::object& arguments,
+                                             CallContext& context) -> mcp::ToolOutcome {
+      auto caller = std::dynamic_pointer_cast<const Caller>(context.principal().data);
+      if (!caller) return ToolResult::Error("this request carries no identity");
+      if (!caller->Allows(op->scope)) return ToolResult::Error(Missing(op->scope));
+      const auto started = std::chrono::steady_clock::now();
+      const auto record = [&usage, caller, op, started](bool error) {
+        usage.Record(caller->actor.user_id, caller->identity.client, op->name,
+                     std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::steady_clock::now() - started),
+                     error);
+      };
+      if (!op->run) {
+        // poll_events: answer when an event arrives, holding no thread meanwhile.
+        return mcp::Deferred{[&operations, arguments, caller, record](auto resume) {
+          operations.PollEvents(arguments, caller,
+                                [resume = std::move(resume), record](base::Result<json::object> result) {
+                                  record(!result);
+                                  resume(ToToolResult(std::move(result)));
+                                });
+        }};
+      }
+      auto result = op->run(arguments, *caller);
+      record(!result);
+      return ToToolResult(std::move(result));
+    };
+    server.AddTool(std::move(tool));
+  }
+
+  // Resources.
+  server.AddResourceTemplate(mcp::ResourceTemplate{
+      .uri_template = "taskwire://tasks/{id}",
+      .name = "task",
+      .title = "Task",
+      .description = "One task in full, with parent, subtasks, latest messages and open questions.",
+      .mime_type = std::string(kJson),
+      .handler = [&store](std::string_view uri, const json::object& variables,
+                          CallContext& context) -> mcp::ReadOutcome {
+        const Caller* caller = CallerOf(context.principal());
+        if (!caller || !caller->Allows(auth::kScopeTasksRead)) return LacksScope(auth::kScopeTasksRead);
+        const auto id = ParseId(VariableOf(variables, "id"));
+        if (!id) return mcp::NotFound{};
+        auto detail = store.GetTask(caller->actor, *id);
+        if (!detail) {
+          if (detail.error().code() == base::ErrorCode::kNotFound) return mcp::NotFound{};
+          return mcp::RpcError::Internal(detail.error().message());
+        }
+        return std::vector<mcp::ResourceContents>{
+            {std::string(uri), std::string(kJson), json::serialize(TaskDetailJson(*detail)), std::nullopt}};
+      }});
+  server.AddResourceTemplate(mcp::ResourceTemplate{
+      .uri_template = "taskwire://organizations/{id}",
+      .name = "organization",
+      .title = "Organization",
+      .description = "An organization you belong to: your role, its members and open task count.",
+      .mime_type = std::string(kJson),
+      .handler = [&store](std::string_view uri, const json::object& variables,
+                          CallContext& context) -> mcp::ReadOutcome {
+        const Caller* caller = CallerOf(context.principal());
+        if (!caller || !caller->Allows(auth::kScopeOrganizationsRead)) {
+          return LacksScope(auth::kScopeOrganizationsRead);
+        }
+        const auto id = ParseId(VariableOf(variables, "id"));
+        if (!id) return mcp::NotFound{};
+        auto organization = store.GetOrganization(caller->actor.user_id, *id);
+        if (!organization) return mcp::NotFound{};
+        auto members = store.ListMembers(caller->actor.user_id, *id);
+        if (!members) return mcp::RpcError::Internal(members.error().message());
+        json::object body = OrganizationJson(*organization);
+        json::array list;
+        for (const auto& member : *members) {
+          list.push_back(json::object{{"name", member.user_name}, {"role", tasks::RoleName(member.role)}});
+        }
+        body["members"] = std::move(list);
+        return std::vector<mcp::ResourceContents>{
+            {std::string(uri), std::string(kJson), json::serialize(body), std::nullopt}};
+      }});
+  server.AddResourceTemplate(mcp::ResourceTemplate{
+      .uri_template = "taskwire://organizations/{id}/tasks",
+      .name = "organization-tasks",
+      .title = "Open tasks of an organization",
+      .description = "The 50 most recently updated open (TODO or IN_PROGRESS) tasks of an organization.",
+      .mime_type = std::string(kJson),
+      .handler = [&store](std::string_view uri, const json::object& variables,
+                          CallContext& context) -> mcp::ReadOutcome {
+        const Caller* caller = CallerOf(context.principal());
+        if (!caller || !caller->Allows(auth::kScopeTasksRead)) return LacksScope(auth::kScopeTasksRead);
+        const auto id = ParseId(VariableOf(variables, "id"));
+        if (!id) return mcp::NotFound{};
+        if (auto organization = store.GetOrganization(caller->actor.user_id, *id); !organization) {
+          return mcp::NotFound{};
+        }
+        tasks::TaskFilter filter;
+        filter.organization_id = *id;
+        filter.statuses = {tasks::Status::kTodo, tasks::Status::kInProgress};
+        auto page = store.ListTasks(caller->actor, filter);
+        if (!page) return mcp::RpcError::Internal(page.error().message());
+        json::array list;
+        for (const auto& task : page->tasks) list.push_back(TaskJson(task, false));
+        return std::vector<mcp::ResourceContents>{
+            {std::string(uri), std::string(kJson),
+             json::serialize(json::object{{"organizationId", *id}, {"tasks", std::move(list)}}),
+             std::nullopt}};
+      }});
+
+  // Prompts.
+  server.AddPrompt(mcp::Prompt{
+      .name = "triage",
+      .title = "Triage open tasks",
+      .description = "Review an organization's open tasks (embedded) and propose priorities, "
+                     "owners and next steps.",
+      .arguments = {{"organizationId", "The organization (optional when you belong to one).", false}},
+      .handler = [&store](const json::object& arguments, CallContext& context) -> mcp::PromptOutcome {
+        const Caller* caller = CallerOf(context.principal());
+        if (!caller || !caller->Allows(auth::kScopeTasksRead)) return LacksScope(auth::kScopeTasksRead);
+        std::optional<int64_t> organization_id;
+        const std::string given = PromptArgument(arguments, "organizationId");
+        if (!given.empty()) {
+          organization_id = ParseId(given);
+          if (!organization_id) return mcp::RpcError::InvalidParams("organizationId must be an organization id");
+        } else {
+          auto organizations = store.ListOrganizations(caller->actor.user_id);
+          if (!organizations) return mcp::RpcError::Internal(organizations.error().message());
+          if (organizations->size() != 1) {
+            return mcp::RpcError::InvalidParams(
+                "give organizationId: you belong to " + std::to_string(organizations->size()) +
+                " organizations");
+          }
+          organization_id = organizations->front().id;
+        }
+        auto organization = store.GetOrganization(caller->actor.user_id, *organization_id);
+        if (!organization) {
+          return mcp::RpcError::InvalidParams("organization " + std::to_string(*organization_id) + " not found");
+        }
+        tasks::TaskFilter filter;
+        filter.organization_id = organization_id;
+        filter.statuses = {tasks::Status::kTodo, tasks::Status::kInProgress};
+        filter.limit = kPromptTasks;
+        auto page = store.ListTasks(caller->actor, filter);
+        if (!page) return mcp::RpcError::Internal(page.error().message());
+        json::array messages;
+        messages.push_back(TextMessage(
+            "Triage the open tasks of the organization \"" + organization->name + "\" (" +
+            std::to_string(page->tasks.size()) +
+            " shown below, most recently updated first). For each, say whether it is still "
+            "relevant, what its priority should be, who should own it, and the next concrete "
+            "step. Point out duplicates and tasks that should be split. Then propose the changes "
+            "as update_task calls, but make none until I agree."));
+        for (const auto& task : page->tasks) {
+          messages.push_back(ResourceMessage(TaskUri(task.id), TaskJson(task, false)));
+        }
+        return json::object{{"description", "Triage of " + organization->name},
+                            {"messages", std::move(messages)}};
+      }});
+  server.AddPrompt(mcp::Prompt{
+      .name = "plan_task",
+      .title = "Plan a task",
+      .description = "Break a task (embedded with its subtasks) into a plan of concrete subtasks.",
+      .arguments = {{"taskId", "The task to plan.", true}},
+      .handler = [&store](const json::object& arguments, CallContext& context) -> mcp::PromptOutcome {
+        const Caller* caller = CallerOf(context.principal());
+        if (!caller || !caller->Allows(auth::kScopeTasksRead)) return LacksScope(auth::kScopeTasksRead);
+        const auto id = ParseId(PromptArgument(arguments, "taskId"));
+        if (!id) return mcp::RpcError::InvalidParams("taskId must be a task id");
+        auto detail = store.GetTask(caller->actor, *id);
+        if (!detail) return mcp::RpcError::InvalidParams("task " + std::to_string(*id) + " not found");
+        json::array messages;
+        messages.push_back(TextMessage(
+            "Make a plan for the task \"" + detail->task.title + "\" (id " + std::to_string(*id) +
+            ", embedded below with its existing subtasks). Break it into concrete subtasks of "
+            "at most a day each, in order, noting dependencies and open questions. Propose them "
+            "as create_task calls with parentId " + std::to_string(*id) +
+            "; ask a question with ask_question where a person must decide."));
+        messages.push_back(ResourceMessage(TaskUri(*id), TaskDetailJson(*detail)));
+        for (const auto& subtask : detail->subtasks) {
+          auto child = store.GetTask(caller->actor, subtask.id);
+          if (child) messages.push_back(ResourceMessage(TaskUri(subtask.id), TaskJson(child->task, false)));
+        }
+        return json::object{{"description", "Plan for task " + std::to_string(*id)},
+                            {"messages", std::move(messages)}};
+      }});
+  server.AddPrompt(mcp::Prompt{
+      .name = "standup",
+      .title = "Stand-up summary",
+      .description = "Summarize what changed in your organizations since a time.",
+      .arguments = {{"since", "An ISO 8601 time, or a duration back from now such as 24h or 7d (default 24h).", false},
+                    {"organizationId", "Only this organization.", false}},
+      .handler = [&store](const json::object& arguments, CallContext& context) -> mcp::PromptOutcome {
+        const Caller* caller = CallerOf(context.principal());
+        if (!caller || !caller->Allows(auth::kScopeTasksRead)) return LacksScope(auth::kScopeTasksRead);
+        std::string since = PromptArgument(arguments, "since");
+        if (since.empty()) since = "24h";
+        std::string since_time;
+        if (auto duration = base::ParseDuration(since)) {
+          since_time = base::FormatIso8601(std::chrono::system_clock::now() -
+                                           std::chrono::duration_cast<std::chrono::system_clock::duration>(*duration));
+        } else if (auto time = base::ParseIso8601(since)) {
+          since_time = base::FormatIso8601(*time);
+        } else {
+          return mcp::RpcError::InvalidParams("since must be an ISO 8601 time or a duration such as 24h");
+        }
+        tasks::TaskFilter filter;
+        const std::string organization = PromptArgument(arguments, "organizationId");
+        if (!organization.empty()) {
+          filter.organization_id = ParseId(organization);
+          if (!filter.organization_id) return mcp::RpcError::InvalidParams("organizationId must be an organization id");
+        }
+        filter.updated_since = since_time;
+        filter.limit = kPromptTasks;
+        auto page = store.ListTasks(caller->actor, filter);
+        if (!page) return mcp::RpcError::InvalidParams(page.error().message());
+        json::array messages;
+        messages.push_back(TextMessage(
+            "Write a short stand-up summary of what changed since " + since_time + ": what was "
+            "finished, what is in progress, what is blocked or waiting on a question, and who "
+            "is on what. The " + std::to_string(page->tasks.size()) +
+            " tasks updated since then are embedded below."));
+        for (const auto& task : page->tasks) {
+          messages.push_back(ResourceMessage(TaskUri(task.id), TaskJson(task, false)));
+        }
+        return json::object{{"description", "Stand-up since " + since_time},
+                            {"messages", std::move(messages)}};
+      }});
+
+  // Completions of prompt and template arguments.
+  server.SetCompletionHandler([&store](const json::object& ref, std::string_view argument,
+                                       std::string_view value, const json::object&,
+                                       const mcp::Principal& principal) {
+    std::vector<std::string> out;
+    const Caller* caller = CallerOf(principal);
+    if (!caller) return out;
+    const json::value* uri = ref.if_contains("uri");
+    const bool organization_template =
+        uri && uri->is_string() && uri->as_string().starts_with("taskwire://organizations/");
+    if (argument == "status") {
+      for (auto status : {tasks::Status::kTodo, tasks::Status::kInProgress, tasks::Status::kDone,
+                          tasks::Status::kCancelled}) {
+        if (tasks::StatusName(status).starts_with(value)) out.emplace_back(tasks::StatusName(status));
+      }
+    } else if (argument == "organizationId" || (argument == "id" && organization_template)) {
+      if (!caller->Allows(auth::kScopeOrganizationsRead) && !caller->Allows(auth::kScopeTasksRead)) return out;
+      auto organizations = store.ListOrganizations(caller->actor.user_id);
+      if (!organizations) return out;
+      for (const auto& organization : *organizations) {
+        const std::string id = std::to_string(organization.id);
+        if (id.starts_with(value)) out.push_back(id);
+      }
+    } else if (argument == "taskId" || argument == "id") {
+      if (!caller->Allows(auth::kScopeTasksRead)) return out;
+      auto ids = store.TaskIdsWithPrefix(caller->actor, value, 100);
+      if (!ids) return out;
+      for (int64_t id : *ids) out.push_back(std::to_string(id));
+    }
+    return out;
+  });
+
+  // Clients subscribed to a task hear of its changes; only members of its organization do.
+  hub.Observe([&server, &store](const tasks::Event& event) {
+    if (!event.task_id) return;
+    auto members = store.MemberUserIds(event.organization_id);
+    if (!members) return;
+    std::set<std::string> audience;
+    for (int64_t id : *members) audience.insert("user:" + std::to_string(id));
+    server.NotifyResourceUpdated(TaskUri(*event.task_id), &audience);
+    server.NotifyResourceUpdated(
+        "taskwire://organizations/" + std::to_string(event.organization_id) + "/tasks", &audience);
+  });
+}
+
+}  // namespace taskwire::api

@@ -1,0 +1,405 @@
+#include "api/rest.h"
+
+#include "api/authenticator.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+
+#include "auth/scopes.h"
+#include "base/check.h"
+
+namespace taskwire::api {
+
+namespace {
+
+constexpr auto kKeepAlive = std::chrono::seconds(15);
+constexpr size_t kEventsPerBatch = 100;
+
+// The one mapping of our error codes to HTTP statuses.
+int StatusOf(base::ErrorCode code) {
+  switch (code) {
+    case base::ErrorCode::kInvalidArgument: return 400;
+    case base::ErrorCode::kNotFound: return 404;
+    case base::ErrorCode::kAlreadyExists:
+    case base::ErrorCode::kFailedPrecondition:
+    case base::ErrorCode::kAborted: return 409;
+    case base::ErrorCode::kUnauthenticated: return 401;
+    case base::ErrorCode::kPermissionDenied: return 403;
+    case base::ErrorCode::kResourceExhausted: return 429;
+    case base::ErrorCode::kDeadlineExceeded: return 504;
+    case base::ErrorCode::kUnavailable: return 503;
+    default: return 500;
+  }
+}
+
+std::string CodeOf(base::ErrorCode code) {
+  std::string name(base::ErrorCodeName(code));
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return name;
+}
+
+http::Response ErrorResponse(const base::Error& error) {
+  return http::Response::JsonError(StatusOf(error.code()), CodeOf(error.code()), error.message());
+}
+
+http::Response InsufficientScope(std::string_view scope) {
+  http::Response response = http::Response::JsonError(
+      403, "insufficient_scope",
+      "this credential lacks the scope \"" + std::string(scope) + "\"");
+  response.headers.Set("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" +
+                                               std::string(scope) + "\"");
+  return response;
+}
+
+// A query parameter as the operation expects it: integers for the *Id, limit and timeoutMs
+// parameters (left as text when they are not numbers, so validation names them).
+json::value QueryValue(std::string_view name, const std::string& text) {
+  const bool numeric = name.ends_with("Id") || name == "limit" || name == "timeoutMs";
+  if (numeric) {
+    int64_t number = 0;
+    if (!text.empty() &&
+        std::from_chars(text.data(), text.data() + text.size(), number).ptr == text.data() + text.size()) {
+      return json::value(number);
+    }
+  }
+  return json::value(text);
+}
+
+base::Result<json::object> Arguments(const http::Request& request, const Rest::Binding& binding) {
+  json::object arguments;
+  if (binding.body) {
+    if (request.body.empty()) {
+      arguments = json::object{};
+    } else {
+      boost::system::error_code ec;
+      json::value body = json::parse(request.body, ec);
+      if (ec || !body.is_object()) {
+        return base::Error::InvalidArgument("the body must be a JSON object");
+      }
+      arguments = std::move(body.as_object());
+    }
+  }
+  for (const std::string& name : binding.query) {
+    if (auto value = request.QueryParam(name)) arguments[name] = QueryValue(name, *value);
+  }
+  if (!binding.path_id.empty()) {
+    const std::string id(request.Param("id"));
+    int64_t number = 0;
+    if (std::from_chars(id.data(), id.data() + id.size(), number).ptr != id.data() + id.size() ||
+        number <= 0) {
+      return base::Error::NotFound("id", id);
+    }
+    arguments[binding.path_id] = number;
+  }
+  return arguments;
+}
+
+}  // namespace
+
+Rest::Rest(Operations& operations, mcp::Authenticator& authenticator, base::WorkerPool& pool,
+           tasks::EventHub& hub)
+    : operations_(operations), authenticator_(authenticator), pool_(pool), hub_(hub) {}
+
+void Rest::Authenticated(http::Request& request, http::Responder responder, Then then) {
+  auto held = std::make_shared<std::pair<http::Request, http::Responder>>(std::move(request),
+                                                                           std::move(responder));
+  authenticator_.Authenticate(held->first, [held, then = std::move(then)](mcp::Authenticator::Outcome outcome) {
+    auto& [request, responder] = *held;
+    if (auto* refusal = std::get_if<http::Response>(&outcome)) {
+      responder.Send(std::move(*refusal));
+      return;
+    }
+    auto caller = std::dynamic_pointer_cast<const Caller>(std::get<mcp::Principal>(outcome).data);
+    if (!caller) {
+      responder.Send(Unauthorized("no identity", false));
+      return;
+    }
+    then(request, std::move(responder), std::move(caller));
+  });
+}
+
+http::Handler Rest::Route(std::string operation_name, Binding binding, int success_status) {
+  const Operation* operation = operations_.Find(operation_name);
+  CHECK(operation != nullptr);
+  return [this, operation, binding = std::move(binding), success_status](http::Request& request,
+                                                                         http::Responder responder) {
+    Authenticated(request, std::move(responder),
+                  [this, operation, binding, success_status](const http::Request& request, http::Responder responder,
+                                                             std::shared_ptr<const Caller> caller) {
+                    if (!caller->Allows(operation->scope)) {
+                      responder.Send(InsufficientScope(operation->scope));
+                      return;
+                    }
+                    auto arguments = Arguments(request, binding);
+                    if (!arguments) {
+                      responder.Send(ErrorResponse(arguments.error()));
+                      return;
+                    }
+                    // If-Match: "<version>" is the REST spelling of expectedVersion.
+                    if (auto match = request.headers.Get("If-Match"); match && binding.body) {
+                      std::string_view tag = *match;
+                      if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') tag = tag.substr(1, tag.size() - 2);
+                      int64_t version = 0;
+                      if (std::from_chars(tag.data(), tag.data() + tag.size(), version).ptr == tag.data() + tag.size()) {
+                        (*arguments)["expectedVersion"] = version;
+                      }
+                    }
+                    if (auto problem = operation->input.Validate(*arguments, "request")) {
+                      responder.Send(http::Response::JsonError(400, "invalid_argument", *problem));
+                      return;
+                    }
+                    Run(*operation, std::move(*arguments), std::move(caller), std::move(responder),
+                        success_status);
+                  });
+  };
+}
+
+void Rest::Run(const Operation& operation, json::object arguments, std::shared_ptr<const Caller> caller,
+               http::Responder responder, int success_status) {
+  auto shared = std::make_shared<http::Responder>(std::move(responder));
+  const auto answer = [shared, success_status](base::Result<json::object> result) {
+    if (shared->cancelled()) return;
+    if (!result) {
+      shared->Send(ErrorResponse(result.error()));
+      return;
+    }
+    shared->Send(http::Response::Json(success_status, json::serialize(*result)));
+  };
+  if (!operation.run) {  // poll_events
+    operations_.PollEvents(arguments, std::move(caller), answer);
+    return;
+  }
+  const bool queued = pool_.Post([&operation, arguments = std::move(arguments), caller, answer] {
+    answer(operation.run(arguments, *caller));
+  });
+  if (!queued) {
+    http::Response busy = http::Response::JsonError(503, "unavailable", "the server is overloaded; retry");
+    busy.headers.Set("Retry-After", "1");
+    shared->Send(std::move(busy));
+  }
+}
+
+// The event feed as Server-Sent Events: one event per feed entry, its id the cursor, so a
+// reconnecting client resumes with Last-Event-ID.
+struct Rest::Feed : std::enable_shared_from_this<Rest::Feed> {
+  Rest* rest;
+  std::shared_ptr<http::EventStream> stream;
+  std::shared_ptr<const Caller> caller;
+  std::optional<int64_t> task_id;
+  int64_t after = 0;
+
+  void Next() {
+    if (stream->closed()) return;
+    const int64_t seen = rest->hub_.latest();
+    auto events = rest->operations_.tasks().EventsAfter(caller->actor, after, task_id, kEventsPerBatch);
+    if (!events) {
+      stream->Close();
+      return;
+    }
+    for (const auto& event : *events) {
+      if (!stream->Send(http::SseEvent{.id = std::to_string(event.id),
+                                       .event = event.type,
+                                       .data = json::serialize(EventJson(event))})) {
+        return;
+      }
+      after = event.id;
+    }
+    if (events->size() == kEventsPerBatch) {
+      Post();
+      return;
+    }
+    rest->hub_.Wait(std::max(seen, after), std::chrono::steady_clock::now() + kKeepAlive,
+                    [self = shared_from_this()](bool timed_out) {
+                      if (timed_out && !self->stream->SendComment("keep-alive")) return;
+                      self->Post();
+                    });
+  }
+
+  void Post() {
+    if (!rest->pool_.Post([self = shared_from_this()] { self->Next(); })) stream->Close();
+  }
+};
+
+void Rest::StreamEvents(http::Request& request, http::Responder responder) {
+  Authenticated(request, std::move(responder),
+                [this](const http::Request& request, http::Responder responder,
+                       std::shared_ptr<const Caller> caller) {
+                  if (!caller->Allows(auth::kScopeTasksRead)) {
+                    responder.Send(InsufficientScope(auth::kScopeTasksRead));
+                    return;
+                  }
+                  const auto accept = request.headers.Get("Accept");
+                  if (!accept || accept->find("text/event-stream") == std::string_view::npos) {
+                    // Without SSE: one long-poll, exactly as poll_events.
+                    auto arguments = Arguments(request, Binding{{"cursor", "taskId", "timeoutMs"}, "", false});
+                    const Operation& poll = *operations_.Find("poll_events");
+                    if (auto problem = poll.input.Validate(*arguments, "request")) {
+                      responder.Send(http::Response::JsonError(400, "invalid_argument", *problem));
+                      return;
+                    }
+                    Run(poll, std::move(*arguments), std::move(caller), std::move(responder), 200);
+                    return;
+                  }
+                  auto feed = std::make_shared<Feed>();
+                  feed->rest = this;
+                  feed->caller = caller;
+                  std::string start;
+                  if (auto last = request.headers.Get("Last-Event-ID")) start = std::string(*last);
+                  else if (auto cursor = request.QueryParam("cursor")) start = *cursor;
+                  if (auto task = request.QueryParam("taskId")) {
+                    int64_t id = 0;
+                    if (std::from_chars(task->data(), task->data() + task->size(), id).ptr != task->data() + task->size()) {
+                      responder.Send(http::Response::JsonError(400, "invalid_argument", "taskId must be a task id"));
+                      return;
+                    }
+                    feed->task_id = id;
+                  }
+                  if (!start.empty() &&
+                      std::from_chars(start.data(), start.data() + start.size(), feed->after).ptr !=
+                          start.data() + start.size()) {
+                    responder.Send(http::Response::JsonError(400, "invalid_argument",
+                                                             "the cursor must be an event id from this feed"));
+                    return;
+                  }
+                  auto shared = std::make_shared<http::Responder>(std::move(responder));
+                  const bool from_now = start.empty();
+                  const bool queued = pool_.Post([this, feed, shared, from_now] {
+                    if (from_now) {
+                      auto latest = operations_.tasks().LatestEventId();
+                      if (!latest) {
+                        shared->Send(ErrorResponse(latest.error()));
+                        return;
+                      }
+                      feed->after = *latest;
+                    }
+                    http::Response head{.status = 200, .headers = {}, .body = {}};
+                    head.headers.Set("Content-Type", "text/event-stream");
+                    head.headers.Set("Cache-Control", "no-store");
+                    feed->stream = shared->StartEventStream(std::move(head));
+                    if (!feed->stream) return;
+                    feed->Next();
+                  });
+                  if (!queued) shared->Send(http::Response::JsonError(503, "unavailable", "retry"));
+                });
+}
+
+void Rest::Register(http::Router& router) {
+  using http::Method;
+  const std::vector<std::string> list_query = {"status", "organizationId", "assignee", "parentId",
+                                               "label", "limit", "cursor"};
+  router.Add(Method::kGet, "/api/v1/me", Route("whoami", {}, 200));
+  router.Add(Method::kGet, "/api/v1/usage", Route("get_usage", {}, 200));
+  router.Add(Method::kGet, "/api/v1/organizations", Route("list_organizations", {}, 200));
+  router.Add(Method::kGet, "/api/v1/tasks", Route("list_tasks", {list_query, "", false}, 200));
+  router.Add(Method::kPost, "/api/v1/tasks", Route("create_task", {{}, "", true}, 201));
+  router.Add(Method::kGet, "/api/v1/tasks/{id}", Route("get_task", {{}, "taskId", false}, 200));
+  router.Add(Method::kPatch, "/api/v1/tasks/{id}", Route("update_task", {{}, "taskId", true}, 200));
+  router.Add(Method::kDelete, "/api/v1/tasks/{id}", Route("delete_task", {{}, "taskId", false}, 200));
+  router.Add(Method::kPost, "/api/v1/tasks/{id}/messages", Route("send_message", {{}, "taskId", true}, 201));
+  router.Add(Method::kGet, "/api/v1/tasks/{id}/messages/last",
+             Route("get_last_message", {{}, "taskId", false}, 200));
+  router.Add(Method::kPost, "/api/v1/tasks/{id}/questions", Route("ask_question", {{}, "taskId", true}, 201));
+  router.Add(Method::kPost, "/api/v1/questions/{id}/answer",
+             Route("answer_question", {{}, "questionId", true}, 200));
+  router.Add(Method::kGet, "/api/v1/search",
+             Route("search_tasks", {{"query", "organizationId", "limit", "cursor"}, "", false}, 200));
+  router.Add(Method::kGet, "/api/v1/events", [this](http::Request& request, http::Responder responder) {
+    StreamEvents(request, std::move(responder));
+  });
+  // Reads that have no MCP tool of their own.
+  router.Add(Method::kGet, "/api/v1/tasks/{id}/messages", [this](http::Request& request, http::Responder r) {
+    Read(request, std::move(r), [](tasks::TaskStore& store, const Caller& caller, const http::Request& request,
+                                   int64_t id) -> base::Result<json::object> {
+      int64_t after = 0;
+      if (auto given = request.QueryParam("after")) {
+        if (std::from_chars(given->data(), given->data() + given->size(), after).ptr != given->data() + given->size()) {
+          return base::Error::InvalidArgument("after must be a message id");
+        }
+      }
+      auto messages = store.ListMessages(caller.actor, id, after, 100);
+      if (!messages) return std::move(messages).error();
+      json::array out;
+      for (const auto& message : *messages) out.push_back(MessageJson(message));
+      return json::object{{"messages", std::move(out)}};
+    });
+  });
+  router.Add(Method::kGet, "/api/v1/tasks/{id}/questions", [this](http::Request& request, http::Responder r) {
+    Read(request, std::move(r), [](tasks::TaskStore& store, const Caller& caller, const http::Request&,
+                                   int64_t id) -> base::Result<json::object> {
+      auto questions = store.ListQuestions(caller.actor, id);
+      if (!questions) return std::move(questions).error();
+      json::array out;
+      for (const auto& question : *questions) out.push_back(QuestionJson(question));
+      return json::object{{"questions", std::move(out)}};
+    });
+  });
+  router.Add(Method::kGet, "/api/v1/tasks/{id}/audit", [this](http::Request& request, http::Responder r) {
+    Read(request, std::move(r), [](tasks::TaskStore& store, const Caller& caller, const http::Request&,
+                                   int64_t id) -> base::Result<json::object> {
+      auto entries = store.TaskAudit(caller.actor, id, 200);
+      if (!entries) return std::move(entries).error();
+      json::array out;
+      for (const auto& entry : *entries) {
+        boost::system::error_code ec;
+        json::value changes = json::parse(entry.changes, ec);
+        out.push_back(json::object{{"id", entry.id},
+                                   {"at", entry.at},
+                                   {"user", entry.user},
+                                   {"credential", entry.credential},
+                                   {"client", entry.client},
+                                   {"entity", entry.entity},
+                                   {"entityId", entry.entity_id ? json::value(*entry.entity_id) : json::value(nullptr)},
+                                   {"action", entry.action},
+                                   {"changes", ec ? json::value(json::object{}) : std::move(changes)}});
+      }
+      return json::object{{"entries", std::move(out)}};
+    });
+  });
+  router.Add(Method::kGet, "/api/v1/organizations/{id}", [this](http::Request& request, http::Responder r) {
+    Read(request, std::move(r), [](tasks::TaskStore& store, const Caller& caller, const http::Request&,
+                                   int64_t id) -> base::Result<json::object> {
+      auto organization = store.GetOrganization(caller.actor.user_id, id);
+      if (!organization) return std::move(organization).error();
+      auto members = store.ListMembers(caller.actor.user_id, id);
+      if (!members) return std::move(members).error();
+      json::object out = OrganizationJson(*organization);
+      json::array list;
+      for (const auto& member : *members) {
+        list.push_back(json::object{{"name", member.user_name}, {"role", tasks::RoleName(member.role)}});
+      }
+      out["members"] = std::move(list);
+      return out;
+    }, auth::kScopeOrganizationsRead);
+  });
+}
+
+void Rest::Read(http::Request& request, http::Responder responder, Reader reader, std::string_view scope) {
+  Authenticated(request, std::move(responder),
+                [this, reader = std::move(reader), scope](const http::Request& request, http::Responder responder,
+                                                          std::shared_ptr<const Caller> caller) {
+                  if (!caller->Allows(scope)) {
+                    responder.Send(InsufficientScope(scope));
+                    return;
+                  }
+                  auto arguments = Arguments(request, Binding{{}, "id", false});
+                  if (!arguments) {
+                    responder.Send(ErrorResponse(arguments.error()));
+                    return;
+                  }
+                  const int64_t id = arguments->at("id").as_int64();
+                  auto shared = std::make_shared<http::Responder>(std::move(responder));
+                  auto copy = std::make_shared<http::Request>(request);
+                  const bool queued = pool_.Post([this, reader, caller, shared, copy, id] {
+                    auto result = reader(operations_.tasks(), *caller, *copy, id);
+                    if (!result) {
+                      shared->Send(ErrorResponse(result.error()));
+                      return;
+                    }
+                    shared->Send(http::Response::Json(200, json::serialize(*result)));
+                  });
+                  if (!queued) shared->Send(http::Response::JsonError(503, "unavailable", "retry"));
+                });
+}
+
+}  // namespace taskwire::api

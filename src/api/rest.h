@@ -1,0 +1,52 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/operations.h"
+#include "auth/scopes.h"
+#include "http/router.h"
+#include "mcp/server.h"
+
+namespace taskwire::api {
+
+// The JSON REST API under /api/v1/ (docs/rest.md): the operations of the MCP tools with the same
+// arguments, authentication and errors (a JSON body {"error": {"code", "message"}} with a 4xx
+// status), plus the event feed as Server-Sent Events. Thread-safe once registered.
+class Rest {
+ public:
+  Rest(Operations& operations, mcp::Authenticator& authenticator, base::WorkerPool& pool,
+       tasks::EventHub& hub);
+
+  void Register(http::Router& router);
+
+  // How a route turns a request into an operation's arguments.
+  struct Binding {
+    std::vector<std::string> query;  // query parameters copied into the arguments
+    std::string path_id;             // the argument the path's {id} fills ("taskId"), if any
+    bool body = false;               // the JSON body object holds the arguments
+  };
+
+ private:
+  struct Feed;
+  using Then = std::function<void(const http::Request&, http::Responder, std::shared_ptr<const Caller>)>;
+  using Reader = std::function<base::Result<json::object>(tasks::TaskStore&, const Caller&,
+                                                          const http::Request&, int64_t id)>;
+
+  void Authenticated(http::Request& request, http::Responder responder, Then then);
+  http::Handler Route(std::string operation_name, Binding binding, int success_status);
+  void Run(const Operation& operation, json::object arguments, std::shared_ptr<const Caller> caller,
+           http::Responder responder, int success_status);
+  void Read(http::Request& request, http::Responder responder, Reader reader,
+            std::string_view scope = auth::kScopeTasksRead);
+  void StreamEvents(http::Request& request, http::Responder responder);
+
+  Operations& operations_;
+  mcp::Authenticator& authenticator_;
+  base::WorkerPool& pool_;
+  tasks::EventHub& hub_;
+};
+
+}  // namespace taskwire::api

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "store/database.h"
+
+namespace taskwire::auth {
+
+// Who a verified credential speaks for, and what it may do.
+struct Identity {
+  int64_t user_id = 0;
+  std::string user_name;
+  std::string credential;  // "key:12"
+  std::string client;      // the key's name, e.g. "claude-code"
+  std::set<std::string> scopes;
+  bool review = false;  // writes become proposals (review mode)
+  std::optional<base::WallTime> expires;
+};
+
+struct ApiKey {
+  int64_t id = 0;
+  std::string user_name;
+  std::string name;
+  std::string prefix;  // the first characters of the key, for telling keys apart
+  std::set<std::string> scopes;
+  bool review = false;
+  std::string created_at;
+  std::optional<std::string> expires_at;
+  std::optional<std::string> last_used_at;
+  std::optional<std::string> revoked_at;
+};
+
+struct NewApiKey {
+  std::string user_name;
+  std::string name;
+  std::set<std::string> scopes;
+  std::optional<base::WallTime> expires;
+  bool review = false;
+};
+
+// API keys (personal access tokens): "tw_" and 43 base64url characters (256 random bits), shown
+// once; only their SHA-256 is stored. Blocking (database); thread-safe.
+class ApiKeyStore {
+ public:
+  ApiKeyStore(store::Database& database, const base::Clock& clock)
+      : database_(database), clock_(clock) {}
+
+  // The raw key and its record. NotFound for an unknown user; InvalidArgument for a bad name or
+  // an expiry in the past.
+  base::Result<std::pair<std::string, ApiKey>> Create(const NewApiKey& key);
+  // Every key, or one user's; newest first. Revoked keys included.
+  base::Result<std::vector<ApiKey>> List(std::optional<std::string_view> user_name);
+  // NotFound for an unknown id; revoking twice is not an error.
+  base::Result<ApiKey> Revoke(int64_t id);
+  // The identity of a raw key, and records its use. Unauthenticated (one message for every
+  // reason: malformed, unknown, revoked, expired) otherwise.
+  base::Result<Identity> Verify(std::string_view raw_key);
+
+ private:
+  store::Database& database_;
+  const base::Clock& clock_;
+};
+
+inline constexpr std::string_view kApiKeyPrefix = "tw_";
+
+// True when `text` has the shape of an API key (no lookup).
+bool LooksLikeApiKey(std::string_view text);
+
+}  // namespace taskwire::auth

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace taskwire::auth {
+
+// DESIGN.md §3: what a credential may do.
+inline constexpr std::string_view kScopeMcpRead = "mcp:read";
+inline constexpr std::string_view kScopeOrganizationsRead = "organizations:read";
+inline constexpr std::string_view kScopeTasksRead = "tasks:read";
+inline constexpr std::string_view kScopeTasksWrite = "tasks:write";
+inline constexpr std::string_view kScopeTasksAdmin = "tasks:admin";
+inline constexpr std::string_view kScopeJobsRead = "jobs:read";
+inline constexpr std::string_view kScopeJobsRun = "jobs:run";
+inline constexpr std::string_view kScopeOfflineAccess = "offline_access";
+
+inline constexpr std::string_view kAllScopes[] = {
+    kScopeMcpRead,   kScopeOrganizationsRead, kScopeTasksRead, kScopeTasksWrite,
+    kScopeTasksAdmin, kScopeJobsRead,         kScopeJobsRun,   kScopeOfflineAccess};
+
+// What a credential gets when nobody chose: reading only.
+inline constexpr std::string_view kReadScopes[] = {kScopeMcpRead, kScopeOrganizationsRead,
+                                                   kScopeTasksRead, kScopeJobsRead};
+
+// Parses a list separated by commas or spaces; "all" stands for every scope and "read" for the
+// read scopes. InvalidArgument naming an unknown scope, or for an empty list.
+base::Result<std::set<std::string>> ParseScopes(std::string_view text);
+
+// "a b c", sorted.
+std::string JoinScopes(const std::set<std::string>& scopes);
+
+}  // namespace taskwire::auth

@@ -1,0 +1,196 @@
+#pragma once
+
+// The task domain's vocabulary: plain structs, no wire format (DESIGN.md §1).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace taskwire::tasks {
+
+// Limits every surface states and the store enforces.
+inline constexpr size_t kMaxTitle = 500;
+inline constexpr size_t kMaxDescription = 100 * 1024;
+inline constexpr size_t kMaxLabels = 20;
+inline constexpr size_t kMaxLabel = 50;
+inline constexpr size_t kMaxOwners = 20;
+inline constexpr size_t kMaxMessage = 20 * 1024;
+inline constexpr size_t kMaxQuestion = 2000;
+inline constexpr size_t kMaxChoices = 20;
+inline constexpr size_t kMaxChoice = 200;
+inline constexpr size_t kMaxAnswer = 5000;
+inline constexpr size_t kMaxSearchQuery = 500;
+inline constexpr size_t kMaxPage = 50;
+inline constexpr size_t kMaxOrganizationName = 100;
+
+// Who acts: the user a credential belongs to, the credential, and the client it was given to.
+// Written into the audit record of every change.
+struct Actor {
+  int64_t user_id = 0;
+  std::string user_name;
+  std::string credential = "cli";  // "key:12", "grant:4", "cli", ...
+  std::string client;              // "claude-code", ...; "" when unknown
+};
+
+enum class Role { kViewer, kMember, kAdmin, kOwner };
+std::string_view RoleName(Role role);
+std::optional<Role> ParseRole(std::string_view name);
+
+enum class Status { kTodo, kInProgress, kDone, kCancelled };
+std::string_view StatusName(Status status);
+std::optional<Status> ParseStatus(std::string_view name);
+
+struct Organization {
+  int64_t id = 0;
+  std::string name;
+  Role role = Role::kViewer;  // the caller's role in it
+  int64_t open_tasks = 0;     // TODO or IN_PROGRESS
+  std::string created_at;
+};
+
+struct Member {
+  std::string user_name;
+  Role role = Role::kViewer;
+};
+
+enum class DescriptionFormat { kMarkdown, kJson };
+
+struct Description {
+  std::string text;  // Markdown, or a JSON document serialized
+  DescriptionFormat format = DescriptionFormat::kMarkdown;
+};
+
+struct Task {
+  int64_t id = 0;
+  int64_t organization_id = 0;
+  std::string organization_name;
+  std::optional<int64_t> parent_id;
+  std::string title;
+  Description description;
+  Status status = Status::kTodo;
+  std::optional<std::string> assignee;
+  std::vector<std::string> owners;
+  std::vector<std::string> labels;
+  std::optional<std::string> created_by;
+  int64_t version = 1;
+  std::string created_at;
+  std::string updated_at;
+  std::optional<std::string> completed_at;
+};
+
+// A task in a list: what a person scans.
+struct TaskSummary {
+  int64_t id = 0;
+  std::string title;
+  Status status = Status::kTodo;
+  std::optional<std::string> assignee;
+};
+
+struct Message {
+  int64_t id = 0;
+  int64_t task_id = 0;
+  std::string author;
+  std::string client;
+  std::string text;
+  std::string created_at;
+};
+
+struct Question {
+  int64_t id = 0;
+  int64_t task_id = 0;
+  std::string asked_by;
+  std::string client;
+  std::string question;
+  std::vector<std::string> choices;  // empty: free text
+  std::optional<std::string> answer;
+  std::optional<std::string> answered_by;
+  std::string created_at;
+  std::optional<std::string> answered_at;
+};
+
+struct TaskDetail {
+  Task task;
+  std::optional<TaskSummary> parent;
+  std::vector<TaskSummary> subtasks;
+  std::vector<Message> latest_messages;  // newest last, at most 5
+  int64_t message_count = 0;
+  std::vector<Question> open_questions;
+};
+
+struct TaskFilter {
+  std::vector<Status> statuses;  // any of them; empty: all
+  std::optional<int64_t> organization_id;
+  std::optional<std::string> assignee;  // a user name, or "me"
+  std::optional<int64_t> parent_id;     // 0: top-level tasks only
+  std::optional<std::string> label;
+  std::optional<std::string> updated_since;  // ISO 8601
+  size_t limit = kMaxPage;
+  std::string cursor;  // from an earlier page's next_cursor
+};
+
+struct TaskPage {
+  std::vector<Task> tasks;
+  std::string next_cursor;  // "" on the last page
+};
+
+struct NewTask {
+  std::string title;
+  std::optional<int64_t> organization_id;
+  Description description;
+  Status status = Status::kTodo;
+  std::optional<std::string> assignee;
+  std::optional<int64_t> parent_id;
+  std::vector<std::string> labels;
+};
+
+// Only what is set changes. An inner nullopt clears the field.
+struct TaskChanges {
+  std::optional<std::string> title;
+  std::optional<Description> description;
+  std::optional<Status> status;
+  std::optional<std::optional<std::string>> assignee;
+  std::optional<std::optional<std::string>> completed_at;
+  std::optional<std::optional<int64_t>> parent_id;
+  std::optional<std::vector<std::string>> labels;
+  std::optional<std::vector<std::string>> owners;
+  std::optional<int64_t> expected_version;
+};
+
+struct SearchHit {
+  Task task;
+  std::string snippet;  // matched terms between ** **
+  double score = 0;     // higher is better
+};
+
+struct SearchPage {
+  std::vector<SearchHit> hits;
+  std::string next_cursor;
+};
+
+// One entry of the event feed. `data` is a JSON object.
+struct Event {
+  int64_t id = 0;
+  int64_t organization_id = 0;
+  std::optional<int64_t> task_id;
+  std::string type;  // task.created, task.updated, task.deleted, message.created,
+                     // question.asked, question.answered
+  std::string actor;
+  std::string at;
+  std::string data;
+};
+
+struct AuditEntry {
+  int64_t id = 0;
+  std::string at;
+  std::string user;
+  std::string credential;
+  std::string client;
+  std::string entity;
+  std::optional<int64_t> entity_id;
+  std::string action;
+  std::string changes;  // a JSON object
+};
+
+}  // namespace taskwire::tasks

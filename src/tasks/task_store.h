@@ -1,0 +1,108 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "store/database.h"
+#include "tasks/event_hub.h"
+#include "tasks/model.h"
+
+namespace taskwire::tasks {
+
+// Organizations, tasks, messages, questions, the audit record and the event feed, always as seen
+// by one user: everything outside the user's organizations answers NotFound, never
+// PermissionDenied, so nothing of it leaks. Every write is one transaction that also appends its
+// audit entries and events; the hub hears of the events after the commit.
+//
+// Errors: InvalidArgument naming the field and the rule; NotFound for unknown or invisible ids;
+// PermissionDenied when the user's role forbids a write; Aborted for a stale expectedVersion;
+// FailedPrecondition for a rule of the current state (an answered question); Unavailable from
+// the database. Blocking (database); thread-safe.
+class TaskStore {
+ public:
+  TaskStore(store::Database& database, const base::Clock& clock, EventHub& hub)
+      : database_(database), clock_(clock), hub_(hub) {}
+
+  // Organizations -----------------------------------------------------------------------------
+  // Any user may be made owner of a new organization (an operator's command). AlreadyExists when
+  // the name is taken.
+  base::Result<Organization> CreateOrganization(const Actor& actor, std::string_view name,
+                                                int64_t owner_user_id);
+  // The user's organizations with their role, by name.
+  base::Result<std::vector<Organization>> ListOrganizations(int64_t user_id);
+  // Every organization (operators). Role is kOwner.
+  base::Result<std::vector<Organization>> ListAllOrganizations();
+  // One of the user's organizations; NotFound otherwise.
+  base::Result<Organization> GetOrganization(int64_t user_id, int64_t organization_id);
+  base::Result<Organization> FindOrganization(std::string_view name);  // operators
+  base::Result<std::vector<Member>> ListMembers(int64_t user_id, int64_t organization_id);
+  // Ids of every member (for telling them about changes).
+  base::Result<std::vector<int64_t>> MemberUserIds(int64_t organization_id);
+  // Adds the user, or changes their role (operators).
+  base::Result<void> SetMember(const Actor& actor, int64_t organization_id, int64_t user_id,
+                               Role role);
+
+  // Tasks ---------------------------------------------------------------------------------------
+  base::Result<TaskPage> ListTasks(const Actor& actor, const TaskFilter& filter);
+  base::Result<TaskDetail> GetTask(const Actor& actor, int64_t task_id);
+  // organization_id may be left out when the user has exactly one organization, or when
+  // parent_id names the organization.
+  base::Result<Task> CreateTask(const Actor& actor, const NewTask& task);
+  // Nothing changes, and the version stays, when every given value equals the current one.
+  base::Result<Task> UpdateTask(const Actor& actor, int64_t task_id, const TaskChanges& changes);
+  // Deletes the task and its whole subtree; returns the ids deleted, the task's first. Allowed
+  // to the organization's owners and admins, and to members who own or created the task.
+  base::Result<std::vector<int64_t>> DeleteTask(const Actor& actor, int64_t task_id);
+  // Up to `limit` ids of the user's tasks whose id starts with `prefix`, newest first.
+  base::Result<std::vector<int64_t>> TaskIdsWithPrefix(const Actor& actor, std::string_view prefix,
+                                                       size_t limit);
+
+  // Messages and questions ----------------------------------------------------------------------
+  base::Result<Message> SendMessage(const Actor& actor, int64_t task_id, std::string_view text);
+  // nullopt when the task has no messages.
+  base::Result<std::optional<Message>> GetLastMessage(const Actor& actor, int64_t task_id);
+  // Oldest first, after message id `after`.
+  base::Result<std::vector<Message>> ListMessages(const Actor& actor, int64_t task_id,
+                                                  int64_t after, size_t limit);
+  base::Result<Question> AskQuestion(const Actor& actor, int64_t task_id, std::string_view question,
+                                     const std::vector<std::string>& choices);
+  // FailedPrecondition when answered already; InvalidArgument when choices exist and the answer
+  // is none of them.
+  base::Result<Question> AnswerQuestion(const Actor& actor, int64_t question_id,
+                                        std::string_view answer);
+  base::Result<std::vector<Question>> ListQuestions(const Actor& actor, int64_t task_id);
+  base::Result<Question> GetQuestion(const Actor& actor, int64_t question_id);
+
+  // Search, events, audit -----------------------------------------------------------------------
+  // Every word of `query` must match (the last as a prefix); FTS5 syntax in it is taken as words.
+  base::Result<SearchPage> Search(const Actor& actor, std::string_view query,
+                                  std::optional<int64_t> organization_id, size_t limit,
+                                  std::string_view cursor);
+  // Events of the user's organizations after event id `after`, oldest first.
+  base::Result<std::vector<Event>> EventsAfter(const Actor& actor, int64_t after,
+                                               std::optional<int64_t> task_id, size_t limit);
+  // The newest event id of the whole feed (0 when empty).
+  base::Result<int64_t> LatestEventId();
+  // Where `consumer` left off in the feed, if it ever polled.
+  base::Result<std::optional<int64_t>> ConsumerPosition(std::string_view consumer);
+  base::Result<void> SetConsumerPosition(std::string_view consumer, int64_t position);
+  // The audit record of one task, newest first.
+  base::Result<std::vector<AuditEntry>> TaskAudit(const Actor& actor, int64_t task_id,
+                                                  size_t limit);
+
+ private:
+  store::Database& database_;
+  const base::Clock& clock_;
+  EventHub& hub_;
+};
+
+// Turns words a person typed into an FTS5 query that matches them all, whatever characters they
+// hold: each word becomes a quoted string, the last one a prefix. InvalidArgument when empty.
+base::Result<std::string> FtsQuery(std::string_view query);
+
+}  // namespace taskwire::tasks
