@@ -1,0 +1,329 @@
+// The REST API and the task commands of the real binary, as a script or a person would use them:
+// users, organizations and keys made with the CLI, then HTTP with Bearer keys, with the bad input
+// a client will eventually send.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/json/parse.hpp>
+#include <regex>
+#include <thread>
+
+#include "testing/http_client.h"
+#include "testing/process.h"
+#include "testing/temp_dir.h"
+
+namespace taskwire {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::HttpRequest;
+using testing::HttpResponse;
+using testing::Process;
+namespace json = boost::json;
+
+class RestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const char* name : {"ada", "bob", "carol"}) {
+      ASSERT_EQ(Cli({"user", "add", name, "--password-stdin"}, "a-long-password\n"), 0);
+    }
+    ASSERT_EQ(Cli({"org", "add", "acme", "--owner", "ada"}), 0);
+    ASSERT_EQ(Cli({"org", "add", "side", "--owner", "ada"}), 0);
+    ASSERT_EQ(Cli({"org", "add", "globex", "--owner", "bob"}), 0);
+    ASSERT_EQ(Cli({"org", "member", "add", "acme", "carol", "--role", "viewer"}), 0);
+    ada_ = Key("ada", "all");
+    ada_read_ = Key("ada", "read");
+    bob_ = Key("bob", "all");
+    carol_ = Key("carol", "all");
+    server_ = Process::Start(TASKWIRE_BINARY,
+                             {"serve", "--listen", "127.0.0.1:0", "--data-dir", dir_.File("data"),
+                              "--set", "server.max_body_bytes=200000"},
+                             Environment());
+    ASSERT_NE(server_, nullptr);
+    auto line = server_->WaitForOutput("is listening on ", 30s);
+    ASSERT_TRUE(line.has_value()) << server_->Stderr();
+    std::smatch match;
+    ASSERT_TRUE(std::regex_search(*line, match, std::regex(R"(127\.0\.0\.1:(\d+)/)")));
+    port_ = static_cast<uint16_t>(std::stoi(match[1]));
+  }
+
+  Process::Options Environment(std::optional<std::string> input = std::nullopt) {
+    Process::Options options;
+    options.environment.emplace("HOME", dir_.path());
+    options.stdin_data = std::move(input);
+    return options;
+  }
+
+  int Cli(std::vector<std::string> args, std::optional<std::string> input = std::nullopt,
+          std::string* out = nullptr, std::string* err = nullptr) {
+    args.insert(args.begin(), {"--data-dir", dir_.File("data")});
+    auto process = Process::Start(TASKWIRE_BINARY, args, Environment(std::move(input)));
+    if (process == nullptr) return -1;
+    const auto code = process->Wait(60s);
+    if (out != nullptr) *out = process->Stdout();
+    if (err != nullptr) *err = process->Stderr();
+    return code.value_or(-1);
+  }
+
+  std::string Key(const std::string& user, const std::string& scopes) {
+    std::string out;
+    std::string err;
+    EXPECT_EQ(Cli({"key", "create", "--user", user, "--name", user + "-" + scopes, "--scopes", scopes},
+                  std::nullopt, &out, &err),
+              0)
+        << err;
+    // The raw key, alone on standard output.
+    EXPECT_TRUE(std::regex_match(out, std::regex("tw_[A-Za-z0-9_-]{43}\n"))) << out;
+    return out.substr(0, out.size() - 1);
+  }
+
+  HttpResponse Call(std::string_view method, std::string_view path, const std::string& key,
+                    std::string_view body = "",
+                    std::vector<std::pair<std::string, std::string>> headers = {}) {
+    if (!key.empty()) headers.emplace_back("Authorization", "Bearer " + key);
+    if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
+    auto response = HttpRequest(port_, method, path, std::move(headers), body);
+    EXPECT_TRUE(response.has_value()) << method << " " << path;
+    return response.value_or(HttpResponse{});
+  }
+
+  static json::value Json(const HttpResponse& response) {
+    boost::system::error_code ec;
+    json::value value = json::parse(response.body, ec);
+    EXPECT_FALSE(ec) << response.body;
+    return value;
+  }
+
+  static std::string ErrorCode(const HttpResponse& response) {
+    const json::value value = Json(response);
+    if (!value.is_object() || !value.as_object().contains("error")) return "";
+    return std::string(value.at("error").at("code").as_string());
+  }
+
+  int64_t CreateTask(const std::string& key, const std::string& body) {
+    const HttpResponse response = Call("POST", "/api/v1/tasks", key, body);
+    EXPECT_EQ(response.status, 201) << response.body;
+    if (response.status != 201) return 0;
+    return Json(response).at("task").at("id").as_int64();
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Process> server_;
+  uint16_t port_ = 0;
+  std::string ada_, ada_read_, bob_, carol_;
+};
+
+TEST_F(RestTest, ACredentialIsRequiredAndBadOnesAreRefusedAlike) {
+  const HttpResponse none = Call("GET", "/api/v1/me", "");
+  EXPECT_EQ(none.status, 401);
+  EXPECT_EQ(none.Header("WWW-Authenticate"), R"(Bearer realm="taskwire")");
+  for (const std::string& header : {std::string("Basic YWRhOnB3"), std::string("Bearer"),
+                                    std::string("Bearer tw_short"), "Bearer " + ada_ + "x",
+                                    "Bearer tw_" + std::string(43, 'A')}) {
+    const HttpResponse bad = Call("GET", "/api/v1/me", "", "", {{"Authorization", header}});
+    EXPECT_EQ(bad.status, 401) << header;
+    EXPECT_EQ(ErrorCode(bad), "unauthenticated");
+  }
+  // Two Authorization headers: which one counts would be a guess.
+  const HttpResponse twice = Call("GET", "/api/v1/me", ada_, "", {{"Authorization", "Bearer " + bob_}});
+  EXPECT_EQ(twice.status, 401);
+
+  const HttpResponse me = Call("GET", "/api/v1/me", ada_);
+  ASSERT_EQ(me.status, 200) << me.body;
+  EXPECT_EQ(Json(me).at("user").at("name").as_string(), "ada");
+}
+
+TEST_F(RestTest, ARevokedKeyStopsWorkingWhileTheServerRuns) {
+  ASSERT_EQ(Call("GET", "/api/v1/me", bob_).status, 200);
+  std::string listed;
+  ASSERT_EQ(Cli({"key", "list", "--user", "bob"}, std::nullopt, &listed), 0);
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(listed, match, std::regex(R"(\n(\d+)\s+tw_)"))) << listed;
+  ASSERT_EQ(Cli({"key", "revoke", match[1]}), 0);
+  // The server remembers a verified key for at most five seconds.
+  int status = 0;
+  for (int i = 0; i < 70 && status != 401; ++i) {
+    status = Call("GET", "/api/v1/me", bob_).status;
+    if (status != 401) std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(status, 401);
+}
+
+TEST_F(RestTest, TasksAreCreatedReadUpdatedAndDeleted) {
+  const int64_t parent = CreateTask(ada_, R"({"title":"Launch","organizationId":1,"labels":["q4","launch","q4"]})");
+  const int64_t child = CreateTask(ada_, R"({"title":"Write notes","parentId":)" + std::to_string(parent) + "}");
+  const HttpResponse got = Call("GET", "/api/v1/tasks/" + std::to_string(parent), ada_);
+  ASSERT_EQ(got.status, 200);
+  const json::value task = Json(got).at("task");
+  EXPECT_EQ(task.at("organization").as_string(), "acme");
+  EXPECT_EQ(task.at("labels").as_array().size(), 2u);
+  EXPECT_EQ(task.at("subtasks").as_array().at(0).at("id").as_int64(), child);
+
+  const HttpResponse done = Call("PATCH", "/api/v1/tasks/" + std::to_string(parent), ada_,
+                                 R"({"status":"DONE"})", {{"If-Match", "\"1\""}});
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_FALSE(Json(done).at("task").at("completedAt").is_null());
+  const HttpResponse stale = Call("PATCH", "/api/v1/tasks/" + std::to_string(parent), ada_,
+                                  R"({"title":"x"})", {{"If-Match", "\"1\""}});
+  EXPECT_EQ(stale.status, 409);
+  EXPECT_EQ(ErrorCode(stale), "aborted");
+
+  const HttpResponse audit = Call("GET", "/api/v1/tasks/" + std::to_string(parent) + "/audit", ada_);
+  ASSERT_EQ(audit.status, 200);
+  EXPECT_GE(Json(audit).at("entries").as_array().size(), 2u);
+
+  const HttpResponse deleted = Call("DELETE", "/api/v1/tasks/" + std::to_string(parent), ada_);
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_EQ(Json(deleted).at("deletedTaskIds").as_array().size(), 2u);
+  EXPECT_EQ(Call("GET", "/api/v1/tasks/" + std::to_string(child), ada_).status, 404);
+}
+
+TEST_F(RestTest, BadInputGetsAClearFourHundred) {
+  struct Case {
+    std::string body;
+    std::string mentions;
+  };
+  const std::vector<Case> cases = {
+      {"{not json", "JSON object"},
+      {"[1,2]", "JSON object"},
+      {R"({"title":5,"organizationId":1})", "title"},
+      {R"({"organizationId":1})", "title"},
+      {R"({"title":")" + std::string(501, 'x') + R"(","organizationId":1})", "title"},
+      {R"({"title":"ok","organizationId":1,"status":"FINISHED"})", "status"},
+      {R"({"title":"ok","organizationId":1,"colour":"red"})", "colour"},
+      {R"({"title":"ok","organizationId":"one"})", "organizationId"},
+      {R"({"title":"two\nlines","organizationId":1})", "title"},
+      {R"({"title":"ok","organizationId":1,"labels":["a",7]})", "labels"},
+      {R"({"title":"ok","organizationId":1,"description":")" + std::string(100 * 1024 + 1, 'd') + "\"}",
+       "description"},
+  };
+  for (const Case& c : cases) {
+    const HttpResponse response = Call("POST", "/api/v1/tasks", ada_, c.body);
+    EXPECT_EQ(response.status, 400) << c.body.substr(0, 80) << " -> " << response.body;
+    EXPECT_NE(response.body.find(c.mentions), std::string::npos) << response.body;
+  }
+  // Ada has two organizations, so one must be named.
+  const HttpResponse unnamed = Call("POST", "/api/v1/tasks", ada_, R"({"title":"where?"})");
+  EXPECT_EQ(unnamed.status, 400);
+  EXPECT_NE(unnamed.body.find("list_organizations"), std::string::npos) << unnamed.body;
+  // Over server.max_body_bytes: refused before the body is read.
+  const HttpResponse huge = Call("POST", "/api/v1/tasks", ada_, std::string(300'000, ' '));
+  EXPECT_EQ(huge.status, 413);
+
+  EXPECT_EQ(Call("GET", "/api/v1/tasks/999999", ada_).status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/tasks/abc", ada_).status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/tasks?limit=500", ada_).status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/tasks?cursor=garbage", ada_).status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/tasks?organizationId=x", ada_).status, 400);
+  EXPECT_EQ(Call("GET", "/api/v1/search?query=", ada_).status, 400);
+  for (const char* query : {"%22", "a%20OR%20b", "NEAR(x", "title%3Afoo", "-x*", "%22%22%22"}) {
+    const HttpResponse search = Call("GET", std::string("/api/v1/search?query=") + query, ada_);
+    EXPECT_EQ(search.status, 200) << query << " -> " << search.body;
+  }
+}
+
+TEST_F(RestTest, DomainRulesAnswerWithTheirOwnStatus) {
+  const int64_t a = CreateTask(ada_, R"({"title":"A","organizationId":1})");
+  const int64_t b = CreateTask(ada_, R"({"title":"B","parentId":)" + std::to_string(a) + "}");
+  const int64_t other = CreateTask(ada_, R"({"title":"Elsewhere","organizationId":2})");
+  // A cycle, and a parent in another organization.
+  const HttpResponse cycle = Call("PATCH", "/api/v1/tasks/" + std::to_string(a), ada_,
+                                  R"({"parentId":)" + std::to_string(b) + "}");
+  EXPECT_EQ(cycle.status, 400);
+  EXPECT_NE(cycle.body.find("cycle"), std::string::npos) << cycle.body;
+  const HttpResponse across = Call("POST", "/api/v1/tasks", ada_,
+                                   R"({"title":"x","organizationId":1,"parentId":)" + std::to_string(other) + "}");
+  EXPECT_EQ(across.status, 400);
+  EXPECT_NE(across.body.find("parent's organization"), std::string::npos) << across.body;
+  // A viewer reads but cannot write.
+  EXPECT_EQ(Call("GET", "/api/v1/tasks/" + std::to_string(a), carol_).status, 200);
+  const HttpResponse viewer = Call("PATCH", "/api/v1/tasks/" + std::to_string(a), carol_, R"({"title":"mine"})");
+  EXPECT_EQ(viewer.status, 403);
+  EXPECT_EQ(ErrorCode(viewer), "permission_denied");
+  // A read-only key is refused writes, naming the scope it lacks.
+  const HttpResponse read_only = Call("POST", "/api/v1/tasks", ada_read_, R"({"title":"x","organizationId":1})");
+  EXPECT_EQ(read_only.status, 403);
+  EXPECT_NE(read_only.Header("WWW-Authenticate").find(R"(scope="tasks:write")"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/api/v1/tasks/" + std::to_string(a), ada_read_).status, 200);
+  // Questions: choices are binding, and an answer is final.
+  const HttpResponse asked = Call("POST", "/api/v1/tasks/" + std::to_string(a) + "/questions", ada_,
+                                  R"({"question":"Ship it?","choices":["yes","no"]})");
+  ASSERT_EQ(asked.status, 201) << asked.body;
+  const std::string answer = "/api/v1/questions/" + std::to_string(Json(asked).at("question").at("id").as_int64()) + "/answer";
+  EXPECT_EQ(Call("POST", answer, ada_, R"({"answer":"maybe"})").status, 400);
+  EXPECT_EQ(Call("POST", answer, ada_, R"({"answer":"yes"})").status, 200);
+  const HttpResponse again = Call("POST", answer, ada_, R"({"answer":"no"})");
+  EXPECT_EQ(again.status, 409);
+  EXPECT_EQ(ErrorCode(again), "failed_precondition");
+}
+
+TEST_F(RestTest, AnotherUsersDataIsNotFoundEverywhere) {
+  const int64_t secret = CreateTask(ada_, R"({"title":"Secret merger plan zebra","organizationId":1})");
+  ASSERT_EQ(Call("POST", "/api/v1/tasks/" + std::to_string(secret) + "/messages", ada_,
+                 R"({"text":"zebra details"})").status,
+            201);
+  const std::string path = "/api/v1/tasks/" + std::to_string(secret);
+  const HttpResponse unknown = Call("GET", "/api/v1/tasks/999999", bob_);
+  for (const std::string& route : {path, path + "/messages", path + "/questions", path + "/audit",
+                                   path + "/messages/last"}) {
+    const HttpResponse response = Call("GET", route, bob_);
+    EXPECT_EQ(response.status, 404) << route << " -> " << response.body;
+  }
+  EXPECT_EQ(Call("PATCH", path, bob_, R"({"title":"mine"})").status, 404);
+  EXPECT_EQ(Call("DELETE", path, bob_).status, 404);
+  EXPECT_EQ(Call("POST", path + "/messages", bob_, R"({"text":"hi"})").status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/organizations/1", bob_).status, 404);
+  // The refusal says nothing an unknown id would not.
+  const HttpResponse hidden = Call("GET", path, bob_);
+  EXPECT_EQ(hidden.body.size() - std::to_string(secret).size(),
+            unknown.body.size() - std::string("999999").size());
+
+  const json::value tasks = Json(Call("GET", "/api/v1/tasks", bob_));
+  EXPECT_TRUE(tasks.at("tasks").as_array().empty());
+  const json::value hits = Json(Call("GET", "/api/v1/search?query=zebra", bob_));
+  EXPECT_TRUE(hits.at("results").as_array().empty());
+  const json::value events = Json(Call("GET", "/api/v1/events?cursor=0&timeoutMs=0", bob_));
+  EXPECT_TRUE(events.at("events").as_array().empty());
+  const json::value organizations = Json(Call("GET", "/api/v1/organizations", bob_));
+  ASSERT_EQ(organizations.at("organizations").as_array().size(), 1u);
+  EXPECT_EQ(organizations.at("organizations").at(0).at("name").as_string(), "globex");
+}
+
+TEST_F(RestTest, TheEventStreamDeliversChangesAsTheyHappen) {
+  auto stream = testing::RawConnection::Connect(port_);
+  ASSERT_NE(stream, nullptr);
+  ASSERT_TRUE(stream->Send("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                           "Authorization: Bearer " + ada_ + "\r\n\r\n"));
+  ASSERT_TRUE(stream->ReadUntil("text/event-stream").has_value());
+  // Bob's changes are not Ada's to see; Ada's own are.
+  CreateTask(bob_, R"({"title":"Bob's","organizationId":3})");
+  const int64_t id = CreateTask(ada_, R"({"title":"Streamed","organizationId":1})");
+  auto received = stream->ReadUntil("event: task.created", 10s);
+  ASSERT_TRUE(received.has_value());
+  EXPECT_EQ(received->find("Bob's"), std::string::npos);
+  auto data = stream->ReadUntil("\n\n", 5s);
+  ASSERT_TRUE(data.has_value());
+  EXPECT_NE(data->find("\"taskId\":" + std::to_string(id)), std::string::npos) << *data;
+  // Each event carries its cursor as the SSE id, for Last-Event-ID.
+  EXPECT_TRUE(std::regex_search(*received, std::regex(R"(id: \d+\nevent: task\.created)"))) << *received;
+}
+
+TEST_F(RestTest, TheCliRefusesBadOrganizationCommands) {
+  std::string err;
+  EXPECT_EQ(Cli({"org", "add", "acme", "--owner", "ada"}, std::nullopt, nullptr, &err), 1);
+  EXPECT_NE(err.find("exists already"), std::string::npos) << err;
+  EXPECT_EQ(Cli({"org", "add", "new", "--owner", "nobody"}, std::nullopt, nullptr, &err), 1);
+  EXPECT_NE(err.find("nobody"), std::string::npos) << err;
+  EXPECT_EQ(Cli({"org", "member", "add", "acme", "bob", "--role", "boss"}, std::nullopt, nullptr, &err), 2);
+  EXPECT_EQ(Cli({"key", "create", "--user", "ada", "--name", "x", "--scopes", "tasks:everything"},
+                std::nullopt, nullptr, &err),
+            2);
+  EXPECT_NE(err.find("tasks:everything"), std::string::npos) << err;
+  std::string out;
+  EXPECT_EQ(Cli({"org", "list"}, std::nullopt, &out), 0);
+  EXPECT_NE(out.find("globex"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace taskwire

