@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <condition_variable>
+#include <thread>
 
 #include "testing/fake_clock.h"
 
@@ -125,6 +126,14 @@ class McpServerTest : public ::testing::Test {
                            context.Progress(1, 2, "half");
                            return ToolResult::Text("done");
                          }});
+    server_.AddTool(Tool{.name = "later",
+                         .description = "Answers when the test says so.",
+                         .handler = [this](const json::object&, CallContext&) -> ToolOutcome {
+                           return Deferred{[this](std::function<void(ToolResult)> resume) {
+                             std::lock_guard lock(later_mutex_);
+                             later_ = std::move(resume);
+                           }};
+                         }});
     server_.AddResource(Resource{.uri = "test://a",
                                  .name = "a",
                                  .mime_type = "text/plain",
@@ -175,6 +184,8 @@ class McpServerTest : public ::testing::Test {
     return static_cast<int>(message.at("error").at("code").as_int64());
   }
 
+  std::mutex later_mutex_;
+  std::function<void(ToolResult)> later_;  // guarded by later_mutex_
   testing::FakeClock clock_;
   base::Logger logger_{base::LogLevel::kError, base::LogFormat::kText, stderr, clock_};
   base::WorkerPool pool_{2, 100};
@@ -182,6 +193,23 @@ class McpServerTest : public ::testing::Test {
 };
 
 // ---- 2026-07-28: the validation order ---------------------------------------------------
+
+TEST_F(McpServerTest, ADeferredToolAnswersWhenResumedFromAnotherThread) {
+  auto recorder = std::make_shared<Recorder>();
+  http::Request request = Modern("tools/call", {{"name", "later"}});
+  server_.HandlePost(request, {}, http::Responder(recorder));
+  std::function<void(ToolResult)> resume;
+  for (int i = 0; i < 500 && !resume; ++i) {
+    std::this_thread::sleep_for(1ms);
+    std::lock_guard lock(later_mutex_);
+    resume = later_;
+  }
+  ASSERT_TRUE(resume);
+  EXPECT_EQ(recorder->status(), 0);  // nothing answered yet, and no pool thread waits
+  std::thread([resume] { resume(ToolResult::Text("at last")); }).join();
+  ASSERT_TRUE(recorder->WaitDone());
+  EXPECT_EQ(recorder->Message().at("result").at("content").at(0).at("text"), "at last");
+}
 
 TEST_F(McpServerTest, ModernDiscoverDescribesTheServer) {
   auto recorder = Post(Modern("server/discover"));
@@ -548,6 +576,34 @@ TEST_F(LegacyTest, GetWithoutSessionIs405AndTheStreamIsExclusive) {
   server_.NotifyToolsListChanged();
   ASSERT_TRUE(first->WaitEvents(1));
   EXPECT_EQ(boost::json::parse(first->events()[0]).at("method"), "notifications/tools/list_changed");
+}
+
+TEST_F(LegacyTest, ResourceUpdatesReachOnlyTheirAudience) {
+  const Principal ada{.subject = "ada", .scopes = {}, .data = nullptr};
+  const Principal bob{.subject = "bob", .scopes = {}, .data = nullptr};
+  std::vector<std::shared_ptr<Recorder>> streams;
+  for (const Principal* who : {&ada, &bob}) {
+    auto initialized = Post(Raw(json::object{
+                                {"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"},
+                                {"params", json::object{{"protocolVersion", "2025-11-25"},
+                                                        {"capabilities", json::object{}},
+                                                        {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}}),
+                            *who);
+    const std::string session(*initialized->response()->headers.Get("Mcp-Session-Id"));
+    EXPECT_EQ(Post(InSession(session, "resources/subscribe", {{"uri", "test://items/1"}}), *who)->status(), 200);
+    http::Request get;
+    get.method = http::Method::kGet;
+    get.headers.Add("Accept", "text/event-stream");
+    get.headers.Add("Mcp-Session-Id", session);
+    streams.push_back(std::make_shared<Recorder>());
+    server_.HandleGet(get, *who, http::Responder(streams.back()));
+  }
+  const std::set<std::string> audience{"bob"};
+  server_.NotifyResourceUpdated("test://items/1", &audience);
+  server_.NotifyResourceUpdated("test://items/1");  // everyone subscribed
+  ASSERT_TRUE(streams[1]->WaitEvents(2));
+  ASSERT_TRUE(streams[0]->WaitEvents(1));
+  EXPECT_EQ(streams[0]->events().size(), 1u);  // ada heard only the unrestricted one
 }
 
 }  // namespace

@@ -237,5 +237,31 @@ TEST_F(ServeTest, HelpReadsWellAndUsageErrorsExit2) {
   EXPECT_EQ(RunToEnd({}, {}, nullptr, &err), 2);
 }
 
+TEST_F(ServeTest, TheMcpEndpointWantsAKeyAndCanBeSwitchedOff) {
+  {
+    auto server = Serve();
+    ASSERT_NE(port_, 0);
+    EXPECT_NE(server->Stdout().find("/mcp"), std::string::npos) << server->Stdout();
+    auto refused = HttpRequest(port_, "POST", "/mcp", {{"Content-Type", "application/json"}},
+                               R"({"jsonrpc":"2.0","id":1,"method":"ping"})");
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->status, 401);
+    EXPECT_NE(refused->Header("WWW-Authenticate").find("Bearer"), std::string::npos);
+    server->Signal(SIGTERM);
+    EXPECT_EQ(server->Wait(20s), 0);
+  }
+  // The first run made the organization "default", owned by admin.
+  std::string out;
+  EXPECT_EQ(RunToEnd({"org", "list", "--data-dir", data_dir()}, {}, &out), 0);
+  EXPECT_NE(out.find("default"), std::string::npos) << out;
+
+  auto server = Serve({"--set", "server.mcp=false"});
+  ASSERT_NE(port_, 0);
+  auto off = HttpRequest(port_, "POST", "/mcp", {{"Content-Type", "application/json"}}, "{}");
+  ASSERT_TRUE(off.has_value());
+  EXPECT_EQ(off->status, 404);
+  EXPECT_EQ(RunToEnd({"serve", "--data-dir", data_dir(), "--set", "server.mcp=maybe"}), 2);
+}
+
 }  // namespace
 }  // namespace taskwire
