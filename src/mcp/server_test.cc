@@ -326,7 +326,7 @@ TEST_F(McpServerTest, UndeclaredClientCapabilityIs400WithTheCapabilities) {
 
 TEST_F(McpServerTest, ListsCarryCachingHintsAndRejectForeignCursors) {
   const json::value result = Post(Modern("tools/list"))->Message().at("result");
-  EXPECT_EQ(result.at("tools").as_array().size(), 4u);
+  EXPECT_EQ(result.at("tools").as_array().size(), 5u);
   EXPECT_EQ(result.at("tools").at(0).at("name"), "echo");
   EXPECT_TRUE(result.at("tools").at(0).at("inputSchema").is_object());
   EXPECT_TRUE(result.at("ttlMs").is_int64());

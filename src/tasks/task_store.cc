@@ -5,6 +5,7 @@
 #include <charconv>
 #include <map>
 #include <set>
+#include <system_error>
 
 #include "base/base64url.h"
 #include "base/log.h"
@@ -21,18 +22,23 @@ using store::Transaction;
 // the validation below keeps out of every value.
 constexpr char kSeparator = '\x1f';
 
+// Names come from correlated lookups rather than joins, so the planner drives every list from
+// the caller's memberships into tasks_by_organization, already in "recently updated" order.
 constexpr std::string_view kTaskColumns =
-    "t.id, t.organization_id, o.name, t.parent_id, t.title, t.description, t.description_format, "
-    "t.status, a.name, c.name, t.version, t.created_at, t.updated_at, t.completed_at, "
+    "t.id, t.organization_id, (SELECT name FROM organizations WHERE id = t.organization_id), "
+    "t.parent_id, t.title, t.description, t.description_format, t.status, "
+    "(SELECT name FROM users WHERE id = t.assignee_id), "
+    "(SELECT name FROM users WHERE id = t.created_by), t.version, t.created_at, t.updated_at, "
+    "t.completed_at, "
     "(SELECT group_concat(name, char(31)) FROM (SELECT u.name FROM task_owners ow "
     " JOIN users u ON u.id = ow.user_id WHERE ow.task_id = t.id ORDER BY u.name)), "
     "(SELECT group_concat(label, char(31)) FROM (SELECT label FROM task_labels "
     " WHERE task_id = t.id ORDER BY label)), m.role ";
-// Every task query joins the caller's membership (parameter 1), so invisible tasks are absent.
+// Every task query starts from the caller's memberships (parameter 1), so invisible tasks are
+// absent.
 constexpr std::string_view kTaskFrom =
-    "FROM tasks t JOIN organizations o ON o.id = t.organization_id "
-    "JOIN memberships m ON m.organization_id = t.organization_id AND m.user_id = ? "
-    "LEFT JOIN users a ON a.id = t.assignee_id LEFT JOIN users c ON c.id = t.created_by ";
+    "FROM memberships m CROSS JOIN tasks t ON t.organization_id = m.organization_id "
+    "AND m.user_id = ? ";
 
 std::vector<std::string> SplitList(const std::optional<std::string>& joined) {
   std::vector<std::string> items;
@@ -202,7 +208,11 @@ base::Result<std::vector<std::string>> NormalizeLabels(const std::vector<std::st
                                         " labels");
   }
   std::set<std::string> distinct;
-  for (const std::string& label : labels) {
+  for (const std::string& given : labels) {
+    const size_t first = given.find_first_not_of(" \t");
+    const std::string label =
+        first == std::string::npos ? given
+                                   : given.substr(first, given.find_last_not_of(" \t") - first + 1);
     if (auto ok = CheckLine("label '" + label + "'", label, kMaxLabel); !ok) {
       return std::move(ok).error();
     }
@@ -330,7 +340,8 @@ base::Result<std::pair<std::string, int64_t>> DecodeListCursor(std::string_view 
   int64_t id = 0;
   const char* begin = text->data() + bar + 1;
   const char* end = text->data() + text->size();
-  if (std::from_chars(begin, end, id).ptr != end || !base::ParseIso8601(text->substr(0, bar))) {
+  const auto [parsed_end, error] = std::from_chars(begin, end, id);
+  if (error != std::errc() || parsed_end != end || !base::ParseIso8601(text->substr(0, bar))) {
     return invalid();
   }
   return std::pair{text->substr(0, bar), id};
@@ -340,9 +351,10 @@ base::Result<size_t> DecodeOffsetCursor(std::string_view cursor) {
   if (cursor.empty()) return size_t{0};
   size_t offset = 0;
   auto text = base::Base64UrlDecode(cursor);
-  if (!text || text->rfind("o:", 0) != 0 ||
-      std::from_chars(text->data() + 2, text->data() + text->size(), offset).ptr !=
-          text->data() + text->size()) {
+  const auto parsed = text && text->rfind("o:", 0) == 0
+                          ? std::from_chars(text->data() + 2, text->data() + text->size(), offset)
+                          : std::from_chars_result{nullptr, std::errc::invalid_argument};
+  if (parsed.ec != std::errc() || parsed.ptr != text->data() + text->size()) {
     return base::Error::InvalidArgument("cursor is not one this server issued; start without it");
   }
   return offset;
@@ -608,8 +620,9 @@ base::Result<TaskPage> TaskStore::ListTasks(const Actor& actor, const TaskFilter
     auto position = DecodeListCursor(filter.cursor);
     if (!position) return std::move(position).error();
     texts.push_back(position->first);
-    sql += " AND (t.updated_at < ? OR (t.updated_at = ? AND t.id < ?))";
-    params.emplace_back(texts.back());
+    // A row value, not "a < ? OR (a = ? AND b < ?)": with bound parameters only this form lets
+    // SQLite keep walking the index in order (the OR form sorts every older task).
+    sql += " AND (t.updated_at, t.id) < (?, ?)";
     params.emplace_back(texts.back());
     params.emplace_back(position->second);
   }
@@ -685,6 +698,7 @@ base::Result<Task> TaskStore::CreateTask(const Actor& actor, const NewTask& spec
   if (spec.parent_id) {
     auto loaded = LoadTask(t, actor, *spec.parent_id);
     if (!loaded) {
+      if (loaded.error().code() != base::ErrorCode::kNotFound) return std::move(loaded).error();
       return base::Error::NotFound("parent task", std::to_string(*spec.parent_id));
     }
     parent = std::move(*loaded);
@@ -883,7 +897,10 @@ base::Result<Task> TaskStore::UpdateTask(const Actor& actor, int64_t task_id,
         return base::Error::InvalidArgument("a task cannot be its own parent");
       }
       auto parent = LoadTask(t, actor, *parent_id);
-      if (!parent) return base::Error::NotFound("parent task", std::to_string(*parent_id));
+      if (!parent) {
+        if (parent.error().code() != base::ErrorCode::kNotFound) return std::move(parent).error();
+        return base::Error::NotFound("parent task", std::to_string(*parent_id));
+      }
       if (parent->task.organization_id != before.organization_id) {
         return base::Error::InvalidArgument(
             "parent task " + std::to_string(*parent_id) + " is in organization '" +
@@ -1252,8 +1269,9 @@ base::Result<SearchPage> TaskStore::Search(const Actor& actor, std::string_view 
       "ORDER BY score DESC) AS n FROM (SELECT task_id, "
       "snippet(search_index, -1, '**', '**', '…', 16) AS snip, "
       "-bm25(search_index, 10.0, 1.0) AS score FROM search_index WHERE search_index MATCH ?)) "
-      "SELECT " + std::string(kTaskColumns) + ", hits.snip, hits.score " + std::string(kTaskFrom) +
-      "JOIN hits ON hits.task_id = t.id AND hits.n = 1";
+      "SELECT " + std::string(kTaskColumns) + ", hits.snip, hits.score FROM hits "
+      "JOIN tasks t ON t.id = hits.task_id AND hits.n = 1 "
+      "JOIN memberships m ON m.organization_id = t.organization_id AND m.user_id = ?";
   std::vector<Param> params{*fts, actor.user_id};
   if (organization_id) {
     sql += " WHERE t.organization_id = ?";
