@@ -27,26 +27,18 @@ std::string_view BearerToken(const http::Request& request, bool& present) {
 
 }  // namespace
 
-http::Response Unauthorized(std::string_view message, bool token_given) {
-  http::Response response = http::Response::JsonError(401, "unauthenticated", message);
-  // RFC 6750 §3: an invalid token says so; a missing one only names the scheme.
-  response.headers.Set("WWW-Authenticate", token_given
-                                               ? R"(Bearer realm="taskwire", error="invalid_token")"
-                                               : R"(Bearer realm="taskwire")");
-  return response;
-}
-
 void KeyAuthenticator::Authenticate(const http::Request& request, std::function<void(Outcome)> done) {
   bool present = false;
   const std::string_view token = BearerToken(request, present);
   if (token.empty()) {
-    done(Unauthorized(present ? "the Authorization header must be \"Bearer <API key>\""
-                              : "this endpoint needs \"Authorization: Bearer <API key>\"",
-                      present));
+    done(discovery_.Unauthorized(request,
+                                 present ? "the Authorization header must be \"Bearer <API key>\""
+                                         : "this endpoint needs \"Authorization: Bearer <API key>\"",
+                                 present));
     return;
   }
   if (!auth::LooksLikeApiKey(token)) {
-    done(Unauthorized("the API key is not valid", true));
+    done(discovery_.Unauthorized(request, "the API key is not valid", true));
     return;
   }
   std::string hash = base::ToHex(base::Sha256(token));
@@ -63,11 +55,12 @@ void KeyAuthenticator::Authenticate(const http::Request& request, std::function<
     }
   }
   // A miss: verify on the pool (a database read and a last-used write).
-  const bool queued = pool_.Post([this, raw = std::string(token), hash = std::move(hash), done]() {
+  const bool queued = pool_.Post([this, raw = std::string(token), hash = std::move(hash), done,
+                                  refusal = discovery_.Unauthorized(request, "the API key is not valid", true)]() {
     auto identity = keys_.Verify(raw);
     if (!identity) {
       if (identity.error().code() == base::ErrorCode::kUnauthenticated) {
-        done(Unauthorized(identity.error().message(), true));
+        done(refusal);
       } else {
         http::Response busy = http::Response::JsonError(503, "unavailable", "cannot verify the credential now; retry");
         busy.headers.Set("Retry-After", "1");

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "api/caller.h"
+#include "api/discovery.h"
 #include "auth/api_keys.h"
 #include "base/worker_pool.h"
 #include "mcp/server.h"
@@ -19,9 +20,9 @@ namespace taskwire::api {
 // another process (the CLI) stops working within `cache_ttl`. Thread-safe.
 class KeyAuthenticator final : public mcp::Authenticator {
  public:
-  KeyAuthenticator(auth::ApiKeyStore& keys, base::WorkerPool& pool,
+  KeyAuthenticator(auth::ApiKeyStore& keys, base::WorkerPool& pool, const Discovery& discovery,
                    std::chrono::milliseconds cache_ttl = std::chrono::seconds(5))
-      : keys_(keys), pool_(pool), cache_ttl_(cache_ttl) {}
+      : keys_(keys), pool_(pool), discovery_(discovery), cache_ttl_(cache_ttl) {}
 
   void Authenticate(const http::Request& request, std::function<void(Outcome)> done) override;
 
@@ -36,12 +37,10 @@ class KeyAuthenticator final : public mcp::Authenticator {
 
   auth::ApiKeyStore& keys_;
   base::WorkerPool& pool_;
+  const Discovery& discovery_;
   const std::chrono::milliseconds cache_ttl_;
   std::mutex mutex_;  // guards cache_
   std::unordered_map<std::string, Cached> cache_;  // by SHA-256 of the key
 };
-
-// The refusal of a request without a valid credential: 401 with WWW-Authenticate.
-http::Response Unauthorized(std::string_view message, bool token_given);
 
 }  // namespace taskwire::api

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "auth/api_keys.h"
+#include "auth/scopes.h"
 #include "mcp/types.h"
 #include "tasks/model.h"
 
@@ -16,8 +17,9 @@ struct Caller final : mcp::PrincipalData {
       : identity(std::move(verified)),
         actor{identity.user_id, identity.user_name, identity.credential, identity.client} {}
 
+  // A broader scope holds the narrower ones (tasks:admin holds tasks:write and tasks:read).
   bool Allows(std::string_view scope) const {
-    return scope.empty() || identity.scopes.contains(std::string(scope));
+    return scope.empty() || auth::ExpandScopes(identity.scopes).contains(std::string(scope));
   }
 
   auth::Identity identity;
@@ -28,7 +30,7 @@ struct Caller final : mcp::PrincipalData {
 inline mcp::Principal PrincipalOf(std::shared_ptr<const Caller> caller) {
   mcp::Principal principal;
   principal.subject = "user:" + std::to_string(caller->identity.user_id);
-  principal.scopes = caller->identity.scopes;
+  principal.scopes = auth::ExpandScopes(caller->identity.scopes);
   principal.data = std::move(caller);
   return principal;
 }

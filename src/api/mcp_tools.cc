@@ -78,6 +78,7 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
     tool.input = op->input;
     tool.output = op->output;
     tool.annotations = op->annotations;
+    tool.scope = op->scope;
     tool.handler = [op, &operations, &usage](const json::object& arguments,
                                              CallContext& context) -> mcp::ToolOutcome {
       auto caller = std::dynamic_pointer_cast<const Caller>(context.principal().data);
@@ -110,6 +111,7 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
   // Resources.
   server.AddResourceTemplate(mcp::ResourceTemplate{
       .uri_template = "taskwire://tasks/{id}",
+      .scope = std::string(auth::kScopeTasksRead),
       .name = "task",
       .title = "Task",
       .description = "One task in full, with parent, subtasks, latest messages and open questions.",
@@ -130,6 +132,7 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       }});
   server.AddResourceTemplate(mcp::ResourceTemplate{
       .uri_template = "taskwire://organizations/{id}",
+      .scope = std::string(auth::kScopeOrganizationsRead),
       .name = "organization",
       .title = "Organization",
       .description = "An organization you belong to: your role, its members and open task count.",
@@ -157,6 +160,7 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       }});
   server.AddResourceTemplate(mcp::ResourceTemplate{
       .uri_template = "taskwire://organizations/{id}/tasks",
+      .scope = std::string(auth::kScopeTasksRead),
       .name = "organization-tasks",
       .title = "Open tasks of an organization",
       .description = "The 50 most recently updated open (TODO or IN_PROGRESS) tasks of an organization.",
@@ -186,6 +190,7 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
   // Prompts.
   server.AddPrompt(mcp::Prompt{
       .name = "triage",
+      .scope = std::string(auth::kScopeTasksRead),
       .title = "Triage open tasks",
       .description = "Review an organization's open tasks (embedded) and propose priorities, "
                      "owners and next steps.",
@@ -234,6 +239,7 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       }});
   server.AddPrompt(mcp::Prompt{
       .name = "plan_task",
+      .scope = std::string(auth::kScopeTasksRead),
       .title = "Plan a task",
       .description = "Break a task (embedded with its subtasks) into a plan of concrete subtasks.",
       .arguments = {{"taskId", "The task to plan.", true}},
@@ -261,6 +267,7 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       }});
   server.AddPrompt(mcp::Prompt{
       .name = "standup",
+      .scope = std::string(auth::kScopeTasksRead),
       .title = "Stand-up summary",
       .description = "Summarize what changed in your organizations since a time.",
       .arguments = {{"since", "An ISO 8601 time, or a duration back from now such as 24h or 7d (default 24h).", false},

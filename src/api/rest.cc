@@ -1,6 +1,5 @@
 #include "api/rest.h"
 
-#include "api/authenticator.h"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -41,15 +40,6 @@ std::string CodeOf(base::ErrorCode code) {
 
 http::Response ErrorResponse(const base::Error& error) {
   return http::Response::JsonError(StatusOf(error.code()), CodeOf(error.code()), error.message());
-}
-
-http::Response InsufficientScope(std::string_view scope) {
-  http::Response response = http::Response::JsonError(
-      403, "insufficient_scope",
-      "this credential lacks the scope \"" + std::string(scope) + "\"");
-  response.headers.Set("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" +
-                                               std::string(scope) + "\"");
-  return response;
 }
 
 // A query parameter as the operation expects it: integers for the *Id, limit and timeoutMs
@@ -97,14 +87,18 @@ base::Result<json::object> Arguments(const http::Request& request, const Rest::B
 
 }  // namespace
 
-Rest::Rest(Operations& operations, mcp::Authenticator& authenticator, base::WorkerPool& pool,
-           tasks::EventHub& hub)
-    : operations_(operations), authenticator_(authenticator), pool_(pool), hub_(hub) {}
+Rest::Rest(Operations& operations, mcp::Authenticator& authenticator, const Discovery& discovery,
+           base::WorkerPool& pool, tasks::EventHub& hub)
+    : operations_(operations),
+      authenticator_(authenticator),
+      discovery_(discovery),
+      pool_(pool),
+      hub_(hub) {}
 
-void Rest::Authenticated(http::Request& request, http::Responder responder, Then then) {
-  auto held = std::make_shared<std::pair<http::Request, http::Responder>>(std::move(request),
-                                                                           std::move(responder));
-  authenticator_.Authenticate(held->first, [held, then = std::move(then)](mcp::Authenticator::Outcome outcome) {
+void Rest::Authenticated(http::Request& incoming, http::Responder reply, Then then) {
+  auto held = std::make_shared<std::pair<http::Request, http::Responder>>(std::move(incoming),
+                                                                           std::move(reply));
+  authenticator_.Authenticate(held->first, [this, held, then = std::move(then)](mcp::Authenticator::Outcome outcome) {
     auto& [request, responder] = *held;
     if (auto* refusal = std::get_if<http::Response>(&outcome)) {
       responder.Send(std::move(*refusal));
@@ -112,7 +106,7 @@ void Rest::Authenticated(http::Request& request, http::Responder responder, Then
     }
     auto caller = std::dynamic_pointer_cast<const Caller>(std::get<mcp::Principal>(outcome).data);
     if (!caller) {
-      responder.Send(Unauthorized("no identity", false));
+      responder.Send(discovery_.Unauthorized(request, "no identity", false));
       return;
     }
     then(request, std::move(responder), std::move(caller));
@@ -122,13 +116,13 @@ void Rest::Authenticated(http::Request& request, http::Responder responder, Then
 http::Handler Rest::Route(std::string operation_name, Binding binding, int success_status) {
   const Operation* operation = operations_.Find(operation_name);
   CHECK(operation != nullptr);
-  return [this, operation, binding = std::move(binding), success_status](http::Request& request,
-                                                                         http::Responder responder) {
-    Authenticated(request, std::move(responder),
+  return [this, operation, binding = std::move(binding), success_status](http::Request& incoming,
+                                                                         http::Responder reply) {
+    Authenticated(incoming, std::move(reply),
                   [this, operation, binding, success_status](const http::Request& request, http::Responder responder,
                                                              std::shared_ptr<const Caller> caller) {
                     if (!caller->Allows(operation->scope)) {
-                      responder.Send(InsufficientScope(operation->scope));
+                      responder.Send(discovery_.InsufficientScope(request, operation->scope, false));
                       return;
                     }
                     auto arguments = Arguments(request, binding);
@@ -221,12 +215,12 @@ struct Rest::Feed : std::enable_shared_from_this<Rest::Feed> {
   }
 };
 
-void Rest::StreamEvents(http::Request& request, http::Responder responder) {
-  Authenticated(request, std::move(responder),
+void Rest::StreamEvents(http::Request& incoming, http::Responder reply) {
+  Authenticated(incoming, std::move(reply),
                 [this](const http::Request& request, http::Responder responder,
                        std::shared_ptr<const Caller> caller) {
                   if (!caller->Allows(auth::kScopeTasksRead)) {
-                    responder.Send(InsufficientScope(auth::kScopeTasksRead));
+                    responder.Send(discovery_.InsufficientScope(request, auth::kScopeTasksRead, false));
                     return;
                   }
                   const auto accept = request.headers.Get("Accept");
@@ -309,10 +303,10 @@ void Rest::Register(http::Router& router) {
   });
   // Reads that have no MCP tool of their own.
   router.Add(Method::kGet, "/api/v1/tasks/{id}/messages", [this](http::Request& request, http::Responder r) {
-    Read(request, std::move(r), [](tasks::TaskStore& store, const Caller& caller, const http::Request& request,
+    Read(request, std::move(r), [](tasks::TaskStore& store, const Caller& caller, const http::Request& query,
                                    int64_t id) -> base::Result<json::object> {
       int64_t after = 0;
-      if (auto given = request.QueryParam("after")) {
+      if (auto given = query.QueryParam("after")) {
         if (std::from_chars(given->data(), given->data() + given->size(), after).ptr != given->data() + given->size()) {
           return base::Error::InvalidArgument("after must be a message id");
         }
@@ -374,12 +368,12 @@ void Rest::Register(http::Router& router) {
   });
 }
 
-void Rest::Read(http::Request& request, http::Responder responder, Reader reader, std::string_view scope) {
-  Authenticated(request, std::move(responder),
+void Rest::Read(http::Request& incoming, http::Responder reply, Reader reader, std::string_view scope) {
+  Authenticated(incoming, std::move(reply),
                 [this, reader = std::move(reader), scope](const http::Request& request, http::Responder responder,
                                                           std::shared_ptr<const Caller> caller) {
                   if (!caller->Allows(scope)) {
-                    responder.Send(InsufficientScope(scope));
+                    responder.Send(discovery_.InsufficientScope(request, scope, false));
                     return;
                   }
                   auto arguments = Arguments(request, Binding{{}, "id", false});

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "api/discovery.h"
 #include "api/operations.h"
 #include "auth/scopes.h"
 #include "http/router.h"
@@ -17,8 +18,8 @@ namespace taskwire::api {
 // status), plus the event feed as Server-Sent Events. Thread-safe once registered.
 class Rest {
  public:
-  Rest(Operations& operations, mcp::Authenticator& authenticator, base::WorkerPool& pool,
-       tasks::EventHub& hub);
+  Rest(Operations& operations, mcp::Authenticator& authenticator, const Discovery& discovery,
+       base::WorkerPool& pool, tasks::EventHub& hub);
 
   void Register(http::Router& router);
 
@@ -45,6 +46,7 @@ class Rest {
 
   Operations& operations_;
   mcp::Authenticator& authenticator_;
+  const Discovery& discovery_;
   base::WorkerPool& pool_;
   tasks::EventHub& hub_;
 };

@@ -29,6 +29,14 @@ base::Result<std::set<std::string>> ParseScopes(std::string_view text) {
   return scopes;
 }
 
+std::set<std::string> ExpandScopes(const std::set<std::string>& scopes) {
+  std::set<std::string> expanded = scopes;
+  if (expanded.contains(std::string(kScopeTasksAdmin))) expanded.emplace(kScopeTasksWrite);
+  if (expanded.contains(std::string(kScopeTasksWrite))) expanded.emplace(kScopeTasksRead);
+  if (expanded.contains(std::string(kScopeJobsRun))) expanded.emplace(kScopeJobsRead);
+  return expanded;
+}
+
 std::string JoinScopes(const std::set<std::string>& scopes) {
   std::string joined;
   for (const std::string& scope : scopes) {

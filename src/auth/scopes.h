@@ -31,6 +31,10 @@ inline constexpr std::string_view kReadScopes[] = {kScopeMcpRead, kScopeOrganiza
 // read scopes. InvalidArgument naming an unknown scope, or for an empty list.
 base::Result<std::set<std::string>> ParseScopes(std::string_view text);
 
+// `scopes` with what each implies: tasks:admin holds tasks:write, which holds tasks:read;
+// jobs:run holds jobs:read.
+std::set<std::string> ExpandScopes(const std::set<std::string>& scopes);
+
 // "a b c", sorted.
 std::string JoinScopes(const std::set<std::string>& scopes);
 

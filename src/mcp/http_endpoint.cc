@@ -55,13 +55,13 @@ http::Handler Guarded(Server& server, const http::HostGuard& guard, Authenticato
     auto held = std::make_shared<std::pair<http::Request, http::Responder>>(std::move(request),
                                                                              std::move(responder));
     authenticator->Authenticate(held->first, [&server, method, held](Authenticator::Outcome outcome) {
-      auto& [request, responder] = *held;
+      auto& [held_request, held_responder] = *held;
       if (auto* response = std::get_if<http::Response>(&outcome)) {
-        AddCors(request, *response);
-        responder.Send(std::move(*response));
+        AddCors(held_request, *response);
+        held_responder.Send(std::move(*response));
         return;
       }
-      (server.*method)(request, std::get<Principal>(outcome), std::move(responder));
+      (server.*method)(held_request, std::get<Principal>(outcome), std::move(held_responder));
     });
   };
 }

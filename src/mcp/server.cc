@@ -254,7 +254,11 @@ struct Server::Impl {
 
   // Methods shared by both eras. `modern` shapes the result.
   json::object Capabilities() const;
-  std::variant<json::object, RpcError> ListTools(const json::object& params, std::string_view version);
+  std::variant<json::object, RpcError> ListTools(const json::object& params, std::string_view version,
+                                                 const Principal& principal);
+  // The scope `message` needs that `principal` lacks, if any (tools/call, prompts/get,
+  // resources/read of an item declared with a scope).
+  std::optional<std::string> MissingScope(const Message& message, const Principal& principal) const;
   std::variant<json::object, RpcError> ListPrompts(const json::object& params);
   std::variant<json::object, RpcError> ListResources(const json::object& params);
   std::variant<json::object, RpcError> ListTemplates(const json::object& params);
@@ -675,6 +679,20 @@ void Server::HandlePost(http::Request& request, const Principal& principal,
     return;
   }
   Message& message = std::get<Message>(parsed);
+  // Authorization comes before anything the request would start (RFC 6750 §3.1; MCP
+  // authorization, "Scope challenge handling"): the client can ask for the scope and retry.
+  if (message.kind == Message::Kind::kRequest) {
+    if (auto scope = impl_->MissingScope(message, principal)) {
+      if (impl_->options.insufficient_scope) {
+        responder.Send(impl_->options.insufficient_scope(request, *scope));
+      } else {
+        http::Response refusal = ErrorResponse(message.id, {kInvalidRequest, "insufficient scope: needs " + *scope, nullptr, 403});
+        refusal.headers.Set("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" + *scope + "\"");
+        responder.Send(std::move(refusal));
+      }
+      return;
+    }
+  }
   // MCP 2026-07-28 basic/versioning: modern markers in _meta, or a version header that is not a
   // legacy revision, make the request a stateless one.
   const auto header_version = Header(request, "MCP-Protocol-Version");
@@ -798,7 +816,7 @@ void Server::Impl::HandleModern(http::Request& request, Message& message,
     if (!options.instructions.empty()) result["instructions"] = options.instructions;
     return complete(std::move(result), true);
   }
-  if (method == "tools/list") return complete(ListTools(params, kModernVersion), true);
+  if (method == "tools/list") return complete(ListTools(params, kModernVersion, principal), true);
   if (method == "prompts/list" && !prompts.empty()) return complete(ListPrompts(params), true);
   if (method == "resources/list" && (!resources.empty() || !templates.empty())) {
     return complete(ListResources(params), true);
@@ -981,7 +999,7 @@ void Server::Impl::HandleLegacy(http::Request& request, Message& message,
     }
     return reply(json::object{});
   }
-  if (method == "tools/list") return complete(ListTools(params, version));
+  if (method == "tools/list") return complete(ListTools(params, version, principal));
   if (method == "prompts/list" && !prompts.empty()) return complete(ListPrompts(params));
   if (method == "resources/list" && (!resources.empty() || !templates.empty())) {
     return complete(ListResources(params));
@@ -1104,10 +1122,16 @@ std::variant<json::object, RpcError> Page(const std::vector<Item>& items, const 
 }  // namespace
 
 std::variant<json::object, RpcError> Server::Impl::ListTools(const json::object& params,
-                                                            std::string_view version) {
+                                                            std::string_view version,
+                                                            const Principal& principal) {
   // 2025-03-26 knew no titles or output schemas.
   const bool rich = version != "2025-03-26";
-  return Page(tools, params, "tools", options.page_size, [&](const Tool& tool) {
+  std::vector<const Tool*> visible;
+  for (const Tool& tool : tools) {
+    if (tool.scope.empty() || principal.scopes.contains(tool.scope)) visible.push_back(&tool);
+  }
+  return Page(visible, params, "tools", options.page_size, [&](const Tool* listed) {
+    const Tool& tool = *listed;
     json::object item{{"name", tool.name},
                       {"description", tool.description},
                       {"inputSchema", tool.input.json()}};
@@ -1116,6 +1140,37 @@ std::variant<json::object, RpcError> Server::Impl::ListTools(const json::object&
     if (!tool.annotations.empty()) item["annotations"] = tool.annotations;
     return item;
   });
+}
+
+std::optional<std::string> Server::Impl::MissingScope(const Message& message,
+                                                      const Principal& principal) const {
+  const auto lacks = [&](const std::string& scope) -> std::optional<std::string> {
+    if (scope.empty() || principal.scopes.contains(scope)) return std::nullopt;
+    return scope;
+  };
+  const json::value* name = message.params.if_contains(message.method == "resources/read" ? "uri" : "name");
+  if (name == nullptr || !name->is_string()) return std::nullopt;  // the handler says what is wrong
+  const std::string_view target = name->as_string();
+  if (message.method == "tools/call") {
+    for (const Tool& tool : tools) {
+      if (tool.name == target) return lacks(tool.scope);
+    }
+  } else if (message.method == "prompts/get") {
+    for (const Prompt& prompt : prompts) {
+      if (prompt.name == target) return lacks(prompt.scope);
+    }
+  } else if (message.method == "resources/read") {
+    for (const Resource& resource : resources) {
+      if (resource.uri == target) return lacks(resource.scope);
+    }
+    for (const ResourceTemplate& resource_template : templates) {
+      json::object variables;
+      if (MatchTemplate(resource_template.uri_template, target, variables)) {
+        return lacks(resource_template.scope);
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 std::variant<json::object, RpcError> Server::Impl::ListPrompts(const json::object& params) {

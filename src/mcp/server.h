@@ -40,6 +40,11 @@ struct ServerOptions {
   // same process).
   std::string state_key;
   std::chrono::seconds state_lifetime{15 * 60};
+  // The answer to a request for a tool, prompt or resource whose scope the caller lacks (RFC 6750
+  // §3.1: 403 with WWW-Authenticate: Bearer error="insufficient_scope", scope="..."). The default
+  // names only the scope; applications add resource_metadata.
+  std::function<http::Response(const http::Request& request, std::string_view scope)>
+      insufficient_scope;
 };
 
 // Decides who a request is made by, for every POST, GET and DELETE of the endpoint.

@@ -114,6 +114,9 @@ struct Tool {
   Schema input = Schema::Object();
   std::optional<Schema> output;
   json::object annotations;  // readOnlyHint, destructiveHint, idempotentHint, openWorldHint
+  // The scope a caller's Principal::scopes must hold: tools/list hides the tool from others, and
+  // calling it answers ServerOptions::insufficient_scope (HTTP 403). "" for any caller.
+  std::string scope;
   // Client capabilities a 2026-07-28 request must declare to call this tool (else -32021), e.g.
   // {"sampling": {}}.
   json::object required_client_capabilities;
@@ -134,6 +137,7 @@ using ReadHandler = std::function<ReadOutcome(std::string_view uri, const json::
 
 struct Resource {
   std::string uri;
+  std::string scope;  // as Tool::scope
   std::string name;
   std::string title;
   std::string description;
@@ -145,6 +149,7 @@ struct Resource {
 // each {name} matches one or more characters other than '/'.
 struct ResourceTemplate {
   std::string uri_template;
+  std::string scope;  // as Tool::scope
   std::string name;
   std::string title;
   std::string description;
@@ -164,6 +169,7 @@ using PromptHandler = std::function<PromptOutcome(const json::object& arguments,
 
 struct Prompt {
   std::string name;
+  std::string scope;  // as Tool::scope
   std::string title;
   std::string description;
   std::vector<PromptArgument> arguments;

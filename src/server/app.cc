@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "api/authenticator.h"
+#include "api/discovery.h"
 #include "api/mcp_tools.h"
 #include "api/operations.h"
 #include "api/rest.h"
@@ -240,8 +241,9 @@ base::Result<void> App::Serve(std::FILE* out) {
   // The task API: REST under /api/v1/ and the MCP endpoint, both authenticated by API key.
   api::Usage usage(clock_);
   api::Operations operations(*tasks_, *hub_, pool, usage, clock_);
-  api::KeyAuthenticator authenticator(*keys_, pool);
-  api::Rest rest(operations, authenticator, pool, *hub_);
+  const api::Discovery discovery(config_.server.public_url, config_.server.mcp_path);
+  api::KeyAuthenticator authenticator(*keys_, pool, discovery);
+  api::Rest rest(operations, authenticator, discovery, pool, *hub_);
   rest.Register(router);
   mcp::ServerOptions mcp_options;
   mcp_options.name = "taskwire";
@@ -253,6 +255,9 @@ base::Result<void> App::Serve(std::FILE* out) {
       "get_task. Report progress with send_message; when a person must decide, ask_question and "
       "wait for the answer with poll_events.";
   mcp_options.per_caller_results = true;
+  mcp_options.insufficient_scope = [&discovery](const http::Request& request, std::string_view scope) {
+    return discovery.InsufficientScope(request, scope, /*json_rpc=*/true);
+  };
   mcp::Server mcp_server(mcp_options, pool, clock_, logger_);
   api::RegisterMcp(mcp_server, operations, usage, *hub_);
 
@@ -268,6 +273,7 @@ base::Result<void> App::Serve(std::FILE* out) {
   // Routes are complete before Start; the endpoint needs the guard, known only now.
   if (config_.server.mcp) {
     mcp::RegisterEndpoint(router, config_.server.mcp_path, mcp_server, *guard, &authenticator);
+    discovery.Register(router);
   }
   display_url = DisplayUrl(config_, server);
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <regex>
 #include <thread>
@@ -117,13 +118,18 @@ class RestTest : public ::testing::Test {
 TEST_F(RestTest, ACredentialIsRequiredAndBadOnesAreRefusedAlike) {
   const HttpResponse none = Call("GET", "/api/v1/me", "");
   EXPECT_EQ(none.status, 401);
-  EXPECT_EQ(none.Header("WWW-Authenticate"), R"(Bearer realm="taskwire")");
+  // Where to learn how to authenticate, and no error code when no token was sent (RFC 6750 §3.1).
+  const std::string metadata = "http://127.0.0.1:" + std::to_string(port_) +
+                               "/.well-known/oauth-protected-resource/mcp";
+  EXPECT_EQ(none.Header("WWW-Authenticate"),
+            "Bearer resource_metadata=\"" + metadata + "\", scope=\"mcp:read organizations:read tasks:read\"");
   for (const std::string& header : {std::string("Basic YWRhOnB3"), std::string("Bearer"),
                                     std::string("Bearer tw_short"), "Bearer " + ada_ + "x",
                                     "Bearer tw_" + std::string(43, 'A')}) {
     const HttpResponse bad = Call("GET", "/api/v1/me", "", "", {{"Authorization", header}});
     EXPECT_EQ(bad.status, 401) << header;
     EXPECT_EQ(ErrorCode(bad), "unauthenticated");
+    EXPECT_NE(bad.Header("WWW-Authenticate").find(R"(error="invalid_token")"), std::string::npos);
   }
   // Two Authorization headers: which one counts would be a guess.
   const HttpResponse twice = Call("GET", "/api/v1/me", ada_, "", {{"Authorization", "Bearer " + bob_}});
@@ -132,6 +138,33 @@ TEST_F(RestTest, ACredentialIsRequiredAndBadOnesAreRefusedAlike) {
   const HttpResponse me = Call("GET", "/api/v1/me", ada_);
   ASSERT_EQ(me.status, 200) << me.body;
   EXPECT_EQ(Json(me).at("user").at("name").as_string(), "ada");
+}
+
+TEST_F(RestTest, ProtectedResourceMetadataNamesTheMcpEndpoint) {
+  const std::string base = "http://127.0.0.1:" + std::to_string(port_);
+  for (const char* path : {"/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"}) {
+    const HttpResponse response = Call("GET", path, "");
+    ASSERT_EQ(response.status, 200) << path;
+    const json::value metadata = Json(response);
+    EXPECT_EQ(metadata.at("resource").as_string(), base + "/mcp");
+    EXPECT_EQ(metadata.at("authorization_servers").at(0).as_string(), base);
+    const auto& scopes = metadata.at("scopes_supported").as_array();
+    EXPECT_NE(std::find(scopes.begin(), scopes.end(), json::value("tasks:write")), scopes.end());
+    EXPECT_EQ(std::find(scopes.begin(), scopes.end(), json::value("offline_access")), scopes.end());
+  }
+  // The MCP endpoint refuses a key without the tool's scope with 403 and says which one.
+  const std::string call =
+      R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"create_task","arguments":{"title":"x"},)"
+      R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}})";
+  const HttpResponse refused = Call("POST", "/mcp", ada_read_, call,
+                                    {{"Accept", "application/json, text/event-stream"},
+                                     {"MCP-Protocol-Version", "2026-07-28"},
+                                     {"Mcp-Method", "tools/call"},
+                                     {"Mcp-Name", "create_task"}});
+  EXPECT_EQ(refused.status, 403) << refused.body;
+  EXPECT_EQ(refused.Header("WWW-Authenticate"),
+            "Bearer error=\"insufficient_scope\", scope=\"tasks:write\", resource_metadata=\"" + base +
+                "/.well-known/oauth-protected-resource/mcp\"");
 }
 
 TEST_F(RestTest, ARevokedKeyStopsWorkingWhileTheServerRuns) {

@@ -1,0 +1,86 @@
+#include "api/discovery.h"
+
+#include <algorithm>
+#include <boost/json/serialize.hpp>
+#include <cctype>
+
+#include "auth/scopes.h"
+#include "mcp/jsonrpc.h"
+
+namespace taskwire::api {
+
+namespace json = boost::json;
+
+namespace {
+
+// The scopes a client should ask for when nothing more specific is known: the read scopes.
+constexpr std::string_view kChallengeScope = "mcp:read organizations:read tasks:read";
+
+bool PlainHost(std::string_view host) {
+  return !host.empty() && host.size() <= 255 &&
+         std::all_of(host.begin(), host.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+                  c == '[' || c == ']';
+         });
+}
+
+}  // namespace
+
+std::string Discovery::BaseUrl(const http::Request& request) const {
+  if (!public_url_.empty()) return public_url_;
+  const auto host = request.headers.Get("Host");
+  return "http://" + std::string(host && PlainHost(*host) ? *host : "localhost");
+}
+
+std::string Discovery::ResourceUrl(const http::Request& request) const {
+  return BaseUrl(request) + mcp_path_;
+}
+
+std::string Discovery::MetadataUrl(const http::Request& request) const {
+  return BaseUrl(request) + "/.well-known/oauth-protected-resource" + mcp_path_;
+}
+
+void Discovery::Register(http::Router& router) const {
+  const auto serve = [this](http::Request& request, http::Responder responder) {
+    json::array scopes;
+    for (std::string_view scope : auth::kAllScopes) {
+      if (scope != auth::kScopeOfflineAccess) scopes.emplace_back(scope);
+    }
+    json::object metadata{{"resource", ResourceUrl(request)},
+                          {"authorization_servers", json::array{BaseUrl(request)}},
+                          {"scopes_supported", std::move(scopes)},
+                          {"bearer_methods_supported", json::array{"header"}},
+                          {"resource_name", "Taskwire"}};
+    http::Response response = http::Response::Json(200, json::serialize(metadata));
+    response.headers.Set("Cache-Control", "max-age=300");
+    response.headers.Set("Access-Control-Allow-Origin", "*");
+    responder.Send(std::move(response));
+  };
+  router.Add(http::Method::kGet, "/.well-known/oauth-protected-resource" + mcp_path_, serve);
+  router.Add(http::Method::kGet, "/.well-known/oauth-protected-resource", serve);
+}
+
+http::Response Discovery::Unauthorized(const http::Request& request, std::string_view message,
+                                       bool token_given) const {
+  http::Response response = http::Response::JsonError(401, "unauthenticated", message);
+  std::string challenge = "Bearer resource_metadata=\"" + MetadataUrl(request) + "\", scope=\"" +
+                          std::string(kChallengeScope) + "\"";
+  // RFC 6750 §3.1: an error code only when a token was sent.
+  if (token_given) challenge += ", error=\"invalid_token\"";
+  response.headers.Set("WWW-Authenticate", challenge);
+  return response;
+}
+
+http::Response Discovery::InsufficientScope(const http::Request& request, std::string_view scope,
+                                            bool json_rpc) const {
+  const std::string message = "this credential lacks the scope \"" + std::string(scope) + "\"";
+  http::Response response =
+      json_rpc ? http::Response::Json(403, mcp::EncodeError(nullptr, mcp::RpcError{mcp::kInvalidRequest, message, nullptr, 403}))
+               : http::Response::JsonError(403, "insufficient_scope", message);
+  response.headers.Set("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" +
+                                               std::string(scope) + "\", resource_metadata=\"" +
+                                               MetadataUrl(request) + "\"");
+  return response;
+}
+
+}  // namespace taskwire::api
