@@ -26,6 +26,11 @@ class KeyAuthenticator final : public mcp::Authenticator {
 
   void Authenticate(const http::Request& request, std::function<void(Outcome)> done) override;
 
+  // Requests without an Authorization header whose connection comes from a loopback address act
+  // as `caller` (auth.loopback_bypass). Decided by the socket's peer, never by a header. Set
+  // before serving.
+  void SetLoopbackCaller(std::shared_ptr<const Caller> caller) { loopback_caller_ = std::move(caller); }
+
   // Forgets every cached verification of the key with this credential id ("key:12").
   void Forget(std::string_view credential);
 
@@ -39,6 +44,7 @@ class KeyAuthenticator final : public mcp::Authenticator {
   base::WorkerPool& pool_;
   const Discovery& discovery_;
   const std::chrono::milliseconds cache_ttl_;
+  std::shared_ptr<const Caller> loopback_caller_;
   std::mutex mutex_;  // guards cache_
   std::unordered_map<std::string, Cached> cache_;  // by SHA-256 of the key
 };

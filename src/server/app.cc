@@ -12,6 +12,7 @@
 #include "api/operations.h"
 #include "api/rest.h"
 #include "auth/password.h"
+#include "auth/scopes.h"
 #include "base/worker_pool.h"
 #include "http/host_guard.h"
 #include "http/router.h"
@@ -296,12 +297,33 @@ base::Result<void> App::Serve(std::FILE* out) {
                  "  This password is shown only now. Change it with: taskwire user passwd admin\n\n",
                  password.c_str());
   }
+  if (!config_.auth.loopback_bypass.empty()) {
+    // Unauthenticated access is for this machine only: refuse it on an address others can reach.
+    if (!server.loopback()) {
+      return base::Error::FailedPrecondition(
+          "auth.loopback_bypass works only when listening on a loopback address (127.0.0.1, ::1); "
+          "server.listen is " + config_.server.listen + ": use API keys instead");
+    }
+    auto user = users_->Find(config_.auth.loopback_bypass);
+    if (!user) {
+      return base::Error::FailedPrecondition("auth.loopback_bypass names the user '" +
+                                             config_.auth.loopback_bypass +
+                                             "', who does not exist (taskwire user list)");
+    }
+    auth::Identity identity{.user_id = user->id, .user_name = user->name, .credential = "loopback",
+                            .client = "local", .scopes = {}, .review = false, .expires = {}};
+    for (std::string_view scope : auth::kAllScopes) identity.scopes.emplace(scope);
+    authenticator.SetLoopbackCaller(std::make_shared<const api::Caller>(std::move(identity)));
+    logger_.Warn("auth.loopback_bypass", {{"user", user->name},
+                                          {"detail", "requests from this machine without a key act as this user"}});
+  }
   const std::string mcp_url = display_url.substr(0, display_url.size() - 1) + config_.server.mcp_path;
   const std::string mcp_line =
-      config_.server.mcp
-          ? mcp_url + " (connect a client with an API key: taskwire key create --user NAME "
-                      "--name CLIENT --scopes all)"
-          : "off (server.mcp = false)";
+      !config_.server.mcp ? std::string("off (server.mcp = false)")
+      : !config_.auth.loopback_bypass.empty()
+          ? mcp_url + " (no key needed from this machine: acts as " + config_.auth.loopback_bypass + ")"
+          : mcp_url + " (connect a client with an API key: taskwire key create --user NAME "
+                      "--name CLIENT --scopes all)";
   std::fprintf(out,
                "Taskwire %s is listening on %s\n"
                "  data:      %s\n"

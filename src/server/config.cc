@@ -117,6 +117,8 @@ const KeySpec kKeys[] = {
      [](Config& c) -> FieldRef { return &c.log.level; }, 0, 0, ValidateLogLevel},
     {"log.format", "json (one object per line) or text",
      [](Config& c) -> FieldRef { return &c.log.format; }, 0, 0, ValidateLogFormat},
+    {"auth.loopback_bypass", "user that requests from this machine act as without a credential (loopback listen only; \"\" = off)",
+     [](Config& c) -> FieldRef { return &c.auth.loopback_bypass; }},
 };
 
 const KeySpec* FindKey(std::string_view key) {

@@ -38,6 +38,11 @@ struct Config {
     int64_t read_connections = 4;
     std::chrono::milliseconds busy_timeout{5'000};
   } storage;
+  struct Auth {
+    // The user that MCP and REST requests from a loopback peer act as when they carry no
+    // credential; "" turns it off. Only allowed on a loopback listen address.
+    std::string loopback_bypass;
+  } auth;
   struct Log {
     std::string level = "info";
     std::string format = "json";

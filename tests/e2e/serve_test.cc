@@ -263,5 +263,33 @@ TEST_F(ServeTest, TheMcpEndpointWantsAKeyAndCanBeSwitchedOff) {
   EXPECT_EQ(RunToEnd({"serve", "--data-dir", data_dir(), "--set", "server.mcp=maybe"}), 2);
 }
 
+TEST_F(ServeTest, LoopbackBypassActsAsTheConfiguredUserOnlyOnLoopback) {
+  {
+    auto server = Serve({"--set", "auth.loopback_bypass=admin"});
+    ASSERT_NE(port_, 0);
+    auto me = HttpRequest(port_, "GET", "/api/v1/me");
+    ASSERT_TRUE(me.has_value());
+    EXPECT_EQ(me->status, 200) << me->body;
+    EXPECT_NE(me->body.find(R"("name":"admin")"), std::string::npos) << me->body;
+    // A presented credential is still checked, and a header cannot make a peer local.
+    auto bad = HttpRequest(port_, "GET", "/api/v1/me", {{"Authorization", "Bearer tw_nope"}});
+    ASSERT_TRUE(bad.has_value());
+    EXPECT_EQ(bad->status, 401);
+    server->Signal(SIGTERM);
+    EXPECT_EQ(server->Wait(20s), 0);
+  }
+  std::string err;
+  EXPECT_EQ(RunToEnd({"serve", "--listen", "0.0.0.0:0", "--data-dir", data_dir(), "--set",
+                      "auth.loopback_bypass=admin"},
+                     {}, nullptr, &err),
+            1);
+  EXPECT_NE(err.find("loopback"), std::string::npos) << err;
+  EXPECT_EQ(RunToEnd({"serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir(), "--set",
+                      "auth.loopback_bypass=nobody"},
+                     {}, nullptr, &err),
+            1);
+  EXPECT_NE(err.find("nobody"), std::string::npos) << err;
+}
+
 }  // namespace
 }  // namespace taskwire
