@@ -63,6 +63,28 @@ std::string TaskUri(int64_t id) { return "taskwire://tasks/" + std::to_string(id
 
 mcp::RpcError LacksScope(std::string_view scope) { return mcp::RpcError::InvalidParams(Missing(scope)); }
 
+// The read handler of a template with one numeric {id}: checks the caller (failing closed,
+// though the library checked the scope already), takes anything but a positive integer as not
+// found, and serves what `read` returns as JSON. NotFound from `read` (unknown, or another
+// organization's) is the protocol's not-found.
+mcp::ReadHandler JsonById(std::string_view scope,
+                          std::function<base::Result<json::object>(const Caller&, int64_t)> read) {
+  return [scope = std::string(scope), read = std::move(read)](
+             std::string_view uri, const json::object& variables, CallContext& context) -> mcp::ReadOutcome {
+    const Caller* caller = CallerOf(context.principal());
+    if (!caller || !caller->Allows(scope)) return LacksScope(scope);
+    const auto id = ParseId(VariableOf(variables, "id"));
+    if (!id) return mcp::NotFound{};
+    auto body = read(*caller, *id);
+    if (!body) {
+      if (body.error().code() == base::ErrorCode::kNotFound) return mcp::NotFound{};
+      return mcp::RpcError::Internal(body.error().message());
+    }
+    return std::vector<mcp::ResourceContents>{
+        {std::string(uri), std::string(kJson), json::serialize(*body), std::nullopt}};
+  };
+}
+
 }  // namespace
 
 void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, tasks::EventHub& hub) {
@@ -116,20 +138,12 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       .title = "Task",
       .description = "One task in full, with parent, subtasks, latest messages and open questions.",
       .mime_type = std::string(kJson),
-      .handler = [&store](std::string_view uri, const json::object& variables,
-                          CallContext& context) -> mcp::ReadOutcome {
-        const Caller* caller = CallerOf(context.principal());
-        if (!caller || !caller->Allows(auth::kScopeTasksRead)) return LacksScope(auth::kScopeTasksRead);
-        const auto id = ParseId(VariableOf(variables, "id"));
-        if (!id) return mcp::NotFound{};
-        auto detail = store.GetTask(caller->actor, *id);
-        if (!detail) {
-          if (detail.error().code() == base::ErrorCode::kNotFound) return mcp::NotFound{};
-          return mcp::RpcError::Internal(detail.error().message());
-        }
-        return std::vector<mcp::ResourceContents>{
-            {std::string(uri), std::string(kJson), json::serialize(TaskDetailJson(*detail)), std::nullopt}};
-      }});
+      .handler = JsonById(auth::kScopeTasksRead,
+                          [&store](const Caller& caller, int64_t id) -> base::Result<json::object> {
+                            auto detail = store.GetTask(caller.actor, id);
+                            if (!detail) return std::move(detail).error();
+                            return TaskDetailJson(*detail);
+                          })});
   server.AddResourceTemplate(mcp::ResourceTemplate{
       .uri_template = "taskwire://organizations/{id}",
       .scope = std::string(auth::kScopeOrganizationsRead),
@@ -137,27 +151,21 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       .title = "Organization",
       .description = "An organization you belong to: your role, its members and open task count.",
       .mime_type = std::string(kJson),
-      .handler = [&store](std::string_view uri, const json::object& variables,
-                          CallContext& context) -> mcp::ReadOutcome {
-        const Caller* caller = CallerOf(context.principal());
-        if (!caller || !caller->Allows(auth::kScopeOrganizationsRead)) {
-          return LacksScope(auth::kScopeOrganizationsRead);
-        }
-        const auto id = ParseId(VariableOf(variables, "id"));
-        if (!id) return mcp::NotFound{};
-        auto organization = store.GetOrganization(caller->actor.user_id, *id);
-        if (!organization) return mcp::NotFound{};
-        auto members = store.ListMembers(caller->actor.user_id, *id);
-        if (!members) return mcp::RpcError::Internal(members.error().message());
-        json::object body = OrganizationJson(*organization);
-        json::array list;
-        for (const auto& member : *members) {
-          list.push_back(json::object{{"name", member.user_name}, {"role", tasks::RoleName(member.role)}});
-        }
-        body["members"] = std::move(list);
-        return std::vector<mcp::ResourceContents>{
-            {std::string(uri), std::string(kJson), json::serialize(body), std::nullopt}};
-      }});
+      .handler = JsonById(auth::kScopeOrganizationsRead,
+                          [&store](const Caller& caller, int64_t id) -> base::Result<json::object> {
+                            auto organization = store.GetOrganization(caller.actor.user_id, id);
+                            if (!organization) return std::move(organization).error();
+                            auto members = store.ListMembers(caller.actor.user_id, id);
+                            if (!members) return std::move(members).error();
+                            json::object body = OrganizationJson(*organization);
+                            json::array list;
+                            for (const auto& member : *members) {
+                              list.push_back(json::object{{"name", member.user_name},
+                                                          {"role", tasks::RoleName(member.role)}});
+                            }
+                            body["members"] = std::move(list);
+                            return body;
+                          })});
   server.AddResourceTemplate(mcp::ResourceTemplate{
       .uri_template = "taskwire://organizations/{id}/tasks",
       .scope = std::string(auth::kScopeTasksRead),
@@ -165,27 +173,19 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       .title = "Open tasks of an organization",
       .description = "The 50 most recently updated open (TODO or IN_PROGRESS) tasks of an organization.",
       .mime_type = std::string(kJson),
-      .handler = [&store](std::string_view uri, const json::object& variables,
-                          CallContext& context) -> mcp::ReadOutcome {
-        const Caller* caller = CallerOf(context.principal());
-        if (!caller || !caller->Allows(auth::kScopeTasksRead)) return LacksScope(auth::kScopeTasksRead);
-        const auto id = ParseId(VariableOf(variables, "id"));
-        if (!id) return mcp::NotFound{};
-        if (auto organization = store.GetOrganization(caller->actor.user_id, *id); !organization) {
-          return mcp::NotFound{};
-        }
-        tasks::TaskFilter filter;
-        filter.organization_id = *id;
-        filter.statuses = {tasks::Status::kTodo, tasks::Status::kInProgress};
-        auto page = store.ListTasks(caller->actor, filter);
-        if (!page) return mcp::RpcError::Internal(page.error().message());
-        json::array list;
-        for (const auto& task : page->tasks) list.push_back(TaskJson(task, false));
-        return std::vector<mcp::ResourceContents>{
-            {std::string(uri), std::string(kJson),
-             json::serialize(json::object{{"organizationId", *id}, {"tasks", std::move(list)}}),
-             std::nullopt}};
-      }});
+      .handler = JsonById(auth::kScopeTasksRead,
+                          [&store](const Caller& caller, int64_t id) -> base::Result<json::object> {
+                            auto organization = store.GetOrganization(caller.actor.user_id, id);
+                            if (!organization) return std::move(organization).error();
+                            tasks::TaskFilter filter;
+                            filter.organization_id = id;
+                            filter.statuses = {tasks::Status::kTodo, tasks::Status::kInProgress};
+                            auto page = store.ListTasks(caller.actor, filter);
+                            if (!page) return std::move(page).error();
+                            json::array list;
+                            for (const auto& task : page->tasks) list.push_back(TaskJson(task, false));
+                            return json::object{{"organizationId", id}, {"tasks", std::move(list)}};
+                          })});
 
   // Prompts.
   server.AddPrompt(mcp::Prompt{
