@@ -338,6 +338,8 @@ base::Result<void> App::Serve(std::FILE* out) {
 
   server.Start();
   server.Wait();
+  // Long-polls waiting on the hub hold references to what this function owns: end them first.
+  hub_->Close();
   pool.Shutdown();
   logger_.Info("server.stopped");
   return base::Ok();

@@ -5,6 +5,11 @@ namespace taskwire::tasks {
 EventHub::EventHub() : timer_([this] { RunTimer(); }) {}
 
 EventHub::~EventHub() {
+  Close();
+  timer_.join();
+}
+
+void EventHub::Close() {
   std::multimap<std::chrono::steady_clock::time_point, Waiter> pending;
   {
     std::lock_guard lock(mutex_);
@@ -12,21 +17,22 @@ EventHub::~EventHub() {
     pending.swap(waiters_);
   }
   timer_wake_.notify_all();
-  timer_.join();
   for (auto& [deadline, waiter] : pending) waiter.wake(true);
 }
 
 void EventHub::Wait(int64_t after, std::chrono::steady_clock::time_point deadline, Wake wake) {
+  bool closed = false;
   {
     std::lock_guard lock(mutex_);
-    if (!stopping_ && latest_ <= after) {
+    closed = stopping_;
+    if (!closed && latest_ <= after) {
       const bool earliest = waiters_.empty() || deadline < waiters_.begin()->first;
       waiters_.emplace(deadline, Waiter{after, std::move(wake)});
       if (earliest) timer_wake_.notify_one();
       return;
     }
   }
-  wake(false);
+  wake(/*timed_out=*/closed);
 }
 
 void EventHub::Published(const std::vector<Event>& events) {

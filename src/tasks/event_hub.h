@@ -23,7 +23,11 @@ class EventHub {
   using Observer = std::function<void(const Event& event)>;
 
   EventHub();
-  ~EventHub();  // fires every pending callback as timed out
+  ~EventHub();  // Close()
+
+  // Fires every pending callback as timed out, and from now on every Wait at once (timed out).
+  // Call it before whatever the callbacks use goes away (server shutdown).
+  void Close();
   EventHub(const EventHub&) = delete;
   EventHub& operator=(const EventHub&) = delete;
 

@@ -146,5 +146,19 @@ TEST(EventHub, ManyThreadsWaitAndPublish) {
   EXPECT_EQ(hub.waiting(), 0u);
 }
 
+TEST(EventHub, CloseFiresPendingWaitsAndAnswersLaterOnesAtOnce) {
+  Calls pending;
+  Calls later;
+  EventHub hub;
+  hub.Wait(0, Clock::now() + 1h, pending.Wake());
+  hub.Close();
+  EXPECT_EQ(pending.count, 1);
+  EXPECT_EQ(pending.timed_out, 1);
+  hub.Wait(0, Clock::now() + 1h, later.Wake());  // after Close: never kept
+  EXPECT_EQ(later.count, 1);
+  EXPECT_EQ(later.timed_out, 1);
+  EXPECT_EQ(hub.waiting(), 0u);
+}
+
 }  // namespace
 }  // namespace taskwire::tasks
