@@ -8,10 +8,9 @@
 
 #include <atomic>
 #include <boost/json/serialize.hpp>
-#include <condition_variable>
-#include <mutex>
 
 #include "base/log.h"
+#include "bench/response_waiter.h"
 #include "base/worker_pool.h"
 #include "mcp/server.h"
 
@@ -70,30 +69,6 @@ void BM_EncodeResult(benchmark::State& state) {
 }
 BENCHMARK(BM_EncodeResult);
 
-// Completes when the answer arrives, like a connection would.
-class Waiter final : public http::ResponseSink {
- public:
-  void Send(http::Response response) override {
-    bytes_ = response.body.size();
-    std::lock_guard lock(mutex_);
-    done_ = true;
-    cv_.notify_one();
-  }
-  std::shared_ptr<http::EventStream> StartEventStream(http::Response) override { return nullptr; }
-  bool cancelled() const override { return false; }
-  void OnCancel(std::function<void()>) override {}
-  void Wait() {
-    std::unique_lock lock(mutex_);
-    cv_.wait(lock, [&] { return done_; });
-  }
-  size_t bytes() const { return bytes_; }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  size_t bytes_ = 0;
-};
 
 void BM_HandlePostToolsCall(benchmark::State& state) {
   base::SystemClock clock;
@@ -117,10 +92,9 @@ void BM_HandlePostToolsCall(benchmark::State& state) {
   size_t bytes = 0;
   for (auto _ : state) {
     request.body = kBody;
-    auto waiter = std::make_shared<Waiter>();
+    auto waiter = std::make_shared<bench::ResponseWaiter>();
     server.HandlePost(request, mcp::Principal{}, http::Responder(waiter));
-    waiter->Wait();
-    bytes = waiter->bytes();
+    bytes = waiter->Wait().size();
   }
   state.counters["response_bytes"] = static_cast<double>(bytes);
 }

@@ -12,10 +12,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
-#include <mutex>
 #include <random>
 
 #include "api/caller.h"
@@ -24,6 +22,7 @@
 #include "auth/scopes.h"
 #include "base/check.h"
 #include "base/log.h"
+#include "bench/response_waiter.h"
 #include "base/worker_pool.h"
 #include "mcp/server.h"
 #include "store/migrations.h"
@@ -41,30 +40,6 @@ int64_t TaskCount() {
   return given != nullptr ? std::max<int64_t>(100, std::atoll(given)) : 100'000;
 }
 
-// Completes when the answer arrives, like a connection would.
-class Waiter final : public http::ResponseSink {
- public:
-  void Send(http::Response response) override {
-    std::lock_guard lock(mutex_);
-    body_ = std::move(response.body);
-    done_ = true;
-    cv_.notify_one();
-  }
-  std::shared_ptr<http::EventStream> StartEventStream(http::Response) override { return nullptr; }
-  bool cancelled() const override { return false; }
-  void OnCancel(std::function<void()>) override {}
-  std::string Wait() {
-    std::unique_lock lock(mutex_);
-    cv_.wait(lock, [&] { return done_; });
-    return body_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::string body_;
-};
 
 // One database of TaskCount() tasks in one organization, built once for every benchmark.
 class World {
@@ -82,7 +57,7 @@ class World {
     CHECK(store::Migrate(*database_, store::EmbeddedMigrations("sqlite"), clock_).has_value());
     Fill();
     tasks_ = std::make_unique<tasks::TaskStore>(*database_, clock_, hub_);
-    operations_ = std::make_unique<api::Operations>(*tasks_, hub_, pool_, usage_, clock_);
+    operations_ = std::make_unique<api::Operations>(*tasks_, hub_, pool_, usage_);
     server_ = std::make_unique<mcp::Server>(mcp::ServerOptions{}, pool_, clock_, logger_);
     api::RegisterMcp(*server_, *operations_, usage_, hub_);
     auth::Identity identity{.user_id = 1, .user_name = "ada", .credential = "key:1",
@@ -115,7 +90,7 @@ class World {
                                 {"arguments", arguments},
                                 {"_meta", json::object{{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
                                                        {"io.modelcontextprotocol/clientCapabilities", json::object{}}}}}}});
-    auto waiter = std::make_shared<Waiter>();
+    auto waiter = std::make_shared<bench::ResponseWaiter>();
     server_->HandlePost(request, principal_, http::Responder(waiter));
     return waiter->Wait();
   }

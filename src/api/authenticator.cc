@@ -87,11 +87,4 @@ void KeyAuthenticator::Authenticate(const http::Request& request, std::function<
   }
 }
 
-void KeyAuthenticator::Forget(std::string_view credential) {
-  std::lock_guard lock(mutex_);
-  std::erase_if(cache_, [credential](const auto& entry) {
-    return entry.second.caller->identity.credential == credential;
-  });
-}
-
 }  // namespace taskwire::api

@@ -31,9 +31,6 @@ class KeyAuthenticator final : public mcp::Authenticator {
   // before serving.
   void SetLoopbackCaller(std::shared_ptr<const Caller> caller) { loopback_caller_ = std::move(caller); }
 
-  // Forgets every cached verification of the key with this credential id ("key:12").
-  void Forget(std::string_view credential);
-
  private:
   struct Cached {
     std::shared_ptr<const Caller> caller;

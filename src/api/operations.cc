@@ -282,8 +282,8 @@ json::object EventJson(const tasks::Event& event) {
 // Operations ----------------------------------------------------------------------------------
 
 Operations::Operations(tasks::TaskStore& tasks, tasks::EventHub& hub, base::WorkerPool& pool,
-                       Usage& usage, const base::Clock& clock)
-    : tasks_(tasks), hub_(hub), pool_(pool), usage_(usage), clock_(clock) {
+                       Usage& usage)
+    : tasks_(tasks), hub_(hub), pool_(pool), usage_(usage) {
   AddOperations();
 }
 

@@ -39,8 +39,7 @@ struct Operation {
 // share. Thread-safe.
 class Operations {
  public:
-  Operations(tasks::TaskStore& tasks, tasks::EventHub& hub, base::WorkerPool& pool, Usage& usage,
-             const base::Clock& clock);
+  Operations(tasks::TaskStore& tasks, tasks::EventHub& hub, base::WorkerPool& pool, Usage& usage);
 
   const std::vector<Operation>& all() const { return operations_; }
   const Operation* Find(std::string_view name) const;
@@ -62,7 +61,6 @@ class Operations {
   tasks::EventHub& hub_;
   base::WorkerPool& pool_;
   Usage& usage_;
-  const base::Clock& clock_;
   std::vector<Operation> operations_;
 };
 

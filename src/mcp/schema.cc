@@ -3,6 +3,8 @@
 #include <boost/json/serialize.hpp>
 #include <cmath>
 
+#include "base/utf8.h"
+
 namespace taskwire::mcp {
 
 namespace {
@@ -49,15 +51,6 @@ std::string Article(std::string_view type) {
   return "a " + std::string(type);
 }
 
-// Number of Unicode code points in UTF-8 `text` (JSON Schema lengths count characters).
-int64_t CodePoints(std::string_view text) {
-  int64_t count = 0;
-  for (const char c : text) {
-    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++count;
-  }
-  return count;
-}
-
 std::string Number(double value) {
   if (value == std::trunc(value) && std::abs(value) < 1e15) {
     return std::to_string(static_cast<int64_t>(value));
@@ -102,7 +95,7 @@ std::optional<std::string> ValidateAgainst(const json::object& schema, const jso
     return where + " must be " + json::serialize(*constant);
   }
   if (value.is_string()) {
-    const int64_t length = CodePoints(value.as_string());
+    const auto length = static_cast<int64_t>(base::CodePoints(value.as_string()));
     if (const json::value* min = schema.if_contains("minLength"); min && min->is_number() &&
                                                                   length < AsNumber(*min)) {
       return where + " must have at least " + Number(AsNumber(*min)) + " characters";

@@ -241,7 +241,7 @@ base::Result<void> App::Serve(std::FILE* out) {
 
   // The task API: REST under /api/v1/ and the MCP endpoint, both authenticated by API key.
   api::Usage usage(clock_);
-  api::Operations operations(*tasks_, *hub_, pool, usage, clock_);
+  api::Operations operations(*tasks_, *hub_, pool, usage);
   const api::Discovery discovery(config_.server.public_url, config_.server.mcp_path);
   api::KeyAuthenticator authenticator(*keys_, pool, discovery);
   api::Rest rest(operations, authenticator, discovery, pool, *hub_);

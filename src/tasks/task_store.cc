@@ -3,12 +3,12 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <map>
 #include <set>
 #include <system_error>
 
 #include "base/base64url.h"
 #include "base/log.h"
+#include "base/utf8.h"
 
 namespace taskwire::tasks {
 
@@ -120,6 +120,16 @@ class JsonWriter {
   JsonWriter& OptionalInt(std::string_view key, const std::optional<int64_t>& value) {
     return value ? Int(key, *value) : Null(key);
   }
+  JsonWriter& Ints(std::string_view key, const std::vector<int64_t>& values) {
+    Key(key);
+    out_ += '[';
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i > 0) out_ += ',';
+      out_ += std::to_string(values[i]);
+    }
+    out_ += ']';
+    return *this;
+  }
   JsonWriter& Strings(std::string_view key, const std::vector<std::string>& values) {
     Key(key);
     out_ += '[';
@@ -145,12 +155,6 @@ class JsonWriter {
   std::string out_ = "{";
 };
 
-size_t CodePoints(std::string_view text) {
-  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
-
 bool HasControl(std::string_view text, bool allow_newlines) {
   return std::any_of(text.begin(), text.end(), [allow_newlines](char c) {
     const auto u = static_cast<unsigned char>(c);
@@ -164,7 +168,7 @@ base::Result<void> CheckLine(std::string_view field, std::string_view value, siz
   if (value.find_first_not_of(" \t") == std::string_view::npos) {
     return base::Error::InvalidArgument(std::string(field) + " must not be empty");
   }
-  if (CodePoints(value) > max) {
+  if (base::CodePoints(value) > max) {
     return base::Error::InvalidArgument(std::string(field) + " is longer than " +
                                         std::to_string(max) + " characters");
   }
@@ -180,7 +184,7 @@ base::Result<void> CheckText(std::string_view field, std::string_view value, siz
   if (value.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return base::Error::InvalidArgument(std::string(field) + " must not be empty");
   }
-  if (CodePoints(value) > max) {
+  if (base::CodePoints(value) > max) {
     return base::Error::InvalidArgument(std::string(field) + " is longer than " +
                                         std::to_string(max) + " characters");
   }
@@ -1012,18 +1016,14 @@ base::Result<std::vector<int64_t>> TaskStore::DeleteTask(const Actor& actor, int
   auto deleted = t.Execute("DELETE FROM tasks WHERE id = ?", {task_id});
   if (!deleted) return std::move(deleted).error();
   const std::string now = base::FormatIso8601(clock_.Now());
-  std::vector<std::string> id_texts;
-  for (int64_t id : *ids) id_texts.push_back(std::to_string(id));
-  std::string id_list = "[";
-  for (size_t i = 0; i < id_texts.size(); ++i) id_list += (i ? "," : "") + id_texts[i];
-  id_list += "]";
-  if (auto ok = Audit(t, actor, now, task.organization_id, "task", task_id, "delete",
-                      JsonWriter().String("title", task.title).Raw("deletedIds", id_list).Finish());
+  const std::string deleted_ids =
+      JsonWriter().String("title", task.title).Ints("deletedIds", *ids).Finish();
+  if (auto ok = Audit(t, actor, now, task.organization_id, "task", task_id, "delete", deleted_ids);
       !ok) {
     return std::move(ok).error();
   }
   auto event = AppendEvent(t, actor, now, task.organization_id, task_id, "task.deleted",
-                           JsonWriter().String("title", task.title).Raw("deletedIds", id_list).Finish());
+                           deleted_ids);
   if (!event) return std::move(event).error();
   if (auto ok = CommitAndPublish(t, hub_, {*event}); !ok) return std::move(ok).error();
   return *ids;
