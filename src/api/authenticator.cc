@@ -27,43 +27,84 @@ std::string_view BearerToken(const http::Request& request, bool& present) {
 
 }  // namespace
 
+std::shared_ptr<const Caller> KeyAuthenticator::CachedCaller(const std::string& hash) {
+  std::lock_guard lock(mutex_);
+  auto it = cache_.find(hash);
+  if (it == cache_.end()) return nullptr;
+  const auto& expires = it->second.caller->identity.expires;
+  if (it->second.until > std::chrono::steady_clock::now() &&
+      it->second.revocations == deps_.revocations.Stamp() &&
+      (!expires || std::chrono::system_clock::now() < *expires)) {
+    return it->second.caller;
+  }
+  cache_.erase(it);
+  return nullptr;
+}
+
+http::Response KeyAuthenticator::Refuse(const http::Request& request, std::string_view message,
+                                        const std::string& source) {
+  deps_.failures.RecordFailure(source, std::chrono::steady_clock::now());
+  return deps_.discovery.Unauthorized(request, message, true);
+}
+
 void KeyAuthenticator::Authenticate(const http::Request& request, std::function<void(Outcome)> done) {
+  if (guard_ != nullptr) {
+    if (auto refused = guard_->Check(request)) {
+      done(std::move(*refused));
+      return;
+    }
+  }
+  const std::string source = deps_.sources.ClientAddress(request);
+  if (!deps_.sources.Allowed(request)) {
+    done(http::Response::JsonError(403, "forbidden",
+                                   "this server does not accept requests from " + source +
+                                       " (server.allow_origins)"));
+    return;
+  }
   bool present = false;
   const std::string_view token = BearerToken(request, present);
-  if (!present && loopback_caller_ && request.peer.loopback) {
+  if (!present && loopback_caller_ && request.peer.loopback &&
+      !http::SourcePolicy::Forwarded(request)) {
     done(PrincipalOf(loopback_caller_));
     return;
   }
-  if (token.empty()) {
-    done(discovery_.Unauthorized(request,
-                                 present ? "the Authorization header must be \"Bearer <API key>\""
-                                         : "this endpoint needs \"Authorization: Bearer <API key>\"",
-                                 present));
-    return;
-  }
-  if (!auth::LooksLikeApiKey(token)) {
-    done(discovery_.Unauthorized(request, "the API key is not valid", true));
+  if (!present) {
+    done(deps_.discovery.Unauthorized(request, "this endpoint needs \"Authorization: Bearer <API key>\"",
+                                      false));
     return;
   }
   std::string hash = base::ToHex(base::Sha256(token));
-  const auto now = std::chrono::steady_clock::now();
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = cache_.find(hash); it != cache_.end()) {
-      const auto& expires = it->second.caller->identity.expires;
-      if (it->second.until > now && (!expires || std::chrono::system_clock::now() < *expires)) {
-        done(PrincipalOf(it->second.caller));
-        return;
-      }
-      cache_.erase(it);
+  if (!token.empty()) {
+    if (auto caller = CachedCaller(hash)) {
+      done(PrincipalOf(std::move(caller)));
+      return;
     }
   }
-  // A miss: verify on the pool (a database read and a last-used write).
-  const bool queued = pool_.Post([this, raw = std::string(token), hash = std::move(hash), done,
-                                  refusal = discovery_.Unauthorized(request, "the API key is not valid", true)]() {
-    auto identity = keys_.Verify(raw);
+  if (auto wait = deps_.failures.Blocked(source, std::chrono::steady_clock::now())) {
+    http::Response limited = http::Response::JsonError(
+        429, "too_many_requests", "too many bad credentials from this address; retry later");
+    limited.headers.Set("Retry-After", std::to_string(wait->count()));
+    done(std::move(limited));
+    return;
+  }
+  if (token.empty()) {
+    done(Refuse(request, "the Authorization header must be \"Bearer <API key>\"", source));
+    return;
+  }
+  if (!auth::LooksLikeApiKey(token)) {
+    done(Refuse(request, "the API key is not valid", source));
+    return;
+  }
+  // A miss: verify on the pool (a database read and a last-used write). The signal's stamp is
+  // read first, so a revocation that lands during verification still empties the entry.
+  const uint64_t stamp = deps_.revocations.Stamp();
+  const bool queued = deps_.pool.Post([this, raw = std::string(token), hash = std::move(hash), done,
+                                       stamp, source,
+                                       refusal = deps_.discovery.Unauthorized(request, "the API key is not valid", true)]() {
+    auto identity = deps_.keys.Verify(raw);
     if (!identity) {
       if (identity.error().code() == base::ErrorCode::kUnauthenticated) {
+        deps_.failures.RecordFailure(source, std::chrono::steady_clock::now());
         done(refusal);
       } else {
         http::Response busy = http::Response::JsonError(503, "unavailable", "cannot verify the credential now; retry");
@@ -76,7 +117,7 @@ void KeyAuthenticator::Authenticate(const http::Request& request, std::function<
     {
       std::lock_guard lock(mutex_);
       if (cache_.size() >= kMaxCachedKeys) cache_.clear();
-      cache_[hash] = Cached{caller, std::chrono::steady_clock::now() + cache_ttl_};
+      cache_[hash] = Cached{caller, std::chrono::steady_clock::now() + cache_ttl_, stamp};
     }
     done(PrincipalOf(std::move(caller)));
   });

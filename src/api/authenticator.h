@@ -9,20 +9,40 @@
 #include "api/caller.h"
 #include "api/discovery.h"
 #include "auth/api_keys.h"
+#include "auth/failure_limiter.h"
+#include "auth/revocation_signal.h"
 #include "base/worker_pool.h"
+#include "http/address.h"
+#include "http/host_guard.h"
 #include "mcp/server.h"
 
 namespace taskwire::api {
 
-// Authenticates MCP and REST requests by "Authorization: Bearer <API key>". A verified key is
-// remembered for `cache_ttl`, so the hot path does not touch the database; a miss is verified on
-// the worker pool, never on the network thread. Revoke() forgets a key at once; a key revoked by
-// another process (the CLI) stops working within `cache_ttl`. Thread-safe.
+// Authenticates MCP and REST requests by "Authorization: Bearer <API key>", in this order:
+//  0. the Host and Origin headers must name this server (DNS-rebinding protection), else 403;
+//  1. the source address must be allowed (server.allow_origins), else 403;
+//  2. a request without the header from a loopback peer acts as the loopback caller, when one is
+//     set (auth.loopback_bypass) and no proxy relayed it;
+//  3. a verified key is remembered for `cache_ttl`, so the hot path does not touch the database;
+//     every hit checks the revocation signal (one stat), so a key revoked by any process, the CLI
+//     included, fails on the very next request;
+//  4. a source that presented too many bad credentials gets 429 until its limit recovers;
+//  5. a miss is verified on the worker pool, never on the network thread.
+// Thread-safe.
 class KeyAuthenticator final : public mcp::Authenticator {
  public:
-  KeyAuthenticator(auth::ApiKeyStore& keys, base::WorkerPool& pool, const Discovery& discovery,
-                   std::chrono::milliseconds cache_ttl = std::chrono::seconds(5))
-      : keys_(keys), pool_(pool), discovery_(discovery), cache_ttl_(cache_ttl) {}
+  struct Dependencies {
+    auth::ApiKeyStore& keys;
+    base::WorkerPool& pool;
+    const Discovery& discovery;
+    const auth::RevocationSignal& revocations;
+    const http::SourcePolicy& sources;
+    auth::FailureLimiter& failures;
+  };
+
+  explicit KeyAuthenticator(Dependencies dependencies,
+                            std::chrono::milliseconds cache_ttl = std::chrono::seconds(60))
+      : deps_(dependencies), cache_ttl_(cache_ttl) {}
 
   void Authenticate(const http::Request& request, std::function<void(Outcome)> done) override;
 
@@ -30,18 +50,26 @@ class KeyAuthenticator final : public mcp::Authenticator {
   // as `caller` (auth.loopback_bypass). Decided by the socket's peer, never by a header. Set
   // before serving.
   void SetLoopbackCaller(std::shared_ptr<const Caller> caller) { loopback_caller_ = std::move(caller); }
+  // The Host/Origin check, known once the server listens. Set before serving.
+  void SetHostGuard(const http::HostGuard* guard) { guard_ = guard; }
 
  private:
   struct Cached {
     std::shared_ptr<const Caller> caller;
     std::chrono::steady_clock::time_point until;
+    uint64_t revocations = 0;  // the signal's stamp before the key was verified
   };
 
-  auth::ApiKeyStore& keys_;
-  base::WorkerPool& pool_;
-  const Discovery& discovery_;
+  // A verified key of `hash` still in the cache and not revoked since, or null.
+  std::shared_ptr<const Caller> CachedCaller(const std::string& hash);
+  // 401 for a bad credential; it counts against the request's source.
+  http::Response Refuse(const http::Request& request, std::string_view message,
+                        const std::string& source);
+
+  const Dependencies deps_;
   const std::chrono::milliseconds cache_ttl_;
   std::shared_ptr<const Caller> loopback_caller_;
+  const http::HostGuard* guard_ = nullptr;
   std::mutex mutex_;  // guards cache_
   std::unordered_map<std::string, Cached> cache_;  // by SHA-256 of the key
 };

@@ -7,6 +7,7 @@
 
 #include "auth/scopes.h"
 #include "base/check.h"
+#include "base/duration.h"
 
 namespace taskwire::api {
 
@@ -88,12 +89,13 @@ base::Result<json::object> Arguments(const http::Request& request, const Rest::B
 }  // namespace
 
 Rest::Rest(Operations& operations, mcp::Authenticator& authenticator, const Discovery& discovery,
-           base::WorkerPool& pool, tasks::EventHub& hub)
+           base::WorkerPool& pool, tasks::EventHub& hub, auth::ApiKeyStore& keys)
     : operations_(operations),
       authenticator_(authenticator),
       discovery_(discovery),
       pool_(pool),
-      hub_(hub) {}
+      hub_(hub),
+      keys_(keys) {}
 
 void Rest::Authenticated(http::Request& incoming, http::Responder reply, Then then) {
   auto held = std::make_shared<std::pair<http::Request, http::Responder>>(std::move(incoming),
@@ -366,6 +368,118 @@ void Rest::Register(http::Router& router) {
       return out;
     }, auth::kScopeOrganizationsRead);
   });
+  RegisterKeys(router);
+}
+
+namespace {
+
+json::object KeyJson(const auth::ApiKey& key) {
+  json::array scopes;
+  for (const std::string& scope : key.scopes) scopes.emplace_back(scope);
+  const auto optional = [](const std::optional<std::string>& text) {
+    return text ? json::value(*text) : json::value(nullptr);
+  };
+  return json::object{{"id", key.id},
+                      {"name", key.name},
+                      {"prefix", key.prefix},
+                      {"scopes", std::move(scopes)},
+                      {"review", key.review},
+                      {"createdAt", key.created_at},
+                      {"expiresAt", optional(key.expires_at)},
+                      {"lastUsedAt", optional(key.last_used_at)},
+                      {"revokedAt", optional(key.revoked_at)}};
+}
+
+}  // namespace
+
+void Rest::RegisterKeys(http::Router& router) {
+  using http::Method;
+  router.Add(Method::kGet, "/api/v1/keys", [this](http::Request& request, http::Responder r) {
+    ManageKeys(request, std::move(r), [this](const Caller& caller, const http::Request&)
+                                          -> base::Result<std::pair<int, json::object>> {
+      auto keys = keys_.List(caller.identity.user_name);
+      if (!keys) return std::move(keys).error();
+      json::array out;
+      for (const auth::ApiKey& key : *keys) out.push_back(KeyJson(key));
+      return std::pair{200, json::object{{"keys", std::move(out)}}};
+    });
+  });
+  router.Add(Method::kPost, "/api/v1/keys", [this](http::Request& request, http::Responder r) {
+    ManageKeys(request, std::move(r), [this](const Caller& caller, const http::Request& query)
+                                          -> base::Result<std::pair<int, json::object>> {
+      auto arguments = Arguments(query, Binding{{}, "", true});
+      if (!arguments) return std::move(arguments).error();
+      auth::NewApiKey spec{caller.identity.user_name, "", {}, std::nullopt, false};
+      std::string scopes = "read";
+      for (const auto& [name, value] : *arguments) {
+        if (name == "name" && value.is_string()) {
+          spec.name = value.as_string();
+        } else if (name == "scopes" && value.is_string()) {
+          scopes = value.as_string();
+        } else if (name == "scopes" && value.is_array()) {
+          scopes.clear();
+          for (const json::value& scope : value.as_array()) {
+            if (!scope.is_string()) return base::Error::InvalidArgument("scopes must be strings");
+            scopes += std::string(scope.as_string()) + " ";
+          }
+        } else if (name == "expiresIn" && value.is_string()) {
+          auto duration = base::ParseDuration(value.as_string());
+          if (!duration) return std::move(duration).error().WithContext("expiresIn");
+          spec.expires = std::chrono::system_clock::now() + *duration;
+        } else if (name == "review" && value.is_bool()) {
+          spec.review = value.as_bool();
+        } else {
+          return base::Error::InvalidArgument(
+              "'" + std::string(name) +
+              "' is not a key field of the right type: name (string), scopes (list or \"read\"/"
+              "\"all\"), expiresIn (\"30d\"), review (boolean)");
+        }
+      }
+      auto parsed = auth::ParseScopes(scopes);
+      if (!parsed) return std::move(parsed).error();
+      spec.scopes = std::move(*parsed);
+      auto created = keys_.Create(spec);
+      if (!created) return std::move(created).error();
+      return std::pair{201, json::object{{"key", created->first}, {"apiKey", KeyJson(created->second)}}};
+    });
+  });
+  router.Add(Method::kDelete, "/api/v1/keys/{id}", [this](http::Request& request, http::Responder r) {
+    ManageKeys(request, std::move(r), [this](const Caller& caller, const http::Request& query)
+                                          -> base::Result<std::pair<int, json::object>> {
+      auto arguments = Arguments(query, Binding{{}, "id", false});
+      if (!arguments) return std::move(arguments).error();
+      auto key = keys_.Revoke(arguments->at("id").as_int64(), caller.identity.user_name);
+      if (!key) return std::move(key).error();
+      return std::pair{200, json::object{{"apiKey", KeyJson(*key)}}};
+    });
+  });
+}
+
+void Rest::ManageKeys(http::Request& incoming, http::Responder reply, KeyWork work) {
+  Authenticated(incoming, std::move(reply),
+                [this, work = std::move(work)](const http::Request& request, http::Responder responder,
+                                               std::shared_ptr<const Caller> caller) {
+                  // A narrower key could otherwise mint itself a wider one, or revoke its siblings.
+                  std::string missing;
+                  for (std::string_view scope : auth::kAllScopes) {
+                    if (!caller->Allows(scope)) missing += (missing.empty() ? "" : " ") + std::string(scope);
+                  }
+                  if (!missing.empty()) {
+                    responder.Send(discovery_.InsufficientScope(request, missing, false));
+                    return;
+                  }
+                  auto shared = std::make_shared<http::Responder>(std::move(responder));
+                  auto copy = std::make_shared<http::Request>(request);
+                  const bool queued = pool_.Post([work, caller, shared, copy] {
+                    auto result = work(*caller, *copy);
+                    if (!result) {
+                      shared->Send(ErrorResponse(result.error()));
+                      return;
+                    }
+                    shared->Send(http::Response::Json(result->first, json::serialize(result->second)));
+                  });
+                  if (!queued) shared->Send(http::Response::JsonError(503, "unavailable", "retry"));
+                });
 }
 
 void Rest::Read(http::Request& incoming, http::Responder reply, Reader reader, std::string_view scope) {

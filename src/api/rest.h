@@ -7,6 +7,7 @@
 
 #include "api/discovery.h"
 #include "api/operations.h"
+#include "auth/api_keys.h"
 #include "auth/scopes.h"
 #include "http/router.h"
 #include "mcp/server.h"
@@ -15,11 +16,12 @@ namespace taskwire::api {
 
 // The JSON REST API under /api/v1/ (docs/rest.md): the operations of the MCP tools with the same
 // arguments, authentication and errors (a JSON body {"error": {"code", "message"}} with a 4xx
-// status), plus the event feed as Server-Sent Events. Thread-safe once registered.
+// status), plus the event feed as Server-Sent Events and the caller's own API keys. Thread-safe
+// once registered.
 class Rest {
  public:
   Rest(Operations& operations, mcp::Authenticator& authenticator, const Discovery& discovery,
-       base::WorkerPool& pool, tasks::EventHub& hub);
+       base::WorkerPool& pool, tasks::EventHub& hub, auth::ApiKeyStore& keys);
 
   void Register(http::Router& router);
 
@@ -35,6 +37,9 @@ class Rest {
   using Then = std::function<void(const http::Request&, http::Responder, std::shared_ptr<const Caller>)>;
   using Reader = std::function<base::Result<json::object>(tasks::TaskStore&, const Caller&,
                                                           const http::Request&, int64_t id)>;
+  // Blocking work for a key route: the status and body to answer with.
+  using KeyWork =
+      std::function<base::Result<std::pair<int, json::object>>(const Caller&, const http::Request&)>;
 
   void Authenticated(http::Request& request, http::Responder responder, Then then);
   http::Handler Route(std::string operation_name, Binding binding, int success_status);
@@ -43,12 +48,16 @@ class Rest {
   void Read(http::Request& request, http::Responder responder, Reader reader,
             std::string_view scope = auth::kScopeTasksRead);
   void StreamEvents(http::Request& request, http::Responder responder);
+  void RegisterKeys(http::Router& router);
+  // Authenticates, insists the credential holds every scope, then runs `work` on the pool.
+  void ManageKeys(http::Request& request, http::Responder responder, KeyWork work);
 
   Operations& operations_;
   mcp::Authenticator& authenticator_;
   const Discovery& discovery_;
   base::WorkerPool& pool_;
   tasks::EventHub& hub_;
+  auth::ApiKeyStore& keys_;
 };
 
 }  // namespace taskwire::api

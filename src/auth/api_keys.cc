@@ -65,7 +65,8 @@ base::Result<std::pair<std::string, ApiKey>> ApiKeyStore::Create(const NewApiKey
       spec.expires ? std::optional(base::FormatIso8601(*spec.expires)) : std::nullopt;
   auto tx = database_.Begin(store::Access::kWrite);
   if (!tx) return std::move(tx).error();
-  auto user = (*tx)->Query("SELECT id FROM users WHERE name = ?", {spec.user_name});
+  auto user = (*tx)->Query("SELECT id FROM users WHERE name = ? AND deleted_at IS NULL",
+                           {spec.user_name});
   if (!user) return std::move(user).error();
   if (user->empty()) return base::Error::NotFound("user", spec.user_name);
   const std::string scopes = JoinScopes(spec.scopes);
@@ -102,20 +103,29 @@ base::Result<std::vector<ApiKey>> ApiKeyStore::List(std::optional<std::string_vi
   return keys;
 }
 
-base::Result<ApiKey> ApiKeyStore::Revoke(int64_t id) {
+base::Result<ApiKey> ApiKeyStore::Revoke(int64_t id, std::optional<std::string_view> user_name) {
   auto tx = database_.Begin(store::Access::kWrite);
   if (!tx) return std::move(tx).error();
-  auto changed = (*tx)->Execute(
-      "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
-      {base::FormatIso8601(clock_.Now()), id});
-  if (!changed) return std::move(changed).error();
   auto rows = (*tx)->Query("SELECT " + std::string(kKeyColumns) +
                                " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ?",
                            {id});
   if (!rows) return std::move(rows).error();
-  if (rows->empty()) return base::Error::NotFound("API key", std::to_string(id));
+  if (rows->empty() || (user_name && rows->front().Text(1) != *user_name)) {
+    return base::Error::NotFound("API key", std::to_string(id));
+  }
+  ApiKey key = KeyFromRow(rows->front());
+  if (!key.revoked_at) {
+    key.revoked_at = base::FormatIso8601(clock_.Now());
+    auto changed = (*tx)->Execute("UPDATE api_keys SET revoked_at = ? WHERE id = ?",
+                                  {*key.revoked_at, id});
+    if (!changed) return std::move(changed).error();
+  }
   if (auto committed = (*tx)->Commit(); !committed) return std::move(committed).error();
-  return KeyFromRow(rows->front());
+  if (revocations_ != nullptr) {
+    // The revocation stands either way; a failed signal only delays it in running servers.
+    (void)revocations_->Raise();
+  }
+  return key;
 }
 
 base::Result<Identity> ApiKeyStore::Verify(std::string_view raw_key) {
@@ -128,7 +138,8 @@ base::Result<Identity> ApiKeyStore::Verify(std::string_view raw_key) {
   // The lookup is by hash, so the secret itself is never compared byte by byte.
   auto rows = (*tx)->Query(
       "SELECT k.id, k.user_id, u.name, k.name, k.scopes, k.review, k.expires_at, k.revoked_at "
-      "FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.hash = ?",
+      "FROM api_keys k JOIN users u ON u.id = k.user_id "
+      "WHERE k.hash = ? AND u.deleted_at IS NULL",
       {HashKey(raw_key)});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return refused();

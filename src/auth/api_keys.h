@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/revocation_signal.h"
 #include "base/clock.h"
 #include "base/result.h"
 #include "store/database.h"
@@ -49,23 +50,27 @@ struct NewApiKey {
 // once; only their SHA-256 is stored. Blocking (database); thread-safe.
 class ApiKeyStore {
  public:
-  ApiKeyStore(store::Database& database, const base::Clock& clock)
-      : database_(database), clock_(clock) {}
+  // Revoke() raises `revocations` (when given), so servers that cache verified keys drop them.
+  ApiKeyStore(store::Database& database, const base::Clock& clock,
+              const RevocationSignal* revocations = nullptr)
+      : database_(database), clock_(clock), revocations_(revocations) {}
 
   // The raw key and its record. NotFound for an unknown user; InvalidArgument for a bad name or
   // an expiry in the past.
   base::Result<std::pair<std::string, ApiKey>> Create(const NewApiKey& key);
   // Every key, or one user's; newest first. Revoked keys included.
   base::Result<std::vector<ApiKey>> List(std::optional<std::string_view> user_name);
-  // NotFound for an unknown id; revoking twice is not an error.
-  base::Result<ApiKey> Revoke(int64_t id);
+  // NotFound for an unknown id, or one of another user's keys when `user_name` is given;
+  // revoking twice is not an error.
+  base::Result<ApiKey> Revoke(int64_t id, std::optional<std::string_view> user_name = std::nullopt);
   // The identity of a raw key, and records its use. Unauthenticated (one message for every
-  // reason: malformed, unknown, revoked, expired) otherwise.
+  // reason: malformed, unknown, revoked, expired, a deleted user's) otherwise.
   base::Result<Identity> Verify(std::string_view raw_key);
 
  private:
   store::Database& database_;
   const base::Clock& clock_;
+  const RevocationSignal* revocations_;
 };
 
 inline constexpr std::string_view kApiKeyPrefix = "tw_";

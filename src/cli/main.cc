@@ -118,6 +118,11 @@ void ReportPassword(const ChosenPassword& chosen, const std::string& what) {
 }
 
 int RunServe(Context& context) {
+  // A bad address set is a configuration error: say so before opening anything.
+  if (auto ranges = server::ResolveSourceRanges(context.loaded.config); !ranges) {
+    std::fprintf(stderr, "taskwire: config: %s\n", ranges.error().message().c_str());
+    return kExitUsage;
+  }
   auto app = OpenApp(context);
   if (!app) return Fail(app.error());
   if (auto served = (*app)->Serve(stdout); !served) return Fail(served.error());
@@ -159,6 +164,19 @@ int RunUserPasswd(Context& context, const std::string& name, bool password_stdin
     return Fail(set.error());
   }
   ReportPassword(*password, "Changed the password of '" + name + "'");
+  return kExitOk;
+}
+
+int RunUserDelete(Context& context, const std::string& name) {
+  auto app = OpenApp(context);
+  if (!app) return Fail(app.error());
+  if (auto deleted = (*app)->users().Delete(name); !deleted) return Fail(deleted.error());
+  if (auto raised = (*app)->revocations().Raise(); !raised) {
+    std::fprintf(stderr, "taskwire: warning: %s; a running server refuses the user's keys within "
+                         "a minute instead of at once\n", raised.error().message().c_str());
+  }
+  std::fprintf(stderr, "Deleted '%s': they left every organization and their keys no longer work. "
+                       "Their name stays on the history they made.\n", name.c_str());
   return kExitOk;
 }
 
@@ -409,6 +427,10 @@ int Main(int argc, char** argv) {
   user_passwd->add_option("NAME", user_name, "the user's name")->required();
   user_passwd->add_flag("--password-stdin", password_stdin, "read the password from standard input");
   user_passwd->callback(with_context([&] { return RunUserPasswd(context, user_name, password_stdin); }));
+  auto* user_delete = user->add_subcommand("delete", "Delete a user: they leave every organization and their keys stop working");
+  user_delete->fallthrough();
+  user_delete->add_option("NAME", user_name, "the user's name")->required();
+  user_delete->callback(with_context([&] { return RunUserDelete(context, user_name); }));
 
   auto* org = app.add_subcommand("org", "Manage organizations and their members");
   org->require_subcommand(1);

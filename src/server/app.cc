@@ -197,7 +197,9 @@ base::Result<std::unique_ptr<App>> App::Open(const Config& config, base::Logger&
   app->users_ = std::make_unique<tasks::UserStore>(*app->database_, clock);
   app->hub_ = std::make_unique<tasks::EventHub>();
   app->tasks_ = std::make_unique<tasks::TaskStore>(*app->database_, clock, *app->hub_);
-  app->keys_ = std::make_unique<auth::ApiKeyStore>(*app->database_, clock);
+  app->revocations_ = std::make_unique<auth::RevocationSignal>(
+      (std::filesystem::path(config.server.data_dir) / "credentials.revoked").string());
+  app->keys_ = std::make_unique<auth::ApiKeyStore>(*app->database_, clock, app->revocations_.get());
   return app;
 }
 
@@ -243,8 +245,12 @@ base::Result<void> App::Serve(std::FILE* out) {
   api::Usage usage(clock_);
   api::Operations operations(*tasks_, *hub_, pool, usage);
   const api::Discovery discovery(config_.server.public_url, config_.server.mcp_path);
-  api::KeyAuthenticator authenticator(*keys_, pool, discovery);
-  api::Rest rest(operations, authenticator, discovery, pool, *hub_);
+  auto ranges = ResolveSourceRanges(config_);
+  if (!ranges) return std::move(ranges).error();
+  const http::SourcePolicy sources(ranges->allowed, ranges->trusted_proxies);
+  auth::FailureLimiter failures(config_.auth.failure_limit);
+  api::KeyAuthenticator authenticator({*keys_, pool, discovery, *revocations_, sources, failures});
+  api::Rest rest(operations, authenticator, discovery, pool, *hub_, *keys_);
   rest.Register(router);
   mcp::ServerOptions mcp_options;
   mcp_options.name = "taskwire";
@@ -271,6 +277,7 @@ base::Result<void> App::Serve(std::FILE* out) {
   // Before anything is announced, so a signal sent as soon as the address is printed is handled.
   server.ShutdownOnSignals();
   guard.emplace(GuardPolicy(config_, server, logger_));
+  authenticator.SetHostGuard(&*guard);
   // Routes are complete before Start; the endpoint needs the guard, known only now.
   if (config_.server.mcp) {
     mcp::RegisterEndpoint(router, config_.server.mcp_path, mcp_server, *guard, &authenticator);

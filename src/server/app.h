@@ -47,6 +47,8 @@ class App {
   tasks::UserStore& users() { return *users_; }
   tasks::TaskStore& tasks() { return *tasks_; }
   auth::ApiKeyStore& keys() { return *keys_; }
+  // Raised after any credential is revoked or its user deleted; servers drop cached credentials.
+  const auth::RevocationSignal& revocations() const { return *revocations_; }
   const Config& config() const { return config_; }
 
  private:
@@ -59,6 +61,7 @@ class App {
   std::unique_ptr<tasks::UserStore> users_;
   std::unique_ptr<tasks::EventHub> hub_;
   std::unique_ptr<tasks::TaskStore> tasks_;
+  std::unique_ptr<auth::RevocationSignal> revocations_;
   std::unique_ptr<auth::ApiKeyStore> keys_;
 };
 

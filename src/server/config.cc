@@ -3,13 +3,16 @@
 #include "server/config.h"
 
 
+#include <algorithm>
 #include <charconv>
+#include <span>
 #include <cstdlib>
 #include <filesystem>
 #include <toml++/toml.h>
 #include <variant>
 
 #include "base/duration.h"
+#include "base/embedded.h"
 #include "base/log.h"
 #include "http/host_guard.h"
 #include "http/server.h"
@@ -17,10 +20,17 @@
 extern char** environ;
 
 namespace taskwire::server {
+// share/address-sets.toml, compiled in (src/server/CMakeLists.txt).
+std::span<const base::EmbeddedFile> AddressSetFiles();
+}  // namespace taskwire::server
+
+namespace taskwire::server {
 
 namespace {
 
-using FieldRef = std::variant<std::string*, int64_t*, std::chrono::milliseconds*, bool*>;
+using StringList = std::vector<std::string>;
+using FieldRef =
+    std::variant<std::string*, int64_t*, std::chrono::milliseconds*, bool*, StringList*>;
 
 struct KeySpec {
   std::string_view key;
@@ -28,7 +38,8 @@ struct KeySpec {
   FieldRef (*field)(Config&);
   int64_t min = 0;  // for integers
   int64_t max = INT64_MAX;
-  base::Result<void> (*validate)(std::string_view value) = nullptr;  // for strings
+  // For strings, and for each item of a list.
+  base::Result<void> (*validate)(std::string_view value) = nullptr;
 };
 
 base::Result<void> ValidateListen(std::string_view value) {
@@ -65,6 +76,28 @@ base::Result<void> ValidateMcpPath(std::string_view value) {
     return base::Error::InvalidArgument("'" + std::string(value) +
                                         "' is not a path for the MCP endpoint such as /mcp");
   }
+  return base::Ok();
+}
+
+bool IsSetName(std::string_view value) {
+  return !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+base::Result<void> ValidateSourceEntry(std::string_view value) {
+  if (IsSetName(value)) return base::Ok();  // known sets are checked when the server starts
+  if (auto range = http::Cidr::Parse(value); !range) {
+    return base::Error::InvalidArgument("'" + std::string(value) +
+                                        "' is neither an address set (local, tailscale, "
+                                        "anthropic, openai, ...) nor a range such as 10.0.0.0/8");
+  }
+  return base::Ok();
+}
+
+base::Result<void> ValidateRange(std::string_view value) {
+  auto range = http::Cidr::Parse(value);
+  if (!range) return std::move(range).error();
   return base::Ok();
 }
 
@@ -107,6 +140,12 @@ const KeySpec kKeys[] = {
      [](Config& c) -> FieldRef { return &c.server.mcp; }},
     {"server.mcp_path", "path of the MCP endpoint",
      [](Config& c) -> FieldRef { return &c.server.mcp_path; }, 0, 0, ValidateMcpPath},
+    {"server.allow_origins", "source addresses that may use MCP and the REST API: address sets (local, tailscale, anthropic, openai) and CIDR ranges; empty = any",
+     [](Config& c) -> FieldRef { return &c.server.allow_origins; }, 0, 0, ValidateSourceEntry},
+    {"server.trusted_proxies", "CIDR ranges of reverse proxies whose X-Forwarded-For names the real source address",
+     [](Config& c) -> FieldRef { return &c.server.trusted_proxies; }, 0, 0, ValidateRange},
+    {"server.address_sets", "TOML file of named address sets replacing the built-in ones by name (\"\" = built-in only)",
+     [](Config& c) -> FieldRef { return &c.server.address_sets; }},
     {"storage.url", "where data is kept: sqlite:PATH (relative paths are inside server.data_dir)",
      [](Config& c) -> FieldRef { return &c.storage.url; }, 0, 0, ValidateStorageUrl},
     {"storage.read_connections", "SQLite connections that read in parallel with the writer",
@@ -119,6 +158,8 @@ const KeySpec kKeys[] = {
      [](Config& c) -> FieldRef { return &c.log.format; }, 0, 0, ValidateLogFormat},
     {"auth.loopback_bypass", "user that requests from this machine act as without a credential (loopback listen only; \"\" = off)",
      [](Config& c) -> FieldRef { return &c.auth.loopback_bypass; }},
+    {"auth.failure_limit", "bad credentials one source address may present per minute before it gets 429 (0 = no limit)",
+     [](Config& c) -> FieldRef { return &c.auth.failure_limit; }, 0, 1'000'000},
 };
 
 const KeySpec* FindKey(std::string_view key) {
@@ -160,6 +201,24 @@ base::Result<void> SetFromText(Config& config, const KeySpec& spec, std::string_
                   " to " + std::to_string(spec.max) + ")");
     }
     **i = value;
+  } else if (auto** list = std::get_if<StringList*>(&field)) {
+    // Text (environment, flags) gives a list as comma-separated items.
+    StringList items;
+    size_t start = 0;
+    while (start <= text.size()) {
+      const size_t comma = std::min(text.find(',', start), text.size());
+      std::string_view item = text.substr(start, comma - start);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      if (!item.empty()) {
+        if (spec.validate != nullptr) {
+          if (auto valid = spec.validate(item); !valid) return fail(valid.error().message());
+        }
+        items.emplace_back(item);
+      }
+      start = comma + 1;
+    }
+    **list = std::move(items);
   } else if (auto** b = std::get_if<bool*>(&field)) {
     if (text == "true" || text == "1" || text == "yes" || text == "on") {
       **b = true;
@@ -190,9 +249,21 @@ base::Result<void> SetFromToml(Config& config, const KeySpec& spec, const toml::
     if (!node.is_boolean()) return base::Error::InvalidArgument(origin + ": must be true or false");
     return SetFromText(config, spec, node.as_boolean()->get() ? "true" : "false", origin);
   }
+  if (std::holds_alternative<StringList*>(field) && node.is_array()) {
+    std::string joined;
+    for (const toml::node& item : *node.as_array()) {
+      if (!item.is_string() || item.as_string()->get().find(',') != std::string::npos) {
+        return base::Error::InvalidArgument(origin + ": must be a list of strings");
+      }
+      if (!joined.empty()) joined += ',';
+      joined += item.as_string()->get();
+    }
+    return SetFromText(config, spec, joined, origin);
+  }
   if (!node.is_string()) {
     return base::Error::InvalidArgument(
-        origin + (std::holds_alternative<std::string*>(field) ? ": must be a string"
+        origin + (std::holds_alternative<StringList*>(field) ? ": must be a list of strings"
+                  : std::holds_alternative<std::string*>(field) ? ": must be a string"
                                                               : ": must be a duration string such as \"30s\""));
   }
   return SetFromText(config, spec, node.as_string()->get(), origin);
@@ -276,6 +347,11 @@ std::string FieldText(Config& config, const KeySpec& spec) {
   if (auto** s = std::get_if<std::string*>(&field)) return **s;
   if (auto** i = std::get_if<int64_t*>(&field)) return std::to_string(**i);
   if (auto** b = std::get_if<bool*>(&field)) return **b ? "true" : "false";
+  if (auto** list = std::get_if<StringList*>(&field)) {
+    std::string text;
+    for (const std::string& item : **list) text += (text.empty() ? "" : ",") + item;
+    return text;
+  }
   return base::FormatDuration(*std::get<std::chrono::milliseconds*>(field));
 }
 
@@ -290,6 +366,84 @@ std::string Config::SqlitePath() const {
   }
   if (path == ":memory:" || path.starts_with('/')) return std::string(path);
   return (std::filesystem::path(server.data_dir) / path).string();
+}
+
+base::Result<std::map<std::string, std::vector<http::Cidr>>> LoadAddressSets(const std::string& file) {
+  std::map<std::string, std::vector<http::Cidr>> sets;
+  const auto load = [&sets](const toml::table& root, const std::string& origin) -> base::Result<void> {
+    const toml::table* table = root["sets"].as_table();
+    if (table == nullptr) return base::Error::InvalidArgument(origin + ": no [sets] table");
+    for (const auto& [name, node] : *table) {
+      const std::string key(name.str());
+      const std::string where = origin + ": sets." + key;
+      if (!IsSetName(key)) {
+        return base::Error::InvalidArgument(where + ": a set name is lower-case letters, digits, "
+                                            "'-' and '_'");
+      }
+      const toml::array* items = node.as_array();
+      if (items == nullptr) return base::Error::InvalidArgument(where + ": must be a list of ranges");
+      std::vector<http::Cidr> ranges;
+      for (const toml::node& item : *items) {
+        if (!item.is_string()) return base::Error::InvalidArgument(where + ": must be a list of ranges");
+        auto range = http::Cidr::Parse(item.as_string()->get());
+        if (!range) return base::Error::InvalidArgument(where + ": " + range.error().message());
+        ranges.push_back(*range);
+      }
+      sets[key] = std::move(ranges);
+    }
+    return base::Ok();
+  };
+  for (const base::EmbeddedFile& builtin : AddressSetFiles()) {
+    try {
+      if (auto loaded = load(toml::parse(builtin.data), std::string(builtin.path)); !loaded) {
+        return std::move(loaded).error();
+      }
+    } catch (const toml::parse_error& error) {
+      return base::Error::Internal("built-in " + std::string(builtin.path) + ": " +
+                                   std::string(error.description()));
+    }
+  }
+  if (file.empty()) return sets;
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) return base::Error::NotFound("address sets file", file);
+  try {
+    if (auto loaded = load(toml::parse_file(file), file); !loaded) return std::move(loaded).error();
+  } catch (const toml::parse_error& error) {
+    const auto& where = error.source().begin;
+    return base::Error::InvalidArgument(file + ":" + std::to_string(where.line) + ":" +
+                                        std::to_string(where.column) + ": " +
+                                        std::string(error.description()));
+  }
+  return sets;
+}
+
+base::Result<SourceRanges> ResolveSourceRanges(const Config& config) {
+  SourceRanges ranges;
+  for (const std::string& entry : config.server.trusted_proxies) {
+    auto range = http::Cidr::Parse(entry);
+    if (!range) return std::move(range).error().WithContext("server.trusted_proxies");
+    ranges.trusted_proxies.push_back(*range);
+  }
+  if (config.server.allow_origins.empty()) return ranges;
+  auto sets = LoadAddressSets(config.server.address_sets);
+  if (!sets) return std::move(sets).error();
+  for (const std::string& entry : config.server.allow_origins) {
+    if (IsSetName(entry)) {
+      auto it = sets->find(entry);
+      if (it == sets->end()) {
+        std::string known;
+        for (const auto& [name, unused] : *sets) known += (known.empty() ? "" : ", ") + name;
+        return base::Error::InvalidArgument("server.allow_origins: no address set named '" +
+                                            entry + "' (known: " + known + ")");
+      }
+      ranges.allowed.insert(ranges.allowed.end(), it->second.begin(), it->second.end());
+    } else {
+      auto range = http::Cidr::Parse(entry);
+      if (!range) return std::move(range).error().WithContext("server.allow_origins");
+      ranges.allowed.push_back(*range);
+    }
+  }
+  return ranges;
 }
 
 std::vector<std::string> EnvironmentNames(std::string_view key) {
@@ -340,7 +494,15 @@ std::vector<ConfigKey> DescribeConfig(const Config& config) {
     std::string value = FieldText(copy, spec);
     std::string toml_value = value;
     const FieldRef field = spec.field(copy);
-    if (!std::holds_alternative<int64_t*>(field) && !std::holds_alternative<bool*>(field)) {
+    if (auto* const* list = std::get_if<StringList*>(&field)) {
+      toml_value = "[";
+      for (const std::string& item : **list) {
+        toml_value += toml_value.size() > 1 ? ", \"" : "\"";
+        base::AppendJsonEscaped(toml_value, item);
+        toml_value += '"';
+      }
+      toml_value += ']';
+    } else if (!std::holds_alternative<int64_t*>(field) && !std::holds_alternative<bool*>(field)) {
       toml_value = "\"";
       base::AppendJsonEscaped(toml_value, value);  // TOML basic strings escape as JSON does
       toml_value += '"';

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "http/address.h"
 
 namespace taskwire::server {
 
@@ -32,6 +33,12 @@ struct Config {
     std::chrono::milliseconds shutdown_timeout{10'000};
     bool mcp = true;                // serve the MCP endpoint
     std::string mcp_path = "/mcp";  // where
+    // Source addresses that may use the MCP endpoint and the REST API: names of address sets and
+    // CIDR ranges. Empty: every address (credentials are still required).
+    std::vector<std::string> allow_origins;
+    // Proxies (CIDR ranges) whose X-Forwarded-For names the real source.
+    std::vector<std::string> trusted_proxies;
+    std::string address_sets;  // a TOML file of named sets; "" = the built-in ones
   } server;
   struct Storage {
     std::string url;  // "sqlite:PATH"; default: sqlite:<data_dir>/taskwire.db
@@ -42,6 +49,8 @@ struct Config {
     // The user that MCP and REST requests from a loopback peer act as when they carry no
     // credential; "" turns it off. Only allowed on a loopback listen address.
     std::string loopback_bypass;
+    // Bad credentials one source address may present per minute before it gets 429; 0 = no limit.
+    int64_t failure_limit = 30;
   } auth;
   struct Log {
     std::string level = "info";
@@ -51,6 +60,20 @@ struct Config {
   // The SQLite file storage.url names (after LoadConfig has filled the default).
   std::string SqlitePath() const;
 };
+
+// server.allow_origins and server.trusted_proxies resolved to address ranges.
+struct SourceRanges {
+  std::vector<http::Cidr> allowed;  // empty: every address
+  std::vector<http::Cidr> trusted_proxies;
+};
+
+// Resolves set names through server.address_sets (or the built-in sets). InvalidArgument naming
+// the entry for an unknown set; NotFound or InvalidArgument for a missing or bad sets file.
+base::Result<SourceRanges> ResolveSourceRanges(const Config& config);
+
+// The named address sets: the built-in ones, with those of `file` (when not "") replacing them by
+// name. The built-in file is share/address-sets.toml.
+base::Result<std::map<std::string, std::vector<http::Cidr>>> LoadAddressSets(const std::string& file);
 
 // Where each setting came from, for `taskwire config`.
 enum class Source { kDefault, kFile, kEnvironment, kFlag };

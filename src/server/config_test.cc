@@ -57,6 +57,80 @@ TEST_F(ConfigTest, FlagsBeatEnvironmentWhichBeatsTheFile) {
   EXPECT_EQ(loaded->config.storage.busy_timeout, milliseconds(2000));
 }
 
+TEST_F(ConfigTest, ListsComeAsTomlArraysOrCommaSeparatedText) {
+  sources_.file = File("[server]\nallow_origins = [\"local\", \"10.0.0.0/8\"]\n");
+  auto loaded = Load();
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  EXPECT_EQ(loaded->config.server.allow_origins, (std::vector<std::string>{"local", "10.0.0.0/8"}));
+  const auto described = DescribeConfig(loaded->config);
+  const auto key = std::find_if(described.begin(), described.end(),
+                                [](const ConfigKey& k) { return k.key == "server.allow_origins"; });
+  ASSERT_NE(key, described.end());
+  EXPECT_EQ(key->toml_value, R"(["local", "10.0.0.0/8"])");
+
+  sources_.environment["TASKWIRE_ALLOW_ORIGINS"] = " anthropic , 2001:db8::/32,";
+  loaded = Load();
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  EXPECT_EQ(loaded->config.server.allow_origins, (std::vector<std::string>{"anthropic", "2001:db8::/32"}));
+
+  for (const char* bad : {"10.0.0.0/33", "Local!", "10.0.0.1/8"}) {
+    sources_.environment["TASKWIRE_ALLOW_ORIGINS"] = bad;
+    auto refused = Load();
+    ASSERT_FALSE(refused.has_value()) << bad;
+    EXPECT_NE(refused.error().message().find("TASKWIRE_ALLOW_ORIGINS"), std::string::npos);
+  }
+  sources_.environment.erase("TASKWIRE_ALLOW_ORIGINS");
+  sources_.file = File("[server]\nallow_origins = [1, 2]\n");
+  ASSERT_FALSE(Load().has_value());
+  sources_.file = File("[server]\ntrusted_proxies = \"local\"\n");
+  ASSERT_FALSE(Load().has_value()) << "trusted proxies are ranges, not sets";
+}
+
+TEST_F(ConfigTest, AddressSetsResolveThroughTheBuiltInFileAndTheOperatorsOwn) {
+  Config config;
+  config.server.allow_origins = {"anthropic", "192.0.2.0/24"};
+  auto ranges = ResolveSourceRanges(config);
+  ASSERT_TRUE(ranges.has_value()) << ranges.error().message();
+  const auto allowed = [&](std::string_view address) {
+    return http::AnyContains(ranges->allowed, *http::IpAddress::Parse(address));
+  };
+  EXPECT_TRUE(allowed("160.79.105.1"));
+  EXPECT_TRUE(allowed("2607:6bc0::10"));
+  EXPECT_TRUE(allowed("192.0.2.200"));
+  EXPECT_FALSE(allowed("127.0.0.1"));
+
+  // Every built-in set loads, with ranges.
+  auto sets = LoadAddressSets("");
+  ASSERT_TRUE(sets.has_value()) << sets.error().message();
+  for (const char* name : {"local", "tailscale", "anthropic", "openai"}) {
+    ASSERT_TRUE(sets->contains(name)) << name;
+    EXPECT_FALSE(sets->at(name).empty()) << name;
+  }
+
+  // An operator's file replaces a set by name and may add new ones.
+  config.server.address_sets = dir_.File("sets.toml");
+  testing::WriteFile(config.server.address_sets, "[sets]\nanthropic = [\"198.51.100.0/24\"]\noffice = [\"203.0.113.0/24\"]\n");
+  config.server.allow_origins = {"anthropic", "office", "local"};
+  ranges = ResolveSourceRanges(config);
+  ASSERT_TRUE(ranges.has_value()) << ranges.error().message();
+  EXPECT_FALSE(allowed("160.79.105.1"));
+  EXPECT_TRUE(allowed("198.51.100.9"));
+  EXPECT_TRUE(allowed("203.0.113.9"));
+  EXPECT_TRUE(allowed("::1"));
+
+  config.server.allow_origins = {"nosuch"};
+  auto unknown = ResolveSourceRanges(config);
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().message().find("no address set named 'nosuch'"), std::string::npos);
+  testing::WriteFile(config.server.address_sets, "[sets]\noffice = [\"203.0.113.0/33\"]\n");
+  config.server.allow_origins = {"office"};
+  auto bad = ResolveSourceRanges(config);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message().find("sets.office"), std::string::npos) << bad.error().message();
+  config.server.address_sets = dir_.File("missing.toml");
+  EXPECT_FALSE(ResolveSourceRanges(config).has_value());
+}
+
 TEST_F(ConfigTest, EveryKeyHasItsCanonicalEnvironmentVariable) {
   sources_.environment["TASKWIRE_SERVER_LISTEN"] = "127.0.0.1:4444";
   sources_.environment["TASKWIRE_STORAGE_URL"] = "sqlite:/var/lib/tw.db";

@@ -41,7 +41,8 @@ base::Result<User> UserStore::Create(std::string_view name, std::string_view pas
       {name, password_hash, admin, now, now});
   if (!rows) {
     if (rows.error().code() == base::ErrorCode::kAlreadyExists) {
-      return base::Error::AlreadyExists("a user named '" + std::string(name) + "' exists already");
+      return base::Error::AlreadyExists("a user named '" + std::string(name) +
+                                        "' exists already (deleted users keep their names)");
     }
     return std::move(rows).error();
   }
@@ -52,7 +53,7 @@ base::Result<User> UserStore::Create(std::string_view name, std::string_view pas
 base::Result<std::vector<User>> UserStore::List() {
   auto transaction = database_.Begin(store::Access::kRead);
   if (!transaction) return std::move(transaction).error();
-  auto rows = (*transaction)->Query("SELECT " + std::string(kUserColumns) + " FROM users ORDER BY id");
+  auto rows = (*transaction)->Query("SELECT " + std::string(kUserColumns) + " FROM users WHERE deleted_at IS NULL ORDER BY id");
   if (!rows) return std::move(rows).error();
   std::vector<User> users;
   users.reserve(rows->size());
@@ -72,7 +73,8 @@ base::Result<User> UserStore::Find(std::string_view name) {
   auto transaction = database_.Begin(store::Access::kRead);
   if (!transaction) return std::move(transaction).error();
   auto rows = (*transaction)->Query(
-      "SELECT " + std::string(kUserColumns) + " FROM users WHERE name = ?", {name});
+      "SELECT " + std::string(kUserColumns) + " FROM users WHERE name = ? AND deleted_at IS NULL",
+      {name});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return base::Error::NotFound("user", name);
   return UserFromRow(rows->front());
@@ -84,10 +86,37 @@ base::Result<void> UserStore::SetPasswordHash(std::string_view name,
   if (!transaction) return std::move(transaction).error();
   const std::string now = base::FormatIso8601(clock_.Now());
   auto changed = (*transaction)->Execute(
-      "UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ?",
+      "UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ? AND deleted_at IS NULL",
       {password_hash, now, name});
   if (!changed) return std::move(changed).error();
   if (*changed == 0) return base::Error::NotFound("user", name);
+  return (*transaction)->Commit();
+}
+
+base::Result<void> UserStore::Delete(std::string_view name) {
+  auto transaction = database_.Begin(store::Access::kWrite);
+  if (!transaction) return std::move(transaction).error();
+  auto rows = (*transaction)->Query(
+      "SELECT id, is_admin FROM users WHERE name = ? AND deleted_at IS NULL", {name});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return base::Error::NotFound("user", name);
+  const int64_t id = rows->front().Int(0);
+  if (rows->front().Int(1) != 0) {
+    auto admins = (*transaction)->Query(
+        "SELECT count(*) FROM users WHERE is_admin = 1 AND deleted_at IS NULL");
+    if (!admins) return std::move(admins).error();
+    if (admins->front().Int(0) <= 1) {
+      return base::Error::FailedPrecondition("'" + std::string(name) +
+                                             "' is the last administrator; make another first "
+                                             "(taskwire user add NAME --admin)");
+    }
+  }
+  const std::string now = base::FormatIso8601(clock_.Now());
+  auto deleted = (*transaction)->Execute(
+      "UPDATE users SET deleted_at = ?, updated_at = ? WHERE id = ?", {now, now, id});
+  if (!deleted) return std::move(deleted).error();
+  auto left = (*transaction)->Execute("DELETE FROM memberships WHERE user_id = ?", {id});
+  if (!left) return std::move(left).error();
   return (*transaction)->Commit();
 }
 

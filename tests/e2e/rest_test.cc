@@ -37,16 +37,34 @@ class RestTest : public ::testing::Test {
     ada_read_ = Key("ada", "read");
     bob_ = Key("bob", "all");
     carol_ = Key("carol", "all");
-    server_ = Process::Start(TASKWIRE_BINARY,
-                             {"serve", "--listen", "127.0.0.1:0", "--data-dir", dir_.File("data"),
-                              "--set", "server.max_body_bytes=200000"},
-                             Environment());
+    server_ = Serve({"--set", "server.max_body_bytes=200000"}, port_);
     ASSERT_NE(server_, nullptr);
-    auto line = server_->WaitForOutput("is listening on ", 30s);
-    ASSERT_TRUE(line.has_value()) << server_->Stderr();
+  }
+
+  // Another `taskwire serve` on the same data, with `settings`; null when it did not start.
+  std::unique_ptr<Process> Serve(std::vector<std::string> settings, uint16_t& port) {
+    settings.insert(settings.begin(), {"serve", "--listen", "127.0.0.1:0", "--data-dir", dir_.File("data")});
+    auto server = Process::Start(TASKWIRE_BINARY, settings, Environment());
+    if (server == nullptr) return nullptr;
+    auto line = server->WaitForOutput("is listening on ", 30s);
     std::smatch match;
-    ASSERT_TRUE(std::regex_search(*line, match, std::regex(R"(127\.0\.0\.1:(\d+)/)")));
-    port_ = static_cast<uint16_t>(std::stoi(match[1]));
+    if (!line || !std::regex_search(*line, match, std::regex(R"(127\.0\.0\.1:(\d+)/)"))) {
+      ADD_FAILURE() << "the server did not start: " << server->Stderr();
+      return nullptr;
+    }
+    port = static_cast<uint16_t>(std::stoi(match[1]));
+    return server;
+  }
+
+  // The id `key list` shows for `user`'s key named `name`.
+  std::string KeyId(const std::string& user, const std::string& name) {
+    std::string listed;
+    EXPECT_EQ(Cli({"key", "list", "--user", user}, std::nullopt, &listed), 0);
+    std::smatch match;
+    const bool found =
+        std::regex_search(listed, match, std::regex("\n(\\d+)\\s+tw_\\S+\\s+" + user + "\\s+" + name + "\\s"));
+    EXPECT_TRUE(found) << listed;
+    return found ? match[1].str() : "";
   }
 
   Process::Options Environment(std::optional<std::string> input = std::nullopt) {
@@ -82,9 +100,15 @@ class RestTest : public ::testing::Test {
   HttpResponse Call(std::string_view method, std::string_view path, const std::string& key,
                     std::string_view body = "",
                     std::vector<std::pair<std::string, std::string>> headers = {}) {
+    return CallAt(port_, method, path, key, body, std::move(headers));
+  }
+
+  HttpResponse CallAt(uint16_t port, std::string_view method, std::string_view path,
+                      const std::string& key, std::string_view body = "",
+                      std::vector<std::pair<std::string, std::string>> headers = {}) {
     if (!key.empty()) headers.emplace_back("Authorization", "Bearer " + key);
     if (!body.empty()) headers.emplace_back("Content-Type", "application/json");
-    auto response = HttpRequest(port_, method, path, std::move(headers), body);
+    auto response = HttpRequest(port, method, path, std::move(headers), body);
     EXPECT_TRUE(response.has_value()) << method << " " << path;
     return response.value_or(HttpResponse{});
   }
@@ -167,20 +191,177 @@ TEST_F(RestTest, ProtectedResourceMetadataNamesTheMcpEndpoint) {
                 "/.well-known/oauth-protected-resource/mcp\"");
 }
 
-TEST_F(RestTest, ARevokedKeyStopsWorkingWhileTheServerRuns) {
+TEST_F(RestTest, ARevokedKeyStopsWorkingOnTheNextRequestWhileTheServerRuns) {
+  // Used once, so the server holds it in its cache of verified keys.
   ASSERT_EQ(Call("GET", "/api/v1/me", bob_).status, 200);
-  std::string listed;
-  ASSERT_EQ(Cli({"key", "list", "--user", "bob"}, std::nullopt, &listed), 0);
-  std::smatch match;
-  ASSERT_TRUE(std::regex_search(listed, match, std::regex(R"(\n(\d+)\s+tw_)"))) << listed;
-  ASSERT_EQ(Cli({"key", "revoke", match[1]}), 0);
-  // The server remembers a verified key for at most five seconds.
-  int status = 0;
-  for (int i = 0; i < 70 && status != 401; ++i) {
-    status = Call("GET", "/api/v1/me", bob_).status;
-    if (status != 401) std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(Call("GET", "/api/v1/me", bob_).status, 200);
+  ASSERT_EQ(Cli({"key", "revoke", KeyId("bob", "bob-all")}), 0);
+  const HttpResponse refused = Call("GET", "/api/v1/me", bob_);
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_NE(refused.Header("WWW-Authenticate").find(R"(error="invalid_token")"), std::string::npos);
+  // The other keys are unaffected.
+  EXPECT_EQ(Call("GET", "/api/v1/me", ada_).status, 200);
+}
+
+TEST_F(RestTest, ADeletedUsersKeysStopWorkingAtOnce) {
+  ASSERT_EQ(Call("GET", "/api/v1/me", carol_).status, 200);
+  std::string err;
+  ASSERT_EQ(Cli({"user", "delete", "carol"}, std::nullopt, nullptr, &err), 0) << err;
+  EXPECT_EQ(Call("GET", "/api/v1/me", carol_).status, 401);
+  // Gone from the user list and from acme; the name stays taken.
+  std::string users;
+  ASSERT_EQ(Cli({"user", "list"}, std::nullopt, &users), 0);
+  EXPECT_EQ(users.find("carol"), std::string::npos) << users;
+  EXPECT_EQ(Cli({"user", "add", "carol", "--password-stdin"}, "another-password\n", nullptr, &err), 1);
+  EXPECT_NE(err.find("exists already"), std::string::npos) << err;
+  EXPECT_NE(Cli({"key", "create", "--user", "carol", "--name", "x"}), 0);
+  EXPECT_EQ(Cli({"user", "delete", "carol"}, std::nullopt, nullptr, &err), 1);
+  EXPECT_NE(err.find("not found"), std::string::npos) << err;
+  // The last administrator cannot be deleted.
+  ASSERT_EQ(Cli({"user", "add", "root", "--admin", "--password-stdin"}, "a-long-password\n"), 0);
+  EXPECT_EQ(Cli({"user", "delete", "root"}, std::nullopt, nullptr, &err), 1);
+  EXPECT_NE(err.find("last administrator"), std::string::npos) << err;
+}
+
+TEST_F(RestTest, AnExpiredKeyIsRefused) {
+  std::string out;
+  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "brief", "--expires", "1s"}, std::nullopt, &out), 0);
+  const std::string key = out.substr(0, out.size() - 1);
+  ASSERT_EQ(Call("GET", "/api/v1/me", key).status, 200);
+  std::this_thread::sleep_for(1100ms);
+  EXPECT_EQ(Call("GET", "/api/v1/me", key).status, 401);
+}
+
+TEST_F(RestTest, KeysAreManagedOverRestByAFullCredential) {
+  const HttpResponse created =
+      Call("POST", "/api/v1/keys", ada_, R"({"name":"script","scopes":["tasks:read","organizations:read"],"expiresIn":"30d"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string key(Json(created).at("key").as_string());
+  EXPECT_TRUE(std::regex_match(key, std::regex("tw_[A-Za-z0-9_-]{43}")));
+  const json::value record = Json(created).at("apiKey");
+  EXPECT_EQ(record.at("name").as_string(), "script");
+  EXPECT_EQ(record.at("prefix").as_string(), key.substr(0, 10));
+  EXPECT_TRUE(record.at("expiresAt").is_string());
+  EXPECT_EQ(Call("GET", "/api/v1/tasks", key).status, 200);
+  EXPECT_EQ(Call("POST", "/api/v1/tasks", key, R"({"title":"no"})").status, 403);
+
+  const HttpResponse listed = Call("GET", "/api/v1/keys", ada_);
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.body.find(key), std::string::npos) << "the raw key is shown only once";
+  EXPECT_NE(listed.body.find("\"script\""), std::string::npos);
+  EXPECT_EQ(listed.body.find("bob-all"), std::string::npos) << "only the caller's own keys";
+
+  // A narrower key may not manage keys: it could mint itself a wider one.
+  const HttpResponse narrow = Call("POST", "/api/v1/keys", ada_read_, R"({"name":"wider","scopes":"all"})");
+  EXPECT_EQ(narrow.status, 403);
+  EXPECT_NE(narrow.Header("WWW-Authenticate").find("insufficient_scope"), std::string::npos);
+  EXPECT_EQ(Call("GET", "/api/v1/keys", ada_read_).status, 403);
+
+  // Bad input names what is wrong.
+  for (const char* body : {R"({"name":""})", R"({"name":"x","scopes":["tasks:fly"]})",
+                           R"({"name":"x","expiresIn":"soon"})", R"({"name":"x","colour":"red"})",
+                           R"({"name":7})", "[1]", "{"}) {
+    EXPECT_EQ(Call("POST", "/api/v1/keys", ada_, body).status, 400) << body;
   }
-  EXPECT_EQ(status, 401);
+  // Another user's key is not found; revoking is idempotent; the next request fails.
+  const std::string bobs_key = KeyId("bob", "bob-all");
+  EXPECT_EQ(Call("DELETE", "/api/v1/keys/" + bobs_key, ada_).status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/me", bob_).status, 200);
+  const std::string id = std::to_string(record.at("id").as_int64());
+  const HttpResponse revoked = Call("DELETE", "/api/v1/keys/" + id, ada_);
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  EXPECT_TRUE(Json(revoked).at("apiKey").at("revokedAt").is_string());
+  EXPECT_EQ(Call("DELETE", "/api/v1/keys/" + id, ada_).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/tasks", key).status, 401);
+  EXPECT_EQ(Call("DELETE", "/api/v1/keys/nope", ada_).status, 404);
+}
+
+TEST_F(RestTest, ForgedHostOrOriginIsRefused) {
+  EXPECT_EQ(Call("GET", "/api/v1/me", ada_, "", {{"Host", "evil.example"}}).status, 403);
+  EXPECT_EQ(Call("GET", "/api/v1/me", ada_, "", {{"Origin", "http://evil.example"}}).status, 403);
+  EXPECT_EQ(Call("GET", "/api/v1/me", ada_, "", {{"Origin", "http://127.0.0.1:" + std::to_string(port_)}}).status, 200);
+}
+
+TEST_F(RestTest, OnlyAllowedSourceAddressesMayConnect) {
+  const std::string me = "/api/v1/me";
+  uint16_t port = 0;
+  {
+    // Loopback is not in the list, and a header from an untrusted peer changes nothing.
+    auto server = Serve({"--set", "server.allow_origins=192.0.2.0/24, anthropic"}, port);
+    ASSERT_NE(server, nullptr);
+    const HttpResponse refused = CallAt(port, "GET", me, ada_);
+    EXPECT_EQ(refused.status, 403);
+    EXPECT_NE(refused.body.find("127.0.0.1"), std::string::npos) << refused.body;
+    EXPECT_EQ(CallAt(port, "GET", me, ada_, "", {{"X-Forwarded-For", "192.0.2.7"}}).status, 403);
+    EXPECT_EQ(CallAt(port, "POST", "/mcp", ada_, "{}").status, 403);
+  }
+  {
+    auto server = Serve({"--set", "server.allow_origins=local"}, port);
+    ASSERT_NE(server, nullptr);
+    EXPECT_EQ(CallAt(port, "GET", me, ada_).status, 200);
+  }
+  {
+    // Behind a trusted proxy on this machine, the forwarded address decides.
+    auto server = Serve({"--set", "server.allow_origins=192.0.2.0/24", "--set",
+                         "server.trusted_proxies=127.0.0.1/32"}, port);
+    ASSERT_NE(server, nullptr);
+    EXPECT_EQ(CallAt(port, "GET", me, ada_, "", {{"X-Forwarded-For", "192.0.2.7"}}).status, 200);
+    EXPECT_EQ(CallAt(port, "GET", me, ada_, "", {{"X-Forwarded-For", "192.0.2.7, 198.51.100.1"}}).status, 403);
+    EXPECT_EQ(CallAt(port, "GET", me, ada_, "", {{"X-Forwarded-For", "127.0.0.1"}}).status, 403);
+    EXPECT_EQ(CallAt(port, "GET", me, ada_).status, 403);
+  }
+  // An unknown set is a configuration error, named at start-up.
+  std::string err;
+  auto bad = Process::Start(TASKWIRE_BINARY,
+                            {"serve", "--listen", "127.0.0.1:0", "--data-dir", dir_.File("data"),
+                             "--set", "server.allow_origins=local,antropic"},
+                            Environment());
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ(bad->Wait(30s), 2);
+  EXPECT_NE(bad->Stderr().find("no address set named 'antropic'"), std::string::npos) << bad->Stderr();
+}
+
+TEST_F(RestTest, BadCredentialsFromOneAddressAreLimited) {
+  uint16_t port = 0;
+  auto server = Serve({"--set", "auth.failure_limit=3", "--set", "server.trusted_proxies=127.0.0.1"}, port);
+  ASSERT_NE(server, nullptr);
+  const auto from = [](const char* address) {
+    return std::vector<std::pair<std::string, std::string>>{{"X-Forwarded-For", address}};
+  };
+  ASSERT_EQ(CallAt(port, "GET", "/api/v1/me", ada_, "", from("192.0.2.1")).status, 200);
+  const std::string unknown = "tw_" + std::string(43, 'Q');
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", unknown, "", from("192.0.2.1")).status, 401) << i;
+  }
+  const HttpResponse limited = CallAt(port, "GET", "/api/v1/me", unknown, "", from("192.0.2.1"));
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_FALSE(limited.Header("Retry-After").empty());
+  // Not even a good key is verified from there now, unless it was verified before.
+  EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", bob_, "", from("192.0.2.1")).status, 429);
+  EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", ada_, "", from("192.0.2.1")).status, 200);
+  // Other addresses are not affected, and a missing credential is not a failure.
+  EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", unknown, "", from("192.0.2.2")).status, 401);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", "", "", from("192.0.2.3")).status, 401);
+  EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", bob_, "", from("192.0.2.3")).status, 200);
+}
+
+TEST_F(RestTest, TheLoopbackBypassNeverTrustsForwardedRequests) {
+  uint16_t port = 0;
+  auto server = Serve({"--set", "auth.loopback_bypass=ada"}, port);
+  ASSERT_NE(server, nullptr);
+  const HttpResponse local = CallAt(port, "GET", "/api/v1/me", "");
+  ASSERT_EQ(local.status, 200) << local.body;
+  EXPECT_EQ(Json(local).at("user").at("name").as_string(), "ada");
+  // A proxy on this machine relays other people's requests: they get no free pass, whatever the
+  // header claims.
+  for (const char* claimed : {"127.0.0.1", "::1", "203.0.113.9"}) {
+    EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", "", "", {{"X-Forwarded-For", claimed}}).status, 401) << claimed;
+  }
+  EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", "", "", {{"Forwarded", "for=127.0.0.1"}}).status, 401);
+  // A credential still decides who the caller is.
+  const HttpResponse bob = CallAt(port, "GET", "/api/v1/me", bob_);
+  EXPECT_EQ(Json(bob).at("user").at("name").as_string(), "bob");
+  EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", "", "", {{"Host", "evil.example"}}).status, 403);
 }
 
 TEST_F(RestTest, TasksAreCreatedReadUpdatedAndDeleted) {

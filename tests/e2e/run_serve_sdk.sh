@@ -8,6 +8,9 @@
 #   TW_KEY_ADA       ada, all scopes
 #   TW_KEY_ADA_READ  ada, read scopes only
 #   TW_KEY_BOB       bob, all scopes
+#   TW_BINARY        the taskwire binary and
+#   TW_DATA_DIR      the server's data folder, so the script can run CLI commands
+#                    ("$TW_BINARY" --data-dir "$TW_DATA_DIR" key ...) while the server runs
 # The e2e scripts are copied into a private folder next to the pinned node_modules, so Node
 # resolves the packages there and two runs at once do not step on each other's copies.
 # Exits with the script's status (non-zero as well if the server reported a sanitizer error).
@@ -77,6 +80,7 @@ fi
 
 cp "$(dirname "$script")"/*.mjs "$copies/"
 TW_URL="${base}mcp" TW_KEY_ADA=$key_ada TW_KEY_ADA_READ=$key_ada_read TW_KEY_BOB=$key_bob \
+TW_BINARY=$binary TW_DATA_DIR=$work/data \
   timeout 180 "$node" "$copies/$(basename "$script")"
 status=$?
 [[ $status -eq 124 ]] && echo "the client script timed out" >&2

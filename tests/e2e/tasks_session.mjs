@@ -5,63 +5,16 @@
 // ada belongs to acme only, bob to globex only.
 //
 //   await runSession({ label, connect })
-// connect(key) resolves to a connected client with callTool, readResource,
-// listResourceTemplates, getPrompt, complete and close. Prints one line per check and a summary;
-// returns the number of failed checks.
+// connect(key) resolves to a connected client (client_legacy.mjs, client_modern.mjs). Prints one
+// line per check and a summary; returns the number of failed checks.
 import assert from 'node:assert/strict';
-
-export function environment() {
-  const env = {};
-  for (const name of ['TW_URL', 'TW_KEY_ADA', 'TW_KEY_ADA_READ', 'TW_KEY_BOB']) {
-    if (!process.env[name]) throw new Error(`${name} is not set: run this through run_serve_sdk.sh`);
-    env[name] = process.env[name];
-  }
-  return env;
-}
-
-// The structured result of a successful tool call.
-function data(result, what) {
-  assert.ok(!result.isError, `${what} failed: ${JSON.stringify(result.content)}`);
-  if (result.structuredContent) return result.structuredContent;
-  return JSON.parse(result.content[0].text);
-}
-
-function errorText(result) {
-  return (result.content ?? []).filter((c) => c.type === 'text').map((c) => c.text).join('\n');
-}
-
-// A tool call the server must refuse with an isError result whose text matches `pattern`.
-async function expectToolError(client, name, args, pattern) {
-  const result = await client.callTool({ name, arguments: args });
-  assert.equal(result.isError, true, `${name} should fail, got ${JSON.stringify(result.structuredContent ?? result.content)}`);
-  assert.match(errorText(result), pattern);
-  note(`${name}: ${errorText(result).slice(0, 160)}`);
-  return errorText(result);
-}
+import { checker, data, environment, errorText, expectToolError, note } from './harness.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// Details of the running check, printed under its result line.
-let notes = [];
-const note = (text) => notes.push(text);
-
 export async function runSession({ label, connect }) {
   const env = environment();
-  let passed = 0;
-  const failures = [];
-  async function check(name, fn) {
-    notes = [];
-    try {
-      await fn();
-      passed += 1;
-      console.log(`ok    ${name}`);
-    } catch (error) {
-      failures.push(name);
-      const message = String(error?.message ?? error).replace(/\s+/g, ' ').trim();
-      console.log(`FAIL  ${name}: ${message.length > 600 ? `${message.slice(0, 600)}…` : message}`);
-    }
-    for (const text of notes) console.log(`        ${text}`);
-  }
+  const { check, summary } = checker();
 
   const ada = await connect(env.TW_KEY_ADA);
   const ada2 = await connect(env.TW_KEY_ADA);
@@ -343,6 +296,5 @@ export async function runSession({ label, connect }) {
   });
 
   for (const client of [ada, ada2, bob, reader]) await client.close();
-  console.log(`${label}: ${passed} passed, ${failures.length} failed${failures.length ? `: ${failures.join('; ')}` : ''}`);
-  return failures.length;
+  return summary(label);
 }

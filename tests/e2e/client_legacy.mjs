@@ -1,0 +1,35 @@
+// Connects the official TypeScript SDK v1 (@modelcontextprotocol/sdk, legacy era, one session per
+// client) to the server under test, for the *_legacy.mjs scripts.
+//   const connect = connector('taskwire-e2e-…');
+//   const client = await connect(key, { url, fetch });
+// key: the API key sent as "Authorization: Bearer", none if undefined; url: the endpoint
+// (TW_URL if not given); fetch: handed to the transport, which makes every HTTP request with it.
+// Resolves to a connected client with listTools, callTool, readResource, listResourceTemplates,
+// getPrompt, complete and close; rejects if the server refuses the connection.
+import assert from 'node:assert/strict';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { clientCalls, environment } from './harness.mjs';
+
+export function connector(name) {
+  return async (key, { url = environment(['TW_URL']).TW_URL, fetch } = {}) => {
+    const client = new Client({ name, version: '1.0.0' }, { capabilities: {} });
+    const transport = new StreamableHTTPClientTransport(new URL(url), {
+      requestInit: { headers: key === undefined ? {} : { Authorization: `Bearer ${key}` } },
+      fetch,
+    });
+    await client.connect(transport);
+    assert.ok(transport.sessionId, 'the server minted a session');
+    assert.equal(client.getServerVersion().name, 'taskwire');
+    return {
+      ...clientCalls(client),
+      close: async () => {
+        try {
+          await transport.terminateSession();
+        } finally {
+          await client.close();
+        }
+      },
+    };
+  };
+}

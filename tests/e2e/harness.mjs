@@ -1,0 +1,89 @@
+// What the e2e session scripts (tasks_session.mjs, credentials_session.mjs) share: the
+// environment run_serve_sdk.sh sets, named checks that print ok/FAIL with notes and a summary,
+// reading tool results, and the entry point the era scripts call.
+import assert from 'node:assert/strict';
+
+// The variables run_serve_sdk.sh sets, by name; throws if one is missing.
+export function environment(names = ['TW_URL', 'TW_KEY_ADA', 'TW_KEY_ADA_READ', 'TW_KEY_BOB']) {
+  const env = {};
+  for (const name of names) {
+    if (!process.env[name]) throw new Error(`${name} is not set: run this through run_serve_sdk.sh`);
+    env[name] = process.env[name];
+  }
+  return env;
+}
+
+// The structured result of a successful tool call.
+export function data(result, what) {
+  assert.ok(!result.isError, `${what} failed: ${JSON.stringify(result.content)}`);
+  if (result.structuredContent) return result.structuredContent;
+  return JSON.parse(result.content[0].text);
+}
+
+export function errorText(result) {
+  return (result.content ?? []).filter((c) => c.type === 'text').map((c) => c.text).join('\n');
+}
+
+// Details of the running check, printed under its result line.
+let notes = [];
+export const note = (text) => notes.push(text);
+
+// A tool call the server must refuse with an isError result whose text matches `pattern`.
+export async function expectToolError(client, name, args, pattern) {
+  const result = await client.callTool({ name, arguments: args });
+  assert.equal(result.isError, true, `${name} should fail, got ${JSON.stringify(result.structuredContent ?? result.content)}`);
+  assert.match(errorText(result), pattern);
+  note(`${name}: ${errorText(result).slice(0, 160)}`);
+  return errorText(result);
+}
+
+// Runs named checks, one line each, and counts them:
+//   const { check, summary } = checker();
+//   await check('name', async () => { ...assert... });
+//   return summary(label);   // prints the summary line, returns the number of failed checks
+export function checker() {
+  let passed = 0;
+  const failures = [];
+  async function check(name, fn) {
+    notes = [];
+    try {
+      await fn();
+      passed += 1;
+      console.log(`ok    ${name}`);
+    } catch (error) {
+      failures.push(name);
+      const message = String(error?.message ?? error).replace(/\s+/g, ' ').trim();
+      console.log(`FAIL  ${name}: ${message.length > 600 ? `${message.slice(0, 600)}…` : message}`);
+    }
+    for (const text of notes) console.log(`        ${text}`);
+  }
+  function summary(label) {
+    console.log(`${label}: ${passed} passed, ${failures.length} failed${failures.length ? `: ${failures.join('; ')}` : ''}`);
+    return failures.length;
+  }
+  return { check, summary };
+}
+
+// The body of an era script: runs `session({ label, connect })` and exits 0 only if every check
+// passed.
+export async function main(session, options) {
+  let failed = 1;
+  try {
+    failed = await session(options);
+  } catch (error) {
+    console.log(`FAIL  session aborted: ${error?.stack ?? error}`);
+  }
+  process.exit(failed === 0 ? 0 : 1);
+}
+
+// The calls the sessions make, bound to an SDK client of either era.
+export function clientCalls(client) {
+  return {
+    listTools: (params) => client.listTools(params),
+    callTool: (params) => client.callTool(params),
+    readResource: (params) => client.readResource(params),
+    listResourceTemplates: () => client.listResourceTemplates(),
+    getPrompt: (params) => client.getPrompt(params),
+    complete: (params) => client.complete(params),
+  };
+}
