@@ -16,6 +16,7 @@
 #include "base/duration.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "cli/mcp_commands.h"
 #include "http/server.h"
 #include "server/app.h"
 #include "server/config.h"
@@ -479,6 +480,44 @@ int Main(int argc, char** argv) {
   key_revoke->fallthrough();
   key_revoke->add_option("ID", key_id, "the key's id (key list shows it)")->required();
   key_revoke->callback(with_context([&] { return RunKeyRevoke(context, key_id); }));
+
+  auto* mcp = app.add_subcommand("mcp", "Connect MCP clients (Claude Code, Claude Desktop, Cursor, VS Code)");
+  mcp->require_subcommand(1);
+  mcp->fallthrough();
+  McpOptions mcp_options;
+  const auto opener = [&](bool migrate) { return OpenApp(context, migrate); };
+  const char* const kClientHelp = "claude-code (default), claude-desktop, cursor or vscode";
+  auto* mcp_install = mcp->add_subcommand(
+      "install", "Mint a key named after the client (revoking its previous one) and configure the client");
+  mcp_install->fallthrough();
+  mcp_install->add_option("--client", mcp_options.client, kClientHelp);
+  mcp_install->add_option("--user", mcp_options.user, "the user the client acts for (default: the only user)");
+  mcp_install->add_option("--key", mcp_options.key, "use this API key instead of minting one");
+  mcp_install->add_option("--scopes", mcp_options.scopes, "scopes of the minted key (default: read,tasks:write)");
+  mcp_install->add_option("--url", mcp_options.url, "the MCP URL (default: server.public_url or server.listen, plus server.mcp_path)");
+  mcp_install->add_option("--project", mcp_options.project, "folder whose .cursor/ or .vscode/ gets the config (default: .)");
+  mcp_install->add_option("--file", mcp_options.file, "write this config file instead of the client's usual one");
+  mcp_install->add_flag("--print", mcp_options.print, "print the command or file instead; change nothing");
+  mcp_install->callback(with_context([&] { return RunMcpInstall(context.loaded.config, opener, mcp_options); }));
+  auto* mcp_uninstall = mcp->add_subcommand("uninstall", "Remove Taskwire from a client and revoke the keys named after it");
+  mcp_uninstall->fallthrough();
+  mcp_uninstall->add_option("--client", mcp_options.client, kClientHelp);
+  mcp_uninstall->add_option("--user", mcp_options.user, "only this user's key (default: every user's)");
+  mcp_uninstall->add_option("--project", mcp_options.project, "folder whose .cursor/ or .vscode/ holds the config");
+  mcp_uninstall->add_option("--file", mcp_options.file, "the client's config file, if not in its usual place");
+  mcp_uninstall->add_flag("--print", mcp_options.print, "print what would be done; change nothing");
+  mcp_uninstall->callback(with_context([&] { return RunMcpUninstall(context.loaded.config, opener, mcp_options); }));
+  auto* mcp_print = mcp->add_subcommand("print-config", "Print every client's configuration snippet");
+  mcp_print->fallthrough();
+  mcp_print->add_option("--client", mcp_options.client, "only this client");
+  mcp_print->add_option("--key", mcp_options.key, "put this key in the snippets (default: a placeholder)");
+  mcp_print->add_option("--url", mcp_options.url, "the MCP URL");
+  mcp_print->callback(with_context([&] { return RunMcpPrintConfig(context.loaded.config, mcp_options); }));
+  auto* mcp_stdio = mcp->add_subcommand("stdio", "Serve MCP on standard input/output, forwarding to the HTTP endpoint");
+  mcp_stdio->fallthrough();
+  mcp_stdio->add_option("--key", mcp_options.key, "the API key to send")->required();
+  mcp_stdio->add_option("--url", mcp_options.url, "the MCP URL (default: from the configuration)");
+  mcp_stdio->callback(with_context([&] { return RunMcpStdio(context.loaded.config, mcp_options); }));
 
   std::string backup_file;
   auto* backup = app.add_subcommand("backup", "Copy the database to FILE while the server keeps running");

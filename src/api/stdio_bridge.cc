@@ -1,0 +1,299 @@
+#include "api/stdio_bridge.h"
+
+#include <atomic>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "base/base64url.h"
+#include "http/client.h"
+
+namespace taskwire::api {
+
+namespace {
+
+namespace json = boost::json;
+
+// The header encoding of MCP 2026-07-28 for values that are not plain visible ASCII.
+std::string HeaderValue(std::string_view value) {
+  const bool plain = !value.empty() && value.front() != ' ' && value.back() != ' ' &&
+                     !value.starts_with("=?") &&
+                     std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  if (plain) return std::string(value);
+  std::string encoded = base::Base64UrlEncode(value);
+  for (char& c : encoded) c = c == '-' ? '+' : c == '_' ? '/' : c;
+  while (encoded.size() % 4 != 0) encoded += '=';
+  return "=?base64?" + encoded + "?=";
+}
+
+// Splits a text/event-stream into events and hands each one's data to `deliver`.
+class EventReader {
+ public:
+  explicit EventReader(std::function<void(std::string_view id, std::string_view data)> deliver)
+      : deliver_(std::move(deliver)) {}
+
+  void Feed(std::string_view bytes) {
+    pending_ += bytes;
+    size_t start = 0;
+    for (size_t end; (end = pending_.find('\n', start)) != std::string::npos; start = end + 1) {
+      std::string_view line(pending_.data() + start, end - start);
+      if (line.ends_with('\r')) line.remove_suffix(1);
+      if (line.empty()) {
+        if (!data_.empty()) deliver_(id_, data_);
+        data_.clear();
+      } else if (line.starts_with("data:")) {
+        line.remove_prefix(line.starts_with("data: ") ? 6 : 5);
+        if (!data_.empty()) data_ += '\n';
+        data_ += line;
+      } else if (line.starts_with("id:")) {
+        line.remove_prefix(line.starts_with("id: ") ? 4 : 3);
+        id_ = line;
+      }
+    }
+    pending_.erase(0, start);
+  }
+
+ private:
+  std::function<void(std::string_view, std::string_view)> deliver_;
+  std::string pending_;
+  std::string data_;
+  std::string id_;
+};
+
+class Bridge {
+ public:
+  Bridge(const BridgeOptions& options, std::FILE* out, std::FILE* log)
+      : options_(options), out_(out), log_(log) {}
+
+  // Forwards one line from the client; on its own thread, so calls may overlap.
+  void Forward(std::string line) {
+    boost::system::error_code ec;
+    json::value message = json::parse(line, ec);
+    if (ec || !message.is_object()) {
+      Write(R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"not a JSON-RPC message"}})");
+      return;
+    }
+    {
+      std::lock_guard lock(mutex_);
+      ++in_flight_;
+    }
+    std::thread([this, message = std::move(message)] {
+      Post(message.as_object());
+      std::lock_guard lock(mutex_);
+      if (--in_flight_ == 0) idle_.notify_all();
+    }).detach();
+  }
+
+  // Waits for the calls in flight, then ends a legacy session.
+  void Finish() {
+    {
+      std::unique_lock lock(mutex_);
+      idle_.wait(lock, [this] { return in_flight_ == 0; });
+    }
+    stopping_ = true;
+    if (const std::string session = Session(); !session.empty()) {
+      (void)http::Fetch(http::Method::kDelete, options_.url, BaseHeaders(), "",
+                        [](const http::ClientResponse&) {}, [](std::string_view) { return true; });
+    }
+  }
+
+  bool reached() const { return reached_; }
+
+ private:
+  std::string Session() {
+    std::lock_guard lock(mutex_);
+    return session_;
+  }
+
+  http::Headers BaseHeaders() {
+    http::Headers headers;
+    headers.Add("Authorization", "Bearer " + options_.key);
+    std::lock_guard lock(mutex_);
+    if (!session_.empty()) headers.Add("Mcp-Session-Id", session_);
+    if (!protocol_.empty()) headers.Add("MCP-Protocol-Version", protocol_);
+    return headers;
+  }
+
+  void Write(std::string_view line) {
+    std::lock_guard lock(write_mutex_);
+    std::fwrite(line.data(), 1, line.size(), out_);
+    std::fputc('\n', out_);
+    std::fflush(out_);
+  }
+
+  // A message from the endpoint, as one line; remembers what initialize negotiated.
+  void Relay(std::string_view data, bool initialize) {
+    boost::system::error_code ec;
+    json::value message = json::parse(data, ec);
+    if (ec) return;  // not JSON-RPC: nothing a client could use
+    if (initialize && message.is_object()) {
+      if (const json::value* version = message.find_pointer("/result/protocolVersion", ec)) {
+        if (version->is_string()) {
+          std::lock_guard lock(mutex_);
+          protocol_ = version->as_string();
+        }
+      }
+    }
+    Write(json::serialize(message));
+  }
+
+  void Post(const json::object& message) {
+    http::Headers headers = BaseHeaders();
+    headers.Add("Content-Type", "application/json");
+    headers.Add("Accept", "application/json, text/event-stream");
+    const json::value* method = message.if_contains("method");
+    const json::value* id = message.if_contains("id");
+    const bool is_request = method != nullptr && method->is_string() && id != nullptr;
+    const bool initialize = is_request && method->as_string() == "initialize";
+    if (method != nullptr && method->is_string()) {
+      const std::string_view name = method->as_string();
+      headers.Add("Mcp-Method", HeaderValue(name));
+      const json::object* params = message.contains("params") && message.at("params").is_object()
+                                       ? &message.at("params").as_object()
+                                       : nullptr;
+      if (params != nullptr) {
+        const char* field = name == "resources/read" ? "uri" : "name";
+        if (const json::value* target = params->if_contains(field);
+            target != nullptr && target->is_string() &&
+            (name == "tools/call" || name == "prompts/get" || name == "resources/read")) {
+          headers.Add("Mcp-Name", HeaderValue(target->as_string()));
+        }
+        // A 2026-07-28 request names its version itself.
+        const json::value* meta = params->if_contains("_meta");
+        const json::value* version =
+            meta != nullptr && meta->is_object()
+                ? meta->as_object().if_contains("io.modelcontextprotocol/protocolVersion")
+                : nullptr;
+        if (version != nullptr && version->is_string()) {
+          headers.Set("MCP-Protocol-Version", std::string(version->as_string()));
+        }
+      }
+    }
+    int status = 0;
+    bool stream = false;
+    std::string body;
+    EventReader events([&](std::string_view, std::string_view data) { Relay(data, initialize); });
+    auto fetched = http::Fetch(
+        http::Method::kPost, options_.url, headers, json::serialize(message),
+        [&](const http::ClientResponse& response) {
+          status = response.status;
+          const auto type = response.headers.Get("Content-Type").value_or("");
+          stream = type.starts_with("text/event-stream");
+          if (initialize && status == 200) {
+            if (auto session = response.headers.Get("Mcp-Session-Id")) {
+              std::lock_guard lock(mutex_);
+              session_ = *session;
+            }
+          }
+        },
+        [&](std::string_view piece) {
+          if (stream) {
+            events.Feed(piece);
+          } else {
+            body += piece;
+          }
+          return true;
+        });
+    if (fetched) reached_ = true;
+    if (!fetched) {
+      Refuse(id, -32603, "cannot reach Taskwire at " + options_.url + ": " + fetched.error().message());
+      return;
+    }
+    if (!stream && !body.empty()) {
+      boost::system::error_code ec;
+      json::value answer = json::parse(body, ec);
+      // JSON-RPC answers pass through, errors with an HTTP status included (they carry the id).
+      if (!ec && answer.is_object() && answer.as_object().contains("jsonrpc")) {
+        Relay(body, initialize);
+      } else if (status >= 400) {
+        Refuse(id, -32603, "Taskwire answered HTTP " + std::to_string(status) + Explain(status) + ": " + body);
+      }
+    } else if (status >= 400 && !stream) {
+      Refuse(id, -32603, "Taskwire answered HTTP " + std::to_string(status) + Explain(status));
+    }
+    if (initialize && status == 200) StartListening();
+  }
+
+  static std::string Explain(int status) {
+    if (status == 401) return " (the API key is not valid: mint a new one with 'taskwire mcp install')";
+    if (status == 403) return " (the key lacks a scope this needs, or this address may not connect)";
+    return "";
+  }
+
+  // An error answer to request `id` (notifications get a line on the log instead).
+  void Refuse(const json::value* id, int code, const std::string& message) {
+    if (id == nullptr) {
+      std::fprintf(log_, "taskwire mcp stdio: %s\n", message.c_str());
+      return;
+    }
+    Write(json::serialize(json::object{
+        {"jsonrpc", "2.0"}, {"id", *id}, {"error", json::object{{"code", code}, {"message", message}}}}));
+  }
+
+  // Relays the legacy session's GET stream (server notifications) until the session ends,
+  // resuming after a dropped connection from the last event seen.
+  void StartListening() {
+    if (Session().empty() || listening_.exchange(true)) return;
+    std::thread([this] {
+      std::string last_event;
+      int failures = 0;
+      while (!stopping_ && failures < 5) {
+        http::Headers headers = BaseHeaders();
+        headers.Add("Accept", "text/event-stream");
+        if (!last_event.empty()) headers.Add("Last-Event-ID", last_event);
+        int status = 0;
+        EventReader events([&](std::string_view event_id, std::string_view data) {
+          if (!event_id.empty()) last_event = event_id;
+          Relay(data, false);
+        });
+        auto fetched = http::Fetch(
+            http::Method::kGet, options_.url, headers, "",
+            [&](const http::ClientResponse& response) { status = response.status; },
+            [&](std::string_view piece) {
+              if (status == 200) events.Feed(piece);
+              return !stopping_;
+            });
+        if (fetched && status != 200) return;  // no stream offered, or the session is gone
+        failures = fetched ? 0 : failures + 1;
+        std::this_thread::sleep_for(std::chrono::milliseconds(500) * (failures + 1));
+      }
+    }).detach();
+  }
+
+  const BridgeOptions options_;
+  std::FILE* const out_;
+  std::FILE* const log_;
+  std::mutex write_mutex_;  // one line at a time on `out_`
+  std::mutex mutex_;        // guards the fields below
+  std::condition_variable idle_;
+  int in_flight_ = 0;
+  std::string session_;
+  std::string protocol_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> listening_{false};
+  std::atomic<bool> reached_{false};
+};
+
+}  // namespace
+
+base::Result<void> RunStdioBridge(const BridgeOptions& options, std::istream& in, std::FILE* out,
+                                  std::FILE* log) {
+  // Outlives the detached threads: the process ends right after this returns.
+  static Bridge* bridge = new Bridge(options, out, log);
+  std::string line;
+  bool any = false;
+  while (std::getline(in, line)) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    any = true;
+    bridge->Forward(std::move(line));
+  }
+  bridge->Finish();
+  if (any && !bridge->reached()) {
+    return base::Error::Unavailable("could not reach Taskwire at " + options.url);
+  }
+  return base::Ok();
+}
+
+}  // namespace taskwire::api

@@ -1,0 +1,354 @@
+#include "cli/mcp_commands.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "api/client_config.h"
+#include "api/stdio_bridge.h"
+#include "auth/scopes.h"
+#include "http/server.h"
+
+namespace taskwire::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+using api::McpClient;
+using server::kExitFailure;
+using server::kExitOk;
+using server::kExitUsage;
+
+int Fail(const std::string& message) {
+  std::fprintf(stderr, "taskwire: %s\n", message.c_str());
+  return kExitFailure;
+}
+
+int Usage(const std::string& message) {
+  std::fprintf(stderr, "taskwire: %s\n", message.c_str());
+  return kExitUsage;
+}
+
+// The MCP URL clients use: server.public_url, else the listen address (a wildcard listen is
+// reached as localhost).
+std::string DefaultUrl(const server::Config& config) {
+  if (!config.server.public_url.empty()) return config.server.public_url + config.server.mcp_path;
+  std::string host = "localhost";
+  std::string port = "8080";
+  if (auto listen = http::ParseListenAddress(config.server.listen)) {
+    if (listen->host != "0.0.0.0" && listen->host != "::") {
+      host = listen->host.find(':') != std::string::npos ? "[" + listen->host + "]" : listen->host;
+    }
+    port = std::to_string(listen->port);
+  }
+  return "http://" + host + ":" + port + config.server.mcp_path;
+}
+
+// This program and the flags that point it at the same data, for commands written into
+// configurations and printed for pasting.
+std::string Binary() {
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string("taskwire") : self.string();
+}
+
+std::vector<std::string> SelfCommand(const server::Config& config) {
+  std::error_code ec;
+  return {Binary(), "--data-dir", fs::absolute(config.server.data_dir, ec).string()};
+}
+
+// Runs `argv` (found on PATH) with its output on our standard error, so our standard output
+// stays for results. The exit status, 127 when the program is not there.
+int RunProgram(const std::vector<std::string>& argv) {
+  const pid_t pid = ::fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    ::dup2(STDERR_FILENO, STDOUT_FILENO);
+    std::vector<char*> args;
+    for (const std::string& word : argv) args.push_back(const_cast<char*>(word.c_str()));
+    args.push_back(nullptr);
+    ::execvp(args[0], args.data());
+    ::_exit(127);
+  }
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Writes `text` to `path` through a temporary file and a rename, readable by the owner only (it
+// holds a key).
+base::Result<void> WriteFileAtomically(const std::string& path, const std::string& text) {
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  const std::string temporary = path + ".taskwire-tmp";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return base::Error::Unavailable("cannot write " + path + ": " + std::strerror(errno));
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                       ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written || std::rename(temporary.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    ::unlink(temporary.c_str());
+    return base::Error::Unavailable("cannot write " + path + ": " + why);
+  }
+  return base::Ok();
+}
+
+std::string Home() {
+  const char* home = std::getenv("HOME");
+  return home != nullptr ? home : ".";
+}
+
+std::string ConfigFile(McpClient client, const McpOptions& options) {
+  if (!options.file.empty()) return options.file;
+  return api::ConfigFilePath(client, options.project, Home()).value_or("");
+}
+
+// The user a minted key acts for: --user, or the only user there is.
+base::Result<std::string> ChooseUser(server::App& app, const std::string& given) {
+  if (!given.empty()) {
+    auto user = app.users().Find(given);
+    if (!user) return std::move(user).error();
+    return user->name;
+  }
+  auto users = app.users().List();
+  if (!users) return std::move(users).error();
+  if (users->size() == 1) return users->front().name;
+  return base::Error::InvalidArgument("say which user the client acts for with --user NAME "
+                                      "(taskwire user list)");
+}
+
+// The active keys named after `client`, of `user` (or of everyone when "").
+base::Result<std::vector<auth::ApiKey>> ClientKeys(server::App& app, McpClient client,
+                                                   const std::string& user) {
+  auto keys = app.keys().List(user.empty() ? std::nullopt : std::optional<std::string_view>(user));
+  if (!keys) return std::move(keys).error();
+  std::vector<auth::ApiKey> found;
+  for (auth::ApiKey& key : *keys) {
+    if (key.name == api::McpClientName(client) && !key.revoked_at) found.push_back(std::move(key));
+  }
+  return found;
+}
+
+base::Result<McpClient> ClientOf(const McpOptions& options) {
+  auto client = api::ParseMcpClient(options.client.empty() ? "claude-code" : options.client);
+  if (!client) {
+    return base::Error::InvalidArgument("--client must be claude-code, claude-desktop, cursor or vscode");
+  }
+  return *client;
+}
+
+// Puts `connection` into the client's configuration: `claude mcp add`, or its config file.
+base::Result<std::string> Configure(McpClient client, const api::Connection& connection,
+                                    const McpOptions& options) {
+  if (client == McpClient::kClaudeCode) {
+    // Re-running replaces the entry: claude refuses to add a name it already has.
+    (void)RunProgram({"claude", "mcp", "remove", "taskwire"});
+    const int status = RunProgram(api::ClaudeCodeAddCommand(connection));
+    if (status == 127) {
+      return base::Error::FailedPrecondition("the claude command is not on PATH (install Claude Code, "
+                                             "or use --print and run the command yourself)");
+    }
+    if (status != 0) {
+      return base::Error::FailedPrecondition("'claude mcp add' failed (exit " + std::to_string(status) + ")");
+    }
+    return std::string("Claude Code (claude mcp add)");
+  }
+  const std::string path = ConfigFile(client, options);
+  const std::string current = ReadFile(path).value_or("");
+  auto merged = api::MergeConfig(client, current, connection);
+  if (!merged) {
+    return base::Error::FailedPrecondition("cannot update " + path + ": " + merged.error().message() +
+                                           "; add this by hand:\n" + api::ConfigSnippet(client, connection));
+  }
+  if (auto written = WriteFileAtomically(path, *merged); !written) return std::move(written).error();
+  return path;
+}
+
+}  // namespace
+
+int RunMcpInstall(const server::Config& config, const AppOpener& open_app, const McpOptions& options) {
+  auto client = ClientOf(options);
+  if (!client) return Usage(client.error().message());
+  if (!options.key.empty() && !auth::LooksLikeApiKey(options.key)) {
+    return Usage("--key: that is not a Taskwire API key (tw_ and 43 more characters)");
+  }
+  auto scopes = auth::ParseScopes(options.scopes);
+  if (!scopes) return Usage("--scopes: " + scopes.error().message());
+  const std::string name(api::McpClientName(*client));
+  api::Connection connection{options.url.empty() ? DefaultUrl(config) : options.url, options.key, Binary()};
+
+  if (options.print) {
+    // A rehearsal changes nothing: where a new key would be minted, the printed command mints it
+    // when run.
+    std::string user = options.user;
+    if (options.key.empty() && user.empty()) {
+      auto app = open_app(/*migrate=*/false);
+      if (!app) return Fail(app.error().message());
+      auto chosen = ChooseUser(**app, "");
+      if (!chosen) return Usage(chosen.error().message());
+      user = *chosen;
+    }
+    if (*client == McpClient::kClaudeCode) {
+      if (options.key.empty()) {
+        std::vector<std::string> mint = SelfCommand(config);
+        for (const char* word : {"key", "create", "--user"}) mint.emplace_back(word);
+        mint.insert(mint.end(), {user, "--name", name, "--scopes", auth::JoinScopes(*scopes)});
+        connection.key = "$(" + api::ShellCommand(mint) + ")";
+      }
+      std::printf("%s\n", api::ShellCommand(api::ClaudeCodeAddCommand(connection)).c_str());
+      return kExitOk;
+    }
+    if (options.key.empty()) {
+      connection.key = "<API key: taskwire key create --user " + user + " --name " + name + ">";
+    }
+    const std::string path = ConfigFile(*client, options);
+    auto merged = api::MergeConfig(*client, ReadFile(path).value_or(""), connection);
+    std::fprintf(stderr, "Would write %s:\n", path.c_str());
+    std::printf("%s", merged ? merged->c_str() : api::ConfigSnippet(*client, connection).c_str());
+    return kExitOk;
+  }
+
+  auto app = open_app(/*migrate=*/true);
+  if (!app) return Fail(app.error().message());
+  std::vector<auth::ApiKey> previous;
+  std::optional<auth::ApiKey> minted;
+  if (options.key.empty()) {
+    auto user = ChooseUser(**app, options.user);
+    if (!user) return user.error().code() == base::ErrorCode::kInvalidArgument ? Usage(user.error().message())
+                                                                               : Fail(user.error().message());
+    auto existing = ClientKeys(**app, *client, *user);
+    if (!existing) return Fail(existing.error().message());
+    previous = std::move(*existing);
+    auto created = (*app)->keys().Create({*user, name, *scopes, std::nullopt, false});
+    if (!created) return Fail(created.error().message());
+    connection.key = created->first;
+    minted = created->second;
+  }
+  auto configured = Configure(*client, connection, options);
+  if (!configured) {
+    if (minted) (void)(*app)->keys().Revoke(minted->id);  // unused: do not leave it behind
+    return Fail(configured.error().message());
+  }
+  std::fprintf(stderr, "Configured %s to reach %s", configured->c_str(), connection.url.c_str());
+  if (minted) {
+    std::fprintf(stderr, " as %s with the new key %lld (%s)", minted->user_name.c_str(),
+                 static_cast<long long>(minted->id), auth::JoinScopes(minted->scopes).c_str());
+  }
+  std::fprintf(stderr, ".\n");
+  // Rotation: the keys this client had before stop working now.
+  for (const auth::ApiKey& old : previous) {
+    if (auto revoked = (*app)->keys().Revoke(old.id); revoked) {
+      std::fprintf(stderr, "Revoked the previous %s key %lld.\n", name.c_str(), static_cast<long long>(old.id));
+    }
+  }
+  if (*client == McpClient::kClaudeDesktop) {
+    std::fprintf(stderr, "Restart Claude Desktop to connect.\n");
+  }
+  return kExitOk;
+}
+
+int RunMcpUninstall(const server::Config& config, const AppOpener& open_app, const McpOptions& options) {
+  (void)config;
+  auto client = ClientOf(options);
+  if (!client) return Usage(client.error().message());
+  auto app = open_app(/*migrate=*/true);
+  if (!app) return Fail(app.error().message());
+  auto keys = ClientKeys(**app, *client, options.user);
+  if (!keys) return Fail(keys.error().message());
+  const std::string name(api::McpClientName(*client));
+  if (options.print) {
+    for (const auth::ApiKey& key : *keys) {
+      std::printf("would revoke key %lld '%s' of %s\n", static_cast<long long>(key.id), key.name.c_str(),
+                  key.user_name.c_str());
+    }
+    if (*client == McpClient::kClaudeCode) {
+      std::printf("would run: claude mcp remove taskwire\n");
+    } else {
+      std::printf("would remove the taskwire server from %s\n", ConfigFile(*client, options).c_str());
+    }
+    return kExitOk;
+  }
+  int status = kExitOk;
+  if (*client == McpClient::kClaudeCode) {
+    const int removed = RunProgram({"claude", "mcp", "remove", "taskwire"});
+    if (removed == 127) std::fprintf(stderr, "The claude command is not on PATH; nothing to remove there.\n");
+  } else {
+    const std::string path = ConfigFile(*client, options);
+    const auto current = ReadFile(path);
+    if (current && api::HasTaskwireServer(*client, *current)) {
+      auto merged = api::MergeConfig(*client, *current, std::nullopt);
+      auto written = merged ? WriteFileAtomically(path, *merged) : base::Result<void>(merged.error());
+      if (!written) {
+        status = Fail("cannot update " + path + ": " + written.error().message());
+      } else {
+        std::fprintf(stderr, "Removed the taskwire server from %s.\n", path.c_str());
+      }
+    }
+  }
+  for (const auth::ApiKey& key : *keys) {
+    if (auto revoked = (*app)->keys().Revoke(key.id); revoked) {
+      std::fprintf(stderr, "Revoked key %lld '%s' of %s.\n", static_cast<long long>(key.id), key.name.c_str(),
+                   key.user_name.c_str());
+    }
+  }
+  if (keys->empty()) std::fprintf(stderr, "No active key named '%s'.\n", name.c_str());
+  return status;
+}
+
+int RunMcpPrintConfig(const server::Config& config, const McpOptions& options) {
+  std::vector<McpClient> clients;
+  if (options.client.empty()) {
+    clients.assign(std::begin(api::kMcpClients), std::end(api::kMcpClients));
+  } else {
+    auto client = ClientOf(options);
+    if (!client) return Usage(client.error().message());
+    clients.push_back(*client);
+  }
+  const api::Connection connection{options.url.empty() ? DefaultUrl(config) : options.url,
+                                   options.key.empty() ? "<API key>" : options.key, Binary()};
+  bool first = true;
+  for (McpClient client : clients) {
+    if (!first) std::printf("\n");
+    first = false;
+    if (client == McpClient::kClaudeCode) {
+      std::printf("# Claude Code: run\n%s\n", api::ShellCommand(api::ClaudeCodeAddCommand(connection)).c_str());
+      continue;
+    }
+    std::printf("# %s: %s\n%s", std::string(api::McpClientName(client)).c_str(),
+                api::ConfigFilePath(client, "<project>", "~").value_or("").c_str(),
+                api::ConfigSnippet(client, connection).c_str());
+  }
+  return kExitOk;
+}
+
+int RunMcpStdio(const server::Config& config, const McpOptions& options) {
+  if (!auth::LooksLikeApiKey(options.key)) {
+    return Usage("--key: that is not a Taskwire API key (tw_ and 43 more characters)");
+  }
+  api::BridgeOptions bridge{options.url.empty() ? DefaultUrl(config) : options.url, options.key};
+  if (auto ran = api::RunStdioBridge(bridge, std::cin, stdout, stderr); !ran) {
+    return Fail(ran.error().message());
+  }
+  return kExitOk;
+}
+
+}  // namespace taskwire::cli
