@@ -75,12 +75,14 @@ class Bridge {
       Write(R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"not a JSON-RPC message"}})");
       return;
     }
+    uint64_t ticket = 0;
     {
       std::lock_guard lock(mutex_);
       ++in_flight_;
+      ticket = tickets_++;
     }
-    std::thread([this, message = std::move(message)] {
-      Post(message.as_object());
+    std::thread([this, ticket, message = std::move(message)] {
+      Post(message.as_object(), ticket);
       std::lock_guard lock(mutex_);
       if (--in_flight_ == 0) idle_.notify_all();
     }).detach();
@@ -139,7 +141,22 @@ class Bridge {
     Write(json::serialize(message));
   }
 
-  void Post(const json::object& message) {
+  // Sends `message` once every message before it has been sent (the answers may overlap, the
+  // requests keep the client's order: a cancellation never overtakes its call), and relays the
+  // answer.
+  void Post(const json::object& message, uint64_t ticket) {
+    {
+      std::unique_lock lock(mutex_);
+      turn_.wait(lock, [&] { return sent_ == ticket; });
+    }
+    bool passed = false;
+    const auto pass = [&] {
+      if (passed) return;
+      passed = true;
+      std::lock_guard lock(mutex_);
+      ++sent_;
+      turn_.notify_all();
+    };
     http::Headers headers = BaseHeaders();
     headers.Add("Content-Type", "application/json");
     headers.Add("Accept", "application/json, text/event-stream");
@@ -195,23 +212,30 @@ class Bridge {
             body += piece;
           }
           return true;
-        });
+        },
+        pass);
+    pass();
     if (fetched) reached_ = true;
     if (!fetched) {
       Refuse(id, -32603, "cannot reach Taskwire at " + options_.url + ": " + fetched.error().message());
       return;
     }
-    if (!stream && !body.empty()) {
+    if (stream) {
+      // Answers came as events.
+    } else if (status < 400) {
+      if (!body.empty()) Relay(body, initialize);
+    } else {
+      // A refusal before the server read the request (401, 403, 429) carries no id: answer the
+      // request ourselves, saying what the server said.
       boost::system::error_code ec;
       json::value answer = json::parse(body, ec);
-      // JSON-RPC answers pass through, errors with an HTTP status included (they carry the id).
-      if (!ec && answer.is_object() && answer.as_object().contains("jsonrpc")) {
+      const json::value* answered_id = !ec && answer.is_object() ? answer.as_object().if_contains("id") : nullptr;
+      if (answered_id != nullptr && !answered_id->is_null()) {
         Relay(body, initialize);
-      } else if (status >= 400) {
-        Refuse(id, -32603, "Taskwire answered HTTP " + std::to_string(status) + Explain(status) + ": " + body);
+      } else {
+        Refuse(id, -32603, "Taskwire answered HTTP " + std::to_string(status) + Explain(status) +
+                               (body.empty() ? "" : ": " + body));
       }
-    } else if (status >= 400 && !stream) {
-      Refuse(id, -32603, "Taskwire answered HTTP " + std::to_string(status) + Explain(status));
     }
     if (initialize && status == 200) StartListening();
   }
@@ -222,12 +246,12 @@ class Bridge {
     return "";
   }
 
-  // An error answer to request `id` (notifications get a line on the log instead).
+  // An error answer to request `id`, also written to the log: a client may show only its own
+  // words for it, and MCP hosts keep a server's standard error.
   void Refuse(const json::value* id, int code, const std::string& message) {
-    if (id == nullptr) {
-      std::fprintf(log_, "taskwire mcp stdio: %s\n", message.c_str());
-      return;
-    }
+    std::fprintf(log_, "taskwire mcp stdio: %s\n", message.c_str());
+    std::fflush(log_);
+    if (id == nullptr) return;
     Write(json::serialize(json::object{
         {"jsonrpc", "2.0"}, {"id", *id}, {"error", json::object{{"code", code}, {"message", message}}}}));
   }
@@ -268,7 +292,10 @@ class Bridge {
   std::mutex write_mutex_;  // one line at a time on `out_`
   std::mutex mutex_;        // guards the fields below
   std::condition_variable idle_;
+  std::condition_variable turn_;
   int in_flight_ = 0;
+  uint64_t tickets_ = 0;  // handed out in the order lines arrive
+  uint64_t sent_ = 0;     // the ticket whose request may be sent now
   std::string session_;
   std::string protocol_;
   std::atomic<bool> stopping_{false};

@@ -20,13 +20,29 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
+// Runs `on_sent` once, when it goes out of scope at the latest.
+class SentNotice {
+ public:
+  explicit SentNotice(const std::function<void()>& on_sent) : on_sent_(on_sent) {}
+  ~SentNotice() { Now(); }
+  void Now() {
+    if (on_sent_ && !done_) on_sent_();
+    done_ = true;
+  }
+
+ private:
+  const std::function<void()>& on_sent_;
+  bool done_ = false;
+};
+
 template <typename Stream>
 base::Result<void> Exchange(Stream& stream, const beast::http::request<beast::http::string_body>& request,
                             const std::function<void(const ClientResponse&)>& on_response,
                             const std::function<bool(std::string_view)>& on_body,
-                            const std::string& url) {
+                            const std::string& url, SentNotice& sent) {
   beast::error_code ec;
   beast::http::write(stream, request, ec);
+  sent.Now();
   if (ec) return base::Error::Unavailable("cannot send to " + url + ": " + ec.message());
   beast::flat_buffer buffer;
   beast::http::response_parser<beast::http::buffer_body> parser;
@@ -43,7 +59,8 @@ base::Result<void> Exchange(Stream& stream, const beast::http::request<beast::ht
   while (!parser.is_done()) {
     parser.get().body().data = chunk;
     parser.get().body().size = sizeof chunk;
-    beast::http::read(stream, buffer, parser, ec);
+    // read_some: a stream's events are handed on as they come, not when a buffer fills.
+    beast::http::read_some(stream, buffer, parser, ec);
     if (ec == beast::http::error::need_buffer) ec = {};
     if (ec) return base::Error::Unavailable("the answer from " + url + " broke off: " + ec.message());
     const size_t got = sizeof chunk - parser.get().body().size;
@@ -57,7 +74,9 @@ base::Result<void> Exchange(Stream& stream, const beast::http::request<beast::ht
 base::Result<void> Fetch(Method method, std::string_view url, const Headers& headers,
                          std::string_view body,
                          const std::function<void(const ClientResponse&)>& on_response,
-                         const std::function<bool(std::string_view)>& on_body) {
+                         const std::function<bool(std::string_view)>& on_body,
+                         const std::function<void()>& on_sent) {
+  SentNotice sent(on_sent);
   const std::string text(url);
   auto parsed = boost::urls::parse_uri(text);
   if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") || parsed->host().empty()) {
@@ -88,7 +107,7 @@ base::Result<void> Fetch(Method method, std::string_view url, const Headers& hea
     tcp::socket socket(io);
     asio::connect(socket, endpoints, ec);
     if (ec) return base::Error::Unavailable("cannot connect to " + text + ": " + ec.message());
-    return Exchange(socket, request, on_response, on_body, text);
+    return Exchange(socket, request, on_response, on_body, text, sent);
   }
   asio::ssl::context context(asio::ssl::context::tls_client);
   context.set_default_verify_paths(ec);
@@ -102,7 +121,7 @@ base::Result<void> Fetch(Method method, std::string_view url, const Headers& hea
   if (ec) return base::Error::Unavailable("cannot connect to " + text + ": " + ec.message());
   stream.handshake(asio::ssl::stream_base::client, ec);
   if (ec) return base::Error::Unavailable("TLS with " + host + " failed: " + ec.message());
-  return Exchange(stream, request, on_response, on_body, text);
+  return Exchange(stream, request, on_response, on_body, text, sent);
 }
 
 }  // namespace taskwire::http

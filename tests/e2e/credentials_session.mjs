@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { checker, data, environment, expectToolError, note } from './harness.mjs';
+import { allTools, checker, data, environment, expectToolError, note, rejection } from './harness.mjs';
 
 // A fetch for the client's transport that remembers every request's method and body and the
 // response's status and WWW-Authenticate header, in order.
@@ -45,30 +45,6 @@ function bearerChallenge(header) {
   assert.ok(header, 'no WWW-Authenticate header');
   assert.match(header, /^Bearer /, `not a Bearer challenge: ${header}`);
   return Object.fromEntries([...header.matchAll(/([a-z_]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-}
-
-// Awaits `promise`, which must reject; returns the error.
-async function rejection(promise, what) {
-  let outcome;
-  try {
-    outcome = await promise;
-  } catch (error) {
-    note(`${what} rejected: ${String(error?.message ?? error).slice(0, 160)}`);
-    return error;
-  }
-  assert.fail(`${what} should have been refused, resolved to ${JSON.stringify(outcome).slice(0, 200)}`);
-}
-
-// Every tool the client is shown, following pages.
-async function allTools(client) {
-  const tools = [];
-  let cursor;
-  do {
-    const page = await client.listTools(cursor ? { cursor } : undefined);
-    tools.push(...page.tools);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return tools;
 }
 
 const names = (tools) => tools.map((tool) => tool.name).sort();

@@ -24,6 +24,75 @@ export function errorText(result) {
   return (result.content ?? []).filter((c) => c.type === 'text').map((c) => c.text).join('\n');
 }
 
+// Every tool the client is shown, following pages.
+export async function allTools(client) {
+  const tools = [];
+  let cursor;
+  do {
+    const page = await client.listTools(cursor ? { cursor } : undefined);
+    tools.push(...page.tools);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return tools;
+}
+
+// Awaits `promise`, which must reject; returns the error.
+export async function rejection(promise, what) {
+  let outcome;
+  try {
+    outcome = await promise;
+  } catch (error) {
+    note(`${what} rejected: ${String(error?.message ?? error).slice(0, 160)}`);
+    return error;
+  }
+  assert.fail(`${what} should have been refused, resolved to ${JSON.stringify(outcome).slice(0, 200)}`);
+}
+
+// `promise`, or a rejection naming `what` if it has not settled within `ms` milliseconds.
+export function within(ms, what, promise) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+// The parameters for an SDK's StdioClientTransport that start the stdio bridge
+// (`TW_BINARY mcp stdio`) with `key`, forwarding to `url` (TW_URL if not given). Its standard
+// error is piped, so a test can read what it said.
+export function bridgeServer(key, url = environment(['TW_URL']).TW_URL) {
+  const { TW_BINARY } = environment(['TW_BINARY']);
+  return { command: TW_BINARY, args: ['mcp', 'stdio', '--key', key, '--url', url], stderr: 'pipe' };
+}
+
+// Collects what a started-or-not StdioClientTransport's process writes on standard error;
+// returns a function giving the text so far.
+export function stderrOf(transport) {
+  let text = '';
+  transport.stderr?.on('data', (chunk) => { text += chunk; });
+  return () => text;
+}
+
+// Connects `client` over `transport`; if that fails, closes the client (ending a spawned bridge)
+// and rethrows the error with `stderr` set to what stderr() (stderrOf) says the process wrote.
+export async function connectOrClose(client, transport, stderr = () => '') {
+  try {
+    await client.connect(transport);
+  } catch (error) {
+    // What the process wrote may still be in the pipe, and closing destroys the pipe: give it a
+    // moment to arrive first.
+    if (!stderr() && transport.stderr) {
+      await new Promise((resolve) => {
+        transport.stderr.once('data', () => setImmediate(resolve));
+        setTimeout(resolve, 1000);
+      });
+    }
+    await client.close().catch(() => {});
+    if (error instanceof Error) error.stderr = stderr();
+    throw error;
+  }
+}
+
 // Details of the running check, printed under its result line.
 let notes = [];
 export const note = (text) => notes.push(text);

