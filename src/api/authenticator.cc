@@ -28,12 +28,14 @@ std::string_view BearerToken(const http::Request& request, bool& present) {
 }  // namespace
 
 std::shared_ptr<const Caller> KeyAuthenticator::CachedCaller(const std::string& hash) {
+  // The system call stays outside the lock every request takes.
+  const uint64_t revocations = deps_.revocations.Stamp();
   std::lock_guard lock(mutex_);
   auto it = cache_.find(hash);
   if (it == cache_.end()) return nullptr;
   const auto& expires = it->second.caller->identity.expires;
   if (it->second.until > std::chrono::steady_clock::now() &&
-      it->second.revocations == deps_.revocations.Stamp() &&
+      it->second.revocations == revocations &&
       (!expires || std::chrono::system_clock::now() < *expires)) {
     return it->second.caller;
   }

@@ -88,11 +88,12 @@ class Bridge {
     }).detach();
   }
 
-  // Waits for the calls in flight, then ends a legacy session.
+  // Waits (a little) for the calls in flight, then ends a legacy session. A stream that never
+  // ends by itself (subscriptions/listen) must not keep the process alive once the client left.
   void Finish() {
     {
       std::unique_lock lock(mutex_);
-      idle_.wait(lock, [this] { return in_flight_ == 0; });
+      idle_.wait_for(lock, std::chrono::seconds(5), [this] { return in_flight_ == 0; });
     }
     stopping_ = true;
     if (const std::string session = Session(); !session.empty()) {

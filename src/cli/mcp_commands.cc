@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -345,10 +346,13 @@ int RunMcpStdio(const server::Config& config, const McpOptions& options) {
     return Usage("--key: that is not a Taskwire API key (tw_ and 43 more characters)");
   }
   api::BridgeOptions bridge{options.url.empty() ? DefaultUrl(config) : options.url, options.key};
-  if (auto ran = api::RunStdioBridge(bridge, std::cin, stdout, stderr); !ran) {
-    return Fail(ran.error().message());
-  }
-  return kExitOk;
+  auto ran = api::RunStdioBridge(bridge, std::cin, stdout, stderr);
+  const int status = ran ? kExitOk : Fail(ran.error().message());
+  // A stream the client left open may still be relaying on its own thread: end the process here,
+  // rather than run static destructors under it.
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::_Exit(status);
 }
 
 }  // namespace taskwire::cli
