@@ -56,11 +56,10 @@ void KeyAuthenticator::Authenticate(const http::Request& request, std::function<
       return;
     }
   }
-  const std::string source = deps_.sources.ClientAddress(request);
   if (!deps_.sources.Allowed(request)) {
     done(http::Response::JsonError(403, "forbidden",
-                                   "this server does not accept requests from " + source +
-                                       " (server.allow_origins)"));
+                                   "this server does not accept requests from " +
+                                       deps_.sources.ClientAddress(request) + " (server.allow_origins)"));
     return;
   }
   bool present = false;
@@ -82,6 +81,8 @@ void KeyAuthenticator::Authenticate(const http::Request& request, std::function<
       return;
     }
   }
+  // Past the cache, the source matters: it is what the failure limit counts.
+  const std::string source = deps_.sources.ClientAddress(request);
   if (auto wait = deps_.failures.Blocked(source, std::chrono::steady_clock::now())) {
     http::Response limited = http::Response::JsonError(
         429, "too_many_requests", "too many bad credentials from this address; retry later");

@@ -43,6 +43,16 @@ http::Response ErrorResponse(const base::Error& error) {
   return http::Response::JsonError(StatusOf(error.code()), CodeOf(error.code()), error.message());
 }
 
+// Answers with `result`: its JSON with `success_status`, or its error.
+void SendResult(http::Responder& responder, int success_status, const base::Result<json::object>& result) {
+  if (responder.cancelled()) return;
+  if (!result) {
+    responder.Send(ErrorResponse(result.error()));
+    return;
+  }
+  responder.Send(http::Response::Json(success_status, json::serialize(*result)));
+}
+
 // A query parameter as the operation expects it: integers for the *Id, limit and timeoutMs
 // parameters (left as text when they are not numbers, so validation names them).
 json::value QueryValue(std::string_view name, const std::string& text) {
@@ -153,21 +163,23 @@ http::Handler Rest::Route(std::string operation_name, Binding binding, int succe
 
 void Rest::Run(const Operation& operation, json::object arguments, std::shared_ptr<const Caller> caller,
                http::Responder responder, int success_status) {
-  auto shared = std::make_shared<http::Responder>(std::move(responder));
-  const auto answer = [shared, success_status](base::Result<json::object> result) {
-    if (shared->cancelled()) return;
-    if (!result) {
-      shared->Send(ErrorResponse(result.error()));
-      return;
-    }
-    shared->Send(http::Response::Json(success_status, json::serialize(*result)));
-  };
   if (!operation.run) {  // poll_events
-    operations_.PollEvents(arguments, std::move(caller), answer);
+    auto shared = std::make_shared<http::Responder>(std::move(responder));
+    operations_.PollEvents(arguments, std::move(caller), [shared, success_status](base::Result<json::object> result) {
+      SendResult(*shared, success_status, result);
+    });
     return;
   }
-  const bool queued = pool_.Post([&operation, arguments = std::move(arguments), caller, answer] {
-    answer(operation.run(arguments, *caller));
+  Offload(std::move(responder), success_status, [&operation, arguments = std::move(arguments), caller] {
+    return operation.run(arguments, *caller);
+  });
+}
+
+void Rest::Offload(http::Responder responder, int success_status, std::function<base::Result<json::object>()> work) {
+  auto shared = std::make_shared<http::Responder>(std::move(responder));
+  const bool queued = pool_.Post([shared, success_status, work = std::move(work)] {
+    if (shared->cancelled()) return;  // the answer would go nowhere
+    SendResult(*shared, success_status, work());
   });
   if (!queued) {
     http::Response busy = http::Response::JsonError(503, "unavailable", "the server is overloaded; retry");
@@ -395,18 +407,18 @@ json::object KeyJson(const auth::ApiKey& key) {
 void Rest::RegisterKeys(http::Router& router) {
   using http::Method;
   router.Add(Method::kGet, "/api/v1/keys", [this](http::Request& request, http::Responder r) {
-    ManageKeys(request, std::move(r), [this](const Caller& caller, const http::Request&)
-                                          -> base::Result<std::pair<int, json::object>> {
+    ManageKeys(request, std::move(r), 200, [this](const Caller& caller, const http::Request&)
+                                               -> base::Result<json::object> {
       auto keys = keys_.List(caller.identity.user_name);
       if (!keys) return std::move(keys).error();
       json::array out;
       for (const auth::ApiKey& key : *keys) out.push_back(KeyJson(key));
-      return std::pair{200, json::object{{"keys", std::move(out)}}};
+      return json::object{{"keys", std::move(out)}};
     });
   });
   router.Add(Method::kPost, "/api/v1/keys", [this](http::Request& request, http::Responder r) {
-    ManageKeys(request, std::move(r), [this](const Caller& caller, const http::Request& query)
-                                          -> base::Result<std::pair<int, json::object>> {
+    ManageKeys(request, std::move(r), 201, [this](const Caller& caller, const http::Request& query)
+                                               -> base::Result<json::object> {
       auto arguments = Arguments(query, Binding{{}, "", true});
       if (!arguments) return std::move(arguments).error();
       auth::NewApiKey spec{caller.identity.user_name, "", {}, std::nullopt, false};
@@ -440,24 +452,24 @@ void Rest::RegisterKeys(http::Router& router) {
       spec.scopes = std::move(*parsed);
       auto created = keys_.Create(spec);
       if (!created) return std::move(created).error();
-      return std::pair{201, json::object{{"key", created->first}, {"apiKey", KeyJson(created->second)}}};
+      return json::object{{"key", created->first}, {"apiKey", KeyJson(created->second)}};
     });
   });
   router.Add(Method::kDelete, "/api/v1/keys/{id}", [this](http::Request& request, http::Responder r) {
-    ManageKeys(request, std::move(r), [this](const Caller& caller, const http::Request& query)
-                                          -> base::Result<std::pair<int, json::object>> {
+    ManageKeys(request, std::move(r), 200, [this](const Caller& caller, const http::Request& query)
+                                               -> base::Result<json::object> {
       auto arguments = Arguments(query, Binding{{}, "id", false});
       if (!arguments) return std::move(arguments).error();
       auto key = keys_.Revoke(arguments->at("id").as_int64(), caller.identity.user_name);
       if (!key) return std::move(key).error();
-      return std::pair{200, json::object{{"apiKey", KeyJson(*key)}}};
+      return json::object{{"apiKey", KeyJson(*key)}};
     });
   });
 }
 
-void Rest::ManageKeys(http::Request& incoming, http::Responder reply, KeyWork work) {
+void Rest::ManageKeys(http::Request& incoming, http::Responder reply, int success_status, KeyWork work) {
   Authenticated(incoming, std::move(reply),
-                [this, work = std::move(work)](const http::Request& request, http::Responder responder,
+                [this, success_status, work = std::move(work)](const http::Request& request, http::Responder responder,
                                                std::shared_ptr<const Caller> caller) {
                   // A narrower key could otherwise mint itself a wider one, or revoke its siblings.
                   std::string missing;
@@ -468,17 +480,10 @@ void Rest::ManageKeys(http::Request& incoming, http::Responder reply, KeyWork wo
                     responder.Send(discovery_.InsufficientScope(request, missing, false));
                     return;
                   }
-                  auto shared = std::make_shared<http::Responder>(std::move(responder));
-                  auto copy = std::make_shared<http::Request>(request);
-                  const bool queued = pool_.Post([work, caller, shared, copy] {
-                    auto result = work(*caller, *copy);
-                    if (!result) {
-                      shared->Send(ErrorResponse(result.error()));
-                      return;
-                    }
-                    shared->Send(http::Response::Json(result->first, json::serialize(result->second)));
-                  });
-                  if (!queued) shared->Send(http::Response::JsonError(503, "unavailable", "retry"));
+                  Offload(std::move(responder), success_status,
+                          [work, caller, copy = std::make_shared<http::Request>(request)] {
+                            return work(*caller, *copy);
+                          });
                 });
 }
 
@@ -496,17 +501,10 @@ void Rest::Read(http::Request& incoming, http::Responder reply, Reader reader, s
                     return;
                   }
                   const int64_t id = arguments->at("id").as_int64();
-                  auto shared = std::make_shared<http::Responder>(std::move(responder));
-                  auto copy = std::make_shared<http::Request>(request);
-                  const bool queued = pool_.Post([this, reader, caller, shared, copy, id] {
-                    auto result = reader(operations_.tasks(), *caller, *copy, id);
-                    if (!result) {
-                      shared->Send(ErrorResponse(result.error()));
-                      return;
-                    }
-                    shared->Send(http::Response::Json(200, json::serialize(*result)));
-                  });
-                  if (!queued) shared->Send(http::Response::JsonError(503, "unavailable", "retry"));
+                  Offload(std::move(responder), 200,
+                          [this, reader, caller, id, copy = std::make_shared<http::Request>(request)] {
+                            return reader(operations_.tasks(), *caller, *copy, id);
+                          });
                 });
 }
 

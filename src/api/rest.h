@@ -37,9 +37,8 @@ class Rest {
   using Then = std::function<void(const http::Request&, http::Responder, std::shared_ptr<const Caller>)>;
   using Reader = std::function<base::Result<json::object>(tasks::TaskStore&, const Caller&,
                                                           const http::Request&, int64_t id)>;
-  // Blocking work for a key route: the status and body to answer with.
-  using KeyWork =
-      std::function<base::Result<std::pair<int, json::object>>(const Caller&, const http::Request&)>;
+  // Blocking work for a key route: the body to answer with.
+  using KeyWork = std::function<base::Result<json::object>(const Caller&, const http::Request&)>;
 
   void Authenticated(http::Request& request, http::Responder responder, Then then);
   http::Handler Route(std::string operation_name, Binding binding, int success_status);
@@ -50,7 +49,11 @@ class Rest {
   void StreamEvents(http::Request& request, http::Responder responder);
   void RegisterKeys(http::Router& router);
   // Authenticates, insists the credential holds every scope, then runs `work` on the pool.
-  void ManageKeys(http::Request& request, http::Responder responder, KeyWork work);
+  void ManageKeys(http::Request& request, http::Responder responder, int success_status, KeyWork work);
+  // Runs blocking `work` on the pool and answers with its JSON and `success_status`, or its
+  // error; 503 with Retry-After when the pool is full.
+  void Offload(http::Responder responder, int success_status,
+               std::function<base::Result<json::object>()> work);
 
   Operations& operations_;
   mcp::Authenticator& authenticator_;
