@@ -1,5 +1,7 @@
 #include "api/authenticator.h"
 
+#include <algorithm>
+
 #include "base/sha256.h"
 
 namespace taskwire::api {
@@ -23,6 +25,17 @@ std::string_view BearerToken(const http::Request& request, bool& present) {
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
   while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
   return token;
+}
+
+// What a refusal built later on the pool needs of the request: its headers, not its body.
+http::Request CopyHead(const http::Request& request) {
+  http::Request head;
+  head.method = request.method;
+  head.target = request.target;
+  head.path = request.path;
+  head.headers = request.headers;
+  head.peer = request.peer;
+  return head;
 }
 
 }  // namespace
@@ -70,7 +83,7 @@ void KeyAuthenticator::Authenticate(const http::Request& request, std::function<
     return;
   }
   if (!present) {
-    done(deps_.discovery.Unauthorized(request, "this endpoint needs \"Authorization: Bearer <API key>\"",
+    done(deps_.discovery.Unauthorized(request, "this endpoint needs \"Authorization: Bearer <API key or OAuth access token>\"",
                                       false));
     return;
   }
@@ -94,21 +107,26 @@ void KeyAuthenticator::Authenticate(const http::Request& request, std::function<
     done(Refuse(request, "the Authorization header must be \"Bearer <API key>\"", source));
     return;
   }
-  if (!auth::LooksLikeApiKey(token)) {
-    done(Refuse(request, "the API key is not valid", source));
+  const bool api_key = auth::LooksLikeApiKey(token);
+  const bool jwt = !api_key && deps_.tokens != nullptr && std::count(token.begin(), token.end(), '.') == 2;
+  if (!api_key && !jwt) {
+    done(Refuse(request, "the bearer token is not valid", source));
     return;
   }
   // A miss: verify on the pool (a database read and a last-used write). The signal's stamp is
   // read first, so a revocation that lands during verification still empties the entry.
   const uint64_t stamp = deps_.revocations.Stamp();
+  oauth::Site site;
+  if (jwt) site = oauth::Site{deps_.discovery.BaseUrl(request), deps_.discovery.ResourceUrl(request)};
   const bool queued = deps_.pool.Post([this, raw = std::string(token), hash = std::move(hash), done,
-                                       stamp, source,
-                                       refusal = deps_.discovery.Unauthorized(request, "the API key is not valid", true)]() {
-    auto identity = deps_.keys.Verify(raw);
+                                       stamp, source, jwt, site = std::move(site),
+                                       request = std::make_shared<const http::Request>(CopyHead(request))]() {
+    auto identity = jwt ? deps_.tokens->Verify(raw, site) : deps_.keys.Verify(raw);
     if (!identity) {
       if (identity.error().code() == base::ErrorCode::kUnauthenticated) {
         deps_.failures.RecordFailure(source, std::chrono::steady_clock::now());
-        done(refusal);
+        done(deps_.discovery.Unauthorized(*request, jwt ? identity.error().message() : "the API key is not valid",
+                                          true));
       } else {
         http::Response busy = http::Response::JsonError(503, "unavailable", "cannot verify the credential now; retry");
         busy.headers.Set("Retry-After", "1");

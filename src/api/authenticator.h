@@ -15,10 +15,12 @@
 #include "http/address.h"
 #include "http/host_guard.h"
 #include "mcp/server.h"
+#include "oauth/authorization_server.h"
 
 namespace taskwire::api {
 
-// Authenticates MCP and REST requests by "Authorization: Bearer <API key>", in this order:
+// Authenticates MCP and REST requests by "Authorization: Bearer <API key or OAuth access token>",
+// in this order:
 //  0. the Host and Origin headers must name this server (DNS-rebinding protection), else 403;
 //  1. the source address must be allowed (server.allow_origins), else 403;
 //  2. a request without the header from a loopback peer acts as the loopback caller, when one is
@@ -38,6 +40,8 @@ class KeyAuthenticator final : public mcp::Authenticator {
     const auth::RevocationSignal& revocations;
     const http::SourcePolicy& sources;
     auth::FailureLimiter& failures;
+    // Verifies bearer tokens that are not API keys (OAuth JWTs); null accepts API keys only.
+    oauth::TokenVerifier* tokens = nullptr;
   };
 
   explicit KeyAuthenticator(Dependencies dependencies,

@@ -66,7 +66,15 @@ http::Response Discovery::Unauthorized(const http::Request& request, std::string
   std::string challenge = "Bearer resource_metadata=\"" + MetadataUrl(request) + "\", scope=\"" +
                           std::string(kChallengeScope) + "\"";
   // RFC 6750 §3.1: an error code only when a token was sent.
-  if (token_given) challenge += ", error=\"invalid_token\"";
+  if (token_given) {
+    std::string description;
+    for (char c : message) {
+      if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f) {
+        description += c;
+      }
+    }
+    challenge += ", error=\"invalid_token\", error_description=\"" + description + "\"";
+  }
   response.headers.Set("WWW-Authenticate", challenge);
   return response;
 }

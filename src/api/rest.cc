@@ -99,13 +99,14 @@ base::Result<json::object> Arguments(const http::Request& request, const Rest::B
 }  // namespace
 
 Rest::Rest(Operations& operations, mcp::Authenticator& authenticator, const Discovery& discovery,
-           base::WorkerPool& pool, tasks::EventHub& hub, auth::ApiKeyStore& keys)
+           base::WorkerPool& pool, tasks::EventHub& hub, auth::ApiKeyStore& keys, oauth::GrantStore& grants)
     : operations_(operations),
       authenticator_(authenticator),
       discovery_(discovery),
       pool_(pool),
       hub_(hub),
-      keys_(keys) {}
+      keys_(keys),
+      grants_(grants) {}
 
 void Rest::Authenticated(http::Request& incoming, http::Responder reply, Then then) {
   auto held = std::make_shared<std::pair<http::Request, http::Responder>>(std::move(incoming),
@@ -381,6 +382,7 @@ void Rest::Register(http::Router& router) {
     }, auth::kScopeOrganizationsRead);
   });
   RegisterKeys(router);
+  RegisterGrants(router);
 }
 
 namespace {
@@ -463,6 +465,44 @@ void Rest::RegisterKeys(http::Router& router) {
       auto key = keys_.Revoke(arguments->at("id").as_int64(), caller.identity.user_name);
       if (!key) return std::move(key).error();
       return json::object{{"apiKey", KeyJson(*key)}};
+    });
+  });
+}
+
+void Rest::RegisterGrants(http::Router& router) {
+  using http::Method;
+  const auto grant_json = [](const oauth::Grant& grant) {
+    json::array scopes;
+    for (const auto& scope : grant.scopes) scopes.emplace_back(scope);
+    const auto optional = [](const std::optional<std::string>& text) -> json::value {
+      return text ? json::value(*text) : json::value(nullptr);
+    };
+    return json::object{{"id", grant.id},
+                        {"clientId", grant.client_id},
+                        {"clientName", grant.client_name},
+                        {"scopes", std::move(scopes)},
+                        {"createdAt", grant.created_at},
+                        {"lastUsedAt", optional(grant.last_used_at)},
+                        {"revokedAt", optional(grant.revoked_at)}};
+  };
+  router.Add(Method::kGet, "/api/v1/grants", [this, grant_json](http::Request& request, http::Responder r) {
+    ManageKeys(request, std::move(r), 200, [this, grant_json](const Caller& caller, const http::Request&)
+                                               -> base::Result<json::object> {
+      auto grants = grants_.List(caller.identity.user_name);
+      if (!grants) return std::move(grants).error();
+      json::array out;
+      for (const auto& grant : *grants) out.push_back(grant_json(grant));
+      return json::object{{"grants", std::move(out)}};
+    });
+  });
+  router.Add(Method::kDelete, "/api/v1/grants/{id}", [this, grant_json](http::Request& request, http::Responder r) {
+    ManageKeys(request, std::move(r), 200, [this, grant_json](const Caller& caller, const http::Request& query)
+                                               -> base::Result<json::object> {
+      auto arguments = Arguments(query, Binding{{}, "id", false});
+      if (!arguments) return std::move(arguments).error();
+      auto grant = grants_.Revoke(arguments->at("id").as_int64(), caller.identity.user_name);
+      if (!grant) return std::move(grant).error();
+      return json::object{{"grant", grant_json(*grant)}};
     });
   });
 }

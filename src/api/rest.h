@@ -8,6 +8,7 @@
 #include "api/discovery.h"
 #include "api/operations.h"
 #include "auth/api_keys.h"
+#include "oauth/grants.h"
 #include "auth/scopes.h"
 #include "http/router.h"
 #include "mcp/server.h"
@@ -16,12 +17,13 @@ namespace taskwire::api {
 
 // The JSON REST API under /api/v1/ (docs/rest.md): the operations of the MCP tools with the same
 // arguments, authentication and errors (a JSON body {"error": {"code", "message"}} with a 4xx
-// status), plus the event feed as Server-Sent Events and the caller's own API keys. Thread-safe
+// status), plus the event feed as Server-Sent Events, the caller's own API keys and connected apps (OAuth
+// grants). Thread-safe
 // once registered.
 class Rest {
  public:
   Rest(Operations& operations, mcp::Authenticator& authenticator, const Discovery& discovery,
-       base::WorkerPool& pool, tasks::EventHub& hub, auth::ApiKeyStore& keys);
+       base::WorkerPool& pool, tasks::EventHub& hub, auth::ApiKeyStore& keys, oauth::GrantStore& grants);
 
   void Register(http::Router& router);
 
@@ -48,6 +50,8 @@ class Rest {
             std::string_view scope = auth::kScopeTasksRead);
   void StreamEvents(http::Request& request, http::Responder responder);
   void RegisterKeys(http::Router& router);
+  // The caller's connected apps: GET /api/v1/grants, DELETE /api/v1/grants/{id}.
+  void RegisterGrants(http::Router& router);
   // Authenticates, insists the credential holds every scope, then runs `work` on the pool.
   void ManageKeys(http::Request& request, http::Responder responder, int success_status, KeyWork work);
   // Runs blocking `work` on the pool and answers with its JSON and `success_status`, or its
@@ -61,6 +65,7 @@ class Rest {
   base::WorkerPool& pool_;
   tasks::EventHub& hub_;
   auth::ApiKeyStore& keys_;
+  oauth::GrantStore& grants_;
 };
 
 }  // namespace taskwire::api

@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "cli/mcp_commands.h"
+#include "cli/oauth_commands.h"
 #include "http/server.h"
 #include "server/app.h"
 #include "server/config.h"
@@ -480,6 +481,54 @@ int Main(int argc, char** argv) {
   key_revoke->fallthrough();
   key_revoke->add_option("ID", key_id, "the key's id (key list shows it)")->required();
   key_revoke->callback(with_context([&] { return RunKeyRevoke(context, key_id); }));
+
+  const AppOpener open_app = [&](bool migrate) { return OpenApp(context, migrate); };
+  auto* client = app.add_subcommand("client", "Manage OAuth clients an administrator registers by hand");
+  client->require_subcommand(1);
+  client->fallthrough();
+  ClientOptions client_options;
+  std::string client_id;
+  auto* client_add = client->add_subcommand("add", "Register an OAuth client; prints its client_id (and secret)");
+  client_add->fallthrough();
+  client_add->add_option("--name", client_options.name, "what people see on the consent screen")->required();
+  client_add->add_option("--redirect-uri", client_options.redirect_uris,
+                         "where the client receives codes (repeat for several): https URLs, "
+                         "http://127.0.0.1 or localhost on any port, or a desktop client's scheme")
+      ->required();
+  client_add->add_flag("--confidential", client_options.confidential,
+                       "issue a client secret (for clients that run on a server)");
+  client_add->callback(with_context([&] { return RunClientAdd(open_app, client_options); }));
+  auto* client_list = client->add_subcommand("list", "List registered and dynamically registered clients");
+  client_list->fallthrough();
+  client_list->callback(with_context([&] { return RunClientList(open_app); }));
+  auto* client_remove = client->add_subcommand("remove", "Remove a client and revoke every grant it holds");
+  client_remove->fallthrough();
+  client_remove->add_option("CLIENT_ID", client_id, "the client's id (client list shows it)")->required();
+  client_remove->callback(with_context([&] { return RunClientRemove(open_app, client_id); }));
+
+  auto* grant = app.add_subcommand("grant", "List and revoke what people allowed OAuth clients (connected apps)");
+  grant->require_subcommand(1);
+  grant->fallthrough();
+  std::string grant_user;
+  bool grant_all = false;
+  int64_t grant_id = 0;
+  auto* grant_list = grant->add_subcommand("list", "List connected apps: client, user, scopes, first and last use");
+  grant_list->fallthrough();
+  grant_list->add_option("--user", grant_user, "only this user's grants");
+  grant_list->add_flag("--all", grant_all, "include revoked grants");
+  grant_list->callback(with_context([&] { return RunGrantList(open_app, grant_user, grant_all); }));
+  auto* grant_revoke = grant->add_subcommand("revoke", "Revoke a grant; its client is cut off at its next request");
+  grant_revoke->fallthrough();
+  grant_revoke->add_option("ID", grant_id, "the grant's id (grant list shows it)")->required();
+  grant_revoke->callback(with_context([&] { return RunGrantRevoke(open_app, grant_id); }));
+
+  auto* oauth_command = app.add_subcommand("oauth", "Operate the built-in OAuth authorization server");
+  oauth_command->require_subcommand(1);
+  oauth_command->fallthrough();
+  auto* rotate = oauth_command->add_subcommand(
+      "rotate-key", "Sign new access tokens with a new key; the old one stays published until its tokens expire");
+  rotate->fallthrough();
+  rotate->callback(with_context([&] { return RunRotateKey(open_app); }));
 
   auto* mcp = app.add_subcommand("mcp", "Connect MCP clients (Claude Code, Claude Desktop, Cursor, VS Code)");
   mcp->require_subcommand(1);

@@ -1,10 +1,13 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "base/result.h"
+#include "http/address.h"
 #include "http/message.h"
 
 namespace taskwire::http {
@@ -27,5 +30,38 @@ base::Result<void> Fetch(Method method, std::string_view url, const Headers& hea
                          const std::function<void(const ClientResponse&)>& on_response,
                          const std::function<bool(std::string_view)>& on_body,
                          const std::function<void()>& on_sent = {});
+
+struct FetchLimits {
+  // For the whole exchange: resolve, connect, TLS, write, read.
+  std::chrono::milliseconds timeout{5000};
+  // A larger body (by Content-Length, or as it streams) fails.
+  size_t max_body = 64 * 1024;
+  // Called with every address the host name resolves to; only addresses it accepts are connected
+  // to, so the check and the connection use the same address (no DNS rebinding in between).
+  // Null accepts every address.
+  std::function<bool(const IpAddress&)> allow_address;
+};
+
+struct FetchedDocument {
+  int status = 0;
+  Headers headers;
+  std::string body;
+};
+
+// GETs `url` (http or https, certificates checked as in Fetch) with `headers` on a connection of
+// its own, follows no redirects (a 3xx is returned as it is; the caller decides), and reads the
+// whole body within `limits`: for documents named by someone we do not trust (OAuth Client ID
+// Metadata Documents, JWKS). Blocking. Unavailable naming the URL and the reason (cannot
+// resolve, resolves only to addresses that are not allowed, cannot connect, timed out, body too
+// large, TLS failure, malformed answer); InvalidArgument for a URL that is not http(s) or carries
+// userinfo.
+base::Result<FetchedDocument> FetchBounded(std::string_view url, const Headers& headers,
+                                           const FetchLimits& limits);
+
+// True for addresses a server must not fetch from on a user's say-so: loopback, private
+// (RFC 1918, 100.64/10, fc00::/7), link-local, unspecified, multicast, broadcast, documentation,
+// benchmarking and reserved ranges, and IPv6 forms that embed such an IPv4 address (IPv4-mapped,
+// IPv4-compatible, NAT64 64:ff9b::/96, 6to4 2002::/16).
+bool IsPrivateOrReserved(const IpAddress& address);
 
 }  // namespace taskwire::http

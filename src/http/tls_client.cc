@@ -1,6 +1,15 @@
-// http::Fetch, over plain TCP or TLS (this is the TLS part of http/, so OpenSSL may be named).
+// http::Fetch and http::FetchBounded, over plain TCP or TLS (this is the TLS part of http/, so
+// OpenSSL may be named).
 
 #include <openssl/ssl.h>
+
+#include <algorithm>
+#include <charconv>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -122,6 +131,266 @@ base::Result<void> Fetch(Method method, std::string_view url, const Headers& hea
   stream.handshake(asio::ssl::stream_base::client, ec);
   if (ec) return base::Error::Unavailable("TLS with " + host + " failed: " + ec.message());
   return Exchange(stream, request, on_response, on_body, text, sent);
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// RFC 6890 and the IANA special-purpose registry, for the IPv4 part.
+bool IsPrivateOrReservedV4(const uint8_t* a) {
+  return a[0] == 0 ||                                    // 0.0.0.0/8 "this network"
+         a[0] == 10 ||                                   // 10.0.0.0/8 private
+         (a[0] == 100 && (a[1] & 0xc0) == 64) ||         // 100.64.0.0/10 CGNAT
+         a[0] == 127 ||                                  // 127.0.0.0/8 loopback
+         (a[0] == 169 && a[1] == 254) ||                 // 169.254.0.0/16 link-local
+         (a[0] == 172 && (a[1] & 0xf0) == 16) ||         // 172.16.0.0/12 private
+         (a[0] == 192 && a[1] == 0 && a[2] == 0) ||      // 192.0.0.0/24 IETF assignments
+         (a[0] == 192 && a[1] == 0 && a[2] == 2) ||      // 192.0.2.0/24 TEST-NET-1
+         (a[0] == 192 && a[1] == 88 && a[2] == 99) ||    // 192.88.99.0/24 6to4 relays (gone)
+         (a[0] == 192 && a[1] == 168) ||                 // 192.168.0.0/16 private
+         (a[0] == 198 && (a[1] & 0xfe) == 18) ||         // 198.18.0.0/15 benchmarking
+         (a[0] == 198 && a[1] == 51 && a[2] == 100) ||   // 198.51.100.0/24 TEST-NET-2
+         (a[0] == 203 && a[1] == 0 && a[2] == 113) ||    // 203.0.113.0/24 TEST-NET-3
+         a[0] >= 224;  // 224.0.0.0/4 multicast, 240.0.0.0/4 reserved, 255.255.255.255 broadcast
+}
+
+// The endpoint's address in our 128-bit form (IPv4 as IPv4-mapped IPv6).
+IpAddress ToIpAddress(const asio::ip::address& address) {
+  IpAddress result;
+  if (address.is_v4()) {
+    const auto v4 = address.to_v4().to_bytes();
+    result.bytes[10] = 0xff;
+    result.bytes[11] = 0xff;
+    std::copy(v4.begin(), v4.end(), result.bytes.begin() + 12);
+  } else {
+    const auto v6 = address.to_v6().to_bytes();
+    std::copy(v6.begin(), v6.end(), result.bytes.begin());
+  }
+  return result;
+}
+
+// getaddrinfo cannot be cancelled, and Asio's resolver joins its helper thread when the
+// io_context is destroyed, so a DNS server that never answers would hold the caller past the
+// deadline. The lookup runs on a thread of its own instead, which we walk away from on timeout
+// (it ends when getaddrinfo gives up; it owns everything it touches).
+base::Result<std::vector<tcp::endpoint>> Resolve(const std::string& host, const std::string& port,
+                                                 Clock::time_point deadline,
+                                                 const std::string& url) {
+  beast::error_code ec;
+  const auto literal = asio::ip::make_address(host, ec);
+  if (!ec) {
+    uint16_t number = 0;
+    std::from_chars(port.data(), port.data() + port.size(), number);
+    return std::vector<tcp::endpoint>{tcp::endpoint(literal, number)};
+  }
+  using Lookup = std::pair<beast::error_code, std::vector<tcp::endpoint>>;
+  auto promise = std::make_shared<std::promise<Lookup>>();
+  auto answer = promise->get_future();
+  std::thread([promise, host, port] {
+    asio::io_context io;
+    tcp::resolver resolver(io);
+    Lookup lookup;
+    for (const auto& entry : resolver.resolve(host, port, lookup.first)) {
+      lookup.second.push_back(entry.endpoint());
+    }
+    promise->set_value(std::move(lookup));
+  }).detach();
+  if (answer.wait_until(deadline) != std::future_status::ready) {
+    return base::Error::Unavailable("fetching " + url + " timed out resolving " + host);
+  }
+  Lookup lookup = answer.get();
+  if (lookup.first || lookup.second.empty()) {
+    return base::Error::Unavailable("cannot resolve " + host + " for " + url + ": " +
+                                    (lookup.first ? lookup.first.message() : "no addresses"));
+  }
+  return std::move(lookup.second);
+}
+
+// One exchange on one io_context: each step is started asynchronously and the context run until
+// the step completes or the deadline passes; then the socket is closed, so that the pending
+// operation ends (with operation_aborted) before we go on, and the step reports a timeout.
+class Deadline {
+ public:
+  Deadline(asio::io_context& io, tcp::socket& socket, Clock::time_point at)
+      : io_(io), socket_(socket), at_(at) {}
+
+  // Runs the operation `start` begins (handing it a completion handler); its error, or
+  // asio::error::timed_out when the deadline passed first.
+  template <typename Start>
+  beast::error_code Run(Start start) {
+    beast::error_code result;
+    bool done = false;
+    start([&result, &done](beast::error_code ec, auto&&...) {
+      result = ec;
+      done = true;
+    });
+    io_.restart();
+    io_.run_until(at_);
+    if (done) return result;
+    beast::error_code ignored;
+    socket_.close(ignored);
+    io_.restart();
+    io_.run();  // the aborted operation's handler, and any it leaves behind
+    return asio::error::timed_out;
+  }
+
+ private:
+  asio::io_context& io_;
+  tcp::socket& socket_;
+  Clock::time_point at_;
+};
+
+// Writes `request` and reads the whole response into `document`, within `deadline`.
+template <typename Stream>
+base::Result<void> ExchangeBounded(Stream& stream, Deadline& deadline,
+                                   const beast::http::request<beast::http::empty_body>& request,
+                                   size_t max_body, const std::string& url,
+                                   std::chrono::milliseconds timeout, FetchedDocument& document) {
+  const auto failed = [&](std::string_view what, const beast::error_code& ec) {
+    if (ec == asio::error::timed_out) {
+      return base::Error::Unavailable("fetching " + url + " timed out after " +
+                                      std::to_string(timeout.count()) + " ms");
+    }
+    if (ec == beast::http::error::body_limit) {
+      return base::Error::Unavailable("the body of " + url + " is too large (over " +
+                                      std::to_string(max_body) + " bytes)");
+    }
+    return base::Error::Unavailable(std::string(what) + " " + url + ": " + ec.message());
+  };
+  beast::error_code ec = deadline.Run(
+      [&](auto handler) { beast::http::async_write(stream, request, std::move(handler)); });
+  if (ec) return failed("cannot send to", ec);
+  beast::flat_buffer buffer;
+  beast::http::response_parser<beast::http::string_body> parser;
+  parser.body_limit(max_body);  // checks Content-Length up front, and the body as it arrives
+  ec = deadline.Run(
+      [&](auto handler) { beast::http::async_read(stream, buffer, parser, std::move(handler)); });
+  if (ec) return failed("no whole answer from", ec);
+  document.status = static_cast<int>(parser.get().result_int());
+  for (const auto& field : parser.get()) {
+    document.headers.Add(std::string(field.name_string()), std::string(field.value()));
+  }
+  document.body = std::move(parser.get().body());
+  return base::Ok();
+}
+
+}  // namespace
+
+bool IsPrivateOrReserved(const IpAddress& address) {
+  const uint8_t* b = address.bytes.data();
+  const auto zeros = [b](int from, int to) {
+    for (int i = from; i < to; ++i) {
+      if (b[i] != 0) return false;
+    }
+    return true;
+  };
+  // ::ffff:0:0/96 IPv4-mapped (RFC 4291 §2.5.5.2): judge the IPv4 address.
+  if (zeros(0, 10) && b[10] == 0xff && b[11] == 0xff) return IsPrivateOrReservedV4(b + 12);
+  // 64:ff9b::/96 NAT64 (RFC 6052): the gateway would connect to the embedded IPv4 address.
+  if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xff && b[3] == 0x9b && zeros(4, 12)) {
+    return IsPrivateOrReservedV4(b + 12);
+  }
+  // 2002::/16 6to4 (RFC 3056) embeds an IPv4 address in bits 16-47.
+  if (b[0] == 0x20 && b[1] == 0x02) return IsPrivateOrReservedV4(b + 2);
+  // Only 2000::/3 is global unicast; everything else (::/128, ::1, IPv4-compatible ::/96,
+  // 64:ff9b:1::/48, 100::/64, fc00::/7, fe80::/10, fec0::/10, ff00::/8) is not for fetching.
+  if ((b[0] & 0xe0) != 0x20) return true;
+  // Inside 2000::/3: 2001::/23 IETF protocol assignments (Teredo, benchmarking, ORCHID),
+  // 2001:db8::/32 documentation (RFC 3849), 3fff::/20 documentation (RFC 9637).
+  if (b[0] == 0x20 && b[1] == 0x01 && b[2] < 0x02) return true;
+  if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8) return true;
+  if (b[0] == 0x3f && b[1] == 0xff && (b[2] & 0xf0) == 0) return true;
+  return false;
+}
+
+base::Result<FetchedDocument> FetchBounded(std::string_view url, const Headers& headers,
+                                           const FetchLimits& limits) {
+  const Clock::time_point deadline_at = Clock::now() + limits.timeout;
+  const std::string text(url);
+  auto parsed = boost::urls::parse_uri(text);
+  const bool web = parsed && (parsed->scheme_id() == boost::urls::scheme::http ||
+                              parsed->scheme_id() == boost::urls::scheme::https);
+  if (!web || parsed->host().empty() || parsed->host_type() == boost::urls::host_type::ipvfuture ||
+      (parsed->has_port() && !parsed->port().empty() && parsed->port_number() == 0)) {
+    return base::Error::InvalidArgument("'" + text + "' is not an http:// or https:// URL");
+  }
+  if (parsed->has_userinfo()) {
+    return base::Error::InvalidArgument("'" + text + "' carries a user name or password");
+  }
+  const bool tls = parsed->scheme_id() == boost::urls::scheme::https;
+  const std::string host = parsed->host_address();  // without the brackets of an IPv6 literal
+  const std::string port = parsed->has_port() && !parsed->port().empty()
+                               ? std::string(parsed->port())
+                               : (tls ? "443" : "80");
+  std::string target = parsed->encoded_path().empty() ? "/" : std::string(parsed->encoded_path());
+  if (parsed->has_query()) target += "?" + std::string(parsed->encoded_query());
+
+  beast::http::request<beast::http::empty_body> request;
+  request.method(beast::http::verb::get);
+  request.target(target);
+  request.version(11);
+  for (const auto& [name, value] : headers) request.insert(name, value);
+  request.set(beast::http::field::host, std::string(parsed->encoded_host_and_port()));
+  request.set(beast::http::field::connection, "close");
+  if (!headers.Has("User-Agent")) request.set(beast::http::field::user_agent, "taskwire");
+
+  auto resolved = Resolve(host, port, deadline_at, text);
+  if (!resolved) return std::move(resolved).error();
+  // The filter and the connection use the same resolved addresses: no second lookup that a
+  // rebinding DNS server could answer differently.
+  std::vector<tcp::endpoint> allowed;
+  for (const auto& endpoint : *resolved) {
+    if (!limits.allow_address || limits.allow_address(ToIpAddress(endpoint.address()))) {
+      allowed.push_back(endpoint);
+    }
+  }
+  if (allowed.empty()) {
+    return base::Error::Unavailable(text + " resolves only to addresses that are not allowed");
+  }
+
+  asio::io_context io;
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  beast::error_code ec;
+  if (tls) {
+    // The system trust store; OpenSSL honours SSL_CERT_FILE and SSL_CERT_DIR here.
+    context.set_default_verify_paths(ec);
+    if (ec) return base::Error::Unavailable("cannot load the trust store for " + text);
+    SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
+  }
+  asio::ssl::stream<tcp::socket> stream(io, context);
+  tcp::socket& socket = stream.next_layer();
+  Deadline deadline(io, socket, deadline_at);
+  const auto timed_out = [&] {
+    return base::Error::Unavailable("fetching " + text + " timed out after " +
+                                    std::to_string(limits.timeout.count()) + " ms");
+  };
+  ec = deadline.Run([&](auto handler) { asio::async_connect(socket, allowed, std::move(handler)); });
+  if (ec == asio::error::timed_out) return timed_out();
+  if (ec) return base::Error::Unavailable("cannot connect to " + text + ": " + ec.message());
+  FetchedDocument document;
+  if (!tls) {
+    auto exchanged = ExchangeBounded(socket, deadline, request, limits.max_body, text,
+                                     limits.timeout, document);
+    if (!exchanged) return std::move(exchanged).error();
+    return document;
+  }
+  stream.set_verify_mode(asio::ssl::verify_peer);
+  stream.set_verify_callback(asio::ssl::host_name_verification(host));
+  // RFC 6066 §3: the server name is a host name, never an IP literal.
+  if (parsed->host_type() == boost::urls::host_type::name &&
+      SSL_set_tlsext_host_name(stream.native_handle(), host.c_str()) != 1) {
+    return base::Error::Unavailable("cannot set the TLS server name " + host);
+  }
+  ec = deadline.Run([&](auto handler) {
+    stream.async_handshake(asio::ssl::stream_base::client, std::move(handler));
+  });
+  if (ec == asio::error::timed_out) return timed_out();
+  if (ec) return base::Error::Unavailable("TLS with " + host + " for " + text + " failed: " + ec.message());
+  auto exchanged =
+      ExchangeBounded(stream, deadline, request, limits.max_body, text, limits.timeout, document);
+  if (!exchanged) return std::move(exchanged).error();
+  return document;
 }
 
 }  // namespace taskwire::http

@@ -15,13 +15,17 @@
 #include "auth/scopes.h"
 #include "base/worker_pool.h"
 #include "http/host_guard.h"
+#include "http/offload.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/static_assets.h"
 #include "mcp/http_endpoint.h"
 #include "mcp/server.h"
+#include "oauth/authorization_server.h"
+#include "oauth/endpoints.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_database.h"
+#include "web/authorize.h"
 #include "web/pages.h"
 
 namespace taskwire::server {
@@ -123,21 +127,6 @@ std::string ReadinessJson(const Readiness& readiness) {
   return body;
 }
 
-// Runs `work` on the pool and answers with what it returns; 503 when the pool is full.
-template <typename Work>
-void Offload(base::WorkerPool& pool, http::Responder responder, Work work) {
-  auto shared = std::make_shared<http::Responder>(std::move(responder));
-  const bool queued = pool.Post([shared, work = std::move(work)]() mutable {
-    if (shared->cancelled()) return;  // the answer would go nowhere
-    shared->Send(work());
-  });
-  if (!queued) {
-    http::Response busy = http::Response::JsonError(503, "busy", "the server is overloaded; retry");
-    busy.headers.Add("Retry-After", "1");
-    shared->Send(std::move(busy));
-  }
-}
-
 }  // namespace
 
 base::Result<void> PrepareDataDir(const std::string& dir) {
@@ -200,6 +189,14 @@ base::Result<std::unique_ptr<App>> App::Open(const Config& config, base::Logger&
   app->revocations_ = std::make_unique<auth::RevocationSignal>(
       (std::filesystem::path(config.server.data_dir) / "credentials.revoked").string());
   app->keys_ = std::make_unique<auth::ApiKeyStore>(*app->database_, clock, app->revocations_.get());
+  app->redirects_ = std::make_unique<oauth::RedirectPolicy>(config.oauth.redirect_schemes);
+  app->clients_ = std::make_unique<oauth::ClientStore>(*app->database_, clock, *app->redirects_);
+  oauth::GrantStore::Options grants;
+  grants.refresh_lifetime = std::chrono::duration_cast<std::chrono::seconds>(config.oauth.refresh_token_ttl);
+  app->grants_ = std::make_unique<oauth::GrantStore>(*app->database_, clock, app->revocations_.get(), grants);
+  app->signing_keys_ = std::make_unique<oauth::SigningKeys>(
+      *app->database_, clock, std::chrono::duration_cast<std::chrono::seconds>(config.oauth.access_token_ttl));
+  app->sessions_ = std::make_unique<auth::SessionStore>(*app->database_, clock);
   return app;
 }
 
@@ -215,7 +212,7 @@ base::Result<void> App::Serve(std::FILE* out) {
     responder.Send(http::Response::Json(200, R"({"status":"ok"})"));
   });
   router.Add(http::Method::kGet, "/readyz", [this, &pool](http::Request&, http::Responder r) {
-    Offload(pool, std::move(r), [this] {
+    http::Offload(pool, std::move(r), [this] {
       const Readiness readiness = CheckReadiness(*database_);
       return http::Response::Json(readiness.ready ? 200 : 503, ReadinessJson(readiness));
     });
@@ -232,7 +229,7 @@ base::Result<void> App::Serve(std::FILE* out) {
                  r.Send(std::move(*refused));
                  return;
                }
-               Offload(pool, std::move(r), [this, &display_url] {
+               http::Offload(pool, std::move(r), [this, &display_url] {
                  const Readiness readiness = CheckReadiness(*database_);
                  web::HomeView view{std::string(kVersion), display_url,
                                     database_->description(), readiness.schema_version,
@@ -249,8 +246,40 @@ base::Result<void> App::Serve(std::FILE* out) {
   if (!ranges) return std::move(ranges).error();
   const http::SourcePolicy sources(ranges->allowed, ranges->trusted_proxies);
   auth::FailureLimiter failures(config_.auth.failure_limit);
-  api::KeyAuthenticator authenticator({*keys_, pool, discovery, *revocations_, sources, failures});
-  api::Rest rest(operations, authenticator, discovery, pool, *hub_, *keys_);
+
+  // OAuth: the built-in authorization server (endpoints, sign-in and consent pages), or an
+  // external issuer whose tokens are verified here.
+  if (auto loaded = signing_keys_->Load(); !loaded) return std::move(loaded).error().WithContext("signing keys");
+  oauth::MetadataDocuments::Options document_options;
+  for (const auto& entry : config_.oauth.metadata_allow_ranges) {
+    auto range = http::Cidr::Parse(entry);
+    if (!range) return std::move(range).error().WithContext("oauth.metadata_allow_ranges");
+    document_options.private_ranges_allowed.push_back(*range);
+  }
+  oauth::MetadataDocuments documents(document_options, *redirects_, clock_);
+  oauth::AuthorizationServer::Options server_options;
+  server_options.access_token_lifetime =
+      std::chrono::duration_cast<std::chrono::seconds>(config_.oauth.access_token_ttl);
+  server_options.grants.refresh_lifetime =
+      std::chrono::duration_cast<std::chrono::seconds>(config_.oauth.refresh_token_ttl);
+  server_options.registrations_per_minute = config_.oauth.registration_limit;
+  oauth::AuthorizationServer authorization(
+      {*clients_, documents, *grants_, *signing_keys_, clock_, *revocations_}, server_options);
+  const auto site = [&discovery](const http::Request& request) {
+    return oauth::Site{discovery.BaseUrl(request), discovery.ResourceUrl(request)};
+  };
+  const oauth::Endpoints oauth_endpoints(authorization, pool, site, sources);
+  auth::FailureLimiter sign_in_failures(config_.auth.failure_limit);
+  web::AccountPages account_pages({authorization, *grants_, *sessions_, pool, site, sources, sign_in_failures,
+                                   config_.server.public_url.starts_with("https://")});
+  const bool builtin = config_.auth.mode == "builtin";
+  if (builtin) {
+    oauth_endpoints.Register(router);
+    account_pages.Register(router);
+  }
+
+  api::KeyAuthenticator authenticator({*keys_, pool, discovery, *revocations_, sources, failures, &authorization});
+  api::Rest rest(operations, authenticator, discovery, pool, *hub_, *keys_, *grants_);
   rest.Register(router);
   mcp::ServerOptions mcp_options;
   mcp_options.name = "taskwire";
@@ -278,6 +307,7 @@ base::Result<void> App::Serve(std::FILE* out) {
   server.ShutdownOnSignals();
   guard.emplace(GuardPolicy(config_, server, logger_));
   authenticator.SetHostGuard(&*guard);
+  account_pages.SetHostGuard(&*guard);
   // Routes are complete before Start; the endpoint needs the guard, known only now.
   if (config_.server.mcp) {
     mcp::RegisterEndpoint(router, config_.server.mcp_path, mcp_server, *guard, &authenticator);

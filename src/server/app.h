@@ -10,6 +10,10 @@
 #include "server/config.h"
 #include "store/database.h"
 #include "auth/api_keys.h"
+#include "auth/sessions.h"
+#include "oauth/clients.h"
+#include "oauth/grants.h"
+#include "oauth/signing_keys.h"
 #include "tasks/event_hub.h"
 #include "tasks/task_store.h"
 #include "tasks/users.h"
@@ -47,6 +51,9 @@ class App {
   tasks::UserStore& users() { return *users_; }
   tasks::TaskStore& tasks() { return *tasks_; }
   auth::ApiKeyStore& keys() { return *keys_; }
+  oauth::ClientStore& clients() { return *clients_; }
+  oauth::GrantStore& grants() { return *grants_; }
+  oauth::SigningKeys& signing_keys() { return *signing_keys_; }
   // Raised after any credential is revoked or its user deleted; servers drop cached credentials.
   const auth::RevocationSignal& revocations() const { return *revocations_; }
   const Config& config() const { return config_; }
@@ -63,6 +70,11 @@ class App {
   std::unique_ptr<tasks::TaskStore> tasks_;
   std::unique_ptr<auth::RevocationSignal> revocations_;
   std::unique_ptr<auth::ApiKeyStore> keys_;
+  std::unique_ptr<oauth::RedirectPolicy> redirects_;
+  std::unique_ptr<oauth::ClientStore> clients_;
+  std::unique_ptr<oauth::GrantStore> grants_;
+  std::unique_ptr<oauth::SigningKeys> signing_keys_;
+  std::unique_ptr<auth::SessionStore> sessions_;
 };
 
 // Creates `dir` (mode 0700) if missing and checks it is a writable folder.

@@ -113,6 +113,31 @@ base::Result<void> ValidateLogFormat(std::string_view value) {
   return base::Ok();
 }
 
+base::Result<void> ValidateAuthMode(std::string_view value) {
+  if (value == "builtin" || value == "external") return base::Ok();
+  return base::Error::InvalidArgument("must be builtin or external");
+}
+
+base::Result<void> ValidateAccessTokenTtl(std::string_view value) {
+  auto duration = base::ParseDuration(value);
+  if (!duration) return std::move(duration).error();
+  if (*duration < std::chrono::minutes(1) || *duration > std::chrono::hours(1)) {
+    return base::Error::InvalidArgument("must be between 1m and 1h");
+  }
+  return base::Ok();
+}
+
+base::Result<void> ValidateScheme(std::string_view value) {
+  const bool ok = !value.empty() && std::isalpha(static_cast<unsigned char>(value.front())) &&
+                  std::all_of(value.begin(), value.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+                  });
+  if (!ok) return base::Error::InvalidArgument("'" + std::string(value) + "' is not a URI scheme");
+  if (value == "http" || value == "https" || value == "javascript" || value == "data" || value == "file") {
+    return base::Error::InvalidArgument("'" + std::string(value) + "' cannot be allowed as a private-use scheme");
+  }
+  return base::Ok();
+}
 
 // The one table of settings (docs/configuration.md mirrors it).
 const KeySpec kKeys[] = {
@@ -158,8 +183,28 @@ const KeySpec kKeys[] = {
      [](Config& c) -> FieldRef { return &c.log.format; }, 0, 0, ValidateLogFormat},
     {"auth.loopback_bypass", "user that requests from this machine act as without a credential (loopback listen only; \"\" = off)",
      [](Config& c) -> FieldRef { return &c.auth.loopback_bypass; }},
-    {"auth.failure_limit", "bad credentials one source address may present per minute before it gets 429 (0 = no limit)",
+    {"auth.failure_limit", "bad credentials (and failed sign-ins) one source address may present per minute before it gets 429 (0 = no limit)",
      [](Config& c) -> FieldRef { return &c.auth.failure_limit; }, 0, 1'000'000},
+    {"auth.mode", "who issues OAuth access tokens: builtin (this server) or external (auth.external_*)",
+     [](Config& c) -> FieldRef { return &c.auth.mode; }, 0, 0, ValidateAuthMode},
+    {"auth.external_issuer", "external mode: the issuer (\"iss\") tokens must name, exactly",
+     [](Config& c) -> FieldRef { return &c.auth.external_issuer; }},
+    {"auth.external_jwks_url", "external mode: the URL of the issuer's signing keys (JWKS)",
+     [](Config& c) -> FieldRef { return &c.auth.external_jwks_url; }},
+    {"auth.external_audience", "external mode: the audience (\"aud\") tokens must carry (\"\" = the MCP endpoint's URL)",
+     [](Config& c) -> FieldRef { return &c.auth.external_audience; }},
+    {"auth.external_user_claim", "external mode: the claim whose value is the Taskwire user name",
+     [](Config& c) -> FieldRef { return &c.auth.external_user_claim; }},
+    {"oauth.access_token_ttl", "lifetime of access tokens the built-in server issues (1m to 1h)",
+     [](Config& c) -> FieldRef { return &c.oauth.access_token_ttl; }, 0, 0, ValidateAccessTokenTtl},
+    {"oauth.refresh_token_ttl", "lifetime of a refresh token (each refresh issues a new one)",
+     [](Config& c) -> FieldRef { return &c.oauth.refresh_token_ttl; }},
+    {"oauth.redirect_schemes", "private-use redirect URI schemes allowed besides cursor, vscode, vscode-insiders and claude",
+     [](Config& c) -> FieldRef { return &c.oauth.redirect_schemes; }, 0, 0, ValidateScheme},
+    {"oauth.metadata_allow_ranges", "private address ranges client metadata documents may be fetched from (default none)",
+     [](Config& c) -> FieldRef { return &c.oauth.metadata_allow_ranges; }, 0, 0, ValidateRange},
+    {"oauth.registration_limit", "dynamic client registrations one source address may make per minute (0 = no limit)",
+     [](Config& c) -> FieldRef { return &c.oauth.registration_limit; }, 0, 1'000'000},
 };
 
 const KeySpec* FindKey(std::string_view key) {

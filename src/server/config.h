@@ -51,7 +51,23 @@ struct Config {
     std::string loopback_bypass;
     // Bad credentials one source address may present per minute before it gets 429; 0 = no limit.
     int64_t failure_limit = 30;
+    // "builtin": this server's own OAuth authorization server issues access tokens;
+    // "external": tokens come from another issuer (the external_* keys).
+    std::string mode = "builtin";
+    std::string external_issuer;      // its "iss", exactly
+    std::string external_jwks_url;    // where its signing keys are published
+    std::string external_audience;    // the "aud" tokens must carry; "" = the MCP endpoint's URL
+    std::string external_user_claim = "sub";  // the claim whose value is a Taskwire user name
   } auth;
+  struct OAuth {
+    std::chrono::milliseconds access_token_ttl{3'600'000};  // at most an hour
+    std::chrono::milliseconds refresh_token_ttl{30LL * 86'400'000};
+    // Private-use redirect URI schemes allowed besides the known desktop clients'.
+    std::vector<std::string> redirect_schemes;
+    // Private address ranges client metadata documents may be fetched from (default: none).
+    std::vector<std::string> metadata_allow_ranges;
+    int64_t registration_limit = 10;  // dynamic registrations per source address per minute
+  } oauth;
   struct Log {
     std::string level = "info";
     std::string format = "json";

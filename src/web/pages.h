@@ -2,6 +2,7 @@
 
 #include <span>
 #include <string>
+#include <vector>
 
 #include "base/embedded.h"
 
@@ -21,5 +22,53 @@ struct HomeView {
 
 // The home page. Every value is HTML-escaped.
 std::string RenderHome(const HomeView& view);
+
+struct SignInView {
+  std::string csrf;
+  std::string return_to;
+  std::string name;     // what the person typed, kept after a failed attempt
+  std::string purpose;  // why they are asked, e.g. "Claude wants to connect"
+  std::string error;
+};
+std::string RenderSignIn(const SignInView& view);
+
+struct ScopeChoice {
+  std::string name;
+  std::string description;
+  bool checked = false;
+};
+
+struct ConsentView {
+  std::string client_name;
+  std::string user_name;
+  std::string redirect_host;
+  bool verified = false;     // identified by a metadata document at client_host
+  std::string client_host;
+  std::string identity;      // how the client is known when not verified
+  std::string warning;       // e.g. a verified client that only redirects to this computer
+  std::string action;        // where the form posts (the authorization request again)
+  std::string csrf;
+  std::vector<ScopeChoice> scopes;
+};
+std::string RenderConsent(const ConsentView& view);
+
+std::string RenderMessage(std::string_view title, std::string_view message);
+
+struct ConnectedApp {
+  int64_t id = 0;
+  std::string name;
+  std::string scopes;
+  std::string created_at;
+  std::string last_used_at;
+};
+struct AppsView {
+  std::string user_name;
+  std::string csrf;
+  std::vector<ConnectedApp> apps;
+};
+std::string RenderApps(const AppsView& view);
+
+// What a scope lets an app do, in plain words.
+std::string_view ScopeDescription(std::string_view scope);
 
 }  // namespace taskwire::web

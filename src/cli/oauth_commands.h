@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/mcp_commands.h"
+
+namespace taskwire::cli {
+
+// `taskwire client add|list|remove`, `taskwire grant list|revoke` and `taskwire oauth
+// rotate-key` (docs/oauth.md).
+struct ClientOptions {
+  std::string name;
+  std::vector<std::string> redirect_uris;
+  bool confidential = false;
+};
+
+int RunClientAdd(const AppOpener& open_app, const ClientOptions& options);
+int RunClientList(const AppOpener& open_app);
+int RunClientRemove(const AppOpener& open_app, const std::string& client_id);
+int RunGrantList(const AppOpener& open_app, const std::string& user, bool all);
+int RunGrantRevoke(const AppOpener& open_app, int64_t id);
+int RunRotateKey(const AppOpener& open_app);
+
+}  // namespace taskwire::cli

@@ -1,0 +1,337 @@
+#include "oauth/clients.h"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+
+#include "base/random.h"
+#include "base/sha256.h"
+#include "http/client.h"
+
+namespace taskwire::oauth {
+
+namespace {
+
+constexpr size_t kMaxRedirectUris = 10;
+constexpr size_t kMaxUriLength = 2000;
+
+// Private-use schemes (RFC 8252 §7.1) of desktop clients people connect: Cursor, VS Code and
+// VS Code Insiders, and Claude Desktop.
+constexpr std::string_view kKnownSchemes[] = {"cursor", "vscode", "vscode-insiders", "claude"};
+
+bool IsLoopbackHost(std::string_view host) {
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
+}
+
+std::string JoinLines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& line : lines) {
+    if (!out.empty()) out += '\n';
+    out += line;
+  }
+  return out;
+}
+
+std::vector<std::string> SplitLines(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const size_t end = text.find('\n');
+    out.emplace_back(text.substr(0, end));
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+  return out;
+}
+
+base::Result<void> CheckName(std::string_view name) {
+  if (name.empty() || name.size() > 200 ||
+      std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+    return base::Error::InvalidArgument("a client name is 1 to 200 characters on one line");
+  }
+  return {};
+}
+
+Client ClientFromRow(const store::Row& row) {
+  Client client;
+  client.client_id = row.Text(0);
+  client.kind = row.Text(1) == "registered" ? ClientKind::kRegistered : ClientKind::kDynamic;
+  client.name = row.Text(2);
+  client.redirect_uris = SplitLines(row.Text(3));
+  client.secret_hash = row.Text(4);
+  client.confidential = !row.IsNull(4);
+  client.created_at = row.Text(5);
+  return client;
+}
+
+constexpr std::string_view kClientColumns =
+    "client_id, kind, name, redirect_uris, secret_hash, created_at";
+
+// max-age of a Cache-Control value, or nullopt (also for no-store/no-cache).
+std::optional<std::chrono::seconds> MaxAge(std::string_view cache_control) {
+  if (cache_control.find("no-store") != std::string_view::npos ||
+      cache_control.find("no-cache") != std::string_view::npos) {
+    return std::chrono::seconds(0);
+  }
+  const size_t at = cache_control.find("max-age=");
+  if (at == std::string_view::npos) return std::nullopt;
+  int64_t seconds = 0;
+  for (size_t i = at + 8; i < cache_control.size() && std::isdigit(static_cast<unsigned char>(cache_control[i])); ++i) {
+    seconds = std::min<int64_t>(seconds * 10 + (cache_control[i] - '0'), 365LL * 86400);
+  }
+  return std::chrono::seconds(seconds);
+}
+
+}  // namespace
+
+std::string_view ClientKindName(ClientKind kind) {
+  switch (kind) {
+    case ClientKind::kRegistered: return "registered";
+    case ClientKind::kDynamic: return "dynamic";
+    case ClientKind::kMetadata: return "metadata";
+  }
+  return "dynamic";
+}
+
+RedirectPolicy::RedirectPolicy(std::vector<std::string> extra_schemes) {
+  for (std::string_view scheme : kKnownSchemes) schemes_.emplace_back(scheme);
+  for (auto& scheme : extra_schemes) {
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    schemes_.push_back(std::move(scheme));
+  }
+}
+
+base::Result<void> RedirectPolicy::Check(std::string_view uri) const {
+  if (uri.empty() || uri.size() > kMaxUriLength) {
+    return base::Error::InvalidArgument("a redirect URI is 1 to 2000 characters");
+  }
+  for (char c : uri) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '`' ||
+        c == '{' || c == '}' || c == '|' || c == '^') {
+      return base::Error::InvalidArgument("a redirect URI may not contain spaces, quotes, angle brackets or control characters");
+    }
+  }
+  auto parsed = boost::urls::parse_absolute_uri(uri);
+  if (!parsed) return base::Error::InvalidArgument("the redirect URI is not an absolute URI");
+  if (parsed->has_fragment()) return base::Error::InvalidArgument("a redirect URI may not have a fragment");
+  if (parsed->has_userinfo()) return base::Error::InvalidArgument("a redirect URI may not carry user info");
+  const std::string scheme = parsed->scheme();
+  if (scheme == "https") {
+    if (parsed->encoded_host().empty()) return base::Error::InvalidArgument("an https redirect URI needs a host");
+    return {};
+  }
+  if (scheme == "http") {
+    if (IsLoopbackHost(parsed->encoded_host())) return {};
+    return base::Error::InvalidArgument(
+        "an http redirect URI must be on loopback (127.0.0.1, localhost or [::1]); use https");
+  }
+  if (std::find(schemes_.begin(), schemes_.end(), scheme) != schemes_.end()) return {};
+  return base::Error::InvalidArgument("redirect URIs with the scheme \"" + scheme +
+                                      "\" are not allowed (oauth.redirect_schemes)");
+}
+
+bool RedirectPolicy::Matches(const std::vector<std::string>& registered, std::string_view requested) {
+  if (std::find(registered.begin(), registered.end(), requested) != registered.end()) return true;
+  // Loopback redirects match on any port (RFC 8252 §7.3): native apps pick a free port per run.
+  auto wanted = boost::urls::parse_absolute_uri(requested);
+  if (!wanted || wanted->scheme() != "http" || !IsLoopbackHost(wanted->encoded_host())) return false;
+  for (const auto& uri : registered) {
+    auto known = boost::urls::parse_absolute_uri(uri);
+    if (known && known->scheme() == "http" && known->encoded_host() == wanted->encoded_host() &&
+        known->encoded_path() == wanted->encoded_path() &&
+        known->encoded_query() == wanted->encoded_query() &&
+        known->has_query() == wanted->has_query()) {
+      return true;
+    }
+  }
+  return false;
+}
+
+base::Result<std::pair<Client, std::string>> ClientStore::Add(const NewClient& spec, ClientKind kind) {
+  if (auto ok = CheckName(spec.name); !ok) return std::move(ok).error();
+  if (spec.redirect_uris.empty() || spec.redirect_uris.size() > kMaxRedirectUris) {
+    return base::Error::InvalidArgument("a client needs 1 to 10 redirect URIs");
+  }
+  for (const auto& uri : spec.redirect_uris) {
+    if (auto ok = redirects_.Check(uri); !ok) {
+      return base::Error::InvalidArgument(uri + ": " + ok.error().message());
+    }
+  }
+  Client client;
+  client.client_id = (kind == ClientKind::kRegistered ? "twc_" : "twd_") + base::RandomToken(16);
+  client.kind = kind;
+  client.name = spec.name;
+  client.redirect_uris = spec.redirect_uris;
+  client.confidential = spec.confidential;
+  client.created_at = base::FormatIso8601(clock_.Now());
+  std::string secret;
+  std::optional<std::string> secret_hash;
+  if (spec.confidential) {
+    secret = "tws_" + base::RandomToken(32);
+    client.secret_hash = base::ToHex(base::Sha256(secret));
+    secret_hash = client.secret_hash;
+  }
+  auto tx = database_.Begin(store::Access::kWrite);
+  if (!tx) return std::move(tx).error();
+  auto inserted = (*tx)->Execute(
+      "INSERT INTO oauth_clients (client_id, kind, name, redirect_uris, secret_hash, created_at) "
+      "VALUES (?, ?, ?, ?, ?, ?)",
+      {client.client_id, ClientKindName(kind), client.name, JoinLines(client.redirect_uris),
+       secret_hash, client.created_at});
+  if (!inserted) return std::move(inserted).error();
+  if (auto ok = (*tx)->Commit(); !ok) return std::move(ok).error();
+  return std::pair{std::move(client), std::move(secret)};
+}
+
+base::Result<Client> ClientStore::Find(std::string_view client_id) {
+  auto tx = database_.Begin(store::Access::kRead);
+  if (!tx) return std::move(tx).error();
+  auto rows = (*tx)->Query("SELECT " + std::string(kClientColumns) + " FROM oauth_clients WHERE client_id = ?",
+                           {client_id});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return base::Error::NotFound("client", client_id);
+  return ClientFromRow(rows->front());
+}
+
+base::Result<std::vector<Client>> ClientStore::List() {
+  auto tx = database_.Begin(store::Access::kRead);
+  if (!tx) return std::move(tx).error();
+  auto rows = (*tx)->Query(
+      "SELECT " + std::string(kClientColumns) +
+      ", (SELECT count(*) FROM oauth_grants g WHERE g.client_id = c.client_id AND g.revoked_at IS NULL) "
+      "FROM oauth_clients c ORDER BY created_at, client_id");
+  if (!rows) return std::move(rows).error();
+  std::vector<Client> clients;
+  for (const auto& row : *rows) {
+    clients.push_back(ClientFromRow(row));
+    clients.back().grants = row.Int(6);
+  }
+  return clients;
+}
+
+base::Result<void> ClientStore::Remove(std::string_view client_id) {
+  auto tx = database_.Begin(store::Access::kWrite);
+  if (!tx) return std::move(tx).error();
+  auto removed = (*tx)->Execute("DELETE FROM oauth_clients WHERE client_id = ?", {client_id});
+  if (!removed) return std::move(removed).error();
+  if (*removed == 0) return base::Error::NotFound("client", client_id);
+  const std::string now = base::FormatIso8601(clock_.Now());
+  auto revoked = (*tx)->Execute(
+      "UPDATE oauth_grants SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL", {now, client_id});
+  if (!revoked) return std::move(revoked).error();
+  return (*tx)->Commit();
+}
+
+base::Result<int64_t> ClientStore::CollectUnused(std::chrono::seconds age) {
+  const std::string cutoff = base::FormatIso8601(clock_.Now() - age);
+  auto tx = database_.Begin(store::Access::kWrite);
+  if (!tx) return std::move(tx).error();
+  auto removed = (*tx)->Execute(
+      "DELETE FROM oauth_clients WHERE kind = 'dynamic' AND created_at < ? AND NOT EXISTS "
+      "(SELECT 1 FROM oauth_grants g WHERE g.client_id = oauth_clients.client_id)",
+      {cutoff});
+  if (!removed) return std::move(removed).error();
+  if (auto ok = (*tx)->Commit(); !ok) return std::move(ok).error();
+  return *removed;
+}
+
+bool ClientStore::SecretMatches(const Client& client, std::string_view secret) {
+  if (!client.confidential || secret.empty()) return false;
+  const std::string hash = base::ToHex(base::Sha256(secret));
+  if (hash.size() != client.secret_hash.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < hash.size(); ++i) diff |= static_cast<unsigned char>(hash[i] ^ client.secret_hash[i]);
+  return diff == 0;
+}
+
+bool MetadataDocuments::IsMetadataUrl(std::string_view client_id) {
+  if (!client_id.starts_with("https://")) return false;
+  auto parsed = boost::urls::parse_absolute_uri(client_id);
+  return parsed && !parsed->encoded_host().empty() && parsed->encoded_path().size() > 1 &&
+         !parsed->has_fragment() && !parsed->has_userinfo();
+}
+
+base::Result<Client> MetadataDocuments::Resolve(std::string_view url) {
+  if (!IsMetadataUrl(url)) {
+    return base::Error::InvalidArgument("a metadata-document client_id is an https URL with a path");
+  }
+  const base::WallTime now = clock_.Now();
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = cache_.find(url); it != cache_.end()) {
+      if (it->second.until > now) return it->second.client;
+      cache_.erase(it);
+    }
+  }
+  std::chrono::seconds max_age{0};
+  auto client = Fetch(url, max_age);
+  if (!client) return client;
+  max_age = std::clamp(max_age, std::chrono::seconds(300), std::chrono::seconds(86400));
+  std::lock_guard lock(mutex_);
+  if (cache_.size() >= 10'000) cache_.clear();
+  cache_[std::string(url)] = Cached{*client, now + max_age};
+  return client;
+}
+
+base::Result<Client> MetadataDocuments::Fetch(std::string_view url, std::chrono::seconds& max_age) {
+  http::FetchLimits limits;
+  limits.timeout = options_.timeout;
+  limits.max_body = options_.max_bytes;
+  limits.allow_address = [this](const http::IpAddress& address) {
+    return !http::IsPrivateOrReserved(address) || http::AnyContains(options_.private_ranges_allowed, address);
+  };
+  http::Headers headers;
+  headers.Add("Accept", "application/json");
+  auto fetched = http::FetchBounded(url, headers, limits);
+  if (!fetched) return std::move(fetched).error();
+  if (fetched->status != 200) {
+    return base::Error::Unavailable("the client metadata document at " + std::string(url) + " answered HTTP " +
+                                    std::to_string(fetched->status) + " (redirects are not followed)");
+  }
+  boost::system::error_code ec;
+  const boost::json::value document = boost::json::parse(fetched->body, ec);
+  if (ec || !document.is_object()) {
+    return base::Error::InvalidArgument("the client metadata document is not a JSON object");
+  }
+  const auto& object = document.as_object();
+  const auto text = [&object](std::string_view name) -> std::optional<std::string> {
+    const auto* value = object.if_contains(name);
+    if (value == nullptr || !value->is_string()) return std::nullopt;
+    return std::string(value->as_string());
+  };
+  if (text("client_id") != std::string(url)) {
+    return base::Error::InvalidArgument("the client metadata document's client_id is not its own URL");
+  }
+  Client client;
+  client.client_id = std::string(url);
+  client.kind = ClientKind::kMetadata;
+  client.name = text("client_name").value_or("");
+  if (auto ok = CheckName(client.name); !ok) {
+    return base::Error::InvalidArgument("the client metadata document needs a client_name of 1 to 200 characters");
+  }
+  const auto* uris = object.if_contains("redirect_uris");
+  if (uris == nullptr || !uris->is_array() || uris->as_array().empty() ||
+      uris->as_array().size() > kMaxRedirectUris) {
+    return base::Error::InvalidArgument("the client metadata document needs 1 to 10 redirect_uris");
+  }
+  for (const auto& uri : uris->as_array()) {
+    if (!uri.is_string()) return base::Error::InvalidArgument("redirect_uris holds strings");
+    std::string value(uri.as_string());
+    if (auto ok = redirects_.Check(value); !ok) {
+      return base::Error::InvalidArgument("the client metadata document lists a redirect URI that is not allowed: " +
+                                          ok.error().message());
+    }
+    client.redirect_uris.push_back(std::move(value));
+  }
+  const auto method = text("token_endpoint_auth_method").value_or("none");
+  if (method != "none") {
+    return base::Error::InvalidArgument("a metadata-document client authenticates with \"none\" here, not \"" +
+                                        method + "\"");
+  }
+  const auto cache_control = fetched->headers.Get("Cache-Control");
+  max_age = MaxAge(cache_control.value_or("")).value_or(std::chrono::seconds(3600));
+  return client;
+}
+
+}  // namespace taskwire::oauth

@@ -1,0 +1,294 @@
+#include "web/authorize.h"
+
+#include <boost/url/parse.hpp>
+
+#include "auth/scopes.h"
+#include "base/random.h"
+#include "http/offload.h"
+#include "web/pages.h"
+
+namespace taskwire::web {
+
+namespace {
+
+constexpr std::string_view kLoginCookie = "tw_login";  // the sign-in form's CSRF token
+constexpr size_t kMaxFormBytes = 16 * 1024;
+
+// Every page here shows or takes something personal: never cached, never framed.
+http::Response Page(int status, std::string body) {
+  http::Response response = http::Response::Html(status, std::move(body));
+  response.headers.Set("Cache-Control", "no-store");
+  response.headers.Set("X-Frame-Options", "DENY");
+  response.headers.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
+  response.headers.Set("Referrer-Policy", "no-referrer");
+  return response;
+}
+
+http::Response Message(int status, std::string_view title, std::string_view message) {
+  return Page(status, RenderMessage(title, message));
+}
+
+http::Response SeeOther(std::string location) {
+  http::Response response = http::Response::Text(303, "");
+  response.headers.Set("Location", std::move(location));
+  response.headers.Set("Cache-Control", "no-store");
+  response.headers.Set("Referrer-Policy", "no-referrer");
+  return response;
+}
+
+std::optional<std::string> Cookie(const http::Request& request, std::string_view name) {
+  for (std::string_view header : request.headers.GetAll("Cookie")) {
+    while (!header.empty()) {
+      const size_t end = header.find(';');
+      std::string_view pair = header.substr(0, end);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      const size_t equals = pair.find('=');
+      if (equals != std::string_view::npos && pair.substr(0, equals) == name) {
+        return std::string(pair.substr(equals + 1));
+      }
+      if (end == std::string_view::npos) break;
+      header.remove_prefix(end + 1);
+    }
+  }
+  return std::nullopt;
+}
+
+bool TokensEqual(std::string_view a, std::string_view b) {
+  if (a.empty() || a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+// A return_to that stays on this server: a path, never "//host" or "/\host".
+bool IsLocalPath(std::string_view path) {
+  return path.size() >= 1 && path.size() <= 8192 && path.front() == '/' &&
+         (path.size() == 1 || (path[1] != '/' && path[1] != '\\')) &&
+         std::none_of(path.begin(), path.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+}
+
+std::string HostOf(std::string_view uri) {
+  auto parsed = boost::urls::parse_absolute_uri(uri);
+  if (!parsed) return std::string(uri);
+  if (parsed->encoded_host().empty()) return std::string(parsed->scheme()) + ":";
+  std::string host(parsed->encoded_host());
+  if (parsed->has_port()) host += ":" + std::string(parsed->port());
+  return host;
+}
+
+bool IsLoopbackUri(std::string_view uri) {
+  auto parsed = boost::urls::parse_absolute_uri(uri);
+  if (!parsed) return false;
+  const auto host = parsed->encoded_host();
+  return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
+}
+
+}  // namespace
+
+std::string AccountPages::SessionCookieName() const {
+  // "__Host-" cookies are only ever set over https, for this host, for every path.
+  return deps_.secure_cookies ? "__Host-tw_session" : "tw_session";
+}
+
+std::optional<auth::Session> AccountPages::SessionOf(const http::Request& request) const {
+  auto cookie = Cookie(request, SessionCookieName());
+  if (!cookie || cookie->empty() || cookie->size() > 100) return std::nullopt;
+  auto session = deps_.sessions.Find(*cookie);
+  if (!session) return std::nullopt;
+  return *session;
+}
+
+void AccountPages::Serve(http::Request& request, http::Responder responder,
+                         std::function<http::Response(const http::Request&)> page) const {
+  if (guard_ != nullptr) {
+    if (auto refused = guard_->Check(request)) return responder.Send(std::move(*refused));
+  }
+  if (request.body.size() > kMaxFormBytes) {
+    return responder.Send(Message(413, "Too large", "The form is larger than this server accepts."));
+  }
+  http::Offload(deps_.pool, std::move(responder),
+                [page = std::move(page), request = std::move(request)] { return page(request); });
+}
+
+void AccountPages::Register(http::Router& router) const {
+  auto add = [this, &router](http::Method method, std::string path,
+                             http::Response (AccountPages::*page)(const http::Request&) const) {
+    router.Add(method, std::move(path), [this, page](http::Request& request, http::Responder responder) {
+      Serve(request, std::move(responder), [this, page](const http::Request& r) { return (this->*page)(r); });
+    });
+  };
+  add(http::Method::kGet, "/signin", &AccountPages::SignInPage);
+  add(http::Method::kPost, "/signin", &AccountPages::SignIn);
+  add(http::Method::kPost, "/signout", &AccountPages::SignOut);
+  add(http::Method::kGet, "/oauth/authorize", &AccountPages::Authorize);
+  add(http::Method::kPost, "/oauth/authorize", &AccountPages::Authorize);
+  add(http::Method::kGet, "/settings/apps", &AccountPages::Apps);
+  add(http::Method::kPost, "/settings/apps/{id}/revoke", &AccountPages::RevokeApp);
+}
+
+http::Response AccountPages::SignInPage(const http::Request& request) const {
+  SignInView view;
+  view.return_to = request.QueryParam("return_to").value_or("/settings/apps");
+  if (!IsLocalPath(view.return_to)) view.return_to = "/settings/apps";
+  if (view.return_to.starts_with("/oauth/authorize")) view.purpose = "An app wants to connect to your account.";
+  view.csrf = base::RandomToken(24);
+  http::Response response = Page(200, RenderSignIn(view));
+  response.headers.Add("Set-Cookie", std::string(kLoginCookie) + "=" + view.csrf +
+                                         "; Path=/signin; HttpOnly; SameSite=Lax" +
+                                         (deps_.secure_cookies ? "; Secure" : ""));
+  return response;
+}
+
+http::Response AccountPages::SignIn(const http::Request& request) const {
+  auto form = oauth::ParseForm(request.body);
+  if (!form) return Message(400, "Bad request", form.error().message());
+  const auto field = [&form](std::string_view name) {
+    auto it = form->find(name);
+    return it == form->end() ? std::string() : it->second;
+  };
+  SignInView view;
+  view.return_to = field("return_to");
+  if (!IsLocalPath(view.return_to)) view.return_to = "/settings/apps";
+  view.name = field("name");
+  view.csrf = field("csrf");
+  const auto cookie = Cookie(request, kLoginCookie);
+  if (!cookie || !TokensEqual(*cookie, view.csrf)) {
+    return Message(403, "Sign-in expired", "The sign-in form expired or came from another site. Go back and try again.");
+  }
+  const std::string source = deps_.sources.ClientAddress(request);
+  const auto now = std::chrono::steady_clock::now();
+  if (auto wait = deps_.sign_in_failures.Blocked(source, now)) {
+    view.error = "Too many failed attempts from your address. Try again in " + std::to_string(wait->count()) + " seconds.";
+    http::Response response = Page(429, RenderSignIn(view));
+    response.headers.Set("Retry-After", std::to_string(wait->count()));
+    return response;
+  }
+  auto signed_in = deps_.sessions.SignIn(view.name, field("password"));
+  if (!signed_in) {
+    if (signed_in.error().code() != base::ErrorCode::kUnauthenticated) {
+      return Message(503, "Try again", "The server cannot sign you in right now.");
+    }
+    deps_.sign_in_failures.RecordFailure(source, now);
+    view.error = "Wrong user name or password.";
+    return Page(401, RenderSignIn(view));
+  }
+  http::Response response = SeeOther(view.return_to);
+  response.headers.Add("Set-Cookie", SessionCookieName() + "=" + signed_in->first +
+                                         "; Path=/; HttpOnly; SameSite=Lax" + (deps_.secure_cookies ? "; Secure" : ""));
+  response.headers.Add("Set-Cookie", std::string(kLoginCookie) + "=; Path=/signin; Max-Age=0");
+  return response;
+}
+
+http::Response AccountPages::SignOut(const http::Request& request) const {
+  auto session = SessionOf(request);
+  auto form = oauth::ParseForm(request.body);
+  if (session && form && form->contains("csrf") && TokensEqual(form->at("csrf"), session->csrf)) {
+    deps_.sessions.SignOut(*Cookie(request, SessionCookieName()));
+  }
+  http::Response response = SeeOther("/signin");
+  response.headers.Add("Set-Cookie", SessionCookieName() + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" +
+                                         (deps_.secure_cookies ? "; Secure" : ""));
+  return response;
+}
+
+http::Response AccountPages::Authorize(const http::Request& request) const {
+  auto query = oauth::ParseForm(request.query);
+  if (!query) return Message(400, "This request cannot be used", query.error().message());
+  const oauth::Site site = deps_.site(request);
+  auto check = deps_.server.CheckAuthorize(*query, site);
+  if (auto* page = std::get_if<oauth::ErrorPage>(&check)) {
+    return Message(400, "This app cannot connect", page->message);
+  }
+  if (auto* redirect = std::get_if<oauth::ErrorRedirect>(&check)) return SeeOther(redirect->location);
+  const auto& authorization = std::get<oauth::AuthorizationRequest>(check);
+  auto session = SessionOf(request);
+  if (!session) {
+    return SeeOther("/signin?return_to=" + oauth::UrlEncode("/oauth/authorize?" + request.query));
+  }
+  if (request.method == http::Method::kPost) {
+    auto form = oauth::ParseForm(request.body);
+    if (!form) return Message(400, "Bad request", form.error().message());
+    if (!form->contains("csrf") || !TokensEqual(form->at("csrf"), session->csrf)) {
+      return Message(403, "Consent expired", "The consent form expired or came from another site. Start again from the app.");
+    }
+    if (!form->contains("decision") || form->at("decision") != "allow") {
+      return SeeOther(deps_.server.Deny(authorization, site));
+    }
+    std::set<std::string> granted;
+    for (const auto& scope : authorization.scopes) {
+      if (form->contains("scope:" + scope)) granted.insert(scope);
+    }
+    auto location = deps_.server.Approve(authorization, session->user_id, granted, site);
+    if (!location) return Message(503, "Try again", "The server cannot record your consent right now.");
+    return SeeOther(std::move(*location));
+  }
+  // Someone who already allowed this client these scopes is not asked again.
+  auto prior = deps_.server.PriorConsent(authorization, session->user_id);
+  if (!prior) return Message(503, "Try again", "The server cannot check your earlier consent right now.");
+  if (*prior) {
+    auto location = deps_.server.Approve(authorization, session->user_id, **prior, site);
+    if (!location) return Message(503, "Try again", "The server cannot record your consent right now.");
+    return SeeOther(std::move(*location));
+  }
+  ConsentView view;
+  view.client_name = authorization.client.name;
+  view.user_name = session->user_name;
+  view.redirect_host = HostOf(authorization.redirect_uri);
+  view.verified = authorization.client.kind == oauth::ClientKind::kMetadata;
+  view.client_host = HostOf(authorization.client.client_id);
+  view.identity = authorization.client.kind == oauth::ClientKind::kRegistered
+                      ? "added by this server's administrator"
+                      : "not verified: the app registered itself and named itself";
+  if (view.verified && IsLoopbackUri(authorization.redirect_uri)) {
+    view.warning = "This app sends you back to a program on this computer. Any local program can claim to be " +
+                   view.client_name + "; allow only if you just started the connection yourself.";
+  }
+  view.action = "/oauth/authorize?" + request.query;
+  view.csrf = session->csrf;
+  for (const auto& scope : authorization.scopes) {
+    const bool read = std::find(std::begin(auth::kReadScopes), std::end(auth::kReadScopes), scope) !=
+                      std::end(auth::kReadScopes);
+    view.scopes.push_back(ScopeChoice{scope, std::string(ScopeDescription(scope)), read});
+  }
+  return Page(200, RenderConsent(view));
+}
+
+http::Response AccountPages::Apps(const http::Request& request) const {
+  auto session = SessionOf(request);
+  if (!session) return SeeOther("/signin?return_to=%2Fsettings%2Fapps");
+  auto grants = deps_.grants.List(session->user_name);
+  if (!grants) return Message(503, "Try again", "The server cannot list your apps right now.");
+  AppsView view;
+  view.user_name = session->user_name;
+  view.csrf = session->csrf;
+  for (const auto& grant : *grants) {
+    view.apps.push_back(ConnectedApp{grant.id, grant.client_name, auth::JoinScopes(grant.scopes), grant.created_at,
+                                     grant.last_used_at.value_or("never")});
+  }
+  return Page(200, RenderApps(view));
+}
+
+http::Response AccountPages::RevokeApp(const http::Request& request) const {
+  auto session = SessionOf(request);
+  if (!session) return SeeOther("/signin?return_to=%2Fsettings%2Fapps");
+  auto form = oauth::ParseForm(request.body);
+  if (!form || !form->contains("csrf") || !TokensEqual(form->at("csrf"), session->csrf)) {
+    return Message(403, "Expired", "The form expired or came from another site. Reload the page and try again.");
+  }
+  int64_t id = 0;
+  const std::string_view text = request.Param("id");
+  if (text.empty() || text.size() > 18 || !std::all_of(text.begin(), text.end(), ::isdigit)) {
+    return Message(404, "Not found", "There is no such connected app.");
+  }
+  id = std::stoll(std::string(text));
+  auto revoked = deps_.grants.Revoke(id, session->user_name);
+  if (!revoked) {
+    if (revoked.error().code() == base::ErrorCode::kNotFound) {
+      return Message(404, "Not found", "There is no such connected app.");
+    }
+    return Message(503, "Try again", "The server cannot revoke the app right now.");
+  }
+  return SeeOther("/settings/apps");
+}
+
+}  // namespace taskwire::web

@@ -1,0 +1,62 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "auth/failure_limiter.h"
+#include "auth/sessions.h"
+#include "base/worker_pool.h"
+#include "http/address.h"
+#include "http/host_guard.h"
+#include "http/router.h"
+#include "oauth/authorization_server.h"
+
+namespace taskwire::web {
+
+// The pages a person sees during OAuth, server-rendered and usable without JavaScript:
+//   GET/POST /signin              sign in (rate-limited per address), then back to return_to
+//   POST     /signout
+//   GET/POST /oauth/authorize     validate, sign in if needed, consent (or not again), redirect
+//   GET      /settings/apps       connected apps, each revocable (POST .../{id}/revoke)
+// Forms carry a CSRF token; session cookies are HttpOnly, SameSite=Lax, and Secure ("__Host-")
+// when the server is reached over https. Pages may not be framed.
+class AccountPages {
+ public:
+  struct Dependencies {
+    oauth::AuthorizationServer& server;
+    oauth::GrantStore& grants;
+    auth::SessionStore& sessions;
+    base::WorkerPool& pool;
+    std::function<oauth::Site(const http::Request&)> site;
+    const http::SourcePolicy& sources;
+    auth::FailureLimiter& sign_in_failures;
+    bool secure_cookies = false;  // server.public_url is https
+  };
+
+  explicit AccountPages(Dependencies deps) : deps_(std::move(deps)) {}
+
+  void Register(http::Router& router) const;
+  // The Host/Origin check, known once the server listens. Set before serving.
+  void SetHostGuard(const http::HostGuard* guard) { guard_ = guard; }
+
+ private:
+  std::string SessionCookieName() const;
+  // The session of the request's cookie, if any. Blocking.
+  std::optional<auth::Session> SessionOf(const http::Request& request) const;
+  // Runs `page` on the pool after the Host/Origin check.
+  void Serve(http::Request& request, http::Responder responder,
+             std::function<http::Response(const http::Request&)> page) const;
+
+  http::Response SignInPage(const http::Request& request) const;
+  http::Response SignIn(const http::Request& request) const;
+  http::Response SignOut(const http::Request& request) const;
+  http::Response Authorize(const http::Request& request) const;
+  http::Response Apps(const http::Request& request) const;
+  http::Response RevokeApp(const http::Request& request) const;
+
+  Dependencies deps_;
+  const http::HostGuard* guard_ = nullptr;
+};
+
+}  // namespace taskwire::web
