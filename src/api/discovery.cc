@@ -47,7 +47,8 @@ void Discovery::Register(http::Router& router) const {
       if (scope != auth::kScopeOfflineAccess) scopes.emplace_back(scope);
     }
     json::object metadata{{"resource", ResourceUrl(request)},
-                          {"authorization_servers", json::array{BaseUrl(request)}},
+                          {"authorization_servers",
+                           json::array{authorization_server_.empty() ? BaseUrl(request) : authorization_server_}},
                           {"scopes_supported", std::move(scopes)},
                           {"bearer_methods_supported", json::array{"header"}},
                           {"resource_name", "Taskwire"}};

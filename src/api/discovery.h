@@ -11,9 +11,12 @@ namespace taskwire::api {
 // WWW-Authenticate challenges that point there (MCP authorization; RFC 6750 §3).
 class Discovery {
  public:
-  // `public_url` is server.public_url ("" to derive it from each request's Host).
-  Discovery(std::string public_url, std::string mcp_path)
-      : public_url_(std::move(public_url)), mcp_path_(std::move(mcp_path)) {}
+  // `public_url` is server.public_url ("" to derive it from each request's Host);
+  // `authorization_server` the issuer clients get tokens from ("" = this server).
+  Discovery(std::string public_url, std::string mcp_path, std::string authorization_server = "")
+      : public_url_(std::move(public_url)),
+        mcp_path_(std::move(mcp_path)),
+        authorization_server_(std::move(authorization_server)) {}
 
   // Serves the metadata at /.well-known/oauth-protected-resource<mcp_path> and at the root
   // /.well-known/oauth-protected-resource.
@@ -36,6 +39,7 @@ class Discovery {
  private:
   const std::string public_url_;
   const std::string mcp_path_;
+  const std::string authorization_server_;
 };
 
 }  // namespace taskwire::api

@@ -23,6 +23,7 @@
 #include "mcp/server.h"
 #include "oauth/authorization_server.h"
 #include "oauth/endpoints.h"
+#include "oauth/external.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_database.h"
 #include "web/authorize.h"
@@ -241,7 +242,13 @@ base::Result<void> App::Serve(std::FILE* out) {
   // The task API: REST under /api/v1/ and the MCP endpoint, both authenticated by API key.
   api::Usage usage(clock_);
   api::Operations operations(*tasks_, *hub_, pool, usage);
-  const api::Discovery discovery(config_.server.public_url, config_.server.mcp_path);
+  const bool builtin = config_.auth.mode == "builtin";
+  if (!builtin && (config_.auth.external_issuer.empty() || config_.auth.external_jwks_url.empty())) {
+    return base::Error::FailedPrecondition(
+        "auth.mode = \"external\" needs auth.external_issuer and auth.external_jwks_url");
+  }
+  const api::Discovery discovery(config_.server.public_url, config_.server.mcp_path,
+                                 builtin ? "" : config_.auth.external_issuer);
   auto ranges = ResolveSourceRanges(config_);
   if (!ranges) return std::move(ranges).error();
   const http::SourcePolicy sources(ranges->allowed, ranges->trusted_proxies);
@@ -272,13 +279,16 @@ base::Result<void> App::Serve(std::FILE* out) {
   auth::FailureLimiter sign_in_failures(config_.auth.failure_limit);
   web::AccountPages account_pages({authorization, *grants_, *sessions_, pool, site, sources, sign_in_failures,
                                    config_.server.public_url.starts_with("https://")});
-  const bool builtin = config_.auth.mode == "builtin";
+  oauth::ExternalIssuer external({config_.auth.external_issuer, config_.auth.external_jwks_url,
+                                  config_.auth.external_audience, config_.auth.external_user_claim},
+                                 *database_, clock_);
   if (builtin) {
     oauth_endpoints.Register(router);
     account_pages.Register(router);
   }
 
-  api::KeyAuthenticator authenticator({*keys_, pool, discovery, *revocations_, sources, failures, &authorization});
+  api::KeyAuthenticator authenticator({*keys_, pool, discovery, *revocations_, sources, failures,
+                                       builtin ? static_cast<oauth::TokenVerifier*>(&authorization) : &external});
   api::Rest rest(operations, authenticator, discovery, pool, *hub_, *keys_, *grants_);
   rest.Register(router);
   mcp::ServerOptions mcp_options;
