@@ -54,13 +54,17 @@ class RawServer {
       if (connection < 0) return;
       accepted_.set_value();
       char chunk[4096];
-      while (request_.find("\r\n\r\n") == std::string::npos) {
+      // Reads the request head; a TLS ClientHello (a handshake record, 0x16) has none, so it
+      // is answered as soon as it arrives.
+      while (request_.find("\r\n\r\n") == std::string::npos &&
+             (request_.empty() || request_[0] != '\x16')) {
         const ssize_t got = ::recv(connection, chunk, sizeof chunk, 0);
         if (got <= 0) break;
         request_.append(chunk, static_cast<size_t>(got));
       }
       for (size_t sent = 0; sent < reply.size();) {
-        const ssize_t wrote = ::send(connection, reply.data() + sent, reply.size() - sent, MSG_NOSIGNAL);
+        const ssize_t wrote =
+            ::send(connection, reply.data() + sent, reply.size() - sent, MSG_NOSIGNAL);
         if (wrote <= 0) break;
         sent += static_cast<size_t>(wrote);
       }
@@ -101,9 +105,8 @@ class RawServer {
 class FetchBoundedTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    router_.Add(Method::kGet, "/doc.json", [](Request&, Responder r) {
-      r.Send(Response::Json(200, R"({"client_id":"x"})"));
-    });
+    router_.Add(Method::kGet, "/doc.json",
+                [](Request&, Responder r) { r.Send(Response::Json(200, R"({"client_id":"x"})")); });
     router_.Add(Method::kGet, "/moved", [](Request&, Responder r) {
       Response response = Response::Text(302, "");
       response.headers.Add("Location", "http://169.254.169.254/latest/meta-data/");
@@ -165,7 +168,8 @@ TEST(FetchBounded, SendsAOneShotGetWithHostAndUserAgent) {
 TEST(FetchBounded, ABodyOfExactlyTheLimitIsRead) {
   RawServer server;
   server.AnswerOnce("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n200\r\n" +
-                    std::string(512, 'a') + "\r\n200\r\n" + std::string(512, 'b') + "\r\n0\r\n\r\n");
+                    std::string(512, 'a') + "\r\n200\r\n" + std::string(512, 'b') +
+                    "\r\n0\r\n\r\n");
   auto document = FetchBounded(server.Url(), {}, FetchLimits{.max_body = 1024});
   ASSERT_TRUE(document.has_value()) << document.error().ToString();
   EXPECT_EQ(document->body.size(), 1024u);
@@ -357,11 +361,11 @@ TEST(IsPrivateOrReserved, SortsAddresses) {
       {"2001:db8::1", true},
       {"2001::1", true},  // Teredo
       {"3fff::1", true},
-      {"64:ff9b::a00:1", true},      // NAT64 of 10.0.0.1
-      {"64:ff9b::7f00:1", true},     // NAT64 of 127.0.0.1
-      {"64:ff9b:1::a00:1", true},    // local-use NAT64
-      {"2002:7f00:1::1", true},      // 6to4 of 127.0.0.1
-      {"2002:a9fe:a9fe::1", true},   // 6to4 of 169.254.169.254
+      {"64:ff9b::a00:1", true},     // NAT64 of 10.0.0.1
+      {"64:ff9b::7f00:1", true},    // NAT64 of 127.0.0.1
+      {"64:ff9b:1::a00:1", true},   // local-use NAT64
+      {"2002:7f00:1::1", true},     // 6to4 of 127.0.0.1
+      {"2002:a9fe:a9fe::1", true},  // 6to4 of 169.254.169.254
   };
   for (const auto& c : cases) {
     auto address = IpAddress::Parse(c.address);

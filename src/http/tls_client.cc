@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <future>
 #include <memory>
 #include <string>
@@ -139,19 +140,19 @@ using Clock = std::chrono::steady_clock;
 
 // RFC 6890 and the IANA special-purpose registry, for the IPv4 part.
 bool IsPrivateOrReservedV4(const uint8_t* a) {
-  return a[0] == 0 ||                                    // 0.0.0.0/8 "this network"
-         a[0] == 10 ||                                   // 10.0.0.0/8 private
-         (a[0] == 100 && (a[1] & 0xc0) == 64) ||         // 100.64.0.0/10 CGNAT
-         a[0] == 127 ||                                  // 127.0.0.0/8 loopback
-         (a[0] == 169 && a[1] == 254) ||                 // 169.254.0.0/16 link-local
-         (a[0] == 172 && (a[1] & 0xf0) == 16) ||         // 172.16.0.0/12 private
-         (a[0] == 192 && a[1] == 0 && a[2] == 0) ||      // 192.0.0.0/24 IETF assignments
-         (a[0] == 192 && a[1] == 0 && a[2] == 2) ||      // 192.0.2.0/24 TEST-NET-1
-         (a[0] == 192 && a[1] == 88 && a[2] == 99) ||    // 192.88.99.0/24 6to4 relays (gone)
-         (a[0] == 192 && a[1] == 168) ||                 // 192.168.0.0/16 private
-         (a[0] == 198 && (a[1] & 0xfe) == 18) ||         // 198.18.0.0/15 benchmarking
-         (a[0] == 198 && a[1] == 51 && a[2] == 100) ||   // 198.51.100.0/24 TEST-NET-2
-         (a[0] == 203 && a[1] == 0 && a[2] == 113) ||    // 203.0.113.0/24 TEST-NET-3
+  return a[0] == 0 ||                                   // 0.0.0.0/8 "this network"
+         a[0] == 10 ||                                  // 10.0.0.0/8 private
+         (a[0] == 100 && (a[1] & 0xc0) == 64) ||        // 100.64.0.0/10 CGNAT
+         a[0] == 127 ||                                 // 127.0.0.0/8 loopback
+         (a[0] == 169 && a[1] == 254) ||                // 169.254.0.0/16 link-local
+         (a[0] == 172 && (a[1] & 0xf0) == 16) ||        // 172.16.0.0/12 private
+         (a[0] == 192 && a[1] == 0 && a[2] == 0) ||     // 192.0.0.0/24 IETF assignments
+         (a[0] == 192 && a[1] == 0 && a[2] == 2) ||     // 192.0.2.0/24 TEST-NET-1
+         (a[0] == 192 && a[1] == 88 && a[2] == 99) ||   // 192.88.99.0/24 6to4 relays (gone)
+         (a[0] == 192 && a[1] == 168) ||                // 192.168.0.0/16 private
+         (a[0] == 198 && (a[1] & 0xfe) == 18) ||        // 198.18.0.0/15 benchmarking
+         (a[0] == 198 && a[1] == 51 && a[2] == 100) ||  // 198.51.100.0/24 TEST-NET-2
+         (a[0] == 203 && a[1] == 0 && a[2] == 113) ||   // 203.0.113.0/24 TEST-NET-3
          a[0] >= 224;  // 224.0.0.0/4 multicast, 240.0.0.0/4 reserved, 255.255.255.255 broadcast
 }
 
@@ -174,16 +175,12 @@ IpAddress ToIpAddress(const asio::ip::address& address) {
 // io_context is destroyed, so a DNS server that never answers would hold the caller past the
 // deadline. The lookup runs on a thread of its own instead, which we walk away from on timeout
 // (it ends when getaddrinfo gives up; it owns everything it touches).
-base::Result<std::vector<tcp::endpoint>> Resolve(const std::string& host, const std::string& port,
+base::Result<std::vector<tcp::endpoint>> Resolve(const std::string& host, uint16_t port,
                                                  Clock::time_point deadline,
                                                  const std::string& url) {
   beast::error_code ec;
   const auto literal = asio::ip::make_address(host, ec);
-  if (!ec) {
-    uint16_t number = 0;
-    std::from_chars(port.data(), port.data() + port.size(), number);
-    return std::vector<tcp::endpoint>{tcp::endpoint(literal, number)};
-  }
+  if (!ec) return std::vector<tcp::endpoint>{tcp::endpoint(literal, port)};
   using Lookup = std::pair<beast::error_code, std::vector<tcp::endpoint>>;
   auto promise = std::make_shared<std::promise<Lookup>>();
   auto answer = promise->get_future();
@@ -191,7 +188,8 @@ base::Result<std::vector<tcp::endpoint>> Resolve(const std::string& host, const 
     asio::io_context io;
     tcp::resolver resolver(io);
     Lookup lookup;
-    for (const auto& entry : resolver.resolve(host, port, lookup.first)) {
+    for (const auto& entry : resolver.resolve(host, std::to_string(port),
+                                              tcp::resolver::numeric_service, lookup.first)) {
       lookup.second.push_back(entry.endpoint());
     }
     promise->set_value(std::move(lookup));
@@ -311,8 +309,7 @@ base::Result<FetchedDocument> FetchBounded(std::string_view url, const Headers& 
   auto parsed = boost::urls::parse_uri(text);
   const bool web = parsed && (parsed->scheme_id() == boost::urls::scheme::http ||
                               parsed->scheme_id() == boost::urls::scheme::https);
-  if (!web || parsed->host().empty() || parsed->host_type() == boost::urls::host_type::ipvfuture ||
-      (parsed->has_port() && !parsed->port().empty() && parsed->port_number() == 0)) {
+  if (!web || parsed->host().empty() || parsed->host_type() == boost::urls::host_type::ipvfuture) {
     return base::Error::InvalidArgument("'" + text + "' is not an http:// or https:// URL");
   }
   if (parsed->has_userinfo()) {
@@ -323,6 +320,12 @@ base::Result<FetchedDocument> FetchBounded(std::string_view url, const Headers& 
   const std::string port = parsed->has_port() && !parsed->port().empty()
                                ? std::string(parsed->port())
                                : (tls ? "443" : "80");
+  uint16_t port_number = 0;
+  const auto [port_end, port_ec] =
+      std::from_chars(port.data(), port.data() + port.size(), port_number);
+  if (port_ec != std::errc() || port_end != port.data() + port.size() || port_number == 0) {
+    return base::Error::InvalidArgument("'" + text + "' has no valid port");
+  }
   std::string target = parsed->encoded_path().empty() ? "/" : std::string(parsed->encoded_path());
   if (parsed->has_query()) target += "?" + std::string(parsed->encoded_query());
 
@@ -335,7 +338,7 @@ base::Result<FetchedDocument> FetchBounded(std::string_view url, const Headers& 
   request.set(beast::http::field::connection, "close");
   if (!headers.Has("User-Agent")) request.set(beast::http::field::user_agent, "taskwire");
 
-  auto resolved = Resolve(host, port, deadline_at, text);
+  auto resolved = Resolve(host, port_number, deadline_at, text);
   if (!resolved) return std::move(resolved).error();
   // The filter and the connection use the same resolved addresses: no second lookup that a
   // rebinding DNS server could answer differently.
@@ -365,13 +368,14 @@ base::Result<FetchedDocument> FetchBounded(std::string_view url, const Headers& 
     return base::Error::Unavailable("fetching " + text + " timed out after " +
                                     std::to_string(limits.timeout.count()) + " ms");
   };
-  ec = deadline.Run([&](auto handler) { asio::async_connect(socket, allowed, std::move(handler)); });
+  ec =
+      deadline.Run([&](auto handler) { asio::async_connect(socket, allowed, std::move(handler)); });
   if (ec == asio::error::timed_out) return timed_out();
   if (ec) return base::Error::Unavailable("cannot connect to " + text + ": " + ec.message());
   FetchedDocument document;
   if (!tls) {
-    auto exchanged = ExchangeBounded(socket, deadline, request, limits.max_body, text,
-                                     limits.timeout, document);
+    auto exchanged =
+        ExchangeBounded(socket, deadline, request, limits.max_body, text, limits.timeout, document);
     if (!exchanged) return std::move(exchanged).error();
     return document;
   }
@@ -386,7 +390,9 @@ base::Result<FetchedDocument> FetchBounded(std::string_view url, const Headers& 
     stream.async_handshake(asio::ssl::stream_base::client, std::move(handler));
   });
   if (ec == asio::error::timed_out) return timed_out();
-  if (ec) return base::Error::Unavailable("TLS with " + host + " for " + text + " failed: " + ec.message());
+  if (ec)
+    return base::Error::Unavailable("TLS with " + host + " for " + text +
+                                    " failed: " + ec.message());
   auto exchanged =
       ExchangeBounded(stream, deadline, request, limits.max_body, text, limits.timeout, document);
   if (!exchanged) return std::move(exchanged).error();
