@@ -88,6 +88,12 @@ void KeyAuthenticator::Authenticate(const http::Request& request, std::function<
     return;
   }
   std::string hash = base::ToHex(base::Sha256(token));
+  // An OAuth token was verified for one audience (the MCP URL as the request named it); a hit
+  // must be for the same one.
+  if (deps_.tokens != nullptr && token.find('.') != std::string_view::npos) {
+    hash += ' ';
+    hash += deps_.discovery.ResourceUrl(request);
+  }
   if (!token.empty()) {
     if (auto caller = CachedCaller(hash)) {
       done(PrincipalOf(std::move(caller)));

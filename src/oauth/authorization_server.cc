@@ -177,6 +177,23 @@ base::Result<Client> AuthorizationServer::ResolveClient(std::string_view client_
 }
 
 AuthorizeCheck AuthorizationServer::CheckAuthorize(const Params& query, const Site& site) {
+  AuthorizeCheck check = Check(query, site);
+  if (deps_.logger != nullptr && !std::holds_alternative<AuthorizationRequest>(check)) {
+    // An error page says why in its message; a redirect in its error_description.
+    const std::string why = std::holds_alternative<ErrorPage>(check) ? std::get<ErrorPage>(check).message
+                                                                     : std::get<ErrorRedirect>(check).location;
+    // For a redirect: its error and description, not the client's state.
+    std::string detail = std::holds_alternative<ErrorPage>(check) ? why : why.substr(why.rfind("error=") );
+    detail = detail.substr(0, std::min(detail.find("&state="), detail.find("&iss=")));
+    deps_.logger->Warn("oauth.authorize.refused",
+                       {{"client_id", Get(query, "client_id").value_or("")},
+                        {"answer", std::holds_alternative<ErrorPage>(check) ? "error page" : "error redirect"},
+                        {"detail", detail}});
+  }
+  return check;
+}
+
+AuthorizeCheck AuthorizationServer::Check(const Params& query, const Site& site) {
   const auto client_id = Get(query, "client_id");
   if (!client_id) return ErrorPage{"The request names no client (client_id is missing)."};
   auto client = ResolveClient(*client_id);
@@ -265,6 +282,12 @@ base::Result<std::string> AuthorizationServer::Approve(const AuthorizationReques
   if (code_request.scopes.empty()) return Deny(request, site);
   auto code = deps_.grants.IssueCode(code_request);
   if (!code) return std::move(code).error();
+  if (deps_.logger != nullptr) {
+    deps_.logger->Info("oauth.consent", {{"client_id", request.client.client_id},
+                                         {"client", request.client.name},
+                                         {"user_id", static_cast<int64_t>(user_id)},
+                                         {"scope", auth::JoinScopes(code_request.scopes)}});
+  }
   std::vector<std::pair<std::string_view, std::string_view>> params{{"code", *code}};
   if (!request.state.empty()) params.emplace_back("state", request.state);
   params.emplace_back("iss", site.issuer);
@@ -381,7 +404,13 @@ JsonAnswer AuthorizationServer::Token(std::string_view body, std::optional<std::
   }
   JsonAnswer refusal;
   auto client = AuthenticateClient(*form, authorization, refusal);
-  if (!client) return refusal;
+  if (!client) {
+    if (deps_.logger != nullptr) {
+      deps_.logger->Warn("oauth.client.refused", {{"client_id", Get(*form, "client_id").value_or("")},
+                                                  {"reason", client.error().message()}});
+    }
+    return refusal;
+  }
   std::optional<std::string_view> resource = Get(*form, "resource");
   if (resource && !SameResource(*resource, site.resource)) {
     return OAuthError(400, "invalid_target", "this server issues tokens only for " + site.resource);
@@ -408,6 +437,11 @@ JsonAnswer AuthorizationServer::Token(std::string_view body, std::optional<std::
     issued = deps_.grants.Refresh(*refresh_token, client->client_id, scopes, resource);
   }
   if (!issued) {
+    if (deps_.logger != nullptr) {
+      deps_.logger->Warn("oauth.token.refused", {{"grant_type", *grant_type},
+                                                 {"client_id", client->client_id},
+                                                 {"reason", issued.error().message()}});
+    }
     switch (issued.error().code()) {
       case base::ErrorCode::kPermissionDenied:
         return OAuthError(400, "invalid_grant", issued.error().message());
@@ -419,6 +453,12 @@ JsonAnswer AuthorizationServer::Token(std::string_view body, std::optional<std::
       default:
         return OAuthError(503, "temporarily_unavailable", "cannot issue tokens now; retry");
     }
+  }
+  if (deps_.logger != nullptr) {
+    deps_.logger->Info("oauth.token.issued", {{"grant_type", *grant_type},
+                                              {"client_id", client->client_id},
+                                              {"user", issued->user_name},
+                                              {"scope", auth::JoinScopes(issued->scopes)}});
   }
   return IssueTokens(*issued, site);
 }
@@ -521,6 +561,10 @@ JsonAnswer AuthorizationServer::Register(std::string_view json, const std::strin
     return OAuthError(503, "temporarily_unavailable", "cannot register now; retry");
   }
   const auto& [client, secret] = *added;
+  if (deps_.logger != nullptr) {
+    deps_.logger->Info("oauth.client.registered",
+                       {{"client_id", client.client_id}, {"client", client.name}, {"source", source}});
+  }
   boost::json::array redirect_uris;
   for (const auto& uri : client.redirect_uris) redirect_uris.emplace_back(uri);
   const auto issued_at =

@@ -12,6 +12,7 @@
 #include "auth/failure_limiter.h"
 #include "auth/revocation_signal.h"
 #include "base/clock.h"
+#include "base/log.h"
 #include "base/result.h"
 #include "oauth/clients.h"
 #include "oauth/grants.h"
@@ -95,6 +96,8 @@ class AuthorizationServer final : public TokenVerifier {
     const base::Clock& clock;
     // Moves when any process revoked something or rotated the signing keys.
     const auth::RevocationSignal& signal;
+    // Where refusals and grants are recorded (never a secret); null logs nothing.
+    base::Logger* logger = nullptr;
   };
 
   AuthorizationServer(Dependencies deps, Options options);
@@ -140,6 +143,7 @@ class AuthorizationServer final : public TokenVerifier {
   // Re-reads the signing keys when another process may have rotated them (the signal moved).
   void RefreshKeys();
 
+  AuthorizeCheck Check(const Params& query, const Site& site);
   // The client of `client_id`, stored or by metadata document. Blocking.
   base::Result<Client> ResolveClient(std::string_view client_id);
   // The client a token or revocation request authenticates as: a public client names itself with

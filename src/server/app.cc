@@ -271,7 +271,7 @@ base::Result<void> App::Serve(std::FILE* out) {
       std::chrono::duration_cast<std::chrono::seconds>(config_.oauth.refresh_token_ttl);
   server_options.registrations_per_minute = config_.oauth.registration_limit;
   oauth::AuthorizationServer authorization(
-      {*clients_, documents, *grants_, *signing_keys_, clock_, *revocations_}, server_options);
+      {*clients_, documents, *grants_, *signing_keys_, clock_, *revocations_, &logger_}, server_options);
   const auto site = [&discovery](const http::Request& request) {
     return oauth::Site{discovery.BaseUrl(request), discovery.ResourceUrl(request)};
   };
