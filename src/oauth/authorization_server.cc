@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 
 #include "auth/scopes.h"
 #include "base/base64url.h"
 #include "base/random.h"
 #include "http/message.h"
+#include "oauth/uri.h"
 
 namespace taskwire::oauth {
 
@@ -65,25 +65,19 @@ std::string WithQuery(std::string_view uri, const std::vector<std::pair<std::str
   return out;
 }
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
-
 // RFC 8707 / MCP: the resource names this server's MCP endpoint. Scheme and host compare without
 // case; a trailing slash is tolerated.
 bool SameResource(std::string_view given, std::string_view ours) {
-  auto a = boost::urls::parse_absolute_uri(given);
-  auto b = boost::urls::parse_absolute_uri(ours);
-  if (!a || !b || a->has_fragment()) return false;
-  auto path = [](const boost::urls::url_view& url) {
-    std::string p(url.encoded_path());
+  auto a = SplitUri(given);
+  auto b = SplitUri(ours);
+  if (!a || !b || a->has_fragment || a->has_userinfo) return false;
+  auto path = [](const UriParts& url) {
+    std::string p = url.path;
     if (p.size() > 1 && p.back() == '/') p.pop_back();
     return p;
   };
-  return Lower(a->scheme()) == Lower(b->scheme()) && Lower(a->encoded_host()) == Lower(b->encoded_host()) &&
-         a->port() == b->port() && path(*a) == path(*b) && a->encoded_query() == b->encoded_query();
+  return a->scheme == b->scheme && a->host == b->host && a->port == b->port && path(*a) == path(*b) &&
+         a->query == b->query;
 }
 
 std::optional<std::string_view> Get(const Params& params, std::string_view name) {
@@ -522,8 +516,8 @@ JsonAnswer AuthorizationServer::Register(std::string_view json, const std::strin
   }
   if (spec.name.empty()) {
     // A name people can recognize on the consent screen: the first redirect URI's host.
-    auto first = boost::urls::parse_absolute_uri(spec.redirect_uris.front());
-    spec.name = first && !first->encoded_host().empty() ? std::string(first->encoded_host()) : "unnamed client";
+    auto first = SplitUri(spec.redirect_uris.front());
+    spec.name = first && !first->host.empty() ? first->host : "unnamed client";
   }
   std::string method = "none";
   if (const auto* value = object.if_contains("token_endpoint_auth_method")) {

@@ -2,11 +2,11 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 
 #include "base/random.h"
 #include "base/sha256.h"
 #include "http/client.h"
+#include "oauth/uri.h"
 
 namespace taskwire::oauth {
 
@@ -18,10 +18,6 @@ constexpr size_t kMaxUriLength = 2000;
 // Private-use schemes (RFC 8252 §7.1) of desktop clients people connect: Cursor, VS Code and
 // VS Code Insiders, and Claude Desktop.
 constexpr std::string_view kKnownSchemes[] = {"cursor", "vscode", "vscode-insiders", "claude"};
-
-bool IsLoopbackHost(std::string_view host) {
-  return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
-}
 
 std::string JoinLines(const std::vector<std::string>& lines) {
   std::string out;
@@ -112,17 +108,17 @@ base::Result<void> RedirectPolicy::Check(std::string_view uri) const {
       return base::Error::InvalidArgument("a redirect URI may not contain spaces, quotes, angle brackets or control characters");
     }
   }
-  auto parsed = boost::urls::parse_absolute_uri(uri);
+  auto parsed = SplitUri(uri);
   if (!parsed) return base::Error::InvalidArgument("the redirect URI is not an absolute URI");
-  if (parsed->has_fragment()) return base::Error::InvalidArgument("a redirect URI may not have a fragment");
-  if (parsed->has_userinfo()) return base::Error::InvalidArgument("a redirect URI may not carry user info");
-  const std::string scheme = parsed->scheme();
+  if (parsed->has_fragment) return base::Error::InvalidArgument("a redirect URI may not have a fragment");
+  if (parsed->has_userinfo) return base::Error::InvalidArgument("a redirect URI may not carry user info");
+  const std::string& scheme = parsed->scheme;
   if (scheme == "https") {
-    if (parsed->encoded_host().empty()) return base::Error::InvalidArgument("an https redirect URI needs a host");
+    if (parsed->host.empty()) return base::Error::InvalidArgument("an https redirect URI needs a host");
     return {};
   }
   if (scheme == "http") {
-    if (IsLoopbackHost(parsed->encoded_host())) return {};
+    if (parsed->IsLoopbackHttp()) return {};
     return base::Error::InvalidArgument(
         "an http redirect URI must be on loopback (127.0.0.1, localhost or [::1]); use https");
   }
@@ -134,14 +130,12 @@ base::Result<void> RedirectPolicy::Check(std::string_view uri) const {
 bool RedirectPolicy::Matches(const std::vector<std::string>& registered, std::string_view requested) {
   if (std::find(registered.begin(), registered.end(), requested) != registered.end()) return true;
   // Loopback redirects match on any port (RFC 8252 §7.3): native apps pick a free port per run.
-  auto wanted = boost::urls::parse_absolute_uri(requested);
-  if (!wanted || wanted->scheme() != "http" || !IsLoopbackHost(wanted->encoded_host())) return false;
+  auto wanted = SplitUri(requested);
+  if (!wanted || !wanted->IsLoopbackHttp() || wanted->has_fragment || wanted->has_userinfo) return false;
   for (const auto& uri : registered) {
-    auto known = boost::urls::parse_absolute_uri(uri);
-    if (known && known->scheme() == "http" && known->encoded_host() == wanted->encoded_host() &&
-        known->encoded_path() == wanted->encoded_path() &&
-        known->encoded_query() == wanted->encoded_query() &&
-        known->has_query() == wanted->has_query()) {
+    auto known = SplitUri(uri);
+    if (known && known->IsLoopbackHttp() && known->host == wanted->host && known->path == wanted->path &&
+        known->query == wanted->query) {
       return true;
     }
   }
@@ -247,9 +241,9 @@ bool ClientStore::SecretMatches(const Client& client, std::string_view secret) {
 
 bool MetadataDocuments::IsMetadataUrl(std::string_view client_id) {
   if (!client_id.starts_with("https://")) return false;
-  auto parsed = boost::urls::parse_absolute_uri(client_id);
-  return parsed && !parsed->encoded_host().empty() && parsed->encoded_path().size() > 1 &&
-         !parsed->has_fragment() && !parsed->has_userinfo();
+  auto parsed = SplitUri(client_id);
+  return parsed && parsed->scheme == "https" && !parsed->host.empty() && parsed->path.size() > 1 &&
+         !parsed->has_fragment && !parsed->has_userinfo;
 }
 
 base::Result<Client> MetadataDocuments::Resolve(std::string_view url) {

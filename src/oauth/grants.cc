@@ -166,8 +166,8 @@ base::Result<Issued> GrantStore::ExchangeCode(std::string_view code, std::string
   if (!tx) return std::move(tx).error();
   auto rows = (*tx)->Query(
       "SELECT c.grant_id, c.client_id, c.redirect_uri, c.code_challenge, c.resource, c.scopes, c.expires_at, "
-      "c.used_at, c.family_id, g.revoked_at FROM oauth_codes c JOIN oauth_grants g ON g.id = c.grant_id "
-      "WHERE c.hash = ?",
+      "c.used_at, c.family_id, g.revoked_at, u.deleted_at FROM oauth_codes c "
+      "JOIN oauth_grants g ON g.id = c.grant_id JOIN users u ON u.id = g.user_id WHERE c.hash = ?",
       {Hash(code)});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return InvalidGrant("unknown authorization code");
@@ -185,7 +185,7 @@ base::Result<Issued> GrantStore::ExchangeCode(std::string_view code, std::string
   if (row.Text(2) != redirect_uri) return InvalidGrant("redirect_uri differs from the authorization request's");
   auto expires = base::ParseIso8601(row.Text(6));
   if (!expires || *expires <= now) return InvalidGrant("the authorization code has expired");
-  if (!row.IsNull(9)) return InvalidGrant("the grant was revoked");
+  if (!row.IsNull(9) || !row.IsNull(10)) return InvalidGrant("the grant was revoked or its user deleted");
   if (!IsValidVerifier(verifier) || !ConstantTimeEquals(S256Challenge(verifier), row.Text(3))) {
     return InvalidGrant("code_verifier does not match the code challenge");
   }

@@ -8,6 +8,7 @@
 
 #include "oauth/authorization_server.h"
 #include "oauth/jwt.h"
+#include "oauth/uri.h"
 
 using namespace taskwire::oauth;
 
@@ -24,6 +25,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)CheckClaims(*claims, rules);
   }
   (void)ParseJwks(text);
+  (void)SplitUri(text);
   if (auto form = ParseForm(text)) {
     for (const auto& [name, value] : *form) (void)UrlEncode(name + value);
   }

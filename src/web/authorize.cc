@@ -1,10 +1,9 @@
 #include "web/authorize.h"
 
-#include <boost/url/parse.hpp>
-
 #include "auth/scopes.h"
 #include "base/random.h"
 #include "http/offload.h"
+#include "oauth/uri.h"
 #include "web/pages.h"
 
 namespace taskwire::web {
@@ -20,7 +19,10 @@ http::Response Page(int status, std::string body) {
   response.headers.Set("Cache-Control", "no-store");
   response.headers.Set("X-Frame-Options", "DENY");
   response.headers.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
-  response.headers.Set("Referrer-Policy", "no-referrer");
+  // Not "no-referrer": under it browsers send "Origin: null" with the page's own form posts
+  // (Fetch, "serializing a request origin"), which the Host/Origin check refuses. "same-origin"
+  // still sends nothing to other sites, the client's redirect target included.
+  response.headers.Set("Referrer-Policy", "same-origin");
   return response;
 }
 
@@ -67,20 +69,17 @@ bool IsLocalPath(std::string_view path) {
          std::none_of(path.begin(), path.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
 }
 
+// What the consent screen names as the destination: "claude.ai", "127.0.0.1:33418", "cursor:".
 std::string HostOf(std::string_view uri) {
-  auto parsed = boost::urls::parse_absolute_uri(uri);
+  auto parsed = oauth::SplitUri(uri);
   if (!parsed) return std::string(uri);
-  if (parsed->encoded_host().empty()) return std::string(parsed->scheme()) + ":";
-  std::string host(parsed->encoded_host());
-  if (parsed->has_port()) host += ":" + std::string(parsed->port());
-  return host;
+  if (parsed->host.empty()) return parsed->scheme + ":";
+  return parsed->HostAndPort();
 }
 
 bool IsLoopbackUri(std::string_view uri) {
-  auto parsed = boost::urls::parse_absolute_uri(uri);
-  if (!parsed) return false;
-  const auto host = parsed->encoded_host();
-  return host == "127.0.0.1" || host == "localhost" || host == "[::1]";
+  auto parsed = oauth::SplitUri(uri);
+  return parsed && parsed->IsLoopbackHttp();
 }
 
 }  // namespace

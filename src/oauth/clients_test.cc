@@ -1,0 +1,313 @@
+#include "oauth/clients.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "oauth/grants.h"
+#include "store/migrations.h"
+#include "store/sqlite/sqlite_database.h"
+#include "testing/fake_clock.h"
+#include "testing/temp_dir.h"
+
+namespace taskwire::oauth {
+namespace {
+
+using namespace std::chrono_literals;
+
+template <typename T>
+std::string Code(const base::Result<T>& result) {
+  return result ? "OK" : std::string(base::ErrorCodeName(result.error().code()));
+}
+
+// --- RedirectPolicy ---
+
+TEST(RedirectPolicy, AcceptsLoopbackHttpHttpsAndKnownDesktopSchemes) {
+  const RedirectPolicy policy;
+  for (std::string_view uri : {"http://127.0.0.1:1234/cb", "http://localhost/cb", "http://[::1]:9/x",
+                               "https://claude.ai/api/mcp/auth_callback",
+                               "cursor://anysphere.cursor-mcp/oauth/callback", "vscode://x",
+                               "vscode-insiders://x/cb", "claude://oauth/callback", "https://a.example/cb?x=1"}) {
+    auto checked = policy.Check(uri);
+    EXPECT_TRUE(checked.has_value()) << uri << ": " << checked.error().message();
+  }
+}
+
+TEST(RedirectPolicy, RefusesUnsafeRedirectUris) {
+  const RedirectPolicy policy;
+  for (std::string_view uri : {"http://example.com/cb", "http://localhost.evil.example/cb", "javascript:alert(1)",
+                               "data:text/html,<script>alert(1)</script>", "data:text/plain,hello",
+                               "https://claude.ai/cb#fragment", "https://a@b.com/", "https://b.com/a b",
+                               "https://b.com/\"x\"", "https://b.com/cb\r\nLocation: x", "https://b.com/cb\n",
+                               "https://b.com/<x>", "myapp://callback", "", "https:///nohost", "file:///etc/passwd",
+                               "/relative/cb"}) {
+    auto checked = policy.Check(uri);
+    ASSERT_FALSE(checked.has_value()) << "accepted: " << uri;
+    EXPECT_EQ(checked.error().code(), base::ErrorCode::kInvalidArgument) << uri;
+  }
+  EXPECT_EQ(Code(policy.Check("https://b.com/" + std::string(2000, 'a'))), "INVALID_ARGUMENT");
+}
+
+TEST(RedirectPolicy, AcceptsAnOperatorsExtraScheme) {
+  EXPECT_EQ(Code(RedirectPolicy().Check("myapp://callback")), "INVALID_ARGUMENT");
+  const RedirectPolicy policy({"MyApp"});
+  EXPECT_EQ(Code(policy.Check("myapp://callback")), "OK");
+  EXPECT_EQ(Code(policy.Check("otherapp://callback")), "INVALID_ARGUMENT");
+  EXPECT_EQ(Code(policy.Check("myapp://callback#x")), "INVALID_ARGUMENT");
+}
+
+TEST(RedirectPolicy, MatchesExactlyOrLoopbackOnAnyPort) {
+  const std::vector<std::string> registered{"http://127.0.0.1:1234/cb", "https://claude.ai/api/mcp/auth_callback",
+                                            "http://[::1]:9/x", "cursor://anysphere.cursor-mcp/oauth/callback"};
+  EXPECT_TRUE(RedirectPolicy::Matches(registered, "http://127.0.0.1:1234/cb"));
+  EXPECT_TRUE(RedirectPolicy::Matches(registered, "https://claude.ai/api/mcp/auth_callback"));
+  EXPECT_TRUE(RedirectPolicy::Matches(registered, "cursor://anysphere.cursor-mcp/oauth/callback"));
+  EXPECT_TRUE(RedirectPolicy::Matches(registered, "http://127.0.0.1:55555/cb"));
+  EXPECT_TRUE(RedirectPolicy::Matches(registered, "http://127.0.0.1/cb"));
+  EXPECT_TRUE(RedirectPolicy::Matches(registered, "http://[::1]:10/x"));
+
+  EXPECT_FALSE(RedirectPolicy::Matches(registered, "http://127.0.0.1:1234/other"));
+  EXPECT_FALSE(RedirectPolicy::Matches(registered, "http://127.0.0.1:1234/cb/"));
+  EXPECT_FALSE(RedirectPolicy::Matches(registered, "http://127.0.0.1:1234/cb?x=1"));
+  EXPECT_FALSE(RedirectPolicy::Matches(registered, "http://localhost:1234/cb")) << "another host";
+  EXPECT_FALSE(RedirectPolicy::Matches(registered, "http://evil.example:1234/cb"));
+  EXPECT_FALSE(RedirectPolicy::Matches(registered, "https://127.0.0.1:1234/cb"));
+  EXPECT_FALSE(RedirectPolicy::Matches(registered, "https://claude.ai:8443/api/mcp/auth_callback"))
+      << "only loopback http may change its port";
+  EXPECT_FALSE(RedirectPolicy::Matches(registered, "https://claude.ai/api/mcp/auth_callback/x"));
+  EXPECT_FALSE(RedirectPolicy::Matches(registered, "https://evil.example/api/mcp/auth_callback"));
+  EXPECT_FALSE(RedirectPolicy::Matches(registered, "cursor://anysphere.cursor-mcp/oauth/other"));
+  EXPECT_FALSE(RedirectPolicy::Matches(registered, "http://127.0.0.1:5555/cb#frag"));
+  EXPECT_FALSE(RedirectPolicy::Matches({}, "http://127.0.0.1:1234/cb"));
+}
+
+// An http redirect must be on loopback; a public host whose name merely starts with a loopback
+// address is not. (Boost.URL reads "http://127.0.0.1.evil.example/cb" as host 127.0.0.1 and path
+// ".evil.example/cb"; a browser goes to the host 127.0.0.1.evil.example.)
+TEST(RedirectPolicy, RefusesHttpToAHostThatOnlyStartsWithALoopbackAddress) {
+  const RedirectPolicy policy;
+  for (std::string_view uri : {"http://127.0.0.1.evil.example/cb", "http://127.0.0.1.nip.io/cb",
+                               "http://127.0.0.1.evil.example:8080/cb"}) {
+    EXPECT_EQ(Code(policy.Check(uri)), "INVALID_ARGUMENT") << uri;
+  }
+}
+
+// A loopback URI differing by more than its port is not "one of" the registered URIs, and
+// RedirectPolicy says redirect URIs never carry user info, "at authorization alike".
+TEST(RedirectPolicy, LoopbackMatchRefusesUserInfo) {
+  const std::vector<std::string> registered{"http://127.0.0.1:1234/cb"};
+  EXPECT_FALSE(RedirectPolicy::Matches(registered, "http://user@127.0.0.1:5555/cb"));
+  EXPECT_FALSE(RedirectPolicy::Matches(registered, "http://user:pass@127.0.0.1:1234/cb"));
+}
+
+// --- ClientStore ---
+
+class ClientStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = store::sqlite::SqliteDatabase::Open({.path = dir_.File("t.db")});
+    ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
+    database_ = std::move(*opened);
+    ASSERT_TRUE(store::Migrate(*database_, store::EmbeddedMigrations("sqlite"), clock_).has_value());
+    clients_ = std::make_unique<ClientStore>(*database_, clock_, policy_);
+    grants_ = std::make_unique<GrantStore>(*database_, clock_, nullptr, GrantStore::Options{});
+    {
+      // A user row, written directly: users belong to the tasks module, which oauth may not use.
+      auto tx = database_->Begin(store::Access::kWrite);
+      ASSERT_TRUE(tx.has_value());
+      auto rows = (*tx)->Query(
+          "INSERT INTO users (name, password_hash, created_at, updated_at) "
+          "VALUES ('ada', 'hash', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z') RETURNING id");
+      ASSERT_TRUE(rows.has_value()) << rows.error().ToString();
+      ASSERT_TRUE((*tx)->Commit().has_value());
+      ada_ = rows->front().Int(0);
+    }
+  }
+
+  std::pair<Client, std::string> Add(NewClient spec, ClientKind kind) {
+    auto added = clients_->Add(spec, kind);
+    EXPECT_TRUE(added.has_value()) << added.error().ToString();
+    return added.value_or(std::pair<Client, std::string>{});
+  }
+
+  static NewClient Spec(std::string name = "Claude", bool confidential = false) {
+    return NewClient{std::move(name), {"https://claude.ai/api/mcp/auth_callback", "http://127.0.0.1/cb"},
+                     confidential};
+  }
+
+  void Grant(const std::string& client_id) {
+    CodeRequest request;
+    request.user_id = ada_;
+    request.client_id = client_id;
+    request.client_name = "Claude";
+    request.redirect_uri = "http://127.0.0.1/cb";
+    request.code_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    request.resource = "https://tw.example/mcp";
+    request.scopes = {"tasks:read"};
+    ASSERT_TRUE(grants_->IssueCode(request).has_value());
+  }
+
+  testing::TempDir dir_;
+  testing::FakeClock clock_;
+  RedirectPolicy policy_;
+  std::unique_ptr<store::Database> database_;
+  std::unique_ptr<ClientStore> clients_;
+  std::unique_ptr<GrantStore> grants_;
+  int64_t ada_ = 0;
+};
+
+TEST_F(ClientStoreTest, AddRegisteredAndDynamicClientsWithTheirPrefixes) {
+  auto [registered, no_secret] = Add(Spec("Claude"), ClientKind::kRegistered);
+  EXPECT_TRUE(registered.client_id.starts_with("twc_")) << registered.client_id;
+  EXPECT_EQ(no_secret, "");
+  EXPECT_FALSE(registered.confidential);
+  auto [dynamic, none] = Add(Spec("Cursor"), ClientKind::kDynamic);
+  EXPECT_TRUE(dynamic.client_id.starts_with("twd_")) << dynamic.client_id;
+  EXPECT_EQ(none, "");
+  EXPECT_NE(dynamic.client_id, registered.client_id);
+
+  auto found = clients_->Find(registered.client_id);
+  ASSERT_TRUE(found.has_value()) << found.error().ToString();
+  EXPECT_EQ(found->kind, ClientKind::kRegistered);
+  EXPECT_EQ(found->name, "Claude");
+  EXPECT_EQ(found->redirect_uris, Spec().redirect_uris);
+  EXPECT_FALSE(found->confidential);
+  EXPECT_EQ(found->created_at, base::FormatIso8601(clock_.Now()));
+  auto found_dynamic = clients_->Find(dynamic.client_id);
+  ASSERT_TRUE(found_dynamic.has_value());
+  EXPECT_EQ(found_dynamic->kind, ClientKind::kDynamic);
+  EXPECT_EQ(Code(clients_->Find("twc_nope")), "NOT_FOUND");
+}
+
+TEST_F(ClientStoreTest, AConfidentialClientGetsASecretOnlyItsHashIsKept) {
+  auto [client, secret] = Add(Spec("Backend", true), ClientKind::kRegistered);
+  EXPECT_TRUE(client.confidential);
+  EXPECT_TRUE(secret.starts_with("tws_")) << secret;
+  auto found = clients_->Find(client.client_id);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_TRUE(found->confidential);
+  EXPECT_NE(found->secret_hash, secret);
+  EXPECT_EQ(found->secret_hash.size(), 64u);
+  EXPECT_TRUE(ClientStore::SecretMatches(*found, secret));
+  EXPECT_FALSE(ClientStore::SecretMatches(*found, secret + "x"));
+  EXPECT_FALSE(ClientStore::SecretMatches(*found, "tws_wrong"));
+  EXPECT_FALSE(ClientStore::SecretMatches(*found, ""));
+
+  auto [public_added, none] = Add(Spec("Public"), ClientKind::kDynamic);
+  auto public_client = clients_->Find(public_added.client_id);
+  ASSERT_TRUE(public_client.has_value());
+  EXPECT_FALSE(ClientStore::SecretMatches(*public_client, secret));
+  EXPECT_FALSE(ClientStore::SecretMatches(*public_client, ""));
+}
+
+TEST_F(ClientStoreTest, AddRefusesBadRedirectUrisAndNames) {
+  auto bad = clients_->Add(NewClient{"Evil", {"https://ok.example/cb", "http://evil.example/cb"}, false},
+                           ClientKind::kDynamic);
+  ASSERT_EQ(Code(bad), "INVALID_ARGUMENT");
+  EXPECT_NE(bad.error().message().find("http://evil.example/cb"), std::string::npos) << bad.error().message();
+  EXPECT_EQ(Code(clients_->Add(NewClient{"None", {}, false}, ClientKind::kDynamic)), "INVALID_ARGUMENT");
+  EXPECT_EQ(Code(clients_->Add(NewClient{"Many", std::vector<std::string>(11, "https://a.example/cb"), false},
+                               ClientKind::kDynamic)),
+            "INVALID_ARGUMENT");
+  EXPECT_EQ(Code(clients_->Add(NewClient{"", {"https://a.example/cb"}, false}, ClientKind::kDynamic)),
+            "INVALID_ARGUMENT");
+  EXPECT_EQ(Code(clients_->Add(NewClient{"two\nlines", {"https://a.example/cb"}, false}, ClientKind::kDynamic)),
+            "INVALID_ARGUMENT");
+  EXPECT_EQ(Code(clients_->Add(NewClient{std::string(201, 'n'), {"https://a.example/cb"}, false},
+                               ClientKind::kDynamic)),
+            "INVALID_ARGUMENT");
+  auto listed = clients_->List();
+  ASSERT_TRUE(listed.has_value());
+  EXPECT_TRUE(listed->empty()) << "nothing refused was stored";
+}
+
+TEST_F(ClientStoreTest, RemoveRevokesTheClientsGrants) {
+  auto [client, secret] = Add(Spec(), ClientKind::kRegistered);
+  Grant(client.client_id);
+  auto listed = clients_->List();
+  ASSERT_TRUE(listed.has_value());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ(listed->front().grants, 1);
+
+  ASSERT_EQ(Code(clients_->Remove(client.client_id)), "OK");
+  EXPECT_EQ(Code(clients_->Find(client.client_id)), "NOT_FOUND");
+  auto live = grants_->Find(ada_, client.client_id);
+  ASSERT_TRUE(live.has_value());
+  EXPECT_FALSE(live->has_value());
+  auto all = grants_->List(std::nullopt, true);
+  ASSERT_TRUE(all.has_value());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_TRUE(all->front().revoked_at.has_value());
+  EXPECT_EQ(Code(clients_->Remove(client.client_id)), "NOT_FOUND");
+}
+
+TEST_F(ClientStoreTest, CollectUnusedRemovesOnlyOldDynamicClientsWithoutGrants) {
+  auto [old_unused, s1] = Add(Spec("old unused"), ClientKind::kDynamic);
+  auto [old_granted, s2] = Add(Spec("old granted"), ClientKind::kDynamic);
+  auto [old_registered, s3] = Add(Spec("old registered"), ClientKind::kRegistered);
+  Grant(old_granted.client_id);
+  clock_.Advance(25h);
+  auto [young, s4] = Add(Spec("young"), ClientKind::kDynamic);
+
+  auto removed = clients_->CollectUnused(24h);
+  ASSERT_TRUE(removed.has_value()) << removed.error().ToString();
+  EXPECT_EQ(*removed, 1);
+  EXPECT_EQ(Code(clients_->Find(old_unused.client_id)), "NOT_FOUND");
+  EXPECT_EQ(Code(clients_->Find(old_granted.client_id)), "OK");
+  EXPECT_EQ(Code(clients_->Find(old_registered.client_id)), "OK");
+  EXPECT_EQ(Code(clients_->Find(young.client_id)), "OK");
+}
+
+// --- MetadataDocuments ---
+
+TEST(MetadataDocuments, IsMetadataUrlWantsHttpsWithAPath) {
+  struct Case {
+    std::string_view url;
+    bool expected;
+  };
+  for (const auto& [url, expected] : std::initializer_list<Case>{
+           {"https://app.example/oauth/client.json", true},
+           {"https://app.example/c", true},
+           {"https://app.example:8443/client?v=1", true},
+           {"http://app.example/oauth/client.json", false},
+           {"https://app.example", false},
+           {"https://app.example/", false},
+           {"https://app.example/client.json#x", false},
+           {"https://user@app.example/client.json", false},
+           {"twd_abc", false},
+           {"", false},
+       }) {
+    EXPECT_EQ(MetadataDocuments::IsMetadataUrl(url), expected) << url;
+  }
+}
+
+TEST(MetadataDocuments, ResolveRefusesAPrivateAddressUnlessAllowed) {
+  testing::FakeClock clock;
+  const RedirectPolicy policy;
+  MetadataDocuments documents(MetadataDocuments::Options{}, policy, clock);
+  auto client = documents.Resolve("https://127.0.0.1:1/client.json");
+  ASSERT_EQ(Code(client), "UNAVAILABLE");
+  EXPECT_NE(client.error().message().find("not allowed"), std::string::npos) << client.error().message();
+
+  EXPECT_EQ(Code(documents.Resolve("http://127.0.0.1:1/client.json")), "INVALID_ARGUMENT");
+  EXPECT_EQ(Code(documents.Resolve("https://127.0.0.1:1/")), "INVALID_ARGUMENT");
+}
+
+TEST(MetadataDocuments, AnAllowedRangeLetsTheFetchThrough) {
+  testing::FakeClock clock;
+  const RedirectPolicy policy;
+  auto range = http::Cidr::Parse("127.0.0.0/8");
+  ASSERT_TRUE(range.has_value()) << range.error().ToString();
+  MetadataDocuments::Options options;
+  options.private_ranges_allowed = {*range};
+  options.timeout = 2000ms;
+  MetadataDocuments documents(options, policy, clock);
+  // Nothing listens on port 1: the fetch is tried (and fails) instead of being refused.
+  auto client = documents.Resolve("https://127.0.0.1:1/client.json");
+  ASSERT_FALSE(client.has_value());
+  EXPECT_EQ(client.error().message().find("not allowed"), std::string::npos) << client.error().message();
+}
+
+}  // namespace
+}  // namespace taskwire::oauth
