@@ -228,7 +228,9 @@ base::Result<Issued> GrantStore::Refresh(std::string_view refresh_token, std::st
   const auto& row = rows->front();
   const std::string family_id = row.Text(0);
   if (row.Text(6) != client_id) return InvalidGrant("the refresh token was issued to another client");
-  if (!row.IsNull(4) || !row.IsNull(5) || !row.IsNull(8)) return InvalidGrant("the grant was revoked");
+  if (!row.IsNull(5)) return InvalidGrant("the grant was revoked");
+  if (!row.IsNull(8)) return InvalidGrant("the user was deleted");
+  if (!row.IsNull(4)) return InvalidGrant("the token family was revoked (a reused code or refresh token, or RFC 7009)");
   if (row.Int(3) != 0) return InvalidGrant("the refresh token was replaced by a retry");
   auto expires = base::ParseIso8601(row.Text(1));
   if (!expires || *expires <= now) return InvalidGrant("the refresh token has expired");
