@@ -26,6 +26,32 @@ TEST(HomePage, SaysWhyItIsNotReady) {
   EXPECT_NE(page.find("not ready: database is busy"), std::string::npos);
 }
 
+// A client names itself (dynamic registration, metadata documents): its name is a stranger's text.
+TEST(ConsentPage, EscapesWhatTheClientChose) {
+  ConsentView view;
+  view.client_name = "<script>alert(1)</script>";
+  view.redirect_host = "evil.example\"><img src=x>";
+  view.action = "/oauth/authorize?state=\"><b>x</b>";
+  view.csrf = "token123";
+  view.scopes = {{"tasks:read", "Read your tasks", true}, {"tasks:write", "Change your tasks", false}};
+  const std::string page = RenderConsent(view);
+  EXPECT_EQ(page.find("<script>"), std::string::npos);
+  EXPECT_NE(page.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  EXPECT_EQ(page.find("<img"), std::string::npos);
+  EXPECT_EQ(page.find("<b>x</b>"), std::string::npos);
+  EXPECT_NE(page.find(R"(name="csrf" value="token123")"), std::string::npos);
+  EXPECT_NE(page.find(R"(name="scope:tasks:read" value="1" checked>)"), std::string::npos);
+  EXPECT_NE(page.find(R"(name="scope:tasks:write" value="1">)"), std::string::npos);
+}
+
+TEST(ConsentPage, DescribesEveryScopeInPlainWords) {
+  for (std::string_view scope : {"mcp:read", "organizations:read", "tasks:read", "tasks:write", "tasks:admin",
+                                 "jobs:read", "jobs:run", "offline_access"}) {
+    EXPECT_NE(ScopeDescription(scope), "An unknown permission") << scope;
+  }
+  EXPECT_EQ(ScopeDescription("nonsense"), "An unknown permission");
+}
+
 TEST(Assets, IncludeTheStylesheetAndIcon) {
   std::vector<std::string_view> paths;
   for (const auto& file : AssetFiles()) {
