@@ -165,6 +165,44 @@ std::string_view StatusReason(int status) {
   return "Unknown";
 }
 
+base::Result<FormParams> ParseForm(std::string_view encoded) {
+  FormParams params;
+  while (!encoded.empty()) {
+    const size_t end = encoded.find('&');
+    const std::string_view pair = encoded.substr(0, end);
+    if (!pair.empty()) {
+      const size_t equals = pair.find('=');
+      auto name = PercentDecode(pair.substr(0, equals), true);
+      auto value = PercentDecode(equals == std::string_view::npos ? "" : pair.substr(equals + 1), true);
+      if (!name || !value) return base::Error::InvalidArgument("a parameter is not percent-encoded correctly");
+      // RFC 6749 §3.1: a parameter sent without a value is treated as omitted.
+      if (!value->empty() && !params.emplace(*name, std::move(*value)).second) {
+        return base::Error::InvalidArgument("the parameter \"" + *name + "\" appears more than once");
+      }
+    }
+    if (end == std::string_view::npos) break;
+    encoded.remove_prefix(end + 1);
+  }
+  return params;
+}
+
+std::string PercentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
+      out += c;
+    } else {
+      out += '%';
+      out += kHex[u >> 4];
+      out += kHex[u & 15];
+    }
+  }
+  return out;
+}
+
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_space) {
   std::string out;
   out.reserve(text.size());

@@ -4,11 +4,14 @@
 // Beast or Asio type leaves this module (DESIGN.md §6).
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "base/result.h"
 
 namespace taskwire::http {
 
@@ -84,5 +87,14 @@ std::string_view StatusReason(int status);
 // Percent-decodes `text`; nullopt for a malformed escape or an encoded NUL. With `plus_as_space`
 // (form and query encoding) '+' becomes ' '.
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_as_space = false);
+
+// Percent-encodes everything but unreserved characters (RFC 3986 §2.3), for a query or form value.
+std::string PercentEncode(std::string_view text);
+
+// The parameters of a form body or query string (application/x-www-form-urlencoded), each at
+// most once (as OAuth requires, RFC 6749 §3.1); a parameter without a value counts as omitted.
+// InvalidArgument naming a repeated or undecodable parameter.
+using FormParams = std::map<std::string, std::string, std::less<>>;
+base::Result<FormParams> ParseForm(std::string_view encoded);
 
 }  // namespace taskwire::http

@@ -59,7 +59,7 @@ std::string WithQuery(std::string_view uri, const std::vector<std::pair<std::str
     out += separator;
     out += name;
     out += '=';
-    out += UrlEncode(value);
+    out += http::PercentEncode(value);
     separator = '&';
   }
   return out;
@@ -87,44 +87,6 @@ std::optional<std::string_view> Get(const Params& params, std::string_view name)
 }
 
 }  // namespace
-
-base::Result<Params> ParseForm(std::string_view encoded) {
-  Params params;
-  while (!encoded.empty()) {
-    const size_t end = encoded.find('&');
-    const std::string_view pair = encoded.substr(0, end);
-    if (!pair.empty()) {
-      const size_t equals = pair.find('=');
-      auto name = http::PercentDecode(pair.substr(0, equals), true);
-      auto value = http::PercentDecode(equals == std::string_view::npos ? "" : pair.substr(equals + 1), true);
-      if (!name || !value) return base::Error::InvalidArgument("a parameter is not percent-encoded correctly");
-      // RFC 6749 §3.1: a parameter sent without a value is treated as omitted.
-      if (!value->empty() && !params.emplace(*name, std::move(*value)).second) {
-        return base::Error::InvalidArgument("the parameter \"" + *name + "\" appears more than once");
-      }
-    }
-    if (end == std::string_view::npos) break;
-    encoded.remove_prefix(end + 1);
-  }
-  return params;
-}
-
-std::string UrlEncode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += c;
-    } else {
-      out += '%';
-      out += kHex[u >> 4];
-      out += kHex[u & 15];
-    }
-  }
-  return out;
-}
 
 AuthorizationServer::AuthorizationServer(Dependencies deps, Options options)
     : deps_(deps), options_(options), registrations_(options.registrations_per_minute), keys_stamp_(deps.signal.Stamp()) {}
@@ -162,7 +124,7 @@ void AuthorizationServer::RefreshKeys() {
   const uint64_t signal_stamp = deps_.signal.Stamp();
   std::lock_guard lock(keys_mutex_);
   if (signal_stamp == keys_stamp_) return;
-  if (deps_.keys.Reload()) keys_stamp_ = signal_stamp;
+  if (deps_.keys.Load()) keys_stamp_ = signal_stamp;
 }
 
 base::Result<Client> AuthorizationServer::ResolveClient(std::string_view client_id) {
@@ -389,7 +351,7 @@ JsonAnswer AuthorizationServer::IssueTokens(const Issued& issued, const Site& si
 
 JsonAnswer AuthorizationServer::Token(std::string_view body, std::optional<std::string_view> authorization,
                                       const Site& site) {
-  auto form = ParseForm(body);
+  auto form = http::ParseForm(body);
   if (!form) return OAuthError(400, "invalid_request", form.error().message());
   const auto grant_type = Get(*form, "grant_type");
   if (!grant_type) return OAuthError(400, "invalid_request", "grant_type is required");
@@ -458,7 +420,7 @@ JsonAnswer AuthorizationServer::Token(std::string_view body, std::optional<std::
 }
 
 JsonAnswer AuthorizationServer::Revoke(std::string_view body, std::optional<std::string_view> authorization) {
-  auto form = ParseForm(body);
+  auto form = http::ParseForm(body);
   if (!form) return OAuthError(400, "invalid_request", form.error().message());
   const auto token = Get(*form, "token");
   if (!token) return OAuthError(400, "invalid_request", "token is required");

@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/result.h"
+#include "http/message.h"
 #include "oauth/clients.h"
 #include "oauth/grants.h"
 #include "oauth/jwt.h"
@@ -21,13 +22,8 @@
 
 namespace taskwire::oauth {
 
-// Form or query parameters, each at most once (RFC 6749 §3.1). InvalidArgument naming a repeated
-// or undecodable parameter.
-using Params = std::map<std::string, std::string, std::less<>>;
-base::Result<Params> ParseForm(std::string_view encoded);
-
-// Percent-encodes `text` for a query value.
-std::string UrlEncode(std::string_view text);
+// Form or query parameters (http::ParseForm).
+using Params = http::FormParams;
 
 // Where this server is, as each request sees it: the issuer is the base URL
 // ("https://tasks.example.com"), the resource the MCP endpoint's URL.

@@ -38,7 +38,7 @@ std::string Form(const Pairs& pairs) {
   std::string out;
   for (const auto& [name, value] : pairs) {
     if (!out.empty()) out += '&';
-    out += UrlEncode(name) + "=" + UrlEncode(value);
+    out += http::PercentEncode(name) + "=" + http::PercentEncode(value);
   }
   return out;
 }
@@ -55,7 +55,7 @@ std::string Base64(std::string_view text) {
 }
 
 std::string Basic(std::string_view client_id, std::string_view secret) {
-  return "Basic " + Base64(UrlEncode(client_id) + ":" + UrlEncode(secret));
+  return "Basic " + Base64(http::PercentEncode(client_id) + ":" + http::PercentEncode(secret));
 }
 
 boost::json::object Json(std::string_view text) {
@@ -85,7 +85,7 @@ Params QueryOf(std::string_view location) {
   const size_t at = location.find('?');
   EXPECT_NE(at, std::string_view::npos) << location;
   if (at == std::string_view::npos) return {};
-  auto params = ParseForm(location.substr(at + 1));
+  auto params = http::ParseForm(location.substr(at + 1));
   EXPECT_TRUE(params.has_value()) << location;
   return params.value_or(Params{});
 }
@@ -215,18 +215,18 @@ void ExpectError(const JsonAnswer& answer, int status, std::string_view error) {
 // --- ParseForm ---
 
 TEST(ParseForm, DecodesAndRefusesRepeatedParameters) {
-  auto params = ParseForm("a=1&b=x%20y+z&c=&&d");
+  auto params = http::ParseForm("a=1&b=x%20y+z&c=&&d");
   ASSERT_TRUE(params.has_value()) << params.error().ToString();
   EXPECT_EQ(*params, (Params{{"a", "1"}, {"b", "x y z"}}));
-  auto repeated = ParseForm("client_id=a&client_id=b");
+  auto repeated = http::ParseForm("client_id=a&client_id=b");
   ASSERT_EQ(Code(repeated), "INVALID_ARGUMENT");
   EXPECT_NE(repeated.error().message().find("client_id"), std::string::npos) << repeated.error().message();
-  EXPECT_EQ(Code(ParseForm("a=%zz")), "INVALID_ARGUMENT");
+  EXPECT_EQ(Code(http::ParseForm("a=%zz")), "INVALID_ARGUMENT");
 }
 
 TEST(ParseForm, RoundTripsUrlEncode) {
   const std::string text = "https://a.example/cb?x=1&y=2 #+%";
-  auto params = ParseForm("v=" + UrlEncode(text));
+  auto params = http::ParseForm("v=" + http::PercentEncode(text));
   ASSERT_TRUE(params.has_value());
   EXPECT_EQ(params->at("v"), text);
 }
@@ -524,7 +524,7 @@ TEST_F(AuthorizationServerTest, AConfidentialClientAuthenticatesWithItsSecret) {
   const std::string code = ApprovedCode("tasks:read", {"tasks:read"}, client.client_id);
 
   ExpectError(server_->Token(form(code), Basic(client.client_id, "tws_wrong"), kSite), 401, "invalid_client");
-  ExpectError(server_->Token(form(code) + "&client_id=" + UrlEncode(client.client_id), std::nullopt, kSite), 401,
+  ExpectError(server_->Token(form(code) + "&client_id=" + http::PercentEncode(client.client_id), std::nullopt, kSite), 401,
               "invalid_client");  // no secret at all
   ExpectError(server_->Token(form(code), "Bearer " + secret, kSite), 401, "invalid_client");
   JsonAnswer wrong = server_->Token(form(code), Basic(client.client_id, "tws_wrong"), kSite);
@@ -539,7 +539,7 @@ TEST_F(AuthorizationServerTest, AConfidentialClientAuthenticatesWithItsSecret) {
   // client_secret_post works too.
   const std::string second = ApprovedCode("tasks:read", {"tasks:read"}, client.client_id);
   JsonAnswer posted = server_->Token(
-      form(second) + "&client_id=" + UrlEncode(client.client_id) + "&client_secret=" + UrlEncode(secret),
+      form(second) + "&client_id=" + http::PercentEncode(client.client_id) + "&client_secret=" + http::PercentEncode(secret),
       std::nullopt, kSite);
   EXPECT_EQ(posted.status, 200) << posted.body;
 }

@@ -232,11 +232,7 @@ base::Result<int64_t> ClientStore::CollectUnused(std::chrono::seconds age) {
 
 bool ClientStore::SecretMatches(const Client& client, std::string_view secret) {
   if (!client.confidential || secret.empty()) return false;
-  const std::string hash = base::ToHex(base::Sha256(secret));
-  if (hash.size() != client.secret_hash.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < hash.size(); ++i) diff |= static_cast<unsigned char>(hash[i] ^ client.secret_hash[i]);
-  return diff == 0;
+  return base::ConstantTimeEquals(base::ToHex(base::Sha256(secret)), client.secret_hash);
 }
 
 bool MetadataDocuments::IsMetadataUrl(std::string_view client_id) {

@@ -19,13 +19,6 @@ std::set<std::string> Scopes(const std::string& text) {
   return auth::ParseScopes(text).value_or(std::set<std::string>{});
 }
 
-bool ConstantTimeEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
-
 base::Error InvalidGrant(std::string why) { return base::Error::PermissionDenied(std::move(why)); }
 
 constexpr std::string_view kGrantColumns =
@@ -186,7 +179,7 @@ base::Result<Issued> GrantStore::ExchangeCode(std::string_view code, std::string
   auto expires = base::ParseIso8601(row.Text(6));
   if (!expires || *expires <= now) return InvalidGrant("the authorization code has expired");
   if (!row.IsNull(9) || !row.IsNull(10)) return InvalidGrant("the grant was revoked or its user deleted");
-  if (!IsValidVerifier(verifier) || !ConstantTimeEquals(S256Challenge(verifier), row.Text(3))) {
+  if (!IsValidVerifier(verifier) || !base::ConstantTimeEquals(S256Challenge(verifier), row.Text(3))) {
     return InvalidGrant("code_verifier does not match the code challenge");
   }
   if (resource && *resource != row.Text(4)) return InvalidGrant("resource differs from the authorization request's");

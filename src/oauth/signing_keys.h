@@ -30,10 +30,9 @@ class SigningKeys {
   SigningKeys(store::Database& database, const base::Clock& clock, std::chrono::seconds token_lifetime)
       : database_(database), clock_(clock), token_lifetime_(token_lifetime) {}
 
-  // Reads the keys, creating the first one when there is none.
+  // Reads the keys, creating the first one when there is none; again after another process
+  // rotated them.
   base::Result<void> Load();
-  // Re-reads the keys (after another process rotated them).
-  base::Result<void> Reload() { return Load(); }
   // A new active key; the old one retires. Returns the new kid.
   base::Result<std::string> Rotate();
   // The current keys; null before Load.

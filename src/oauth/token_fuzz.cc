@@ -26,8 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   (void)ParseJwks(text);
   (void)SplitUri(text);
-  if (auto form = ParseForm(text)) {
-    for (const auto& [name, value] : *form) (void)UrlEncode(name + value);
+  if (auto form = taskwire::http::ParseForm(text)) {
+    for (const auto& [name, value] : *form) (void)taskwire::http::PercentEncode(name + value);
   }
   return 0;
 }

@@ -2,6 +2,7 @@
 
 #include "auth/scopes.h"
 #include "base/random.h"
+#include "base/sha256.h"
 #include "http/offload.h"
 #include "oauth/uri.h"
 #include "web/pages.h"
@@ -55,12 +56,7 @@ std::optional<std::string> Cookie(const http::Request& request, std::string_view
   return std::nullopt;
 }
 
-bool TokensEqual(std::string_view a, std::string_view b) {
-  if (a.empty() || a.size() != b.size()) return false;
-  unsigned char diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  return diff == 0;
-}
+bool TokensEqual(std::string_view a, std::string_view b) { return !a.empty() && base::ConstantTimeEquals(a, b); }
 
 // A return_to that stays on this server: a path, never "//host" or "/\host".
 bool IsLocalPath(std::string_view path) {
@@ -139,7 +135,7 @@ http::Response AccountPages::SignInPage(const http::Request& request) const {
 }
 
 http::Response AccountPages::SignIn(const http::Request& request) const {
-  auto form = oauth::ParseForm(request.body);
+  auto form = http::ParseForm(request.body);
   if (!form) return Message(400, "Bad request", form.error().message());
   const auto field = [&form](std::string_view name) {
     auto it = form->find(name);
@@ -180,7 +176,7 @@ http::Response AccountPages::SignIn(const http::Request& request) const {
 
 http::Response AccountPages::SignOut(const http::Request& request) const {
   auto session = SessionOf(request);
-  auto form = oauth::ParseForm(request.body);
+  auto form = http::ParseForm(request.body);
   if (session && form && form->contains("csrf") && TokensEqual(form->at("csrf"), session->csrf)) {
     deps_.sessions.SignOut(*Cookie(request, SessionCookieName()));
   }
@@ -191,7 +187,7 @@ http::Response AccountPages::SignOut(const http::Request& request) const {
 }
 
 http::Response AccountPages::Authorize(const http::Request& request) const {
-  auto query = oauth::ParseForm(request.query);
+  auto query = http::ParseForm(request.query);
   if (!query) return Message(400, "This request cannot be used", query.error().message());
   const oauth::Site site = deps_.site(request);
   auto check = deps_.server.CheckAuthorize(*query, site);
@@ -202,10 +198,10 @@ http::Response AccountPages::Authorize(const http::Request& request) const {
   const auto& authorization = std::get<oauth::AuthorizationRequest>(check);
   auto session = SessionOf(request);
   if (!session) {
-    return SeeOther("/signin?return_to=" + oauth::UrlEncode("/oauth/authorize?" + request.query));
+    return SeeOther("/signin?return_to=" + http::PercentEncode("/oauth/authorize?" + request.query));
   }
   if (request.method == http::Method::kPost) {
-    auto form = oauth::ParseForm(request.body);
+    auto form = http::ParseForm(request.body);
     if (!form) return Message(400, "Bad request", form.error().message());
     if (!form->contains("csrf") || !TokensEqual(form->at("csrf"), session->csrf)) {
       return Message(403, "Consent expired", "The consent form expired or came from another site. Start again from the app.");
@@ -270,7 +266,7 @@ http::Response AccountPages::Apps(const http::Request& request) const {
 http::Response AccountPages::RevokeApp(const http::Request& request) const {
   auto session = SessionOf(request);
   if (!session) return SeeOther("/signin?return_to=%2Fsettings%2Fapps");
-  auto form = oauth::ParseForm(request.body);
+  auto form = http::ParseForm(request.body);
   if (!form || !form->contains("csrf") || !TokensEqual(form->at("csrf"), session->csrf)) {
     return Message(403, "Expired", "The form expired or came from another site. Reload the page and try again.");
   }
