@@ -5,6 +5,7 @@
 #include <charconv>
 #include <set>
 #include <system_error>
+#include <unordered_map>
 
 #include "base/base64url.h"
 #include "base/log.h"
@@ -24,20 +25,32 @@ constexpr char kSeparator = '\x1f';
 
 // Names come from correlated lookups rather than joins, so the planner drives every list from
 // the caller's memberships into tasks_by_organization, already in "recently updated" order.
+#define TASKWIRE_TASK_COLUMNS_HEAD                                                            \
+  "t.id, t.organization_id, (SELECT name FROM organizations WHERE id = t.organization_id), "  \
+  "t.parent_id, t.title, t.description, t.description_format, t.status, "                     \
+  "(SELECT name FROM users WHERE id = t.assignee_id), "                                       \
+  "(SELECT name FROM users WHERE id = t.created_by), t.version, t.created_at, t.updated_at, " \
+  "t.completed_at, "
 constexpr std::string_view kTaskColumns =
-    "t.id, t.organization_id, (SELECT name FROM organizations WHERE id = t.organization_id), "
-    "t.parent_id, t.title, t.description, t.description_format, t.status, "
-    "(SELECT name FROM users WHERE id = t.assignee_id), "
-    "(SELECT name FROM users WHERE id = t.created_by), t.version, t.created_at, t.updated_at, "
-    "t.completed_at, "
+    TASKWIRE_TASK_COLUMNS_HEAD
     "(SELECT group_concat(name, char(31)) FROM (SELECT u.name FROM task_owners ow "
     " JOIN users u ON u.id = ow.user_id WHERE ow.task_id = t.id ORDER BY u.name)), "
     "(SELECT group_concat(label, char(31)) FROM (SELECT label FROM task_labels "
     " WHERE task_id = t.id ORDER BY label)), m.role ";
+// The same columns with owners and labels left NULL: a page reads those for all its tasks in
+// two queries (AddOwnersAndLabels) instead of two sorted subqueries per task.
+constexpr std::string_view kTaskPageColumns = TASKWIRE_TASK_COLUMNS_HEAD "NULL, NULL, m.role ";
+#undef TASKWIRE_TASK_COLUMNS_HEAD
 // Every task query starts from the caller's memberships (parameter 1), so invisible tasks are
 // absent.
 constexpr std::string_view kTaskFrom =
     "FROM memberships m CROSS JOIN tasks t ON t.organization_id = m.organization_id "
+    "AND m.user_id = ? ";
+// The same join for pages in update order: tasks first (CROSS JOIN fixes the loop order), so
+// SQLite walks tasks_by_update (or tasks_by_organization) in order and stops at the page's end,
+// instead of gathering every task of every membership and sorting them.
+constexpr std::string_view kTaskPageFrom =
+    "FROM tasks t CROSS JOIN memberships m ON m.organization_id = t.organization_id "
     "AND m.user_id = ? ";
 
 std::vector<std::string> SplitList(const std::optional<std::string>& joined) {
@@ -245,9 +258,9 @@ std::optional<Role> RoleOf(Transaction& tx, int64_t user_id, int64_t organizatio
 }
 
 base::Result<LoadedTask> LoadTask(Transaction& tx, const Actor& actor, int64_t task_id) {
-  auto rows = tx.Query("SELECT " + std::string(kTaskColumns) + std::string(kTaskFrom) +
-                           "WHERE t.id = ?",
-                       {actor.user_id, task_id});
+  static const std::string kSql =
+      "SELECT " + std::string(kTaskColumns) + std::string(kTaskFrom) + "WHERE t.id = ?";
+  auto rows = tx.Query(kSql, {actor.user_id, task_id});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return base::Error::NotFound("task", std::to_string(task_id));
   return TaskFromRow(rows->front());
@@ -577,9 +590,34 @@ base::Result<void> TaskStore::SetMember(const Actor& actor, int64_t organization
 
 // Tasks -----------------------------------------------------------------------------------------
 
+// Fills the owners and labels of `tasks` (read with kTaskPageColumns), two queries in all.
+static base::Result<void> AddOwnersAndLabels(Transaction& tx, std::vector<Task>& tasks) {
+  if (tasks.empty()) return base::Ok();
+  std::unordered_map<int64_t, Task*> by_id;
+  std::string ids = "[";
+  for (Task& task : tasks) {
+    if (ids.size() > 1) ids += ',';
+    ids += std::to_string(task.id);
+    by_id.emplace(task.id, &task);
+  }
+  ids += ']';
+  static constexpr std::string_view kOwners =
+      "SELECT ow.task_id, u.name FROM task_owners ow JOIN users u ON u.id = ow.user_id "
+      "WHERE ow.task_id IN (SELECT value FROM json_each(?)) ORDER BY ow.task_id, u.name";
+  static constexpr std::string_view kLabels =
+      "SELECT task_id, label FROM task_labels WHERE task_id IN (SELECT value FROM json_each(?)) "
+      "ORDER BY task_id, label";
+  for (const auto& [sql, list] : {std::pair{kOwners, &Task::owners}, std::pair{kLabels, &Task::labels}}) {
+    auto rows = tx.Query(sql, {std::string_view(ids)});
+    if (!rows) return std::move(rows).error();
+    for (const Row& row : *rows) (by_id.at(row.Int(0))->*list).push_back(row.Text(1));
+  }
+  return base::Ok();
+}
+
 base::Result<TaskPage> TaskStore::ListTasks(const Actor& actor, const TaskFilter& filter) {
   const size_t limit = std::clamp<size_t>(filter.limit, 1, kMaxPage);
-  std::string sql = "SELECT " + std::string(kTaskColumns) + std::string(kTaskFrom) + "WHERE 1 = 1";
+  std::string sql = "SELECT " + std::string(kTaskPageColumns) + std::string(kTaskPageFrom) + "WHERE 1 = 1";
   std::vector<std::string> texts;  // keeps bound text alive
   texts.reserve(8);
   std::vector<Param> params{actor.user_id};
@@ -641,6 +679,7 @@ base::Result<TaskPage> TaskStore::ListTasks(const Actor& actor, const TaskFilter
   for (size_t i = 0; i < rows->size() && i < limit; ++i) {
     page.tasks.push_back(TaskFromRow((*rows)[i]).task);
   }
+  if (auto added = AddOwnersAndLabels(**tx, page.tasks); !added) return std::move(added).error();
   if (rows->size() > limit) page.next_cursor = EncodeListCursor(page.tasks.back());
   return page;
 }
@@ -656,30 +695,30 @@ base::Result<TaskDetail> TaskStore::GetTask(const Actor& actor, int64_t task_id)
     return TaskSummary{row.Int(0), row.Text(1), ParseStatus(row.Text(2)).value_or(Status::kTodo),
                        row.OptionalText(3)};
   };
-  constexpr std::string_view kSummary =
+  // Built once: the statement cache looks statements up by their text.
+  static const std::string kSummary =
       "SELECT t.id, t.title, t.status, a.name FROM tasks t LEFT JOIN users a ON a.id = t.assignee_id ";
+  static const std::string kParentSql = kSummary + "WHERE t.id = ?";
+  static const std::string kChildrenSql = kSummary + "WHERE t.parent_id = ? ORDER BY t.id LIMIT 100";
+  static const std::string kMessagesSql = "SELECT * FROM (SELECT " + std::string(kMessageColumns) +
+                                          " FROM messages WHERE task_id = ? ORDER BY id DESC LIMIT 5) ORDER BY id";
+  static const std::string kQuestionsSql = "SELECT " + std::string(kQuestionColumns) +
+                                           " FROM questions q WHERE q.task_id = ? AND q.answer IS NULL ORDER BY q.id";
   if (detail.task.parent_id) {
-    auto rows = (*tx)->Query(std::string(kSummary) + "WHERE t.id = ?", {*detail.task.parent_id});
+    auto rows = (*tx)->Query(kParentSql, {*detail.task.parent_id});
     if (!rows) return std::move(rows).error();
     if (!rows->empty()) detail.parent = summary(rows->front());
   }
-  auto children = (*tx)->Query(std::string(kSummary) + "WHERE t.parent_id = ? ORDER BY t.id LIMIT 100",
-                               {task_id});
+  auto children = (*tx)->Query(kChildrenSql, {task_id});
   if (!children) return std::move(children).error();
   for (const Row& row : *children) detail.subtasks.push_back(summary(row));
-  auto messages = (*tx)->Query(
-      "SELECT * FROM (SELECT " + std::string(kMessageColumns) +
-          " FROM messages WHERE task_id = ? ORDER BY id DESC LIMIT 5) ORDER BY id",
-      {task_id});
+  auto messages = (*tx)->Query(kMessagesSql, {task_id});
   if (!messages) return std::move(messages).error();
   for (const Row& row : *messages) detail.latest_messages.push_back(MessageFromRow(row));
   auto count = (*tx)->Query("SELECT count(*) FROM messages WHERE task_id = ?", {task_id});
   if (!count) return std::move(count).error();
   detail.message_count = count->front().Int(0);
-  auto questions = (*tx)->Query("SELECT " + std::string(kQuestionColumns) +
-                                    " FROM questions q WHERE q.task_id = ? AND q.answer IS NULL "
-                                    "ORDER BY q.id",
-                                {task_id});
+  auto questions = (*tx)->Query(kQuestionsSql, {task_id});
   if (!questions) return std::move(questions).error();
   for (const Row& row : *questions) detail.open_questions.push_back(QuestionFromRow(row));
   return detail;

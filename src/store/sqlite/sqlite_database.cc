@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -58,7 +59,7 @@ class Connection {
   sqlite3* db() { return db_; }
 
   base::Result<sqlite3_stmt*> Prepare(std::string_view sql) {
-    const auto it = statements_.find(std::string(sql));
+    const auto it = statements_.find(sql);
     if (it != statements_.end()) return it->second;
     if (statements_.size() >= kMaxCachedStatements) {
       for (auto& [text, statement] : statements_) sqlite3_finalize(statement);
@@ -88,7 +89,12 @@ class Connection {
 
  private:
   sqlite3* const db_;
-  std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  // Looked up by string_view, without copying the SQL (C++20 heterogeneous lookup).
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, Hash, std::equal_to<>> statements_;
 };
 
 base::Result<std::unique_ptr<Connection>> OpenConnection(const SqliteOptions& options,
