@@ -530,7 +530,7 @@ async function main() {
   const floor = await startFloor(answers);
   for (const scenario of SCENARIOS) {
     const url = `${floor.base}/${scenario.name}`;
-    const checked = await verify(url, scenario, targets[scenario.name].taskwire ? headersFor({ ...scenario }) : {}, rpc(scenario.tool, scenario.args, scenario.era));
+    const checked = await verify(url, scenario, headersFor({ ...scenario }), rpc(scenario.tool, scenario.args, scenario.era));
     if (checked.problem) fail(`nginx ${scenario.label}: ${checked.problem}`);
     targets[scenario.name].nginx = { url, file: targets[scenario.name].taskwire.file };
   }
