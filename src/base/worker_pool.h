@@ -13,6 +13,11 @@ namespace taskwire::base {
 
 // A fixed set of threads for work that may block (disk, database, subprocesses), so that the
 // network threads never do. Work is run in the order posted. Thread-safe.
+//
+// On Linux the threads run under SCHED_BATCH: waking one does not preempt the network thread
+// that posted the work, which goes on reading and posting, so work is handed over in batches
+// rather than with a context switch per request. That matters most when the server shares a
+// core with its pool (docs/benchmarks.md measures it); on idle cores nothing changes.
 class WorkerPool {
  public:
   // `max_queued` bounds the work waiting for a thread; Post refuses more.

@@ -77,11 +77,18 @@ std::variant<Message, ParseFailure> ParseMessage(std::string_view body) {
 }
 
 std::string EncodeResult(const json::value& id, const json::value& result) {
-  json::object out;
-  out["jsonrpc"] = "2.0";
-  out["id"] = id;
-  out["result"] = result;
-  return json::serialize(out);
+  return EncodeRawResult(id, json::serialize(result));
+}
+
+std::string EncodeRawResult(const json::value& id, std::string_view result) {
+  // Written piece by piece: copying `result` into an envelope object would copy the whole tree.
+  constexpr std::string_view kHead = R"({"jsonrpc":"2.0","id":)";
+  constexpr std::string_view kResult = R"(,"result":)";
+  const std::string id_text = json::serialize(id);
+  std::string out;
+  out.reserve(kHead.size() + id_text.size() + kResult.size() + result.size() + 1);
+  out.append(kHead).append(id_text).append(kResult).append(result).push_back('}');
+  return out;
 }
 
 std::string EncodeError(const json::value& id, const RpcError& error) {

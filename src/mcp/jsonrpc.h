@@ -57,6 +57,8 @@ struct ParseFailure {
 std::variant<Message, ParseFailure> ParseMessage(std::string_view body);
 
 std::string EncodeResult(const json::value& id, const json::value& result);
+// The same, with `result` already serialized (a JSON object's text, inserted as it is).
+std::string EncodeRawResult(const json::value& id, std::string_view result);
 // An id of null is left out, as for errors about unreadable messages.
 std::string EncodeError(const json::value& id, const RpcError& error);
 std::string EncodeNotification(std::string_view method, json::object params);

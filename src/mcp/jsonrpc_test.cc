@@ -72,6 +72,9 @@ TEST(ParseMessage, RefusesNestingBeyondItsDepthLimit) {
 
 TEST(Encode, WritesResultsErrorsAndNotifications) {
   EXPECT_EQ(EncodeResult(json::value(1), json::object{}), R"({"jsonrpc":"2.0","id":1,"result":{}})");
+  EXPECT_EQ(EncodeResult(json::value("q\"1"), json::object{{"n", json::array{1, "two"}}}),
+            R"({"jsonrpc":"2.0","id":"q\"1","result":{"n":[1,"two"]}})");
+  EXPECT_EQ(EncodeRawResult(json::value(7), R"({"a":true})"), R"({"jsonrpc":"2.0","id":7,"result":{"a":true}})");
   EXPECT_EQ(EncodeError(nullptr, RpcError{kParseError, "bad", nullptr, 400}),
             R"({"jsonrpc":"2.0","error":{"code":-32700,"message":"bad"}})");
   EXPECT_EQ(EncodeError(json::value("a"), RpcError{kUnsupportedProtocolVersion, "no",

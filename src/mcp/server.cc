@@ -241,7 +241,13 @@ struct Server::Impl {
         clock(c),
         logger(l),
         sealer(options.state_key.empty() ? base::RandomToken(32) : options.state_key,
-               options.state_lifetime, clock) {}
+               options.state_lifetime, clock) {
+    // What Decorate adds to an uncacheable result, as members of its JSON object.
+    json::object decorated;
+    Decorate(decorated, false, {});
+    complete_meta = json::serialize(decorated);
+    complete_meta = complete_meta.substr(1, complete_meta.size() - 2);
+  }
 
   // Dispatch.
   void HandleModern(http::Request& request, Message& message, const Principal& principal,
@@ -296,6 +302,7 @@ struct Server::Impl {
   const base::Clock& clock;
   base::Logger& logger;
   const RequestStateSealer sealer;
+  std::string complete_meta;  // set once by the constructor; see FinishTool
 
   std::vector<Tool> tools;
   std::vector<std::vector<ParamHeader>> tool_headers;  // per tool, same order
@@ -446,6 +453,7 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
   }
 
   void Finish(const json::value& result) { End(EncodeResult(setup_.id, result), 200); }
+  void FinishRaw(std::string_view result) { End(EncodeRawResult(setup_.id, result), 200); }
   void Fail(const RpcError& error) { End(EncodeError(setup_.id, error), error.http_status); }
 
   // The client cancelled (legacy notifications/cancelled) or left: nothing more is sent.
@@ -637,8 +645,9 @@ ToolResult ToolResult::Error(std::string_view text) {
 }
 
 ToolResult ToolResult::Structured(json::value value) {
-  ToolResult result = Text(json::serialize(value));
-  result.structured = std::move(value);
+  std::string text = json::serialize(value);
+  ToolResult result = Text(text);
+  result.structured = std::move(text);
   return result;
 }
 
@@ -1343,13 +1352,18 @@ void Server::Impl::CallTool(std::shared_ptr<Call> call, const json::object& para
 }
 
 void Server::Impl::FinishTool(Call& call, ToolResult result) {
-  json::object out{{"content", std::move(result.content)}};
-  if (result.structured && call.setup().version != "2025-03-26") {
-    out["structuredContent"] = std::move(*result.structured);
-  }
-  if (result.is_error) out["isError"] = true;
-  if (call.setup().modern) Decorate(out, false, {});
-  call.Finish(out);
+  // The hot path of every tool call: the result is written as text around the structured
+  // content's JSON (serialized once, by ToolResult::Structured) instead of built as a tree.
+  const bool structured = result.structured && call.setup().version != "2025-03-26";
+  const std::string content = json::serialize(result.content);
+  std::string out;
+  out.reserve(content.size() + (structured ? result.structured->size() : 0) + complete_meta.size() + 64);
+  out.append(R"({"content":)").append(content);
+  if (structured) out.append(R"(,"structuredContent":)").append(*result.structured);
+  if (result.is_error) out.append(R"(,"isError":true)");
+  if (call.setup().modern) out.append(",").append(complete_meta);
+  out.push_back('}');
+  call.FinishRaw(out);
 }
 
 void Server::Impl::ReadResource(std::shared_ptr<Call> call, const json::object& params) {

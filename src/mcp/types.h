@@ -44,7 +44,9 @@ std::string_view LogLevelName(LogLevel level);
 // error.
 struct ToolResult {
   json::array content;
-  std::optional<json::value> structured;
+  // structuredContent, already serialized (a JSON object's text): the answer is written around
+  // it, not re-encoded.
+  std::optional<std::string> structured;
   bool is_error = false;
 
   static ToolResult Text(std::string_view text);

@@ -256,13 +256,13 @@ class SqliteTransaction final : public Transaction {
       : state_(state), reader_(std::move(reader)), connection_(*reader_) {}
 
   ~SqliteTransaction() override {
-    if (open_) (void)connection_.Exec("ROLLBACK");
+    if (open_) (void)Control("ROLLBACK");
     if (reader_ != nullptr) state_.ReturnReader(std::move(reader_));
     if (holds_writer_) state_.ReturnWriter();
   }
 
   base::Result<void> BeginWork(bool write) {
-    auto begun = connection_.Exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
+    auto begun = Control(write ? "BEGIN IMMEDIATE" : "BEGIN");
     if (!begun) return begun;
     open_ = true;
     return base::Ok();
@@ -288,13 +288,21 @@ class SqliteTransaction final : public Transaction {
 
   base::Result<void> Commit() override {
     if (!open_) return base::Error::FailedPrecondition("the transaction has ended");
-    auto committed = connection_.Exec("COMMIT");
+    auto committed = Control("COMMIT");
     if (!committed) return committed;  // still open: the destructor rolls back
     open_ = false;
     return base::Ok();
   }
 
  private:
+  // BEGIN, COMMIT and ROLLBACK run as cached statements: sqlite3_exec would parse them again
+  // for every transaction, a measurable share of a small read.
+  base::Result<void> Control(std::string_view sql) {
+    auto done = Run(connection_, sql, {}, nullptr);
+    if (!done) return std::move(done).error();
+    return base::Ok();
+  }
+
   SqliteDatabase::State& state_;
   const bool holds_writer_ = false;
   std::unique_ptr<Connection> reader_;
