@@ -1,7 +1,10 @@
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <set>
 #include <string>
+#include <string_view>
 
 #include "auth/api_keys.h"
 #include "auth/scopes.h"
@@ -15,22 +18,30 @@ namespace taskwire::api {
 struct Caller final : mcp::PrincipalData {
   explicit Caller(auth::Identity verified)
       : identity(std::move(verified)),
-        actor{identity.user_id, identity.user_name, identity.credential, identity.client} {}
+        actor{identity.user_id, identity.user_name, identity.credential, identity.client},
+        scopes(Expanded(identity.scopes)) {}
 
   // A broader scope holds the narrower ones (tasks:admin holds tasks:write and tasks:read).
-  bool Allows(std::string_view scope) const {
-    return scope.empty() || auth::ExpandScopes(identity.scopes).contains(std::string(scope));
-  }
+  bool Allows(std::string_view scope) const { return scope.empty() || scopes.contains(scope); }
 
   auth::Identity identity;
   tasks::Actor actor;
+  // identity.scopes with what the broader ones hold, expanded once: callers are cached and
+  // asked on every request.
+  const std::set<std::string, std::less<>> scopes;
+
+ private:
+  static std::set<std::string, std::less<>> Expanded(const std::set<std::string>& granted) {
+    const std::set<std::string> expanded = auth::ExpandScopes(granted);
+    return {expanded.begin(), expanded.end()};
+  }
 };
 
 // The principal the MCP library carries for `caller`.
 inline mcp::Principal PrincipalOf(std::shared_ptr<const Caller> caller) {
   mcp::Principal principal;
   principal.subject = "user:" + std::to_string(caller->identity.user_id);
-  principal.scopes = auth::ExpandScopes(caller->identity.scopes);
+  principal.scopes.insert(caller->scopes.begin(), caller->scopes.end());
   principal.data = std::move(caller);
   return principal;
 }

@@ -1,5 +1,6 @@
 #include "api/operations.h"
 
+#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
@@ -54,32 +55,44 @@ tasks::Description DescriptionArg(const json::value& value) {
   return {json::serialize(value), tasks::DescriptionFormat::kJson};
 }
 
-json::value Nullable(const std::optional<std::string>& value) {
-  return value ? json::value(*value) : json::value(nullptr);
+// An arena for an answer about `tasks` tasks: its nodes are allocated by bumping a pointer and
+// freed together when the last value using it goes.
+json::storage_ptr AnswerArena(size_t tasks) {
+  return json::make_shared_resource<json::monotonic_resource>(2048 + tasks * 1024);
 }
-json::value Nullable(const std::optional<int64_t>& value) {
-  return value ? json::value(*value) : json::value(nullptr);
+
+// The renderings below build into `sp`'s storage, so that an answer's tree can live in one
+// arena (json::monotonic_resource) and is freed at once.
+json::value Nullable(const std::optional<std::string>& value, const json::storage_ptr& sp = {}) {
+  return value ? json::value(*value, sp) : json::value(nullptr, sp);
 }
-json::array StringArray(const std::vector<std::string>& values) {
-  json::array out;
+json::value Nullable(const std::optional<int64_t>& value, const json::storage_ptr& sp = {}) {
+  return value ? json::value(*value, sp) : json::value(nullptr, sp);
+}
+json::array StringArray(const std::vector<std::string>& values, const json::storage_ptr& sp = {}) {
+  json::array out(sp);
+  out.reserve(values.size());
   for (const std::string& value : values) out.emplace_back(value);
   return out;
 }
 
-json::value DescriptionJson(const tasks::Description& description) {
+json::value DescriptionJson(const tasks::Description& description, const json::storage_ptr& sp) {
   if (description.format == tasks::DescriptionFormat::kJson) {
     boost::system::error_code ec;
-    json::value parsed = json::parse(description.text, ec);
+    json::value parsed = json::parse(description.text, ec, sp);
     if (!ec) return parsed;
   }
-  return json::value(description.text);
+  return json::value(description.text, sp);
 }
 
-json::object SummaryJson(const tasks::TaskSummary& summary) {
-  return json::object{{"id", summary.id},
-                      {"title", summary.title},
-                      {"status", tasks::StatusName(summary.status)},
-                      {"assignee", Nullable(summary.assignee)}};
+json::object SummaryJson(const tasks::TaskSummary& summary, const json::storage_ptr& sp = {}) {
+  json::object out(sp);
+  out.reserve(4);
+  out.emplace("id", summary.id);
+  out.emplace("title", summary.title);
+  out.emplace("status", tasks::StatusName(summary.status));
+  out.emplace("assignee", Nullable(summary.assignee, sp));
+  return out;
 }
 
 // Schemas -------------------------------------------------------------------------------------
@@ -187,50 +200,53 @@ base::Result<int64_t> ParseCursor(std::string_view cursor) {
 
 // Renderings ----------------------------------------------------------------------------------
 
-json::object TaskJson(const tasks::Task& task, bool full_description) {
-  json::object out{{"id", task.id},
-                   {"organizationId", task.organization_id},
-                   {"organization", task.organization_name},
-                   {"parentId", Nullable(task.parent_id)},
-                   {"title", task.title}};
+json::object TaskJson(const tasks::Task& task, bool full_description, const json::storage_ptr& sp) {
+  // Keys are emplaced in order into a table sized once (TaskDetailJson adds six more).
+  json::object out(sp);
+  out.reserve(23);
+  out.emplace("id", task.id);
+  out.emplace("organizationId", task.organization_id);
+  out.emplace("organization", task.organization_name);
+  out.emplace("parentId", Nullable(task.parent_id, sp));
+  out.emplace("title", task.title);
   const bool markdown = task.description.format == tasks::DescriptionFormat::kMarkdown;
   if (full_description || task.description.text.size() <= kListDescriptionPreview) {
-    out["description"] = DescriptionJson(task.description);
+    out.emplace("description", DescriptionJson(task.description, sp));
   } else if (markdown) {
     // Cut on a character boundary; get_task has the whole text.
     size_t cut = kListDescriptionPreview;
     while (cut > 0 && (static_cast<unsigned char>(task.description.text[cut]) & 0xC0) == 0x80) --cut;
-    out["description"] = task.description.text.substr(0, cut) + "…";
-    out["descriptionTruncated"] = true;
+    out.emplace("description", task.description.text.substr(0, cut) + "…");
+    out.emplace("descriptionTruncated", true);
   } else {
-    out["descriptionTruncated"] = true;
+    out.emplace("descriptionTruncated", true);
   }
-  out["descriptionFormat"] = markdown ? "markdown" : "json";
-  out["status"] = tasks::StatusName(task.status);
-  out["assignee"] = Nullable(task.assignee);
-  out["owners"] = StringArray(task.owners);
-  out["labels"] = StringArray(task.labels);
-  out["createdBy"] = Nullable(task.created_by);
-  out["version"] = task.version;
-  out["createdAt"] = task.created_at;
-  out["updatedAt"] = task.updated_at;
-  out["completedAt"] = Nullable(task.completed_at);
+  out.emplace("descriptionFormat", markdown ? "markdown" : "json");
+  out.emplace("status", tasks::StatusName(task.status));
+  out.emplace("assignee", Nullable(task.assignee, sp));
+  out.emplace("owners", StringArray(task.owners, sp));
+  out.emplace("labels", StringArray(task.labels, sp));
+  out.emplace("createdBy", Nullable(task.created_by, sp));
+  out.emplace("version", task.version);
+  out.emplace("createdAt", task.created_at);
+  out.emplace("updatedAt", task.updated_at);
+  out.emplace("completedAt", Nullable(task.completed_at, sp));
   return out;
 }
 
-json::object TaskDetailJson(const tasks::TaskDetail& detail) {
-  json::object out = TaskJson(detail.task, true);
-  out["parent"] = detail.parent ? json::value(SummaryJson(*detail.parent)) : json::value(nullptr);
-  json::array subtasks;
-  for (const auto& subtask : detail.subtasks) subtasks.push_back(SummaryJson(subtask));
-  out["subtasks"] = std::move(subtasks);
-  json::array messages;
-  for (const auto& message : detail.latest_messages) messages.push_back(MessageJson(message));
-  out["latestMessages"] = std::move(messages);
-  out["messageCount"] = detail.message_count;
-  json::array questions;
-  for (const auto& question : detail.open_questions) questions.push_back(QuestionJson(question));
-  out["openQuestions"] = std::move(questions);
+json::object TaskDetailJson(const tasks::TaskDetail& detail, const json::storage_ptr& sp) {
+  json::object out = TaskJson(detail.task, true, sp);
+  out.emplace("parent", detail.parent ? json::value(SummaryJson(*detail.parent, sp)) : json::value(nullptr, sp));
+  json::array subtasks(sp);
+  for (const auto& subtask : detail.subtasks) subtasks.push_back(SummaryJson(subtask, sp));
+  out.emplace("subtasks", std::move(subtasks));
+  json::array messages(sp);
+  for (const auto& message : detail.latest_messages) messages.push_back(MessageJson(message, sp));
+  out.emplace("latestMessages", std::move(messages));
+  out.emplace("messageCount", detail.message_count);
+  json::array questions(sp);
+  for (const auto& question : detail.open_questions) questions.push_back(QuestionJson(question, sp));
+  out.emplace("openQuestions", std::move(questions));
   return out;
 }
 
@@ -242,27 +258,29 @@ json::object OrganizationJson(const tasks::Organization& organization) {
                       {"createdAt", organization.created_at}};
 }
 
-json::object MessageJson(const tasks::Message& message) {
-  json::object out{{"id", message.id},
-                   {"taskId", message.task_id},
-                   {"author", message.author},
-                   {"text", message.text},
-                   {"createdAt", message.created_at}};
+json::object MessageJson(const tasks::Message& message, const json::storage_ptr& sp) {
+  json::object out({{"id", message.id},
+                    {"taskId", message.task_id},
+                    {"author", message.author},
+                    {"text", message.text},
+                    {"createdAt", message.created_at}},
+                   sp);
   if (!message.client.empty()) out["client"] = message.client;
   return out;
 }
 
-json::object QuestionJson(const tasks::Question& question) {
-  json::object out{{"id", question.id},
-                   {"taskId", question.task_id},
-                   {"question", question.question},
-                   {"choices", StringArray(question.choices)},
-                   {"askedBy", question.asked_by},
-                   {"askedAt", question.created_at},
-                   {"status", question.answer ? "answered" : "open"},
-                   {"answer", Nullable(question.answer)},
-                   {"answeredBy", Nullable(question.answered_by)},
-                   {"answeredAt", Nullable(question.answered_at)}};
+json::object QuestionJson(const tasks::Question& question, const json::storage_ptr& sp) {
+  json::object out({{"id", question.id},
+                    {"taskId", question.task_id},
+                    {"question", question.question},
+                    {"choices", StringArray(question.choices, sp)},
+                    {"askedBy", question.asked_by},
+                    {"askedAt", question.created_at},
+                    {"status", question.answer ? "answered" : "open"},
+                    {"answer", Nullable(question.answer, sp)},
+                    {"answeredBy", Nullable(question.answered_by, sp)},
+                    {"answeredAt", Nullable(question.answered_at, sp)}},
+                   sp);
   return out;
 }
 
@@ -380,10 +398,13 @@ void Operations::AddOperations() {
         filter.cursor = OptionalString(arguments, "cursor").value_or("");
         auto page = tasks_.ListTasks(caller.actor, filter);
         if (!page) return std::move(page).error();
-        json::array out;
-        for (const auto& task : page->tasks) out.push_back(TaskJson(task, false));
-        json::object result{{"tasks", std::move(out)}};
-        if (!page->next_cursor.empty()) result["nextCursor"] = page->next_cursor;
+        const json::storage_ptr sp = AnswerArena(page->tasks.size());
+        json::array out(sp);
+        out.reserve(page->tasks.size());
+        for (const auto& task : page->tasks) out.push_back(TaskJson(task, false, sp));
+        json::object result(sp);
+        result.emplace("tasks", std::move(out));
+        if (!page->next_cursor.empty()) result.emplace("nextCursor", page->next_cursor);
         return result;
       }});
 
@@ -401,7 +422,10 @@ void Operations::AddOperations() {
       .run = [this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
         auto detail = tasks_.GetTask(caller.actor, IntArg(arguments, "taskId"));
         if (!detail) return std::move(detail).error();
-        return json::object{{"task", TaskDetailJson(*detail)}};
+        const json::storage_ptr sp = AnswerArena(1);
+        json::object result(sp);
+        result.emplace("task", TaskDetailJson(*detail, sp));
+        return result;
       }});
 
   operations_.push_back(Operation{

@@ -65,11 +65,13 @@ class Operations {
 };
 
 // Renderings shared by tools, resources, prompts and REST.
-json::object TaskJson(const tasks::Task& task, bool full_description);
-json::object TaskDetailJson(const tasks::TaskDetail& detail);
+// Each builds into `sp` (default: the heap); an answer built into one json::monotonic_resource
+// is allocated and freed at once.
+json::object TaskJson(const tasks::Task& task, bool full_description, const json::storage_ptr& sp = {});
+json::object TaskDetailJson(const tasks::TaskDetail& detail, const json::storage_ptr& sp = {});
 json::object OrganizationJson(const tasks::Organization& organization);
-json::object MessageJson(const tasks::Message& message);
-json::object QuestionJson(const tasks::Question& question);
+json::object MessageJson(const tasks::Message& message, const json::storage_ptr& sp = {});
+json::object QuestionJson(const tasks::Question& question, const json::storage_ptr& sp = {});
 json::object EventJson(const tasks::Event& event);
 
 // How long poll_events may wait at most, and by default.

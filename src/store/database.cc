@@ -46,4 +46,15 @@ std::optional<std::string> Row::OptionalText(size_t column) const {
   return Text(column);
 }
 
+std::string Row::TakeText(size_t column) {
+  CHECK(column < cells_.size());
+  if (auto* s = std::get_if<std::string>(&cells_[column])) return std::move(*s);
+  return Text(column);
+}
+
+std::optional<std::string> Row::TakeOptionalText(size_t column) {
+  if (IsNull(column)) return std::nullopt;
+  return TakeText(column);
+}
+
 }  // namespace taskwire::store

@@ -50,6 +50,9 @@ class Row {
   std::string Text(size_t column) const;
   std::optional<int64_t> OptionalInt(size_t column) const;
   std::optional<std::string> OptionalText(size_t column) const;
+  // The same, moving a text cell's string out of the row (which keeps "" there): no copy.
+  std::string TakeText(size_t column);
+  std::optional<std::string> TakeOptionalText(size_t column);
 
  private:
   std::vector<Cell> cells_;

@@ -18,6 +18,15 @@ TEST(Row, ReadsEachTypeAndNull) {
   EXPECT_EQ(*row.OptionalText(2), "text");
 }
 
+TEST(Row, TakesTextWithoutCopying) {
+  Row row({std::string(64, 'a'), int64_t{5}, nullptr});
+  EXPECT_EQ(row.TakeText(0), std::string(64, 'a'));
+  EXPECT_EQ(row.Text(0), "");         // moved out, not copied: the cell gave its string away
+  EXPECT_EQ(row.TakeText(1), "5");    // non-text cells are converted as Text does
+  EXPECT_FALSE(row.TakeOptionalText(2).has_value());
+  EXPECT_EQ(row.TakeOptionalText(1), std::optional<std::string>("5"));
+}
+
 TEST(RowDeathTest, AColumnBeyondTheRowIsABug) {
   const Row row({int64_t{1}});
   EXPECT_DEATH((void)row.Int(1), "CHECK failed");

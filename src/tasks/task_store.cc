@@ -80,23 +80,24 @@ struct LoadedTask {
   Role role;
 };
 
-LoadedTask TaskFromRow(const Row& row) {
+// Moves the strings out of `row` (columns 0-16), which the caller reads no further.
+LoadedTask TaskFromRow(Row& row) {
   Task task;
   task.id = row.Int(0);
   task.organization_id = row.Int(1);
-  task.organization_name = row.Text(2);
+  task.organization_name = row.TakeText(2);
   task.parent_id = row.OptionalInt(3);
-  task.title = row.Text(4);
-  task.description.text = row.Text(5);
+  task.title = row.TakeText(4);
+  task.description.text = row.TakeText(5);
   task.description.format =
       row.Text(6) == "json" ? DescriptionFormat::kJson : DescriptionFormat::kMarkdown;
   task.status = ParseStatus(row.Text(7)).value_or(Status::kTodo);
-  task.assignee = row.OptionalText(8);
-  task.created_by = row.OptionalText(9);
+  task.assignee = row.TakeOptionalText(8);
+  task.created_by = row.TakeOptionalText(9);
   task.version = row.Int(10);
-  task.created_at = row.Text(11);
-  task.updated_at = row.Text(12);
-  task.completed_at = row.OptionalText(13);
+  task.created_at = row.TakeText(11);
+  task.updated_at = row.TakeText(12);
+  task.completed_at = row.TakeOptionalText(13);
   task.owners = SplitList(row.OptionalText(14));
   task.labels = SplitList(row.OptionalText(15));
   return {std::move(task), ParseRole(row.Text(16)).value_or(Role::kViewer)};
@@ -610,7 +611,7 @@ static base::Result<void> AddOwnersAndLabels(Transaction& tx, std::vector<Task>&
   for (const auto& [sql, list] : {std::pair{kOwners, &Task::owners}, std::pair{kLabels, &Task::labels}}) {
     auto rows = tx.Query(sql, {std::string_view(ids)});
     if (!rows) return std::move(rows).error();
-    for (const Row& row : *rows) (by_id.at(row.Int(0))->*list).push_back(row.Text(1));
+    for (Row& row : *rows) (by_id.at(row.Int(0))->*list).push_back(row.TakeText(1));
   }
   return base::Ok();
 }
@@ -1325,7 +1326,7 @@ base::Result<SearchPage> TaskStore::Search(const Actor& actor, std::string_view 
   if (!rows) return std::move(rows).error();
   SearchPage page;
   for (size_t i = 0; i < rows->size() && i < limit; ++i) {
-    const Row& row = (*rows)[i];
+    Row& row = (*rows)[i];
     page.hits.push_back({TaskFromRow(row).task, row.Text(17), row.Double(18)});
   }
   if (rows->size() > limit) {
