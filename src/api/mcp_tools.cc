@@ -21,6 +21,12 @@ ToolResult ToToolResult(base::Result<json::object> result) {
   return ToolResult::Structured(std::move(*result));
 }
 
+// An operation's answer, already JSON text (Operation::run).
+ToolResult ToToolResult(base::Result<std::string> result) {
+  if (!result) return ToolResult::Error(result.error().message());
+  return ToolResult::StructuredText(std::move(*result));
+}
+
 std::string Missing(std::string_view scope) {
   return "this credential lacks the scope \"" + std::string(scope) +
          "\"; ask the person who set up this connection to grant it";

@@ -1,11 +1,11 @@
 #include "api/operations.h"
 
-#include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
 #include "auth/scopes.h"
+#include "base/json_writer.h"
 
 namespace taskwire::api {
 
@@ -55,44 +55,49 @@ tasks::Description DescriptionArg(const json::value& value) {
   return {json::serialize(value), tasks::DescriptionFormat::kJson};
 }
 
-// An arena for an answer about `tasks` tasks: its nodes are allocated by bumping a pointer and
-// freed together when the last value using it goes.
-json::storage_ptr AnswerArena(size_t tasks) {
-  return json::make_shared_resource<json::monotonic_resource>(2048 + tasks * 1024);
+json::value Nullable(const std::optional<int64_t>& value) {
+  return value ? json::value(*value) : json::value(nullptr);
 }
 
-// The renderings below build into `sp`'s storage, so that an answer's tree can live in one
-// arena (json::monotonic_resource) and is freed at once.
-json::value Nullable(const std::optional<std::string>& value, const json::storage_ptr& sp = {}) {
-  return value ? json::value(*value, sp) : json::value(nullptr, sp);
-}
-json::value Nullable(const std::optional<int64_t>& value, const json::storage_ptr& sp = {}) {
-  return value ? json::value(*value, sp) : json::value(nullptr, sp);
-}
-json::array StringArray(const std::vector<std::string>& values, const json::storage_ptr& sp = {}) {
-  json::array out(sp);
-  out.reserve(values.size());
-  for (const std::string& value : values) out.emplace_back(value);
-  return out;
+// Adapts an operation that builds its answer as a tree to Operation::run (the answer as text).
+template <typename Build>
+auto Serialized(Build build) {
+  return [build = std::move(build)](const json::object& arguments,
+                                    const Caller& caller) -> base::Result<std::string> {
+    auto answer = build(arguments, caller);
+    if (!answer) return std::move(answer).error();
+    return json::serialize(*answer);
+  };
 }
 
-json::value DescriptionJson(const tasks::Description& description, const json::storage_ptr& sp) {
+// The object a writer of members renders, as a tree: the json::object renderings are these
+// writers' text parsed, so that each field list is written once.
+template <typename Write>
+json::object Parsed(Write write) {
+  base::JsonWriter out;
+  write(out);
+  return std::move(json::parse(std::move(out).Finish()).as_object());
+}
+
+// A JSON description (kept as a document) as it is; anything else, or a stored document that is
+// not JSON after all, as a string.
+void WriteDescription(base::JsonWriter& out, const tasks::Description& description) {
   if (description.format == tasks::DescriptionFormat::kJson) {
     boost::system::error_code ec;
-    json::value parsed = json::parse(description.text, ec, sp);
-    if (!ec) return parsed;
+    (void)json::parse(description.text, ec);
+    if (!ec) {
+      out.Raw("description", description.text);
+      return;
+    }
   }
-  return json::value(description.text, sp);
+  out.String("description", description.text);
 }
 
-json::object SummaryJson(const tasks::TaskSummary& summary, const json::storage_ptr& sp = {}) {
-  json::object out(sp);
-  out.reserve(4);
-  out.emplace("id", summary.id);
-  out.emplace("title", summary.title);
-  out.emplace("status", tasks::StatusName(summary.status));
-  out.emplace("assignee", Nullable(summary.assignee, sp));
-  return out;
+void WriteSummary(base::JsonWriter& out, const tasks::TaskSummary& summary) {
+  out.Int("id", summary.id)
+      .String("title", summary.title)
+      .String("status", tasks::StatusName(summary.status))
+      .OptionalString("assignee", summary.assignee);
 }
 
 // Schemas -------------------------------------------------------------------------------------
@@ -200,54 +205,59 @@ base::Result<int64_t> ParseCursor(std::string_view cursor) {
 
 // Renderings ----------------------------------------------------------------------------------
 
-json::object TaskJson(const tasks::Task& task, bool full_description, const json::storage_ptr& sp) {
-  // Keys are emplaced in order into a table sized once (TaskDetailJson adds six more).
-  json::object out(sp);
-  out.reserve(23);
-  out.emplace("id", task.id);
-  out.emplace("organizationId", task.organization_id);
-  out.emplace("organization", task.organization_name);
-  out.emplace("parentId", Nullable(task.parent_id, sp));
-  out.emplace("title", task.title);
+void WriteTask(base::JsonWriter& out, const tasks::Task& task, bool full_description) {
+  out.Int("id", task.id)
+      .Int("organizationId", task.organization_id)
+      .String("organization", task.organization_name)
+      .OptionalInt("parentId", task.parent_id)
+      .String("title", task.title);
   const bool markdown = task.description.format == tasks::DescriptionFormat::kMarkdown;
   if (full_description || task.description.text.size() <= kListDescriptionPreview) {
-    out.emplace("description", DescriptionJson(task.description, sp));
+    WriteDescription(out, task.description);
   } else if (markdown) {
     // Cut on a character boundary; get_task has the whole text.
     size_t cut = kListDescriptionPreview;
     while (cut > 0 && (static_cast<unsigned char>(task.description.text[cut]) & 0xC0) == 0x80) --cut;
-    out.emplace("description", task.description.text.substr(0, cut) + "…");
-    out.emplace("descriptionTruncated", true);
+    out.String("description", task.description.text.substr(0, cut) + "…");
+    out.Bool("descriptionTruncated", true);
   } else {
-    out.emplace("descriptionTruncated", true);
+    out.Bool("descriptionTruncated", true);
   }
-  out.emplace("descriptionFormat", markdown ? "markdown" : "json");
-  out.emplace("status", tasks::StatusName(task.status));
-  out.emplace("assignee", Nullable(task.assignee, sp));
-  out.emplace("owners", StringArray(task.owners, sp));
-  out.emplace("labels", StringArray(task.labels, sp));
-  out.emplace("createdBy", Nullable(task.created_by, sp));
-  out.emplace("version", task.version);
-  out.emplace("createdAt", task.created_at);
-  out.emplace("updatedAt", task.updated_at);
-  out.emplace("completedAt", Nullable(task.completed_at, sp));
-  return out;
+  out.String("descriptionFormat", markdown ? "markdown" : "json")
+      .String("status", tasks::StatusName(task.status))
+      .OptionalString("assignee", task.assignee)
+      .Strings("owners", task.owners)
+      .Strings("labels", task.labels)
+      .OptionalString("createdBy", task.created_by)
+      .Int("version", task.version)
+      .String("createdAt", task.created_at)
+      .String("updatedAt", task.updated_at)
+      .OptionalString("completedAt", task.completed_at);
 }
 
-json::object TaskDetailJson(const tasks::TaskDetail& detail, const json::storage_ptr& sp) {
-  json::object out = TaskJson(detail.task, true, sp);
-  out.emplace("parent", detail.parent ? json::value(SummaryJson(*detail.parent, sp)) : json::value(nullptr, sp));
-  json::array subtasks(sp);
-  for (const auto& subtask : detail.subtasks) subtasks.push_back(SummaryJson(subtask, sp));
-  out.emplace("subtasks", std::move(subtasks));
-  json::array messages(sp);
-  for (const auto& message : detail.latest_messages) messages.push_back(MessageJson(message, sp));
-  out.emplace("latestMessages", std::move(messages));
-  out.emplace("messageCount", detail.message_count);
-  json::array questions(sp);
-  for (const auto& question : detail.open_questions) questions.push_back(QuestionJson(question, sp));
-  out.emplace("openQuestions", std::move(questions));
-  return out;
+void WriteTaskDetail(base::JsonWriter& out, const tasks::TaskDetail& detail) {
+  WriteTask(out, detail.task, true);
+  if (detail.parent) {
+    WriteSummary(out.BeginObject("parent"), *detail.parent);
+    out.EndObject();
+  } else {
+    out.Null("parent");
+  }
+  out.BeginArray("subtasks");
+  for (const auto& subtask : detail.subtasks) WriteSummary(out.BeginObject(), subtask), out.EndObject();
+  out.EndArray().BeginArray("latestMessages");
+  for (const auto& message : detail.latest_messages) WriteMessage(out.BeginObject(), message), out.EndObject();
+  out.EndArray().Int("messageCount", detail.message_count).BeginArray("openQuestions");
+  for (const auto& question : detail.open_questions) WriteQuestion(out.BeginObject(), question), out.EndObject();
+  out.EndArray();
+}
+
+json::object TaskJson(const tasks::Task& task, bool full_description) {
+  return Parsed([&](base::JsonWriter& out) { WriteTask(out, task, full_description); });
+}
+
+json::object TaskDetailJson(const tasks::TaskDetail& detail) {
+  return Parsed([&](base::JsonWriter& out) { WriteTaskDetail(out, detail); });
 }
 
 json::object OrganizationJson(const tasks::Organization& organization) {
@@ -258,30 +268,34 @@ json::object OrganizationJson(const tasks::Organization& organization) {
                       {"createdAt", organization.created_at}};
 }
 
-json::object MessageJson(const tasks::Message& message, const json::storage_ptr& sp) {
-  json::object out({{"id", message.id},
-                    {"taskId", message.task_id},
-                    {"author", message.author},
-                    {"text", message.text},
-                    {"createdAt", message.created_at}},
-                   sp);
-  if (!message.client.empty()) out["client"] = message.client;
-  return out;
+void WriteMessage(base::JsonWriter& out, const tasks::Message& message) {
+  out.Int("id", message.id)
+      .Int("taskId", message.task_id)
+      .String("author", message.author)
+      .String("text", message.text)
+      .String("createdAt", message.created_at);
+  if (!message.client.empty()) out.String("client", message.client);
 }
 
-json::object QuestionJson(const tasks::Question& question, const json::storage_ptr& sp) {
-  json::object out({{"id", question.id},
-                    {"taskId", question.task_id},
-                    {"question", question.question},
-                    {"choices", StringArray(question.choices, sp)},
-                    {"askedBy", question.asked_by},
-                    {"askedAt", question.created_at},
-                    {"status", question.answer ? "answered" : "open"},
-                    {"answer", Nullable(question.answer, sp)},
-                    {"answeredBy", Nullable(question.answered_by, sp)},
-                    {"answeredAt", Nullable(question.answered_at, sp)}},
-                   sp);
-  return out;
+void WriteQuestion(base::JsonWriter& out, const tasks::Question& question) {
+  out.Int("id", question.id)
+      .Int("taskId", question.task_id)
+      .String("question", question.question)
+      .Strings("choices", question.choices)
+      .String("askedBy", question.asked_by)
+      .String("askedAt", question.created_at)
+      .String("status", question.answer ? "answered" : "open")
+      .OptionalString("answer", question.answer)
+      .OptionalString("answeredBy", question.answered_by)
+      .OptionalString("answeredAt", question.answered_at);
+}
+
+json::object MessageJson(const tasks::Message& message) {
+  return Parsed([&](base::JsonWriter& out) { WriteMessage(out, message); });
+}
+
+json::object QuestionJson(const tasks::Question& question) {
+  return Parsed([&](base::JsonWriter& out) { WriteQuestion(out, question); });
 }
 
 json::object EventJson(const tasks::Event& event) {
@@ -328,7 +342,7 @@ void Operations::AddOperations() {
                     .Property("scopes", Schema::Array(Schema::String()), Required::kYes)
                     .Property("reviewMode", Schema::Boolean(), Required::kYes),
       .annotations = Annotations(true, false, true),
-      .run = [](const json::object&, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([](const json::object&, const Caller& caller) -> base::Result<json::object> {
         const auth::Identity& id = caller.identity;
         json::array scopes;
         for (const std::string& scope : id.scopes) scopes.emplace_back(scope);
@@ -340,7 +354,7 @@ void Operations::AddOperations() {
                             {"credentialExpiresAt",
                              id.expires ? json::value(base::FormatIso8601(*id.expires))
                                         : json::value(nullptr)}};
-      }});
+      })});
 
   operations_.push_back(Operation{
       .name = "list_organizations",
@@ -353,13 +367,13 @@ void Operations::AddOperations() {
       .input = Schema::Object(),
       .output = Open().Property("organizations", Schema::Array(Open()), Required::kYes),
       .annotations = Annotations(true, false, true),
-      .run = [this](const json::object&, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([this](const json::object&, const Caller& caller) -> base::Result<json::object> {
         auto organizations = tasks_.ListOrganizations(caller.actor.user_id);
         if (!organizations) return std::move(organizations).error();
         json::array out;
         for (const auto& organization : *organizations) out.push_back(OrganizationJson(organization));
         return json::object{{"organizations", std::move(out)}};
-      }});
+      })});
 
   operations_.push_back(Operation{
       .name = "list_tasks",
@@ -385,7 +399,7 @@ void Operations::AddOperations() {
                     .Property("tasks", Schema::Array(TaskSchema()), Required::kYes)
                     .Property("nextCursor", Schema::String()),
       .annotations = Annotations(true, false, true),
-      .run = [this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
+      .run = [this](const json::object& arguments, const Caller& caller) -> base::Result<std::string> {
         tasks::TaskFilter filter;
         if (auto status = OptionalString(arguments, "status")) {
           filter.statuses.push_back(*tasks::ParseStatus(*status));
@@ -398,14 +412,14 @@ void Operations::AddOperations() {
         filter.cursor = OptionalString(arguments, "cursor").value_or("");
         auto page = tasks_.ListTasks(caller.actor, filter);
         if (!page) return std::move(page).error();
-        const json::storage_ptr sp = AnswerArena(page->tasks.size());
-        json::array out(sp);
-        out.reserve(page->tasks.size());
-        for (const auto& task : page->tasks) out.push_back(TaskJson(task, false, sp));
-        json::object result(sp);
-        result.emplace("tasks", std::move(out));
-        if (!page->next_cursor.empty()) result.emplace("nextCursor", page->next_cursor);
-        return result;
+        // Written straight as text: the hot read, with no tree in between.
+        base::JsonWriter out;
+        out.Reserve(256 + 512 * page->tasks.size());
+        out.BeginArray("tasks");
+        for (const auto& task : page->tasks) WriteTask(out.BeginObject(), task, false), out.EndObject();
+        out.EndArray();
+        if (!page->next_cursor.empty()) out.String("nextCursor", page->next_cursor);
+        return std::move(out).Finish();
       }});
 
   operations_.push_back(Operation{
@@ -419,13 +433,14 @@ void Operations::AddOperations() {
       .input = Schema::Object().Property("taskId", IdSchema("task"), Required::kYes),
       .output = Open().Property("task", TaskSchema(), Required::kYes),
       .annotations = Annotations(true, false, true),
-      .run = [this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
+      .run = [this](const json::object& arguments, const Caller& caller) -> base::Result<std::string> {
         auto detail = tasks_.GetTask(caller.actor, IntArg(arguments, "taskId"));
         if (!detail) return std::move(detail).error();
-        const json::storage_ptr sp = AnswerArena(1);
-        json::object result(sp);
-        result.emplace("task", TaskDetailJson(*detail, sp));
-        return result;
+        base::JsonWriter out;
+        out.Reserve(2048);
+        WriteTaskDetail(out.BeginObject("task"), *detail);
+        out.EndObject();
+        return std::move(out).Finish();
       }});
 
   operations_.push_back(Operation{
@@ -451,7 +466,7 @@ void Operations::AddOperations() {
                               Required::kYes)
                     .Property("nextCursor", Schema::String()),
       .annotations = Annotations(true, false, true),
-      .run = [this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
         auto page = tasks_.Search(caller.actor, StringArg(arguments, "query"),
                                   OptionalInt(arguments, "organizationId"),
                                   static_cast<size_t>(OptionalInt(arguments, "limit").value_or(20)),
@@ -466,7 +481,7 @@ void Operations::AddOperations() {
         json::object result{{"results", std::move(results)}};
         if (!page->next_cursor.empty()) result["nextCursor"] = page->next_cursor;
         return result;
-      }});
+      })});
 
   operations_.push_back(Operation{
       .name = "create_task",
@@ -488,7 +503,7 @@ void Operations::AddOperations() {
                    .Property("labels", LabelsSchema()),
       .output = Open().Property("task", TaskSchema(), Required::kYes),
       .annotations = Annotations(false, false, false),
-      .run = [this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
         tasks::NewTask spec;
         spec.title = StringArg(arguments, "title");
         spec.organization_id = OptionalInt(arguments, "organizationId");
@@ -502,7 +517,7 @@ void Operations::AddOperations() {
         auto task = tasks_.CreateTask(caller.actor, spec);
         if (!task) return std::move(task).error();
         return json::object{{"task", TaskJson(*task, true)}};
-      }});
+      })});
 
   operations_.push_back(Operation{
       .name = "update_task",
@@ -533,7 +548,7 @@ void Operations::AddOperations() {
                                                     .Description("Fail if the task's version differs.")),
       .output = Open().Property("task", TaskSchema(), Required::kYes),
       .annotations = Annotations(false, false, true),
-      .run = [this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
         tasks::TaskChanges changes;
         changes.title = OptionalString(arguments, "title");
         if (const json::value* description = arguments.if_contains("description")) {
@@ -549,7 +564,7 @@ void Operations::AddOperations() {
         auto task = tasks_.UpdateTask(caller.actor, IntArg(arguments, "taskId"), changes);
         if (!task) return std::move(task).error();
         return json::object{{"task", TaskJson(*task, true)}};
-      }});
+      })});
 
   operations_.push_back(Operation{
       .name = "delete_task",
@@ -562,13 +577,13 @@ void Operations::AddOperations() {
       .input = Schema::Object().Property("taskId", IdSchema("task"), Required::kYes),
       .output = Open().Property("deletedTaskIds", Schema::Array(Schema::Integer()), Required::kYes),
       .annotations = Annotations(false, true, true),
-      .run = [this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
         auto ids = tasks_.DeleteTask(caller.actor, IntArg(arguments, "taskId"));
         if (!ids) return std::move(ids).error();
         json::array out;
         for (int64_t id : *ids) out.emplace_back(id);
         return json::object{{"deletedTaskIds", std::move(out)}};
-      }});
+      })});
 
   operations_.push_back(Operation{
       .name = "send_message",
@@ -583,12 +598,12 @@ void Operations::AddOperations() {
                              Required::kYes),
       .output = Open().Property("message", MessageSchema(), Required::kYes),
       .annotations = Annotations(false, false, false),
-      .run = [this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
         auto message = tasks_.SendMessage(caller.actor, IntArg(arguments, "taskId"),
                                           StringArg(arguments, "text"));
         if (!message) return std::move(message).error();
         return json::object{{"message", MessageJson(*message)}};
-      }});
+      })});
 
   operations_.push_back(Operation{
       .name = "get_last_message",
@@ -599,12 +614,12 @@ void Operations::AddOperations() {
       .input = Schema::Object().Property("taskId", IdSchema("task"), Required::kYes),
       .output = Open().Property("message", Schema::Any(), Required::kYes),
       .annotations = Annotations(true, false, true),
-      .run = [this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
         auto message = tasks_.GetLastMessage(caller.actor, IntArg(arguments, "taskId"));
         if (!message) return std::move(message).error();
         return json::object{
             {"message", *message ? json::value(MessageJson(**message)) : json::value(nullptr)}};
-      }});
+      })});
 
   operations_.push_back(Operation{
       .name = "ask_question",
@@ -624,14 +639,14 @@ void Operations::AddOperations() {
                                             .Description("Possible answers; the answer must be one of them.")),
       .output = Open().Property("question", QuestionSchema(), Required::kYes),
       .annotations = Annotations(false, false, false),
-      .run = [this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
         std::vector<std::string> choices;
         if (const json::value* given = arguments.if_contains("choices")) choices = Strings(*given);
         auto question = tasks_.AskQuestion(caller.actor, IntArg(arguments, "taskId"),
                                            StringArg(arguments, "question"), choices);
         if (!question) return std::move(question).error();
         return json::object{{"question", QuestionJson(*question)}};
-      }});
+      })});
 
   operations_.push_back(Operation{
       .name = "answer_question",
@@ -645,12 +660,12 @@ void Operations::AddOperations() {
                              Required::kYes),
       .output = Open().Property("question", QuestionSchema(), Required::kYes),
       .annotations = Annotations(false, false, false),
-      .run = [this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
         auto question = tasks_.AnswerQuestion(caller.actor, IntArg(arguments, "questionId"),
                                               StringArg(arguments, "answer"));
         if (!question) return std::move(question).error();
         return json::object{{"question", QuestionJson(*question)}};
-      }});
+      })});
 
   operations_.push_back(Operation{
       .name = "poll_events",
@@ -688,9 +703,9 @@ void Operations::AddOperations() {
                     .Property("since", Schema::String(), Required::kYes)
                     .Property("clients", Schema::Array(Open()), Required::kYes),
       .annotations = Annotations(true, false, true),
-      .run = [this](const json::object&, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([this](const json::object&, const Caller& caller) -> base::Result<json::object> {
         return usage_.Report(caller.actor.user_id);
-      }});
+      })});
 }
 
 void Operations::PollEvents(const json::object& arguments, std::shared_ptr<const Caller> caller,

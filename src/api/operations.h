@@ -11,6 +11,7 @@
 #include "api/caller.h"
 #include "api/usage.h"
 #include "base/clock.h"
+#include "base/json_writer.h"
 #include "base/result.h"
 #include "base/worker_pool.h"
 #include "mcp/schema.h"
@@ -31,8 +32,10 @@ struct Operation {
   mcp::Schema input = mcp::Schema::Object();
   mcp::Schema output = mcp::Schema::Object();
   json::object annotations;  // MCP tool annotations
-  // Blocking (database). Errors as tasks::TaskStore returns them.
-  std::function<base::Result<json::object>(const json::object& arguments, const Caller& caller)> run;
+  // Blocking (database). The answer is one JSON object, serialized: the hot reads write it as
+  // text (base::JsonWriter), the others serialize a tree. Errors as tasks::TaskStore returns them.
+  // Null for poll_events (Operations::PollEvents).
+  std::function<base::Result<std::string>(const json::object& arguments, const Caller& caller)> run;
 };
 
 // The domain as JSON: the operations of DESIGN.md §2 and the renderings the resources and prompts
@@ -65,13 +68,17 @@ class Operations {
 };
 
 // Renderings shared by tools, resources, prompts and REST.
-// Each builds into `sp` (default: the heap); an answer built into one json::monotonic_resource
-// is allocated and freed at once.
-json::object TaskJson(const tasks::Task& task, bool full_description, const json::storage_ptr& sp = {});
-json::object TaskDetailJson(const tasks::TaskDetail& detail, const json::storage_ptr& sp = {});
+// The Write* functions write an object's members into `out`'s innermost open object, as text;
+// the *Json functions are the same objects as trees (the written text, parsed).
+void WriteTask(base::JsonWriter& out, const tasks::Task& task, bool full_description);
+void WriteTaskDetail(base::JsonWriter& out, const tasks::TaskDetail& detail);
+void WriteMessage(base::JsonWriter& out, const tasks::Message& message);
+void WriteQuestion(base::JsonWriter& out, const tasks::Question& question);
+json::object TaskJson(const tasks::Task& task, bool full_description);
+json::object TaskDetailJson(const tasks::TaskDetail& detail);
 json::object OrganizationJson(const tasks::Organization& organization);
-json::object MessageJson(const tasks::Message& message, const json::storage_ptr& sp = {});
-json::object QuestionJson(const tasks::Question& question, const json::storage_ptr& sp = {});
+json::object MessageJson(const tasks::Message& message);
+json::object QuestionJson(const tasks::Question& question);
 json::object EventJson(const tasks::Event& event);
 
 // How long poll_events may wait at most, and by default.

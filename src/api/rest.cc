@@ -44,6 +44,13 @@ http::Response ErrorResponse(const base::Error& error) {
 }
 
 // Answers with `result`: its JSON with `success_status`, or its error.
+// The answer when the worker pool's queue is full.
+http::Response Busy() {
+  http::Response busy = http::Response::JsonError(503, "unavailable", "the server is overloaded; retry");
+  busy.headers.Set("Retry-After", "1");
+  return busy;
+}
+
 void SendResult(http::Responder& responder, int success_status, const base::Result<json::object>& result) {
   if (responder.cancelled()) return;
   if (!result) {
@@ -171,9 +178,18 @@ void Rest::Run(const Operation& operation, json::object arguments, std::shared_p
     });
     return;
   }
-  Offload(std::move(responder), success_status, [&operation, arguments = std::move(arguments), caller] {
-    return operation.run(arguments, *caller);
+  // The answer is JSON text already: sent as it is.
+  auto shared = std::make_shared<http::Responder>(std::move(responder));
+  const bool queued = pool_.Post([shared, success_status, &operation, arguments = std::move(arguments), caller] {
+    if (shared->cancelled()) return;  // the answer would go nowhere
+    auto answer = operation.run(arguments, *caller);
+    if (!answer) {
+      shared->Send(ErrorResponse(answer.error()));
+      return;
+    }
+    shared->Send(http::Response::Json(success_status, std::move(*answer)));
   });
+  if (!queued) shared->Send(Busy());
 }
 
 void Rest::Offload(http::Responder responder, int success_status, std::function<base::Result<json::object>()> work) {
@@ -182,11 +198,7 @@ void Rest::Offload(http::Responder responder, int success_status, std::function<
     if (shared->cancelled()) return;  // the answer would go nowhere
     SendResult(*shared, success_status, work());
   });
-  if (!queued) {
-    http::Response busy = http::Response::JsonError(503, "unavailable", "the server is overloaded; retry");
-    busy.headers.Set("Retry-After", "1");
-    shared->Send(std::move(busy));
-  }
+  if (!queued) shared->Send(Busy());
 }
 
 // The event feed as Server-Sent Events: one event per feed entry, its id the cursor, so a

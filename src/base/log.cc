@@ -10,31 +10,6 @@ namespace {
 constexpr std::string_view kLevelNames[] = {"debug", "info", "warn", "error"};
 constexpr std::string_view kLevelNamesUpper[] = {"DEBUG", "INFO", "WARN", "ERROR"};
 
-// Length of the valid UTF-8 sequence starting at text[i], or 0 if it is not valid.
-size_t Utf8SequenceLength(std::string_view text, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<uint8_t>(text[k]); };
-  const uint8_t b0 = byte(i);
-  size_t length;
-  uint32_t min_code;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    length = 2, min_code = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    length = 3, min_code = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    length = 4, min_code = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  uint32_t code = b0 & (0x7F >> length);
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    code = (code << 6) | (byte(i + k) & 0x3F);
-  }
-  if (code < min_code || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
-  return length;
-}
-
 void AppendValue(std::string& out, const LogField::Value& value, bool json) {
   if (const auto* s = std::get_if<std::string_view>(&value)) {
     if (json) out += '"';
@@ -69,39 +44,6 @@ Result<LogFormat> ParseLogFormat(std::string_view text) {
   if (text == "json") return LogFormat::kJson;
   if (text == "text") return LogFormat::kText;
   return Error::InvalidArgument("'" + std::string(text) + "' is not a log format (json, text)");
-}
-
-void AppendJsonEscaped(std::string& out, std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    const auto c = static_cast<uint8_t>(text[i]);
-    if (c >= 0x80) {
-      const size_t length = Utf8SequenceLength(text, i);
-      if (length == 0) {
-        out += "\xEF\xBF\xBD";
-        ++i;
-      } else {
-        out.append(text.substr(i, length));
-        i += length;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
-          out += buffer;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-    ++i;
-  }
 }
 
 std::string Logger::Format(LogLevel level, std::string_view event,

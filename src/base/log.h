@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "base/clock.h"
+#include "base/json_writer.h"  // AppendJsonEscaped, which log lines use
 #include "base/result.h"
 
 namespace taskwire::base {
@@ -74,9 +75,5 @@ class Logger {
   const Clock& clock_;
   std::mutex mutex_;  // guards writes to out_
 };
-
-// Appends `text` to `out` as the inside of a JSON string (quotes not included): escapes quotes,
-// backslashes and control characters, and replaces invalid UTF-8 with U+FFFD.
-void AppendJsonEscaped(std::string& out, std::string_view text);
 
 }  // namespace taskwire::base

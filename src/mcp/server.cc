@@ -644,10 +644,11 @@ ToolResult ToolResult::Error(std::string_view text) {
   return result;
 }
 
-ToolResult ToolResult::Structured(json::value value) {
-  std::string text = json::serialize(value);
-  ToolResult result = Text(text);
-  result.structured = std::move(text);
+ToolResult ToolResult::Structured(json::value value) { return StructuredText(json::serialize(value)); }
+
+ToolResult ToolResult::StructuredText(std::string json) {
+  ToolResult result = Text(json);
+  result.structured = std::move(json);
   return result;
 }
 

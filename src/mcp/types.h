@@ -53,6 +53,8 @@ struct ToolResult {
   static ToolResult Error(std::string_view text);
   // A text block holding the JSON, and the same value as structuredContent.
   static ToolResult Structured(json::value value);
+  // The same from a JSON object already serialized (the caller vouches that it is one).
+  static ToolResult StructuredText(std::string json);
 };
 
 // "I need more from the client before I can finish" (MCP 2026-07-28 Multi Round-Trip Requests).

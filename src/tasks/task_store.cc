@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "base/base64url.h"
+#include "base/json_writer.h"
 #include "base/log.h"
 #include "base/utf8.h"
 
@@ -33,8 +34,8 @@ constexpr char kSeparator = '\x1f';
   "t.completed_at, "
 constexpr std::string_view kTaskColumns =
     TASKWIRE_TASK_COLUMNS_HEAD
-    "(SELECT group_concat(name, char(31)) FROM (SELECT u.name FROM task_owners ow "
-    " JOIN users u ON u.id = ow.user_id WHERE ow.task_id = t.id ORDER BY u.name)), "
+    "(SELECT group_concat((SELECT name FROM users WHERE id = ow.user_id), char(31)) "
+    " FROM task_owners ow WHERE ow.task_id = t.id), "
     "(SELECT group_concat(label, char(31)) FROM (SELECT label FROM task_labels "
     " WHERE task_id = t.id ORDER BY label)), m.role ";
 // The same columns with owners and labels left NULL: a page reads those for all its tasks in
@@ -80,6 +81,16 @@ struct LoadedTask {
   Role role;
 };
 
+// User names in the order of users.name's collation (NOCASE: ASCII letters folded). Owners are
+// sorted here, not in SQL: a handful per task, where ORDER BY would cost a sorter per query.
+void SortNames(std::vector<std::string>& names) {
+  const auto fold = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; };
+  std::sort(names.begin(), names.end(), [&](const std::string& a, const std::string& b) {
+    return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                        [&](char x, char y) { return fold(x) < fold(y); });
+  });
+}
+
 // Moves the strings out of `row` (columns 0-16), which the caller reads no further.
 LoadedTask TaskFromRow(Row& row) {
   Task task;
@@ -99,75 +110,12 @@ LoadedTask TaskFromRow(Row& row) {
   task.updated_at = row.TakeText(12);
   task.completed_at = row.TakeOptionalText(13);
   task.owners = SplitList(row.OptionalText(14));
+  SortNames(task.owners);
   task.labels = SplitList(row.OptionalText(15));
   return {std::move(task), ParseRole(row.Text(16)).value_or(Role::kViewer)};
 }
 
-// A small JSON object writer for audit changes and event data (no JSON library in the domain).
-class JsonWriter {
- public:
-  JsonWriter& String(std::string_view key, std::string_view value) {
-    Key(key);
-    out_ += '"';
-    base::AppendJsonEscaped(out_, value);
-    out_ += '"';
-    return *this;
-  }
-  JsonWriter& Int(std::string_view key, int64_t value) {
-    Key(key);
-    out_ += std::to_string(value);
-    return *this;
-  }
-  JsonWriter& Null(std::string_view key) {
-    Key(key);
-    out_ += "null";
-    return *this;
-  }
-  JsonWriter& Raw(std::string_view key, std::string_view json) {
-    Key(key);
-    out_ += json;
-    return *this;
-  }
-  JsonWriter& OptionalString(std::string_view key, const std::optional<std::string>& value) {
-    return value ? String(key, *value) : Null(key);
-  }
-  JsonWriter& OptionalInt(std::string_view key, const std::optional<int64_t>& value) {
-    return value ? Int(key, *value) : Null(key);
-  }
-  JsonWriter& Ints(std::string_view key, const std::vector<int64_t>& values) {
-    Key(key);
-    out_ += '[';
-    for (size_t i = 0; i < values.size(); ++i) {
-      if (i > 0) out_ += ',';
-      out_ += std::to_string(values[i]);
-    }
-    out_ += ']';
-    return *this;
-  }
-  JsonWriter& Strings(std::string_view key, const std::vector<std::string>& values) {
-    Key(key);
-    out_ += '[';
-    for (size_t i = 0; i < values.size(); ++i) {
-      if (i > 0) out_ += ',';
-      out_ += '"';
-      base::AppendJsonEscaped(out_, values[i]);
-      out_ += '"';
-    }
-    out_ += ']';
-    return *this;
-  }
-  bool empty() const { return out_.size() == 1; }
-  std::string Finish() { return out_ + '}'; }
-
- private:
-  void Key(std::string_view key) {
-    if (out_.size() > 1) out_ += ',';
-    out_ += '"';
-    base::AppendJsonEscaped(out_, key);
-    out_ += "\":";
-  }
-  std::string out_ = "{";
-};
+using base::JsonWriter;  // audit changes and event data are written as text
 
 bool HasControl(std::string_view text, bool allow_newlines) {
   return std::any_of(text.begin(), text.end(), [allow_newlines](char c) {
@@ -602,9 +550,10 @@ static base::Result<void> AddOwnersAndLabels(Transaction& tx, std::vector<Task>&
     by_id.emplace(task.id, &task);
   }
   ids += ']';
+  // Owners unordered (SortNames below); the names by primary key, whatever the table sizes.
   static constexpr std::string_view kOwners =
-      "SELECT ow.task_id, u.name FROM task_owners ow JOIN users u ON u.id = ow.user_id "
-      "WHERE ow.task_id IN (SELECT value FROM json_each(?)) ORDER BY ow.task_id, u.name";
+      "SELECT ow.task_id, (SELECT name FROM users WHERE id = ow.user_id) FROM task_owners ow "
+      "WHERE ow.task_id IN (SELECT value FROM json_each(?))";
   static constexpr std::string_view kLabels =
       "SELECT task_id, label FROM task_labels WHERE task_id IN (SELECT value FROM json_each(?)) "
       "ORDER BY task_id, label";
@@ -613,6 +562,7 @@ static base::Result<void> AddOwnersAndLabels(Transaction& tx, std::vector<Task>&
     if (!rows) return std::move(rows).error();
     for (Row& row : *rows) (by_id.at(row.Int(0))->*list).push_back(row.TakeText(1));
   }
+  for (Task& task : tasks) SortNames(task.owners);
   return base::Ok();
 }
 

@@ -425,6 +425,23 @@ TEST_F(TaskStoreTest, LabelsAreLimited) {
             "INVALID_ARGUMENT");
 }
 
+TEST_F(TaskStoreTest, OwnersComeInNameOrderIgnoringCaseEverywhere) {
+  Join("bob", acme_, Role::kMember);
+  Join("Carl", acme_, Role::kMember);
+  Join("Zed", acme_, Role::kMember);
+  const Task task = MakeTask(ada_, "Shared");
+  ASSERT_TRUE(store_->UpdateTask(ada_, task.id, {.owners = std::vector<std::string>{"Zed", "bob", "ada", "Carl"}})
+                  .has_value());
+  const std::vector<std::string> expected{"ada", "bob", "Carl", "Zed"};  // users.name is NOCASE
+  auto detail = store_->GetTask(ada_, task.id);
+  ASSERT_TRUE(detail.has_value()) << detail.error().ToString();
+  EXPECT_EQ(detail->task.owners, expected);
+  auto page = store_->ListTasks(ada_, {});
+  ASSERT_TRUE(page.has_value()) << page.error().ToString();
+  ASSERT_EQ(page->tasks.size(), 1u);
+  EXPECT_EQ(page->tasks[0].owners, expected);
+}
+
 // Updating tasks ---------------------------------------------------------------------------------
 
 TEST_F(TaskStoreTest, UpdateChangesFieldsAndBumpsTheVersion) {

@@ -1,0 +1,80 @@
+#include "base/json_writer.h"
+
+#include <gtest/gtest.h>
+
+namespace taskwire::base {
+namespace {
+
+std::string Escaped(std::string_view text) {
+  std::string out;
+  AppendJsonEscaped(out, text);
+  return out;
+}
+
+TEST(AppendJsonEscaped, CopiesPlainTextAndEscapesTheRest) {
+  EXPECT_EQ(Escaped("plain text, 100% ASCII"), "plain text, 100% ASCII");
+  EXPECT_EQ(Escaped("a\"b\\c"), R"(a\"b\\c)");
+  EXPECT_EQ(Escaped("\n\r\t"), R"(\n\r\t)");
+  EXPECT_EQ(Escaped(std::string_view("\x01\x1f\x7f", 3)), R"(\u0001\u001f\u007f)");
+  EXPECT_EQ(Escaped(std::string_view("\0", 1)), R"(\u0000)");
+  EXPECT_EQ(Escaped("caf\xc3\xa9 \xe2\x9c\x93"), "caf\xc3\xa9 \xe2\x9c\x93");  // valid UTF-8 stays
+  EXPECT_EQ(Escaped("bad \xc3 end"), "bad \xEF\xBF\xBD end");                  // cut sequence
+  EXPECT_EQ(Escaped("\xed\xa0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
+  EXPECT_EQ(Escaped(""), "");
+}
+
+TEST(JsonWriter, WritesMembersInOrder) {
+  JsonWriter writer;
+  EXPECT_TRUE(writer.empty());
+  writer.String("s", "x\"y").Int("i", -42).Bool("t", true).Bool("f", false).Null("n").Raw("r", R"({"a":[1]})");
+  EXPECT_FALSE(writer.empty());
+  EXPECT_EQ(writer.Finish(), R"({"s":"x\"y","i":-42,"t":true,"f":false,"n":null,"r":{"a":[1]}})");
+}
+
+TEST(JsonWriter, NestsObjectsAndArrays) {
+  std::string text = JsonWriter()
+                         .BeginArray("tasks")
+                         .BeginObject()
+                         .Int("id", 1)
+                         .Strings("owners", {"ada", "bob"})
+                         .EndObject()
+                         .BeginObject()
+                         .Int("id", 2)
+                         .Strings("owners", {})
+                         .BeginObject("parent")
+                         .EndObject()
+                         .EndObject()
+                         .EndArray()
+                         .Ints("ids", {3, 4})
+                         .BeginArray("mixed")
+                         .String("a")
+                         .Int(5)
+                         .Null()
+                         .Bool(true)
+                         .Raw("[]")
+                         .BeginArray()
+                         .EndArray()
+                         .EndArray()
+                         .Finish();
+  EXPECT_EQ(text,
+            R"({"tasks":[{"id":1,"owners":["ada","bob"]},{"id":2,"owners":[],"parent":{}}],)"
+            R"("ids":[3,4],"mixed":["a",5,null,true,[],[]]})");
+}
+
+TEST(JsonWriter, OptionalsAreValuesOrNull) {
+  EXPECT_EQ(JsonWriter()
+                .OptionalString("a", std::string("x"))
+                .OptionalString("b", std::nullopt)
+                .OptionalInt("c", 7)
+                .OptionalInt("d", std::nullopt)
+                .Finish(),
+            R"({"a":"x","b":null,"c":7,"d":null})");
+}
+
+TEST(JsonWriter, EscapesKeysToo) {
+  EXPECT_EQ(JsonWriter().Int("a\"b", 1).Finish(), R"({"a\"b":1})");
+  EXPECT_EQ(JsonWriter().Finish(), "{}");
+}
+
+}  // namespace
+}  // namespace taskwire::base
