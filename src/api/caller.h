@@ -22,18 +22,18 @@ struct Caller final : mcp::PrincipalData {
         scopes(Expanded(identity.scopes)) {}
 
   // A broader scope holds the narrower ones (tasks:admin holds tasks:write and tasks:read).
-  bool Allows(std::string_view scope) const { return scope.empty() || scopes.contains(scope); }
+  bool Allows(std::string_view scope) const { return scope.empty() || scopes->contains(scope); }
 
   auth::Identity identity;
   tasks::Actor actor;
   // identity.scopes with what the broader ones hold, expanded once: callers are cached and
-  // asked on every request.
-  const std::set<std::string, std::less<>> scopes;
+  // asked on every request, and every request's principal shares this set.
+  const std::shared_ptr<const mcp::Principal::Scopes> scopes;
 
  private:
-  static std::set<std::string, std::less<>> Expanded(const std::set<std::string>& granted) {
+  static std::shared_ptr<const mcp::Principal::Scopes> Expanded(const std::set<std::string>& granted) {
     const std::set<std::string> expanded = auth::ExpandScopes(granted);
-    return {expanded.begin(), expanded.end()};
+    return std::make_shared<const mcp::Principal::Scopes>(expanded.begin(), expanded.end());
   }
 };
 
@@ -41,7 +41,7 @@ struct Caller final : mcp::PrincipalData {
 inline mcp::Principal PrincipalOf(std::shared_ptr<const Caller> caller) {
   mcp::Principal principal;
   principal.subject = "user:" + std::to_string(caller->identity.user_id);
-  principal.scopes.insert(caller->scopes.begin(), caller->scopes.end());
+  principal.scopes = caller->scopes;
   principal.data = std::move(caller);
   return principal;
 }

@@ -1,6 +1,9 @@
 #include "base/json_writer.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
+#include <cstring>
 
 namespace taskwire::base {
 
@@ -31,8 +34,18 @@ size_t Utf8SequenceLength(std::string_view text, size_t i) {
   return length;
 }
 
-// Printable ASCII other than '"' and '\\': copied as it is.
-constexpr bool Plain(uint8_t c) { return c >= 0x20 && c < 0x7F && c != '"' && c != '\\'; }
+// For each byte: 0 when it is copied as it is (printable ASCII but '"' and '\\'), 1 when it
+// starts a UTF-8 sequence to check, else the character after the backslash of its escape ('u'
+// for \u00XX).
+constexpr std::array<char, 256> kEscapes = [] {
+  std::array<char, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[c] = 'u';
+  table['\b'] = 'u', table['\f'] = 'u';  // written as \u0008 and \u000c
+  table['\n'] = 'n', table['\r'] = 'r', table['\t'] = 't';
+  table['"'] = '"', table['\\'] = '\\', table[0x7F] = 'u';
+  for (int c = 0x80; c < 0x100; ++c) table[c] = 1;
+  return table;
+}();
 
 void AppendInt(std::string& out, int64_t value) {
   char buffer[24];
@@ -43,39 +56,55 @@ void AppendInt(std::string& out, int64_t value) {
 }  // namespace
 
 void AppendJsonEscaped(std::string& out, std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    // Runs of plain bytes are appended at once: most text is nothing but.
-    const size_t run = i;
-    while (i < text.size() && Plain(static_cast<uint8_t>(text[i]))) ++i;
-    out.append(text.data() + run, i - run);
-    if (i == text.size()) break;
+  // Most keys and values need no escape: those are appended at once.
+  size_t plain = 0;
+  while (plain < text.size() && kEscapes[static_cast<uint8_t>(text[plain])] == 0) ++plain;
+  out.append(text.data(), plain);
+  if (plain == text.size()) return;
+  text.remove_prefix(plain);
+  // Written through a cursor into room made in advance: this runs over every byte of every
+  // answer, so no call per character. Invariant: from `at` on, `out` has room for the rest of
+  // `text` copied as it is; an escape makes room for itself first.
+  size_t at = out.size();
+  out.resize(at + text.size() + 16);
+  const auto room = [&](size_t bytes) {
+    if (out.size() - at < bytes) out.resize(std::max(out.size() * 2, at + bytes + 16));
+  };
+  for (size_t i = 0; i < text.size();) {
     const auto c = static_cast<uint8_t>(text[i]);
-    if (c >= 0x80) {
+    const char escape = kEscapes[c];
+    if (escape == 0) {
+      out[at++] = static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    if (escape == 1) {
       const size_t length = Utf8SequenceLength(text, i);
-      if (length == 0) {
-        out += "\xEF\xBF\xBD";
+      if (length == 0) {  // U+FFFD: three bytes for one
+        room(3 + (text.size() - i));
+        std::memcpy(out.data() + at, "\xEF\xBF\xBD", 3);
+        at += 3;
         ++i;
       } else {
-        out.append(text.substr(i, length));
+        std::memcpy(out.data() + at, text.data() + i, length);
+        at += length;
         i += length;
       }
       continue;
     }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: {
-        static constexpr char kHex[] = "0123456789abcdef";
-        const char escaped[] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-        out.append(escaped, sizeof escaped);
-      }
+    room(6 + (text.size() - i));
+    out[at++] = '\\';
+    out[at++] = escape;
+    if (escape == 'u') {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out[at++] = '0';
+      out[at++] = '0';
+      out[at++] = kHex[c >> 4];
+      out[at++] = kHex[c & 0xF];
     }
     ++i;
   }
+  out.resize(at);
 }
 
 JsonWriter& JsonWriter::Ints(std::string_view key, const std::vector<int64_t>& values) {

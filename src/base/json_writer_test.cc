@@ -21,6 +21,45 @@ TEST(AppendJsonEscaped, CopiesPlainTextAndEscapesTheRest) {
   EXPECT_EQ(Escaped("bad \xc3 end"), "bad \xEF\xBF\xBD end");                  // cut sequence
   EXPECT_EQ(Escaped("\xed\xa0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
   EXPECT_EQ(Escaped(""), "");
+  EXPECT_EQ(Escaped("\b\f"), R"(\u0008\u000c)");
+}
+
+TEST(AppendJsonEscaped, GrowsForEscapesAnywhereInLongText) {
+  // Every byte escaped (six for one), and invalid bytes (three for one), past the room made for
+  // plain text; appended after what `out` already holds.
+  std::string controls(5000, '\x01');
+  std::string out = "prefix:";
+  AppendJsonEscaped(out, controls);
+  EXPECT_EQ(out.size(), 7 + 6 * controls.size());
+  EXPECT_EQ(out.substr(0, 13), "prefix:\\u0001");
+  std::string invalid(3000, '\xff');
+  out.clear();
+  AppendJsonEscaped(out, invalid + "end");
+  EXPECT_EQ(out.size(), 3 * invalid.size() + 3);
+  EXPECT_EQ(out.substr(out.size() - 6), "\xEF\xBF\xBD" "end");
+  std::string mixed;
+  for (int i = 0; i < 2000; ++i) mixed += "\"q\" caf\xc3\xa9 \n";
+  out.clear();
+  AppendJsonEscaped(out, mixed);
+  std::string expected;
+  for (int i = 0; i < 2000; ++i) expected += "\\\"q\\\" caf\xc3\xa9 \\n";
+  EXPECT_EQ(out, expected);
+}
+
+TEST(AppendJsonEscaped, FindsTheOneSpecialByteAtEveryPositionOfALongRun) {
+  for (const char special : {'"', '\\', '\x01', '\x1f', '\x7f', '\n'}) {
+    for (size_t at = 0; at < 24; ++at) {
+      std::string text(24, 'a');
+      text[at] = special;
+      const std::string out = Escaped(text);
+      EXPECT_EQ(out.substr(0, at), std::string(at, 'a'));
+      EXPECT_EQ(out[at], '\\') << "byte " << int(special) << " at " << at;
+      EXPECT_EQ(out.size(), 23 + (special == '"' || special == '\\' || special == '\n' ? 2u : 6u));
+    }
+  }
+  std::string high(24, 'a');
+  high[13] = '\xc3';  // a cut UTF-8 sequence in the middle of a run
+  EXPECT_EQ(Escaped(high), std::string(13, 'a') + "\xEF\xBF\xBD" + std::string(10, 'a'));
 }
 
 TEST(JsonWriter, WritesMembersInOrder) {

@@ -32,6 +32,8 @@ class Headers {
   std::vector<std::string_view> GetAll(std::string_view name) const;
   bool Has(std::string_view name) const { return Get(name).has_value(); }
   void Add(std::string name, std::string value);
+  // Room for `count` fields, when the caller knows how many come.
+  void Reserve(size_t count) { fields_.reserve(count); }
   // Replaces every value of `name` with `value`.
   void Set(std::string name, std::string value);
   void Remove(std::string_view name);

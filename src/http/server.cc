@@ -71,11 +71,18 @@ bool IsSafeHeaderText(std::string_view text) {
 bool StatusHasNoBody(int status) { return status < 200 || status == 204 || status == 304; }
 
 // The head of a response, and its body unless this is a HEAD request or a status without one.
-std::string SerializeResponse(const Response& response, bool head_request, int version,
-                              bool keep_alive, bool chunked) {
+// Whether `response` goes out with its body (not for HEAD, not when the body is streamed in
+// chunks, and never for the statuses that have none).
+bool SendsBody(const Response& response, bool head_request, bool chunked) {
+  return !head_request && !chunked && !StatusHasNoBody(response.status);
+}
+
+// The status line and headers of `response`; the body is written after them as it is, from its
+// own buffer (a large answer is not copied again).
+std::string SerializeHead(const Response& response, int version, bool keep_alive, bool chunked) {
   const std::string_view reason = StatusReason(response.status);
   std::string out;
-  out.reserve(160 + response.body.size());
+  out.reserve(256);
   out.append("HTTP/1.1 ").append(std::to_string(response.status)).append(" ").append(reason);
   out.append("\r\nServer: taskwire\r\nDate: ").append(HttpDate()).append("\r\n");
   for (const auto& [name, value] : response.headers) {
@@ -98,7 +105,6 @@ std::string SerializeResponse(const Response& response, bool head_request, int v
     out.append("Connection: keep-alive\r\n");
   }
   out.append("\r\n");
-  if (!head_request && !chunked && !StatusHasNoBody(response.status)) out.append(response.body);
   return out;
 }
 
@@ -283,6 +289,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void StartWatch();
   void OnWatch(beast::error_code ec, size_t bytes);
 
+  // Adds bytes to write; Queue then starts writing unless a write is under way.
+  void Push(std::string bytes);
   void Queue(std::string bytes, AfterWrite after);
   void Flush();
   void OnWritten(beast::error_code ec);
@@ -539,6 +547,7 @@ void Connection::OnRequest(beast::error_code ec) {
   const size_t question = request.target.find('?');
   request.path = request.target.substr(0, question);
   if (question != std::string::npos) request.query = request.target.substr(question + 1);
+  request.headers.Reserve(static_cast<size_t>(std::distance(message.begin(), message.end())));
   for (const auto& field : message) {
     request.headers.Add(std::string(field.name_string()), std::string(field.value()));
   }
@@ -570,9 +579,8 @@ void Connection::ReplyAndClose(int status, std::string_view message) {
   exchange_.reset();
   state_ = State::kWriting;
   keep_alive_ = false;
-  Queue(SerializeResponse(response, /*head_request=*/false, 11, /*keep_alive=*/false,
-                          /*chunked=*/false),
-        AfterWrite::kClose);
+  Push(SerializeHead(response, 11, /*keep_alive=*/false, /*chunked=*/false));
+  Queue(std::move(response.body), AfterWrite::kClose);
 }
 
 // While a request is being handled or a stream is open, keep one small read pending on the raw
@@ -610,8 +618,9 @@ void Connection::DeliverResponse(uint64_t sequence, Response response) {
   exchange_.reset();
   const bool keep_alive = keep_alive_ && !shutting_down_;
   state_ = State::kWriting;
-  Queue(SerializeResponse(response, head_request_, version_, keep_alive, /*chunked=*/false),
-        keep_alive ? AfterWrite::kReadNext : AfterWrite::kClose);
+  Push(SerializeHead(response, version_, keep_alive, /*chunked=*/false));
+  if (!SendsBody(response, head_request_, /*chunked=*/false)) response.body.clear();
+  Queue(std::move(response.body), keep_alive ? AfterWrite::kReadNext : AfterWrite::kClose);
 }
 
 void Connection::DeliverStreamHead(uint64_t sequence, Response head) {
@@ -620,9 +629,7 @@ void Connection::DeliverStreamHead(uint64_t sequence, Response head) {
   chunked_ = version_ == 11;
   if (!chunked_) keep_alive_ = false;
   state_ = State::kStreaming;
-  Queue(SerializeResponse(head, /*head_request=*/true, version_, keep_alive_ && !shutting_down_,
-                          chunked_),
-        AfterWrite::kNothing);
+  Queue(SerializeHead(head, version_, keep_alive_ && !shutting_down_, chunked_), AfterWrite::kNothing);
   ScheduleKeepalive();
 }
 
@@ -659,13 +666,16 @@ void Connection::ScheduleKeepalive() {
   });
 }
 
+void Connection::Push(std::string bytes) {
+  if (state_ == State::kClosed || bytes.empty()) return;
+  queued_bytes_ += bytes.size();
+  queue_.push_back(std::move(bytes));
+}
+
 void Connection::Queue(std::string bytes, AfterWrite after) {
   if (state_ == State::kClosed) return;
   if (after != AfterWrite::kNothing) after_write_ = after;
-  if (!bytes.empty()) {
-    queued_bytes_ += bytes.size();
-    queue_.push_back(std::move(bytes));
-  }
+  Push(std::move(bytes));
   if (!writing_) Flush();
 }
 

@@ -58,9 +58,9 @@ std::variant<Message, ParseFailure> ParseMessage(std::string_view body) {
     message.kind = object.contains("id") && !id.is_null() ? Message::Kind::kRequest
                                                           : Message::Kind::kNotification;
     if (object.contains("id") && id.is_null()) return Invalid("\"id\" must not be null");
-    if (const json::value* params = object.if_contains("params")) {
+    if (json::value* params = object.if_contains("params")) {
       if (!params->is_object()) return Invalid("\"params\" must be an object", id);
-      message.params = params->as_object();
+      message.params = std::move(params->as_object());  // `parsed` is not used after this
       message.has_params = true;
     }
     return message;
@@ -82,12 +82,18 @@ std::string EncodeResult(const json::value& id, const json::value& result) {
 
 std::string EncodeRawResult(const json::value& id, std::string_view result) {
   // Written piece by piece: copying `result` into an envelope object would copy the whole tree.
+  std::string out = ResultPrefix(id, result.size() + 1);
+  out.append(result).push_back('}');
+  return out;
+}
+
+std::string ResultPrefix(const json::value& id, size_t room) {
   constexpr std::string_view kHead = R"({"jsonrpc":"2.0","id":)";
   constexpr std::string_view kResult = R"(,"result":)";
   const std::string id_text = json::serialize(id);
   std::string out;
-  out.reserve(kHead.size() + id_text.size() + kResult.size() + result.size() + 1);
-  out.append(kHead).append(id_text).append(kResult).append(result).push_back('}');
+  out.reserve(kHead.size() + id_text.size() + kResult.size() + room);
+  out.append(kHead).append(id_text).append(kResult);
   return out;
 }
 

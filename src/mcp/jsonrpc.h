@@ -59,6 +59,9 @@ std::variant<Message, ParseFailure> ParseMessage(std::string_view body);
 std::string EncodeResult(const json::value& id, const json::value& result);
 // The same, with `result` already serialized (a JSON object's text, inserted as it is).
 std::string EncodeRawResult(const json::value& id, std::string_view result);
+// A result message for `id` up to where the result goes, with `room` reserved after it: the
+// caller appends the result's text and a closing '}'.
+std::string ResultPrefix(const json::value& id, size_t room);
 // An id of null is left out, as for errors about unreadable messages.
 std::string EncodeError(const json::value& id, const RpcError& error);
 std::string EncodeNotification(std::string_view method, json::object params);

@@ -10,6 +10,7 @@
 
 #include "base/base64url.h"
 #include "base/ids.h"
+#include "base/json_writer.h"
 #include "base/random.h"
 #include "mcp/request_state.h"
 
@@ -268,7 +269,7 @@ struct Server::Impl {
   std::variant<json::object, RpcError> ListPrompts(const json::object& params);
   std::variant<json::object, RpcError> ListResources(const json::object& params);
   std::variant<json::object, RpcError> ListTemplates(const json::object& params);
-  void CallTool(std::shared_ptr<Call> call, const json::object& params);
+  void CallTool(std::shared_ptr<Call> call, json::object params);
   void FinishTool(Call& call, ToolResult result);
   void ReadResource(std::shared_ptr<Call> call, const json::object& params);
   void GetPrompt(std::shared_ptr<Call> call, const json::object& params);
@@ -276,7 +277,8 @@ struct Server::Impl {
   void Listen(const Message& message, const Principal& principal, http::Responder responder);
 
   // Runs `invoke` on the pool; it answers through `call`.
-  void Run(std::shared_ptr<Call> call, std::function<void(Call&)> invoke);
+  // Runs `invoke` on the pool; without one, the call's own (Call::invoke), not copied.
+  void Run(std::shared_ptr<Call> call, std::function<void(Call&)> invoke = nullptr);
   // An InputRequired from a handler: returned to a modern client, or asked of a legacy one.
   void AskClient(std::shared_ptr<Call> call, InputRequired input, std::function<void(Call&)> invoke);
   // Answers the outcomes every handler kind shares: a protocol error, or a need for input.
@@ -453,7 +455,8 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
   }
 
   void Finish(const json::value& result) { End(EncodeResult(setup_.id, result), 200); }
-  void FinishRaw(std::string_view result) { End(EncodeRawResult(setup_.id, result), 200); }
+  // `message` is the whole JSON-RPC result message, already encoded.
+  void FinishEncoded(std::string message) { End(std::move(message), 200); }
   void Fail(const RpcError& error) { End(EncodeError(setup_.id, error), error.http_status); }
 
   // The client cancelled (legacy notifications/cancelled) or left: nothing more is sent.
@@ -885,7 +888,7 @@ void Server::Impl::HandleModern(http::Request& request, Message& message,
   auto call = std::make_shared<Call>(std::move(setup), std::move(responder));
   call->Attach();
   call->SetRound(std::move(input_responses), std::move(request_state));
-  if (method == "tools/call") return CallTool(call, params);
+  if (method == "tools/call") return CallTool(call, std::move(message.params));
   if (method == "resources/read") return ReadResource(call, params);
   if (method == "prompts/get") return GetPrompt(call, params);
   return Complete(call, params);
@@ -1033,7 +1036,7 @@ void Server::Impl::HandleLegacy(http::Request& request, Message& message,
     std::lock_guard lock(session->mutex);
     session->active_calls[IdKey(id)] = call;
   }
-  if (method == "tools/call") return CallTool(call, params);
+  if (method == "tools/call") return CallTool(call, std::move(message.params));
   if (method == "resources/read") return ReadResource(call, params);
   if (method == "prompts/get") return GetPrompt(call, params);
   return Complete(call, params);
@@ -1064,7 +1067,7 @@ void Server::Impl::HandleLegacyResponse(const Message& message, std::shared_ptr<
   }
   if (call->ReceiveInput(key, message.result)) {
     call->SetRound(call->TakeGathered(), call->legacy_state);
-    Run(call, call->invoke);
+    Run(call);
   }
 }
 
@@ -1138,7 +1141,7 @@ std::variant<json::object, RpcError> Server::Impl::ListTools(const json::object&
   const bool rich = version != "2025-03-26";
   std::vector<const Tool*> visible;
   for (const Tool& tool : tools) {
-    if (tool.scope.empty() || principal.scopes.contains(tool.scope)) visible.push_back(&tool);
+    if (tool.scope.empty() || principal.Allows(tool.scope)) visible.push_back(&tool);
   }
   return Page(visible, params, "tools", options.page_size, [&](const Tool* listed) {
     const Tool& tool = *listed;
@@ -1155,7 +1158,7 @@ std::variant<json::object, RpcError> Server::Impl::ListTools(const json::object&
 std::optional<std::string> Server::Impl::MissingScope(const Message& message,
                                                       const Principal& principal) const {
   const auto lacks = [&](const std::string& scope) -> std::optional<std::string> {
-    if (scope.empty() || principal.scopes.contains(scope)) return std::nullopt;
+    if (scope.empty() || principal.Allows(scope)) return std::nullopt;
     return scope;
   };
   const json::value* name = message.params.if_contains(message.method == "resources/read" ? "uri" : "name");
@@ -1226,7 +1229,11 @@ void Server::Impl::Run(std::shared_ptr<Call> call, std::function<void(Call&)> in
   const bool queued = pool.Post([call, invoke = std::move(invoke)] {
     if (call->cancelled()) return;
     try {
-      invoke(*call);
+      if (invoke) {
+        invoke(*call);
+      } else {
+        call->invoke(*call);
+      }
     } catch (const std::exception& e) {
       call->Fail(RpcError::Internal(std::string("the handler failed: ") + e.what()));
     }
@@ -1311,7 +1318,7 @@ bool Server::Impl::Settle(Call& call, Outcome& outcome) {
   return false;
 }
 
-void Server::Impl::CallTool(std::shared_ptr<Call> call, const json::object& params) {
+void Server::Impl::CallTool(std::shared_ptr<Call> call, json::object params) {
   const auto tool = std::find_if(tools.begin(), tools.end(),
                                  [&](const Tool& t) { return t.name == call->setup().target; });
   if (call->setup().target.empty() || tool == tools.end()) {
@@ -1319,12 +1326,12 @@ void Server::Impl::CallTool(std::shared_ptr<Call> call, const json::object& para
     return;
   }
   json::object arguments;
-  if (const json::value* given = params.if_contains("arguments"); given && !given->is_null()) {
+  if (json::value* given = params.if_contains("arguments"); given && !given->is_null()) {
     if (!given->is_object()) {
       call->Fail(RpcError::InvalidParams("params.arguments must be an object"));
       return;
     }
-    arguments = given->as_object();
+    arguments = std::move(given->as_object());
   }
   // Argument errors are the model's to fix: a tool error naming the field, not a protocol error.
   if (auto problem = tool->input.Validate(arguments, "arguments")) {
@@ -1348,23 +1355,47 @@ void Server::Impl::CallTool(std::shared_ptr<Call> call, const json::object& para
     }
     FinishTool(self, std::move(std::get<ToolResult>(outcome)));
   };
-  call->invoke = invoke;
-  Run(call, std::move(invoke));
+  call->invoke = std::move(invoke);
+  Run(std::move(call));
 }
 
+namespace {
+
+// A content block {"type":"text","text":...} and nothing else: written with the fast escaper.
+const json::string* PlainText(const json::value& block) {
+  const json::object* object = block.if_object();
+  if (object == nullptr || object->size() != 2) return nullptr;
+  const json::value* type = object->if_contains("type");
+  const json::value* text = object->if_contains("text");
+  if (type == nullptr || !type->is_string() || type->as_string() != "text") return nullptr;
+  return text != nullptr && text->is_string() ? &text->as_string() : nullptr;
+}
+
+}  // namespace
+
 void Server::Impl::FinishTool(Call& call, ToolResult result) {
-  // The hot path of every tool call: the result is written as text around the structured
-  // content's JSON (serialized once, by ToolResult::Structured) instead of built as a tree.
+  // The hot path of every tool call: the whole message is written as text around the structured
+  // content's JSON (serialized once, by ToolResult::Structured), with no tree and no copy of it.
   const bool structured = result.structured && call.setup().version != "2025-03-26";
-  const std::string content = json::serialize(result.content);
-  std::string out;
-  out.reserve(content.size() + (structured ? result.structured->size() : 0) + complete_meta.size() + 64);
-  out.append(R"({"content":)").append(content);
+  const size_t structured_size = structured ? result.structured->size() : 0;
+  std::string out = ResultPrefix(call.setup().id, 2 * structured_size + complete_meta.size() + 128);
+  out.append(R"({"content":[)");
+  for (size_t i = 0; i < result.content.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    if (const json::string* text = PlainText(result.content[i])) {
+      out.append(R"({"type":"text","text":")");
+      base::AppendJsonEscaped(out, *text);
+      out.append("\"}");
+    } else {
+      out.append(json::serialize(result.content[i]));
+    }
+  }
+  out.push_back(']');
   if (structured) out.append(R"(,"structuredContent":)").append(*result.structured);
   if (result.is_error) out.append(R"(,"isError":true)");
   if (call.setup().modern) out.append(",").append(complete_meta);
-  out.push_back('}');
-  call.FinishRaw(out);
+  out.append("}}");
+  call.FinishEncoded(std::move(out));
 }
 
 void Server::Impl::ReadResource(std::shared_ptr<Call> call, const json::object& params) {
@@ -1408,8 +1439,8 @@ void Server::Impl::ReadResource(std::shared_ptr<Call> call, const json::object& 
         if (self.setup().modern) Decorate(out, true, options.read_ttl);
         self.Finish(out);
       };
-  call->invoke = invoke;
-  Run(call, std::move(invoke));
+  call->invoke = std::move(invoke);
+  Run(std::move(call));
 }
 
 void Server::Impl::GetPrompt(std::shared_ptr<Call> call, const json::object& params) {
@@ -1448,8 +1479,8 @@ void Server::Impl::GetPrompt(std::shared_ptr<Call> call, const json::object& par
         if (self.setup().modern) Decorate(out, false, {});
         self.Finish(out);
       };
-  call->invoke = invoke;
-  Run(call, std::move(invoke));
+  call->invoke = std::move(invoke);
+  Run(std::move(call));
 }
 
 void Server::Impl::Complete(std::shared_ptr<Call> call, const json::object& params) {

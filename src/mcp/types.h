@@ -29,9 +29,14 @@ class PrincipalData {
 
 // Who a request is made by, as the injected authenticator decided.
 struct Principal {
-  std::string subject;           // stable id of the caller; "" when anonymous
-  std::set<std::string> scopes;  // what the credential allows
+  using Scopes = std::set<std::string, std::less<>>;
+  std::string subject;  // stable id of the caller; "" when anonymous
+  // What the credential allows: shared and never changed, so that copying a principal (every
+  // request does) copies no set. Null allows nothing.
+  std::shared_ptr<const Scopes> scopes;
   std::shared_ptr<const PrincipalData> data;
+
+  bool Allows(std::string_view scope) const { return scopes != nullptr && scopes->contains(scope); }
 };
 
 // The levels of notifications/message (RFC 5424 severities, MCP basic/utilities/logging).
