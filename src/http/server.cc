@@ -42,8 +42,10 @@ class Stream;
 
 // Bytes a connection buffers beyond the header limit (request bodies are moved out as parsed).
 constexpr size_t kReadSlack = 64 * 1024;
-// Bytes read for the start of a request while a connection is idle.
-constexpr size_t kFirstRead = 1024;
+// Bytes read for the start of a request while a connection is idle: most whole requests. Kept
+// under glibc's per-thread cache limit (1,032 bytes), as the buffer is allocated and freed once
+// per request.
+constexpr size_t kFirstRead = 1000;
 // Bytes read per call while watching a connection whose request is being handled.
 constexpr size_t kWatchChunk = 512;
 

@@ -650,8 +650,9 @@ ToolResult ToolResult::Error(std::string_view text) {
 ToolResult ToolResult::Structured(json::value value) { return StructuredText(json::serialize(value)); }
 
 ToolResult ToolResult::StructuredText(std::string json) {
-  ToolResult result = Text(json);
+  ToolResult result;
   result.structured = std::move(json);
+  result.structured_as_text = true;
   return result;
 }
 
@@ -1379,13 +1380,17 @@ void Server::Impl::FinishTool(Call& call, ToolResult result) {
   const bool structured = result.structured && call.setup().version != "2025-03-26";
   const size_t structured_size = structured ? result.structured->size() : 0;
   std::string out = ResultPrefix(call.setup().id, 2 * structured_size + complete_meta.size() + 128);
+  const auto append_text = [&out](std::string_view text) {
+    out.append(R"({"type":"text","text":")");
+    base::AppendJsonEscaped(out, text);
+    out.append("\"}");
+  };
   out.append(R"({"content":[)");
+  if (result.structured_as_text && result.structured) append_text(*result.structured);
   for (size_t i = 0; i < result.content.size(); ++i) {
-    if (i > 0) out.push_back(',');
+    if (i > 0 || (result.structured_as_text && result.structured)) out.push_back(',');
     if (const json::string* text = PlainText(result.content[i])) {
-      out.append(R"({"type":"text","text":")");
-      base::AppendJsonEscaped(out, *text);
-      out.append("\"}");
+      append_text(*text);
     } else {
       out.append(json::serialize(result.content[i]));
     }

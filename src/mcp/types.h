@@ -53,6 +53,9 @@ struct ToolResult {
   // it, not re-encoded.
   std::optional<std::string> structured;
   bool is_error = false;
+  // A text block holding `structured` comes before `content` (what Structured makes): written
+  // from `structured` itself, not from a copy.
+  bool structured_as_text = false;
 
   static ToolResult Text(std::string_view text);
   static ToolResult Error(std::string_view text);
