@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/sha256.h"
+#include "oauth/crypto.h"
 
 namespace taskwire::api {
 
@@ -87,7 +88,7 @@ void KeyAuthenticator::Authenticate(const http::Request& request, std::function<
                                       false));
     return;
   }
-  std::string hash = base::ToHex(base::Sha256(token));
+  std::string hash = base::ToHex(oauth::Sha256ByOpenSsl(token));
   // An OAuth token was verified for one audience (the MCP URL as the request named it); a hit
   // must be for the same one.
   if (deps_.tokens != nullptr && token.find('.') != std::string_view::npos) {
