@@ -72,7 +72,6 @@ bool IsSafeHeaderText(std::string_view text) {
 
 bool StatusHasNoBody(int status) { return status < 200 || status == 204 || status == 304; }
 
-// The head of a response, and its body unless this is a HEAD request or a status without one.
 // Whether `response` goes out with its body (not for HEAD, not when the body is streamed in
 // chunks, and never for the statuses that have none).
 bool SendsBody(const Response& response, bool head_request, bool chunked) {

@@ -276,8 +276,8 @@ struct Server::Impl {
   void Complete(std::shared_ptr<Call> call, const json::object& params);
   void Listen(const Message& message, const Principal& principal, http::Responder responder);
 
-  // Runs `invoke` on the pool; it answers through `call`.
-  // Runs `invoke` on the pool; without one, the call's own (Call::invoke), not copied.
+  // Runs `invoke` on the pool (without one, the call's own Call::invoke, not copied); it answers
+  // through `call`.
   void Run(std::shared_ptr<Call> call, std::function<void(Call&)> invoke = nullptr);
   // An InputRequired from a handler: returned to a modern client, or asked of a legacy one.
   void AskClient(std::shared_ptr<Call> call, InputRequired input, std::function<void(Call&)> invoke);
