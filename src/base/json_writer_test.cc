@@ -101,11 +101,16 @@ TEST(JsonWriter, NestsObjectsAndArrays) {
 }
 
 TEST(JsonWriter, OptionalsAreValuesOrNull) {
+  // Named, not temporaries: GCC's -Wmaybe-uninitialized misreads empty temporaries at -O1.
+  const std::optional<std::string> text = "x";
+  const std::optional<std::string> no_text;
+  const std::optional<int64_t> number = 7;
+  const std::optional<int64_t> no_number;
   EXPECT_EQ(JsonWriter()
-                .OptionalString("a", std::string("x"))
-                .OptionalString("b", std::nullopt)
-                .OptionalInt("c", 7)
-                .OptionalInt("d", std::nullopt)
+                .OptionalString("a", text)
+                .OptionalString("b", no_text)
+                .OptionalInt("c", number)
+                .OptionalInt("d", no_number)
                 .Finish(),
             R"({"a":"x","b":null,"c":7,"d":null})");
 }
