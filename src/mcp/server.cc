@@ -652,7 +652,6 @@ ToolResult ToolResult::Structured(json::value value) { return StructuredText(jso
 ToolResult ToolResult::StructuredText(std::string json) {
   ToolResult result;
   result.structured = std::move(json);
-  result.structured_as_text = true;
   return result;
 }
 
@@ -1360,40 +1359,22 @@ void Server::Impl::CallTool(std::shared_ptr<Call> call, json::object params) {
   Run(std::move(call));
 }
 
-namespace {
-
-// A content block {"type":"text","text":...} and nothing else: written with the fast escaper.
-const json::string* PlainText(const json::value& block) {
-  const json::object* object = block.if_object();
-  if (object == nullptr || object->size() != 2) return nullptr;
-  const json::value* type = object->if_contains("type");
-  const json::value* text = object->if_contains("text");
-  if (type == nullptr || !type->is_string() || type->as_string() != "text") return nullptr;
-  return text != nullptr && text->is_string() ? &text->as_string() : nullptr;
-}
-
-}  // namespace
-
 void Server::Impl::FinishTool(Call& call, ToolResult result) {
   // The hot path of every tool call: the whole message is written as text around the structured
   // content's JSON (serialized once, by ToolResult::Structured), with no tree and no copy of it.
   const bool structured = result.structured && call.setup().version != "2025-03-26";
-  const size_t structured_size = structured ? result.structured->size() : 0;
+  const size_t structured_size = result.structured ? result.structured->size() : 0;
+  // Room for the text block (escaped, so larger) and structuredContent.
   std::string out = ResultPrefix(call.setup().id, 2 * structured_size + complete_meta.size() + 128);
-  const auto append_text = [&out](std::string_view text) {
-    out.append(R"({"type":"text","text":")");
-    base::AppendJsonEscaped(out, text);
-    out.append("\"}");
-  };
   out.append(R"({"content":[)");
-  if (result.structured_as_text && result.structured) append_text(*result.structured);
+  if (result.structured) {
+    out.append(R"({"type":"text","text":")");
+    base::AppendJsonEscaped(out, *result.structured);
+    out.append("\"}");
+  }
   for (size_t i = 0; i < result.content.size(); ++i) {
-    if (i > 0 || (result.structured_as_text && result.structured)) out.push_back(',');
-    if (const json::string* text = PlainText(result.content[i])) {
-      append_text(*text);
-    } else {
-      out.append(json::serialize(result.content[i]));
-    }
+    if (i > 0 || result.structured) out.push_back(',');
+    out.append(json::serialize(result.content[i]));
   }
   out.push_back(']');
   if (structured) out.append(R"(,"structuredContent":)").append(*result.structured);

@@ -50,12 +50,10 @@ std::string_view LogLevelName(LogLevel level);
 struct ToolResult {
   json::array content;
   // structuredContent, already serialized (a JSON object's text): the answer is written around
-  // it, not re-encoded.
+  // it, not re-encoded. When set, it is also the first text block, ahead of `content`, written
+  // from here rather than from a copy.
   std::optional<std::string> structured;
   bool is_error = false;
-  // A text block holding `structured` comes before `content` (what Structured makes): written
-  // from `structured` itself, not from a copy.
-  bool structured_as_text = false;
 
   static ToolResult Text(std::string_view text);
   static ToolResult Error(std::string_view text);
