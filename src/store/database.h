@@ -88,6 +88,11 @@ class Transaction {
 enum class Access {
   kRead,   // sees one consistent snapshot; runs in parallel with other reads and the writer
   kWrite,  // one at a time
+  // A write with foreign key enforcement off, for migrations that rebuild a table (create a
+  // copy, drop the original, rename the copy: enforcement would make the drop cascade into every
+  // table that refers to it). Commit first checks every foreign key of the database and fails
+  // with FailedPrecondition naming the first broken one, so nothing dangling is committed.
+  kSchemaChange,
 };
 
 // A database. Thread-safe: any thread may Begin transactions. Calls block on disk or network,

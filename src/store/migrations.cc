@@ -103,7 +103,9 @@ base::Result<int> Migrate(Database& database, std::span<const Migration> migrati
                           const base::Clock& clock) {
   int applied = 0;
   for (const Migration& migration : migrations) {
-    auto transaction = database.Begin(Access::kWrite);
+    // Foreign key enforcement off, checked before the commit: a migration may rebuild a table
+    // that others refer to (SQLite's create-copy-drop-rename) without the drop cascading.
+    auto transaction = database.Begin(Access::kSchemaChange);
     if (!transaction) return std::move(transaction).error();
     Transaction& tx = **transaction;
     if (auto created = tx.ExecuteScript(kCreateTable); !created) return std::move(created).error();

@@ -33,6 +33,8 @@ base::Result<SchemaStatus> CheckSchema(Database& database, std::span<const Migra
 
 // Applies the migrations the database lacks, oldest first, each in its own write transaction
 // together with its record in schema_migrations, so a failure leaves the last good version.
+// Each runs with foreign key enforcement off (Access::kSchemaChange: no cascades, so a table can
+// be rebuilt) and is refused if it leaves a foreign key broken.
 // Returns how many were applied; errors as CheckSchema, or the failing migration's error.
 base::Result<int> Migrate(Database& database, std::span<const Migration> migrations,
                           const base::Clock& clock);

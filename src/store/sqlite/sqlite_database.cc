@@ -265,12 +265,20 @@ class SqliteTransaction final : public Transaction {
 
   ~SqliteTransaction() override {
     if (open_) (void)Control("ROLLBACK");
+    // The writer goes back with enforcement on, whatever happened (the pragma is a no-op inside
+    // a transaction, hence after the rollback).
+    if (schema_change_) (void)Control("PRAGMA foreign_keys = ON");
     if (reader_ != nullptr) state_.ReturnReader(std::move(reader_));
     if (holds_writer_) state_.ReturnWriter();
   }
 
-  base::Result<void> BeginWork(bool write) {
-    auto begun = Control(write ? "BEGIN IMMEDIATE" : "BEGIN");
+  base::Result<void> BeginWork(Access access) {
+    if (access == Access::kSchemaChange) {
+      // https://sqlite.org/lang_altertable.html#otheralter, step 1: outside the transaction.
+      if (auto off = Control("PRAGMA foreign_keys = OFF"); !off) return off;
+      schema_change_ = true;
+    }
+    auto begun = Control(access == Access::kRead ? "BEGIN" : "BEGIN IMMEDIATE");
     if (!begun) return begun;
     open_ = true;
     return base::Ok();
@@ -296,6 +304,17 @@ class SqliteTransaction final : public Transaction {
 
   base::Result<void> Commit() override {
     if (!open_) return base::Error::FailedPrecondition("the transaction has ended");
+    if (schema_change_) {
+      auto broken = Run(connection_, "PRAGMA foreign_key_check", {}, nullptr);
+      if (!broken) return std::move(broken).error();
+      if (!broken->empty()) {
+        const Row& first = broken->front();
+        return base::Error::FailedPrecondition(
+            "a foreign key is broken: row " + std::to_string(first.Int(1)) + " of " +
+            first.Text(0) + " refers to a missing row of " + first.Text(2) + " (and " +
+            std::to_string(broken->size() - 1) + " more)");
+      }
+    }
     auto committed = Control("COMMIT");
     if (!committed) return committed;  // still open: the destructor rolls back
     open_ = false;
@@ -313,6 +332,7 @@ class SqliteTransaction final : public Transaction {
 
   SqliteDatabase::State& state_;
   const bool holds_writer_ = false;
+  bool schema_change_ = false;  // foreign key enforcement is off until the destructor
   std::unique_ptr<Connection> reader_;
   Connection& connection_;
   bool open_ = false;
@@ -342,7 +362,7 @@ base::Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const SqliteO
 }
 
 base::Result<std::unique_ptr<Transaction>> SqliteDatabase::Begin(Access access) {
-  const bool write = access == Access::kWrite || !state_->has_readers;
+  const bool write = access != Access::kRead || !state_->has_readers;
   std::unique_ptr<SqliteTransaction> transaction;
   if (write) {
     if (auto taken = state_->TakeWriter(); !taken) return std::move(taken).error();
@@ -352,7 +372,7 @@ base::Result<std::unique_ptr<Transaction>> SqliteDatabase::Begin(Access access) 
     if (!reader) return std::move(reader).error();
     transaction = std::make_unique<SqliteTransaction>(*state_, std::move(*reader));
   }
-  if (auto begun = transaction->BeginWork(access == Access::kWrite); !begun) {
+  if (auto begun = transaction->BeginWork(access); !begun) {
     return std::move(begun).error();
   }
   return std::unique_ptr<Transaction>(std::move(transaction));
