@@ -1345,12 +1345,23 @@ base::Result<std::vector<AuditEntry>> TaskStore::TaskAudit(const Actor& actor, i
   if (!tx) return std::move(tx).error();
   auto task = LoadTask(**tx, actor, task_id);
   if (!task) return std::move(task).error();
+  // Only this task's own record: rows of its organization written since it was created. A task
+  // id that named another task before (ids were reused until migration 0006), in this
+  // organization or another one, never brings that task's rows along.
+  auto born = (*tx)->Query(
+      "SELECT coalesce((SELECT max(id) FROM audit_log WHERE entity = 'task' AND entity_id = ? "
+      "AND action = 'create' AND organization_id = ?), "
+      "(SELECT min(id) FROM audit_log WHERE at >= ?), "  // no creation row: by the clock
+      "(SELECT coalesce(max(id), 0) + 1 FROM audit_log))",
+      {task_id, task->task.organization_id, task->task.created_at});
+  if (!born) return std::move(born).error();
   auto rows = (*tx)->Query(
       "SELECT id, at, user_name, credential, client, entity, entity_id, action, changes "
-      "FROM audit_log WHERE (entity = 'task' AND entity_id = ?) OR "
-      "(entity IN ('message', 'question') AND json_extract(changes, '$.taskId') = ?) "
-      "ORDER BY id DESC LIMIT ?",
-      {task_id, task_id, static_cast<int64_t>(limit)});
+      "FROM audit_log WHERE organization_id = ? AND id >= ? AND ((entity = 'task' AND "
+      "entity_id = ?) OR (entity IN ('message', 'question') AND "
+      "json_extract(changes, '$.taskId') = ?)) ORDER BY id DESC LIMIT ?",
+      {task->task.organization_id, born->front().Int(0), task_id, task_id,
+       static_cast<int64_t>(limit)});
   if (!rows) return std::move(rows).error();
   std::vector<AuditEntry> entries;
   for (const Row& row : *rows) {

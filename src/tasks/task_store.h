@@ -91,7 +91,8 @@ class TaskStore {
   // Where `consumer` left off in the feed, if it ever polled.
   base::Result<std::optional<int64_t>> ConsumerPosition(std::string_view consumer);
   base::Result<void> SetConsumerPosition(std::string_view consumer, int64_t position);
-  // The audit record of one task, newest first.
+  // The audit record of one task, newest first: its organization's entries about it since it
+  // was created, never those of an earlier task that had the same id.
   base::Result<std::vector<AuditEntry>> TaskAudit(const Actor& actor, int64_t task_id,
                                                   size_t limit);
 

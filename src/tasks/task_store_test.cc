@@ -148,6 +148,16 @@ class TaskStoreTest : public ::testing::Test {
     return n;
   }
 
+  // Sets `table`'s id sequence back to `last`, so the next row gets last + 1: what schema 5 (no
+  // AUTOINCREMENT) did after the newest row was deleted.
+  void RewindIds(const std::string& table, int64_t last) {
+    auto tx = database_->Begin(store::Access::kWrite);
+    ASSERT_TRUE(tx.has_value());
+    auto rewound = (*tx)->Execute("UPDATE sqlite_sequence SET seq = ? WHERE name = ?", {last, table});
+    ASSERT_EQ(rewound.value_or(0), 1);
+    ASSERT_TRUE((*tx)->Commit().has_value());
+  }
+
   testing::TempDir dir_;
   testing::FakeClock clock_;
   std::unique_ptr<store::Database> database_;
@@ -1107,6 +1117,66 @@ TEST_F(TaskStoreTest, UsersOfSeparateOrganizationsNeverSeeEachOthersWork) {
   EXPECT_TRUE(store_->Search(ada_, "own", std::nullopt, 50, "")->hits.empty());
   // None of the attempts wrote anything.
   EXPECT_EQ(Dump(), before);
+}
+
+TEST_F(TaskStoreTest, IdsOfDeletedTasksMessagesAndQuestionsAreNeverReused) {
+  const Task first = MakeTask(ada_, "First");
+  auto message = store_->SendMessage(ada_, first.id, "hello");
+  auto question = store_->AskQuestion(ada_, first.id, "Why?", {});
+  ASSERT_TRUE(message.has_value() && question.has_value());
+  ASSERT_TRUE(store_->DeleteTask(ada_, first.id).has_value());
+  const Task second = MakeTask(ada_, "Second");
+  auto message2 = store_->SendMessage(ada_, second.id, "hello again");
+  auto question2 = store_->AskQuestion(ada_, second.id, "Why not?", {});
+  ASSERT_TRUE(message2.has_value() && question2.has_value());
+  EXPECT_GT(second.id, first.id);
+  EXPECT_GT(message2->id, message->id);
+  EXPECT_GT(question2->id, question->id);
+  // Every read and write by the old ids finds nothing.
+  EXPECT_EQ(Code(store_->GetTask(ada_, first.id)), "NOT_FOUND");
+  EXPECT_EQ(Code(store_->ListMessages(ada_, first.id, 0, 10)), "NOT_FOUND");
+  EXPECT_EQ(Code(store_->GetLastMessage(ada_, first.id)), "NOT_FOUND");
+  EXPECT_EQ(Code(store_->ListQuestions(ada_, first.id)), "NOT_FOUND");
+  EXPECT_EQ(Code(store_->GetQuestion(ada_, question->id)), "NOT_FOUND");
+  EXPECT_EQ(Code(store_->AnswerQuestion(ada_, question->id, "because")), "NOT_FOUND");
+  EXPECT_EQ(Code(store_->TaskAudit(ada_, first.id, 10)), "NOT_FOUND");
+  EXPECT_EQ(Code(store_->SendMessage(ada_, first.id, "x")), "NOT_FOUND");
+  EXPECT_EQ(Code(store_->UpdateTask(ada_, first.id, {.title = "x"})), "NOT_FOUND");
+  // The new task's events only: created, message, question.
+  EXPECT_EQ(store_->EventsAfter(ada_, 0, second.id, 100)->size(), 3u);
+}
+
+TEST_F(TaskStoreTest, TheAuditOfAnIdReusedBeforeMigration6ShowsOnlyTheCurrentTasksRecord) {
+  // Ada's task with a thread and an answered question, then deleted.
+  const Task secret = MakeTask(ada_, "Secret merger");
+  ASSERT_TRUE(store_->SendMessage(ada_, secret.id, "the price is 42").has_value());
+  auto asked = store_->AskQuestion(ada_, secret.id, "Sign?", {});
+  ASSERT_TRUE(asked.has_value());
+  ASSERT_TRUE(store_->AnswerQuestion(ada_, asked->id, "yes, secretly").has_value());
+  ASSERT_TRUE(store_->DeleteTask(ada_, secret.id).has_value());
+  // Bob, of another organization, gets the same id, as schema 5 handed it out.
+  const Actor bob = NewUser("bob");
+  const int64_t globex = NewOrganization(bob, "globex");
+  RewindIds("tasks", secret.id - 1);
+  const Task reused = MakeTask(bob, "Bob's task", std::nullopt, globex);
+  ASSERT_EQ(reused.id, secret.id);
+  auto audit = store_->TaskAudit(bob, reused.id, 100);
+  ASSERT_TRUE(audit.has_value()) << audit.error().ToString();
+  for (const AuditEntry& entry : *audit) {
+    EXPECT_EQ(entry.user, "bob") << entry.action << " " << entry.changes;
+    EXPECT_EQ(entry.changes.find("ecret"), std::string::npos) << entry.changes;
+  }
+  ASSERT_EQ(audit->size(), 1u);
+  EXPECT_EQ(audit->front().action, "create");
+  // In the same organization too: a task recreated under an old id has only its own record.
+  ASSERT_TRUE(store_->DeleteTask(bob, reused.id).has_value());
+  RewindIds("tasks", reused.id - 1);
+  const Task again = MakeTask(bob, "Bob's second", std::nullopt, globex);
+  ASSERT_EQ(again.id, secret.id);
+  auto own = store_->TaskAudit(bob, again.id, 100);
+  ASSERT_TRUE(own.has_value());
+  ASSERT_EQ(own->size(), 1u);
+  EXPECT_NE(own->front().changes.find("Bob's second"), std::string::npos) << own->front().changes;
 }
 
 // Breaking the database on purpose ---------------------------------------------------------------
