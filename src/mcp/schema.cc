@@ -1,7 +1,9 @@
 #include "mcp/schema.h"
 
 #include <boost/json/serialize.hpp>
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "base/utf8.h"
 
@@ -27,6 +29,32 @@ bool IsInteger(const json::value& value) {
   if (value.is_int64() || value.is_uint64()) return true;
   return value.is_double() && std::isfinite(value.as_double()) &&
          value.as_double() == std::trunc(value.as_double());
+}
+
+// A whole number that int64 cannot hold, or may not: JSON sets no limit, but every integer
+// argument is read as int64, where it would wrap. Boost.JSON reads digits beyond int64 as uint64
+// or as a double; a double beyond ±2^53 is inexact, so it may stand for digits beyond int64
+// (-9223372036854775809 reads as -2^63) and is refused too. Digits within int64 read exactly.
+bool BeyondInt64(const json::value& value) {
+  if (value.is_uint64()) return value.as_uint64() > static_cast<uint64_t>(INT64_MAX);
+  if (value.is_double()) return !(std::abs(value.as_double()) < 0x1p53);
+  return false;
+}
+
+// Whether a "type" keyword (a name or a list of names) includes `name`.
+bool Names(const json::value& type, std::string_view name) {
+  if (type.is_string()) return type.as_string() == name;
+  if (!type.is_array()) return false;
+  const json::array& names = type.as_array();
+  return std::find(names.begin(), names.end(), json::value(name)) != names.end();
+}
+
+// A bound of `schema` ("minimum" or "maximum") as text, or `otherwise`.
+std::string Bound(const json::object& schema, std::string_view keyword, int64_t otherwise) {
+  const json::value* bound = schema.if_contains(keyword);
+  if (bound == nullptr || !bound->is_number()) return std::to_string(otherwise);
+  if (bound->is_int64()) return std::to_string(bound->as_int64());
+  return json::serialize(*bound);
 }
 
 double AsNumber(const json::value& value) {
@@ -80,6 +108,15 @@ std::optional<std::string> ValidateAgainst(const json::object& schema, const jso
       matched = true;
     }
     if (!matched) return where + " must be " + wanted + ", not " + std::string(TypeName(value));
+    // An integer beyond int64 would wrap when read: out of range, unless a "number" may hold it.
+    if (BeyondInt64(value) && Names(*type, "integer") && !Names(*type, "number")) {
+      // A double int64 could hold, but inexact: the digits, not the range, are the problem.
+      const bool inexact =
+          value.is_double() && value.as_double() >= -0x1p63 && value.as_double() < 0x1p63;
+      return where + " must be an integer from " + Bound(schema, "minimum", INT64_MIN) + " to " +
+             Bound(schema, "maximum", INT64_MAX) +
+             (inexact ? ", in plain digits beyond 2^53 (no fraction or exponent)" : "");
+    }
   }
   if (const json::value* allowed = schema.if_contains("enum"); allowed && allowed->is_array()) {
     bool found = false;
