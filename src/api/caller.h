@@ -23,6 +23,9 @@ struct Caller final : mcp::PrincipalData {
 
   // A broader scope holds the narrower ones (tasks:admin holds tasks:write and tasks:read).
   bool Allows(std::string_view scope) const { return scope.empty() || scopes->contains(scope); }
+  // False for a review-mode credential: its writes are meant to become proposals that a person
+  // commits, and until proposals exist a write it asks for is refused, never applied.
+  bool MayWrite() const { return !identity.review; }
 
   auth::Identity identity;
   tasks::Actor actor;
@@ -36,6 +39,12 @@ struct Caller final : mcp::PrincipalData {
     return std::make_shared<const mcp::Principal::Scopes>(expanded.begin(), expanded.end());
   }
 };
+
+// Why a review-mode credential's write was refused, in every protocol's answer.
+inline constexpr std::string_view kReviewModeRefusal =
+    "this key is in review mode: its writes are meant to become proposals for a person to "
+    "commit, and proposals are not available yet, so the write was not made. Reads work; to "
+    "write, use a key without review mode";
 
 // The principal the MCP library carries for `caller`.
 inline mcp::Principal PrincipalOf(std::shared_ptr<const Caller> caller) {

@@ -192,10 +192,9 @@ json::object Annotations(bool read_only, bool destructive, bool idempotent) {
 
 base::Result<int64_t> ParseCursor(std::string_view cursor) {
   int64_t position = 0;
-  if (cursor.empty() ||
-      std::from_chars(cursor.data(), cursor.data() + cursor.size(), position).ptr !=
-          cursor.data() + cursor.size() ||
-      position < 0) {
+  const auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), position);
+  // Digits beyond int64 (ec) leave position 0, which would be the whole history: refused.
+  if (cursor.empty() || ec != std::errc() || end != cursor.data() + cursor.size() || position < 0) {
     return base::Error::InvalidArgument("cursor must be the cursor an earlier poll_events returned");
   }
   return position;
@@ -313,10 +312,25 @@ json::object EventJson(const tasks::Event& event) {
 
 // Operations ----------------------------------------------------------------------------------
 
+bool Operation::Writes() const {
+  const json::value* read_only = annotations.if_contains("readOnlyHint");
+  return !(read_only != nullptr && read_only->is_bool() && read_only->as_bool());
+}
+
 Operations::Operations(tasks::TaskStore& tasks, tasks::EventHub& hub, base::WorkerPool& pool,
                        Usage& usage)
     : tasks_(tasks), hub_(hub), pool_(pool), usage_(usage) {
   AddOperations();
+  // Review mode, for every surface at once: a review-mode caller's write is refused here, so no
+  // binding can apply it.
+  for (Operation& operation : operations_) {
+    if (!operation.Writes() || !operation.run) continue;
+    operation.run = [run = std::move(operation.run)](const json::object& arguments,
+                                                     const Caller& caller) -> base::Result<std::string> {
+      if (!caller.MayWrite()) return base::Error::PermissionDenied(std::string(kReviewModeRefusal));
+      return run(arguments, caller);
+    };
+  }
 }
 
 const Operation* Operations::Find(std::string_view name) const {
@@ -332,28 +346,35 @@ void Operations::AddOperations() {
       .title = "Who am I",
       .description =
           "Returns the user this connection acts for, the client and credential it uses, the "
-          "scopes granted to it, and whether review mode is on. Call it first if unsure what "
-          "you may do.",
+          "scopes granted to it, and whether review mode is on (a review-mode key cannot write "
+          "yet: reviewModeNote says so). Call it first if unsure what you may do.",
       .scope = "",
       .input = Schema::Object(),
       .output = Open()
                     .Property("user", Open().Property("id", Schema::Integer()).Property("name", Schema::String()),
                               Required::kYes)
                     .Property("scopes", Schema::Array(Schema::String()), Required::kYes)
-                    .Property("reviewMode", Schema::Boolean(), Required::kYes),
+                    .Property("reviewMode", Schema::Boolean(), Required::kYes)
+                    .Property("reviewModeNote", Schema::String()),
       .annotations = Annotations(true, false, true),
       .run = Serialized([](const json::object&, const Caller& caller) -> base::Result<json::object> {
         const auth::Identity& id = caller.identity;
         json::array scopes;
         for (const std::string& scope : id.scopes) scopes.emplace_back(scope);
-        return json::object{{"user", json::object{{"id", id.user_id}, {"name", id.user_name}}},
-                            {"client", id.client},
-                            {"credential", id.credential},
-                            {"scopes", std::move(scopes)},
-                            {"reviewMode", id.review},
-                            {"credentialExpiresAt",
-                             id.expires ? json::value(base::FormatIso8601(*id.expires))
-                                        : json::value(nullptr)}};
+        json::object me{{"user", json::object{{"id", id.user_id}, {"name", id.user_name}}},
+                        {"client", id.client},
+                        {"credential", id.credential},
+                        {"scopes", std::move(scopes)},
+                        {"reviewMode", id.review},
+                        {"credentialExpiresAt",
+                         id.expires ? json::value(base::FormatIso8601(*id.expires)) : json::value(nullptr)}};
+        if (!caller.MayWrite()) {
+          me["reviewModeNote"] =
+              "Every write is refused: this key is in review mode, where writes are meant to "
+              "become proposals for a person to commit, and proposals are not available yet. "
+              "Reads work.";
+        }
+        return me;
       })});
 
   operations_.push_back(Operation{

@@ -36,6 +36,10 @@ struct Operation {
   // text (base::JsonWriter), the others serialize a tree. Errors as tasks::TaskStore returns them.
   // Null for poll_events (Operations::PollEvents).
   std::function<base::Result<std::string>(const json::object& arguments, const Caller& caller)> run;
+
+  // Whether it changes anything: not marked readOnlyHint. A review-mode caller may not run it
+  // (run refuses with PermissionDenied, kReviewModeRefusal).
+  bool Writes() const;
 };
 
 // The domain as JSON: the operations of DESIGN.md §2 and the renderings the resources and prompts

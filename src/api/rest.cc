@@ -3,6 +3,7 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <cfloat>
 #include <charconv>
 
 #include "auth/scopes.h"
@@ -43,6 +44,11 @@ http::Response ErrorResponse(const base::Error& error) {
   return http::Response::JsonError(StatusOf(error.code()), CodeOf(error.code()), error.message());
 }
 
+// A write by a review-mode credential (Caller::MayWrite).
+http::Response ReviewModeRefusal() {
+  return http::Response::JsonError(403, "review_mode", std::string(kReviewModeRefusal));
+}
+
 // Answers with `result`: its JSON with `success_status`, or its error.
 // The answer when the worker pool's queue is full.
 http::Response Busy() {
@@ -60,18 +66,39 @@ void SendResult(http::Responder& responder, int success_status, const base::Resu
   responder.Send(http::Response::Json(success_status, json::serialize(*result)));
 }
 
+constexpr std::string_view kIdRange = "an integer from 1 to 9223372036854775807";
+
+// Digits as the JSON number a schema checks: an int64, or, beyond int64, the largest finite
+// double of that sign, which validation refuses naming the field and its range (never a wrapped
+// or zeroed int64). nullopt when `text` is not all digits.
+std::optional<json::value> IntegerValue(std::string_view text) {
+  int64_t number = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (text.empty() || end != text.data() + text.size()) return std::nullopt;
+  if (ec == std::errc()) return json::value(number);
+  return json::value(text.front() == '-' ? -DBL_MAX : DBL_MAX);  // result_out_of_range
+}
+
 // A query parameter as the operation expects it: integers for the *Id, limit and timeoutMs
 // parameters (left as text when they are not numbers, so validation names them).
 json::value QueryValue(std::string_view name, const std::string& text) {
   const bool numeric = name.ends_with("Id") || name == "limit" || name == "timeoutMs";
   if (numeric) {
-    int64_t number = 0;
-    if (!text.empty() &&
-        std::from_chars(text.data(), text.data() + text.size(), number).ptr == text.data() + text.size()) {
-      return json::value(number);
-    }
+    if (auto number = IntegerValue(text)) return std::move(*number);
   }
   return json::value(text);
+}
+
+// A positive id given as text (a path segment, a query parameter): InvalidArgument naming
+// `field` and the range when it is digits beyond int64; NotFound for anything else that is not
+// a positive integer.
+base::Result<int64_t> PositiveId(std::string_view field, std::string_view text) {
+  const auto number = IntegerValue(text);
+  if (number && !number->is_int64()) {
+    return base::Error::InvalidArgument(std::string(field) + " must be " + std::string(kIdRange));
+  }
+  if (!number || number->as_int64() <= 0) return base::Error::NotFound("id", text);
+  return number->as_int64();
 }
 
 base::Result<json::object> Arguments(const http::Request& request, const Rest::Binding& binding) {
@@ -92,13 +119,9 @@ base::Result<json::object> Arguments(const http::Request& request, const Rest::B
     if (auto value = request.QueryParam(name)) arguments[name] = QueryValue(name, *value);
   }
   if (!binding.path_id.empty()) {
-    const std::string id(request.Param("id"));
-    int64_t number = 0;
-    if (std::from_chars(id.data(), id.data() + id.size(), number).ptr != id.data() + id.size() ||
-        number <= 0) {
-      return base::Error::NotFound("id", id);
-    }
-    arguments[binding.path_id] = number;
+    auto id = PositiveId(binding.path_id + " (the id in the path)", request.Param("id"));
+    if (!id) return std::move(id).error();
+    arguments[binding.path_id] = *id;
   }
   return arguments;
 }
@@ -145,6 +168,10 @@ http::Handler Rest::Route(std::string operation_name, Binding binding, int succe
                       responder.Send(discovery_.InsufficientScope(request, operation->scope, false));
                       return;
                     }
+                    if (operation->Writes() && !caller->MayWrite()) {
+                      responder.Send(ReviewModeRefusal());
+                      return;
+                    }
                     auto arguments = Arguments(request, binding);
                     if (!arguments) {
                       responder.Send(ErrorResponse(arguments.error()));
@@ -154,10 +181,7 @@ http::Handler Rest::Route(std::string operation_name, Binding binding, int succe
                     if (auto match = request.headers.Get("If-Match"); match && binding.body) {
                       std::string_view tag = *match;
                       if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') tag = tag.substr(1, tag.size() - 2);
-                      int64_t version = 0;
-                      if (std::from_chars(tag.data(), tag.data() + tag.size(), version).ptr == tag.data() + tag.size()) {
-                        (*arguments)["expectedVersion"] = version;
-                      }
+                      if (auto version = IntegerValue(tag)) (*arguments)["expectedVersion"] = std::move(*version);
                     }
                     if (auto problem = operation->input.Validate(*arguments, "request")) {
                       responder.Send(http::Response::JsonError(400, "invalid_argument", *problem));
@@ -269,16 +293,17 @@ void Rest::StreamEvents(http::Request& incoming, http::Responder reply) {
                   if (auto last = request.headers.Get("Last-Event-ID")) start = std::string(*last);
                   else if (auto cursor = request.QueryParam("cursor")) start = *cursor;
                   if (auto task = request.QueryParam("taskId")) {
-                    int64_t id = 0;
-                    if (std::from_chars(task->data(), task->data() + task->size(), id).ptr != task->data() + task->size()) {
-                      responder.Send(http::Response::JsonError(400, "invalid_argument", "taskId must be a task id"));
+                    const auto id = IntegerValue(*task);
+                    if (!id || !id->is_int64() || id->as_int64() <= 0) {
+                      responder.Send(http::Response::JsonError(
+                          400, "invalid_argument", "taskId must be a task id, " + std::string(kIdRange)));
                       return;
                     }
-                    feed->task_id = id;
+                    feed->task_id = id->as_int64();
                   }
-                  if (!start.empty() &&
-                      std::from_chars(start.data(), start.data() + start.size(), feed->after).ptr !=
-                          start.data() + start.size()) {
+                  const auto [end, ec] = std::from_chars(start.data(), start.data() + start.size(), feed->after);
+                  // Digits beyond int64 (ec) would leave after at 0, replaying the whole feed.
+                  if (!start.empty() && (ec != std::errc() || end != start.data() + start.size())) {
                     responder.Send(http::Response::JsonError(400, "invalid_argument",
                                                              "the cursor must be an event id from this feed"));
                     return;
@@ -334,9 +359,12 @@ void Rest::Register(http::Router& router) {
                                    int64_t id) -> base::Result<json::object> {
       int64_t after = 0;
       if (auto given = query.QueryParam("after")) {
-        if (std::from_chars(given->data(), given->data() + given->size(), after).ptr != given->data() + given->size()) {
-          return base::Error::InvalidArgument("after must be a message id");
+        const auto number = IntegerValue(*given);
+        if (!number || !number->is_int64() || number->as_int64() < 0) {
+          return base::Error::InvalidArgument(
+              "after must be a message id, an integer from 0 to 9223372036854775807");
         }
+        after = number->as_int64();
       }
       auto messages = store.ListMessages(caller.actor, id, after, 100);
       if (!messages) return std::move(messages).error();
@@ -523,6 +551,12 @@ void Rest::ManageKeys(http::Request& incoming, http::Responder reply, int succes
   Authenticated(incoming, std::move(reply),
                 [this, success_status, work = std::move(work)](const http::Request& request, http::Responder responder,
                                                std::shared_ptr<const Caller> caller) {
+                  // Minting or revoking a key, or revoking a grant, is a write: a review-mode
+                  // key could otherwise mint itself a key that writes.
+                  if (request.method != http::Method::kGet && !caller->MayWrite()) {
+                    responder.Send(ReviewModeRefusal());
+                    return;
+                  }
                   // A narrower key could otherwise mint itself a wider one, or revoke its siblings.
                   std::string missing;
                   for (std::string_view scope : auth::kAllScopes) {

@@ -268,7 +268,7 @@ int RunKeyCreate(Context& context, const KeyOptions& options) {
                static_cast<long long>(key.id), key.name.c_str(), key.user_name.c_str(),
                auth::JoinScopes(key.scopes).c_str(),
                key.expires_at ? ("; expires " + *key.expires_at).c_str() : "",
-               key.review ? "; review mode" : "");
+               key.review ? "; review mode: it reads, and its writes are refused" : "");
   std::printf("%s\n", created->first.c_str());
   return kExitOk;
 }
@@ -471,7 +471,10 @@ int Main(int argc, char** argv) {
                          "comma-separated scopes, 'read' (default) or 'all': mcp:read, organizations:read, "
                          "tasks:read, tasks:write, tasks:admin, jobs:read, jobs:run, offline_access");
   key_create->add_option("--expires", key_options.expires, "lifetime such as 30d or 12h (default: never)");
-  key_create->add_flag("--review", key_options.review, "review mode: writes become proposals");
+  key_create->add_flag("--review", key_options.review,
+                       "review mode: the key reads, and every write it asks for is refused (its "
+                       "writes are to become proposals a person commits; proposals are not "
+                       "available yet)");
   key_create->callback(with_context([&] { return RunKeyCreate(context, key_options); }));
   auto* key_list = key->add_subcommand("list", "List API keys (never the keys themselves)");
   key_list->fallthrough();

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <regex>
 #include <thread>
 
@@ -131,6 +132,57 @@ class RestTest : public ::testing::Test {
     EXPECT_EQ(response.status, 201) << response.body;
     if (response.status != 201) return 0;
     return Json(response).at("task").at("id").as_int64();
+  }
+
+  // A 2026-07-28 MCP request; `params` is JSON text (so integers can be written as digits no
+  // JSON library would keep). Returns the JSON-RPC answer.
+  json::value Mcp(const std::string& key, const std::string& method, const std::string& name,
+                  const std::string& params) {
+    const std::string meta =
+        R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+        R"("io.modelcontextprotocol/clientCapabilities":{}})";
+    const std::string body = R"({"jsonrpc":"2.0","id":1,"method":")" + method + R"(","params":{)" +
+                             params + (params.empty() ? "" : ",") + meta + "}}";
+    std::vector<std::pair<std::string, std::string>> headers = {
+        {"Accept", "application/json, text/event-stream"},
+        {"MCP-Protocol-Version", "2026-07-28"},
+        {"Mcp-Method", method}};
+    if (!name.empty()) headers.emplace_back("Mcp-Name", name);
+    const HttpResponse response = Call("POST", "/mcp", key, body, std::move(headers));
+    std::string text = response.body;
+    if (response.Header("Content-Type").starts_with("text/event-stream")) {
+      const size_t data = text.rfind("data: ");
+      text = data == std::string::npos ? "" : text.substr(data + 6, text.find('\n', data) - data - 6);
+    }
+    boost::system::error_code ec;
+    json::value answer = json::parse(text, ec);
+    EXPECT_FALSE(ec) << response.body;
+    return answer;
+  }
+
+  // tools/call `tool` with `arguments` (JSON text): the result object.
+  json::object Tool(const std::string& key, const std::string& tool, const std::string& arguments) {
+    const json::value answer =
+        Mcp(key, "tools/call", tool, R"("name":")" + tool + R"(","arguments":)" + arguments);
+    const json::value* result = answer.is_object() ? answer.as_object().if_contains("result") : nullptr;
+    EXPECT_NE(result, nullptr) << json::serialize(answer);
+    return result != nullptr && result->is_object() ? result->as_object() : json::object{};
+  }
+
+  static bool IsError(const json::object& result) {
+    const json::value* error = result.if_contains("isError");
+    return error != nullptr && error->is_bool() && error->as_bool();
+  }
+
+  static std::string Text(const json::object& result) {
+    const json::value* content = result.if_contains("content");
+    if (content == nullptr || !content->is_array() || content->as_array().empty()) return "";
+    return std::string(content->as_array().at(0).at("text").as_string());
+  }
+
+  int64_t Created(const HttpResponse& response, std::string_view what) {
+    EXPECT_EQ(response.status, 201) << response.body;
+    return response.status == 201 ? Json(response).at(what).at("id").as_int64() : 0;
   }
 
   testing::TempDir dir_;
@@ -537,6 +589,292 @@ TEST_F(RestTest, TheCliRefusesBadOrganizationCommands) {
   std::string out;
   EXPECT_EQ(Cli({"org", "list"}, std::nullopt, &out), 0);
   EXPECT_NE(out.find("globex"), std::string::npos) << out;
+}
+
+// Ids, integers and review mode (issue 16) -------------------------------------------------------
+
+// 2^70 in digits: no int64, so JSON readers keep it as a double or refuse it.
+constexpr std::string_view kTwoTo70 = "1180591620717411303424";
+
+// The audit's reproduction: Ada deletes her task 4; Bob, of another organization, creates a task
+// and reads its audit. Before migration 0006 his task was task 4, and its audit held Ada's titles,
+// question and answer, key name and client.
+TEST_F(RestTest, AnotherOrganizationsNewTaskNeverShowsTheAuditOfADeletedOne) {
+  for (int i = 1; i <= 3; ++i) {
+    CreateTask(ada_, R"({"organizationId":1,"title":"Routine )" + std::to_string(i) + "\"}");
+  }
+  const int64_t secret = CreateTask(ada_, R"({"organizationId":1,"title":"Secret merger with Initech"})");
+  ASSERT_EQ(secret, 4);
+  const std::string path = "/api/v1/tasks/4";
+  ASSERT_EQ(Call("POST", path + "/messages", ada_, R"({"text":"we pay 42 million"})").status, 201);
+  const int64_t question =
+      Created(Call("POST", path + "/questions", ada_, R"({"question":"Sign the merger?"})"), "question");
+  ASSERT_EQ(Call("POST", "/api/v1/questions/" + std::to_string(question) + "/answer", ada_,
+                 R"({"answer":"yes, quietly"})").status,
+            200);
+  ASSERT_EQ(Call("DELETE", path, ada_).status, 200);
+
+  const int64_t bobs = CreateTask(bob_, R"({"title":"Bob's plan"})");
+  EXPECT_GT(bobs, 4) << "a deleted task's id went to another organization";
+  const HttpResponse audit = Call("GET", "/api/v1/tasks/" + std::to_string(bobs) + "/audit", bob_);
+  ASSERT_EQ(audit.status, 200) << audit.body;
+  for (const char* leaked : {"ada", "Secret", "Initech", "42 million", "Sign the merger", "quietly",
+                             "Routine"}) {
+    EXPECT_EQ(audit.body.find(leaked), std::string::npos) << leaked << " leaked: " << audit.body;
+  }
+  const json::value body = Json(audit);
+  const json::array& entries = body.at("entries").as_array();
+  ASSERT_EQ(entries.size(), 1u) << audit.body;
+  EXPECT_EQ(entries[0].at("user").as_string(), "bob");
+  EXPECT_EQ(entries[0].at("client").as_string(), "bob-all");
+  EXPECT_EQ(entries[0].at("action").as_string(), "create");
+  // Task 4 is gone for both of them, on every route.
+  for (const std::string& key : {ada_, bob_}) {
+    for (const std::string& route : {path, path + "/audit", path + "/messages", path + "/messages/last",
+                                     path + "/questions"}) {
+      EXPECT_EQ(Call("GET", route, key).status, 404) << route;
+    }
+  }
+}
+
+// Every by-id read, REST and MCP, after a task with a thread and a question is deleted and a new
+// one made the same way: the old ids find nothing, the new ids only the new task's data.
+TEST_F(RestTest, EveryByIdReadOfARecreatedTaskSeesOnlyTheNewOne) {
+  struct Made {
+    int64_t task = 0, message = 0, question = 0;
+  };
+  const auto make = [&](const std::string& word) {
+    Made made;
+    made.task = CreateTask(ada_, R"({"organizationId":1,"title":")" + word + R"( task"})");
+    const std::string path = "/api/v1/tasks/" + std::to_string(made.task);
+    made.message = Created(Call("POST", path + "/messages", ada_, R"({"text":")" + word + R"( note"})"), "message");
+    made.question = Created(Call("POST", path + "/questions", ada_, R"({"question":")" + word + R"( why?"})"), "question");
+    return made;
+  };
+  const Made old = make("Old");
+  ASSERT_EQ(Call("DELETE", "/api/v1/tasks/" + std::to_string(old.task), ada_).status, 200);
+  const Made now = make("New");
+  EXPECT_GT(now.task, old.task);
+  EXPECT_GT(now.message, old.message);
+  EXPECT_GT(now.question, old.question);
+
+  const std::string old_path = "/api/v1/tasks/" + std::to_string(old.task);
+  for (const std::string& route : {old_path, old_path + "/audit", old_path + "/messages",
+                                   old_path + "/messages/last", old_path + "/questions"}) {
+    EXPECT_EQ(Call("GET", route, ada_).status, 404) << route;
+  }
+  EXPECT_EQ(Call("POST", "/api/v1/questions/" + std::to_string(old.question) + "/answer", ada_,
+                 R"({"answer":"late"})").status,
+            404);
+  const std::string old_id = std::to_string(old.task);
+  for (const char* tool : {"get_task", "get_last_message"}) {
+    const json::object result = Tool(ada_, tool, R"({"taskId":)" + old_id + "}");
+    EXPECT_TRUE(IsError(result)) << tool << ": " << json::serialize(result);
+  }
+  EXPECT_TRUE(IsError(Tool(ada_, "answer_question",
+                           R"({"questionId":)" + std::to_string(old.question) + R"(,"answer":"late"})")));
+  const std::string uri = "taskwire://tasks/" + old_id;
+  const json::value read = Mcp(ada_, "resources/read", uri, R"("uri":")" + uri + "\"");
+  EXPECT_TRUE(read.as_object().contains("error")) << json::serialize(read);
+
+  // The new ids read the new task's data and nothing of the old one's.
+  const std::string new_path = "/api/v1/tasks/" + std::to_string(now.task);
+  for (const std::string& route : {new_path, new_path + "/audit", new_path + "/messages",
+                                   new_path + "/messages/last", new_path + "/questions"}) {
+    const HttpResponse response = Call("GET", route, ada_);
+    EXPECT_EQ(response.status, 200) << route;
+    EXPECT_EQ(response.body.find("Old"), std::string::npos) << route << ": " << response.body;
+  }
+  const json::object task = Tool(ada_, "get_task", R"({"taskId":)" + std::to_string(now.task) + "}");
+  EXPECT_FALSE(IsError(task));
+  EXPECT_EQ(json::serialize(task).find("Old"), std::string::npos) << json::serialize(task);
+
+  // Keys are revoked, never deleted, and a new one never takes an old id either.
+  const int64_t first_key = Created(Call("POST", "/api/v1/keys", ada_, R"({"name":"one"})"), "apiKey");
+  ASSERT_EQ(Call("DELETE", "/api/v1/keys/" + std::to_string(first_key), ada_).status, 200);
+  const int64_t second_key = Created(Call("POST", "/api/v1/keys", ada_, R"({"name":"two"})"), "apiKey");
+  EXPECT_GT(second_key, first_key);
+}
+
+// Integers beyond int64 ------------------------------------------------------------------------
+
+TEST_F(RestTest, AnIntegerBeyondInt64IsRefusedNamingTheFieldOverMcp) {
+  const int64_t id = CreateTask(ada_, R"({"organizationId":1,"title":"Real"})");
+  struct Case {
+    std::string tool, arguments, field;
+  };
+  const std::string huge(kTwoTo70);
+  const std::vector<Case> cases = {
+      {"get_task", R"({"taskId":)" + huge + "}", "taskId"},
+      {"get_task", R"({"taskId":1e30})", "taskId"},
+      {"get_task", R"({"taskId":-)" + huge + "}", "taskId"},
+      {"get_task", R"({"taskId":18446744073709551615})", "taskId"},
+      {"delete_task", R"({"taskId":)" + huge + "}", "taskId"},
+      {"send_message", R"({"taskId":)" + huge + R"(,"text":"x"})", "taskId"},
+      {"answer_question", R"({"questionId":)" + huge + R"(,"answer":"x"})", "questionId"},
+      {"list_tasks", R"({"organizationId":)" + huge + "}", "organizationId"},
+      {"update_task", R"({"taskId":)" + std::to_string(id) + R"(,"expectedVersion":)" + huge + "}",
+       "expectedVersion"},
+      {"poll_events", R"({"taskId":)" + huge + R"(,"timeoutMs":0})", "taskId"},
+  };
+  for (const Case& c : cases) {
+    const json::object result = Tool(ada_, c.tool, c.arguments);
+    EXPECT_TRUE(IsError(result)) << c.tool << " " << c.arguments;
+    const std::string text = Text(result);
+    EXPECT_NE(text.find(c.field), std::string::npos) << c.arguments << " -> " << text;
+    EXPECT_NE(text.find("9223372036854775807"), std::string::npos) << c.arguments << " -> " << text;
+    EXPECT_EQ(text.find("-9223372036854775808 not found"), std::string::npos) << text;
+  }
+  // Nothing was written on the way.
+  const HttpResponse task = Call("GET", "/api/v1/tasks/" + std::to_string(id), ada_);
+  EXPECT_EQ(Json(task).at("task").at("version").as_int64(), 1);
+}
+
+TEST_F(RestTest, AnIntegerBeyondInt64IsAFourHundredOverRest) {
+  const int64_t id = CreateTask(ada_, R"({"organizationId":1,"title":"Real"})");
+  const std::string huge(kTwoTo70);
+  const std::string task = "/api/v1/tasks/" + std::to_string(id);
+  // Twenty digits: short enough for the cursor's length limit, too long for int64.
+  const std::string twenty = "99999999999999999999";
+  struct Case {
+    std::string method, path, body, field;
+    std::string range = "9223372036854775807";
+  };
+  const std::vector<Case> cases = {
+      {"GET", "/api/v1/tasks/" + huge, "", "taskId"},
+      {"GET", "/api/v1/tasks/-" + huge, "", "taskId"},
+      {"GET", "/api/v1/tasks/9223372036854775808", "", "taskId"},
+      {"PATCH", "/api/v1/tasks/" + huge, R"({"title":"x"})", "taskId"},
+      {"DELETE", "/api/v1/tasks/" + huge, "", "taskId"},
+      {"POST", "/api/v1/tasks/" + huge + "/messages", R"({"text":"x"})", "taskId"},
+      {"POST", "/api/v1/questions/" + huge + "/answer", R"({"answer":"x"})", "questionId"},
+      {"GET", "/api/v1/tasks/" + huge + "/audit", "", "id"},
+      {"GET", "/api/v1/tasks/" + huge + "/messages", "", "id"},
+      {"GET", "/api/v1/organizations/" + huge, "", "id"},
+      {"DELETE", "/api/v1/keys/" + huge, "", "id"},
+      {"DELETE", "/api/v1/grants/" + huge, "", "id"},
+      {"GET", "/api/v1/tasks?organizationId=" + huge, "", "organizationId"},
+      {"GET", "/api/v1/tasks?parentId=" + huge, "", "parentId"},
+      {"GET", "/api/v1/tasks?limit=" + huge, "", "limit", "from 1 to 50"},
+      {"GET", "/api/v1/search?query=x&organizationId=-" + huge, "", "organizationId"},
+      {"GET", task + "/messages?after=" + huge, "", "after"},
+      {"GET", "/api/v1/events?taskId=" + huge + "&timeoutMs=0", "", "taskId"},
+      {"GET", "/api/v1/events?cursor=" + twenty + "&timeoutMs=0", "", "cursor", ""},
+  };
+  for (const Case& c : cases) {
+    const HttpResponse response = Call(c.method, c.path, ada_, c.body);
+    EXPECT_EQ(response.status, 400) << c.method << " " << c.path << " -> " << response.body;
+    EXPECT_EQ(ErrorCode(response), "invalid_argument") << c.path;
+    EXPECT_NE(response.body.find(c.field), std::string::npos) << c.path << " -> " << response.body;
+    EXPECT_NE(response.body.find(c.range), std::string::npos) << c.path << " -> " << response.body;
+  }
+  // The version in If-Match, and the stream's task and cursor.
+  const HttpResponse match = Call("PATCH", task, ada_, R"({"title":"x"})", {{"If-Match", "\"" + huge + "\""}});
+  EXPECT_EQ(match.status, 400) << match.body;
+  EXPECT_NE(match.body.find("expectedVersion"), std::string::npos) << match.body;
+  const HttpResponse stream_task =
+      Call("GET", "/api/v1/events?taskId=" + huge, ada_, "", {{"Accept", "text/event-stream"}});
+  EXPECT_EQ(stream_task.status, 400) << stream_task.body;
+  EXPECT_NE(stream_task.body.find("taskId"), std::string::npos) << stream_task.body;
+  // Digits beyond int64 were read as cursor 0 before: the whole feed, from the start.
+  const HttpResponse stream_cursor = Call("GET", "/api/v1/events", ada_, "",
+                                          {{"Accept", "text/event-stream"}, {"Last-Event-ID", twenty}});
+  EXPECT_EQ(stream_cursor.status, 400) << stream_cursor.body;
+  EXPECT_EQ(Json(Call("GET", task, ada_)).at("task").at("title").as_string(), "Real");
+  // Ordinary ids still work, and a word is still not found.
+  EXPECT_EQ(Call("GET", task, ada_).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/tasks/abc", ada_).status, 404);
+}
+
+// Review mode ----------------------------------------------------------------------------------
+
+TEST_F(RestTest, AReviewModeKeyReadsButEveryWriteIsRefusedAndNotMade) {
+  std::string review;
+  std::string err;
+  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "reviewed", "--scopes", "all", "--review"},
+                std::nullopt, &review, &err),
+            0);
+  review.pop_back();  // the newline
+  EXPECT_NE(err.find("review mode"), std::string::npos) << err;
+  const int64_t id = CreateTask(ada_, R"({"organizationId":1,"title":"Original"})");
+  const int64_t question =
+      Created(Call("POST", "/api/v1/tasks/" + std::to_string(id) + "/questions", ada_, R"({"question":"Go?"})"),
+              "question");
+  const std::string task = "/api/v1/tasks/" + std::to_string(id);
+  const HttpResponse before = Call("GET", task, ada_);
+  const HttpResponse keys_before = Call("GET", "/api/v1/keys", ada_);
+
+  struct Case {
+    std::string method, path, body;
+  };
+  const std::vector<Case> writes = {
+      {"POST", "/api/v1/tasks", R"({"title":"Sneaked in"})"},
+      {"PATCH", task, R"({"title":"Changed"})"},
+      {"POST", task + "/messages", R"({"text":"sneaky"})"},
+      {"POST", task + "/questions", R"({"question":"sneaky?"})"},
+      {"POST", "/api/v1/questions/" + std::to_string(question) + "/answer", R"({"answer":"yes"})"},
+      {"DELETE", task, ""},
+      // A key that could mint keys could mint itself one that writes.
+      {"POST", "/api/v1/keys", R"({"name":"escape","scopes":"all"})"},
+      {"DELETE", "/api/v1/keys/1", ""},
+      {"DELETE", "/api/v1/grants/1", ""},
+  };
+  for (const Case& write : writes) {
+    const HttpResponse refused = Call(write.method, write.path, review, write.body);
+    EXPECT_EQ(refused.status, 403) << write.method << " " << write.path << " -> " << refused.body;
+    EXPECT_EQ(ErrorCode(refused), "review_mode") << write.path;
+    EXPECT_NE(refused.body.find("proposals are not available yet"), std::string::npos) << refused.body;
+  }
+  // Nothing of it happened.
+  EXPECT_EQ(Call("GET", task, ada_).body, before.body);
+  EXPECT_EQ(Call("GET", "/api/v1/tasks", ada_).body.find("Sneaked"), std::string::npos);
+  const HttpResponse keys_after = Call("GET", "/api/v1/keys", ada_);
+  EXPECT_EQ(Json(keys_after).at("keys").as_array().size(), Json(keys_before).at("keys").as_array().size());
+  EXPECT_EQ(keys_after.body.find(R"("revokedAt":")"), std::string::npos) << keys_after.body;
+  EXPECT_EQ(Call("GET", "/api/v1/me", ada_).status, 200) << "key 1 is not revoked";
+
+  // MCP: an isError result saying why, and nothing written.
+  for (const auto& [tool, arguments] : std::vector<std::pair<std::string, std::string>>{
+           {"create_task", R"({"title":"Sneaked in"})"},
+           {"update_task", R"({"taskId":)" + std::to_string(id) + R"(,"title":"Changed"})"},
+           {"delete_task", R"({"taskId":)" + std::to_string(id) + "}"},
+           {"send_message", R"({"taskId":)" + std::to_string(id) + R"(,"text":"sneaky"})"},
+           {"ask_question", R"({"taskId":)" + std::to_string(id) + R"(,"question":"sneaky?"})"},
+           {"answer_question", R"({"questionId":)" + std::to_string(question) + R"(,"answer":"yes"})"}}) {
+    const json::object result = Tool(review, tool, arguments);
+    EXPECT_TRUE(IsError(result)) << tool << ": " << json::serialize(result);
+    EXPECT_NE(Text(result).find("review mode"), std::string::npos) << Text(result);
+    EXPECT_NE(Text(result).find("the write was not made"), std::string::npos) << Text(result);
+  }
+  EXPECT_EQ(Call("GET", task, ada_).body, before.body);
+
+  // Reads work, and whoami tells the truth on both surfaces.
+  for (const std::string& route : {task, task + "/audit", task + "/questions", std::string("/api/v1/tasks"),
+                                   std::string("/api/v1/keys"), std::string("/api/v1/me")}) {
+    EXPECT_EQ(Call("GET", route, review).status, 200) << route;
+  }
+  EXPECT_FALSE(IsError(Tool(review, "get_task", R"({"taskId":)" + std::to_string(id) + "}")));
+  const json::value me = Json(Call("GET", "/api/v1/me", review));
+  EXPECT_TRUE(me.at("reviewMode").as_bool());
+  EXPECT_NE(std::string(me.at("reviewModeNote").as_string()).find("Every write is refused"), std::string::npos);
+  const json::object whoami = Tool(review, "whoami", "{}");
+  EXPECT_TRUE(whoami.at("structuredContent").at("reviewMode").as_bool());
+  EXPECT_TRUE(whoami.at("structuredContent").as_object().contains("reviewModeNote"));
+  const json::value plain = Json(Call("GET", "/api/v1/me", ada_));
+  EXPECT_FALSE(plain.at("reviewMode").as_bool());
+  EXPECT_FALSE(plain.as_object().contains("reviewModeNote"));
+
+  // A review-mode key made over REST is held to the same rule.
+  const HttpResponse made = Call("POST", "/api/v1/keys", ada_, R"({"name":"rest-review","scopes":"all","review":true})");
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string rest_review(Json(made).at("key").as_string());
+  EXPECT_EQ(ErrorCode(Call("POST", "/api/v1/tasks", rest_review, R"({"title":"x"})")), "review_mode");
+  // And the help says what the flag does now.
+  std::string help;
+  Cli({"key", "create", "--help"}, std::nullopt, &help);
+  EXPECT_EQ(help.find("writes become proposals"), std::string::npos) << help;
+  EXPECT_NE(help.find("refused"), std::string::npos) << help;
+  EXPECT_NE(help.find("--review"), std::string::npos) << help;
 }
 
 }  // namespace
