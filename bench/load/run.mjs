@@ -273,6 +273,8 @@ async function startTaskwire(dataDir) {
     '--set', 'server.listen=127.0.0.1:0',
     '--set', 'server.threads=1',
     '--set', 'server.max_connections=20000',
+    // The idle-stream test holds its legacy sessions with one key.
+    '--set', `server.mcp_sessions_per_subject=${Math.max(100, IDLE_STREAMS)}`,
     '--set', 'log.level=warn',
   ], /is listening on (http:\/\/127\.0\.0\.1:\d+)\//);
   server.base = server.match[1];

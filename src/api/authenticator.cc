@@ -57,6 +57,30 @@ std::shared_ptr<const Caller> KeyAuthenticator::CachedCaller(const std::string& 
   return nullptr;
 }
 
+std::shared_ptr<const Caller> KeyAuthenticator::MakeCaller(auth::Identity identity, uint64_t stamp,
+                                                          const std::string& raw, const std::string& hash,
+                                                          bool jwt, const oauth::Site& site) {
+  // A stream opened with this credential outlives its request: it asks again after any
+  // revocation (Caller::StillValid), through the cache first, so that the streams of one key
+  // cost one verification between them.
+  Caller::Recheck recheck = [this, raw, hash, jwt, site]() -> std::optional<bool> {
+    if (CachedCaller(hash)) return true;
+    const uint64_t again_stamp = deps_.revocations.Stamp();
+    auto again = jwt ? deps_.tokens->Verify(raw, site) : deps_.keys.Verify(raw);
+    if (!again) {
+      if (again.error().code() == base::ErrorCode::kUnauthenticated) return false;
+      return std::nullopt;
+    }
+    auto fresh = MakeCaller(std::move(*again), again_stamp, raw, hash, jwt, site);
+    std::lock_guard lock(mutex_);
+    if (cache_.size() < kMaxCachedKeys) {
+      cache_[hash] = Cached{std::move(fresh), std::chrono::steady_clock::now() + cache_ttl_, again_stamp};
+    }
+    return true;
+  };
+  return std::make_shared<const Caller>(std::move(identity), &deps_.revocations, stamp, std::move(recheck));
+}
+
 http::Response KeyAuthenticator::Refuse(const http::Request& request, std::string_view message,
                                         const std::string& source) {
   deps_.failures.RecordFailure(source, std::chrono::steady_clock::now());
@@ -141,7 +165,7 @@ void KeyAuthenticator::Authenticate(const http::Request& request, std::function<
       }
       return;
     }
-    auto caller = std::make_shared<const Caller>(std::move(*identity));
+    auto caller = MakeCaller(std::move(*identity), stamp, raw, hash, jwt, site);
     {
       std::lock_guard lock(mutex_);
       if (cache_.size() >= kMaxCachedKeys) cache_.clear();

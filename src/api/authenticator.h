@@ -66,6 +66,10 @@ class KeyAuthenticator final : public mcp::Authenticator {
 
   // A verified key of `hash` still in the cache and not revoked since, or null.
   std::shared_ptr<const Caller> CachedCaller(const std::string& hash);
+  // The caller of a credential just verified (before which the signal read `stamp`), able to
+  // check it again for the streams it opens.
+  std::shared_ptr<const Caller> MakeCaller(auth::Identity identity, uint64_t stamp, const std::string& raw,
+                                           const std::string& hash, bool jwt, const oauth::Site& site);
   // 401 for a bad credential; it counts against the request's source.
   http::Response Refuse(const http::Request& request, std::string_view message,
                         const std::string& source);

@@ -2,11 +2,14 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
 
 #include "auth/api_keys.h"
+#include "auth/revocation_signal.h"
 #include "auth/scopes.h"
 #include "mcp/types.h"
 #include "tasks/model.h"
@@ -14,18 +17,34 @@
 namespace taskwire::api {
 
 // Who calls, as every MCP tool and REST handler sees it: the verified identity, and the actor
-// the domain writes into the audit record. Travels inside mcp::Principal::data.
+// the domain writes into the audit record. Travels inside mcp::Principal::data. Thread-safe.
 struct Caller final : mcp::PrincipalData {
-  explicit Caller(auth::Identity verified)
+  // Asks again whether the credential holds: true, false once it is refused (revoked, expired,
+  // its user deleted), nullopt when that cannot be told now. Blocking (the database).
+  using Recheck = std::function<std::optional<bool>()>;
+
+  // A caller whose credential cannot be revoked (the loopback caller) has no `recheck`. Otherwise
+  // `stamp` is `signal`'s stamp read before the credential was verified.
+  explicit Caller(auth::Identity verified, const auth::RevocationSignal* signal = nullptr,
+                  uint64_t stamp = 0, Recheck recheck = nullptr)
       : identity(std::move(verified)),
         actor{identity.user_id, identity.user_name, identity.credential, identity.client},
-        scopes(Expanded(identity.scopes)) {}
+        scopes(Expanded(identity.scopes)),
+        signal_(signal),
+        recheck_(std::move(recheck)),
+        stamp_(stamp) {}
 
   // A broader scope holds the narrower ones (tasks:admin holds tasks:write and tasks:read).
   bool Allows(std::string_view scope) const { return scope.empty() || scopes->contains(scope); }
   // False for a review-mode credential: its writes are meant to become proposals that a person
   // commits, and until proposals exist a write it asks for is refused, never applied.
   bool MayWrite() const { return !identity.review; }
+
+  // False from `identity.expires` on, and once a recheck refused the credential. The recheck runs
+  // only when the revocation signal moved since the last one (one stat otherwise), one at a time:
+  // streams opened with one credential share its caller.
+  bool StillValid(base::WallTime now) const override;
+  std::optional<base::WallTime> Expires() const override { return identity.expires; }
 
   auth::Identity identity;
   tasks::Actor actor;
@@ -34,6 +53,12 @@ struct Caller final : mcp::PrincipalData {
   const std::shared_ptr<const mcp::Principal::Scopes> scopes;
 
  private:
+  const auth::RevocationSignal* const signal_;
+  const Recheck recheck_;
+  mutable std::mutex mutex_;  // guards stamp_ and refused_, and runs one recheck at a time
+  mutable uint64_t stamp_;    // the signal's stamp when the credential was last known to hold
+  mutable bool refused_ = false;
+
   static std::shared_ptr<const mcp::Principal::Scopes> Expanded(const std::set<std::string>& granted) {
     const std::set<std::string> expanded = auth::ExpandScopes(granted);
     return std::make_shared<const mcp::Principal::Scopes>(expanded.begin(), expanded.end());

@@ -236,6 +236,12 @@ struct Rest::Feed : std::enable_shared_from_this<Rest::Feed> {
 
   void Next() {
     if (stream->closed()) return;
+    // The stream outlives the request that authenticated it: before each batch its credential is
+    // asked again, and a revoked or expired one ends the stream (the next request gets the 401).
+    if (!caller->StillValid(std::chrono::system_clock::now())) {
+      stream->Close();
+      return;
+    }
     const int64_t seen = rest->hub_.latest();
     auto events = rest->operations_.tasks().EventsAfter(caller->actor, after, task_id, kEventsPerBatch);
     if (!events) {
@@ -254,11 +260,20 @@ struct Rest::Feed : std::enable_shared_from_this<Rest::Feed> {
       Post();
       return;
     }
-    rest->hub_.Wait(std::max(seen, after), std::chrono::steady_clock::now() + kKeepAlive,
-                    [self = shared_from_this()](bool timed_out) {
-                      if (timed_out && !self->stream->SendComment("keep-alive")) return;
-                      self->Post();
-                    });
+    // Wakes at the credential's expiry too, which then ends the stream.
+    auto deadline = std::chrono::steady_clock::now() + kKeepAlive;
+    bool expiring = false;
+    if (const auto& expires = caller->identity.expires) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(*expires - std::chrono::system_clock::now());
+      if (std::chrono::steady_clock::now() + left < deadline) {
+        deadline = std::chrono::steady_clock::now() + left;
+        expiring = true;
+      }
+    }
+    rest->hub_.Wait(std::max(seen, after), deadline, [self = shared_from_this(), expiring](bool timed_out) {
+      if (timed_out && !expiring && !self->stream->SendComment("keep-alive")) return;
+      self->Post();
+    });
   }
 
   void Post() {

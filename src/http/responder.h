@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -31,6 +32,9 @@ class EventStream {
   virtual bool SendComment(std::string_view text) = 0;
   // Ends the response; the connection may carry further requests. Idempotent.
   virtual void Close() = 0;
+  // Closes the stream by itself after `delay` (at once when it is not positive) unless it closed
+  // before: for a stream whose credential expires. A later call replaces an earlier one.
+  virtual void CloseAfter(std::chrono::milliseconds delay) = 0;
   virtual bool closed() const = 0;
   // Runs `callback` once when the stream closes for any reason (at once if it already has), on
   // the thread that closed it: a network thread when the peer left, or the caller of Close().

@@ -213,7 +213,7 @@ class Exchange final : public ResponseSink, public std::enable_shared_from_this<
   std::weak_ptr<Stream> stream_;
 };
 
-class Stream final : public EventStream {
+class Stream final : public EventStream, public std::enable_shared_from_this<Stream> {
  public:
   explicit Stream(std::shared_ptr<Exchange> exchange) : exchange_(std::move(exchange)) {}
 
@@ -224,6 +224,7 @@ class Stream final : public EventStream {
     return Write(std::move(line));
   }
   void Close() override;
+  void CloseAfter(std::chrono::milliseconds delay) override;
   bool closed() const override { return closed_.load(std::memory_order_acquire); }
   void OnClose(std::function<void()> callback) override;
 
@@ -272,6 +273,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void DeliverStreamHead(uint64_t sequence, Response head);
   void DeliverStreamData(uint64_t sequence, std::string bytes);
   void DeliverStreamEnd(uint64_t sequence);
+  // Closes `stream` (the response `sequence`'s) after `delay`, if it is still open then.
+  void CloseStreamAfter(uint64_t sequence, std::chrono::milliseconds delay, std::weak_ptr<Stream> stream);
 
  private:
   enum class State { kWaiting, kReading, kHandling, kWriting, kStreaming, kClosed };
@@ -329,6 +332,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   AfterWrite after_write_ = AfterWrite::kNothing;
 
   std::optional<asio::steady_timer> keepalive_timer_;
+  std::optional<asio::steady_timer> stream_end_timer_;  // EventStream::CloseAfter
 };
 
 // ---- Exchange and Stream -------------------------------------------------------------------
@@ -394,6 +398,13 @@ void Stream::Close() {
     c.DeliverStreamEnd(sequence);
   });
   MarkClosed();
+}
+
+void Stream::CloseAfter(std::chrono::milliseconds delay) {
+  if (closed()) return;
+  exchange_->OnConnection([sequence = exchange_->sequence(), delay, weak = weak_from_this()](Connection& c) {
+    c.CloseStreamAfter(sequence, delay, weak);
+  });
 }
 
 void Stream::OnClose(std::function<void()> callback) {
@@ -647,11 +658,24 @@ void Connection::DeliverStreamData(uint64_t sequence, std::string bytes) {
 void Connection::DeliverStreamEnd(uint64_t sequence) {
   if (sequence != sequence_ || state_ != State::kStreaming) return;
   keepalive_timer_.reset();
+  stream_end_timer_.reset();
   exchange_.reset();
   state_ = State::kWriting;
   const bool keep_alive = chunked_ && keep_alive_ && !shutting_down_;
   Queue(chunked_ ? std::string("0\r\n\r\n") : std::string(),
         keep_alive ? AfterWrite::kReadNext : AfterWrite::kClose);
+}
+
+void Connection::CloseStreamAfter(uint64_t sequence, std::chrono::milliseconds delay,
+                                  std::weak_ptr<Stream> stream) {
+  if (sequence != sequence_ || state_ != State::kStreaming) return;
+  if (!stream_end_timer_) stream_end_timer_.emplace(executor_);
+  stream_end_timer_->expires_after(std::max(delay, std::chrono::milliseconds(0)));
+  stream_end_timer_->async_wait([stream = std::move(stream)](beast::error_code ec) {
+    if (ec) return;  // cancelled: the stream ended first, or a later call replaced this one
+    // Close() ends the response on this connection and runs the stream's close callbacks.
+    if (auto open = stream.lock()) open->Close();
+  });
 }
 
 void Connection::ScheduleKeepalive() {
@@ -752,6 +776,7 @@ void Connection::Close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
   keepalive_timer_.reset();
+  stream_end_timer_.reset();
   if (exchange_ != nullptr) {
     exchange_->Cancel();
     exchange_.reset();

@@ -21,6 +21,7 @@ class Discard final : public http::ResponseSink {
     bool Send(const http::SseEvent&) override { return true; }
     bool SendComment(std::string_view) override { return true; }
     void Close() override {}
+    void CloseAfter(std::chrono::milliseconds) override {}
     bool closed() const override { return false; }
     void OnClose(std::function<void()>) override {}
   };

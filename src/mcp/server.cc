@@ -192,7 +192,7 @@ bool HeaderMatches(std::string_view header, const json::value& value) {
 // A subscriptions/listen stream (2026-07-28) and what it asked for.
 struct Listener {
   json::value id;
-  std::string subject;  // the principal that listens
+  Principal principal;  // who listens: asked before each notification whether it still holds
   std::shared_ptr<http::EventStream> stream;
   bool tools = false;
   bool prompts = false;
@@ -219,7 +219,9 @@ struct Session {
   std::optional<LogLevel> log_level;
   std::set<std::string> subscriptions;
   base::SteadyTime last_used;
+  bool used = false;  // a request came after initialize
   std::shared_ptr<http::EventStream> get_stream;
+  Principal get_principal;  // whose credential opened get_stream
   std::deque<std::pair<uint64_t, std::string>> replay;  // GET stream events, for Last-Event-ID
   uint64_t next_event = 1;
   // POST response streams that can be resumed (2025-11-25): their events, by stream number.
@@ -288,12 +290,25 @@ struct Server::Impl {
 
   void Decorate(json::object& result, bool cacheable, std::chrono::milliseconds ttl) const;
   json::object ServerInfo() const;
+  // The session `id` of `principal`, marked used now; nullptr for an unknown, expired or someone
+  // else's one.
   std::shared_ptr<Session> FindSession(std::string_view id, const Principal& principal);
+  // With `session`'s mutex held.
+  bool Expired(const Session& session, base::SteadyTime now) const;
+  // With sessions_mutex held: makes room for a new session of `subject`, first by dropping its
+  // expired sessions, then its least recently used ones beyond the per-subject cap, then (when the
+  // whole table is full) everyone's expired ones. False when the table is still full.
+  bool MakeRoom(const std::string& subject);
+  // With sessions_mutex held: takes `session` out of the table; its GET stream ends, and calls
+  // waiting for the client's input let go of it.
+  void DropSession(const std::shared_ptr<Session>& session);
   // The legacy session a GET or DELETE names; nullptr after answering 405 (no Mcp-Session-Id)
   // or 404 (unknown, ended, or someone else's).
   std::shared_ptr<Session> SessionOf(const http::Request& request, const Principal& principal,
                                      http::Responder& responder);
   void SendToSession(Session& session, const std::string& message);
+  // A stream that outlives its request ends when the credential that opened it expires.
+  void EndAtExpiry(http::EventStream& stream, const Principal& principal) const;
   // To the listeners and sessions that want `method`; with an `audience`, only to those whose
   // principal's subject is in it.
   void Broadcast(std::string_view method, bool Listener::*wants, std::string_view uri = {},
@@ -313,8 +328,9 @@ struct Server::Impl {
   std::vector<Prompt> prompts;
   CompletionHandler completion;
 
-  mutable std::mutex sessions_mutex;  // guards sessions
+  mutable std::mutex sessions_mutex;  // guards sessions and by_subject
   std::unordered_map<std::string, std::shared_ptr<Session>> sessions;
+  std::unordered_map<std::string, std::vector<std::shared_ptr<Session>>> by_subject;
   std::mutex listeners_mutex;  // guards listeners
   std::vector<std::shared_ptr<Listener>> listeners;
   std::atomic<uint64_t> next_request_id{1};
@@ -956,21 +972,11 @@ void Server::Impl::HandleLegacy(http::Request& request, Message& message,
     created->last_used = clock.Steady();
     {
       std::lock_guard lock(sessions_mutex);
-      // Sessions nobody used for a while are gone; then make room.
-      for (auto it = sessions.begin(); it != sessions.end();) {
-        std::lock_guard session_lock(it->second->mutex);
-        if (clock.Steady() - it->second->last_used > options.session_idle_timeout) {
-          if (it->second->get_stream) it->second->get_stream->Close();
-          it->second->pending_inputs.clear();  // a waiting call holds the session: let both go
-          it = sessions.erase(it);
-        } else {
-          ++it;
-        }
-      }
-      if (sessions.size() >= options.max_sessions) {
+      if (!MakeRoom(created->subject)) {
         return fail({kInternalError, "too many open sessions; try again later", nullptr, 503});
       }
       sessions.emplace(created->id, created);
+      by_subject[created->subject].push_back(created);
     }
     json::object server_info{{"name", options.name}, {"version", options.version}};
     if (!options.title.empty()) server_info["title"] = options.title;
@@ -983,10 +989,6 @@ void Server::Impl::HandleLegacy(http::Request& request, Message& message,
     return reply(result, std::move(headers));
   }
 
-  if (session) {
-    std::lock_guard lock(session->mutex);
-    session->last_used = clock.Steady();
-  }
   const std::string version = session ? session->version : "2025-03-26";
 
   if (method == "ping") return reply(json::object{});
@@ -1508,7 +1510,7 @@ void Server::Impl::Listen(const Message& message, const Principal& principal,
                           http::Responder responder) {
   auto listener = std::make_shared<Listener>();
   listener->id = message.id;
-  listener->subject = principal.subject;
+  listener->principal = principal;
   json::object honoured;
   if (const json::value* wanted = message.params.if_contains("notifications"); wanted && wanted->is_object()) {
     const json::object& notifications = wanted->as_object();
@@ -1540,6 +1542,7 @@ void Server::Impl::Listen(const Message& message, const Principal& principal,
     }
   }
   listener->stream = responder.StartEventStream(http::Response{});
+  EndAtExpiry(*listener->stream, principal);
   // The acknowledgment comes first (MCP 2026-07-28 subscriptions).
   listener->stream->Send(http::SseEvent{
       .data = EncodeNotification("notifications/subscriptions/acknowledged",
@@ -1565,10 +1568,18 @@ void Server::Impl::Broadcast(std::string_view method, bool Listener::*wants, std
     std::lock_guard lock(listeners_mutex);
     for (const auto& listener : listeners) {
       const bool matches = wants != nullptr ? listener.get()->*wants : listener->uris.contains(std::string(uri));
-      if (matches && heard_by(listener->subject)) targets.push_back(listener);
+      if (matches && heard_by(listener->principal.subject)) targets.push_back(listener);
     }
   }
+  const base::WallTime now = clock.Now();
   for (const auto& listener : targets) {
+    // A stream outlives the request that authenticated it: its credential is asked again before
+    // anything more is delivered, and a revoked or expired one ends the stream (its OnClose
+    // removes the listener), so the client's next request meets the 401.
+    if (!listener->principal.StillValid(now)) {
+      listener->stream->Close();
+      continue;
+    }
     json::object params{{"_meta", json::object{{kMetaSubscriptionId, listener->id}}}};
     if (!uri.empty()) params["uri"] = uri;
     listener->stream->Send(http::SseEvent{.data = EncodeNotification(method, std::move(params))});
@@ -1580,11 +1591,25 @@ void Server::Impl::Broadcast(std::string_view method, bool Listener::*wants, std
     for (const auto& [id, session] : sessions) sessions_now.push_back(session);
   }
   for (const auto& session : sessions_now) {
+    std::shared_ptr<http::EventStream> stream;
+    Principal reader;
     {
       std::lock_guard lock(session->mutex);
       if (wants == nullptr && !session->subscriptions.contains(std::string(uri))) continue;
+      stream = session->get_stream;
+      reader = session->get_principal;
     }
     if (!heard_by(session->subject)) continue;
+    if (stream != nullptr && !stream->closed() && !reader.StillValid(now)) {
+      // As for listeners. The session itself lives on for the subject's other credentials, and
+      // keeps the event for a GET that resumes with one of them.
+      std::lock_guard lock(session->mutex);
+      if (session->get_stream == stream) {
+        stream->Close();
+        session->get_stream.reset();
+        session->get_principal = Principal{};
+      }
+    }
     json::object params;
     if (!uri.empty()) params["uri"] = uri;
     SendToSession(*session, EncodeNotification(method, std::move(params)));
@@ -1601,6 +1626,12 @@ void Server::Impl::SendToSession(Session& session, const std::string& message) {
   }
 }
 
+void Server::Impl::EndAtExpiry(http::EventStream& stream, const Principal& principal) const {
+  if (const auto expires = principal.Expires()) {
+    stream.CloseAfter(std::chrono::ceil<std::chrono::milliseconds>(*expires - clock.Now()));
+  }
+}
+
 std::shared_ptr<Session> Server::Impl::FindSession(std::string_view id, const Principal& principal) {
   std::lock_guard lock(sessions_mutex);
   auto it = sessions.find(std::string(id));
@@ -1608,11 +1639,57 @@ std::shared_ptr<Session> Server::Impl::FindSession(std::string_view id, const Pr
   std::shared_ptr<Session> session = it->second;
   std::lock_guard session_lock(session->mutex);
   // A session belongs to whoever opened it; to anyone else it does not exist.
-  if (session->subject != principal.subject ||
-      clock.Steady() - session->last_used > options.session_idle_timeout) {
-    return nullptr;
-  }
+  const base::SteadyTime now = clock.Steady();
+  if (session->subject != principal.subject || Expired(*session, now)) return nullptr;
+  session->last_used = now;
+  session->used = true;
   return session;
+}
+
+bool Server::Impl::Expired(const Session& session, base::SteadyTime now) const {
+  return now - session.last_used >
+         (session.used ? options.session_idle_timeout : options.session_unused_timeout);
+}
+
+bool Server::Impl::MakeRoom(const std::string& subject) {
+  const base::SteadyTime now = clock.Steady();
+  if (auto owned = by_subject.find(subject); owned != by_subject.end()) {
+    std::vector<std::pair<base::SteadyTime, std::shared_ptr<Session>>> live;
+    std::vector<std::shared_ptr<Session>> gone;
+    for (const auto& session : owned->second) {
+      std::lock_guard lock(session->mutex);
+      if (Expired(*session, now)) {
+        gone.push_back(session);
+      } else {
+        live.emplace_back(session->last_used, session);
+      }
+    }
+    // At the cap, the subject's least recently used sessions go; its client meets a 404 and
+    // initializes again (MCP 2025-11-25 transports, "Session Management").
+    std::sort(live.begin(), live.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    const size_t keep = std::max<size_t>(options.max_sessions_per_subject, 1) - 1;  // and the new one
+    for (size_t i = 0; i + keep < live.size(); ++i) gone.push_back(live[i].second);
+    for (const auto& session : gone) DropSession(session);
+  }
+  if (sessions.size() < options.max_sessions) return true;
+  std::vector<std::shared_ptr<Session>> expired;
+  for (const auto& [id, session] : sessions) {
+    std::lock_guard lock(session->mutex);
+    if (Expired(*session, now)) expired.push_back(session);
+  }
+  for (const auto& session : expired) DropSession(session);
+  return sessions.size() < options.max_sessions;
+}
+
+void Server::Impl::DropSession(const std::shared_ptr<Session>& session) {
+  sessions.erase(session->id);
+  if (auto owned = by_subject.find(session->subject); owned != by_subject.end()) {
+    std::erase(owned->second, session);
+    if (owned->second.empty()) by_subject.erase(owned);
+  }
+  std::lock_guard lock(session->mutex);
+  if (session->get_stream) session->get_stream->Close();
+  session->pending_inputs.clear();  // a waiting call holds the session: let both go
 }
 
 void Server::NotifyToolsListChanged() {
@@ -1674,7 +1751,6 @@ void Server::HandleGet(http::Request& request, const Principal& principal, http:
     bool known = false;
     {
       std::lock_guard lock(session->mutex);
-      session->last_used = impl_->clock.Steady();
       const auto log = session->post_streams.find(stream_number);
       if (log != session->post_streams.end()) {
         known = true;
@@ -1706,8 +1782,9 @@ void Server::HandleGet(http::Request& request, const Principal& principal, http:
     responder.Send(http::Response::JsonError(409, "conflict", "this session already has a GET stream"));
     return;
   }
-  session->last_used = impl_->clock.Steady();
   session->get_stream = responder.StartEventStream(http::Response{});
+  session->get_principal = principal;
+  impl_->EndAtExpiry(*session->get_stream, principal);
   for (const auto& [event_id, message] : session->replay) {
     if (resuming && event_id > last_seen) {
       session->get_stream->Send(http::SseEvent{.id = "0-" + std::to_string(event_id), .data = message});
@@ -1720,16 +1797,14 @@ void Server::HandleDelete(http::Request& request, const Principal& principal, ht
   if (!session) return;
   {
     std::lock_guard lock(impl_->sessions_mutex);
-    impl_->sessions.erase(session->id);
+    impl_->DropSession(session);
   }
   std::vector<std::shared_ptr<Call>> calls;
   {
     std::lock_guard lock(session->mutex);
-    if (session->get_stream) session->get_stream->Close();
     for (auto& [id, weak] : session->active_calls) {
       if (auto call = weak.lock()) calls.push_back(call);
     }
-    session->pending_inputs.clear();
   }
   for (auto& call : calls) call->MarkCancelled();
   responder.Send(http::Response{.status = 204, .headers = {}, .body = {}});

@@ -31,8 +31,14 @@ struct ServerOptions {
   std::chrono::milliseconds read_ttl{0};
   // True when lists and reads depend on who asks (scopes, ownership): cacheScope "private".
   bool per_caller_results = false;
-  // Legacy sessions: idle ones end after this; beyond `max_sessions`, initialize is refused.
+  // Legacy sessions: idle ones end after `session_idle_timeout`, and those that saw no request
+  // after initialize end after `session_unused_timeout`. One subject holds at most
+  // `max_sessions_per_subject`: past that, its own least recently used session makes room, so
+  // one caller cannot crowd the others out. Beyond `max_sessions` in all, initialize is refused
+  // (503).
   std::chrono::milliseconds session_idle_timeout{60 * 60'000};
+  std::chrono::milliseconds session_unused_timeout{5 * 60'000};
+  size_t max_sessions_per_subject = 100;
   size_t max_sessions = 10'000;
   // Events kept per legacy GET stream for resumption with Last-Event-ID.
   size_t stream_replay_events = 256;

@@ -35,12 +35,19 @@ class Recorder final : public http::ResponseSink,
       recorder_.done_ = true;
       recorder_.changed_.notify_all();
     }
-    bool closed() const override { return closed_; }
+    void CloseAfter(std::chrono::milliseconds delay) override {
+      std::lock_guard lock(recorder_.mutex_);
+      recorder_.close_after_ = delay;
+    }
+    bool closed() const override {
+      std::lock_guard lock(recorder_.mutex_);
+      return closed_;
+    }
     void OnClose(std::function<void()>) override {}
 
    private:
     Recorder& recorder_;
-    bool closed_ = false;
+    bool closed_ = false;  // guarded by recorder_.mutex_
   };
 
   void Send(http::Response response) override {
@@ -79,6 +86,12 @@ class Recorder final : public http::ResponseSink,
   }
   const std::optional<http::Response>& response() const { return response_; }
   bool streamed() const { return streamed_; }
+  bool stream_closed() const { return stream_ != nullptr && stream_->closed(); }
+  // What the server asked of EventStream::CloseAfter, if anything.
+  std::optional<std::chrono::milliseconds> close_after() const {
+    std::lock_guard lock(mutex_);
+    return close_after_;
+  }
 
  private:
   mutable std::mutex mutex_;
@@ -88,7 +101,27 @@ class Recorder final : public http::ResponseSink,
   std::shared_ptr<Stream> stream_;
   bool streamed_ = false;
   bool done_ = false;
+  std::optional<std::chrono::milliseconds> close_after_;
 };
+
+// A credential the test revokes, or lets expire, at will.
+class FakeCredential final : public PrincipalData {
+ public:
+  explicit FakeCredential(std::optional<base::WallTime> expires = std::nullopt) : expires_(expires) {}
+  bool StillValid(base::WallTime now) const override {
+    return !revoked_.load() && (!expires_ || now < *expires_);
+  }
+  std::optional<base::WallTime> Expires() const override { return expires_; }
+  void Revoke() { revoked_ = true; }
+
+ private:
+  const std::optional<base::WallTime> expires_;
+  std::atomic<bool> revoked_{false};
+};
+
+Principal Holding(std::string subject, std::shared_ptr<const PrincipalData> credential) {
+  return Principal{.subject = std::move(subject), .scopes = {}, .data = std::move(credential)};
+}
 
 class McpServerTest : public ::testing::Test {
  protected:
@@ -172,9 +205,9 @@ class McpServerTest : public ::testing::Test {
     return request;
   }
 
-  std::shared_ptr<Recorder> Post(http::Request request, Principal principal = {}) {
+  std::shared_ptr<Recorder> Post(http::Request request, Principal principal = {}, Server* server = nullptr) {
     auto recorder = std::make_shared<Recorder>();
-    server_.HandlePost(request, principal, http::Responder(recorder));
+    (server != nullptr ? *server : server_).HandlePost(request, principal, http::Responder(recorder));
     EXPECT_TRUE(recorder->WaitDone());
     return recorder;
   }
@@ -418,16 +451,60 @@ TEST_F(McpServerTest, MalformedBodiesAre400WithTheirCodes) {
   EXPECT_EQ(invalid->Message().at("id"), 9);
 }
 
+// ---- Streams end with their credential ------------------------------------------------------
+
+class StreamCredentialTest : public McpServerTest {
+ protected:
+  std::shared_ptr<Recorder> Listen(const Principal& principal) {
+    auto listen = std::make_shared<Recorder>();
+    http::Request request =
+        Modern("subscriptions/listen", {{"notifications", json::object{{"toolsListChanged", true}}}});
+    server_.HandlePost(request, principal, http::Responder(listen));
+    EXPECT_TRUE(listen->WaitEvents(1));  // the acknowledgment
+    return listen;
+  }
+};
+
+TEST_F(StreamCredentialTest, AListenStreamEndsInsteadOfDeliveringOnceItsCredentialIsRevoked) {
+  auto credential = std::make_shared<FakeCredential>();
+  auto other = std::make_shared<FakeCredential>();
+  auto listen = Listen(Holding("ada", credential));
+  auto untouched = Listen(Holding("ada", other));
+  EXPECT_EQ(listen->close_after(), std::nullopt);  // no expiry, no timer
+  server_.NotifyToolsListChanged();
+  ASSERT_TRUE(listen->WaitEvents(2));
+  credential->Revoke();
+  server_.NotifyToolsListChanged();
+  EXPECT_TRUE(listen->stream_closed());
+  EXPECT_EQ(listen->events().size(), 2u);  // the acknowledgment and the first change only
+  // The same user's other credential still hears both.
+  ASSERT_TRUE(untouched->WaitEvents(3));
+  EXPECT_FALSE(untouched->stream_closed());
+}
+
+TEST_F(StreamCredentialTest, AListenStreamEndsAtItsCredentialsExpiry) {
+  auto listen = Listen(Holding("ada", std::make_shared<FakeCredential>(clock_.Now() + 90s)));
+  // The transport closes the stream by itself then, even when nothing is sent.
+  EXPECT_EQ(listen->close_after(), 90s);
+  clock_.Advance(91s);
+  server_.NotifyToolsListChanged();
+  EXPECT_TRUE(listen->stream_closed());
+  EXPECT_EQ(listen->events().size(), 1u);
+}
+
 // ---- Legacy sessions ------------------------------------------------------------------------
 
 class LegacyTest : public McpServerTest {
  protected:
-  std::string Initialize(std::string_view version, json::object capabilities = {}) {
+  std::string Initialize(std::string_view version, json::object capabilities = {},
+                         const Principal& principal = {}, Server* server = nullptr) {
     auto recorder = Post(Raw(json::object{
-        {"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"},
-        {"params", json::object{{"protocolVersion", version},
-                                {"capabilities", std::move(capabilities)},
-                                {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}}));
+                             {"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"},
+                             {"params", json::object{{"protocolVersion", version},
+                                                     {"capabilities", std::move(capabilities)},
+                                                     {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}}),
+                         principal, server);
+    if (recorder->status() != 200) return "";
     negotiated_ = std::string(recorder->Message().at("result").at("protocolVersion").as_string());
     return std::string(*recorder->response()->headers.Get("Mcp-Session-Id"));
   }
@@ -439,6 +516,22 @@ class LegacyTest : public McpServerTest {
     request.headers.Add("Mcp-Session-Id", session);
     request.headers.Add("MCP-Protocol-Version", "2025-11-25");
     return request;
+  }
+
+  static http::Request Get(const std::string& session) {
+    http::Request get;
+    get.method = http::Method::kGet;
+    get.headers.Add("Accept", "text/event-stream");
+    get.headers.Add("Mcp-Session-Id", session);
+    return get;
+  }
+
+  std::shared_ptr<Recorder> OpenGet(const std::string& session, const Principal& principal) {
+    http::Request get = Get(session);
+    auto stream = std::make_shared<Recorder>();
+    server_.HandleGet(get, principal, http::Responder(stream));
+    EXPECT_TRUE(stream->streamed());
+    return stream;
   }
 
   std::string negotiated_;
@@ -604,6 +697,112 @@ TEST_F(LegacyTest, ResourceUpdatesReachOnlyTheirAudience) {
   ASSERT_TRUE(streams[1]->WaitEvents(2));
   ASSERT_TRUE(streams[0]->WaitEvents(1));
   EXPECT_EQ(streams[0]->events().size(), 1u);  // ada heard only the unrestricted one
+}
+
+TEST_F(LegacyTest, AGetStreamEndsInsteadOfDeliveringOnceItsCredentialIsRevoked) {
+  auto credential = std::make_shared<FakeCredential>();
+  const std::string session = Initialize("2025-11-25", {}, Holding("ada", credential));
+  auto stream = OpenGet(session, Holding("ada", credential));
+  server_.NotifyToolsListChanged();
+  ASSERT_TRUE(stream->WaitEvents(1));
+  credential->Revoke();
+  server_.NotifyToolsListChanged();
+  EXPECT_TRUE(stream->stream_closed());
+  EXPECT_EQ(stream->events().size(), 1u);
+  // The session is the user's: another of their credentials may open its GET stream again, and
+  // resumes with what the revoked one did not receive.
+  http::Request resume = Get(session);
+  resume.headers.Add("Last-Event-ID", "0-1");
+  auto again = std::make_shared<Recorder>();
+  server_.HandleGet(resume, Holding("ada", std::make_shared<FakeCredential>()), http::Responder(again));
+  ASSERT_TRUE(again->WaitEvents(1));
+  EXPECT_EQ(boost::json::parse(again->events()[0]).at("method"), "notifications/tools/list_changed");
+}
+
+TEST_F(LegacyTest, AGetStreamEndsAtItsCredentialsExpiry) {
+  auto credential = std::make_shared<FakeCredential>(clock_.Now() + 30s);
+  const std::string session = Initialize("2025-11-25", {}, Holding("ada", credential));
+  auto stream = OpenGet(session, Holding("ada", credential));
+  EXPECT_EQ(stream->close_after(), 30s);
+  clock_.Advance(31s);
+  server_.NotifyToolsListChanged();
+  EXPECT_TRUE(stream->stream_closed());
+  EXPECT_TRUE(stream->events().empty());
+}
+
+// ---- The session table: per subject, then global -------------------------------------------
+
+class SessionLimitTest : public LegacyTest {
+ protected:
+  static ServerOptions Small() {
+    ServerOptions options{.name = "test", .version = "1.0"};
+    options.max_sessions_per_subject = 2;
+    options.max_sessions = 4;
+    return options;
+  }
+
+  // A session of `subject` on the small server; "" when initialize was refused.
+  std::string Open(const std::string& subject) {
+    return Initialize("2025-11-25", {}, As(subject), &small_);
+  }
+  int Ping(const std::string& session, const std::string& subject) {
+    return Post(InSession(session, "ping"), As(subject), &small_)->status();
+  }
+  static Principal As(const std::string& subject) {
+    return Principal{.subject = subject, .scopes = {}, .data = nullptr};
+  }
+
+  Server small_{Small(), pool_, clock_, logger_};
+};
+
+TEST_F(SessionLimitTest, OneSubjectsSessionsNeverLockTheOthersOut) {
+  // The attack: one read-only key opens session after session. It only ever replaces its own.
+  std::vector<std::string> mallory;
+  for (int i = 0; i < 50; ++i) {
+    mallory.push_back(Open("mallory"));
+    ASSERT_FALSE(mallory.back().empty()) << "initialize " << i << " was refused";
+  }
+  EXPECT_EQ(small_.session_count(), 2u);
+  EXPECT_EQ(Ping(mallory[49], "mallory"), 200);
+  EXPECT_EQ(Ping(mallory[47], "mallory"), 404);  // evicted
+  const std::string ada = Open("ada");
+  const std::string bob = Open("bob");
+  ASSERT_FALSE(ada.empty());
+  ASSERT_FALSE(bob.empty());
+  EXPECT_EQ(Ping(ada, "ada"), 200);
+  EXPECT_EQ(Ping(bob, "bob"), 200);
+}
+
+TEST_F(SessionLimitTest, TheSubjectsLeastRecentlyUsedSessionMakesRoom) {
+  const std::string first = Open("ada");
+  clock_.Advance(1s);
+  const std::string second = Open("ada");
+  clock_.Advance(1s);
+  EXPECT_EQ(Ping(first, "ada"), 200);  // now the more recently used
+  clock_.Advance(1s);
+  const std::string third = Open("ada");
+  EXPECT_EQ(Ping(second, "ada"), 404);
+  EXPECT_EQ(Ping(first, "ada"), 200);
+  EXPECT_EQ(Ping(third, "ada"), 200);
+}
+
+TEST_F(SessionLimitTest, SessionsNeverUsedAfterInitializeExpireSooner) {
+  const std::string abandoned = Open("ada");
+  const std::string working = Open("ada");
+  EXPECT_EQ(Ping(working, "ada"), 200);
+  clock_.Advance(5min + 1s);
+  EXPECT_EQ(Ping(abandoned, "ada"), 404);
+  EXPECT_EQ(Ping(working, "ada"), 200);  // a used session keeps the idle timeout (an hour)
+}
+
+TEST_F(SessionLimitTest, AFullTableRefusesInitializeUntilSessionsExpire) {
+  for (const char* subject : {"ada", "ada", "bob", "bob"}) ASSERT_FALSE(Open(subject).empty());
+  const json::object params{{"protocolVersion", "2025-11-25"}, {"capabilities", json::object{}}};
+  const json::object initialize{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"}, {"params", params}};
+  EXPECT_EQ(Post(Raw(initialize), As("carol"), &small_)->status(), 503);
+  clock_.Advance(5min + 1s);  // none of them was used after initialize
+  EXPECT_FALSE(Open("carol").empty());
+  EXPECT_EQ(small_.session_count(), 1u);
 }
 
 }  // namespace

@@ -16,15 +16,26 @@
 #include <variant>
 #include <vector>
 
+#include "base/clock.h"
 #include "mcp/jsonrpc.h"
 #include "mcp/schema.h"
 
 namespace taskwire::mcp {
 
-// Whatever the application wants handlers to know about the caller (its user, its grant).
+// Whatever the application wants handlers to know about the caller (its user, its grant), and
+// whether the credential behind it still holds. Shared between threads: thread-safe.
 class PrincipalData {
  public:
   virtual ~PrincipalData() = default;
+  // False once the credential no longer holds at `now` (revoked, expired). Streams that outlive
+  // their request (subscriptions/listen, a legacy session's GET stream) ask before each batch they
+  // deliver, and end when it says no. May block briefly (a lookup after a revocation anywhere).
+  virtual bool StillValid(base::WallTime now) const {
+    (void)now;
+    return true;
+  }
+  // When the credential stops holding by itself; those streams end then. nullopt: never.
+  virtual std::optional<base::WallTime> Expires() const { return std::nullopt; }
 };
 
 // Who a request is made by, as the injected authenticator decided.
@@ -37,6 +48,11 @@ struct Principal {
   std::shared_ptr<const PrincipalData> data;
 
   bool Allows(std::string_view scope) const { return scopes != nullptr && scopes->contains(scope); }
+  // PrincipalData's answers; a principal without data always holds.
+  bool StillValid(base::WallTime now) const { return data == nullptr || data->StillValid(now); }
+  std::optional<base::WallTime> Expires() const {
+    return data == nullptr ? std::nullopt : data->Expires();
+  }
 };
 
 // The levels of notifications/message (RFC 5424 severities, MCP basic/utilities/logging).

@@ -301,6 +301,7 @@ base::Result<void> App::Serve(std::FILE* out) {
       "get_task. Report progress with send_message; when a person must decide, ask_question and "
       "wait for the answer with poll_events.";
   mcp_options.per_caller_results = true;
+  mcp_options.max_sessions_per_subject = static_cast<size_t>(config_.server.mcp_sessions_per_subject);
   mcp_options.insufficient_scope = [&discovery](const http::Request& request, std::string_view scope) {
     return discovery.InsufficientScope(request, scope, /*json_rpc=*/true);
   };

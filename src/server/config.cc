@@ -165,6 +165,8 @@ const KeySpec kKeys[] = {
      [](Config& c) -> FieldRef { return &c.server.mcp; }},
     {"server.mcp_path", "path of the MCP endpoint",
      [](Config& c) -> FieldRef { return &c.server.mcp_path; }, 0, 0, ValidateMcpPath},
+    {"server.mcp_sessions_per_subject", "legacy (2025-x) MCP sessions one user may hold; beyond it their least recently used one ends",
+     [](Config& c) -> FieldRef { return &c.server.mcp_sessions_per_subject; }, 1, 1'000'000},
     {"server.allow_origins", "source addresses that may use MCP and the REST API: address sets (local, tailscale, anthropic, openai) and CIDR ranges; empty = any",
      [](Config& c) -> FieldRef { return &c.server.allow_origins; }, 0, 0, ValidateSourceEntry},
     {"server.trusted_proxies", "CIDR ranges of reverse proxies whose X-Forwarded-For names the real source address",

@@ -33,6 +33,9 @@ struct Config {
     std::chrono::milliseconds shutdown_timeout{10'000};
     bool mcp = true;                // serve the MCP endpoint
     std::string mcp_path = "/mcp";  // where
+    // Legacy (2025-x) MCP sessions one subject (user) may hold; its least recently used goes
+    // beyond that.
+    int64_t mcp_sessions_per_subject = 100;
     // Source addresses that may use the MCP endpoint and the REST API: names of address sets and
     // CIDR ranges. Empty: every address (credentials are still required).
     std::vector<std::string> allow_origins;

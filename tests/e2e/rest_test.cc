@@ -575,6 +575,118 @@ TEST_F(RestTest, TheEventStreamDeliversChangesAsTheyHappen) {
   EXPECT_TRUE(std::regex_search(*received, std::regex(R"(id: \d+\nevent: task\.created)"))) << *received;
 }
 
+// The three kinds of stream that outlive their request: the REST event feed, an MCP
+// subscriptions/listen stream (2026-07-28) and a legacy session's GET stream (2025-11-25), each
+// opened with `key` and following task `task`.
+class StreamTest : public RestTest {
+ protected:
+  struct Streams {
+    std::unique_ptr<testing::RawConnection> feed, listen, get;
+  };
+
+  static std::string McpPost(const std::string& key, const std::string& body,
+                             const std::vector<std::string>& headers) {
+    std::string request = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + key +
+                          "\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n";
+    for (const std::string& header : headers) request += header + "\r\n";
+    return request + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  }
+
+  std::unique_ptr<testing::RawConnection> Open(const std::string& request) {
+    auto stream = testing::RawConnection::Connect(port_);
+    EXPECT_NE(stream, nullptr);
+    if (stream == nullptr) return nullptr;
+    EXPECT_TRUE(stream->Send(request));
+    EXPECT_TRUE(stream->ReadUntil("text/event-stream").has_value()) << request;
+    return stream;
+  }
+
+  Streams OpenAll(const std::string& key, int64_t task) {
+    const std::string uri = "\"taskwire://tasks/" + std::to_string(task) + "\"";
+    Streams streams;
+    streams.feed = Open("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                        "Authorization: Bearer " + key + "\r\n\r\n");
+    streams.listen = Open(McpPost(
+        key,
+        R"({"jsonrpc":"2.0","id":1,"method":"subscriptions/listen","params":{"notifications":)"
+        R"({"resourceSubscriptions":[)" + uri + R"(]},"_meta":{"io.modelcontextprotocol/protocolVersion":)"
+        R"("2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}})",
+        {"MCP-Protocol-Version: 2026-07-28", "Mcp-Method: subscriptions/listen"}));
+    const std::vector<std::pair<std::string, std::string>> json = {
+        {"Authorization", "Bearer " + key}, {"Content-Type", "application/json"},
+        {"Accept", "application/json, text/event-stream"}};
+    auto initialized = testing::HttpRequest(
+        port_, "POST", "/mcp", json,
+        R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25",)"
+        R"("capabilities":{},"clientInfo":{"name":"e2e","version":"1"}}})");
+    EXPECT_TRUE(initialized.has_value());
+    const std::string session = initialized ? initialized->Header("Mcp-Session-Id") : "";
+    EXPECT_FALSE(session.empty());
+    auto in_session = json;
+    in_session.emplace_back("Mcp-Session-Id", session);
+    in_session.emplace_back("MCP-Protocol-Version", "2025-11-25");
+    auto subscribed = testing::HttpRequest(
+        port_, "POST", "/mcp", in_session,
+        R"({"jsonrpc":"2.0","id":2,"method":"resources/subscribe","params":{"uri":)" + uri + "}}");
+    EXPECT_EQ(subscribed ? subscribed->status : 0, 200);
+    streams.get = Open("GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                       "MCP-Protocol-Version: 2025-11-25\r\nMcp-Session-Id: " + session +
+                       "\r\nAuthorization: Bearer " + key + "\r\n\r\n");
+    return streams;
+  }
+
+  void Change(int64_t task, const std::string& title) {
+    ASSERT_EQ(Call("PATCH", "/api/v1/tasks/" + std::to_string(task), ada_,
+                   R"({"title":")" + title + R"("})").status, 200);
+  }
+
+  // What `stream` received up to the end of its response (the last chunk), or nullopt when it is
+  // still open after `timeout`.
+  static std::optional<std::string> UntilEnd(testing::RawConnection& stream,
+                                             std::chrono::milliseconds timeout = 10s) {
+    return stream.ReadUntil("\r\n0\r\n\r\n", timeout);
+  }
+};
+
+TEST_F(StreamTest, OpenStreamsEndInsteadOfDeliveringOnceTheirKeyIsRevoked) {
+  const int64_t task = CreateTask(ada_, R"({"title":"Watched","organizationId":1})");
+  Streams streams = OpenAll(ada_read_, task);
+  ASSERT_TRUE(streams.feed && streams.listen && streams.get);
+  // While the key holds, each stream delivers the change.
+  Change(task, "first change");
+  ASSERT_TRUE(streams.feed->ReadUntil("first change", 10s).has_value());
+  ASSERT_TRUE(streams.listen->ReadUntil("notifications/resources/updated", 10s).has_value());
+  ASSERT_TRUE(streams.get->ReadUntil("notifications/resources/updated", 10s).has_value());
+
+  ASSERT_EQ(Cli({"key", "revoke", KeyId("ada", "ada-read")}), 0);
+  Change(task, "after the revocation");
+  for (auto* stream : {streams.feed.get(), streams.listen.get(), streams.get.get()}) {
+    auto rest = UntilEnd(*stream);
+    ASSERT_TRUE(rest.has_value()) << "the stream is still open";
+    EXPECT_EQ(rest->find("after the revocation"), std::string::npos) << *rest;
+    EXPECT_EQ(rest->find("notifications/resources/updated"), std::string::npos) << *rest;
+  }
+  EXPECT_EQ(Call("GET", "/api/v1/me", ada_read_).status, 401);
+}
+
+TEST_F(StreamTest, OpenStreamsEndWhenTheirKeyExpires) {
+  std::string out;
+  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "brief", "--scopes", "read", "--expires", "4s"},
+                std::nullopt, &out),
+            0);
+  const std::string key = out.substr(0, out.size() - 1);
+  const int64_t task = CreateTask(ada_, R"({"title":"Watched","organizationId":1})");
+  const auto opened = std::chrono::steady_clock::now();
+  Streams streams = OpenAll(key, task);
+  ASSERT_TRUE(streams.feed && streams.listen && streams.get);
+  // Nothing happens meanwhile: each stream ends by itself at the expiry.
+  for (auto* stream : {streams.feed.get(), streams.listen.get(), streams.get.get()}) {
+    EXPECT_TRUE(UntilEnd(*stream).has_value()) << "the stream outlived its key";
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - opened, 9s);
+  EXPECT_EQ(Call("GET", "/api/v1/me", key).status, 401);
+}
+
 TEST_F(RestTest, TheCliRefusesBadOrganizationCommands) {
   std::string err;
   EXPECT_EQ(Cli({"org", "add", "acme", "--owner", "ada"}, std::nullopt, nullptr, &err), 1);

@@ -256,7 +256,7 @@ namespace {
 
 class SqliteTransaction final : public Transaction {
  public:
-  // A write transaction: has the writer (State::TakeWriter) for its whole life.
+  // A write transaction: has the writer (State::TakeWriter) until it commits or ends.
   explicit SqliteTransaction(SqliteDatabase::State& state)
       : state_(state), holds_writer_(true), connection_(*state.writer) {}
   // A read transaction on a pooled reader.
@@ -318,6 +318,17 @@ class SqliteTransaction final : public Transaction {
     auto committed = Control("COMMIT");
     if (!committed) return committed;  // still open: the destructor rolls back
     open_ = false;
+    // The writer is free at once, not when the object goes: what runs after a commit (telling
+    // the event hub, whose observers may read or write) must not wait for its own transaction.
+    if (holds_writer_) {
+      // It goes back with enforcement on, as from the destructor.
+      if (schema_change_) {
+        schema_change_ = false;
+        (void)Control("PRAGMA foreign_keys = ON");
+      }
+      holds_writer_ = false;
+      state_.ReturnWriter();
+    }
     return base::Ok();
   }
 
@@ -331,8 +342,8 @@ class SqliteTransaction final : public Transaction {
   }
 
   SqliteDatabase::State& state_;
-  const bool holds_writer_ = false;
-  bool schema_change_ = false;  // foreign key enforcement is off until the destructor
+  bool holds_writer_ = false;
+  bool schema_change_ = false;  // foreign key enforcement is off until the writer goes back
   std::unique_ptr<Connection> reader_;
   Connection& connection_;
   bool open_ = false;

@@ -128,6 +128,22 @@ TEST_F(SqliteTest, ABusyWriterTimesOutAsUnavailable) {
   other.join();
 }
 
+TEST_F(SqliteTest, TheWriterIsFreeOnceATransactionCommits) {
+  auto opened = SqliteDatabase::Open({.path = dir_.File("busy.db"), .read_connections = 1,
+                                      .busy_timeout = 100ms});
+  ASSERT_TRUE(opened.has_value());
+  auto first = (*opened)->Begin(Access::kWrite);
+  ASSERT_TRUE(first.has_value());
+  ASSERT_TRUE((*first)->ExecuteScript("CREATE TABLE t (x INTEGER)").has_value());
+  ASSERT_TRUE((*first)->Commit().has_value());
+  // `first` still exists (its owner goes on to publish what it wrote): the next writer may start.
+  auto second = (*opened)->Begin(Access::kWrite);
+  ASSERT_TRUE(second.has_value()) << second.error().ToString();
+  ASSERT_TRUE((*second)->Execute("INSERT INTO t VALUES (1)").has_value());
+  ASSERT_TRUE((*second)->Commit().has_value());
+  EXPECT_FALSE((*first)->Execute("INSERT INTO t VALUES (2)").has_value());  // it has ended
+}
+
 TEST_F(SqliteTest, BackupIsACompleteCheckedCopy) {
   {
     auto tx = db_->Begin(Access::kWrite);
