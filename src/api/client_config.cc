@@ -28,10 +28,11 @@ json::object Entry(McpClient client, const Connection& connection) {
     case McpClient::kClaudeCode:
       break;
   }
-  // Claude Desktop's file launches local programs only: the stdio bridge forwards to the URL.
-  return json::object{
-      {"command", connection.binary},
-      {"args", json::array{"mcp", "stdio", "--url", connection.url, "--key", connection.key}}};
+  // Claude Desktop's file launches local programs only: the stdio bridge forwards to the URL. The
+  // key goes in the program's environment: every local user can read a process's arguments.
+  return json::object{{"command", connection.binary},
+                      {"args", json::array{"mcp", "stdio", "--url", connection.url}},
+                      {"env", json::object{{std::string(kApiKeyVariable), connection.key}}}};
 }
 
 // JSON indented by two spaces, as these files are usually written.

@@ -20,6 +20,9 @@ inline constexpr McpClient kMcpClients[] = {McpClient::kClaudeCode, McpClient::k
 std::string_view McpClientName(McpClient client);
 std::optional<McpClient> ParseMcpClient(std::string_view name);
 
+// The environment variable `taskwire mcp stdio` reads its API key from.
+inline constexpr std::string_view kApiKeyVariable = "TASKWIRE_API_KEY";
+
 // How a client reaches Taskwire.
 struct Connection {
   std::string url;     // the MCP endpoint

@@ -45,6 +45,9 @@ TEST(ClientConfig, EachClientGetsItsOwnShape) {
   const std::string desktop = ConfigSnippet(McpClient::kClaudeDesktop, kConnection);
   EXPECT_NE(desktop.find(R"("command": "/usr/bin/taskwire")"), std::string::npos) << desktop;
   EXPECT_NE(desktop.find(R"("stdio")"), std::string::npos);
+  // The bridge's key is in its environment, not on its command line (/proc/PID/cmdline).
+  EXPECT_NE(desktop.find(R"("TASKWIRE_API_KEY": "tw_key")"), std::string::npos) << desktop;
+  EXPECT_EQ(desktop.find(R"("--key")"), std::string::npos) << desktop;
   EXPECT_EQ(ConfigFilePath(McpClient::kCursor, "/p", "/h"), "/p/.cursor/mcp.json");
   EXPECT_EQ(ConfigFilePath(McpClient::kVsCode, "/p", "/h"), "/p/.vscode/mcp.json");
   EXPECT_EQ(ConfigFilePath(McpClient::kClaudeDesktop, "/p", "/nonexistent-home"),

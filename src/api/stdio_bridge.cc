@@ -16,6 +16,8 @@ namespace {
 
 namespace json = boost::json;
 
+constexpr int kInvalidParams = -32602;  // JSON-RPC 2.0 §5.1
+
 // The header encoding of MCP 2026-07-28 for values that are not plain visible ASCII.
 std::string HeaderValue(std::string_view value) {
   const bool plain = !value.empty() && value.front() != ' ' && value.back() != ' ' &&
@@ -26,6 +28,24 @@ std::string HeaderValue(std::string_view value) {
   for (char& c : encoded) c = c == '-' ? '+' : c == '_' ? '/' : c;
   while (encoded.size() % 4 != 0) encoded += '=';
   return "=?base64?" + encoded + "?=";
+}
+
+// A protocol version as MCP writes them, YYYY-MM-DD (MCP basic/versioning, "Versioning"). Only
+// such text is copied into MCP-Protocol-Version: anything else could carry a line break into the
+// upstream request.
+bool IsProtocolVersion(std::string_view text) {
+  if (text.size() != 10) return false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const bool ok = (i == 4 || i == 7) ? text[i] == '-' : (text[i] >= '0' && text[i] <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// A session id as MCP allows them: visible ASCII, 0x21 to 0x7E (MCP 2025-11-25 transports,
+// "Session Management").
+bool IsSessionId(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
 }
 
 // Splits a text/event-stream into events and hands each one's data to `deliver`.
@@ -133,7 +153,7 @@ class Bridge {
     if (ec) return;  // not JSON-RPC: nothing a client could use
     if (initialize && message.is_object()) {
       if (const json::value* version = message.find_pointer("/result/protocolVersion", ec)) {
-        if (version->is_string()) {
+        if (version->is_string() && IsProtocolVersion(version->as_string())) {
           std::lock_guard lock(mutex_);
           protocol_ = version->as_string();
         }
@@ -185,6 +205,13 @@ class Bridge {
                 ? meta->as_object().if_contains("io.modelcontextprotocol/protocolVersion")
                 : nullptr;
         if (version != nullptr && version->is_string()) {
+          if (!IsProtocolVersion(version->as_string())) {
+            pass();
+            Refuse(id, kInvalidParams,
+                   "params._meta[\"io.modelcontextprotocol/protocolVersion\"] must be a protocol "
+                   "version such as 2026-07-28; the request was not sent");
+            return;
+          }
           headers.Set("MCP-Protocol-Version", std::string(version->as_string()));
         }
       }
@@ -200,7 +227,7 @@ class Bridge {
           const auto type = response.headers.Get("Content-Type").value_or("");
           stream = type.starts_with("text/event-stream");
           if (initialize && status == 200) {
-            if (auto session = response.headers.Get("Mcp-Session-Id")) {
+            if (auto session = response.headers.Get("Mcp-Session-Id"); session && IsSessionId(*session)) {
               std::lock_guard lock(mutex_);
               session_ = *session;
             }

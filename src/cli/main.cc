@@ -567,7 +567,11 @@ int Main(int argc, char** argv) {
   mcp_print->callback(with_context([&] { return RunMcpPrintConfig(context.loaded.config, mcp_options); }));
   auto* mcp_stdio = mcp->add_subcommand("stdio", "Serve MCP on standard input/output, forwarding to the HTTP endpoint");
   mcp_stdio->fallthrough();
-  mcp_stdio->add_option("--key", mcp_options.key, "the API key to send")->required();
+  mcp_stdio->add_option("--key", mcp_options.key,
+                        "the API key to send (other local users can read it from the process list: "
+                        "prefer TASKWIRE_API_KEY or --key-file)");
+  mcp_stdio->add_option("--key-file", mcp_options.key_file,
+                        "read the API key from this file, which only its owner may read (mode 600)");
   mcp_stdio->add_option("--url", mcp_options.url, "the MCP URL (default: from the configuration)");
   mcp_stdio->callback(with_context([&] { return RunMcpStdio(context.loaded.config, mcp_options); }));
 

@@ -1,9 +1,11 @@
 #include "cli/mcp_commands.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -94,15 +96,31 @@ std::optional<std::string> ReadFile(const std::string& path) {
   return text.str();
 }
 
+// FailedPrecondition when `path` is a symbolic link: it is neither read nor written through.
+base::Result<void> RefuseSymbolicLink(const std::string& path) {
+  struct stat link {};
+  if (::lstat(path.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+    return base::Error::FailedPrecondition("refusing to write " + path +
+                                           ": it is a symbolic link (put the file itself there)");
+  }
+  return base::Ok();
+}
+
 // Writes `text` to `path` through a temporary file and a rename, readable by the owner only (it
-// holds a key).
+// holds a key). The temporary comes from mkstemp in the same folder: created exclusively, so a
+// file or symbolic link planted under any name is never opened. A `path` that is a symbolic link
+// is refused rather than written through or replaced: it could point anywhere the user can write.
 base::Result<void> WriteFileAtomically(const std::string& path, const std::string& text) {
   std::error_code ec;
-  fs::create_directories(fs::path(path).parent_path(), ec);
-  const std::string temporary = path + ".taskwire-tmp";
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  const fs::path target(path);
+  const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  fs::create_directories(folder, ec);
+  if (auto refused = RefuseSymbolicLink(path); !refused) return refused;
+  std::string temporary = (folder / ("." + target.filename().string() + ".taskwire-XXXXXX")).string();
+  const int fd = ::mkostemp(temporary.data(), O_CLOEXEC);
   if (fd < 0) return base::Error::Unavailable("cannot write " + path + ": " + std::strerror(errno));
-  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+  const bool written = ::fchmod(fd, 0600) == 0 &&
+                       ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
                        ::fsync(fd) == 0;
   ::close(fd);
   if (!written || std::rename(temporary.c_str(), path.c_str()) != 0) {
@@ -111,6 +129,64 @@ base::Result<void> WriteFileAtomically(const std::string& path, const std::strin
     return base::Error::Unavailable("cannot write " + path + ": " + why);
   }
   return base::Ok();
+}
+
+// The git work tree `path` would be in (a folder above it holds .git), if any.
+std::optional<fs::path> GitWorkTree(const std::string& path) {
+  std::error_code ec;
+  for (fs::path folder = fs::absolute(path, ec).parent_path(); !folder.empty(); folder = folder.parent_path()) {
+    if (fs::exists(folder / ".git", ec)) return folder;
+    if (folder == folder.root_path()) break;
+  }
+  return std::nullopt;
+}
+
+// A key given with --key can be read by every local user from the process list.
+void WarnKeyOnCommandLine() {
+  std::fprintf(stderr,
+               "taskwire: warning: --key is visible to other users of this machine (ps, "
+               "/proc/PID/cmdline); prefer %s or --key-file\n",
+               std::string(api::kApiKeyVariable).c_str());
+}
+
+// The key `mcp stdio` sends: --key, --key-file (refused unless only its owner may read or write
+// it), or TASKWIRE_API_KEY. InvalidArgument saying why otherwise.
+base::Result<std::string> BridgeKey(const McpOptions& options) {
+  if (!options.key.empty() && !options.key_file.empty()) {
+    return base::Error::InvalidArgument("give --key or --key-file, not both");
+  }
+  if (!options.key.empty()) {
+    WarnKeyOnCommandLine();
+    return options.key;
+  }
+  if (!options.key_file.empty()) {
+    const std::string& path = options.key_file;
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return base::Error::InvalidArgument("--key-file: cannot open " + path + ": " + std::strerror(errno));
+    struct stat info {};
+    std::string text(4096, '\0');
+    ssize_t got = -1;
+    if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && (info.st_mode & 077) == 0) {
+      got = ::read(fd, text.data(), text.size());
+    }
+    ::close(fd);
+    if (!S_ISREG(info.st_mode)) return base::Error::InvalidArgument("--key-file: " + path + " is not a file");
+    if ((info.st_mode & 077) != 0) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(info.st_mode & 0777));
+      return base::Error::InvalidArgument("--key-file: other users may read or change " + path + " (mode " + mode +
+                                          "): chmod 600 " + path);
+    }
+    if (got < 0) return base::Error::InvalidArgument("--key-file: cannot read " + path + ": " + std::strerror(errno));
+    text.resize(static_cast<size_t>(got));
+    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
+    return text;
+  }
+  if (const char* key = std::getenv(std::string(api::kApiKeyVariable).c_str()); key != nullptr && *key != '\0') {
+    return std::string(key);
+  }
+  return base::Error::InvalidArgument("give the API key in " + std::string(api::kApiKeyVariable) +
+                                      ", or with --key-file PATH");
 }
 
 std::string Home() {
@@ -174,11 +250,18 @@ base::Result<std::string> Configure(McpClient client, const api::Connection& con
     return std::string("Claude Code (claude mcp add)");
   }
   const std::string path = ConfigFile(client, options);
+  if (auto refused = RefuseSymbolicLink(path); !refused) return std::move(refused).error();
   const std::string current = ReadFile(path).value_or("");
   auto merged = api::MergeConfig(client, current, connection);
   if (!merged) {
     return base::Error::FailedPrecondition("cannot update " + path + ": " + merged.error().message() +
                                            "; add this by hand:\n" + api::ConfigSnippet(client, connection));
+  }
+  if (auto tree = GitWorkTree(path)) {
+    std::fprintf(stderr,
+                 "taskwire: warning: %s is inside the git work tree %s, and it holds the key: keep it "
+                 "out of commits (add it to .gitignore)\n",
+                 path.c_str(), tree->c_str());
   }
   if (auto written = WriteFileAtomically(path, *merged); !written) return std::move(written).error();
   return path;
@@ -192,6 +275,7 @@ int RunMcpInstall(const server::Config& config, const AppOpener& open_app, const
   if (!options.key.empty() && !auth::LooksLikeApiKey(options.key)) {
     return Usage("--key: that is not a Taskwire API key (tw_ and 43 more characters)");
   }
+  if (!options.key.empty()) WarnKeyOnCommandLine();
   auto scopes = auth::ParseScopes(options.scopes);
   if (!scopes) return Usage("--scopes: " + scopes.error().message());
   const std::string name(api::McpClientName(*client));
@@ -342,10 +426,12 @@ int RunMcpPrintConfig(const server::Config& config, const McpOptions& options) {
 }
 
 int RunMcpStdio(const server::Config& config, const McpOptions& options) {
-  if (!auth::LooksLikeApiKey(options.key)) {
-    return Usage("--key: that is not a Taskwire API key (tw_ and 43 more characters)");
+  auto key = BridgeKey(options);
+  if (!key) return Usage(key.error().message());
+  if (!auth::LooksLikeApiKey(*key)) {
+    return Usage("that is not a Taskwire API key (tw_ and 43 more characters)");
   }
-  api::BridgeOptions bridge{options.url.empty() ? DefaultUrl(config) : options.url, options.key};
+  api::BridgeOptions bridge{options.url.empty() ? DefaultUrl(config) : options.url, *key};
   auto ran = api::RunStdioBridge(bridge, std::cin, stdout, stderr);
   const int status = ran ? kExitOk : Fail(ran.error().message());
   // A stream the client left open may still be relaying on its own thread: end the process here,

@@ -15,6 +15,7 @@ struct McpOptions {
   std::string client;  // claude-code, claude-desktop, cursor, vscode; "" = every one (print-config)
   std::string user;    // whom a minted key acts for; "" = the only user there is
   std::string key;     // reuse this key instead of minting one
+  std::string key_file;  // mcp stdio: read the key from this file
   std::string url;     // the MCP endpoint; "" = from server.public_url or server.listen
   std::string scopes = "read,tasks:write";
   std::string project = ".";  // where .cursor/ and .vscode/ go

@@ -46,6 +46,10 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
          std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return Lower(x) == Lower(y); });
 }
 
+bool IsSafeHeaderText(std::string_view text) {
+  return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
 std::optional<std::string_view> Headers::Get(std::string_view name) const {
   for (const auto& [key, value] : fields_) {
     if (EqualsIgnoreCase(key, name)) return std::string_view(value);

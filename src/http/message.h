@@ -23,6 +23,10 @@ Method ParseMethod(std::string_view name);
 // Case-insensitive ASCII comparison, as HTTP field names compare.
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
+// False for text holding CR, LF or NUL, which would end a header field early and start another
+// (header injection): such a field is never sent.
+bool IsSafeHeaderText(std::string_view text);
+
 // Header fields in arrival order. Names compare case-insensitively.
 class Headers {
  public:

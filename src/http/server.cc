@@ -63,13 +63,6 @@ std::string_view HttpDate() {
   return cached;
 }
 
-bool IsSafeHeaderText(std::string_view text) {
-  for (const char c : text) {
-    if (c == '\r' || c == '\n' || c == '\0') return false;
-  }
-  return true;
-}
-
 bool StatusHasNoBody(int status) { return status < 200 || status == 204 || status == 304; }
 
 // Whether `response` goes out with its body (not for HEAD, not when the body is streamed in

@@ -104,7 +104,15 @@ base::Result<void> Fetch(Method method, std::string_view url, const Headers& hea
   request.version(11);
   request.set(beast::http::field::host, std::string(parsed->encoded_authority()));
   request.set(beast::http::field::connection, "close");
-  for (const auto& [name, value] : headers) request.insert(name, value);
+  for (const auto& [name, value] : headers) {
+    // A line break would end the field and start one of the caller's choosing: refuse, naming
+    // only the field (its value may be a credential).
+    if (!IsSafeHeaderText(name) || !IsSafeHeaderText(value)) {
+      return base::Error::InvalidArgument("the " + std::string(IsSafeHeaderText(name) ? name : "request") +
+                                          " header holds a line break or NUL; nothing was sent");
+    }
+    request.insert(name, value);
+  }
   request.body() = std::string(body);
   if (!body.empty() || method == Method::kPost) request.prepare_payload();
 

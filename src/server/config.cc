@@ -354,7 +354,8 @@ base::Result<void> ApplyFile(Config& config, const std::string& path,
 base::Result<void> ApplyEnvironment(Config& config, const std::map<std::string, std::string>& env,
                                     std::map<std::string, Source>& sources) {
   for (const auto& [name, value] : env) {
-    if (!name.starts_with("TASKWIRE_") || name == "TASKWIRE_CONFIG") continue;
+    // Not settings: the config file's name, and the key of `taskwire mcp stdio`.
+    if (!name.starts_with("TASKWIRE_") || name == "TASKWIRE_CONFIG" || name == "TASKWIRE_API_KEY") continue;
     const KeySpec* match = nullptr;
     for (const KeySpec& spec : kKeys) {
       for (const std::string& candidate : EnvironmentNames(spec.key)) {

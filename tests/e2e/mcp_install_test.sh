@@ -8,7 +8,10 @@
 #   a. the --print command for Claude Code, run through bash, mints a key and adds the server;
 #   b. a real Claude Code install replaces the entry and rotates the key (twice);
 #   c. Cursor, VS Code and Claude Desktop configuration files, and uninstalling Cursor;
-#   d. failures: an unknown --client, and no claude on PATH.
+#   d. failures: an unknown --client, and no claude on PATH;
+#   e. where keys go: the stdio bridge's key from TASKWIRE_API_KEY or a 0600 --key-file (--key
+#      warns), config files never written through a symbolic link (the file, or one planted as a
+#      temporary), and a warning for a key written into a git work tree.
 # Whether a key works is asked of the server (GET /api/v1/me), and configuration files are read,
 # with the pinned Node under TOOLS_DIR (always there for the e2e tests; curl may not be).
 # Prints one line per check and "N passed, N failed"; exits non-zero if a check failed.
@@ -224,24 +227,28 @@ check_desktop() {
   jsq "$desktop" 1 >/dev/null || { echo "$desktop is not valid JSON: $(cat "$desktop")"; return 1; }
   expect "mode" "$(stat -c %a "$desktop")" 600 || return 1
   expect "command" "$(jsq "$desktop" d.mcpServers.taskwire.command)" "$binary" || return 1
-  key_desktop=$(jsq "$desktop" 'd.mcpServers.taskwire.args[5]')
+  key_desktop=$(jsq "$desktop" 'd.mcpServers.taskwire.env.TASKWIRE_API_KEY')
   is_key "$key_desktop" || return 1
-  expect "args" "$(jsq "$desktop" d.mcpServers.taskwire.args)" \
-    "[\"mcp\",\"stdio\",\"--url\",\"$url\",\"--key\",\"$key_desktop\"]" || return 1
+  # The key is in the bridge's environment, never on its command line (/proc/PID/cmdline).
+  expect "args" "$(jsq "$desktop" d.mcpServers.taskwire.args)" "[\"mcp\",\"stdio\",\"--url\",\"$url\"]" || return 1
   key_works "$key_desktop" || return 1
   [[ ! -e $HOME/.config/Claude/claude_desktop_config.json ]] || { echo "the default file was written as well"; return 1; }
 }
-check 'install claude-desktop --file: command is the taskwire binary, args mcp stdio --url URL --key KEY (works)' check_desktop
+check 'install claude-desktop --file: command is the taskwire binary, args mcp stdio --url URL, the key in env (works)' check_desktop
 
 # The configured command line itself: answers initialize and whoami as ada through the bridge.
 check_desktop_runs() {
   local command
   command=$(jsq "$desktop" 'd.mcpServers.taskwire.command') || return 1
   mapfile -t args < <(jsq "$desktop" 'd.mcpServers.taskwire.args.join("\n")')
+  TASKWIRE_API_KEY=$(jsq "$desktop" d.mcpServers.taskwire.env.TASKWIRE_API_KEY) bridge_whoami "$command" "${args[@]}"
+}
+# bridge_whoami COMMAND...: the bridge COMMAND starts answers initialize and whoami as ada.
+bridge_whoami() {
   printf '%s\n' \
     '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"e2e","version":"1"}}}' \
     '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"whoami","arguments":{}}}' |
-    timeout 30 "$command" "${args[@]}" >"$work/bridge.out" 2>"$work/bridge.err" ||
+    timeout 30 "$@" >"$work/bridge.out" 2>"$work/bridge.err" ||
     { echo "exit $?: $(cat "$work/bridge.err")"; return 1; }
   expect "serverInfo.name" "$("$node" -e '
     const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => JSON.parse(l));
@@ -305,6 +312,70 @@ check_no_claude() {
 }
 check 'install claude-code without claude on PATH: exit 1 naming it, no new active key, the old key still works' \
   check_no_claude
+
+# --- e. Where keys go --------------------------------------------------------------------------
+key_file=$work/key
+check_stdio_key_file() {
+  printf '%s\n' "${key_vscode:-}" >"$key_file"
+  chmod 644 "$key_file"
+  expect_exit 2 tw mcp stdio --url "$url" --key-file "$key_file" </dev/null || return 1
+  grep -q 'chmod 600' "$work/exit.out" || { echo "the refusal does not say chmod 600: $(cat "$work/exit.out")"; return 1; }
+  chmod 600 "$key_file"
+  bridge_whoami "$binary" --data-dir "$data" mcp stdio --url "$url" --key-file "$key_file" || return 1
+  ! grep -q warning "$work/bridge.err" || { echo "it warned: $(cat "$work/bridge.err")"; return 1; }
+}
+check 'stdio key: --key-file readable by others is refused (exit 2, chmod 600); mode 600 works, no warning' check_stdio_key_file
+
+check_stdio_key_sources() {
+  TASKWIRE_API_KEY=${key_vscode:-} bridge_whoami "$binary" --data-dir "$data" mcp stdio --url "$url" || return 1
+  ! grep -q warning "$work/bridge.err" || { echo "TASKWIRE_API_KEY warned: $(cat "$work/bridge.err")"; return 1; }
+  bridge_whoami "$binary" --data-dir "$data" mcp stdio --url "$url" --key "${key_vscode:-}" || return 1
+  grep -q 'visible to other users' "$work/bridge.err" || { echo "--key did not warn: $(cat "$work/bridge.err")"; return 1; }
+  expect_exit 2 tw mcp stdio --url "$url" </dev/null || return 1
+  grep -q TASKWIRE_API_KEY "$work/exit.out" || { echo "no key: the message does not name TASKWIRE_API_KEY: $(cat "$work/exit.out")"; return 1; }
+}
+check 'stdio key: TASKWIRE_API_KEY works without a warning, --key works and warns, neither is exit 2' check_stdio_key_sources
+
+victim=$work/victim
+check_planted_temporary() {
+  local folder=$work/planted/.cursor
+  mkdir -p "$folder"
+  printf 'precious\n' >"$victim"
+  # The old temporary name, planted as a link to a file of the user's.
+  ln -s "$victim" "$folder/mcp.json.taskwire-tmp"
+  tw mcp install --client cursor --project "$work/planted" --url "$url" >"$work/install.out" 2>&1 ||
+    { echo "exit $?: $(cat "$work/install.out")"; return 1; }
+  expect "the link's target" "$(cat "$victim")" precious || return 1
+  [[ -f $folder/mcp.json && ! -L $folder/mcp.json ]] || { echo "mcp.json is not a plain file: $(ls -l "$folder")"; return 1; }
+  expect "mode" "$(stat -c %a "$folder/mcp.json")" 600 || return 1
+  expect "leftover temporaries" "$(find "$folder" -name '.mcp.json.taskwire-*' | wc -l)" 0
+}
+check 'symlink: a planted .taskwire-tmp link is never written through; mcp.json is a plain file, mode 600' check_planted_temporary
+
+check_linked_config() {
+  local folder=$work/linked/.cursor before
+  mkdir -p "$folder"
+  printf 'precious\n' >"$victim"
+  ln -s "$victim" "$folder/mcp.json"
+  before=$(active_keys cursor)
+  expect_exit 1 tw mcp install --client cursor --project "$work/linked" --url "$url" || return 1
+  grep -q 'symbolic link' "$work/exit.out" || { echo "the refusal does not say why: $(cat "$work/exit.out")"; return 1; }
+  expect "the link's target" "$(cat "$victim")" precious || return 1
+  [[ -L $folder/mcp.json ]] || { echo "the link was replaced"; return 1; }
+  expect "active cursor keys" "$(active_keys cursor)" "$before"
+}
+check 'symlink: a config file that is a symbolic link is refused (exit 1), its target untouched, no key left' check_linked_config
+
+check_git_warning() {
+  mkdir -p "$work/repo/.git" "$work/repo/app"
+  tw mcp install --client vscode --project "$work/repo/app" --url "$url" >"$work/install.out" 2>&1 ||
+    { echo "exit $?: $(cat "$work/install.out")"; return 1; }
+  grep -q "git work tree $work/repo" "$work/install.out" || { echo "no warning: $(cat "$work/install.out")"; return 1; }
+  tw mcp install --client vscode --project "$work/plain" --url "$url" >"$work/install.out" 2>&1 ||
+    { echo "exit $?: $(cat "$work/install.out")"; return 1; }
+  ! grep -q 'git work tree' "$work/install.out" || { echo "warned outside a work tree: $(cat "$work/install.out")"; return 1; }
+}
+check 'git: install warns when the config file with the key is inside a git work tree, and only then' check_git_warning
 
 if ! stop_server; then
   echo "FAIL  the taskwire server reported a sanitizer error"
