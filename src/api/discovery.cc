@@ -43,7 +43,7 @@ std::string Discovery::MetadataUrl(const http::Request& request) const {
 void Discovery::Register(http::Router& router) const {
   const auto serve = [this](http::Request& request, http::Responder responder) {
     json::array scopes;
-    for (std::string_view scope : auth::kAllScopes) {
+    for (std::string_view scope : auth::kGrantableScopes) {
       if (scope != auth::kScopeOfflineAccess) scopes.emplace_back(scope);
     }
     json::object metadata{{"resource", ResourceUrl(request)},

@@ -8,6 +8,7 @@
 
 #include "auth/scopes.h"
 #include "base/check.h"
+#include "base/clock.h"
 #include "base/duration.h"
 
 namespace taskwire::api {
@@ -507,6 +508,16 @@ void Rest::RegisterKeys(http::Router& router) {
       auto parsed = auth::ParseScopes(scopes);
       if (!parsed) return std::move(parsed).error();
       spec.scopes = std::move(*parsed);
+      // A key mints nothing that could do more, or live longer, than itself.
+      for (const std::string& scope : spec.scopes) {
+        if (!caller.Allows(scope)) {
+          return base::Error::PermissionDenied("this key does not hold " + scope + ", so it cannot give it to a new key");
+        }
+      }
+      if (caller.identity.expires && (!spec.expires || *spec.expires > *caller.identity.expires)) {
+        return base::Error::PermissionDenied("this key expires at " + base::FormatIso8601(*caller.identity.expires) +
+                                             "; a key it creates must expire no later (expiresIn)");
+      }
       auto created = keys_.Create(spec);
       if (!created) return std::move(created).error();
       return json::object{{"key", created->first}, {"apiKey", KeyJson(created->second)}};
@@ -566,19 +577,24 @@ void Rest::ManageKeys(http::Request& incoming, http::Responder reply, int succes
   Authenticated(incoming, std::move(reply),
                 [this, success_status, work = std::move(work)](const http::Request& request, http::Responder responder,
                                                std::shared_ptr<const Caller> caller) {
+                  // An app must not mint itself a credential that outlives the person's revocation
+                  // of it, nor revoke the person's other credentials: whatever its scopes, an OAuth
+                  // token is refused (no insufficient_scope: no step-up can ever grant this).
+                  if (caller->identity.oauth) {
+                    responder.Send(http::Response::JsonError(
+                        403, "forbidden",
+                        "OAuth apps cannot manage API keys or grants; use the web pages or an API key "
+                        "with the keys:manage scope"));
+                    return;
+                  }
                   // Minting or revoking a key, or revoking a grant, is a write: a review-mode
                   // key could otherwise mint itself a key that writes.
                   if (request.method != http::Method::kGet && !caller->MayWrite()) {
                     responder.Send(ReviewModeRefusal());
                     return;
                   }
-                  // A narrower key could otherwise mint itself a wider one, or revoke its siblings.
-                  std::string missing;
-                  for (std::string_view scope : auth::kAllScopes) {
-                    if (!caller->Allows(scope)) missing += (missing.empty() ? "" : " ") + std::string(scope);
-                  }
-                  if (!missing.empty()) {
-                    responder.Send(discovery_.InsufficientScope(request, missing, false));
+                  if (!caller->Allows(auth::kScopeKeysManage)) {
+                    responder.Send(discovery_.InsufficientScope(request, auth::kScopeKeysManage, false));
                     return;
                   }
                   Offload(std::move(responder), success_status,

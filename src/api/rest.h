@@ -52,7 +52,8 @@ class Rest {
   void RegisterKeys(http::Router& router);
   // The caller's connected apps: GET /api/v1/grants, DELETE /api/v1/grants/{id}.
   void RegisterGrants(http::Router& router);
-  // Authenticates, insists the credential holds every scope, then runs `work` on the pool.
+  // Authenticates, refuses OAuth tokens (403) and credentials without keys:manage
+  // (insufficient_scope), then runs `work` on the pool.
   void ManageKeys(http::Request& request, http::Responder responder, int success_status, KeyWork work);
   // Runs blocking `work` on the pool and answers with its JSON and `success_status`, or its
   // error; 503 with Retry-After when the pool is full.

@@ -23,6 +23,9 @@ struct Identity {
   std::set<std::string> scopes;
   bool review = false;  // writes become proposals (review mode)
   std::optional<base::WallTime> expires;
+  // An OAuth access token (built-in or external): an app acting for the person. It never holds
+  // keys:manage, and REST refuses it key, grant and user management whatever its scopes.
+  bool oauth = false;
 };
 
 struct ApiKey {

@@ -235,11 +235,17 @@ TEST(ParseScopes, ReadsAListSeparatedByCommasOrSpaces) {
   EXPECT_EQ(JoinScopes(*scopes), "mcp:read tasks:read tasks:write");
 }
 
-TEST(ParseScopes, AllIsEveryScope) {
+TEST(ParseScopes, AllIsEveryGrantableScopeButNeverKeysManage) {
   auto scopes = ParseScopes("all");
   ASSERT_TRUE(scopes.has_value());
-  EXPECT_EQ(scopes->size(), std::size(kAllScopes));
-  for (std::string_view scope : kAllScopes) EXPECT_TRUE(scopes->contains(std::string(scope)));
+  EXPECT_EQ(scopes->size(), std::size(kGrantableScopes));
+  for (std::string_view scope : kGrantableScopes) EXPECT_TRUE(scopes->contains(std::string(scope)));
+  EXPECT_FALSE(scopes->contains("keys:manage")) << "keys:manage must be named";
+  EXPECT_FALSE(IsGrantable("keys:manage"));
+  auto named = ParseScopes("all,keys:manage");
+  ASSERT_TRUE(named.has_value());
+  EXPECT_EQ(named->size(), std::size(kAllScopes));
+  EXPECT_TRUE(named->contains("keys:manage"));
 }
 
 TEST(ParseScopes, ReadIsTheReadScopes) {

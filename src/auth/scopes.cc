@@ -4,6 +4,10 @@
 
 namespace taskwire::auth {
 
+bool IsGrantable(std::string_view scope) {
+  return std::find(std::begin(kGrantableScopes), std::end(kGrantableScopes), scope) != std::end(kGrantableScopes);
+}
+
 base::Result<std::set<std::string>> ParseScopes(std::string_view text) {
   std::set<std::string> scopes;
   size_t i = 0;
@@ -13,7 +17,7 @@ base::Result<std::set<std::string>> ParseScopes(std::string_view text) {
     i = end == std::string_view::npos ? text.size() : end + 1;
     if (word.empty()) continue;
     if (word == "all") {
-      scopes.insert(std::begin(kAllScopes), std::end(kAllScopes));
+      scopes.insert(std::begin(kGrantableScopes), std::end(kGrantableScopes));
     } else if (word == "read") {
       scopes.insert(std::begin(kReadScopes), std::end(kReadScopes));
     } else if (std::find(std::begin(kAllScopes), std::end(kAllScopes), word) != std::end(kAllScopes)) {
@@ -22,7 +26,7 @@ base::Result<std::set<std::string>> ParseScopes(std::string_view text) {
       std::string known;
       for (std::string_view scope : kAllScopes) known += (known.empty() ? "" : ", ") + std::string(scope);
       return base::Error::InvalidArgument("unknown scope '" + std::string(word) + "'; known: " +
-                                          known + " (or 'all', 'read')");
+                                          known + " (or 'all': every one but keys:manage; 'read')");
     }
   }
   if (scopes.empty()) return base::Error::InvalidArgument("no scopes given");

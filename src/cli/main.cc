@@ -469,7 +469,8 @@ int Main(int argc, char** argv) {
   key_create->add_option("--name", key_options.name, "a label, usually the client: claude-code")->required();
   key_create->add_option("--scopes", key_options.scopes,
                          "comma-separated scopes, 'read' (default) or 'all': mcp:read, organizations:read, "
-                         "tasks:read, tasks:write, tasks:admin, jobs:read, jobs:run, offline_access");
+                         "tasks:read, tasks:write, tasks:admin, jobs:read, jobs:run, offline_access; "
+                         "keys:manage (managing keys and grants over REST) only when named, never in 'all'");
   key_create->add_option("--expires", key_options.expires, "lifetime such as 30d or 12h (default: never)");
   key_create->add_flag("--review", key_options.review,
                        "review mode: the key reads, and every write it asks for is refused (its "

@@ -34,14 +34,18 @@ bool IsChallenge(std::string_view challenge) {
          });
 }
 
-// The scopes of a space-separated "scope" parameter; InvalidArgument naming an unknown one.
+// The scopes of a space-separated "scope" parameter; InvalidArgument naming an unknown one, or
+// keys:manage, which no OAuth client is ever granted.
 base::Result<std::set<std::string>> RequestedScopes(std::string_view text) {
   std::set<std::string> scopes;
   while (!text.empty()) {
     const size_t end = text.find(' ');
     const std::string_view scope = text.substr(0, end);
     if (!scope.empty()) {
-      if (std::find(std::begin(auth::kAllScopes), std::end(auth::kAllScopes), scope) == std::end(auth::kAllScopes)) {
+      if (scope == auth::kScopeKeysManage) {
+        return base::Error::InvalidArgument("keys:manage is never granted to an OAuth client");
+      }
+      if (!auth::IsGrantable(scope)) {
         return base::Error::InvalidArgument("unknown scope \"" + std::string(scope) + "\"");
       }
       scopes.emplace(scope);
@@ -93,7 +97,7 @@ AuthorizationServer::AuthorizationServer(Dependencies deps, Options options)
 
 std::string AuthorizationServer::MetadataJson(const Site& site) const {
   boost::json::array scopes;
-  for (std::string_view scope : auth::kAllScopes) scopes.emplace_back(scope);
+  for (std::string_view scope : auth::kGrantableScopes) scopes.emplace_back(scope);
   boost::json::object metadata{
       {"issuer", site.issuer},
       {"authorization_endpoint", site.issuer + "/oauth/authorize"},
@@ -584,6 +588,7 @@ base::Result<auth::Identity> AuthorizationServer::IdentityOf(const Claims& claim
   if (!scopes) return base::Error::Unauthenticated("the token's scope is unreadable");
   identity.scopes = std::move(*scopes);
   identity.expires = base::WallTime(std::chrono::seconds(claims.Number("exp").value_or(0)));
+  identity.oauth = true;
   return identity;
 }
 

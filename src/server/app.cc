@@ -360,7 +360,8 @@ base::Result<void> App::Serve(std::FILE* out) {
     }
     auth::Identity identity{.user_id = user->id, .user_name = user->name, .credential = "loopback",
                             .client = "local", .scopes = {}, .review = false, .expires = {}};
-    for (std::string_view scope : auth::kAllScopes) identity.scopes.emplace(scope);
+    // Every scope but keys:manage: an unauthenticated local process does not mint keys.
+    for (std::string_view scope : auth::kGrantableScopes) identity.scopes.emplace(scope);
     authenticator.SetLoopbackCaller(std::make_shared<const api::Caller>(std::move(identity)));
     logger_.Warn("auth.loopback_bypass", {{"user", user->name},
                                           {"detail", "requests from this machine without a key act as this user"}});

@@ -36,6 +36,7 @@ class RestTest : public ::testing::Test {
     ASSERT_EQ(Cli({"org", "member", "add", "acme", "carol", "--role", "viewer"}), 0);
     ada_ = Key("ada", "all");
     ada_read_ = Key("ada", "read");
+    ada_manage_ = Key("ada", "all,keys:manage");
     bob_ = Key("bob", "all");
     carol_ = Key("carol", "all");
     server_ = Serve({"--set", "server.max_body_bytes=200000"}, port_);
@@ -188,7 +189,7 @@ class RestTest : public ::testing::Test {
   testing::TempDir dir_;
   std::unique_ptr<Process> server_;
   uint16_t port_ = 0;
-  std::string ada_, ada_read_, bob_, carol_;
+  std::string ada_, ada_read_, ada_manage_, bob_, carol_;
 };
 
 TEST_F(RestTest, ACredentialIsRequiredAndBadOnesAreRefusedAlike) {
@@ -284,9 +285,9 @@ TEST_F(RestTest, AnExpiredKeyIsRefused) {
   EXPECT_EQ(Call("GET", "/api/v1/me", key).status, 401);
 }
 
-TEST_F(RestTest, KeysAreManagedOverRestByAFullCredential) {
-  const HttpResponse created =
-      Call("POST", "/api/v1/keys", ada_, R"({"name":"script","scopes":["tasks:read","organizations:read"],"expiresIn":"30d"})");
+TEST_F(RestTest, KeysAreManagedOverRestByAKeyWithKeysManage) {
+  const HttpResponse created = Call("POST", "/api/v1/keys", ada_manage_,
+                                    R"({"name":"script","scopes":["tasks:read","organizations:read"],"expiresIn":"30d"})");
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string key(Json(created).at("key").as_string());
   EXPECT_TRUE(std::regex_match(key, std::regex("tw_[A-Za-z0-9_-]{43}")));
@@ -297,35 +298,73 @@ TEST_F(RestTest, KeysAreManagedOverRestByAFullCredential) {
   EXPECT_EQ(Call("GET", "/api/v1/tasks", key).status, 200);
   EXPECT_EQ(Call("POST", "/api/v1/tasks", key, R"({"title":"no"})").status, 403);
 
-  const HttpResponse listed = Call("GET", "/api/v1/keys", ada_);
+  const HttpResponse listed = Call("GET", "/api/v1/keys", ada_manage_);
   ASSERT_EQ(listed.status, 200);
   EXPECT_EQ(listed.body.find(key), std::string::npos) << "the raw key is shown only once";
   EXPECT_NE(listed.body.find("\"script\""), std::string::npos);
   EXPECT_EQ(listed.body.find("bob-all"), std::string::npos) << "only the caller's own keys";
-
-  // A narrower key may not manage keys: it could mint itself a wider one.
-  const HttpResponse narrow = Call("POST", "/api/v1/keys", ada_read_, R"({"name":"wider","scopes":"all"})");
-  EXPECT_EQ(narrow.status, 403);
-  EXPECT_NE(narrow.Header("WWW-Authenticate").find("insufficient_scope"), std::string::npos);
-  EXPECT_EQ(Call("GET", "/api/v1/keys", ada_read_).status, 403);
+  EXPECT_EQ(Call("GET", "/api/v1/grants", ada_manage_).status, 200);
 
   // Bad input names what is wrong.
   for (const char* body : {R"({"name":""})", R"({"name":"x","scopes":["tasks:fly"]})",
                            R"({"name":"x","expiresIn":"soon"})", R"({"name":"x","colour":"red"})",
                            R"({"name":7})", "[1]", "{"}) {
-    EXPECT_EQ(Call("POST", "/api/v1/keys", ada_, body).status, 400) << body;
+    EXPECT_EQ(Call("POST", "/api/v1/keys", ada_manage_, body).status, 400) << body;
   }
   // Another user's key is not found; revoking is idempotent; the next request fails.
   const std::string bobs_key = KeyId("bob", "bob-all");
-  EXPECT_EQ(Call("DELETE", "/api/v1/keys/" + bobs_key, ada_).status, 404);
+  EXPECT_EQ(Call("DELETE", "/api/v1/keys/" + bobs_key, ada_manage_).status, 404);
   EXPECT_EQ(Call("GET", "/api/v1/me", bob_).status, 200);
   const std::string id = std::to_string(record.at("id").as_int64());
-  const HttpResponse revoked = Call("DELETE", "/api/v1/keys/" + id, ada_);
+  const HttpResponse revoked = Call("DELETE", "/api/v1/keys/" + id, ada_manage_);
   ASSERT_EQ(revoked.status, 200) << revoked.body;
   EXPECT_TRUE(Json(revoked).at("apiKey").at("revokedAt").is_string());
-  EXPECT_EQ(Call("DELETE", "/api/v1/keys/" + id, ada_).status, 200);
+  EXPECT_EQ(Call("DELETE", "/api/v1/keys/" + id, ada_manage_).status, 200);
   EXPECT_EQ(Call("GET", "/api/v1/tasks", key).status, 401);
-  EXPECT_EQ(Call("DELETE", "/api/v1/keys/nope", ada_).status, 404);
+  EXPECT_EQ(Call("DELETE", "/api/v1/keys/nope", ada_manage_).status, 404);
+}
+
+// keys:manage is never part of "all": a key must be minted naming it.
+TEST_F(RestTest, KeysAndGrantsAreNotManagedWithoutKeysManageEvenByAKeyWithAllScopes) {
+  for (const std::string* key : {&ada_, &ada_read_}) {
+    for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+             {"POST", "/api/v1/keys"}, {"GET", "/api/v1/keys"}, {"DELETE", "/api/v1/keys/1"},
+             {"GET", "/api/v1/grants"}, {"DELETE", "/api/v1/grants/1"}}) {
+      const HttpResponse refused = Call(method, path, *key, method == "POST" ? R"({"name":"wider","scopes":"all"})" : "");
+      EXPECT_EQ(refused.status, 403) << method << " " << path;
+      EXPECT_NE(refused.Header("WWW-Authenticate").find(R"(error="insufficient_scope", scope="keys:manage")"),
+                std::string::npos)
+          << refused.Header("WWW-Authenticate");
+    }
+  }
+  EXPECT_EQ(Call("GET", "/api/v1/keys", ada_manage_).status, 200) << "the only key that may";
+}
+
+// A key mints nothing that could do more, or live longer, than itself.
+TEST_F(RestTest, AKeyWithKeysManageMintsNoWiderOrLongerLivedKeyThanItself) {
+  std::string out;
+  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "narrow-manager", "--scopes", "read,keys:manage",
+                 "--expires", "1d"},
+                std::nullopt, &out),
+            0);
+  const std::string narrow = out.substr(0, out.size() - 1);
+  const HttpResponse wider = Call("POST", "/api/v1/keys", narrow, R"({"name":"wider","scopes":"all","expiresIn":"1h"})");
+  EXPECT_EQ(wider.status, 403) << wider.body;
+  EXPECT_NE(wider.body.find("does not hold"), std::string::npos) << wider.body;
+  const HttpResponse longer = Call("POST", "/api/v1/keys", narrow, R"({"name":"longer","scopes":"read"})");
+  EXPECT_EQ(longer.status, 403) << longer.body;
+  EXPECT_NE(longer.body.find("expire"), std::string::npos) << longer.body;
+  EXPECT_EQ(Call("POST", "/api/v1/keys", narrow, R"({"name":"same","scopes":"read","expiresIn":"1h"})").status, 201);
+
+  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "reviewed-manager", "--scopes", "all,keys:manage",
+                 "--review"},
+                std::nullopt, &out),
+            0);
+  const std::string reviewed = out.substr(0, out.size() - 1);
+  EXPECT_EQ(Call("POST", "/api/v1/keys", reviewed, R"({"name":"unreviewed","scopes":"read"})").status, 403);
+  EXPECT_EQ(Call("POST", "/api/v1/keys", reviewed, R"({"name":"reviewed","scopes":"read","review":true})").status, 403)
+      << "a review-mode key mints no key at all";
+  EXPECT_EQ(Call("GET", "/api/v1/keys", reviewed).status, 200) << "it may list them";
 }
 
 TEST_F(RestTest, ForgedHostOrOriginIsRefused) {

@@ -3,12 +3,12 @@
 # server with real clients and headless Chromium (e2e/oauth_*.mjs, conformance/authorization.mjs).
 #   run_oauth.sh TASKWIRE_BINARY TOOLS_DIR SCRIPT.mjs [SCRIPT_ARGS...]
 # In a fresh data folder it creates the users ada and bob (with passwords), the organizations acme
-# (owner ada) and globex (owner bob) and an API key of ada's holding every scope, makes a
+# (owner ada) and globex (owner bob) and an API key of ada's holding every scope (keys:manage too), makes a
 # self-signed certificate for 127.0.0.1 with the openssl CLI, starts `taskwire serve` on a free
 # loopback port trusting that certificate (SSL_CERT_FILE) and allowed to fetch client metadata
 # documents from 127.0.0.1 (TASKWIRE_OAUTH_METADATA_ALLOW_RANGES), and runs the script with
 #   TW_URL            http://127.0.0.1:PORT/mcp
-#   TW_KEY_ADA        ada, all scopes (for /api/v1/grants)
+#   TW_KEY_ADA        ada, all scopes and keys:manage (for /api/v1/grants)
 #   TW_PASSWORD_ADA   ada's password, TW_PASSWORD_BOB bob's, for the sign-in page
 #   TW_TLS_CERT       the certificate and TW_TLS_KEY its key (PEM), for the script's own https
 #                     server: the client metadata documents
@@ -47,7 +47,7 @@ printf '%s\n' "$ada_password" | tw user add ada --password-stdin >/dev/null 2>>"
 printf '%s\n' "$bob_password" | tw user add bob --password-stdin >/dev/null 2>>"$work/setup.err" || fail_setup "user add bob"
 tw org add acme --owner ada >/dev/null 2>>"$work/setup.err" || fail_setup "org add acme"
 tw org add globex --owner bob >/dev/null 2>>"$work/setup.err" || fail_setup "org add globex"
-key_ada=$(tw key create --user ada --name oauth-e2e --scopes all 2>>"$work/setup.err") || fail_setup "key create ada"
+key_ada=$(tw key create --user ada --name oauth-e2e --scopes all,keys:manage 2>>"$work/setup.err") || fail_setup "key create ada"
 [[ $key_ada =~ ^[A-Za-z0-9_-]+$ ]] || fail_setup "key create printed '$key_ada'"
 
 # The https host of the client metadata documents: 127.0.0.1, self-signed, trusted by the server.
