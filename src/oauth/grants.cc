@@ -133,11 +133,13 @@ base::Result<std::string> GrantStore::IssueCode(const CodeRequest& request) {
 }
 
 base::Result<std::string> GrantStore::NewRefreshToken(store::Transaction& tx, std::string_view family_id,
-                                                      const std::string& now) {
+                                                      const std::string& now, base::WallTime family_created) {
   const std::string token = base::RandomToken(kTokenBytes);
+  const base::WallTime expires =
+      std::min(clock_.Now() + options_.refresh_lifetime, family_created + options_.family_lifetime);
   auto inserted = tx.Execute(
       "INSERT INTO oauth_refresh_tokens (hash, family_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-      {Hash(token), family_id, now, base::FormatIso8601(clock_.Now() + options_.refresh_lifetime)});
+      {Hash(token), family_id, now, base::FormatIso8601(expires)});
   if (!inserted) return std::move(inserted).error();
   return token;
 }
@@ -194,7 +196,7 @@ base::Result<Issued> GrantStore::ExchangeCode(std::string_view code, std::string
   auto issued = LoadIssued(**tx, family_id);
   if (!issued) return issued;
   if (issued->scopes.contains(std::string(auth::kScopeOfflineAccess))) {
-    auto refresh = NewRefreshToken(**tx, family_id, now_text);
+    auto refresh = NewRefreshToken(**tx, family_id, now_text, now);
     if (!refresh) return std::move(refresh).error();
     issued->refresh_token = std::move(*refresh);
   }
@@ -213,34 +215,51 @@ base::Result<Issued> GrantStore::Refresh(std::string_view refresh_token, std::st
   if (!tx) return std::move(tx).error();
   auto rows = (*tx)->Query(
       "SELECT r.family_id, r.expires_at, r.used_at, r.superseded, f.revoked_at, g.revoked_at, g.client_id, "
-      "f.resource, u.deleted_at FROM oauth_refresh_tokens r JOIN oauth_token_families f ON f.id = r.family_id "
-      "JOIN oauth_grants g ON g.id = f.grant_id JOIN users u ON u.id = g.user_id WHERE r.hash = ?",
+      "f.resource, u.deleted_at, f.created_at, r.retried, r.successor, s.used_at, s.superseded "
+      "FROM oauth_refresh_tokens r JOIN oauth_token_families f ON f.id = r.family_id "
+      "JOIN oauth_grants g ON g.id = f.grant_id JOIN users u ON u.id = g.user_id "
+      "LEFT JOIN oauth_refresh_tokens s ON s.hash = r.successor WHERE r.hash = ?",
       {Hash(refresh_token)});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return InvalidGrant("unknown refresh token");
   const auto& row = rows->front();
   const std::string family_id = row.Text(0);
+  // Cuts the whole family off (the access tokens too: they name it) and says why.
+  auto revoke_family = [&](std::string why) -> base::Result<Issued> {
+    if (auto ok = RevokeFamilyIn(**tx, family_id, now_text); !ok) return std::move(ok).error();
+    if (auto ok = (*tx)->Commit(); !ok) return std::move(ok).error();
+    Signal();
+    return InvalidGrant(std::move(why));
+  };
   if (row.Text(6) != client_id) return InvalidGrant("the refresh token was issued to another client");
   if (!row.IsNull(5)) return InvalidGrant("the grant was revoked");
   if (!row.IsNull(8)) return InvalidGrant("the user was deleted");
   if (!row.IsNull(4)) return InvalidGrant("the token family was revoked (a reused code or refresh token, or RFC 7009)");
-  if (row.Int(3) != 0) return InvalidGrant("the refresh token was replaced by a retry");
+  auto family_created = base::ParseIso8601(row.Text(9));
+  if (!family_created || now >= *family_created + options_.family_lifetime) {
+    return InvalidGrant("the token family reached its absolute lifetime (oauth.refresh_family_ttl); authorize again");
+  }
+  if (row.Int(3) != 0) {
+    // A successor a retry replaced came back: both answers reached someone.
+    return revoke_family("the refresh token was replaced by a retry and came back; every token of its family is revoked");
+  }
   auto expires = base::ParseIso8601(row.Text(1));
   if (!expires || *expires <= now) return InvalidGrant("the refresh token has expired");
   if (resource && *resource != row.Text(7)) return InvalidGrant("resource differs from the grant's");
   if (auto used = row.OptionalText(2)) {
+    // RFC 9700 §4.14.2: a rotated token came back. Only a client whose answer was lost retries:
+    // once, soon, and before it ever used the successor that answer carried.
     auto used_at = base::ParseIso8601(*used);
-    if (!used_at || now - *used_at > options_.refresh_grace) {
-      // A rotated token came back: someone holds a copy. Cut the whole family off.
-      if (auto ok = RevokeFamilyIn(**tx, family_id, now_text); !ok) return std::move(ok).error();
-      if (auto ok = (*tx)->Commit(); !ok) return std::move(ok).error();
-      Signal();
-      return InvalidGrant("the refresh token was already used; every token of its family is revoked");
+    const bool soon = used_at && now - *used_at <= options_.refresh_grace;
+    const bool first_retry = row.Int(10) == 0;
+    const bool successor_unused = !row.IsNull(11) && row.IsNull(12) && !row.IsNull(13) && row.Int(13) == 0;
+    if (!soon || !first_retry || !successor_unused) {
+      return revoke_family("the refresh token was already used; every token of its family is revoked");
     }
-    // A concurrent retry: its first successors stop working, this answer replaces them.
-    auto superseded = (*tx)->Execute(
-        "UPDATE oauth_refresh_tokens SET superseded = 1 WHERE family_id = ? AND used_at IS NULL", {family_id});
+    auto superseded = (*tx)->Execute("UPDATE oauth_refresh_tokens SET superseded = 1 WHERE hash = ?", {row.Text(11)});
     if (!superseded) return std::move(superseded).error();
+    auto retried = (*tx)->Execute("UPDATE oauth_refresh_tokens SET retried = 1 WHERE hash = ?", {Hash(refresh_token)});
+    if (!retried) return std::move(retried).error();
   } else {
     auto rotated = (*tx)->Execute("UPDATE oauth_refresh_tokens SET used_at = ? WHERE hash = ?",
                                   {now_text, Hash(refresh_token)});
@@ -257,8 +276,11 @@ base::Result<Issued> GrantStore::Refresh(std::string_view refresh_token, std::st
     issued->scopes = *scopes;
     issued->scopes.insert(std::string(auth::kScopeOfflineAccess));
   }
-  auto refresh = NewRefreshToken(**tx, family_id, now_text);
+  auto refresh = NewRefreshToken(**tx, family_id, now_text, *family_created);
   if (!refresh) return std::move(refresh).error();
+  auto linked = (*tx)->Execute("UPDATE oauth_refresh_tokens SET successor = ? WHERE hash = ?",
+                               {Hash(*refresh), Hash(refresh_token)});
+  if (!linked) return std::move(linked).error();
   issued->refresh_token = std::move(*refresh);
   auto touched = (*tx)->Execute("UPDATE oauth_grants SET last_used_at = ? WHERE id = ?", {now_text, issued->grant_id});
   if (!touched) return std::move(touched).error();

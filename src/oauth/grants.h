@@ -68,9 +68,14 @@ class GrantStore {
   struct Options {
     std::chrono::seconds code_lifetime{60};
     std::chrono::seconds refresh_lifetime{30 * 86400};
-    // A refresh token used again this soon after it was rotated is taken for a client's
-    // concurrent retry: it gets fresh tokens and its first successor stops working. Later, a
-    // replay revokes the whole family.
+    // The absolute lifetime of a token family, counted from the code exchange: refreshing stops
+    // then, however often the tokens were rotated, and the person must authorize the app again.
+    std::chrono::seconds family_lifetime{90 * 86400};
+    // RFC 9700 §4.14.2: a rotated refresh token that comes back revokes its whole family, except
+    // for one retry whose first answer was plausibly lost: it comes within this grace, it is the
+    // first retry of that token, and the successor the first answer carried was never used. The
+    // retry gets fresh tokens and that successor stops working; if the successor comes back
+    // afterwards, it too revokes the family.
     std::chrono::seconds refresh_grace{30};
   };
 
@@ -89,7 +94,8 @@ class GrantStore {
                                     std::string_view redirect_uri, std::string_view verifier,
                                     std::optional<std::string_view> resource);
   // Rotates a refresh token. `scopes`, when given, narrows the family's scopes for the new access
-  // token (never widens).
+  // token (never widens). invalid_grant (revoking the family) for a replay that is not the one
+  // allowed retry (Options::refresh_grace); invalid_grant for a family past its absolute lifetime.
   base::Result<Issued> Refresh(std::string_view refresh_token, std::string_view client_id,
                                const std::optional<std::set<std::string>>& scopes,
                                std::optional<std::string_view> resource);
@@ -108,9 +114,10 @@ class GrantStore {
   base::Result<Grant> Revoke(int64_t grant_id, std::optional<std::string_view> user_name = std::nullopt);
 
  private:
-  // Issues a new refresh token in `family` (when the scopes hold offline_access).
+  // Issues a new refresh token in `family`, created at `family_created` (it expires no later than
+  // the family's absolute lifetime).
   base::Result<std::string> NewRefreshToken(store::Transaction& tx, std::string_view family_id,
-                                            const std::string& now);
+                                            const std::string& now, base::WallTime family_created);
   base::Result<void> RevokeFamilyIn(store::Transaction& tx, std::string_view family_id, const std::string& now);
   void Signal() const;
 

@@ -224,7 +224,9 @@ TEST_F(GrantStoreTest, RefreshRotatesAndAReplayAfterTheGraceRevokesTheFamily) {
   EXPECT_NE(signal_->Stamp(), stamp);
 }
 
-TEST_F(GrantStoreTest, RefreshRetryWithinTheGraceSupersedesTheFirstSuccessorOnly) {
+// RFC 9700 §4.14.2. A client whose answer was lost retries once, soon, with the old token, and
+// has never seen (so never used) the successor: that retry alone is answered.
+TEST_F(GrantStoreTest, ARetryWithinTheGraceIsAnsweredOnceWhenTheSuccessorWasNeverUsed) {
   Issued first = Exchange(kReadWriteOffline);
   auto second = RefreshWith(first.refresh_token);
   ASSERT_TRUE(second.has_value());
@@ -235,13 +237,85 @@ TEST_F(GrantStoreTest, RefreshRetryWithinTheGraceSupersedesTheFirstSuccessorOnly
   EXPECT_EQ(retry->family_id, first.family_id);
   EXPECT_NE(retry->refresh_token, second->refresh_token);
   EXPECT_NE(retry->refresh_token, first.refresh_token);
-
-  auto superseded = RefreshWith(second->refresh_token);
-  ASSERT_EQ(Code(superseded), "PERMISSION_DENIED");
-  EXPECT_NE(superseded.error().message().find("replaced"), std::string::npos) << superseded.error().message();
   EXPECT_EQ(Code(grants_->CheckFamily(first.family_id)), "OK") << "a retry does not revoke the family";
   auto third = RefreshWith(retry->refresh_token);
-  EXPECT_EQ(Code(third), "OK");
+  ASSERT_TRUE(third.has_value()) << third.error().ToString();
+  EXPECT_EQ(Code(RefreshWith(third->refresh_token)), "OK");
+}
+
+TEST_F(GrantStoreTest, ASecondReplayWithinTheGraceRevokesTheFamily) {
+  Issued first = Exchange(kReadWriteOffline);
+  ASSERT_EQ(Code(RefreshWith(first.refresh_token)), "OK");
+  clock_.Advance(2s);
+  auto retry = RefreshWith(first.refresh_token);
+  ASSERT_TRUE(retry.has_value()) << retry.error().ToString();
+
+  clock_.Advance(2s);
+  const uint64_t stamp = signal_->Stamp();
+  auto again = RefreshWith(first.refresh_token);
+  ASSERT_EQ(Code(again), "PERMISSION_DENIED");
+  EXPECT_NE(again.error().message().find("revoked"), std::string::npos) << again.error().message();
+  EXPECT_EQ(Code(grants_->CheckFamily(first.family_id)), "UNAUTHENTICATED");
+  EXPECT_EQ(Code(RefreshWith(retry->refresh_token)), "PERMISSION_DENIED") << "the retry's tokens die too";
+  EXPECT_NE(signal_->Stamp(), stamp);
+}
+
+// The thief's case: the successor was already used (by the client, or by the thief), so the
+// first answer was not lost.
+TEST_F(GrantStoreTest, AReplayAfterTheSuccessorWasUsedRevokesTheFamilyEvenWithinTheGrace) {
+  Issued first = Exchange(kReadWriteOffline);
+  auto second = RefreshWith(first.refresh_token);
+  ASSERT_TRUE(second.has_value());
+  auto third = RefreshWith(second->refresh_token);
+  ASSERT_TRUE(third.has_value());
+
+  clock_.Advance(5s);
+  auto replay = RefreshWith(first.refresh_token);
+  ASSERT_EQ(Code(replay), "PERMISSION_DENIED");
+  EXPECT_EQ(Code(grants_->CheckFamily(first.family_id)), "UNAUTHENTICATED");
+  EXPECT_EQ(Code(RefreshWith(third->refresh_token)), "PERMISSION_DENIED");
+}
+
+// Both answers reached someone: the one the retry replaced comes back.
+TEST_F(GrantStoreTest, ASuccessorReplacedByARetryThatComesBackRevokesTheFamily) {
+  Issued first = Exchange(kReadWriteOffline);
+  auto second = RefreshWith(first.refresh_token);
+  ASSERT_TRUE(second.has_value());
+  auto retry = RefreshWith(first.refresh_token);
+  ASSERT_TRUE(retry.has_value());
+
+  auto replaced = RefreshWith(second->refresh_token);
+  ASSERT_EQ(Code(replaced), "PERMISSION_DENIED");
+  EXPECT_NE(replaced.error().message().find("replaced by a retry"), std::string::npos) << replaced.error().message();
+  EXPECT_EQ(Code(grants_->CheckFamily(first.family_id)), "UNAUTHENTICATED");
+  EXPECT_EQ(Code(RefreshWith(retry->refresh_token)), "PERMISSION_DENIED");
+}
+
+TEST_F(GrantStoreTest, ARefusedRetryOfAnotherClientRevokesNothing) {
+  Issued first = Exchange(kReadWriteOffline);
+  auto second = RefreshWith(first.refresh_token);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(Code(grants_->Refresh(first.refresh_token, "twd_other", std::nullopt, std::nullopt)), "PERMISSION_DENIED");
+  EXPECT_EQ(Code(RefreshWith(second->refresh_token)), "OK");
+}
+
+// Options::family_lifetime: rotating keeps each refresh token fresh, never the family.
+TEST_F(GrantStoreTest, RefreshStopsAtTheFamilysAbsoluteLifetime) {
+  grants_ = std::make_unique<GrantStore>(
+      *database_, clock_, signal_.get(),
+      GrantStore::Options{.refresh_lifetime = 30 * 24h, .family_lifetime = 90 * 24h});
+  Issued first = Exchange(kReadWriteOffline);
+  std::string token = first.refresh_token;
+  for (int i = 0; i < 4; ++i) {  // days 20, 40, 60, 80
+    clock_.Advance(20 * 24h);
+    auto next = RefreshWith(token);
+    ASSERT_TRUE(next.has_value()) << "day " << (i + 1) * 20 << ": " << next.error().ToString();
+    token = next->refresh_token;
+  }
+  clock_.Advance(10 * 24h);  // day 90: the last token has 20 days left of its own lifetime
+  auto late = RefreshWith(token);
+  ASSERT_EQ(Code(late), "PERMISSION_DENIED");
+  EXPECT_NE(late.error().message().find("absolute lifetime"), std::string::npos) << late.error().message();
 }
 
 TEST_F(GrantStoreTest, RefreshMayNarrowButNeverWidenTheScopes) {

@@ -194,6 +194,7 @@ base::Result<std::unique_ptr<App>> App::Open(const Config& config, base::Logger&
   app->clients_ = std::make_unique<oauth::ClientStore>(*app->database_, clock, *app->redirects_);
   oauth::GrantStore::Options grants;
   grants.refresh_lifetime = std::chrono::duration_cast<std::chrono::seconds>(config.oauth.refresh_token_ttl);
+  grants.family_lifetime = std::chrono::duration_cast<std::chrono::seconds>(config.oauth.refresh_family_ttl);
   app->grants_ = std::make_unique<oauth::GrantStore>(*app->database_, clock, app->revocations_.get(), grants);
   app->signing_keys_ = std::make_unique<oauth::SigningKeys>(
       *app->database_, clock, std::chrono::duration_cast<std::chrono::seconds>(config.oauth.access_token_ttl));

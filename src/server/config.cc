@@ -201,6 +201,8 @@ const KeySpec kKeys[] = {
      [](Config& c) -> FieldRef { return &c.oauth.access_token_ttl; }, 0, 0, ValidateAccessTokenTtl},
     {"oauth.refresh_token_ttl", "lifetime of a refresh token (each refresh issues a new one)",
      [](Config& c) -> FieldRef { return &c.oauth.refresh_token_ttl; }},
+    {"oauth.refresh_family_ttl", "absolute lifetime of an app's refresh tokens, counted from its authorization: then it must be authorized again",
+     [](Config& c) -> FieldRef { return &c.oauth.refresh_family_ttl; }},
     {"oauth.redirect_schemes", "private-use redirect URI schemes allowed besides cursor, vscode, vscode-insiders and claude",
      [](Config& c) -> FieldRef { return &c.oauth.redirect_schemes; }, 0, 0, ValidateScheme},
     {"oauth.metadata_allow_ranges", "private address ranges client metadata documents may be fetched from (default none)",

@@ -65,6 +65,8 @@ struct Config {
   struct OAuth {
     std::chrono::milliseconds access_token_ttl{3'600'000};  // at most an hour
     std::chrono::milliseconds refresh_token_ttl{30LL * 86'400'000};
+    // The absolute lifetime of a refresh-token family: then the app must be authorized again.
+    std::chrono::milliseconds refresh_family_ttl{90LL * 86'400'000};
     // Private-use redirect URI schemes allowed besides the known desktop clients'.
     std::vector<std::string> redirect_schemes;
     // Private address ranges client metadata documents may be fetched from (default: none).
