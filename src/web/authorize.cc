@@ -78,6 +78,31 @@ bool IsLoopbackUri(std::string_view uri) {
   return parsed && parsed->IsLoopbackHttp();
 }
 
+// Whether an earlier grant is re-used only after the person clicks "Continue": for a public
+// client whose redirect goes to a loopback port or a private-use scheme, which any program on the
+// person's computer can claim (RFC 8252 §8.6). Silently, such a program could start a request with
+// its own PKCE challenge on any port and walk away with a code. A confidential client must still
+// authenticate at the token endpoint, and an https redirect belongs to its host: they keep the
+// silent path.
+bool NeedsConfirmation(const oauth::AuthorizationRequest& request) {
+  if (request.client.confidential) return false;
+  auto parsed = oauth::SplitUri(request.redirect_uri);
+  return !parsed || parsed->scheme != "https";
+}
+
+// How the pages name the client's identity.
+std::string IdentityText(const oauth::Client& client) {
+  switch (client.kind) {
+    case oauth::ClientKind::kMetadata:
+      return "verified: its metadata document at " + HostOf(client.client_id) + " names it";
+    case oauth::ClientKind::kRegistered:
+      return "added by this server's administrator";
+    case oauth::ClientKind::kDynamic:
+      break;
+  }
+  return "not verified: the app registered itself and named itself";
+}
+
 }  // namespace
 
 std::string AccountPages::SessionCookieName() const {
@@ -200,40 +225,52 @@ http::Response AccountPages::Authorize(const http::Request& request) const {
   if (!session) {
     return SeeOther("/signin?return_to=" + http::PercentEncode("/oauth/authorize?" + request.query));
   }
+  const auto approve = [&](const std::set<std::string>& granted) {
+    auto location = deps_.server.Approve(authorization, session->user_id, granted, site);
+    if (!location) return Message(503, "Try again", "The server cannot record your consent right now.");
+    return SeeOther(std::move(*location));
+  };
+  std::string decision;
   if (request.method == http::Method::kPost) {
     auto form = http::ParseForm(request.body);
     if (!form) return Message(400, "Bad request", form.error().message());
     if (!form->contains("csrf") || !TokensEqual(form->at("csrf"), session->csrf)) {
       return Message(403, "Consent expired", "The consent form expired or came from another site. Start again from the app.");
     }
-    if (!form->contains("decision") || form->at("decision") != "allow") {
-      return SeeOther(deps_.server.Deny(authorization, site));
+    decision = form->contains("decision") ? form->at("decision") : "";
+    if (decision != "allow" && decision != "continue") return SeeOther(deps_.server.Deny(authorization, site));
+    if (decision == "allow") {
+      std::set<std::string> granted;
+      for (const auto& scope : authorization.scopes) {
+        if (form->contains("scope:" + scope)) granted.insert(scope);
+      }
+      return approve(granted);
     }
-    std::set<std::string> granted;
-    for (const auto& scope : authorization.scopes) {
-      if (form->contains("scope:" + scope)) granted.insert(scope);
-    }
-    auto location = deps_.server.Approve(authorization, session->user_id, granted, site);
-    if (!location) return Message(503, "Try again", "The server cannot record your consent right now.");
-    return SeeOther(std::move(*location));
   }
-  // Someone who already allowed this client these scopes is not asked again.
+  // Someone who already allowed this client these scopes is not asked again, though they may be
+  // asked to confirm (NeedsConfirmation).
   auto prior = deps_.server.PriorConsent(authorization, session->user_id);
   if (!prior) return Message(503, "Try again", "The server cannot check your earlier consent right now.");
   if (*prior) {
-    auto location = deps_.server.Approve(authorization, session->user_id, **prior, site);
-    if (!location) return Message(503, "Try again", "The server cannot record your consent right now.");
-    return SeeOther(std::move(*location));
+    if (decision == "continue" || !NeedsConfirmation(authorization)) return approve(**prior);
+    ContinueView view;
+    view.client_name = authorization.client.name;
+    view.user_name = session->user_name;
+    view.redirect_host = HostOf(authorization.redirect_uri);
+    view.identity = IdentityText(authorization.client);
+    view.scopes = auth::JoinScopes(**prior);
+    view.action = "/oauth/authorize?" + request.query;
+    view.csrf = session->csrf;
+    return Page(200, RenderContinue(view));
   }
+  // No earlier grant covers it (a "continue" whose grant was revoked meanwhile lands here too).
   ConsentView view;
   view.client_name = authorization.client.name;
   view.user_name = session->user_name;
   view.redirect_host = HostOf(authorization.redirect_uri);
   view.verified = authorization.client.kind == oauth::ClientKind::kMetadata;
   view.client_host = HostOf(authorization.client.client_id);
-  view.identity = authorization.client.kind == oauth::ClientKind::kRegistered
-                      ? "added by this server's administrator"
-                      : "not verified: the app registered itself and named itself";
+  view.identity = IdentityText(authorization.client);
   if (view.verified && IsLoopbackUri(authorization.redirect_uri)) {
     view.warning = "This app sends you back to a program on this computer. Any local program can claim to be " +
                    view.client_name + "; allow only if you just started the connection yourself.";

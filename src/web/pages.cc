@@ -67,6 +67,19 @@ std::string RenderConsent(const ConsentView& view) {
   return page.render(data);
 }
 
+std::string RenderContinue(const ContinueView& view) {
+  kainjow::mustache::mustache page{std::string(Template("continue.html"))};
+  kainjow::mustache::data data;
+  data.set("client_name", view.client_name);
+  data.set("user_name", view.user_name);
+  data.set("redirect_host", view.redirect_host);
+  data.set("identity", view.identity);
+  data.set("scopes", view.scopes);
+  data.set("action", view.action);
+  data.set("csrf", view.csrf);
+  return page.render(data);
+}
+
 std::string RenderMessage(std::string_view title, std::string_view message) {
   kainjow::mustache::mustache page{std::string(Template("message.html"))};
   kainjow::mustache::data data;

@@ -52,6 +52,19 @@ struct ConsentView {
 };
 std::string RenderConsent(const ConsentView& view);
 
+// The one-click page for a request an earlier grant covers, when the redirect could be any local
+// program's (a public client with a loopback or private-scheme redirect URI).
+struct ContinueView {
+  std::string client_name;
+  std::string user_name;
+  std::string redirect_host;
+  std::string identity;  // how the client is known
+  std::string scopes;    // what it will get, "a b c"
+  std::string action;    // where the form posts (the authorization request again)
+  std::string csrf;
+};
+std::string RenderContinue(const ContinueView& view);
+
 std::string RenderMessage(std::string_view title, std::string_view message);
 
 struct ConnectedApp {

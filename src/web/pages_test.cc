@@ -44,6 +44,23 @@ TEST(ConsentPage, EscapesWhatTheClientChose) {
   EXPECT_NE(page.find(R"(name="scope:tasks:write" value="1">)"), std::string::npos);
 }
 
+TEST(ContinuePage, EscapesWhatTheClientChoseAndCarriesTheCsrfToken) {
+  ContinueView view;
+  view.client_name = "<script>alert(1)</script>";
+  view.user_name = "ada";
+  view.redirect_host = "127.0.0.1:5999\"><img src=x>";
+  view.action = "/oauth/authorize?state=\"><b>x</b>";
+  view.csrf = "token123";
+  view.scopes = "tasks:read";
+  const std::string page = RenderContinue(view);
+  EXPECT_EQ(page.find("<script>"), std::string::npos);
+  EXPECT_EQ(page.find("<img"), std::string::npos);
+  EXPECT_EQ(page.find("<b>x</b>"), std::string::npos);
+  EXPECT_NE(page.find(R"(name="csrf" value="token123")"), std::string::npos);
+  EXPECT_NE(page.find(R"(value="continue">Continue as ada<)"), std::string::npos);
+  EXPECT_NE(page.find(R"(value="deny")"), std::string::npos);
+}
+
 TEST(ConsentPage, DescribesEveryScopeInPlainWords) {
   for (std::string_view scope : {"mcp:read", "organizations:read", "tasks:read", "tasks:write", "tasks:admin",
                                  "jobs:read", "jobs:run", "offline_access"}) {

@@ -12,6 +12,10 @@
 //                             else { scopes: { 'mcp:read': true, 'tasks:write': false, … } } (the
 //                             checkboxes offered and whether they were ticked before we touched
 //                             them), text (the page's text)
+//   visit.continued           null, or { text } when an earlier grant covered the request but the
+//                             server asked for one click ("Continue as …", public clients with a
+//                             loopback or private-scheme redirect); it is clicked (or, with
+//                             decision 'deny', cancelled)
 //   visit.url                 where the browser ended: the redirect URI with code, state and iss
 // Rejects naming the page it was on when the flow does not reach redirectUri within timeoutMs.
 import { chromium } from 'playwright-core';
@@ -31,7 +35,7 @@ export async function authorizeInBrowser(context, url, {
   const page = await context.newPage();
   page.setDefaultTimeout(timeoutMs);
   const arrived = (u) => u.href.startsWith(redirectUri);
-  const visit = { signedIn: false, consent: null, url: '' };
+  const visit = { signedIn: false, consent: null, continued: null, url: '' };
   try {
     await page.goto(String(url));
     if (!arrived(new URL(page.url())) && new URL(page.url()).pathname === '/signin') {
@@ -43,6 +47,11 @@ export async function authorizeInBrowser(context, url, {
         throw new Error(`sign-in failed: ${(await page.textContent('body')).replace(/\s+/g, ' ').trim()}`);
       }
       visit.signedIn = true;
+    }
+    if (!arrived(new URL(page.url())) && (await page.locator('button[name=decision][value=continue]').count()) > 0) {
+      visit.continued = { text: (await page.textContent('main')).replace(/\s+/g, ' ').trim() };
+      const button = decision === 'deny' ? 'deny' : 'continue';
+      await Promise.all([page.waitForURL(arrived), page.click(`button[name=decision][value=${button}]`)]);
     }
     if (!arrived(new URL(page.url()))) {
       if (new URL(page.url()).pathname !== '/oauth/authorize' || (await page.locator('button[value=allow]').count()) === 0) {
