@@ -433,6 +433,24 @@ int Main(int argc, char** argv) {
   user_delete->fallthrough();
   user_delete->add_option("NAME", user_name, "the user's name")->required();
   user_delete->callback(with_context([&] { return RunUserDelete(context, user_name); }));
+  std::string link_subject;
+  std::string link_issuer;
+  const auto link_opener = [&](bool migrate) { return OpenApp(context, migrate); };
+  auto* user_link = user->add_subcommand(
+      "link", "External-issuer mode: let the tokens of a subject (iss + sub) act for a user (docs/oauth.md)");
+  user_link->fallthrough();
+  user_link->add_option("NAME", user_name, "the user's name, exactly")->required();
+  user_link->add_option("--subject", link_subject, "the \"sub\" of the user's tokens")->required();
+  user_link->add_option("--issuer", link_issuer, "the issuer (default: auth.external_issuer)");
+  user_link->callback(with_context([&] { return RunUserLink(link_opener, user_name, link_subject, link_issuer); }));
+  auto* user_unlink = user->add_subcommand("unlink", "External-issuer mode: remove a user's link to their subject");
+  user_unlink->fallthrough();
+  user_unlink->add_option("NAME", user_name, "the user's name")->required();
+  user_unlink->add_option("--issuer", link_issuer, "the issuer (default: auth.external_issuer)");
+  user_unlink->callback(with_context([&] { return RunUserUnlink(link_opener, user_name, link_issuer); }));
+  auto* user_links = user->add_subcommand("links", "External-issuer mode: list which subject acts for which user");
+  user_links->fallthrough();
+  user_links->callback(with_context([&] { return RunUserLinks(link_opener); }));
 
   auto* org = app.add_subcommand("org", "Manage organizations and their members");
   org->require_subcommand(1);

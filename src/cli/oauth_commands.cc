@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "auth/scopes.h"
+#include "oauth/external.h"
 
 namespace taskwire::cli {
 
@@ -11,6 +12,11 @@ namespace {
 int Fail(const base::Error& error) {
   std::fprintf(stderr, "taskwire: %s\n", error.message().c_str());
   return error.code() == base::ErrorCode::kInvalidArgument ? server::kExitUsage : server::kExitFailure;
+}
+
+// The issuer a link command is about: --issuer, else auth.external_issuer.
+std::string IssuerOf(server::App& app, const std::string& given) {
+  return given.empty() ? app.config().auth.external_issuer : given;
 }
 
 }  // namespace
@@ -92,6 +98,53 @@ int RunRotateKey(const AppOpener& open_app) {
   std::fprintf(stderr,
                "New signing key %s. The previous key stays published until the tokens it signed expire.\n",
                kid->c_str());
+  return server::kExitOk;
+}
+
+int RunUserLink(const AppOpener& open_app, const std::string& user, const std::string& subject,
+                const std::string& issuer) {
+  auto app = open_app(true);
+  if (!app) return Fail(app.error());
+  const std::string at = IssuerOf(**app, issuer);
+  if (at.empty()) return Fail(base::Error::InvalidArgument("--issuer is needed: auth.external_issuer is not set"));
+  if (subject.empty()) return Fail(base::Error::InvalidArgument("--subject must not be empty"));
+  const base::SystemClock clock;
+  oauth::ExternalLinks links((*app)->database(), clock);
+  auto link = links.Link(at, subject, user);
+  if (!link) return Fail(link.error());
+  std::fprintf(stderr, "Linked the subject '%s' of %s to %s: its tokens act for %s.\n", link->subject.c_str(),
+               link->issuer.c_str(), link->user_name.c_str(), link->user_name.c_str());
+  return server::kExitOk;
+}
+
+int RunUserUnlink(const AppOpener& open_app, const std::string& user, const std::string& issuer) {
+  auto app = open_app(true);
+  if (!app) return Fail(app.error());
+  const std::string at = IssuerOf(**app, issuer);
+  if (at.empty()) return Fail(base::Error::InvalidArgument("--issuer is needed: auth.external_issuer is not set"));
+  const base::SystemClock clock;
+  oauth::ExternalLinks links((*app)->database(), clock);
+  auto link = links.Unlink(at, user);
+  if (!link) return Fail(link.error());
+  // A verified token is cached for a minute: the signal makes servers drop it at once.
+  (void)(*app)->revocations().Raise();
+  std::fprintf(stderr, "Unlinked %s from the subject '%s' of %s: its tokens no longer act for anyone.\n",
+               user.c_str(), link->subject.c_str(), link->issuer.c_str());
+  return server::kExitOk;
+}
+
+int RunUserLinks(const AppOpener& open_app) {
+  auto app = open_app(true);
+  if (!app) return Fail(app.error());
+  const base::SystemClock clock;
+  oauth::ExternalLinks links((*app)->database(), clock);
+  auto all = links.List();
+  if (!all) return Fail(all.error());
+  std::printf("%-16s %-24s %-40s %s\n", "USER", "LINKED", "ISSUER", "SUBJECT");
+  for (const auto& link : *all) {
+    std::printf("%-16s %-24s %-40s %s\n", link.user_name.empty() ? "(deleted)" : link.user_name.c_str(),
+                link.created_at.c_str(), link.issuer.c_str(), link.subject.c_str());
+  }
   return server::kExitOk;
 }
 

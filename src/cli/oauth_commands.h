@@ -7,8 +7,8 @@
 
 namespace taskwire::cli {
 
-// `taskwire client add|list|remove`, `taskwire grant list|revoke` and `taskwire oauth
-// rotate-key` (docs/oauth.md).
+// `taskwire client add|list|remove`, `taskwire grant list|revoke`, `taskwire oauth rotate-key`
+// and `taskwire user link|unlink|links` (docs/oauth.md).
 struct ClientOptions {
   std::string name;
   std::vector<std::string> redirect_uris;
@@ -21,5 +21,10 @@ int RunClientRemove(const AppOpener& open_app, const std::string& client_id);
 int RunGrantList(const AppOpener& open_app, const std::string& user, bool all);
 int RunGrantRevoke(const AppOpener& open_app, int64_t id);
 int RunRotateKey(const AppOpener& open_app);
+// External-issuer mode: the subject (`sub`) at `issuer` ("" = auth.external_issuer) acts for `user`.
+int RunUserLink(const AppOpener& open_app, const std::string& user, const std::string& subject,
+                const std::string& issuer);
+int RunUserUnlink(const AppOpener& open_app, const std::string& user, const std::string& issuer);
+int RunUserLinks(const AppOpener& open_app);
 
 }  // namespace taskwire::cli

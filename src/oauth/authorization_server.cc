@@ -561,6 +561,7 @@ base::Result<Claims> AuthorizationServer::VerifyAccessToken(std::string_view tok
   static const std::vector<std::string> kAlgorithms{"ES256"};
   auto claims = VerifyJwt(token, keys->jwks, kAlgorithms);
   if (!claims) return claims;
+  if (auto typed = CheckAccessTokenType(token); !typed) return std::move(typed).error();
   ClaimRules rules;
   rules.issuer = site.issuer;
   rules.audience = site.resource;

@@ -458,6 +458,37 @@ TEST_F(AuthorizationServerTest, AnAccessTokenExpiresAfterItsLifetime) {
   EXPECT_NE(expired.error().message().find("expired"), std::string::npos) << expired.error().message();
 }
 
+// RFC 9068 §4: a JWT our key signed is an access token only when its header says so.
+TEST_F(AuthorizationServerTest, AnAccessTokenMustBeTypedAtJwt) {
+  const boost::json::object tokens = Tokens("tasks:read", {"tasks:read"});
+  const std::string token = StringOf(tokens, "access_token");
+  ASSERT_EQ(Code(server_->Verify(token, kSite)), "OK");
+  auto keys = keys_->Current();
+  ASSERT_TRUE(keys);
+  auto claims = VerifyJwt(token, keys->jwks, std::vector<std::string>{"ES256"});
+  ASSERT_TRUE(claims.has_value());
+  EXPECT_EQ(Code(server_->Verify(SignJwt(keys->key, keys->kid, *claims, "at+jwt"), kSite)), "OK");
+  auto retyped = server_->Verify(SignJwt(keys->key, keys->kid, *claims, "JWT"), kSite);
+  ASSERT_EQ(Code(retyped), "UNAUTHENTICATED");
+  EXPECT_NE(retyped.error().message().find("at+jwt"), std::string::npos) << retyped.error().message();
+  EXPECT_EQ(Code(server_->Verify(SignJwt(keys->key, keys->kid, *claims, ""), kSite)), "UNAUTHENTICATED");
+}
+
+TEST_F(AuthorizationServerTest, KeysManageIsNeverRequestedAdvertisedOrGranted) {
+  Params query = AuthorizeQuery();
+  query["scope"] = "tasks:read keys:manage";
+  Params error = ErrorRedirectFor(query);
+  EXPECT_EQ(error["error"], "invalid_scope");
+  EXPECT_NE(error["error_description"].find("keys:manage"), std::string::npos);
+  EXPECT_EQ(server_->MetadataJson(kSite).find("keys:manage"), std::string::npos);
+  // The scopes an app can hold never let REST treat it as a key manager.
+  const boost::json::object tokens = Tokens("tasks:read tasks:admin", {"tasks:read", "tasks:admin"});
+  auto identity = server_->Verify(StringOf(tokens, "access_token"), kSite);
+  ASSERT_TRUE(identity.has_value());
+  EXPECT_TRUE(identity->oauth);
+  EXPECT_FALSE(identity->scopes.contains("keys:manage"));
+}
+
 TEST_F(AuthorizationServerTest, ATamperedAccessTokenIsRefused) {
   const std::string token = StringOf(Tokens("tasks:read", {"tasks:read"}), "access_token");
   const size_t payload = token.find('.') + 1;

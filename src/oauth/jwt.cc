@@ -1,6 +1,7 @@
 #include "oauth/jwt.h"
 
 #include <array>
+#include <cctype>
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -394,6 +395,17 @@ base::Result<JoseHeader> ReadUnverifiedHeader(std::string_view token) {
   std::optional<ParsedHeader> parsed = ParseHeader((*parts)[0]);
   if (!parsed) return base::Error::InvalidArgument("the token's header is unreadable");
   return std::move(parsed->header);
+}
+
+base::Result<void> CheckAccessTokenType(std::string_view token) {
+  auto header = ReadUnverifiedHeader(token);
+  if (!header) return Refused("the token's header is unreadable");
+  std::string typ = header->typ;
+  for (char& c : typ) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (typ != "at+jwt" && typ != "application/at+jwt") {
+    return Refused("the token is not an access token (its \"typ\" must be \"at+jwt\", RFC 9068)");
+  }
+  return base::Ok();
 }
 
 }  // namespace taskwire::oauth

@@ -83,6 +83,12 @@ struct ClaimRules {
 // the rule that failed, e.g. "the token has expired".
 base::Result<void> CheckClaims(const Claims& claims, const ClaimRules& rules);
 
+// RFC 9068 §4: Ok when the token's header says it is an access token ("typ" "at+jwt" or
+// "application/at+jwt", without regard to case), so that an ID token or another JWT signed by the
+// same keys is not taken for one. Unauthenticated otherwise. Call it after VerifyJwt, which
+// checked the signature over the header.
+base::Result<void> CheckAccessTokenType(std::string_view token);
+
 // The members of a JOSE header worth knowing before verification; empty when absent.
 struct JoseHeader {
   std::string alg, kid, typ;

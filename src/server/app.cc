@@ -280,9 +280,15 @@ base::Result<void> App::Serve(std::FILE* out) {
   auth::FailureLimiter sign_in_failures(config_.auth.failure_limit);
   web::AccountPages account_pages({authorization, *grants_, *sessions_, pool, site, sources, sign_in_failures,
                                    config_.server.public_url.starts_with("https://")});
-  oauth::ExternalIssuer external({config_.auth.external_issuer, config_.auth.external_jwks_url,
-                                  config_.auth.external_audience, config_.auth.external_user_claim},
-                                 *database_, clock_);
+  oauth::ExternalIssuer::Options external_options;
+  external_options.issuer = config_.auth.external_issuer;
+  external_options.jwks_url = config_.auth.external_jwks_url;
+  external_options.audience = config_.auth.external_audience;
+  external_options.user_claim = config_.auth.external_user_claim;
+  external_options.auto_link = config_.auth.external_auto_link;
+  external_options.max_lifetime =
+      std::chrono::duration_cast<std::chrono::seconds>(config_.auth.external_max_token_lifetime);
+  oauth::ExternalIssuer external(std::move(external_options), *database_, clock_, &logger_);
   if (builtin) {
     oauth_endpoints.Register(router);
     account_pages.Register(router);

@@ -60,7 +60,12 @@ struct Config {
     std::string external_issuer;      // its "iss", exactly
     std::string external_jwks_url;    // where its signing keys are published
     std::string external_audience;    // the "aud" tokens must carry; "" = the MCP endpoint's URL
-    std::string external_user_claim = "sub";  // the claim whose value is a Taskwire user name
+    // The claim whose value names the user an external subject is first linked to (exactly).
+    std::string external_user_claim = "sub";
+    // Whether the first token of an unlinked subject links it by external_user_claim; false: only
+    // `taskwire user link` does.
+    bool external_auto_link = true;
+    std::chrono::milliseconds external_max_token_lifetime{86'400'000};  // exp - iat of a token
   } auth;
   struct OAuth {
     std::chrono::milliseconds access_token_ttl{3'600'000};  // at most an hour

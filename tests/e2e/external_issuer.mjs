@@ -22,8 +22,8 @@ const issuerKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const rotatedKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const published = [{ key: issuerKey, kid: 'k1' }];
 
-function jwt(claims, { key = issuerKey, kid = 'k1', alg = 'ES256' } = {}) {
-  const header = b64url(JSON.stringify({ alg, typ: 'at+jwt', kid }));
+function jwt(claims, { key = issuerKey, kid = 'k1', alg = 'ES256', typ = 'at+jwt' } = {}) {
+  const header = b64url(JSON.stringify(typ === null ? { alg, kid } : { alg, typ, kid }));  // typ null: none
   const payload = b64url(JSON.stringify(claims));
   const input = `${header}.${payload}`;
   if (alg === 'none') return `${input}.`;
@@ -44,7 +44,9 @@ const jwksUrl = `http://127.0.0.1:${jwks.address().port}/jwks.json`;
 
 const data = mkdtempSync(join(tmpdir(), 'tw-external-'));
 const tw = (...args) => execFileSync(binary, ['--data-dir', data, ...args], { input: 'ada-password-e2e\n', timeout: 30000 });
-tw('user', 'add', 'ada', '--password-stdin');
+for (const name of ['ada', 'bob', 'carol', 'dave']) tw('user', 'add', name, '--password-stdin');
+tw('org', 'add', 'acme', '--owner', 'ada');
+tw('org', 'add', 'globex', '--owner', 'bob');
 const server = spawn(binary, ['--data-dir', data, 'serve', '--listen', '127.0.0.1:0'], {
   env: {
     ...process.env,
@@ -87,17 +89,74 @@ try {
     ['another audience', jwt({ ...good, aud: 'https://elsewhere.example/mcp' })],
     ['another issuer', jwt({ ...good, iss: 'https://evil.example' })],
     ['expired', jwt({ ...good, exp: now - 600, iat: now - 900 })],
-    ['an unknown user', jwt({ ...good, preferred_username: 'mallory' })],
-    ['no user claim', jwt({ ...good, preferred_username: undefined })],
+    ['an unknown user', jwt({ ...good, sub: 'u-9', preferred_username: 'mallory' })],
+    ['an unlinked subject without a user claim', jwt({ ...good, sub: 'u-8', preferred_username: undefined })],
+    ['no sub', jwt({ ...good, sub: undefined })],
     ['alg none', jwt(good, { alg: 'none' })],
     ['signed by a key the issuer never published', jwt(good, { key: rotatedKey, kid: 'k1' })],
     ['a tampered payload', (() => { const [h, , s] = jwt(good).split('.'); return `${h}.${b64url(JSON.stringify({ ...good, preferred_username: 'admin' }))}.${s}`; })()],
+    // RFC 9068: an ID token, or any other JWT of the issuer, is no access token.
+    ['typ JWT (not at+jwt)', jwt(good, { typ: 'JWT' })],
+    ['no typ', jwt(good, { typ: null })],
+    ['no iat', jwt({ ...good, iat: undefined })],
+    ['a lifetime beyond auth.external_max_token_lifetime (24 h)', jwt({ ...good, exp: now + 86400, iat: now - 60 })],
   ];
   for (const [name, token] of refusals) {
     response = await me(token);
     const challenge = response.headers.get('www-authenticate') ?? '';
     check(`refused: ${name}`, response.status === 401 && challenge.includes('error="invalid_token"'), `status ${response.status} ${challenge}`);
   }
+  response = await me(jwt({ ...good, jti: randomUUID() }, { typ: 'application/at+jwt' }));
+  check('typ application/at+jwt is accepted too', response.status === 200, `status ${response.status}`);
+
+  // Users are mapped by iss + sub to a stored link, never by a name claim.
+  const who = async (claims) => {
+    const answer = await me(jwt({ ...good, jti: randomUUID(), ...claims }));
+    return answer.status === 200 ? (await answer.json()) : { status: answer.status };
+  };
+  let seen = await who({ preferred_username: 'bob' });
+  check('a linked subject acts for its user whatever its name claim says', seen.user?.name === 'ada', JSON.stringify(seen));
+  seen = await who({ sub: 'u-evil', preferred_username: 'ada' });
+  check('refused: a forged name claim for a user linked to another subject', seen.status === 401, JSON.stringify(seen));
+  seen = await who({ sub: 'u-3', preferred_username: 'CAROL' });
+  check('refused: a name claim that matches a user only without regard to case', seen.status === 401, JSON.stringify(seen));
+  seen = await who({ sub: 'u-3', preferred_username: 'carol' });
+  check('the first token of a subject whose name claim is exactly a user name links them', seen.user?.name === 'carol', JSON.stringify(seen));
+  check('the link is logged', /auth\.external\.linked/.test(serverOutput) && serverOutput.includes('u-3'), serverOutput.slice(-2000));
+  seen = await who({ sub: 'u-3', preferred_username: 'ada' });
+  check('a linked subject cannot be moved to another user by its name claim', seen.user?.name === 'carol', JSON.stringify(seen));
+
+  // The operator links a subject by hand, and unlinks it.
+  tw('user', 'link', 'dave', '--subject', 'u-dave', '--issuer', issuer);
+  seen = await who({ sub: 'u-dave', preferred_username: 'nobody' });
+  check('taskwire user link: the subject acts for the user', seen.user?.name === 'dave', JSON.stringify(seen));
+  const listed = execFileSync(binary, ['--data-dir', data, 'user', 'links']).toString();
+  check('taskwire user links lists every link', /ada .*u-1/.test(listed) && /dave .*u-dave/.test(listed), listed);
+  tw('user', 'unlink', 'dave', '--issuer', issuer);
+  seen = await who({ sub: 'u-dave', preferred_username: 'nobody' });
+  check('taskwire user unlink: the next request is refused', seen.status === 401, JSON.stringify(seen));
+
+  // Each subject has its own place in the event feed (it used to be one "external" for all).
+  const bobToken = jwt({ ...good, sub: 'u-bob', preferred_username: 'bob' });
+  const poll = async (token) => {
+    const answer = await fetch(`${base}/api/v1/events?timeoutMs=0`, { headers: { Authorization: `Bearer ${token}` } });
+    return answer.json();
+  };
+  const adaWho = await who({});
+  const bobWho = await (await me(bobToken)).json();
+  check('each subject is its own credential', /^external:\d+$/.test(adaWho.credential ?? '') && /^external:\d+$/.test(bobWho.credential ?? '') && adaWho.credential !== bobWho.credential,
+        `${adaWho.credential} ${bobWho.credential}`);
+  await poll(bobToken);  // bob's place in the feed: now
+  await poll(jwt({ ...good, jti: randomUUID() }));  // and ada's
+  const bobKey = execFileSync(binary, ['--data-dir', data, 'key', 'create', '--user', 'bob', '--name', 'bob-cli', '--scopes', 'all']).toString().trim();
+  const adaKey = execFileSync(binary, ['--data-dir', data, 'key', 'create', '--user', 'ada', '--name', 'ada-cli', '--scopes', 'all']).toString().trim();
+  const create = (key, title) => fetch(`${base}/api/v1/tasks`, { method: 'POST', headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' }, body: JSON.stringify({ title }) });
+  await create(bobKey, 'for bob');   // an event only bob sees
+  await create(adaKey, 'for ada');   // then one only ada sees
+  const adaEvents = await poll(jwt({ ...good, jti: randomUUID() }));
+  check('ada polls her events', (adaEvents.events ?? []).length > 0, JSON.stringify(adaEvents));
+  const bobEvents = await poll(bobToken);
+  check('bob\'s poll resumes from his own place, not from where ada\'s poll ended', (bobEvents.events ?? []).length > 0, JSON.stringify(bobEvents));
 
   // The issuer rotates: a token with a new kid makes the server fetch the keys again.
   published.push({ key: rotatedKey, kid: 'k2' });
