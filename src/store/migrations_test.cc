@@ -193,9 +193,10 @@ TEST_F(MigrationsTest, Migration6KeepsEveryRowIndexAndTriggerOfASchema5Database)
   const std::vector<std::string> schema_before = Schema();
   ASSERT_EQ(before["messages"].size(), 2u) << "task 4's message went with it";
 
-  auto applied = Migrate(*database_, EmbeddedMigrations("sqlite"), clock_);
+  // Migration 6 alone: later ones may add columns.
+  auto applied = Migrate(*database_, UpTo(6), clock_);
   ASSERT_TRUE(applied.has_value()) << applied.error().ToString();
-  ASSERT_GE(CheckSchema(*database_, EmbeddedMigrations("sqlite"))->current, 6);
+  ASSERT_EQ(CheckSchema(*database_, UpTo(6))->current, 6);
 
   for (const char* table : kTables) EXPECT_EQ(Rows(table), before[table]) << table;
   // The same indexes and triggers, word for word, plus the audit log's two new indexes.

@@ -841,9 +841,9 @@ TEST_F(RestTest, EveryByIdReadOfARecreatedTaskSeesOnlyTheNewOne) {
   EXPECT_EQ(json::serialize(task).find("Old"), std::string::npos) << json::serialize(task);
 
   // Keys are revoked, never deleted, and a new one never takes an old id either.
-  const int64_t first_key = Created(Call("POST", "/api/v1/keys", ada_, R"({"name":"one"})"), "apiKey");
-  ASSERT_EQ(Call("DELETE", "/api/v1/keys/" + std::to_string(first_key), ada_).status, 200);
-  const int64_t second_key = Created(Call("POST", "/api/v1/keys", ada_, R"({"name":"two"})"), "apiKey");
+  const int64_t first_key = Created(Call("POST", "/api/v1/keys", ada_manage_, R"({"name":"one"})"), "apiKey");
+  ASSERT_EQ(Call("DELETE", "/api/v1/keys/" + std::to_string(first_key), ada_manage_).status, 200);
+  const int64_t second_key = Created(Call("POST", "/api/v1/keys", ada_manage_, R"({"name":"two"})"), "apiKey");
   EXPECT_GT(second_key, first_key);
 }
 
@@ -913,7 +913,7 @@ TEST_F(RestTest, AnIntegerBeyondInt64IsAFourHundredOverRest) {
       {"GET", "/api/v1/events?cursor=" + twenty + "&timeoutMs=0", "", "cursor", ""},
   };
   for (const Case& c : cases) {
-    const HttpResponse response = Call(c.method, c.path, ada_, c.body);
+    const HttpResponse response = Call(c.method, c.path, c.path.find("/api/v1/keys") == 0 || c.path.find("/api/v1/grants") == 0 ? ada_manage_ : ada_, c.body);
     EXPECT_EQ(response.status, 400) << c.method << " " << c.path << " -> " << response.body;
     EXPECT_EQ(ErrorCode(response), "invalid_argument") << c.path;
     EXPECT_NE(response.body.find(c.field), std::string::npos) << c.path << " -> " << response.body;
@@ -942,7 +942,7 @@ TEST_F(RestTest, AnIntegerBeyondInt64IsAFourHundredOverRest) {
 TEST_F(RestTest, AReviewModeKeyReadsButEveryWriteIsRefusedAndNotMade) {
   std::string review;
   std::string err;
-  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "reviewed", "--scopes", "all", "--review"},
+  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "reviewed", "--scopes", "all,keys:manage", "--review"},
                 std::nullopt, &review, &err),
             0);
   review.pop_back();  // the newline
@@ -953,7 +953,7 @@ TEST_F(RestTest, AReviewModeKeyReadsButEveryWriteIsRefusedAndNotMade) {
               "question");
   const std::string task = "/api/v1/tasks/" + std::to_string(id);
   const HttpResponse before = Call("GET", task, ada_);
-  const HttpResponse keys_before = Call("GET", "/api/v1/keys", ada_);
+  const HttpResponse keys_before = Call("GET", "/api/v1/keys", ada_manage_);
 
   struct Case {
     std::string method, path, body;
@@ -979,7 +979,7 @@ TEST_F(RestTest, AReviewModeKeyReadsButEveryWriteIsRefusedAndNotMade) {
   // Nothing of it happened.
   EXPECT_EQ(Call("GET", task, ada_).body, before.body);
   EXPECT_EQ(Call("GET", "/api/v1/tasks", ada_).body.find("Sneaked"), std::string::npos);
-  const HttpResponse keys_after = Call("GET", "/api/v1/keys", ada_);
+  const HttpResponse keys_after = Call("GET", "/api/v1/keys", ada_manage_);
   EXPECT_EQ(Json(keys_after).at("keys").as_array().size(), Json(keys_before).at("keys").as_array().size());
   EXPECT_EQ(keys_after.body.find(R"("revokedAt":")"), std::string::npos) << keys_after.body;
   EXPECT_EQ(Call("GET", "/api/v1/me", ada_).status, 200) << "key 1 is not revoked";
@@ -1016,7 +1016,7 @@ TEST_F(RestTest, AReviewModeKeyReadsButEveryWriteIsRefusedAndNotMade) {
   EXPECT_FALSE(plain.as_object().contains("reviewModeNote"));
 
   // A review-mode key made over REST is held to the same rule.
-  const HttpResponse made = Call("POST", "/api/v1/keys", ada_, R"({"name":"rest-review","scopes":"all","review":true})");
+  const HttpResponse made = Call("POST", "/api/v1/keys", ada_manage_, R"({"name":"rest-review","scopes":"all","review":true})");
   ASSERT_EQ(made.status, 201) << made.body;
   const std::string rest_review(Json(made).at("key").as_string());
   EXPECT_EQ(ErrorCode(Call("POST", "/api/v1/tasks", rest_review, R"({"title":"x"})")), "review_mode");
