@@ -3,10 +3,13 @@
 
 #include "http/server.h"
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -48,6 +51,46 @@ constexpr size_t kReadSlack = 64 * 1024;
 constexpr size_t kFirstRead = 1000;
 // Bytes read per call while watching a connection whose request is being handled.
 constexpr size_t kWatchChunk = 512;
+// After an error answer that ends the connection, what the client still sends is read and
+// discarded for at most this long and this much, so that closing does not reset the connection
+// before the client has read the answer (as nginx's lingering close).
+constexpr std::chrono::seconds kLingerTime{5};
+constexpr size_t kLingerBytes = 64 * 1024 * 1024;
+constexpr size_t kLingerChunk = 16 * 1024;
+// The same for a connection refused at accept, which holds a descriptor outside every cap.
+constexpr std::chrono::seconds kRefusalLinger{1};
+constexpr size_t kRefusalLingerBytes = 64 * 1024;
+
+// What max_connections_per_address counts by: the address in IPv4-mapped IPv6 form, with an
+// IPv6 address cut to its /64 (one subscriber's prefix, which an attacker holds whole).
+using CapKey = std::array<uint8_t, 16>;
+
+IpAddress ToIpAddress(const asio::ip::address& address) {
+  IpAddress out;
+  const asio::ip::address_v6 v6 = address.is_v4()
+                                      ? asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4())
+                                      : address.to_v6();
+  out.bytes = v6.to_bytes();
+  return out;
+}
+
+CapKey CapKeyOf(const IpAddress& address) {
+  CapKey key = address.bytes;
+  const bool v4 = std::all_of(key.begin(), key.begin() + 10, [](uint8_t b) { return b == 0; }) &&
+                  key[10] == 0xff && key[11] == 0xff;
+  if (!v4) std::fill(key.begin() + 8, key.end(), uint8_t{0});
+  return key;
+}
+
+// Whether the peer of `socket`, which has already closed its sending side, has since reset the
+// connection (it closed its socket and answered what we wrote with RST). Never blocks: after
+// the peer's FIN a read returns at once.
+bool PeerReset(tcp::socket& socket) {
+  char byte = 0;
+  beast::error_code ec;
+  socket.receive(asio::buffer(&byte, 1), tcp::socket::message_peek, ec);
+  return ec && ec != asio::error::eof && ec != asio::error::would_block;
+}
 
 // RFC 9110 §6.6.1: origin servers with a clock send Date. Formatted once a second per thread.
 std::string_view HttpDate() {
@@ -133,7 +176,13 @@ struct Server::Impl {
       : options(std::move(o)), handler(std::move(h)), logger(l) {}
 
   void Accept();
-  void RejectBusy(tcp::socket socket);
+  // Counts and starts `socket`'s connection on `loop`, or refuses it under the caps.
+  void Admit(asio::io_context& loop, tcp::socket socket);
+  // With connections_mutex held: asks the connection idle the longest to close. False when no
+  // connection is idle.
+  bool ShedIdle();
+  // Answers 503 with `reason`, lingers briefly, closes.
+  void Refuse(tcp::socket socket, std::string_view reason);
   void BeginShutdown();
   void WatchShutdown(std::chrono::steady_clock::time_point deadline);
   void StopLoops();
@@ -142,8 +191,11 @@ struct Server::Impl {
   const Handler handler;
   base::Logger& logger;
 
-  std::mutex connections_mutex;  // guards `connections`
+  std::mutex connections_mutex;  // guards `connections` and `per_address`
   std::unordered_set<Connection*> connections;
+  std::map<CapKey, size_t> per_address;  // open connections by CapKeyOf their peer
+  // When a refusal was last logged; only touched by Admit, on loops[0].
+  std::chrono::steady_clock::time_point last_refusal_log;
   std::atomic<size_t> connection_count{0};
   std::atomic<bool> stopping{false};
   std::atomic<size_t> next_loop{0};
@@ -238,21 +290,24 @@ class Stream final : public EventStream, public std::enable_shared_from_this<Str
 // event loop, so it needs no lock.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(Server::Impl& server, asio::io_context& loop, tcp::socket socket)
+  // Server::Impl::Admit counts the connection and registers it in `server.connections`.
+  Connection(Server::Impl& server, asio::io_context& loop, tcp::socket socket, CapKey cap_key)
       : server_(server),
         executor_(loop.get_executor()),
         peer_(PeerOf(socket)),
+        cap_key_(cap_key),
         stream_(std::move(socket)),
-        buffer_(server.options.max_header_bytes + kReadSlack) {
-    std::lock_guard lock(server_.connections_mutex);
-    server_.connections.insert(this);
-  }
+        buffer_(server.options.max_header_bytes + kReadSlack) {}
 
   ~Connection() {
     if (exchange_ != nullptr) exchange_->Cancel();
     {
       std::lock_guard lock(server_.connections_mutex);
       server_.connections.erase(this);
+      auto counted = server_.per_address.find(cap_key_);
+      if (counted != server_.per_address.end() && --counted->second == 0) {
+        server_.per_address.erase(counted);
+      }
     }
     server_.connection_count.fetch_sub(1, std::memory_order_acq_rel);
   }
@@ -262,6 +317,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Start();
   void BeginShutdown();
 
+  // Since when (steady clock ticks) the connection has waited for a request with nothing
+  // buffered; 0 while it is busy. Read from any thread.
+  int64_t idle_since() const { return idle_since_.load(std::memory_order_acquire); }
+  // Marks the connection as being shed, so that it is chosen once: false when it is no longer
+  // idle since `since`. Any thread.
+  bool ClaimIdle(int64_t since) {
+    return idle_since_.compare_exchange_strong(since, 0, std::memory_order_acq_rel);
+  }
+  // Closes the connection if it is still waiting for a request (a new one needs its place).
+  void Shed();
+
   void DeliverResponse(uint64_t sequence, Response response);
   void DeliverStreamHead(uint64_t sequence, Response head);
   void DeliverStreamData(uint64_t sequence, std::string bytes);
@@ -270,8 +336,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void CloseStreamAfter(uint64_t sequence, std::chrono::milliseconds delay, std::weak_ptr<Stream> stream);
 
  private:
-  enum class State { kWaiting, kReading, kHandling, kWriting, kStreaming, kClosed };
-  enum class AfterWrite { kNothing, kReadNext, kClose };
+  enum class State { kWaiting, kReading, kHandling, kWriting, kStreaming, kLingering, kClosed };
+  enum class AfterWrite { kNothing, kReadNext, kClose, kLinger };
 
   void ReadNext();
   void OnFirstBytes(beast::error_code ec, size_t bytes);
@@ -285,6 +351,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void StartWatch();
   void OnWatch(beast::error_code ec, size_t bytes);
+  void OnResetWatch(beast::error_code ec);
+  // After a watch ends: reads the next request if one was waiting for the watch to end.
+  bool ResumeAfterWatch();
+  // Writes a byte the peer must skip, to learn from its answer whether it is still there.
+  void ProbePeer();
+  // Whether the connection may carry another request after the current one.
+  bool KeepAlive() const;
+
+  // Half-closes our side and reads what the client still sends until it closes (or kLingerTime,
+  // kLingerBytes), then closes.
+  void Linger();
+  void LingerRead();
 
   // Adds bytes to write; Queue then starts writing unless a write is under way.
   void Push(std::string bytes);
@@ -299,6 +377,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Server::Impl& server_;
   const asio::io_context::executor_type executor_;
   const Peer peer_;
+  const CapKey cap_key_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
@@ -316,6 +395,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Reading while a request is being handled, to notice a peer that leaves.
   bool watching_ = false;
   bool resume_after_watch_ = false;
+  // The peer has closed its sending side (FIN). RFC 9112 §9.6 lets a client do so once its
+  // request is sent: it may still read the answer, which is written before the connection closes.
+  bool peer_done_sending_ = false;
+  std::atomic<int64_t> idle_since_{0};
+  size_t lingered_bytes_ = 0;
 
   // Writes: `queue_` waits while `in_flight_` is on the wire.
   std::vector<std::string> queue_;
@@ -432,7 +516,8 @@ void Connection::Start() {
 }
 
 void Connection::ReadNext() {
-  if (shutting_down_) {
+  // A peer that has finished sending has no further request, beyond what is buffered.
+  if (shutting_down_ || (peer_done_sending_ && buffer_.size() == 0)) {
     Close();
     return;
   }
@@ -444,17 +529,28 @@ void Connection::ReadNext() {
     ReadRequest();
     return;
   }
-  // Wait for the first bytes of the next request under the idle timeout. This reads raw bytes:
-  // the parser would wait for a whole header, which is the request timeout's business.
+  // Wait for the first bytes of the next request under the idle timeout (the first-byte timeout
+  // on a new connection). This reads raw bytes: the parser would wait for a whole header, which
+  // is the request timeout's business.
   buffer_.shrink_to_fit();
-  stream_.expires_after(server_.options.idle_timeout);
+  stream_.expires_after(sequence_ == 0 ? server_.options.first_byte_timeout
+                                       : server_.options.idle_timeout);
+  idle_since_.store(std::max<int64_t>(1, std::chrono::steady_clock::now().time_since_epoch().count()),
+                    std::memory_order_release);
   stream_.async_read_some(buffer_.prepare(kFirstRead),
                           [self = shared_from_this()](beast::error_code ec, size_t bytes) {
                             self->OnFirstBytes(ec, bytes);
                           });
 }
 
+void Connection::Shed() {
+  if (state_ != State::kWaiting) return;  // a request arrived meanwhile: it keeps its place
+  server_.logger.Debug("http.shed_idle", {{"peer", peer_.address}});
+  Close();
+}
+
 void Connection::OnFirstBytes(beast::error_code ec, size_t bytes) {
+  idle_since_.store(0, std::memory_order_release);
   if (state_ == State::kClosed) return;
   if (ec) {
     Close();  // idle connection closed by the peer, or the idle timeout
@@ -585,14 +681,62 @@ void Connection::ReplyAndClose(int status, std::string_view message) {
   state_ = State::kWriting;
   keep_alive_ = false;
   Push(SerializeHead(response, 11, /*keep_alive=*/false, /*chunked=*/false));
-  Queue(std::move(response.body), AfterWrite::kClose);
+  // The client may still be sending what we refused (a body over the limit): closing now would
+  // reset the connection, and the reset can destroy the answer before the client reads it.
+  Queue(std::move(response.body), AfterWrite::kLinger);
+}
+
+void Connection::Linger() {
+  state_ = State::kLingering;
+  keepalive_timer_.reset();
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  if (peer_done_sending_) {
+    Close();
+    return;
+  }
+  buffer_.consume(buffer_.size());
+  stream_.expires_after(kLingerTime);  // for the whole linger, not per read
+  LingerRead();
+}
+
+void Connection::LingerRead() {
+  if (lingered_bytes_ > kLingerBytes) {
+    Close();
+    return;
+  }
+  stream_.async_read_some(buffer_.prepare(kLingerChunk),
+                          [self = shared_from_this()](beast::error_code ec, size_t bytes) {
+                            if (self->state_ != State::kLingering) return;
+                            if (ec) {  // the client closed (it has read the answer), or time is up
+                              self->Close();
+                              return;
+                            }
+                            self->lingered_bytes_ += bytes;
+                            self->LingerRead();  // nothing was committed: the bytes are dropped
+                          });
 }
 
 // While a request is being handled or a stream is open, keep one small read pending on the raw
-// socket: it completes with an error when the peer leaves, which cancels the request. Bytes a
-// client pipelines meanwhile are kept for the next request.
+// socket, to notice a peer that leaves, which cancels the request. Bytes a client pipelines
+// meanwhile are kept for the next request. Once the peer has finished sending, nothing can be
+// read: then only an error on the socket is waited for (the peer's reset).
 void Connection::StartWatch() {
-  if (watching_ || buffer_.max_size() - buffer_.size() < kWatchChunk) return;
+  if (watching_) return;
+  if (peer_done_sending_) {
+    // A reset that arrived before this wait would not wake it: look first.
+    if (PeerReset(stream_.socket())) {
+      Close();
+      return;
+    }
+    watching_ = true;
+    stream_.socket().async_wait(tcp::socket::wait_error,
+                                [self = shared_from_this()](beast::error_code ec) {
+                                  self->OnResetWatch(ec);
+                                });
+    return;
+  }
+  if (buffer_.max_size() - buffer_.size() < kWatchChunk) return;
   watching_ = true;
   stream_.socket().async_read_some(buffer_.prepare(kWatchChunk),
                                    [self = shared_from_this()](beast::error_code ec, size_t n) {
@@ -600,20 +744,63 @@ void Connection::StartWatch() {
                                    });
 }
 
+bool Connection::ResumeAfterWatch() {
+  if (!resume_after_watch_) return false;
+  resume_after_watch_ = false;
+  ReadNext();
+  return true;
+}
+
 void Connection::OnWatch(beast::error_code ec, size_t bytes) {
   watching_ = false;
   if (!ec) buffer_.commit(bytes);
   if (state_ == State::kClosed) return;
+  if (ec == asio::error::eof) {
+    // RFC 9112 §9.6: the client has closed its sending side, which it may do once its request is
+    // complete; only a reset or a failed write means it has left. But a client that closed its
+    // whole socket sends the same FIN, and must still cancel what it asked for: ProbePeer tells
+    // the two apart.
+    peer_done_sending_ = true;
+    if (ResumeAfterWatch()) return;
+    if (state_ == State::kHandling || state_ == State::kStreaming) ProbePeer();
+    return;
+  }
   if (ec && ec != asio::error::operation_aborted) {
     Close();
     return;
   }
-  if (resume_after_watch_) {
-    resume_after_watch_ = false;
-    ReadNext();
+  if (ResumeAfterWatch()) return;
+  if (!ec && (state_ == State::kHandling || state_ == State::kStreaming)) StartWatch();
+}
+
+void Connection::OnResetWatch(beast::error_code ec) {
+  watching_ = false;
+  if (state_ == State::kClosed) return;
+  if (!ec && PeerReset(stream_.socket())) {
+    Close();
     return;
   }
-  if (!ec && (state_ == State::kHandling || state_ == State::kStreaming)) StartWatch();
+  ResumeAfterWatch();
+  // Any other wake-up (out-of-band data) is not waited for again: it would wake the loop for ever.
+}
+
+// A closed socket answers whatever reaches it with a reset; a half-closed one reads it. The byte
+// written is one every client must skip: an SSE comment on a stream, or an interim 100 response
+// before the answer (RFC 9110 §15.2: clients parse 1xx responses they did not expect; never sent
+// to HTTP/1.0). After the write, StartWatch waits for the reset.
+void Connection::ProbePeer() {
+  if (state_ == State::kStreaming) {
+    const std::string_view comment = ":\n\n";
+    Queue(chunked_ ? Chunk(comment) : std::string(comment), AfterWrite::kNothing);
+  } else if (state_ == State::kHandling && version_ == 11) {
+    Queue("HTTP/1.1 100 Continue\r\n\r\n", AfterWrite::kNothing);
+  } else {
+    StartWatch();
+  }
+}
+
+bool Connection::KeepAlive() const {
+  return keep_alive_ && !shutting_down_ && !(peer_done_sending_ && buffer_.size() == 0);
 }
 
 // ---- Connection: writing -------------------------------------------------------------------
@@ -621,7 +808,7 @@ void Connection::OnWatch(beast::error_code ec, size_t bytes) {
 void Connection::DeliverResponse(uint64_t sequence, Response response) {
   if (sequence != sequence_ || state_ != State::kHandling) return;  // cancelled or late
   exchange_.reset();
-  const bool keep_alive = keep_alive_ && !shutting_down_;
+  const bool keep_alive = KeepAlive();
   state_ = State::kWriting;
   Push(SerializeHead(response, version_, keep_alive, /*chunked=*/false));
   if (!SendsBody(response, head_request_, /*chunked=*/false)) response.body.clear();
@@ -634,7 +821,7 @@ void Connection::DeliverStreamHead(uint64_t sequence, Response head) {
   chunked_ = version_ == 11;
   if (!chunked_) keep_alive_ = false;
   state_ = State::kStreaming;
-  Queue(SerializeHead(head, version_, keep_alive_ && !shutting_down_, chunked_), AfterWrite::kNothing);
+  Queue(SerializeHead(head, version_, KeepAlive(), chunked_), AfterWrite::kNothing);
   ScheduleKeepalive();
 }
 
@@ -654,7 +841,7 @@ void Connection::DeliverStreamEnd(uint64_t sequence) {
   stream_end_timer_.reset();
   exchange_.reset();
   state_ = State::kWriting;
-  const bool keep_alive = chunked_ && keep_alive_ && !shutting_down_;
+  const bool keep_alive = chunked_ && KeepAlive();
   Queue(chunked_ ? std::string("0\r\n\r\n") : std::string(),
         keep_alive ? AfterWrite::kReadNext : AfterWrite::kClose);
 }
@@ -731,10 +918,13 @@ void Connection::AfterDrained() {
   after_write_ = AfterWrite::kNothing;
   switch (after) {
     case AfterWrite::kNothing:
-      if (state_ == State::kStreaming) StartWatch();
+      if (state_ == State::kStreaming || state_ == State::kHandling) StartWatch();
       return;
     case AfterWrite::kClose:
       Close();
+      return;
+    case AfterWrite::kLinger:
+      Linger();
       return;
     case AfterWrite::kReadNext:
       if (watching_) {
@@ -753,6 +943,7 @@ void Connection::BeginShutdown() {
   shutting_down_ = true;
   switch (state_) {
     case State::kWaiting:
+    case State::kLingering:
       Close();
       return;
     case State::kStreaming:
@@ -768,6 +959,7 @@ void Connection::BeginShutdown() {
 void Connection::Close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
+  idle_since_.store(0, std::memory_order_release);
   keepalive_timer_.reset();
   stream_end_timer_.reset();
   if (exchange_ != nullptr) {
@@ -910,28 +1102,100 @@ void Server::Impl::Accept() {
       });
       return;
     }
-    if (connection_count.fetch_add(1, std::memory_order_acq_rel) >= options.max_connections) {
-      connection_count.fetch_sub(1, std::memory_order_acq_rel);
-      RejectBusy(std::move(socket));
-    } else {
-      auto connection = std::make_shared<Connection>(*this, loop, std::move(socket));
-      asio::dispatch(connection->executor(), [connection] { connection->Start(); });
-    }
+    Admit(loop, std::move(socket));
     Accept();
   });
 }
 
-void Server::Impl::RejectBusy(tcp::socket socket) {
-  static constexpr std::string_view kBusy =
+void Server::Impl::Admit(asio::io_context& loop, tcp::socket socket) {
+  beast::error_code ec;
+  const tcp::endpoint peer = socket.remote_endpoint(ec);
+  if (ec) return;  // gone already; the socket closes with this scope
+  const IpAddress address = ToIpAddress(peer.address());
+  const CapKey key = CapKeyOf(address);
+  const bool capped = !AnyContains(options.uncapped_peers, address);
+  std::shared_ptr<Connection> connection;
+  std::string_view refusal;
+  {
+    std::lock_guard lock(connections_mutex);
+    auto counted = per_address.find(key);
+    const size_t from_address = counted == per_address.end() ? 0 : counted->second;
+    if (capped && from_address >= options.max_connections_per_address) {
+      refusal = "this address has too many open connections";
+    } else if (connections.size() >= options.max_connections && !ShedIdle()) {
+      refusal = "the server has too many open connections";
+    } else {
+      connection = std::make_shared<Connection>(*this, loop, std::move(socket), key);
+      connections.insert(connection.get());
+      ++per_address[key];
+      connection_count.fetch_add(1, std::memory_order_acq_rel);
+    }
+  }
+  if (connection != nullptr) {
+    asio::dispatch(connection->executor(), [connection] { connection->Start(); });
+    return;
+  }
+  // One line a second at most: a flood of refusals must not flood the log too.
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_refusal_log >= std::chrono::seconds(1)) {
+    last_refusal_log = now;
+    logger.Warn("http.connection_refused",
+                {{"peer", peer.address().to_string()}, {"reason", refusal}});
+  }
+  Refuse(std::move(socket), refusal);
+}
+
+bool Server::Impl::ShedIdle() {
+  // A scan, but only at the cap; the busy path (each request) pays one atomic store.
+  Connection* oldest = nullptr;
+  int64_t oldest_since = 0;
+  for (Connection* connection : connections) {
+    const int64_t since = connection->idle_since();
+    if (since != 0 && (oldest == nullptr || since < oldest_since)) {
+      oldest = connection;
+      oldest_since = since;
+    }
+  }
+  if (oldest == nullptr || !oldest->ClaimIdle(oldest_since)) return false;
+  // Admitted meanwhile: the count stays above the cap by one until the shed connection closes.
+  asio::post(oldest->executor(), [weak = oldest->weak_from_this()] {
+    if (auto self = weak.lock()) self->Shed();
+  });
+  return true;
+}
+
+void Server::Impl::Refuse(tcp::socket socket, std::string_view reason) {
+  struct Refused {
+    explicit Refused(tcp::socket s) : stream(std::move(s)) {}
+    beast::tcp_stream stream;
+    std::string answer;
+    std::array<char, 4096> scratch{};
+    size_t discarded = 0;
+  };
+  auto refused = std::make_shared<Refused>(std::move(socket));
+  const std::string body = std::string(reason) + "\n";
+  refused->answer =
       "HTTP/1.1 503 Service Unavailable\r\nServer: taskwire\r\nRetry-After: 1\r\n"
-      "Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 42\r\n\r\n"
-      "the server has too many open connections\r\n";
-  auto owned = std::make_shared<tcp::socket>(std::move(socket));
-  asio::async_write(*owned, asio::buffer(kBusy.data(), kBusy.size()),
-                    [owned](beast::error_code, size_t) {
+      "Connection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
+  // The client has likely sent its request already: it is read and dropped for a moment after
+  // the answer, so that closing does not reset the answer away (see kLingerTime).
+  refused->stream.expires_after(kRefusalLinger);
+  asio::async_write(refused->stream, asio::buffer(refused->answer),
+                    [refused](beast::error_code ec, size_t) {
+                      if (ec) return;
                       beast::error_code ignored;
-                      owned->shutdown(tcp::socket::shutdown_both, ignored);
-                      owned->close(ignored);
+                      refused->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                      struct Drain {
+                        std::shared_ptr<Refused> refused;
+                        void operator()(beast::error_code read_ec, size_t bytes) {
+                          refused->discarded += bytes;
+                          if (read_ec || refused->discarded > kRefusalLingerBytes) return;
+                          refused->stream.async_read_some(asio::buffer(refused->scratch),
+                                                          Drain{refused});
+                        }
+                      };
+                      Drain{refused}({}, 0);
                     });
 }
 

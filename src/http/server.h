@@ -6,9 +6,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/log.h"
 #include "base/result.h"
+#include "http/address.h"
 #include "http/responder.h"
 
 namespace taskwire::http {
@@ -16,12 +18,22 @@ namespace taskwire::http {
 struct ServerOptions {
   std::string listen = "127.0.0.1:8080";  // HOST:PORT; port 0 picks a free one
   size_t threads = 0;                     // network threads; 0 = one per core
-  size_t max_connections = 10'000;        // beyond it new connections get 503 and are closed
+  // At this many open connections a new one closes the connection idle the longest (waiting
+  // for a request), or, when none is idle, gets 503 and is closed.
+  size_t max_connections = 10'000;
+  // Open connections one source address (an IPv6 /64) may hold; beyond it new ones from there
+  // get 503 and are closed, so one address cannot take every connection.
+  size_t max_connections_per_address = 1'000;
+  // Peers exempt from max_connections_per_address: reverse proxies, whose clients all arrive
+  // from the proxy's address (server.trusted_proxies).
+  std::vector<Cidr> uncapped_peers;
   size_t max_header_bytes = 16 * 1024;    // request line and headers; beyond it 431
   size_t max_body_bytes = 4 * 1024 * 1024;  // beyond it 413
   // A request whose first byte has arrived must arrive whole within this, else the connection
   // is closed (slow clients).
   std::chrono::milliseconds request_timeout{10'000};
+  // A new connection that sends nothing for this long is closed.
+  std::chrono::milliseconds first_byte_timeout{5'000};
   // A keep-alive connection with no request in flight is closed after this.
   std::chrono::milliseconds idle_timeout{60'000};
   // A peer that does not read what we write for this long is disconnected.

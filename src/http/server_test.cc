@@ -58,6 +58,10 @@ class ServerTest : public ::testing::Test {
       std::lock_guard lock(mutex_);
       held_ = held;
     });
+    router_.Add(Method::kGet, "/park", [this](Request&, Responder r) {
+      std::lock_guard lock(mutex_);
+      parked_.push_back(std::move(r));
+    });
     router_.Add(Method::kGet, "/events", [this](Request&, Responder r) {
       auto stream = r.StartEventStream(Response{});
       stream->OnClose([this] { stream_closed_.set_value(); });
@@ -81,16 +85,70 @@ class ServerTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    AnswerParked();
     if (server_) {
       server_->Shutdown();
       server_->Wait();
     }
   }
 
-  std::unique_ptr<RawConnection> Connect() {
-    auto connection = RawConnection::Connect(port_);
+  std::unique_ptr<RawConnection> Connect(const char* source = nullptr) {
+    auto connection = RawConnection::Connect(port_, source);
     EXPECT_NE(connection, nullptr);
     return connection;
+  }
+
+  // A connection from `source` that has made one request and now waits idle.
+  std::unique_ptr<RawConnection> Idle(const char* source = nullptr) {
+    auto connection = Connect(source);
+    EXPECT_TRUE(connection->Send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+    auto response = connection->ReadResponse();
+    EXPECT_TRUE(response.has_value() && response->status == 200);
+    return connection;
+  }
+
+  // A connection whose request /hold is held (held_).
+  std::unique_ptr<RawConnection> Held() {
+    auto connection = Connect();
+    EXPECT_TRUE(connection->Send("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n"));
+    for (int i = 0; i < 100; ++i) {
+      {
+        std::lock_guard lock(mutex_);
+        if (held_ != nullptr) break;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return connection;
+  }
+
+  // A connection whose request /park holds unanswered.
+  std::unique_ptr<RawConnection> Busy() {
+    auto connection = Connect();
+    size_t parked = 0;
+    {
+      std::lock_guard lock(mutex_);
+      parked = parked_.size();
+    }
+    EXPECT_TRUE(connection->Send("GET /park HTTP/1.1\r\nHost: x\r\n\r\n"));
+    for (int i = 0; i < 500; ++i) {
+      std::this_thread::sleep_for(10ms);
+      std::lock_guard lock(mutex_);
+      if (parked_.size() > parked) break;
+    }
+    return connection;
+  }
+
+  void AnswerParked() {
+    std::lock_guard lock(mutex_);
+    for (auto& r : parked_) r.Send(Response::Text(200, "parked\n"));
+    parked_.clear();
+  }
+
+  // Waits until the server counts at most `count` connections.
+  void WaitForConnections(size_t count) {
+    for (int attempt = 0; attempt < 250 && server_->connections() > count; ++attempt) {
+      std::this_thread::sleep_for(20ms);
+    }
   }
 
   base::SystemClock clock_;
@@ -100,6 +158,7 @@ class ServerTest : public ::testing::Test {
   uint16_t port_ = 0;
   std::mutex mutex_;
   std::shared_ptr<Responder> held_;
+  std::vector<Responder> parked_;
   std::shared_ptr<EventStream> stream_;
   std::promise<void> cancelled_;
   std::promise<void> stream_closed_;
@@ -213,6 +272,24 @@ TEST_F(ServerTest, OversizedBodyIs413BeforeItIsSent) {
   EXPECT_NE(response->body.find("1024 bytes"), std::string::npos);
 }
 
+TEST_F(ServerTest, OversizedBodyIs413ReadableWhileTheClientKeepsSending) {
+  ServerOptions options;
+  options.max_body_bytes = 1024;
+  StartServer(options);
+  auto connection = Connect();
+  // A client that writes its whole body before it reads: the server must not reset the
+  // connection under it, or the 413 is lost (it reads and drops the rest, then closes).
+  constexpr size_t kBody = 16 * 1024 * 1024;
+  EXPECT_TRUE(connection->Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                               std::to_string(kBody) + "\r\n\r\n"));
+  EXPECT_TRUE(connection->Send(std::string(kBody, 'x')));
+  auto response = connection->ReadResponse();
+  ASSERT_TRUE(response.has_value());
+  EXPECT_EQ(response->status, 413);
+  EXPECT_EQ(response->Header("Connection"), "close");
+  EXPECT_TRUE(connection->WaitClosed());
+}
+
 TEST_F(ServerTest, OversizedChunkedBodyIs413) {
   ServerOptions options;
   options.max_body_bytes = 1024;
@@ -285,29 +362,87 @@ TEST_F(ServerTest, IdleKeepAliveConnectionIsClosed) {
   EXPECT_TRUE(connection->WaitClosed(5s));
 }
 
-TEST_F(ServerTest, ConnectionsBeyondTheCapGet503) {
+TEST_F(ServerTest, ConnectionsBeyondTheCapGet503WhenNoneIsIdle) {
   ServerOptions options;
   options.max_connections = 2;
   StartServer(options);
-  auto first = Connect();
-  auto second = Connect();
-  // Make sure both are accepted before the third arrives.
-  ASSERT_TRUE(first->Send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
-  ASSERT_TRUE(first->ReadResponse().has_value());
-  ASSERT_TRUE(second->Send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
-  ASSERT_TRUE(second->ReadResponse().has_value());
+  auto first = Busy();
+  auto second = Busy();
   auto third = Connect();
+  ASSERT_TRUE(third->Send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
   auto refused = third->ReadResponse();
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->status, 503);
   EXPECT_EQ(refused->Header("Retry-After"), "1");
-  first.reset();
-  // Once one leaves, new connections are served again.
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    if (server_->connections() < 2) break;
-    std::this_thread::sleep_for(20ms);
-  }
+  EXPECT_NE(refused->body.find("the server has too many open connections"), std::string::npos);
+  // Once they are answered they are idle, and a new connection takes an idle one's place.
+  AnswerParked();
+  ASSERT_EQ(first->ReadResponse()->body, "parked\n");
+  ASSERT_EQ(second->ReadResponse()->body, "parked\n");
   EXPECT_EQ(HttpRequest(port_, "GET", "/hello")->status, 200);
+}
+
+TEST_F(ServerTest, AtTheCapTheLongestIdleConnectionMakesRoom) {
+  ServerOptions options;
+  options.max_connections = 2;
+  StartServer(options);
+  auto oldest = Idle();
+  std::this_thread::sleep_for(20ms);
+  auto newer = Idle();
+  // A third connection is served, and the connection idle the longest is closed for it.
+  EXPECT_EQ(HttpRequest(port_, "GET", "/hello")->status, 200);
+  EXPECT_TRUE(oldest->WaitClosed(2s));
+  ASSERT_TRUE(newer->Send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(newer->ReadResponse()->status, 200);
+}
+
+TEST_F(ServerTest, OneAddressCannotTakeEveryConnection) {
+  ServerOptions options;
+  options.max_connections = 100;
+  options.max_connections_per_address = 2;
+  StartServer(options);
+  auto first = Idle("127.0.0.1");
+  auto second = Idle("127.0.0.1");
+  // The third from the same address is refused, though it sent its request before reading.
+  auto third = Connect("127.0.0.1");
+  ASSERT_TRUE(third->Send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+  auto refused = third->ReadResponse();
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_NE(refused->body.find("this address has too many open connections"), std::string::npos);
+  // Another address is served meanwhile.
+  auto other = Idle("127.0.0.2");
+  // Once one of the first address's connections closes, it may open another.
+  first.reset();
+  WaitForConnections(2);
+  Idle("127.0.0.1");
+}
+
+TEST_F(ServerTest, UncappedPeersMayExceedThePerAddressCap) {
+  ServerOptions options;
+  options.max_connections_per_address = 1;
+  options.uncapped_peers = {*Cidr::Parse("127.0.0.1")};
+  StartServer(options);
+  std::vector<std::unique_ptr<RawConnection>> proxy;
+  for (int i = 0; i < 3; ++i) proxy.push_back(Idle("127.0.0.1"));
+  auto capped = Idle("127.0.0.2");
+  auto refused = Connect("127.0.0.2");
+  ASSERT_TRUE(refused->Send("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+  EXPECT_EQ(refused->ReadResponse()->status, 503);
+}
+
+TEST_F(ServerTest, ConnectionThatSendsNothingIsClosedAfterTheFirstByteTimeout) {
+  ServerOptions options;
+  options.first_byte_timeout = 200ms;
+  options.idle_timeout = 60s;
+  StartServer(options);
+  auto silent = Connect();
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_TRUE(silent->WaitClosed(5s));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  // A connection that has made a request waits for the next one under the idle timeout.
+  auto idle = Idle();
+  EXPECT_FALSE(idle->WaitClosed(600ms));
 }
 
 TEST_F(ServerTest, UnansweredRequestGets500) {
@@ -341,18 +476,36 @@ TEST_F(ServerTest, Http10ConnectionClosesAfterTheResponse) {
   EXPECT_TRUE(connection->WaitClosed());
 }
 
+TEST_F(ServerTest, HalfClosedClientStillGetsItsAnswer) {
+  StartServer();
+  // RFC 9112 §9.6: a client may close its sending side once its requests are sent.
+  auto connection = Connect();
+  ASSERT_TRUE(connection->Send("GET /later HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+  connection->ShutdownWrite();
+  auto later = connection->ReadResponse();
+  ASSERT_TRUE(later.has_value());
+  EXPECT_EQ(later->status, 200);
+  EXPECT_EQ(later->body, "later\n");
+  auto hello = connection->ReadResponse();
+  ASSERT_TRUE(hello.has_value());
+  EXPECT_EQ(hello->body, "hello\n");
+  EXPECT_EQ(hello->Header("Connection"), "close");
+  EXPECT_TRUE(connection->WaitClosed());
+}
+
+TEST_F(ServerTest, PeerResettingCancelsAHeldRequest) {
+  StartServer();
+  auto cancelled = cancelled_.get_future();
+  auto connection = Held();
+  connection->Reset();
+  EXPECT_EQ(cancelled.wait_for(5s), std::future_status::ready);
+}
+
+// Closing the socket sends the same FIN as a half-close; the server's probe tells them apart.
 TEST_F(ServerTest, PeerLeavingCancelsAHeldRequest) {
   StartServer();
   auto cancelled = cancelled_.get_future();
-  {
-    auto connection = Connect();
-    ASSERT_TRUE(connection->Send("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n"));
-    for (int i = 0; i < 100; ++i) {
-      std::lock_guard lock(mutex_);
-      if (held_ != nullptr) break;
-      std::this_thread::sleep_for(10ms);
-    }
-  }  // closes the socket
+  Held();  // and closes the socket
   EXPECT_EQ(cancelled.wait_for(5s), std::future_status::ready);
   std::lock_guard lock(mutex_);
   EXPECT_TRUE(held_->cancelled());

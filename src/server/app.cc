@@ -37,11 +37,15 @@ namespace {
 // requests get 503 rather than an ever longer queue.
 constexpr size_t kMaxQueuedWork = 10'000;
 
-http::ServerOptions HttpOptions(const Config& config) {
+http::ServerOptions HttpOptions(const Config& config, const SourceRanges& ranges) {
   http::ServerOptions options;
   options.listen = config.server.listen;
   options.threads = static_cast<size_t>(config.server.threads);
   options.max_connections = static_cast<size_t>(config.server.max_connections);
+  options.max_connections_per_address = static_cast<size_t>(config.server.max_connections_per_address);
+  // A proxy carries all its clients on its own address.
+  options.uncapped_peers = ranges.trusted_proxies;
+  options.first_byte_timeout = config.server.first_byte_timeout;
   options.max_header_bytes = static_cast<size_t>(config.server.max_header_bytes);
   options.max_body_bytes = static_cast<size_t>(config.server.max_body_bytes);
   options.request_timeout = config.server.request_timeout;
@@ -315,7 +319,7 @@ base::Result<void> App::Serve(std::FILE* out) {
   mcp::Server mcp_server(mcp_options, pool, clock_, logger_);
   api::RegisterMcp(mcp_server, operations, usage, *hub_);
 
-  http::Server server(HttpOptions(config_),
+  http::Server server(HttpOptions(config_, *ranges),
                       [&router](http::Request& request, http::Responder responder) {
                         router.Handle(request, std::move(responder));
                       },

@@ -26,8 +26,10 @@ struct Config {
     std::string public_url;  // default: http://<listen address>
     int64_t threads = 0;     // 0: one per core
     int64_t max_connections = 10'000;
+    int64_t max_connections_per_address = 1'000;  // an IPv6 /64 counts as one address
     int64_t max_header_bytes = 16 * 1024;
     int64_t max_body_bytes = 4 * 1024 * 1024;
+    std::chrono::milliseconds first_byte_timeout{5'000};
     std::chrono::milliseconds request_timeout{10'000};
     std::chrono::milliseconds idle_timeout{60'000};
     std::chrono::milliseconds shutdown_timeout{10'000};

@@ -30,9 +30,18 @@ std::string HttpResponse::Header(std::string_view name) const {
   return "";
 }
 
-std::unique_ptr<RawConnection> RawConnection::Connect(uint16_t port) {
+std::unique_ptr<RawConnection> RawConnection::Connect(uint16_t port, const char* source) {
   const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return nullptr;
+  if (source != nullptr) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source, &local.sin_addr) != 1 ||
+        ::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+      ::close(fd);
+      return nullptr;
+    }
+  }
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
@@ -44,7 +53,9 @@ std::unique_ptr<RawConnection> RawConnection::Connect(uint16_t port) {
   return std::unique_ptr<RawConnection>(new RawConnection(fd));
 }
 
-RawConnection::~RawConnection() { ::close(fd_); }
+RawConnection::~RawConnection() {
+  if (fd_ >= 0) ::close(fd_);
+}
 
 bool RawConnection::Send(std::string_view bytes) {
   while (!bytes.empty()) {
@@ -59,6 +70,14 @@ bool RawConnection::Send(std::string_view bytes) {
 }
 
 void RawConnection::ShutdownWrite() { ::shutdown(fd_, SHUT_WR); }
+
+void RawConnection::Reset() {
+  const linger abort{.l_onoff = 1, .l_linger = 0};
+  ::setsockopt(fd_, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+  ::close(fd_);
+  fd_ = -1;
+  closed_ = true;
+}
 
 bool RawConnection::Fill(std::chrono::steady_clock::time_point deadline) {
   if (closed_) return false;
@@ -100,6 +119,14 @@ std::optional<HttpResponse> RawConnection::ReadResponse(std::chrono::millisecond
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (buffer_.find("\r\n\r\n") == std::string::npos) {
     if (!Fill(deadline)) return std::nullopt;
+  }
+  // Interim responses (1xx other than 101) precede the answer; a client skips them (RFC 9110
+  // §15.2).
+  while (buffer_.starts_with("HTTP/1.1 1") && !buffer_.starts_with("HTTP/1.1 101")) {
+    buffer_.erase(0, buffer_.find("\r\n\r\n") + 4);
+    while (buffer_.find("\r\n\r\n") == std::string::npos) {
+      if (!Fill(deadline)) return std::nullopt;
+    }
   }
   const size_t head_end = buffer_.find("\r\n\r\n");
   const std::string head = buffer_.substr(0, head_end);

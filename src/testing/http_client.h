@@ -23,13 +23,16 @@ struct HttpResponse {
 // library would (malformed lines, huge headers, half a body) and read the answer.
 class RawConnection {
  public:
-  // nullptr when nothing listens on `port`.
-  static std::unique_ptr<RawConnection> Connect(uint16_t port);
+  // nullptr when nothing listens on `port`. With `source` (an IPv4 loopback address such as
+  // "127.0.0.2"), the connection comes from that address.
+  static std::unique_ptr<RawConnection> Connect(uint16_t port, const char* source = nullptr);
   ~RawConnection();
 
   bool Send(std::string_view bytes);
   void ShutdownWrite();
-  // Reads one response: by Content-Length, chunked, or to the close. nullopt when the connection
+  // Closes with a reset (RST) rather than a FIN, as a client that aborts does.
+  void Reset();
+  // Reads one response, after any interim (1xx) ones: by Content-Length, chunked, or to the close. nullopt when the connection
   // closes or `timeout` passes before a whole response arrived.
   std::optional<HttpResponse> ReadResponse(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // Reads until `needle` has arrived; returns everything read so far, needle included, or
