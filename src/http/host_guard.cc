@@ -86,16 +86,18 @@ bool HostGuard::OriginAllowed(std::string_view origin, std::string_view host_hea
       policy_.origins.end()) {
     return true;
   }
-  // Same origin: the page was served by this server, under a host name that names it. Compare
-  // authorities with the scheme's default port left out of both.
-  const size_t authority_at = normalized->find("://") + 3;
-  const std::string_view scheme = std::string_view(*normalized).substr(0, authority_at - 3);
+  // Same origin: the page was served by this server, under a host name that names it. This
+  // server speaks plain HTTP, so its own origin is http://<Host>: https://127.0.0.1:PORT is
+  // another origin (RFC 6454 §4 compares the scheme too). A name served over TLS by a proxy in
+  // front (an https public_url) is this server's only as the https origin listed above.
+  if (!normalized->starts_with("http://")) return false;
   std::string host_authority = ToLower(host_header);
-  const std::string_view default_port = scheme == "https" ? ":443" : ":80";
-  if (host_authority.ends_with(default_port)) {
-    host_authority.resize(host_authority.size() - default_port.size());
-  }
-  return normalized->substr(authority_at) == host_authority && HostAllowed(host_header);
+  if (host_authority.ends_with(":80")) host_authority.resize(host_authority.size() - 3);
+  if (normalized->substr(7) != host_authority || !HostAllowed(host_header)) return false;
+  const auto host = HostWithoutPort(host_header);
+  return std::none_of(policy_.origins.begin(), policy_.origins.end(), [&](const std::string& listed) {
+    return listed.starts_with("https://") && HostWithoutPort(listed.substr(8)) == host;
+  });
 }
 
 std::optional<Response> HostGuard::Check(const Request& request) const {

@@ -30,7 +30,9 @@ class HostGuard {
   std::optional<Response> Check(const Request& request) const;
 
   bool HostAllowed(std::string_view host_header) const;
-  // True when `origin` is allowed for a request that arrived with `host_header`.
+  // True when `origin` is allowed for a request that arrived with `host_header`: it is listed in
+  // `origins`, or it is http://<host_header> for a host that names this server (plain HTTP, the
+  // only scheme this server speaks) and is not the host of a listed https origin.
   bool OriginAllowed(std::string_view origin, std::string_view host_header) const;
 
   const Policy& policy() const { return policy_; }

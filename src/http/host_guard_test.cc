@@ -43,12 +43,12 @@ TEST(HostGuard, AcceptsSameOriginAndRejectsForeignOrigins) {
   EXPECT_FALSE(guard.Check(WithHeaders({{"Host", "127.0.0.1:8080"},
                                         {"Origin", "http://127.0.0.1:8080"}}))
                    .has_value());
-  // Same authority under the other scheme is accepted: only this server listens there.
-  EXPECT_FALSE(guard.Check(WithHeaders({{"Host", "127.0.0.1:8080"},
-                                        {"Origin", "https://127.0.0.1:8080"}}))
+  EXPECT_FALSE(guard.Check(WithHeaders({{"Host", "127.0.0.1"}, {"Origin", "http://127.0.0.1:80"}}))
                    .has_value());
+  // The same authority under https is another origin: this server speaks plain HTTP there.
   for (const char* origin : {"http://evil.example.com", "http://127.0.0.1:9999", "null",
-                             "file://", "http://localhost:8080", "http://127.0.0.1"}) {
+                             "file://", "http://localhost:8080", "http://127.0.0.1",
+                             "https://127.0.0.1:8080", "HTTPS://127.0.0.1:8080"}) {
     auto refused = guard.Check(WithHeaders({{"Host", "127.0.0.1:8080"}, {"Origin", origin}}));
     ASSERT_TRUE(refused.has_value()) << origin;
     EXPECT_NE(refused->body.find("forbidden_origin"), std::string::npos);
@@ -56,7 +56,9 @@ TEST(HostGuard, AcceptsSameOriginAndRejectsForeignOrigins) {
 }
 
 TEST(HostGuard, AcceptsListedOriginsAndThePublicHost) {
-  const HostGuard guard({.hosts = {"tasks.example.com"}, .origins = {"https://claude.ai"}});
+  // As server/ builds it for public_url = https://tasks.example.com, with claude.ai allowed.
+  const HostGuard guard({.hosts = {"tasks.example.com"},
+                         .origins = {"https://tasks.example.com", "https://claude.ai"}});
   EXPECT_FALSE(guard.Check(WithHeaders({{"Host", "tasks.example.com"}, {"Origin", "https://claude.ai"}}))
                    .has_value());
   EXPECT_FALSE(guard.Check(WithHeaders({{"Host", "tasks.example.com"},
@@ -66,6 +68,37 @@ TEST(HostGuard, AcceptsListedOriginsAndThePublicHost) {
                                         {"Origin", "https://tasks.example.com"}}))
                    .has_value());
   EXPECT_TRUE(guard.Check(WithHeaders({{"Host", "127.0.0.1"}})).has_value());
+}
+
+TEST(HostGuard, AnHttpsPublicHostIsNotThisServersOriginOverHttp) {
+  // public_url = https://tasks.example.com, listening on loopback (a TLS proxy in front).
+  const HostGuard guard({.hosts = {"tasks.example.com", "localhost", "127.0.0.1", "[::1]"},
+                         .origins = {"https://tasks.example.com"}});
+  EXPECT_FALSE(guard.Check(WithHeaders({{"Host", "tasks.example.com"},
+                                        {"Origin", "https://tasks.example.com"}}))
+                   .has_value());
+  for (const char* origin : {"http://tasks.example.com", "http://tasks.example.com:80"}) {
+    auto refused = guard.Check(WithHeaders({{"Host", "tasks.example.com"}, {"Origin", origin}}));
+    ASSERT_TRUE(refused.has_value()) << origin;
+    EXPECT_NE(refused->body.find("forbidden_origin"), std::string::npos);
+  }
+  // The loopback address itself is still reached over plain HTTP.
+  EXPECT_FALSE(guard.Check(WithHeaders({{"Host", "127.0.0.1:8080"},
+                                        {"Origin", "http://127.0.0.1:8080"}}))
+                   .has_value());
+  EXPECT_TRUE(guard.Check(WithHeaders({{"Host", "127.0.0.1:8080"},
+                                       {"Origin", "https://127.0.0.1:8080"}}))
+                  .has_value());
+}
+
+TEST(HostGuard, AnHttpPublicUrlIsMatchedByItsOrigin) {
+  const HostGuard guard({.hosts = {"tasks.example.com"}, .origins = {"http://tasks.example.com:8080"}});
+  EXPECT_FALSE(guard.Check(WithHeaders({{"Host", "tasks.example.com:8080"},
+                                        {"Origin", "http://tasks.example.com:8080"}}))
+                   .has_value());
+  EXPECT_TRUE(guard.Check(WithHeaders({{"Host", "tasks.example.com:8080"},
+                                       {"Origin", "https://tasks.example.com:8080"}}))
+                  .has_value());
 }
 
 TEST(HostGuard, EmptyHostListAcceptsAnyWellFormedHost) {
