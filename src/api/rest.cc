@@ -346,8 +346,33 @@ void Rest::StreamEvents(http::Request& incoming, http::Responder reply) {
                 });
 }
 
-void Rest::Register(http::Router& router) {
+// The routes of the API, each behind its edge: every answer is Cache-Control: no-store (answers
+// are one caller's, and key creation returns a secret), and a body that is not declared
+// application/json is refused before anything else, text/plain above all: a browser sends it
+// cross-site without asking first.
+struct Rest::Routes {
+  http::Router& router;
+
+  void Add(http::Method method, std::string pattern, http::Handler handler) {
+    router.Add(method, std::move(pattern),
+               [method, handler = std::move(handler)](http::Request& request, http::Responder responder) {
+                 http::Responder reply = http::WithHeader(std::move(responder), "Cache-Control", "no-store");
+                 const bool carries_body = method == http::Method::kPost || method == http::Method::kPatch ||
+                                           method == http::Method::kPut;
+                 if (carries_body && !http::HasMediaType(request.headers, "application/json")) {
+                   reply.Send(http::Response::JsonError(
+                       415, "unsupported_media_type",
+                       "the body must be a JSON object sent with Content-Type: application/json"));
+                   return;
+                 }
+                 handler(request, std::move(reply));
+               });
+  }
+};
+
+void Rest::Register(http::Router& outer) {
   using http::Method;
+  Routes router{outer};
   const std::vector<std::string> list_query = {"status", "organizationId", "assignee", "parentId",
                                                "label", "limit", "cursor"};
   router.Add(Method::kGet, "/api/v1/me", Route("whoami", {}, 200));
@@ -462,7 +487,7 @@ json::object KeyJson(const auth::ApiKey& key) {
 
 }  // namespace
 
-void Rest::RegisterKeys(http::Router& router) {
+void Rest::RegisterKeys(Routes& router) {
   using http::Method;
   router.Add(Method::kGet, "/api/v1/keys", [this](http::Request& request, http::Responder r) {
     ManageKeys(request, std::move(r), 200, [this](const Caller& caller, const http::Request&)
@@ -535,7 +560,7 @@ void Rest::RegisterKeys(http::Router& router) {
   });
 }
 
-void Rest::RegisterGrants(http::Router& router) {
+void Rest::RegisterGrants(Routes& router) {
   using http::Method;
   const auto grant_json = [](const oauth::Grant& grant) {
     json::array scopes;

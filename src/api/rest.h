@@ -18,14 +18,14 @@ namespace taskwire::api {
 // The JSON REST API under /api/v1/ (docs/rest.md): the operations of the MCP tools with the same
 // arguments, authentication and errors (a JSON body {"error": {"code", "message"}} with a 4xx
 // status), plus the event feed as Server-Sent Events, the caller's own API keys and connected apps (OAuth
-// grants). Thread-safe
-// once registered.
+// grants). Every answer carries Cache-Control: no-store; a POST or PATCH whose Content-Type is
+// not application/json gets 415. Thread-safe once registered.
 class Rest {
  public:
   Rest(Operations& operations, mcp::Authenticator& authenticator, const Discovery& discovery,
        base::WorkerPool& pool, tasks::EventHub& hub, auth::ApiKeyStore& keys, oauth::GrantStore& grants);
 
-  void Register(http::Router& router);
+  void Register(http::Router& outer);
 
   // How a route turns a request into an operation's arguments.
   struct Binding {
@@ -36,6 +36,7 @@ class Rest {
 
  private:
   struct Feed;
+  struct Routes;
   using Then = std::function<void(const http::Request&, http::Responder, std::shared_ptr<const Caller>)>;
   using Reader = std::function<base::Result<json::object>(tasks::TaskStore&, const Caller&,
                                                           const http::Request&, int64_t id)>;
@@ -49,9 +50,9 @@ class Rest {
   void Read(http::Request& request, http::Responder responder, Reader reader,
             std::string_view scope = auth::kScopeTasksRead);
   void StreamEvents(http::Request& request, http::Responder responder);
-  void RegisterKeys(http::Router& router);
+  void RegisterKeys(Routes& router);
   // The caller's connected apps: GET /api/v1/grants, DELETE /api/v1/grants/{id}.
-  void RegisterGrants(http::Router& router);
+  void RegisterGrants(Routes& router);
   // Authenticates, refuses OAuth tokens (403) and credentials without keys:manage
   // (insufficient_scope), then runs `work` on the pool.
   void ManageKeys(http::Request& request, http::Responder responder, int success_status, KeyWork work);

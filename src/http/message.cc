@@ -85,6 +85,19 @@ std::string_view Request::Param(std::string_view name) const {
   return {};
 }
 
+bool HasMediaType(const Headers& headers, std::string_view type) {
+  const auto values = headers.GetAll("Content-Type");
+  if (values.size() != 1) return false;
+  std::string_view media_type = values.front().substr(0, values.front().find(';'));
+  while (!media_type.empty() && (media_type.back() == ' ' || media_type.back() == '\t')) {
+    media_type.remove_suffix(1);
+  }
+  while (!media_type.empty() && (media_type.front() == ' ' || media_type.front() == '\t')) {
+    media_type.remove_prefix(1);
+  }
+  return EqualsIgnoreCase(media_type, type);
+}
+
 std::optional<std::string> Request::QueryParam(std::string_view name) const {
   std::string_view rest = query;
   while (!rest.empty()) {

@@ -75,6 +75,11 @@ struct Request {
   std::optional<std::string> QueryParam(std::string_view name) const;
 };
 
+// True when `headers` hold exactly one Content-Type and its media type is `type` ("application/
+// json"): compared case-insensitively, with parameters such as "; charset=utf-8" allowed
+// (RFC 9110 §8.3.1). False when it is missing, repeated or another type.
+bool HasMediaType(const Headers& headers, std::string_view type);
+
 struct Response {
   int status = 200;
   Headers headers;

@@ -5,6 +5,25 @@
 namespace taskwire::http {
 namespace {
 
+TEST(HasMediaType, ComparesTheMediaTypeAloneIgnoringCaseAndParameters) {
+  auto with = [](std::initializer_list<const char*> types) {
+    Headers headers;
+    for (const char* type : types) headers.Add("Content-Type", type);
+    return HasMediaType(headers, "application/json");
+  };
+  for (const char* good : {"application/json", "Application/JSON", "application/json; charset=utf-8",
+                           "application/json;charset=UTF-8", " application/json "}) {
+    EXPECT_TRUE(with({good})) << good;
+  }
+  for (const char* bad : {"text/plain", "text/plain; a=application/json", "application/json-patch+json",
+                          "application/jsonx", "multipart/form-data; boundary=x",
+                          "application/x-www-form-urlencoded", ""}) {
+    EXPECT_FALSE(with({bad})) << bad;
+  }
+  EXPECT_FALSE(with({}));
+  EXPECT_FALSE(with({"application/json", "text/plain"}));
+}
+
 TEST(Headers, LookUpIgnoringCaseAndKeepEveryValue) {
   Headers headers;
   headers.Add("Content-Type", "application/json");

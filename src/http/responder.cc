@@ -46,13 +46,44 @@ std::shared_ptr<EventStream> Responder::StartEventStream(Response head) {
   CHECK(sink_ != nullptr);
   auto sink = std::move(sink_);
   head.headers.Set("Content-Type", "text/event-stream");
-  head.headers.Set("Cache-Control", "no-cache");
+  if (!head.headers.Has("Cache-Control")) head.headers.Set("Cache-Control", "no-cache");
   head.headers.Set("X-Accel-Buffering", "no");
   return sink->StartEventStream(std::move(head));
 }
 
 void Responder::OnCancel(std::function<void()> callback) {
   if (sink_ != nullptr) sink_->OnCancel(std::move(callback));
+}
+
+namespace {
+
+// Passes everything on to `inner_`, with one header set on the answer.
+class HeaderSink final : public ResponseSink {
+ public:
+  HeaderSink(Responder inner, std::string name, std::string value)
+      : inner_(std::move(inner)), name_(std::move(name)), value_(std::move(value)) {}
+
+  void Send(Response response) override {
+    response.headers.Set(name_, value_);
+    inner_.Send(std::move(response));
+  }
+  std::shared_ptr<EventStream> StartEventStream(Response head) override {
+    head.headers.Set(name_, value_);
+    return inner_.StartEventStream(std::move(head));
+  }
+  bool cancelled() const override { return inner_.cancelled(); }
+  void OnCancel(std::function<void()> callback) override { inner_.OnCancel(std::move(callback)); }
+
+ private:
+  Responder inner_;
+  const std::string name_;
+  const std::string value_;
+};
+
+}  // namespace
+
+Responder WithHeader(Responder responder, std::string name, std::string value) {
+  return Responder(std::make_shared<HeaderSink>(std::move(responder), std::move(name), std::move(value)));
 }
 
 }  // namespace taskwire::http

@@ -68,8 +68,8 @@ class Responder {
   ~Responder();
 
   void Send(Response response);
-  // Sends `head` (status and headers; Content-Type is set to text/event-stream) and returns the
-  // stream to write events to.
+  // Sends `head` (status and headers; Content-Type is set to text/event-stream, Cache-Control to
+  // no-cache unless it is set) and returns the stream to write events to.
   std::shared_ptr<EventStream> StartEventStream(Response head);
 
   bool answered() const { return sink_ == nullptr; }
@@ -79,6 +79,10 @@ class Responder {
  private:
   std::shared_ptr<ResponseSink> sink_;  // null once answered
 };
+
+// A Responder that answers through `responder` with header `name` set to `value`, on a response
+// and on an event stream's head alike (an unanswered one's 500 included).
+Responder WithHeader(Responder responder, std::string name, std::string value);
 
 using Handler = std::function<void(Request&, Responder)>;
 

@@ -56,6 +56,25 @@ TEST(Responder, EventStreamHeadGetsSseHeaders) {
   EXPECT_TRUE(recorder->sent.empty());
 }
 
+TEST(Responder, WithHeaderSetsTheHeaderOnEveryKindOfAnswer) {
+  auto recorder = std::make_shared<Recorder>();
+  {
+    Responder responder = WithHeader(Responder(recorder), "Cache-Control", "no-store");
+    Response response = Response::Text(200, "x");
+    response.headers.Set("Cache-Control", "public");
+    responder.Send(std::move(response));
+  }
+  { WithHeader(Responder(recorder), "Cache-Control", "no-store"); }  // unanswered: 500
+  WithHeader(Responder(recorder), "Cache-Control", "no-store").StartEventStream(Response{});
+  ASSERT_EQ(recorder->sent.size(), 2u);
+  EXPECT_EQ(*recorder->sent[0].headers.Get("Cache-Control"), "no-store");
+  EXPECT_EQ(recorder->sent[1].status, 500);
+  EXPECT_EQ(*recorder->sent[1].headers.Get("Cache-Control"), "no-store");
+  ASSERT_TRUE(recorder->stream_head.has_value());
+  EXPECT_EQ(*recorder->stream_head->headers.Get("Cache-Control"), "no-store");
+  EXPECT_EQ(*recorder->stream_head->headers.Get("Content-Type"), "text/event-stream");
+}
+
 TEST(ResponderDeathTest, AnsweringTwiceIsABug) {
   auto recorder = std::make_shared<Recorder>();
   Responder responder(recorder);

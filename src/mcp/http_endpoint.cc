@@ -37,14 +37,16 @@ http::Handler Guarded(Server& server, const http::HostGuard& guard, Authenticato
       responder.Send(Refusal(*refused));
       return;
     }
-    if (request.method == http::Method::kPost) {
-      const auto type = request.headers.Get("Content-Type");
-      if (type && type->find("application/json") == std::string_view::npos) {
-        responder.Send(http::Response::Json(
-            415, EncodeError(nullptr, RpcError{kInvalidRequest,
-                                               "Content-Type must be application/json", nullptr, 415})));
-        return;
-      }
+    // MCP basic/transports: a POST carries one JSON-RPC message as application/json. Anything
+    // else is refused, a missing type and text/plain above all: a browser sends those cross-site
+    // without a preflight.
+    if (request.method == http::Method::kPost && !http::HasMediaType(request.headers, "application/json")) {
+      http::Response refused = http::Response::Json(
+          415, EncodeError(nullptr, RpcError{kInvalidRequest, "Content-Type must be application/json",
+                                             nullptr, 415}));
+      AddCors(request, refused);
+      responder.Send(std::move(refused));
+      return;
     }
     if (authenticator == nullptr) {
       (server.*method)(request, Principal{}, std::move(responder));

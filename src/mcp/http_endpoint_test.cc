@@ -50,6 +50,7 @@ class EndpointTest : public ::testing::Test {
   }
 
   static constexpr const char* kPing = R"({"jsonrpc":"2.0","id":1,"method":"ping"})";
+  static constexpr std::pair<const char*, const char*> kJson{"Content-Type", "application/json"};
   testing::FakeClock clock_;
   base::Logger logger_{base::LogLevel::kError, base::LogFormat::kText, stderr, clock_};
   base::WorkerPool pool_{1, 10};
@@ -61,7 +62,7 @@ class EndpointTest : public ::testing::Test {
 
 TEST_F(EndpointTest, ForeignHostIsRefusedWithAJsonRpcErrorBeforeAuthentication) {
   const http::Response response =
-      Send(http::Method::kPost, {{"Host", "evil.example.com"}, {"Authorization", "Bearer good"}}, kPing);
+      Send(http::Method::kPost, {{"Host", "evil.example.com"}, {"Authorization", "Bearer good"}, kJson}, kPing);
   EXPECT_EQ(response.status, 403);
   const auto body = boost::json::parse(response.body);
   EXPECT_TRUE(body.as_object().contains("error"));
@@ -69,23 +70,38 @@ TEST_F(EndpointTest, ForeignHostIsRefusedWithAJsonRpcErrorBeforeAuthentication) 
 }
 
 TEST_F(EndpointTest, TheAuthenticatorsRefusalIsPassedOn) {
-  const http::Response response = Send(http::Method::kPost, {{"Host", "127.0.0.1"}}, kPing);
+  const http::Response response = Send(http::Method::kPost, {{"Host", "127.0.0.1"}, kJson}, kPing);
   EXPECT_EQ(response.status, 401);
   EXPECT_EQ(*response.headers.Get("WWW-Authenticate"), "Bearer resource_metadata=\"x\"");
 }
 
 TEST_F(EndpointTest, AuthenticatedRequestsReachTheServer) {
   const http::Response response =
-      Send(http::Method::kPost, {{"Host", "127.0.0.1"}, {"Authorization", "Bearer good"}}, kPing);
+      Send(http::Method::kPost, {{"Host", "127.0.0.1"}, {"Authorization", "Bearer good"}, kJson}, kPing);
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(boost::json::parse(response.body).at("result"), boost::json::object{});
 }
 
-TEST_F(EndpointTest, NonJsonContentTypeIs415) {
-  const http::Response response = Send(
-      http::Method::kPost,
-      {{"Host", "127.0.0.1"}, {"Authorization", "Bearer good"}, {"Content-Type", "text/plain"}}, kPing);
-  EXPECT_EQ(response.status, 415);
+TEST_F(EndpointTest, PostsThatAreNotApplicationJsonAre415WithAJsonRpcError) {
+  for (const char* type : {"text/plain", "text/plain; charset=application/json", "application/json-patch+json",
+                           "multipart/form-data; boundary=x", "application/x-www-form-urlencoded"}) {
+    const http::Response response = Send(
+        http::Method::kPost, {{"Host", "127.0.0.1"}, {"Authorization", "Bearer good"}, {"Content-Type", type}},
+        kPing);
+    EXPECT_EQ(response.status, 415) << type;
+    const auto body = boost::json::parse(response.body);
+    EXPECT_EQ(body.at("error").at("code").as_int64(), kInvalidRequest) << type;
+  }
+  // No Content-Type at all, as a browser's no-cors fetch may send.
+  EXPECT_EQ(Send(http::Method::kPost, {{"Host", "127.0.0.1"}, {"Authorization", "Bearer good"}}, kPing).status, 415);
+  // Parameters and case do not matter.
+  for (const char* type : {"application/json; charset=utf-8", "Application/JSON"}) {
+    EXPECT_EQ(Send(http::Method::kPost, {{"Host", "127.0.0.1"}, {"Authorization", "Bearer good"}, {"Content-Type", type}},
+                   kPing)
+                  .status,
+              200)
+        << type;
+  }
 }
 
 TEST_F(EndpointTest, PreflightListsTheMcpHeaders) {

@@ -371,6 +371,8 @@ TEST_F(RestTest, ForgedHostOrOriginIsRefused) {
   EXPECT_EQ(Call("GET", "/api/v1/me", ada_, "", {{"Host", "evil.example"}}).status, 403);
   EXPECT_EQ(Call("GET", "/api/v1/me", ada_, "", {{"Origin", "http://evil.example"}}).status, 403);
   EXPECT_EQ(Call("GET", "/api/v1/me", ada_, "", {{"Origin", "http://127.0.0.1:" + std::to_string(port_)}}).status, 200);
+  // The scheme is part of the origin: this server speaks plain HTTP on its port.
+  EXPECT_EQ(Call("GET", "/api/v1/me", ada_, "", {{"Origin", "https://127.0.0.1:" + std::to_string(port_)}}).status, 403);
 }
 
 TEST_F(RestTest, OnlyAllowedSourceAddressesMayConnect) {
@@ -593,6 +595,61 @@ TEST_F(RestTest, AnotherUsersDataIsNotFoundEverywhere) {
   const json::value organizations = Json(Call("GET", "/api/v1/organizations", bob_));
   ASSERT_EQ(organizations.at("organizations").as_array().size(), 1u);
   EXPECT_EQ(organizations.at("organizations").at(0).at("name").as_string(), "globex");
+}
+
+TEST_F(RestTest, BodiesMustBeDeclaredApplicationJson) {
+  const std::string body = R"({"title":"typed","organizationId":1})";
+  auto post = [&](std::string_view method, std::string_view path, std::optional<std::string> type,
+                  std::string_view sent = "") {
+    std::vector<std::pair<std::string, std::string>> headers = {{"Authorization", "Bearer " + ada_}};
+    if (type) headers.emplace_back("Content-Type", *type);
+    auto response = HttpRequest(port_, method, path, std::move(headers), sent.empty() ? body : sent);
+    EXPECT_TRUE(response.has_value());
+    return response.value_or(HttpResponse{});
+  };
+  // text/plain is what a cross-site form or no-cors fetch may send without a preflight.
+  for (const std::optional<std::string>& type :
+       {std::optional<std::string>("text/plain"), std::optional<std::string>("text/plain; charset=utf-8"),
+        std::optional<std::string>(), std::optional<std::string>("application/json-patch+json"),
+        std::optional<std::string>("multipart/form-data; boundary=x"),
+        std::optional<std::string>("application/x-www-form-urlencoded")}) {
+    const HttpResponse refused = post("POST", "/api/v1/tasks", type);
+    EXPECT_EQ(refused.status, 415) << type.value_or("(none)");
+    EXPECT_EQ(ErrorCode(refused), "unsupported_media_type") << refused.body;
+  }
+  EXPECT_EQ(post("POST", "/api/v1/keys", "text/plain").status, 415);
+  EXPECT_TRUE(Json(Call("GET", "/api/v1/tasks", ada_)).at("tasks").as_array().empty()) << "nothing was created";
+
+  const HttpResponse created = post("POST", "/api/v1/tasks", "Application/JSON; charset=utf-8");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string path = "/api/v1/tasks/" + std::to_string(Json(created).at("task").at("id").as_int64());
+  EXPECT_EQ(post("PATCH", path, "text/plain", R"({"title":"retyped"})").status, 415);
+  EXPECT_EQ(post("PATCH", path, "application/json", R"({"title":"retyped"})").status, 200);
+
+  // The MCP endpoint refuses the same, as a JSON-RPC error.
+  const std::string ping = R"({"jsonrpc":"2.0","id":1,"method":"ping"})";
+  const auto mcp = HttpRequest(port_, "POST", "/mcp",
+                               {{"Authorization", "Bearer " + ada_}, {"Content-Type", "text/plain"},
+                                {"Accept", "application/json, text/event-stream"}},
+                               ping);
+  ASSERT_TRUE(mcp.has_value());
+  EXPECT_EQ(mcp->status, 415);
+  EXPECT_EQ(Json(*mcp).at("error").at("code").as_int64(), -32600);
+}
+
+TEST_F(RestTest, AnswersAreNeverStoredByCaches) {
+  // Key creation returns a secret; every other answer is one caller's data.
+  const HttpResponse created = Call("POST", "/api/v1/keys", ada_, R"({"name":"cached","scopes":"read"})");
+  EXPECT_EQ(created.Header("Cache-Control"), "no-store") << created.status;
+  for (const char* path : {"/api/v1/me", "/api/v1/tasks", "/api/v1/keys", "/api/v1/tasks/999999"}) {
+    const HttpResponse response = Call("GET", path, ada_);
+    EXPECT_EQ(response.Header("Cache-Control"), "no-store") << path << " " << response.status;
+  }
+  const HttpResponse unauthenticated = Call("GET", "/api/v1/tasks", "");
+  EXPECT_EQ(unauthenticated.status, 401);
+  EXPECT_EQ(unauthenticated.Header("Cache-Control"), "no-store");
+  const HttpResponse unsupported = HttpRequest(port_, "POST", "/api/v1/tasks", {{"Content-Type", "text/plain"}}, "x").value();
+  EXPECT_EQ(unsupported.Header("Cache-Control"), "no-store");
 }
 
 TEST_F(RestTest, TheEventStreamDeliversChangesAsTheyHappen) {
