@@ -15,6 +15,7 @@
 // Exits 1 when any answer was wrong or an idle connection was lost (a correctness failure);
 // missed performance targets are reported, not failed.
 import { spawn, execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -99,7 +100,7 @@ function portOpen(port) {
 }
 
 async function stop(server) {
-  if (!server || server.child.exitCode !== null) return;
+  if (!server || server.child.exitCode !== null || server.child.signalCode !== null) return;
   const exited = new Promise((resolve) => server.child.once('exit', resolve));
   server.child.kill('SIGTERM');
   await Promise.race([exited, sleep(5000)]);
@@ -224,12 +225,19 @@ function requestFile(name, headers, body) {
   return file;
 }
 
-function wrk(url, file, seconds) {
-  const out = execFileSync(
+// Asynchronous, so that a signal is handled while wrk runs (see the end of this file).
+async function wrk(url, file, seconds) {
+  const child = spawn(
     'taskset',
     ['-c', '1', 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '5s', '-s', path.join(here, 'check.lua'), url, '--', file],
-    { encoding: 'utf8' },
+    { stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  children.add(child);
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk) => (out += chunk));
+  const [code, signal] = await once(child, 'exit');
+  children.delete(child);
+  if (code !== 0) throw new Error(`wrk exited with ${signal ?? code}`);
   const line = out.trim().split('\n').at(-1);
   const result = JSON.parse(line);
   result.errors = result.bad + result.socket_errors + (result.requests - result.checked);
@@ -275,6 +283,8 @@ async function startTaskwire(dataDir) {
     '--set', 'server.max_connections=20000',
     // The idle-stream test holds its legacy sessions with one key.
     '--set', `server.mcp_sessions_per_subject=${Math.max(100, IDLE_STREAMS)}`,
+    // The idle test holds 10,000 connections from this one address.
+    '--set', 'server.max_connections_per_address=20000',
     '--set', 'log.level=warn',
   ], /is listening on (http:\/\/127\.0\.0\.1:\d+)\//);
   server.base = server.match[1];
@@ -544,7 +554,7 @@ async function main() {
   // Argon2id hash alone touches 64 MiB for a moment).
   for (const server of Object.values(servers)) resetPeak(server.pid);
   console.log(`Load benchmark: wrk -t1 -c${CONNECTIONS} -d${DURATION}s, median of ${ROUNDS} round(s); servers on CPU 0, wrk on CPU 1; ${TASKS} tasks.`);
-  for (const server of Object.keys(servers)) wrk(targets.get_task_modern[server].url, targets.get_task_modern[server].file, 1);  // warm up
+  for (const server of Object.keys(servers)) await wrk(targets.get_task_modern[server].url, targets.get_task_modern[server].file, 1);  // warm up
 
   // During load: interleaved rounds.
   const results = {};
@@ -553,7 +563,7 @@ async function main() {
       for (const server of ['nginx', 'sdk', 'taskwire']) {
         const target = targets[scenario.name][server];
         if (!target) continue;
-        const r = wrk(target.url, target.file, DURATION);
+        const r = await wrk(target.url, target.file, DURATION);
         (results[`${scenario.name}/${server}`] ??= []).push(r);
         process.stderr.write(`  round ${round + 1} ${scenario.label} ${names[server]}: ${fmt(r.rps)} req/s, ` +
           `p99 ${fmt(r.p99_us / 1000, 2)} ms, ${r.errors} errors, peak RSS so far ${fmt(memory(servers[server].pid, 'VmHWM') / 1024, 1)} MiB\n`);
@@ -627,15 +637,27 @@ async function main() {
   }
 }
 
-const cleanup = async () => {
-  await Promise.all([...children].map((child) => stop({ child })));
-  fs.rmSync(work, { recursive: true, force: true });
+// Interrupted (SIGINT, SIGTERM, SIGHUP): stop every server and wrk, remove the work folder,
+// exit. bench/load/run also runs this process in a process group of its own and kills what is
+// left of the group, should this process itself be killed.
+let cleaning = null;
+const cleanup = () => {
+  cleaning ??= (async () => {
+    await Promise.all([...children].map((child) => stop({ child })));
+    fs.rmSync(work, { recursive: true, force: true });
+  })();
+  return cleaning;
 };
-process.on('SIGINT', () => cleanup().then(() => process.exit(130)));
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+  process.on(signal, () => {
+    console.error(`load benchmark: ${signal}, stopping`);
+    cleanup().then(() => process.exit(code));
+  });
+}
 try {
   await main();
 } catch (e) {
-  fail(e.stack ?? String(e));
+  if (!cleaning) fail(e.stack ?? String(e));  // else: stopped by a signal, which says so
 }
 await cleanup();
 console.log(`\n${failures === 0 ? 'load benchmark: every answer was right' : `load benchmark: ${failures} failure(s)`}`);
