@@ -5,34 +5,11 @@
 #include <charconv>
 #include <cstring>
 
+#include "base/utf8.h"
+
 namespace taskwire::base {
 
 namespace {
-
-// Length of the valid UTF-8 sequence starting at text[i], or 0 if it is not valid.
-size_t Utf8SequenceLength(std::string_view text, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<uint8_t>(text[k]); };
-  const uint8_t b0 = byte(i);
-  size_t length;
-  uint32_t min_code;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    length = 2, min_code = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    length = 3, min_code = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    length = 4, min_code = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) return 0;
-  uint32_t code = b0 & (0x7F >> length);
-  for (size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    code = (code << 6) | (byte(i + k) & 0x3F);
-  }
-  if (code < min_code || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
-  return length;
-}
 
 // For each byte: 0 when it is copied as it is (printable ASCII but '"' and '\\'), 1 when it
 // starts a UTF-8 sequence to check, else the character after the backslash of its escape ('u'

@@ -40,7 +40,9 @@ struct LogField {
 
 // Structured logging: one line per record, either a JSON object
 //   {"time":"2026-11-21T07:47:17.123Z","level":"info","event":"http.listening","address":"..."}
-// or, for a terminal, "2026-11-21T07:47:17.123Z INFO http.listening address=...".
+// or, for a terminal, "2026-11-21T07:47:17.123Z INFO http.listening address=...", where a value
+// with a space, '=', a quote, a backslash or anything not printable is double-quoted and escaped,
+// so that no value can forge a field or a record.
 // `event` is a dotted name that is stable across releases; details go in fields.
 // Thread-safe: records from different threads never interleave.
 class Logger {

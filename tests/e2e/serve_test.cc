@@ -6,6 +6,9 @@
 
 #include <filesystem>
 #include <regex>
+#include <sstream>
+#include <utility>
+#include <vector>
 
 #include "testing/http_client.h"
 #include "testing/process.h"
@@ -289,6 +292,72 @@ TEST_F(ServeTest, LoopbackBypassActsAsTheConfiguredUserOnlyOnLoopback) {
                      {}, nullptr, &err),
             1);
   EXPECT_NE(err.find("nobody"), std::string::npos) << err;
+}
+
+// The fields of a text-format log record, read as a logfmt reader reads them: tokens split at
+// spaces outside double quotes; a quoted value ends at its first unescaped quote.
+std::vector<std::pair<std::string, std::string>> LogFields(const std::string& line) {
+  std::vector<std::pair<std::string, std::string>> fields;
+  size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && line[i] == ' ') ++i;
+    std::string key;
+    while (i < line.size() && line[i] != '=' && line[i] != ' ') key += line[i++];
+    std::string value;
+    if (i < line.size() && line[i] == '=') {
+      ++i;
+      if (i < line.size() && line[i] == '"') {
+        for (++i; i < line.size() && line[i] != '"'; ++i) {
+          if (line[i] == '\\' && i + 1 < line.size()) ++i;
+          value += line[i];
+        }
+        ++i;
+      } else {
+        while (i < line.size() && line[i] != ' ') value += line[i++];
+      }
+    }
+    if (!key.empty()) fields.emplace_back(std::move(key), std::move(value));
+  }
+  return fields;
+}
+
+TEST_F(ServeTest, AQueryStringCannotForgeAFieldOrARecordInTheTextLog) {
+  auto server = Serve({"--set", "log.format=text"});
+  ASSERT_NE(port_, 0);
+  // The client_id of a refused authorization request is logged: here it carries a space and
+  // " user=admin", then a newline and a whole forged record.
+  auto refused = HttpRequest(
+      port_, "GET",
+      "/oauth/authorize?response_type=code&client_id=evil%20user%3Dadmin%0A2026-01-01T00:00:00.000Z"
+      "%20ERROR%20forged.record%20user%3Dadmin&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb");
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 400) << refused->body;
+  ASSERT_TRUE(server->WaitForOutput("oauth.authorize.refused", 10s).has_value()) << server->Stderr();
+  server->Signal(SIGTERM);
+  EXPECT_EQ(server->Wait(15s), 0);
+
+  std::istringstream lines(server->Stderr());
+  std::string line;
+  int refusals = 0;
+  const std::string event = " WARN oauth.authorize.refused ";
+  while (std::getline(lines, line)) {
+    EXPECT_FALSE(line.starts_with("2026-01-01")) << "a forged record: " << line;
+    const size_t at = line.find(event);
+    if (at == std::string::npos) {
+      EXPECT_EQ(line.find("forged.record"), std::string::npos) << line;
+      continue;
+    }
+    ++refusals;
+    const auto fields = LogFields(line.substr(at + event.size()));
+    std::vector<std::string> keys;
+    for (const auto& field : fields) keys.push_back(field.first);
+    EXPECT_EQ(keys, (std::vector<std::string>{"client_id", "answer", "detail"})) << line;
+    ASSERT_FALSE(fields.empty()) << line;
+    // The reader above keeps the letter after a backslash, so the escaped newline reads as n.
+    EXPECT_EQ(fields[0].second, "evil user=adminn2026-01-01T00:00:00.000Z ERROR forged.record user=admin")
+        << line;
+  }
+  EXPECT_EQ(refusals, 1) << server->Stderr();
 }
 
 }  // namespace
