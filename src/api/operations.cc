@@ -755,14 +755,26 @@ void Operations::PollEvents(const json::object& arguments, std::shared_ptr<const
     // Unknown or invisible tasks answer NotFound rather than waiting forever.
     if (auto task = tasks_.GetTask(caller->actor, *task_id); !task) return done(std::move(task).error());
   }
-  WaitForEvents(std::move(caller), after, task_id, std::chrono::steady_clock::now() + timeout,
-                std::move(done));
+  // The wait ends at the credential's expiry at the latest; the check there refuses it.
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  if (const auto expires = caller->Expires()) {
+    const auto left = *expires - std::chrono::system_clock::now();
+    deadline = std::min(deadline, std::chrono::steady_clock::now() +
+                                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(left));
+  }
+  WaitForEvents(std::move(caller), after, task_id, deadline, std::move(done));
 }
 
 void Operations::WaitForEvents(std::shared_ptr<const Caller> caller, int64_t after,
                                std::optional<int64_t> task_id,
                                std::chrono::steady_clock::time_point deadline,
                                std::function<void(base::Result<json::object>)> done) {
+  // The wait outlives the request that authenticated it: each time it wakes, the credential is
+  // asked again, and a revoked or expired one gets no events.
+  if (!caller->StillValid(std::chrono::system_clock::now())) {
+    return done(base::Error::Unauthenticated(
+        "this credential was revoked or has expired while waiting; no events were delivered"));
+  }
   // Read the hub's position before the query: an event committed after it wakes us at once.
   const int64_t seen = hub_.latest();
   auto events = tasks_.EventsAfter(caller->actor, after, task_id, kMaxEventsPerPoll + 1);

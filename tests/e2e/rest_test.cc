@@ -783,6 +783,36 @@ TEST_F(StreamTest, OpenStreamsEndWhenTheirKeyExpires) {
   EXPECT_EQ(Call("GET", "/api/v1/me", key).status, 401);
 }
 
+// The long-poll (poll_events, and GET /api/v1/events without SSE) waits without a thread; when it
+// wakes, its credential is asked again.
+TEST_F(StreamTest, ALongPollEndsAtItsKeysExpiryWithoutEvents) {
+  std::string out;
+  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "brief", "--scopes", "read", "--expires", "3s"},
+                std::nullopt, &out),
+            0);
+  const std::string key = out.substr(0, out.size() - 1);
+  const auto asked = std::chrono::steady_clock::now();
+  const HttpResponse poll = Call("GET", "/api/v1/events?timeoutMs=20000", key);
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, 10s) << "the poll outlived its key";
+  EXPECT_EQ(poll.status, 401) << poll.body;
+  EXPECT_EQ(poll.body.find("\"events\""), std::string::npos) << poll.body;
+}
+
+TEST_F(StreamTest, ALongPollWokenAfterItsKeyIsRevokedDeliversNothing) {
+  const int64_t task = CreateTask(ada_, R"({"title":"Watched","organizationId":1})");
+  auto poll = testing::RawConnection::Connect(port_);
+  ASSERT_NE(poll, nullptr);
+  ASSERT_TRUE(poll->Send("GET /api/v1/events?timeoutMs=30000&taskId=" + std::to_string(task) +
+                         " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + ada_read_ + "\r\n\r\n"));
+  std::this_thread::sleep_for(500ms);  // the poll is waiting
+  ASSERT_EQ(Cli({"key", "revoke", KeyId("ada", "ada-read")}), 0);
+  Change(task, "after the revocation");
+  const auto answer = poll->ReadResponse(10s);
+  ASSERT_TRUE(answer.has_value()) << "no answer";
+  EXPECT_EQ(answer->status, 401) << answer->body;
+  EXPECT_EQ(answer->body.find("after the revocation"), std::string::npos) << answer->body;
+}
+
 TEST_F(RestTest, TheCliRefusesBadOrganizationCommands) {
   std::string err;
   EXPECT_EQ(Cli({"org", "add", "acme", "--owner", "ada"}, std::nullopt, nullptr, &err), 1);
