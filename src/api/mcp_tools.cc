@@ -32,6 +32,22 @@ std::string Missing(std::string_view scope) {
          "\"; ask the person who set up this connection to grant it";
 }
 
+// What an id argument must be, in the refusals that name one.
+constexpr std::string_view kIdRange = "an integer from 1 to 9223372036854775807";
+
+std::string NotAnId(std::string_view argument) {
+  return std::string(argument) + " must be an id: " + std::string(kIdRange);
+}
+
+// A store error met by a prompt: what the caller named does not exist (or is not theirs) or is
+// not valid, which is the caller's mistake, or the server failed (busy, say), which is not.
+mcp::RpcError PromptStoreError(const base::Error& error) {
+  if (error.code() == base::ErrorCode::kNotFound || error.code() == base::ErrorCode::kInvalidArgument) {
+    return mcp::RpcError::InvalidParams(error.message());
+  }
+  return mcp::RpcError::Internal(error.message());
+}
+
 std::optional<int64_t> ParseId(std::string_view text) {
   int64_t id = 0;
   if (text.empty() || std::from_chars(text.data(), text.data() + text.size(), id).ptr !=
@@ -208,7 +224,7 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
         const std::string given = PromptArgument(arguments, "organizationId");
         if (!given.empty()) {
           organization_id = ParseId(given);
-          if (!organization_id) return mcp::RpcError::InvalidParams("organizationId must be an organization id");
+          if (!organization_id) return mcp::RpcError::InvalidParams(NotAnId("organizationId"));
         } else {
           auto organizations = store.ListOrganizations(caller->actor.user_id);
           if (!organizations) return mcp::RpcError::Internal(organizations.error().message());
@@ -220,9 +236,7 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
           organization_id = organizations->front().id;
         }
         auto organization = store.GetOrganization(caller->actor.user_id, *organization_id);
-        if (!organization) {
-          return mcp::RpcError::InvalidParams("organization " + std::to_string(*organization_id) + " not found");
-        }
+        if (!organization) return PromptStoreError(organization.error());
         tasks::TaskFilter filter;
         filter.organization_id = organization_id;
         filter.statuses = {tasks::Status::kTodo, tasks::Status::kInProgress};
@@ -253,9 +267,9 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
         const Caller* caller = CallerOf(context.principal());
         if (!caller || !caller->Allows(auth::kScopeTasksRead)) return LacksScope(auth::kScopeTasksRead);
         const auto id = ParseId(PromptArgument(arguments, "taskId"));
-        if (!id) return mcp::RpcError::InvalidParams("taskId must be a task id");
+        if (!id) return mcp::RpcError::InvalidParams(NotAnId("taskId"));
         auto detail = store.GetTask(caller->actor, *id);
-        if (!detail) return mcp::RpcError::InvalidParams("task " + std::to_string(*id) + " not found");
+        if (!detail) return PromptStoreError(detail.error());
         json::array messages;
         messages.push_back(TextMessage(
             "Make a plan for the task \"" + detail->task.title + "\" (id " + std::to_string(*id) +
@@ -296,12 +310,12 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
         const std::string organization = PromptArgument(arguments, "organizationId");
         if (!organization.empty()) {
           filter.organization_id = ParseId(organization);
-          if (!filter.organization_id) return mcp::RpcError::InvalidParams("organizationId must be an organization id");
+          if (!filter.organization_id) return mcp::RpcError::InvalidParams(NotAnId("organizationId"));
         }
         filter.updated_since = since_time;
         filter.limit = kPromptTasks;
         auto page = store.ListTasks(caller->actor, filter);
-        if (!page) return mcp::RpcError::InvalidParams(page.error().message());
+        if (!page) return PromptStoreError(page.error());
         json::array messages;
         messages.push_back(TextMessage(
             "Write a short stand-up summary of what changed since " + since_time + ": what was "

@@ -968,6 +968,34 @@ TEST_F(RestTest, AnIntegerBeyondInt64IsRefusedNamingTheFieldOverMcp) {
   EXPECT_EQ(Json(task).at("task").at("version").as_int64(), 1);
 }
 
+TEST_F(RestTest, APromptArgumentBeyondInt64IsInvalidParamsNamingTheFieldAndRange) {
+  const std::string huge(kTwoTo70);
+  struct Case {
+    std::string prompt, arguments, field;
+  };
+  const std::vector<Case> cases = {
+      {"plan_task", R"({"taskId":")" + huge + R"("})", "taskId"},
+      {"plan_task", R"({"taskId":"-1"})", "taskId"},
+      {"triage", R"({"organizationId":")" + huge + R"("})", "organizationId"},
+      {"standup", R"({"organizationId":"9223372036854775808"})", "organizationId"},
+  };
+  for (const Case& c : cases) {
+    const json::value answer =
+        Mcp(ada_, "prompts/get", c.prompt, R"("name":")" + c.prompt + R"(","arguments":)" + c.arguments);
+    const json::value* error = answer.is_object() ? answer.as_object().if_contains("error") : nullptr;
+    ASSERT_NE(error, nullptr) << c.arguments << " -> " << json::serialize(answer);
+    EXPECT_EQ(error->at("code").as_int64(), -32602) << json::serialize(answer);
+    const std::string message(error->at("message").as_string());
+    EXPECT_NE(message.find(c.field), std::string::npos) << message;
+    EXPECT_NE(message.find("9223372036854775807"), std::string::npos) << message;
+  }
+  // An id in range that is not the caller's is the store's own not-found, still InvalidParams.
+  const json::value missing = Mcp(ada_, "prompts/get", "plan_task", R"("name":"plan_task","arguments":{"taskId":"424242"})");
+  ASSERT_TRUE(missing.as_object().contains("error")) << json::serialize(missing);
+  EXPECT_EQ(missing.at("error").at("code").as_int64(), -32602);
+  EXPECT_NE(std::string(missing.at("error").at("message").as_string()).find("424242"), std::string::npos);
+}
+
 TEST_F(RestTest, AnIntegerBeyondInt64IsAFourHundredOverRest) {
   const int64_t id = CreateTask(ada_, R"({"organizationId":1,"title":"Real"})");
   const std::string huge(kTwoTo70);
