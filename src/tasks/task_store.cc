@@ -1296,7 +1296,11 @@ base::Result<std::vector<Event>> TaskStore::EventsAfter(const Actor& actor, int6
       "WHERE e.id > ?";
   std::vector<Param> params{actor.user_id, after};
   if (task_id) {
-    sql += " AND e.task_id = ?";
+    // Bound to the task's lifetime: an id reused before migration 6 (which ended reuse) must not
+    // bring back the events of the task that held it before. Once the task is deleted there is no
+    // bound, so a stream following it still sees its deletion.
+    sql += " AND e.task_id = ? AND e.at >= coalesce((SELECT created_at FROM tasks WHERE id = ?), '')";
+    params.emplace_back(*task_id);
     params.emplace_back(*task_id);
   }
   sql += " ORDER BY e.id LIMIT ?";

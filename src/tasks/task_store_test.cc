@@ -1179,6 +1179,34 @@ TEST_F(TaskStoreTest, TheAuditOfAnIdReusedBeforeMigration6ShowsOnlyTheCurrentTas
   EXPECT_NE(own->front().changes.find("Bob's second"), std::string::npos) << own->front().changes;
 }
 
+TEST_F(TaskStoreTest, TheEventsOfAnIdReusedBeforeMigration6AreOnlyTheCurrentTasks) {
+  const Actor bob = NewUser("bob");
+  const int64_t globex = NewOrganization(bob, "globex");
+  const Task first = MakeTask(bob, "Bob's first", std::nullopt, globex);
+  ASSERT_TRUE(store_->SendMessage(bob, first.id, "old news").has_value());
+  ASSERT_TRUE(store_->DeleteTask(bob, first.id).has_value());
+  clock_.Advance(1s);
+  RewindIds("tasks", first.id - 1);
+  const Task again = MakeTask(bob, "Bob's second", std::nullopt, globex);
+  ASSERT_EQ(again.id, first.id);
+  // Filtered by the task, the feed holds the current task's life only: created, not the old
+  // task's created, message and deleted.
+  auto events = store_->EventsAfter(bob, 0, again.id, 100);
+  ASSERT_TRUE(events.has_value()) << events.error().ToString();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ(events->front().type, "task.created");
+  EXPECT_NE(events->front().data.find("Bob's second"), std::string::npos) << events->front().data;
+  // Once the current task is deleted too, its deletion is still delivered to a stream that
+  // follows it (from its last position); the unfiltered feed keeps everything.
+  const int64_t position = events->front().id;
+  ASSERT_TRUE(store_->DeleteTask(bob, again.id).has_value());
+  auto after_delete = store_->EventsAfter(bob, position, again.id, 100);
+  ASSERT_TRUE(after_delete.has_value());
+  ASSERT_EQ(after_delete->size(), 1u);
+  EXPECT_EQ(after_delete->front().type, "task.deleted");
+  EXPECT_EQ(store_->EventsAfter(bob, 0, std::nullopt, 100)->size(), 5u);  // both lives
+}
+
 // Breaking the database on purpose ---------------------------------------------------------------
 
 TEST_F(TaskStoreTest, FaultyDatabaseFailsTheArmedStatementOnly) {
