@@ -21,6 +21,7 @@
 #include "http/server.h"
 #include "server/app.h"
 #include "server/config.h"
+#include "server/file_modes.h"
 #include "store/migrations.h"
 
 namespace taskwire::cli {
@@ -309,7 +310,7 @@ int RunBackup(Context& context, const std::string& file) {
   if (std::filesystem::exists(file, ec)) {
     return Fail(base::Error::AlreadyExists(file + " exists already; choose a new file"));
   }
-  auto database = server::OpenDatabase(context.loaded.config);
+  auto database = server::OpenDatabase(context.loaded.config, *context.logger);
   if (!database) return Fail(database.error());
   if (auto done = (*database)->Backup(file); !done) return Fail(done.error());
   std::fprintf(stderr, "Backed up %s to %s (%llu bytes).\n", path.c_str(), file.c_str(),
@@ -339,6 +340,10 @@ int RunDoctor(Context& context) {
   auto dir = server::PrepareDataDir(config.server.data_dir);
   report(dir.has_value(), "data dir", dir ? config.server.data_dir : dir.error().message());
   if (dir) {
+    // Before the database is opened, which makes a loose one private.
+    const auto warnings = server::ExposureWarnings(config.server.data_dir, config.SqlitePath());
+    for (const std::string& warning : warnings) std::printf("warn  %-10s %s\n", "files", warning.c_str());
+    if (warnings.empty()) std::printf("ok    %-10s %s\n", "files", "only their owner may read the data dir and the database");
     auto app = OpenApp(context, /*migrate=*/false);
     report(app.has_value(), "database", app ? (*app)->database().description() : app.error().message());
     if (app) {
@@ -395,6 +400,9 @@ int Main(int argc, char** argv) {
   Context context;
   auto with_context = [&](auto run) {
     return [&, run] {
+      // Whatever a command creates (the database, its -wal and -shm, backups, the secrets key,
+      // a client's config holding a key) is for this user alone: 0600 files, 0700 folders.
+      server::UsePrivateFileModes();
       if (!LoadContext(common, context)) {
         exit_code = kExitUsage;
         return;

@@ -24,6 +24,7 @@
 #include "oauth/authorization_server.h"
 #include "oauth/endpoints.h"
 #include "oauth/external.h"
+#include "server/file_modes.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_database.h"
 #include "web/authorize.h"
@@ -152,7 +153,10 @@ base::Result<void> PrepareDataDir(const std::string& dir) {
   return base::Ok();
 }
 
-base::Result<std::unique_ptr<store::Database>> OpenDatabase(const Config& config) {
+base::Result<std::unique_ptr<store::Database>> OpenDatabase(const Config& config, base::Logger& logger) {
+  if (auto secured = SecureDatabaseFiles(config.SqlitePath(), logger); !secured) {
+    return std::move(secured).error();
+  }
   store::sqlite::SqliteOptions options;
   options.path = config.SqlitePath();
   options.read_connections = static_cast<size_t>(config.storage.read_connections);
@@ -173,7 +177,7 @@ base::Result<std::unique_ptr<App>> App::Open(const Config& config, base::Logger&
   if (auto prepared = PrepareDataDir(config.server.data_dir); !prepared) {
     return std::move(prepared).error();
   }
-  auto database = OpenDatabase(config);
+  auto database = OpenDatabase(config, logger);
   if (!database) return std::move(database).error();
   app->database_ = std::move(*database);
   if (options.migrate) {
@@ -207,6 +211,10 @@ base::Result<std::unique_ptr<App>> App::Open(const Config& config, base::Logger&
 }
 
 base::Result<void> App::Serve(std::FILE* out) {
+  for (const std::string& warning : ExposureWarnings(config_.server.data_dir, config_.SqlitePath())) {
+    logger_.Warn("server.files_exposed",
+                 {{"detail", warning}, {"why", "other local users could read the data and its keys"}});
+  }
   base::WorkerPool pool(static_cast<size_t>(config_.storage.read_connections) + 1, kMaxQueuedWork);
   const http::StaticAssets assets(web::AssetFiles());
   http::Router router;

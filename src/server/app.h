@@ -80,7 +80,9 @@ class App {
 // Creates `dir` (mode 0700) if missing and checks it is a writable folder.
 base::Result<void> PrepareDataDir(const std::string& dir);
 
-// Opens the database storage.url names, without migrating. Unavailable when it cannot.
-base::Result<std::unique_ptr<store::Database>> OpenDatabase(const Config& config);
+// Opens the database storage.url names, without migrating: a new SQLite file is created 0600,
+// and an existing one (with its -wal and -shm) that group or others could read is made 0600,
+// with a logged notice. Unavailable when it cannot.
+base::Result<std::unique_ptr<store::Database>> OpenDatabase(const Config& config, base::Logger& logger);
 
 }  // namespace taskwire::server

@@ -3,8 +3,10 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <filesystem>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <utility>
@@ -139,6 +141,8 @@ TEST_F(ServeTest, AnUnusableDataDirIsOneClearLineAndExit1) {
 TEST_F(ServeTest, ACorruptDatabaseIsOneClearLineAndExit1) {
   std::filesystem::create_directories(data_dir());
   testing::WriteFile(data_dir() + "/taskwire.db", std::string(10000, 'z'));
+  // Private already, so the one line is the error (a readable one is tightened, with a notice).
+  ASSERT_EQ(::chmod((data_dir() + "/taskwire.db").c_str(), 0600), 0);
   std::string err;
   EXPECT_EQ(RunToEnd({"serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir()}, {}, nullptr,
                      &err),
@@ -188,6 +192,73 @@ TEST_F(ServeTest, BackupCopiesTheDatabaseWhileTheServerRuns) {
   EXPECT_EQ(RunToEnd({"backup", copy, "--data-dir", data_dir()}, {}, nullptr, &err), 1);
   EXPECT_NE(err.find("exists already"), std::string::npos) << err;
   EXPECT_EQ(HttpRequest(port_, "GET", "/readyz")->status, 200);
+}
+
+// Every file under `dir` (not `dir` itself) with its permission bits.
+std::map<std::string, unsigned> ModesUnder(const std::string& dir) {
+  std::map<std::string, unsigned> modes;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    struct stat info {};
+    if (::lstat(entry.path().c_str(), &info) == 0) modes[entry.path().string()] = info.st_mode & 07777;
+  }
+  return modes;
+}
+
+TEST_F(ServeTest, EveryFileIsPrivateEvenInAnOpenDataDirAndTheServerSaysSo) {
+  // A data dir someone made by hand, readable by everyone, and a umask that lets files be read.
+  std::filesystem::create_directories(data_dir());
+  ASSERT_EQ(::chmod(data_dir().c_str(), 0755), 0);
+  struct RestoreUmask {
+    mode_t old;
+    ~RestoreUmask() { ::umask(old); }
+  } restore{::umask(022)};
+  {
+    auto server = Serve();
+    ASSERT_NE(port_, 0);
+    std::string out, err;
+    EXPECT_EQ(RunToEnd({"key", "create", "--user", "admin", "--name", "probe", "--data-dir", data_dir()}, {},
+                       &out, &err),
+              0)
+        << err;
+    EXPECT_EQ(RunToEnd({"key", "revoke", "1", "--data-dir", data_dir()}, {}, nullptr, &err), 0) << err;
+    EXPECT_EQ(RunToEnd({"backup", dir_.File("backup.db"), "--data-dir", data_dir()}, {}, nullptr, &err), 0)
+        << err;
+    EXPECT_EQ(RunToEnd({"backup", data_dir() + "/copy.db", "--data-dir", data_dir()}, {}, nullptr, &err), 0)
+        << err;
+    // While the server runs: the database, its -wal and -shm, the backups, the revocation signal.
+    const auto modes = ModesUnder(data_dir());
+    EXPECT_TRUE(modes.contains(data_dir() + "/taskwire.db-wal")) << ::testing::PrintToString(modes);
+    EXPECT_TRUE(modes.contains(data_dir() + "/credentials.revoked")) << ::testing::PrintToString(modes);
+    for (const auto& [file, mode] : modes) EXPECT_EQ(mode, 0600u) << file;
+    struct stat info {};
+    ASSERT_EQ(::stat(dir_.File("backup.db").c_str(), &info), 0);
+    EXPECT_EQ(info.st_mode & 0777, 0600u);
+    server->Signal(SIGTERM);
+    EXPECT_EQ(server->Wait(15s), 0);
+    const std::string log = server->Stderr();
+    EXPECT_NE(log.find("server.files_exposed"), std::string::npos) << log;
+    EXPECT_NE(log.find("data dir " + data_dir() + " is mode 0755: group and others can list it"),
+              std::string::npos)
+        << log;
+  }
+  // A database an older version left readable is made private, and the log says so.
+  ASSERT_EQ(::chmod((data_dir() + "/taskwire.db").c_str(), 0644), 0);
+  {
+    auto server = Serve();
+    ASSERT_NE(port_, 0);
+    server->Signal(SIGTERM);
+    EXPECT_EQ(server->Wait(15s), 0);
+    EXPECT_NE(server->Stderr().find("store.file_mode_tightened"), std::string::npos) << server->Stderr();
+  }
+  for (const auto& [file, mode] : ModesUnder(data_dir())) EXPECT_EQ(mode, 0600u) << file;
+  // doctor warns about the open data dir too, and passes once it is closed.
+  std::string out;
+  RunToEnd({"doctor", "--data-dir", data_dir(), "--set", "server.listen=127.0.0.1:0"}, {}, &out);
+  EXPECT_NE(out.find("warn  files      data dir " + data_dir() + " is mode 0755"), std::string::npos) << out;
+  ASSERT_EQ(::chmod(data_dir().c_str(), 0700), 0);
+  EXPECT_EQ(RunToEnd({"doctor", "--data-dir", data_dir(), "--set", "server.listen=127.0.0.1:0"}, {}, &out), 0)
+      << out;
+  EXPECT_NE(out.find("ok    files"), std::string::npos) << out;
 }
 
 TEST_F(ServeTest, UsersAreManagedFromTheCommandLine) {

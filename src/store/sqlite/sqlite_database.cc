@@ -2,10 +2,14 @@
 
 #include "store/sqlite/sqlite_database.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <mutex>
 #include <string_view>
@@ -410,6 +414,11 @@ base::Result<void> SqliteDatabase::Backup(const std::string& path) {
   const std::string temporary = path + ".partial";
   std::error_code ignored;
   std::filesystem::remove(temporary, ignored);
+  // The copy holds everything the database does: only its owner may read it, whatever the
+  // umask. Created here (never through a planted symlink); SQLite opens the empty file as new.
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return base::Error::Unavailable("cannot create " + temporary + ": " + std::strerror(errno));
+  ::close(fd);
   {
     sqlite3* target_db = nullptr;
     const int rc = sqlite3_open_v2(temporary.c_str(), &target_db,

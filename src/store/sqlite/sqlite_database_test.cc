@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_database.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <filesystem>
@@ -159,6 +160,15 @@ TEST_F(SqliteTest, BackupIsACompleteCheckedCopy) {
   auto restored = SqliteDatabase::Open({.path = copy});
   auto tx = (*restored)->Begin(Access::kRead);
   EXPECT_EQ((*(*tx)->Query("SELECT count(*) FROM items"))[0].Int(0), 50);
+}
+
+TEST_F(SqliteTest, ABackupIsOnlyItsOwnersWhateverTheUmask) {
+  const mode_t old_mask = ::umask(0);
+  auto backed_up = db_->Backup(dir_.File("copy.db"));
+  ::umask(old_mask);
+  ASSERT_TRUE(backed_up.has_value()) << backed_up.error().ToString();
+  EXPECT_EQ(std::filesystem::status(dir_.File("copy.db")).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 TEST_F(SqliteTest, BackupIntoAMissingFolderFails) {
