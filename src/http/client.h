@@ -40,6 +40,9 @@ struct FetchLimits {
   // to, so the check and the connection use the same address (no DNS rebinding in between).
   // Null accepts every address.
   std::function<bool(const IpAddress&)> allow_address;
+  // A PEM file of CA certificates trusted for https besides the system's ("" = none): for tests
+  // and private CAs.
+  std::string extra_ca_file;
 };
 
 struct FetchedDocument {

@@ -367,6 +367,13 @@ base::Result<FetchedDocument> FetchBounded(std::string_view url, const Headers& 
     // The system trust store; OpenSSL honours SSL_CERT_FILE and SSL_CERT_DIR here.
     context.set_default_verify_paths(ec);
     if (ec) return base::Error::Unavailable("cannot load the trust store for " + text);
+    if (!limits.extra_ca_file.empty()) {
+      context.load_verify_file(limits.extra_ca_file, ec);
+      if (ec) {
+        return base::Error::Unavailable("cannot load the CA certificates in " + limits.extra_ca_file + " for " +
+                                        text + ": " + ec.message());
+      }
+    }
     SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
   }
   asio::ssl::stream<tcp::socket> stream(io, context);

@@ -131,17 +131,28 @@ void AuthorizationServer::RefreshKeys() {
   if (deps_.keys.Load()) keys_stamp_ = signal_stamp;
 }
 
-base::Result<Client> AuthorizationServer::ResolveClient(std::string_view client_id) {
-  if (MetadataDocuments::IsMetadataUrl(client_id)) return deps_.documents.Resolve(client_id);
-  return deps_.clients.Find(client_id);
+base::Result<Client> AuthorizationServer::ResolveClient(std::string_view client_id, bool at_token) {
+  if (!MetadataDocuments::IsMetadataUrl(client_id)) return deps_.clients.Find(client_id);
+  if (auto cached = deps_.documents.Cached(client_id)) {
+    if (*cached || !at_token) return std::move(*cached);
+    // invalid_client, without the detail of why the fetch failed.
+    return base::Error::InvalidArgument("the client's metadata document could not be fetched or is invalid");
+  }
+  if (!at_token) return base::Error::Unavailable("the client metadata document was not fetched (or expired meanwhile)");
+  Client client;
+  client.client_id = std::string(client_id);
+  client.kind = ClientKind::kMetadata;
+  client.name = SplitUri(client_id)->host;
+  return client;
 }
 
 AuthorizeCheck AuthorizationServer::CheckAuthorize(const Params& query, const Site& site) {
   AuthorizeCheck check = Check(query, site);
   if (deps_.logger != nullptr && !std::holds_alternative<AuthorizationRequest>(check)) {
     // An error page says why in its message; a redirect in its error_description.
-    const std::string why = std::holds_alternative<ErrorPage>(check) ? std::get<ErrorPage>(check).message
-                                                                     : std::get<ErrorRedirect>(check).location;
+    const auto* page = std::get_if<ErrorPage>(&check);
+    const std::string why = page != nullptr ? (page->detail.empty() ? page->message : page->detail)
+                                            : std::get<ErrorRedirect>(check).location;
     // For a redirect: its error and description, not the client's state.
     std::string detail = std::holds_alternative<ErrorPage>(check) ? why : why.substr(why.rfind("error=") );
     detail = detail.substr(0, std::min(detail.find("&state="), detail.find("&iss=")));
@@ -155,26 +166,30 @@ AuthorizeCheck AuthorizationServer::CheckAuthorize(const Params& query, const Si
 
 AuthorizeCheck AuthorizationServer::Check(const Params& query, const Site& site) {
   const auto client_id = Get(query, "client_id");
-  if (!client_id) return ErrorPage{"The request names no client (client_id is missing)."};
-  auto client = ResolveClient(*client_id);
+  if (!client_id) return ErrorPage{"The request names no client (client_id is missing).", ""};
+  auto client = ResolveClient(*client_id, /*at_token=*/false);
   if (!client) {
     if (client.error().code() == base::ErrorCode::kNotFound) {
       return ErrorPage{"This server does not know the client \"" + std::string(*client_id) +
-                       "\". It may have been removed; connect it again from the app."};
+                       "\". It may have been removed; connect it again from the app.", ""};
     }
-    return ErrorPage{"The client's identity could not be checked: " + client.error().message()};
+    // Why a fetch failed (refused, timed out, a private address, TLS) is for the log: shown to
+    // whoever sent the request, it would describe the network this server can reach.
+    return ErrorPage{"The app's identity could not be checked: its client metadata document could not be "
+                     "fetched or is not valid. Try again in a minute; if it keeps failing, tell the app's makers.",
+                     client.error().message()};
   }
   std::string redirect_uri;
   if (auto given = Get(query, "redirect_uri")) {
     if (!RedirectPolicy::Matches(client->redirect_uris, *given)) {
-      return ErrorPage{"The redirect URI is not one the client registered, so this server will not send you there."};
+      return ErrorPage{"The redirect URI is not one the client registered, so this server will not send you there.", ""};
     }
     redirect_uri = std::string(*given);
   } else if (client->redirect_uris.size() == 1 &&
              !client->redirect_uris.front().starts_with("http://")) {
     redirect_uri = client->redirect_uris.front();
   } else {
-    return ErrorPage{"The request names no redirect_uri, and the client registered several (or a loopback one)."};
+    return ErrorPage{"The request names no redirect_uri, and the client registered several (or a loopback one).", ""};
   }
   // From here on, errors go back to the client (RFC 6749 §4.1.2.1), with iss (RFC 9207).
   const auto state = Get(query, "state");
@@ -265,6 +280,16 @@ std::string AuthorizationServer::Deny(const AuthorizationRequest& request, const
 base::Result<Client> AuthorizationServer::AuthenticateClient(const Params& form,
                                                              std::optional<std::string_view> authorization,
                                                              JsonAnswer& refusal) {
+  // RFC 7523 §2.2. Metadata documents that offer private_key_jwt are served as public clients
+  // (docs/oauth.md); an assertion is refused rather than ignored, so the client learns why.
+  if (form.contains("client_assertion") || form.contains("client_assertion_type")) {
+    refusal = OAuthError(401, "invalid_client",
+                         "client_assertion (private_key_jwt) is not supported here: this server treats the "
+                         "client as a public client (token_endpoint_auth_method none); send client_id and the "
+                         "PKCE code_verifier without an assertion");
+    refusal.www_authenticate = "Basic realm=\"taskwire\"";
+    return base::Error::Unauthenticated("client_assertion is not supported");
+  }
   std::string client_id;
   std::optional<std::string> secret;
   if (authorization) {
@@ -307,7 +332,7 @@ base::Result<Client> AuthorizationServer::AuthenticateClient(const Params& form,
     client_id = std::string(*named);
     if (auto posted = Get(form, "client_secret")) secret = std::string(*posted);
   }
-  auto client = ResolveClient(client_id);
+  auto client = ResolveClient(client_id, /*at_token=*/true);
   if (!client) {
     if (client.error().code() == base::ErrorCode::kNotFound || client.error().code() == base::ErrorCode::kInvalidArgument) {
       // invalid_client tells clients that registered dynamically to register again.

@@ -45,7 +45,8 @@ struct AuthorizationRequest {
 // What /oauth/authorize does with a request it cannot serve: show an error page (the client or
 // redirect URI cannot be trusted, so never redirect), or send the error back to the client.
 struct ErrorPage {
-  std::string message;
+  std::string message;  // for the person: never the detail of a failed fetch
+  std::string detail;   // for the log only ("" = the message says it all)
 };
 struct ErrorRedirect {
   std::string location;
@@ -104,8 +105,9 @@ class AuthorizationServer final : public TokenVerifier {
   std::string JwksJson() const;
 
   // Checks an authorization request's query in the order RFC 6749 §4.1.2.1 requires: the client
-  // and redirect URI first (an error page), then everything else (an error redirect). Blocking
-  // (may fetch a metadata document).
+  // and redirect URI first (an error page), then everything else (an error redirect). Never
+  // fetches: a metadata-document client must have been resolved before (MetadataDocuments::
+  // ResolveAsync), or the person gets an error page asking to try again. Blocking (the database).
   AuthorizeCheck CheckAuthorize(const Params& query, const Site& site);
   // The person approved `granted` (a subset of the request's scopes): records the grant and
   // returns the redirect with code, state and iss. Blocking.
@@ -140,8 +142,11 @@ class AuthorizationServer final : public TokenVerifier {
   void RefreshKeys();
 
   AuthorizeCheck Check(const Params& query, const Site& site);
-  // The client of `client_id`, stored or by metadata document. Blocking.
-  base::Result<Client> ResolveClient(std::string_view client_id);
+  // The client of `client_id`, stored or by a cached metadata document (never fetched here). For
+  // the token and revocation endpoints (`at_token`), a metadata-document URL nothing is cached
+  // for is the public client of that id: only /oauth/authorize, after checking the document, can
+  // have issued it a code or a token, and the grant binds those to the client_id. Blocking.
+  base::Result<Client> ResolveClient(std::string_view client_id, bool at_token);
   // The client a token or revocation request authenticates as: a public client names itself with
   // client_id, a confidential one presents its secret (Basic or in the form).
   base::Result<Client> AuthenticateClient(const Params& form, std::optional<std::string_view> authorization,

@@ -269,6 +269,28 @@ TEST_F(AuthorizationServerTest, AnUnknownClientGetsAnErrorPage) {
   EXPECT_TRUE(std::holds_alternative<ErrorPage>(server_->CheckAuthorize(no_client, kSite)));
 }
 
+TEST_F(AuthorizationServerTest, AMetadataDocumentThatFailedGetsAGenericErrorPage) {
+  // The fetch fails (a private address nobody allowed); why is for the log, never the page, which
+  // would otherwise tell whoever named the URL what this server's network looks like.
+  const std::string url = "https://127.0.0.1:1/client.json";
+  ASSERT_FALSE(documents_->Resolve(url).has_value());
+  auto check = server_->CheckAuthorize(AuthorizeQuery(url), kSite);
+  ASSERT_TRUE(std::holds_alternative<ErrorPage>(check));
+  const ErrorPage& page = std::get<ErrorPage>(check);
+  EXPECT_NE(page.message.find("could not be checked"), std::string::npos) << page.message;
+  for (std::string_view detail : {"127.0.0.1", "not allowed", "resolves", "address"}) {
+    EXPECT_EQ(page.message.find(detail), std::string::npos) << page.message;
+  }
+  EXPECT_NE(page.detail.find("not allowed"), std::string::npos) << page.detail;
+}
+
+TEST_F(AuthorizationServerTest, AuthorizeNeverFetchesAMetadataDocumentItself) {
+  const std::string url = "https://app.example/never-fetched.json";
+  auto check = server_->CheckAuthorize(AuthorizeQuery(url), kSite);
+  ASSERT_TRUE(std::holds_alternative<ErrorPage>(check));
+  EXPECT_FALSE(documents_->Cached(url).has_value()) << "CheckAuthorize fetched on the caller's thread";
+}
+
 TEST_F(AuthorizationServerTest, AnUnregisteredRedirectUriGetsAnErrorPageNeverARedirect) {
   for (std::string_view uri : {"http://evil.example/cb", "https://app.example/other", "http://127.0.0.1:4711/evil",
                                "https://app.example:444/cb"}) {
@@ -530,6 +552,46 @@ TEST_F(AuthorizationServerTest, AnUnknownClientIsInvalidClientWithAChallenge) {
                                         std::nullopt, kSite);
   ExpectError(no_client, 401, "invalid_client");
   EXPECT_FALSE(no_client.www_authenticate.empty());
+}
+
+TEST_F(AuthorizationServerTest, TheTokenEndpointNeverFetchesAMetadataDocument) {
+  // Nothing is cached for this URL: /token neither fetches it (no outcome is cached afterwards)
+  // nor waits; the code, which only a checked document could have been issued, decides.
+  const std::string url = "https://app.example/oauth/client.json";
+  for (const char* grant : {"authorization_code", "refresh_token"}) {
+    JsonAnswer answer = server_->Token(Form({{"grant_type", grant}, {"client_id", url}, {"code", "x"},
+                                             {"refresh_token", "x"}, {"redirect_uri", std::string(kRedirect)},
+                                             {"code_verifier", std::string(kVerifier)}}),
+                                       std::nullopt, kSite);
+    ExpectError(answer, 400, "invalid_grant");
+  }
+  JsonAnswer revoked = server_->Revoke(Form({{"token", "x"}, {"client_id", url}}), std::nullopt);
+  EXPECT_EQ(revoked.status, 200) << revoked.body;
+  EXPECT_FALSE(documents_->Cached(url).has_value());
+  // A document whose fetch failed within the minute is no client at all.
+  const std::string failed = "https://127.0.0.1:1/client.json";
+  ASSERT_FALSE(documents_->Resolve(failed).has_value());
+  JsonAnswer refused = server_->Token(Form({{"grant_type", "authorization_code"}, {"client_id", failed}, {"code", "x"},
+                                            {"redirect_uri", std::string(kRedirect)},
+                                            {"code_verifier", std::string(kVerifier)}}),
+                                      std::nullopt, kSite);
+  ExpectError(refused, 401, "invalid_client");
+}
+
+TEST_F(AuthorizationServerTest, AClientAssertionIsRefusedSayingWhy) {
+  // ChatGPT's document offers private_key_jwt; it is served as a public client, so an assertion
+  // (RFC 7523) is refused with a reason rather than ignored.
+  const std::string code = ApprovedCode("tasks:read", {"tasks:read"});
+  JsonAnswer answer = server_->Token(
+      Form({{"grant_type", "authorization_code"}, {"code", code}, {"redirect_uri", std::string(kRedirect)},
+            {"code_verifier", std::string(kVerifier)}, {"client_id", client_id_},
+            {"client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
+            {"client_assertion", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"}}),
+      std::nullopt, kSite);
+  ExpectError(answer, 401, "invalid_client");
+  EXPECT_NE(answer.body.find("private_key_jwt"), std::string::npos) << answer.body;
+  EXPECT_NE(answer.body.find("public client"), std::string::npos) << answer.body;
+  EXPECT_EQ(ExchangeCode(code).status, 200) << "the refused request did not use the code up";
 }
 
 TEST_F(AuthorizationServerTest, APublicClientSendingASecretIsInvalidClient) {

@@ -235,52 +235,10 @@ bool ClientStore::SecretMatches(const Client& client, std::string_view secret) {
   return base::ConstantTimeEquals(base::ToHex(base::Sha256(secret)), client.secret_hash);
 }
 
-bool MetadataDocuments::IsMetadataUrl(std::string_view client_id) {
-  if (!client_id.starts_with("https://")) return false;
-  auto parsed = SplitUri(client_id);
-  return parsed && parsed->scheme == "https" && !parsed->host.empty() && parsed->path.size() > 1 &&
-         !parsed->has_fragment && !parsed->has_userinfo;
-}
-
-base::Result<Client> MetadataDocuments::Resolve(std::string_view url) {
-  if (!IsMetadataUrl(url)) {
-    return base::Error::InvalidArgument("a metadata-document client_id is an https URL with a path");
-  }
-  const base::WallTime now = clock_.Now();
-  {
-    std::lock_guard lock(mutex_);
-    if (auto it = cache_.find(url); it != cache_.end()) {
-      if (it->second.until > now) return it->second.client;
-      cache_.erase(it);
-    }
-  }
-  std::chrono::seconds max_age{0};
-  auto client = Fetch(url, max_age);
-  if (!client) return client;
-  max_age = std::clamp(max_age, std::chrono::seconds(300), std::chrono::seconds(86400));
-  std::lock_guard lock(mutex_);
-  if (cache_.size() >= 10'000) cache_.clear();
-  cache_[std::string(url)] = Cached{*client, now + max_age};
-  return client;
-}
-
-base::Result<Client> MetadataDocuments::Fetch(std::string_view url, std::chrono::seconds& max_age) {
-  http::FetchLimits limits;
-  limits.timeout = options_.timeout;
-  limits.max_body = options_.max_bytes;
-  limits.allow_address = [this](const http::IpAddress& address) {
-    return !http::IsPrivateOrReserved(address) || http::AnyContains(options_.private_ranges_allowed, address);
-  };
-  http::Headers headers;
-  headers.Add("Accept", "application/json");
-  auto fetched = http::FetchBounded(url, headers, limits);
-  if (!fetched) return std::move(fetched).error();
-  if (fetched->status != 200) {
-    return base::Error::Unavailable("the client metadata document at " + std::string(url) + " answered HTTP " +
-                                    std::to_string(fetched->status) + " (redirects are not followed)");
-  }
+base::Result<Client> ParseMetadataDocument(std::string_view url, std::string_view body,
+                                           const RedirectPolicy& redirects) {
   boost::system::error_code ec;
-  const boost::json::value document = boost::json::parse(fetched->body, ec);
+  const boost::json::value document = boost::json::parse(body, ec);
   if (ec || !document.is_object()) {
     return base::Error::InvalidArgument("the client metadata document is not a JSON object");
   }
@@ -308,17 +266,181 @@ base::Result<Client> MetadataDocuments::Fetch(std::string_view url, std::chrono:
   for (const auto& uri : uris->as_array()) {
     if (!uri.is_string()) return base::Error::InvalidArgument("redirect_uris holds strings");
     std::string value(uri.as_string());
-    if (auto ok = redirects_.Check(value); !ok) {
+    if (auto ok = redirects.Check(value); !ok) {
       return base::Error::InvalidArgument("the client metadata document lists a redirect URI that is not allowed: " +
                                           ok.error().message());
     }
     client.redirect_uris.push_back(std::move(value));
   }
-  const auto method = text("token_endpoint_auth_method").value_or("none");
-  if (method != "none") {
-    return base::Error::InvalidArgument("a metadata-document client authenticates with \"none\" here, not \"" +
-                                        method + "\"");
+  // How the client may authenticate at the token endpoint: the RFC 7591 member, and the plural
+  // form ChatGPT sends (OpenID RP Metadata Choices). This server has no keys or secrets for such
+  // clients: "none" is used, and so it is when private_key_jwt (RFC 7523) is offered, since PKCE
+  // still binds the code to the client; a client_assertion at /oauth/token is then refused.
+  std::vector<std::string> methods;
+  if (auto method = text("token_endpoint_auth_method")) methods.push_back(*method);
+  if (const auto* plural = object.if_contains("token_endpoint_auth_methods_supported"); plural && plural->is_array()) {
+    for (const auto& item : plural->as_array()) {
+      if (item.is_string()) methods.emplace_back(item.as_string());
+    }
   }
+  const bool usable = methods.empty() || std::any_of(methods.begin(), methods.end(), [](const std::string& m) {
+                        return m == "none" || m == "private_key_jwt";
+                      });
+  if (!usable) {
+    return base::Error::InvalidArgument(
+        "a metadata-document client authenticates with \"none\" (or offers \"private_key_jwt\") here, not \"" +
+        methods.front() + "\"");
+  }
+  // Everything else (grant_types such as jwt-bearer, jwks_uri, logo_uri, ...) is ignored: the
+  // client gets the authorization code flow, and this server never fetches URLs from the document.
+  return client;
+}
+
+bool MetadataDocuments::IsMetadataUrl(std::string_view client_id) {
+  if (!client_id.starts_with("https://")) return false;
+  auto parsed = SplitUri(client_id);
+  return parsed && parsed->scheme == "https" && !parsed->host.empty() && parsed->path.size() > 1 &&
+         !parsed->has_fragment && !parsed->has_userinfo;
+}
+
+MetadataDocuments::MetadataDocuments(Options options, const RedirectPolicy& redirects, const base::Clock& clock)
+    : options_(std::move(options)),
+      redirects_(redirects),
+      clock_(clock),
+      per_source_(options_.fetches_per_source),
+      per_host_(options_.fetches_per_host),
+      fetchers_(std::max<size_t>(options_.fetch_threads, 1), options_.max_queued_fetches) {}
+
+MetadataDocuments::~MetadataDocuments() { Shutdown(); }
+
+void MetadataDocuments::Shutdown() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  fetchers_.Shutdown();
+}
+
+std::optional<base::Result<Client>> MetadataDocuments::Cached(std::string_view url) {
+  const base::WallTime now = clock_.Now();
+  std::lock_guard lock(mutex_);
+  auto it = cache_.find(url);
+  if (it == cache_.end()) return std::nullopt;
+  if (it->second.until <= now) {
+    cache_.erase(it);
+    return std::nullopt;
+  }
+  if (it->second.client) return base::Result<Client>(*it->second.client);
+  return base::Result<Client>(it->second.error);
+}
+
+void MetadataDocuments::ResolveAsync(std::string url, std::string source, Done done) {
+  if (!IsMetadataUrl(url)) {
+    return done(base::Error::InvalidArgument("a metadata-document client_id is an https URL with a path"),
+                std::chrono::seconds(0));
+  }
+  if (auto cached = Cached(url)) return done(std::move(*cached), std::chrono::seconds(0));
+  const std::string host = SplitUri(url)->host;
+  const auto now = std::chrono::steady_clock::now();
+  std::unique_lock lock(mutex_);
+  if (auto it = waiting_.find(url); it != waiting_.end()) {
+    // Already being fetched: wait for that fetch rather than start another.
+    it->second.push_back(std::move(done));
+    return;
+  }
+  std::optional<std::chrono::seconds> wait = per_source_.Blocked(source, now);
+  const char* who = "this address";
+  if (!wait) {
+    wait = per_host_.Blocked(host, now);
+    who = "this client's host";
+  }
+  if (wait) {
+    lock.unlock();
+    return done(base::Error::ResourceExhausted(std::string("too many client metadata documents fetched for ") +
+                                               who + " this minute"),
+                std::max(*wait, std::chrono::seconds(1)));
+  }
+  waiting_[url].push_back(std::move(done));
+  const bool queued = fetchers_.Post([this, url] {
+    bool stopping = false;
+    {
+      std::lock_guard check(mutex_);
+      stopping = stopping_;
+    }
+    auto client = stopping ? base::Result<Client>(base::Error::Unavailable("the server is stopping"))
+                           : FetchAndCache(url);
+    std::vector<Done> waiters;
+    {
+      std::lock_guard fetched(mutex_);
+      auto it = waiting_.find(url);
+      if (it != waiting_.end()) {
+        waiters = std::move(it->second);
+        waiting_.erase(it);
+      }
+    }
+    for (auto& waiter : waiters) waiter(client, std::chrono::seconds(0));
+  });
+  if (!queued) {
+    Done refused = std::move(waiting_[url].back());
+    waiting_.erase(url);
+    lock.unlock();
+    return refused(base::Error::Unavailable("too many client metadata documents are being fetched"),
+                   std::chrono::seconds(1));
+  }
+  // Only fetches count, not the requests a cached document answered.
+  per_source_.RecordFailure(source, now);
+  per_host_.RecordFailure(host, now);
+}
+
+base::Result<Client> MetadataDocuments::Resolve(std::string_view url) {
+  if (!IsMetadataUrl(url)) {
+    return base::Error::InvalidArgument("a metadata-document client_id is an https URL with a path");
+  }
+  if (auto cached = Cached(url)) return std::move(*cached);
+  return FetchAndCache(url);
+}
+
+base::Result<Client> MetadataDocuments::FetchAndCache(std::string_view url) {
+  const base::WallTime now = clock_.Now();
+  std::chrono::seconds max_age{0};
+  auto client = Fetch(url, max_age);
+  Entry entry;
+  if (client) {
+    entry.client = *client;
+    entry.until = now + std::clamp(max_age, std::chrono::seconds(300), std::chrono::seconds(86400));
+  } else {
+    // Negative caching: a URL that failed is not fetched again for a while, whoever asks.
+    entry.error = client.error();
+    entry.until = now + options_.failure_ttl;
+  }
+  std::lock_guard lock(mutex_);
+  if (cache_.size() >= 10'000) {
+    // Forget what has expired first; only if that is not enough, everything.
+    std::erase_if(cache_, [now](const auto& item) { return item.second.until <= now; });
+    if (cache_.size() >= 10'000) cache_.clear();
+  }
+  cache_.insert_or_assign(std::string(url), std::move(entry));
+  return client;
+}
+
+base::Result<Client> MetadataDocuments::Fetch(std::string_view url, std::chrono::seconds& max_age) {
+  http::FetchLimits limits;
+  limits.timeout = options_.timeout;
+  limits.max_body = options_.max_bytes;
+  limits.extra_ca_file = options_.extra_ca_file;
+  limits.allow_address = [this](const http::IpAddress& address) {
+    return !http::IsPrivateOrReserved(address) || http::AnyContains(options_.private_ranges_allowed, address);
+  };
+  http::Headers headers;
+  headers.Add("Accept", "application/json");
+  auto fetched = http::FetchBounded(url, headers, limits);
+  if (!fetched) return std::move(fetched).error();
+  if (fetched->status != 200) {
+    return base::Error::Unavailable("the client metadata document at " + std::string(url) + " answered HTTP " +
+                                    std::to_string(fetched->status) + " (redirects are not followed)");
+  }
+  auto client = ParseMetadataDocument(url, fetched->body, redirects_);
+  if (!client) return client;
   const auto cache_control = fetched->headers.Get("Cache-Control");
   max_age = MaxAge(cache_control.value_or("")).value_or(std::chrono::seconds(3600));
   return client;

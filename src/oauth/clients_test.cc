@@ -1,9 +1,18 @@
 #include "oauth/clients.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <future>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "oauth/grants.h"
 #include "store/migrations.h"
@@ -307,6 +316,270 @@ TEST(MetadataDocuments, AnAllowedRangeLetsTheFetchThrough) {
   auto client = documents.Resolve("https://127.0.0.1:1/client.json");
   ASSERT_FALSE(client.has_value());
   EXPECT_EQ(client.error().message().find("not allowed"), std::string::npos) << client.error().message();
+}
+
+
+// --- ParseMetadataDocument: the documents hosted clients really publish ---
+
+const RedirectPolicy kPolicy;
+
+TEST(ParseMetadataDocument, ClaudesDocumentWithAJwtBearerGrantIsAccepted) {
+  // Shaped like claude.ai's: a jwt-bearer (ID-JAG) grant and members this server does not know.
+  const std::string url = "https://claude.ai/oauth/mcp-oauth-client-metadata";
+  auto client = ParseMetadataDocument(url, R"({
+    "client_id": "https://claude.ai/oauth/mcp-oauth-client-metadata",
+    "client_name": "Claude",
+    "client_uri": "https://claude.ai",
+    "logo_uri": "https://claude.ai/logo.png",
+    "redirect_uris": ["https://claude.ai/api/mcp/auth_callback", "https://claude.com/api/mcp/auth_callback"],
+    "grant_types": ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:jwt-bearer"],
+    "response_types": ["code"],
+    "token_endpoint_auth_method": "none",
+    "software_id": "claude", "something_new": {"nested": [1, 2]}
+  })", kPolicy);
+  ASSERT_TRUE(client.has_value()) << client.error().ToString();
+  EXPECT_EQ(client->client_id, url);
+  EXPECT_EQ(client->name, "Claude");
+  EXPECT_EQ(client->kind, ClientKind::kMetadata);
+  EXPECT_FALSE(client->confidential);
+  EXPECT_EQ(client->redirect_uris.size(), 2u);
+}
+
+TEST(ParseMetadataDocument, ChatGptsPrivateKeyJwtDocumentIsAPublicClient) {
+  const std::string url = "https://chatgpt.com/oauth/abc123/client.json";
+  for (std::string_view methods : {R"("token_endpoint_auth_method": "private_key_jwt",
+                                      "token_endpoint_auth_methods_supported": ["private_key_jwt", "none"])",
+                                   R"("token_endpoint_auth_methods_supported": ["private_key_jwt"])",
+                                   R"("token_endpoint_auth_method": "private_key_jwt")"}) {
+    auto client = ParseMetadataDocument(url, R"({
+      "client_id": "https://chatgpt.com/oauth/abc123/client.json",
+      "client_name": "ChatGPT",
+      "redirect_uris": ["https://chatgpt.com/connector/oauth/abc123"],
+      "grant_types": ["authorization_code", "refresh_token"],
+      "jwks_uri": "https://chatgpt.com/oauth/abc123/jwks.json",
+      "token_endpoint_auth_signing_alg": "RS256", )" + std::string(methods) + "}", kPolicy);
+    ASSERT_TRUE(client.has_value()) << methods << ": " << client.error().ToString();
+    EXPECT_FALSE(client->confidential);
+    EXPECT_EQ(client->name, "ChatGPT");
+  }
+}
+
+TEST(ParseMetadataDocument, VsCodesDocumentWithLoopbackAndSchemeRedirectsIsAccepted) {
+  const std::string url = "https://vscode.dev/oauth/client-metadata.json";
+  auto client = ParseMetadataDocument(url, R"({
+    "client_id": "https://vscode.dev/oauth/client-metadata.json",
+    "client_name": "Visual Studio Code",
+    "redirect_uris": ["http://127.0.0.1:33418/", "https://vscode.dev/redirect", "vscode://vscode.github-authentication/did-authenticate"],
+    "application_type": "native"
+  })", kPolicy);
+  ASSERT_TRUE(client.has_value()) << client.error().ToString();
+  EXPECT_EQ(client->redirect_uris.size(), 3u);
+}
+
+TEST(ParseMetadataDocument, RefusesWhatMustBeRefused) {
+  const std::string url = "https://app.example/client.json";
+  const auto doc = [&](std::string_view members) {
+    return "{\"client_id\": \"" + url + "\", \"client_name\": \"App\", " + std::string(members) + "}";
+  };
+  struct Case {
+    std::string body;
+    std::string_view says;
+  };
+  for (const auto& [body, says] : std::initializer_list<Case>{
+           {R"({"client_id": "https://other.example/client.json", "client_name": "App", "redirect_uris": ["https://app.example/cb"]})",
+            "not its own URL"},
+           {R"({"client_name": "App", "redirect_uris": ["https://app.example/cb"]})", "not its own URL"},
+           {doc(R"("redirect_uris": ["http://evil.example/cb"])"), "redirect URI"},
+           {doc(R"("redirect_uris": [])"), "redirect_uris"},
+           {doc(R"("redirect_uris": ["https://app.example/cb"], "token_endpoint_auth_method": "client_secret_basic")"),
+            "client_secret_basic"},
+           {doc(R"("redirect_uris": ["https://app.example/cb"], "token_endpoint_auth_methods_supported": ["tls_client_auth"])"),
+            "tls_client_auth"},
+           {R"({"client_id": "https://app.example/client.json", "redirect_uris": ["https://app.example/cb"]})", "client_name"},
+           {"[1, 2]", "not a JSON object"},
+           {"{\"client_id\": ", "not a JSON object"},
+       }) {
+    auto client = ParseMetadataDocument(url, body, kPolicy);
+    ASSERT_FALSE(client.has_value()) << body;
+    EXPECT_EQ(client.error().code(), base::ErrorCode::kInvalidArgument) << body;
+    EXPECT_NE(client.error().message().find(says), std::string::npos) << body << ": " << client.error().message();
+  }
+}
+
+// --- MetadataDocuments: fetching without stalling anything ---
+
+// A TCP listener on 127.0.0.1 standing for the host of metadata documents that misbehaves: it
+// counts connections and either closes each at once (a fetch fails quickly) or holds it open and
+// never answers (a fetch waits for its timeout).
+class Target {
+ public:
+  explicit Target(bool hold) : hold_(hold) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t size = sizeof address;
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&address), size), 0);
+    EXPECT_EQ(::listen(fd_, 64), 0);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        pollfd entry{fd_, POLLIN, 0};
+        if (::poll(&entry, 1, 50) != 1) continue;
+        const int connection = ::accept(fd_, nullptr, nullptr);
+        if (connection < 0) continue;
+        ++connections_;
+        if (hold_) held_.push_back(connection); else ::close(connection);
+      }
+      for (int connection : held_) ::close(connection);
+    });
+  }
+  ~Target() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  std::string Url(std::string_view path) const { return "https://127.0.0.1:" + std::to_string(port_) + std::string(path); }
+  int connections() const { return connections_; }
+
+ private:
+  const bool hold_;
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> connections_{0};
+  std::vector<int> held_;  // only the accept thread touches it
+  std::thread thread_;
+};
+
+MetadataDocuments::Options LoopbackOptions() {
+  MetadataDocuments::Options options;
+  options.private_ranges_allowed = {*http::Cidr::Parse("127.0.0.0/8")};
+  options.timeout = 1000ms;
+  return options;
+}
+
+// The outcome of one ResolveAsync: whether `done` ran before ResolveAsync returned, and with what.
+struct Outcome {
+  std::atomic<bool> returned{false};
+  bool at_once = false;
+  std::string code;
+  std::chrono::seconds retry_after{0};
+  std::shared_ptr<std::promise<void>> finished = std::make_shared<std::promise<void>>();
+  std::future<void> wait = finished->get_future();
+};
+
+std::unique_ptr<Outcome> ResolveAsync(MetadataDocuments& documents, const std::string& url, const std::string& source) {
+  auto outcome = std::make_unique<Outcome>();
+  Outcome* out = outcome.get();
+  documents.ResolveAsync(url, source, [out](base::Result<Client> client, std::chrono::seconds retry_after) {
+    out->at_once = !out->returned;
+    out->code = Code(client);
+    out->retry_after = retry_after;
+    out->finished->set_value();
+  });
+  out->returned = true;
+  return outcome;
+}
+
+TEST(MetadataDocuments, AFailedFetchIsRememberedForAMinute) {
+  Target target(/*hold=*/false);
+  testing::FakeClock clock;
+  MetadataDocuments documents(LoopbackOptions(), kPolicy, clock);
+  const std::string url = target.Url("/client.json");
+  EXPECT_FALSE(documents.Cached(url).has_value());
+  auto first = documents.Resolve(url);
+  ASSERT_EQ(Code(first), "UNAVAILABLE");
+  EXPECT_EQ(target.connections(), 1);
+  // Asked again, by anyone: the failure is answered from the cache, nothing is fetched.
+  auto again = documents.Resolve(url);
+  EXPECT_EQ(Code(again), "UNAVAILABLE");
+  auto cached = documents.Cached(url);
+  ASSERT_TRUE(cached.has_value());
+  EXPECT_EQ(Code(*cached), "UNAVAILABLE");
+  auto async = ResolveAsync(documents, url, "192.0.2.1");
+  EXPECT_TRUE(async->at_once);
+  EXPECT_EQ(async->code, "UNAVAILABLE");
+  EXPECT_EQ(target.connections(), 1);
+  clock.Advance(61s);
+  EXPECT_FALSE(documents.Cached(url).has_value());
+  EXPECT_EQ(Code(documents.Resolve(url)), "UNAVAILABLE");
+  EXPECT_EQ(target.connections(), 2);
+}
+
+TEST(MetadataDocuments, EachSourceAddressMayCauseOnlySoManyFetchesAMinute) {
+  Target target(/*hold=*/false);
+  testing::FakeClock clock;
+  MetadataDocuments::Options options = LoopbackOptions();
+  options.fetches_per_source = 2;
+  options.fetches_per_host = 0;
+  MetadataDocuments documents(options, kPolicy, clock);
+  for (const char* path : {"/a.json", "/b.json"}) {
+    auto fetched = ResolveAsync(documents, target.Url(path), "192.0.2.1");
+    ASSERT_EQ(fetched->wait.wait_for(5s), std::future_status::ready);
+    EXPECT_EQ(fetched->code, "UNAVAILABLE");
+    EXPECT_EQ(fetched->retry_after, 0s);
+  }
+  auto refused = ResolveAsync(documents, target.Url("/c.json"), "192.0.2.1");
+  EXPECT_TRUE(refused->at_once);
+  EXPECT_EQ(refused->code, "RESOURCE_EXHAUSTED");
+  EXPECT_GT(refused->retry_after, 0s);
+  EXPECT_EQ(target.connections(), 2);
+  // What is cached costs nothing, and another address has its own allowance.
+  EXPECT_EQ(ResolveAsync(documents, target.Url("/a.json"), "192.0.2.1")->code, "UNAVAILABLE");
+  auto other = ResolveAsync(documents, target.Url("/c.json"), "192.0.2.2");
+  ASSERT_EQ(other->wait.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(other->code, "UNAVAILABLE");
+  EXPECT_EQ(target.connections(), 3);
+}
+
+TEST(MetadataDocuments, EachHostIsFetchedFromOnlySoOftenAMinute) {
+  Target target(/*hold=*/false);
+  testing::FakeClock clock;
+  MetadataDocuments::Options options = LoopbackOptions();
+  options.fetches_per_source = 0;
+  options.fetches_per_host = 2;
+  MetadataDocuments documents(options, kPolicy, clock);
+  for (const char* source : {"192.0.2.1", "192.0.2.2"}) {
+    auto fetched = ResolveAsync(documents, target.Url(std::string("/") + source), source);
+    ASSERT_EQ(fetched->wait.wait_for(5s), std::future_status::ready);
+  }
+  auto refused = ResolveAsync(documents, target.Url("/third.json"), "192.0.2.3");
+  EXPECT_TRUE(refused->at_once);
+  EXPECT_EQ(refused->code, "RESOURCE_EXHAUSTED");
+  EXPECT_EQ(target.connections(), 2);
+}
+
+TEST(MetadataDocuments, FetchesWaitOnTheirOwnFewThreadsAndABusyQueueAnswersAtOnce) {
+  Target target(/*hold=*/true);  // never answers: each fetch takes its whole timeout
+  testing::FakeClock clock;
+  MetadataDocuments::Options options = LoopbackOptions();
+  options.fetch_threads = 1;
+  options.max_queued_fetches = 1;
+  options.fetches_per_source = 0;
+  options.fetches_per_host = 0;
+  MetadataDocuments documents(options, kPolicy, clock);
+  auto running = ResolveAsync(documents, target.Url("/1.json"), "192.0.2.1");
+  // Once that fetch has left the queue for the thread (it connected), the queue is empty again.
+  for (int i = 0; i < 100 && target.connections() == 0; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_EQ(target.connections(), 1);
+  const auto started = std::chrono::steady_clock::now();
+  // A second request for a URL being fetched waits for that fetch; it takes no place in the queue.
+  auto same = ResolveAsync(documents, target.Url("/1.json"), "192.0.2.9");
+  auto queued = ResolveAsync(documents, target.Url("/2.json"), "192.0.2.2");
+  auto refused = ResolveAsync(documents, target.Url("/3.json"), "192.0.2.3");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 500ms) << "ResolveAsync blocked its caller";
+  EXPECT_TRUE(refused->at_once);
+  EXPECT_EQ(refused->code, "UNAVAILABLE");
+  EXPECT_EQ(refused->retry_after, 1s);
+  EXPECT_FALSE(running->at_once);
+  for (auto* outcome : {running.get(), same.get(), queued.get()}) {
+    ASSERT_EQ(outcome->wait.wait_for(10s), std::future_status::ready);
+    EXPECT_EQ(outcome->code, "UNAVAILABLE");
+    EXPECT_EQ(outcome->retry_after, 0s);
+  }
+  EXPECT_EQ(target.connections(), 2);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "api/authenticator.h"
 #include "api/discovery.h"
@@ -278,6 +279,12 @@ base::Result<void> App::Serve(std::FILE* out) {
   }
   oauth::MetadataDocuments documents(document_options, *redirects_, clock_);
   oauth::AuthorizationServer::Options server_options;
+  document_options.extra_ca_file = config_.oauth.metadata_ca_file;
+  if (!document_options.extra_ca_file.empty() && std::ifstream(document_options.extra_ca_file).fail()) {
+    return base::Error::FailedPrecondition("oauth.metadata_ca_file: cannot read " + document_options.extra_ca_file);
+  }
+  document_options.fetches_per_source = config_.oauth.metadata_fetch_limit;
+  document_options.fetches_per_host = config_.oauth.metadata_host_limit;
   server_options.access_token_lifetime =
       std::chrono::duration_cast<std::chrono::seconds>(config_.oauth.access_token_ttl);
   server_options.grants.refresh_lifetime =
@@ -290,7 +297,7 @@ base::Result<void> App::Serve(std::FILE* out) {
   };
   const oauth::Endpoints oauth_endpoints(authorization, pool, site, sources);
   auth::FailureLimiter sign_in_failures(config_.auth.failure_limit);
-  web::AccountPages account_pages({authorization, *grants_, *sessions_, pool, site, sources, sign_in_failures,
+  web::AccountPages account_pages({authorization, documents, *grants_, *sessions_, pool, site, sources, sign_in_failures,
                                    config_.server.public_url.starts_with("https://")});
   oauth::ExternalIssuer::Options external_options;
   external_options.issuer = config_.auth.external_issuer;
@@ -413,4 +420,6 @@ base::Result<void> App::Serve(std::FILE* out) {
   return base::Ok();
 }
 
+  // Queued fetches answer through the pool: stop them before it.
+  documents.Shutdown();
 }  // namespace taskwire::server

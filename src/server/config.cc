@@ -215,6 +215,12 @@ const KeySpec kKeys[] = {
      [](Config& c) -> FieldRef { return &c.oauth.redirect_schemes; }, 0, 0, ValidateScheme},
     {"oauth.metadata_allow_ranges", "private address ranges client metadata documents may be fetched from (default none)",
      [](Config& c) -> FieldRef { return &c.oauth.metadata_allow_ranges; }, 0, 0, ValidateRange},
+    {"oauth.metadata_ca_file", "PEM file of CA certificates trusted for client metadata document fetches besides the system's, for tests and private CAs (\"\" = none)",
+     [](Config& c) -> FieldRef { return &c.oauth.metadata_ca_file; }},
+    {"oauth.metadata_fetch_limit", "client metadata document fetches one source address may cause per minute; beyond it /oauth/authorize answers 429 (0 = no limit)",
+     [](Config& c) -> FieldRef { return &c.oauth.metadata_fetch_limit; }, 0, 1'000'000},
+    {"oauth.metadata_host_limit", "client metadata document fetches from one host per minute, whoever causes them (0 = no limit)",
+     [](Config& c) -> FieldRef { return &c.oauth.metadata_host_limit; }, 0, 1'000'000},
     {"oauth.registration_limit", "dynamic client registrations one source address may make per minute (0 = no limit)",
      [](Config& c) -> FieldRef { return &c.oauth.registration_limit; }, 0, 1'000'000},
 };

@@ -78,6 +78,10 @@ struct Config {
     std::vector<std::string> redirect_schemes;
     // Private address ranges client metadata documents may be fetched from (default: none).
     std::vector<std::string> metadata_allow_ranges;
+    // A PEM file of CA certificates trusted for metadata-document fetches besides the system's.
+    std::string metadata_ca_file;
+    int64_t metadata_fetch_limit = 10;  // metadata-document fetches per source address per minute
+    int64_t metadata_host_limit = 30;   // metadata-document fetches from one host per minute
     int64_t registration_limit = 10;  // dynamic registrations per source address per minute
   } oauth;
   struct Log {

@@ -118,16 +118,55 @@ std::optional<auth::Session> AccountPages::SessionOf(const http::Request& reques
   return *session;
 }
 
-void AccountPages::Serve(http::Request& request, http::Responder responder,
-                         std::function<http::Response(const http::Request&)> page) const {
+std::optional<http::Response> AccountPages::Refuse(const http::Request& request) const {
   if (guard_ != nullptr) {
-    if (auto refused = guard_->Check(request)) return responder.Send(std::move(*refused));
+    if (auto refused = guard_->Check(request)) return refused;
   }
   if (request.body.size() > kMaxFormBytes) {
-    return responder.Send(Message(413, "Too large", "The form is larger than this server accepts."));
+    return Message(413, "Too large", "The form is larger than this server accepts.");
   }
+  return std::nullopt;
+}
+
+void AccountPages::Serve(http::Request& request, http::Responder responder,
+                         std::function<http::Response(const http::Request&)> page) const {
+  if (auto refused = Refuse(request)) return responder.Send(std::move(*refused));
   http::Offload(deps_.pool, std::move(responder),
                 [page = std::move(page), request = std::move(request)] { return page(request); });
+}
+
+void AccountPages::ServeAuthorize(http::Request& request, http::Responder responder) const {
+  if (auto refused = Refuse(request)) return responder.Send(std::move(*refused));
+  std::string client_id;
+  if (auto query = http::ParseForm(request.query)) {
+    if (auto it = query->find("client_id"); it != query->end()) client_id = it->second;
+  }
+  const auto page = [this](const http::Request& r) { return Authorize(r); };
+  if (!oauth::MetadataDocuments::IsMetadataUrl(client_id) || deps_.documents.Cached(client_id)) {
+    return http::Offload(deps_.pool, std::move(responder), [page, request = std::move(request)] { return page(request); });
+  }
+  struct Pending {
+    http::Request request;
+    http::Responder responder;
+  };
+  const std::string source = deps_.sources.ClientAddress(request);
+  auto pending = std::make_shared<Pending>(Pending{std::move(request), std::move(responder)});
+  deps_.documents.ResolveAsync(
+      client_id, source, [this, page, pending](base::Result<oauth::Client> client, std::chrono::seconds retry_after) {
+        if (retry_after.count() > 0) {
+          // Fetching is limited (this address or the app's host fetched too much) or busy: the
+          // person can try again; the client is unknown, so it cannot be sent an error.
+          const bool limited = !client && client.error().code() == base::ErrorCode::kResourceExhausted;
+          http::Response busy = Message(limited ? 429 : 503, "Try again shortly",
+                                        "This server is checking too many apps' identities right now. Try again in "
+                                        "a few seconds.");
+          busy.headers.Set("Retry-After", std::to_string(retry_after.count()));
+          return pending->responder.Send(std::move(busy));
+        }
+        // Fetched (or failed, which Authorize explains): the cache holds the outcome now.
+        http::Offload(deps_.pool, std::move(pending->responder),
+                      [page, pending] { return page(pending->request); });
+      });
 }
 
 void AccountPages::Register(http::Router& router) const {
@@ -140,8 +179,11 @@ void AccountPages::Register(http::Router& router) const {
   add(http::Method::kGet, "/signin", &AccountPages::SignInPage);
   add(http::Method::kPost, "/signin", &AccountPages::SignIn);
   add(http::Method::kPost, "/signout", &AccountPages::SignOut);
-  add(http::Method::kGet, "/oauth/authorize", &AccountPages::Authorize);
-  add(http::Method::kPost, "/oauth/authorize", &AccountPages::Authorize);
+  for (const http::Method method : {http::Method::kGet, http::Method::kPost}) {
+    router.Add(method, "/oauth/authorize", [this](http::Request& request, http::Responder responder) {
+      ServeAuthorize(request, std::move(responder));
+    });
+  }
   add(http::Method::kGet, "/settings/apps", &AccountPages::Apps);
   add(http::Method::kPost, "/settings/apps/{id}/revoke", &AccountPages::RevokeApp);
 }

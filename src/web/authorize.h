@@ -17,7 +17,9 @@ namespace taskwire::web {
 // The pages a person sees during OAuth, server-rendered and usable without JavaScript:
 //   GET/POST /signin              sign in (rate-limited per address), then back to return_to
 //   POST     /signout
-//   GET/POST /oauth/authorize     validate, sign in if needed, consent (or not again), redirect
+//   GET/POST /oauth/authorize     validate, sign in if needed, consent (or not again), redirect;
+//                                 a metadata document is fetched first, off the pool (429/503
+//                                 with Retry-After when fetching is limited or busy)
 //   GET      /settings/apps       connected apps, each revocable (POST .../{id}/revoke)
 // Forms carry a CSRF token; session cookies are HttpOnly, SameSite=Lax, and Secure ("__Host-")
 // when the server is reached over https. Pages may not be framed.
@@ -25,6 +27,8 @@ class AccountPages {
  public:
   struct Dependencies {
     oauth::AuthorizationServer& server;
+    // Fetched off the worker pool, before the authorization page runs there.
+    oauth::MetadataDocuments& documents;
     oauth::GrantStore& grants;
     auth::SessionStore& sessions;
     base::WorkerPool& pool;
@@ -44,9 +48,14 @@ class AccountPages {
   std::string SessionCookieName() const;
   // The session of the request's cookie, if any. Blocking.
   std::optional<auth::Session> SessionOf(const http::Request& request) const;
-  // Runs `page` on the pool after the Host/Origin check.
+  // The answer for a request that may not go on (Host/Origin, size), or nullopt.
+  std::optional<http::Response> Refuse(const http::Request& request) const;
+  // Runs `page` on the pool after Refuse.
   void Serve(http::Request& request, http::Responder responder,
              std::function<http::Response(const http::Request&)> page) const;
+  // /oauth/authorize: as Serve, but first resolves a metadata-document client_id on the
+  // documents' own threads, so the pool never waits for someone else's server.
+  void ServeAuthorize(http::Request& request, http::Responder responder) const;
 
   http::Response SignInPage(const http::Request& request) const;
   http::Response SignIn(const http::Request& request) const;

@@ -6,6 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/json/parse.hpp>
 #include <map>
 #include <regex>
@@ -94,6 +99,10 @@ class OAuthTest : public ::testing::Test {
   Process::Options Environment(std::optional<std::string> input = std::nullopt) {
     Process::Options options;
     options.environment.emplace("HOME", dir_.path());
+    // Metadata documents may come from this machine (the tests' own listeners), and as often as
+    // the tests like: what bounds fetching then is the fetch threads and their queue.
+    options.environment.emplace("TASKWIRE_OAUTH_METADATA_ALLOW_RANGES", "127.0.0.1/32");
+    options.environment.emplace("TASKWIRE_OAUTH_METADATA_FETCH_LIMIT", "0");
     options.stdin_data = std::move(input);
     return options;
   }
@@ -239,6 +248,75 @@ TEST_F(OAuthTest, AnAppWithEveryGrantableScopeCannotManageKeysOrGrants) {
   std::string listed;
   ASSERT_EQ(Cli({"key", "list", "--user", "ada"}, std::nullopt, &listed), 0);
   EXPECT_EQ(listed.find("backdoor"), std::string::npos) << listed;
+}
+
+// Issue 16: twenty unauthenticated /oauth/authorize requests naming metadata documents on a host
+// that never answers took an authenticated REST call from 10 ms to 19 s, because the fetches held
+// the database worker pool.
+TEST_F(OAuthTest, AuthorizeRequestsNamingAHostThatNeverAnswersDoNotStallTheApi) {
+  std::string key;
+  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "stall", "--scopes", "all"}, std::nullopt, &key), 0);
+  while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
+  ASSERT_EQ(Bearer("GET", "/api/v1/me", key).status, 200);
+
+  // A host that takes connections (the kernel's backlog) and never says a word.
+  const int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&address), size), 0);
+  ASSERT_EQ(::listen(silent, 128), 0);
+  ::getsockname(silent, reinterpret_cast<sockaddr*>(&address), &size);
+  const std::string host = "https://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+
+  std::vector<std::unique_ptr<testing::RawConnection>> hanging;
+  for (int i = 0; i < 20; ++i) {
+    auto connection = testing::RawConnection::Connect(port_);
+    ASSERT_NE(connection, nullptr);
+    const std::string path = AuthorizePath(host + "/client-" + std::to_string(i) + ".json", "tasks:read",
+                                           "https://app.example/cb");
+    ASSERT_TRUE(connection->Send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) + "\r\n\r\n"));
+    hanging.push_back(std::move(connection));
+  }
+  // Those beyond the fetch threads and their queue are told at once to come back.
+  int busy = 0;
+  std::vector<size_t> waiting;  // those whose document is being fetched, or queued
+  for (size_t i = 0; i < hanging.size(); ++i) {
+    auto answer = hanging[i]->ReadResponse(300ms);
+    if (!answer) {
+      waiting.push_back(i);
+      continue;
+    }
+    EXPECT_EQ(answer->status, 503) << answer->body;
+    EXPECT_FALSE(answer->Header("Retry-After").empty());
+    ++busy;
+  }
+  EXPECT_GE(busy, 10) << "two fetching and eight waiting at most";
+  // Meanwhile the API answers as fast as ever.
+  for (int i = 0; i < 3; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_EQ(Bearer("GET", "/api/v1/me", key).status, 200);
+    const auto took = std::chrono::steady_clock::now() - started;
+    EXPECT_LT(took, 1s) << "an authenticated call took "
+                        << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+  }
+  // A fetch that timed out is remembered: asked again, the page answers without fetching.
+  ASSERT_FALSE(waiting.empty());
+  const size_t index = waiting.front();
+  auto first = hanging[index]->ReadResponse(20s);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->status, 400) << first->body;
+  EXPECT_NE(first->body.find("could not be checked"), std::string::npos) << first->body;
+  EXPECT_EQ(first->body.find("timed out"), std::string::npos) << "the detail is for the log: " << first->body;
+  const auto started = std::chrono::steady_clock::now();
+  const HttpResponse again =
+      Send("GET", AuthorizePath(host + "/client-" + std::to_string(index) + ".json", "tasks:read",
+                                "https://app.example/cb"));
+  EXPECT_EQ(again.status, 400) << again.body;
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+  EXPECT_NE(server_->Stderr().find("timed out"), std::string::npos) << "the log says why";
+  ::close(silent);
 }
 
 TEST_F(OAuthTest, KeysManageIsNeverOfferedAdvertisedOrGranted) {
