@@ -40,8 +40,15 @@ std::string Discovery::MetadataUrl(const http::Request& request) const {
   return BaseUrl(request) + "/.well-known/oauth-protected-resource" + mcp_path_;
 }
 
-void Discovery::Register(http::Router& router) const {
-  const auto serve = [this](http::Request& request, http::Responder responder) {
+void Discovery::Register(http::Router& router, const http::HostGuard* host_guard) const {
+  const bool by_host = public_url_.empty();
+  const auto serve = [this, by_host, host_guard](http::Request& request, http::Responder responder) {
+    if (by_host && host_guard != nullptr) {
+      if (auto refused = host_guard->CheckHost(request)) {
+        refused->headers.Set("Vary", "Host");
+        return responder.Send(std::move(*refused));
+      }
+    }
     json::array scopes;
     for (std::string_view scope : auth::kGrantableScopes) {
       if (scope != auth::kScopeOfflineAccess) scopes.emplace_back(scope);
@@ -53,7 +60,12 @@ void Discovery::Register(http::Router& router) const {
                           {"bearer_methods_supported", json::array{"header"}},
                           {"resource_name", "Taskwire"}};
     http::Response response = http::Response::Json(200, json::serialize(metadata));
-    response.headers.Set("Cache-Control", "max-age=300");
+    if (by_host) {
+      response.headers.Set("Cache-Control", "private, max-age=300");
+      response.headers.Set("Vary", "Host");
+    } else {
+      response.headers.Set("Cache-Control", "max-age=300");
+    }
     response.headers.Set("Access-Control-Allow-Origin", "*");
     responder.Send(std::move(response));
   };

@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "http/host_guard.h"
 #include "http/message.h"
 #include "http/router.h"
 
@@ -19,8 +20,10 @@ class Discovery {
         authorization_server_(std::move(authorization_server)) {}
 
   // Serves the metadata at /.well-known/oauth-protected-resource<mcp_path> and at the root
-  // /.well-known/oauth-protected-resource.
-  void Register(http::Router& router) const;
+  // /.well-known/oauth-protected-resource. Its URLs come from the Host header when public_url is
+  // unset: then `host_guard` (not null) refuses a Host that does not name this server, and the
+  // answers are private to each Host (Vary: Host), so no cache hands one Host's answer to another.
+  void Register(http::Router& router, const http::HostGuard* host_guard) const;
 
   // "https://tasks.example.com", or "http://<Host>" (a Host that is not a plain host name and
   // port counts as "localhost").

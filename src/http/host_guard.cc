@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "http/address.h"
+
 namespace taskwire::http {
 
 namespace {
@@ -75,7 +77,8 @@ HostGuard::HostGuard(Policy policy) : policy_(std::move(policy)) {
 bool HostGuard::HostAllowed(std::string_view host_header) const {
   auto host = HostWithoutPort(host_header);
   if (!host) return false;
-  if (policy_.hosts.empty()) return true;
+  if (policy_.hosts.empty() && !policy_.ip_literals) return true;
+  if (policy_.ip_literals && IpAddress::Parse(*host)) return true;
   return std::find(policy_.hosts.begin(), policy_.hosts.end(), *host) != policy_.hosts.end();
 }
 
@@ -100,13 +103,23 @@ bool HostGuard::OriginAllowed(std::string_view origin, std::string_view host_hea
   });
 }
 
+std::optional<Response> HostGuard::CheckHost(const Request& request) const {
+  const std::string_view host = request.headers.Get("Host").value_or("");
+  if (HostAllowed(host)) return std::nullopt;
+  if (policy_.ip_literals && HostWithoutPort(host)) {
+    return Response::JsonError(403, "forbidden_host",
+                               "this server listens on every address without server.public_url, so it "
+                               "answers only localhost and IP-address Hosts here (a DNS name could be a "
+                               "DNS-rebinding attack); set server.public_url to the URL clients use");
+  }
+  return Response::JsonError(403, "forbidden_host",
+                             "the Host header does not name this server; set server.public_url "
+                             "to the address clients use");
+}
+
 std::optional<Response> HostGuard::Check(const Request& request) const {
   const std::string_view host = request.headers.Get("Host").value_or("");
-  if (!HostAllowed(host)) {
-    return Response::JsonError(403, "forbidden_host",
-                               "the Host header does not name this server; set server.public_url "
-                               "to the address clients use");
-  }
+  if (auto refused = CheckHost(request)) return refused;
   if (auto origin = request.headers.Get("Origin"); origin && !OriginAllowed(*origin, host)) {
     return Response::JsonError(403, "forbidden_origin",
                                "requests from the web origin " + std::string(*origin) +

@@ -22,12 +22,19 @@ class HostGuard {
     std::vector<std::string> hosts;
     // Web origins allowed besides this server's own, e.g. "https://claude.ai".
     std::vector<std::string> origins;
+    // Also accept any IP-literal Host ("192.0.2.7", "[2001:db8::1]"): for a server listening on
+    // every address without server.public_url, whose own addresses are not known. A rebinding
+    // attack needs a DNS name, so a name not in `hosts` is still refused.
+    bool ip_literals = false;
   };
 
   explicit HostGuard(Policy policy);
 
   // nullopt when the request may proceed; otherwise the 403 to answer.
   std::optional<Response> Check(const Request& request) const;
+  // The Host half of Check, for routes any web origin may read (CORS "*") whose answers still
+  // depend on the Host: OAuth discovery.
+  std::optional<Response> CheckHost(const Request& request) const;
 
   bool HostAllowed(std::string_view host_header) const;
   // True when `origin` is allowed for a request that arrived with `host_header`: it is listed in

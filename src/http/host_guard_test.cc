@@ -107,6 +107,37 @@ TEST(HostGuard, EmptyHostListAcceptsAnyWellFormedHost) {
   EXPECT_TRUE(guard.Check(WithHeaders({{"Host", "bad host"}})).has_value());
 }
 
+TEST(HostGuard, IpLiteralModeAcceptsAddressesAndListedNamesOnly) {
+  // Listening on every address without server.public_url: any IP literal, localhost, and no
+  // other DNS name, which is what a DNS-rebinding page would send.
+  HostGuard::Policy policy;
+  policy.hosts = {"localhost", "127.0.0.1", "[::1]"};
+  policy.ip_literals = true;
+  const HostGuard guard(policy);
+  for (const char* host : {"192.168.1.20:8080", "10.0.0.1", "[2001:db8::1]:8080", "localhost:8080", "[::1]"}) {
+    EXPECT_FALSE(guard.Check(WithHeaders({{"Host", host}})).has_value()) << host;
+    EXPECT_FALSE(guard.CheckHost(WithHeaders({{"Host", host}})).has_value()) << host;
+  }
+  for (const char* host : {"rebind.attacker.example:8080", "tasks.example.com", "192.168.1.20.nip.io", "1.2.3"}) {
+    auto refused = guard.CheckHost(WithHeaders({{"Host", host}}));
+    ASSERT_TRUE(refused.has_value()) << host;
+    EXPECT_EQ(refused->status, 403);
+    EXPECT_NE(refused->body.find("server.public_url"), std::string::npos) << refused->body;
+    EXPECT_NE(refused->body.find("DNS-rebinding"), std::string::npos) << refused->body;
+  }
+  // Same origin under an IP literal still passes the Origin check.
+  EXPECT_FALSE(guard.Check(WithHeaders({{"Host", "192.168.1.20:8080"}, {"Origin", "http://192.168.1.20:8080"}}))
+                   .has_value());
+}
+
+TEST(HostGuard, CheckHostIgnoresTheOrigin) {
+  const HostGuard guard({.hosts = {"localhost", "127.0.0.1"}, .origins = {}});
+  const Request request = WithHeaders({{"Host", "127.0.0.1:8080"}, {"Origin", "https://inspector.example"}});
+  EXPECT_TRUE(guard.Check(request).has_value());
+  EXPECT_FALSE(guard.CheckHost(request).has_value());
+  EXPECT_TRUE(guard.CheckHost(WithHeaders({{"Host", "evil.example"}})).has_value());
+}
+
 TEST(OriginOf, NormalizesSchemeHostAndDefaultPort) {
   EXPECT_EQ(*OriginOf("HTTPS://Example.COM:443/path?q"), "https://example.com");
   EXPECT_EQ(*OriginOf("http://127.0.0.1:8080/mcp"), "http://127.0.0.1:8080");

@@ -49,8 +49,22 @@ void Preflight(http::Router& router, const std::string& path) {
 
 void Endpoints::Register(http::Router& router) const {
   auto metadata = [this](http::Request& request, http::Responder responder) {
+    if (guard_ != nullptr) {
+      // The issuer is this request's Host: a forged one is refused, and no shared cache may
+      // hand one Host's issuer to another.
+      if (auto refused = guard_->CheckHost(request)) {
+        refused->headers.Set("Vary", "Host");
+        AllowAnyOrigin(*refused);
+        return responder.Send(std::move(*refused));
+      }
+    }
     http::Response response = http::Response::Json(200, server_.MetadataJson(site_(request)));
-    response.headers.Set("Cache-Control", "public, max-age=300");
+    if (guard_ != nullptr) {
+      response.headers.Set("Cache-Control", "private, max-age=300");
+      response.headers.Set("Vary", "Host");
+    } else {
+      response.headers.Set("Cache-Control", "public, max-age=300");
+    }
     AllowAnyOrigin(response);
     responder.Send(std::move(response));
   };

@@ -5,6 +5,7 @@
 
 #include "base/worker_pool.h"
 #include "http/address.h"
+#include "http/host_guard.h"
 #include "http/router.h"
 #include "oauth/authorization_server.h"
 
@@ -24,12 +25,17 @@ class Endpoints {
       : server_(server), pool_(pool), site_(std::move(site)), sources_(sources) {}
 
   void Register(http::Router& router) const;
+  // When the issuer comes from the Host header (server.public_url unset): the metadata refuses a
+  // Host `guard` does not accept, and is private to each Host (Vary: Host). Set before serving;
+  // null (the default) when the issuer is fixed.
+  void SetHostGuard(const http::HostGuard* guard) { guard_ = guard; }
 
  private:
   AuthorizationServer& server_;
   base::WorkerPool& pool_;
   const std::function<Site(const http::Request&)> site_;
   const http::SourcePolicy& sources_;
+  const http::HostGuard* guard_ = nullptr;
 };
 
 }  // namespace taskwire::oauth

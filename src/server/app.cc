@@ -74,11 +74,13 @@ http::HostGuard::Policy GuardPolicy(const Config& config, const http::Server& se
                                                                        : listen->host);
   }
   if (wildcard && config.server.public_url.empty()) {
-    // Reachable under names we cannot know: accept any Host rather than lock people out.
-    logger.Warn("server.host_check_off",
-                {{"reason", "listening on all addresses without server.public_url; set it so "
-                            "the Host header can be checked"}});
-    policy.hosts.clear();
+    // Reachable under addresses we cannot know: accept any IP literal, but no DNS name other
+    // than localhost, since a name is what a DNS-rebinding page would send.
+    logger.Warn("server.host_names_refused",
+                {{"reason", "listening on all addresses without server.public_url: pages, OAuth, MCP and "
+                            "the REST API answer only localhost and IP-address Hosts; set server.public_url "
+                            "to the URL clients use to reach this server by name"}});
+    policy.ip_literals = true;
   }
   return policy;
 }
@@ -277,14 +279,14 @@ base::Result<void> App::Serve(std::FILE* out) {
     if (!range) return std::move(range).error().WithContext("oauth.metadata_allow_ranges");
     document_options.private_ranges_allowed.push_back(*range);
   }
-  oauth::MetadataDocuments documents(document_options, *redirects_, clock_);
-  oauth::AuthorizationServer::Options server_options;
   document_options.extra_ca_file = config_.oauth.metadata_ca_file;
   if (!document_options.extra_ca_file.empty() && std::ifstream(document_options.extra_ca_file).fail()) {
     return base::Error::FailedPrecondition("oauth.metadata_ca_file: cannot read " + document_options.extra_ca_file);
   }
   document_options.fetches_per_source = config_.oauth.metadata_fetch_limit;
   document_options.fetches_per_host = config_.oauth.metadata_host_limit;
+  oauth::MetadataDocuments documents(document_options, *redirects_, clock_);
+  oauth::AuthorizationServer::Options server_options;
   server_options.access_token_lifetime =
       std::chrono::duration_cast<std::chrono::seconds>(config_.oauth.access_token_ttl);
   server_options.grants.refresh_lifetime =
@@ -295,7 +297,7 @@ base::Result<void> App::Serve(std::FILE* out) {
   const auto site = [&discovery](const http::Request& request) {
     return oauth::Site{discovery.BaseUrl(request), discovery.ResourceUrl(request)};
   };
-  const oauth::Endpoints oauth_endpoints(authorization, pool, site, sources);
+  oauth::Endpoints oauth_endpoints(authorization, pool, site, sources);
   auth::FailureLimiter sign_in_failures(config_.auth.failure_limit);
   web::AccountPages account_pages({authorization, documents, *grants_, *sessions_, pool, site, sources, sign_in_failures,
                                    config_.server.public_url.starts_with("https://")});
@@ -345,10 +347,13 @@ base::Result<void> App::Serve(std::FILE* out) {
   guard.emplace(GuardPolicy(config_, server, logger_));
   authenticator.SetHostGuard(&*guard);
   account_pages.SetHostGuard(&*guard);
+  // Discovery names this server by the request's Host unless public_url is set: guard it then.
+  const http::HostGuard* discovery_guard = config_.server.public_url.empty() ? &*guard : nullptr;
+  oauth_endpoints.SetHostGuard(discovery_guard);
   // Routes are complete before Start; the endpoint needs the guard, known only now.
   if (config_.server.mcp) {
     mcp::RegisterEndpoint(router, config_.server.mcp_path, mcp_server, *guard, &authenticator);
-    discovery.Register(router);
+    discovery.Register(router, discovery_guard);
   }
   display_url = DisplayUrl(config_, server);
 
@@ -415,11 +420,11 @@ base::Result<void> App::Serve(std::FILE* out) {
   server.Wait();
   // Long-polls waiting on the hub hold references to what this function owns: end them first.
   hub_->Close();
+  // Queued fetches answer through the pool: stop them before it.
+  documents.Shutdown();
   pool.Shutdown();
   logger_.Info("server.stopped");
   return base::Ok();
 }
 
-  // Queued fetches answer through the pool: stop them before it.
-  documents.Shutdown();
 }  // namespace taskwire::server

@@ -44,15 +44,15 @@ class ServeTest : public ::testing::Test {
   }
 
   // Starts `taskwire serve` on a free port; returns the process and sets port_.
-  std::unique_ptr<Process> Serve(std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir()};
+  std::unique_ptr<Process> Serve(std::vector<std::string> extra = {}, const std::string& listen = "127.0.0.1:0") {
+    std::vector<std::string> args = {"serve", "--listen", listen, "--data-dir", data_dir()};
     args.insert(args.end(), extra.begin(), extra.end());
     auto process = Run(args);
     auto line = process->WaitForOutput("is listening on ", 30s);
     EXPECT_TRUE(line.has_value()) << process->Stdout() << process->Stderr();
     if (!line) return process;
     std::smatch match;
-    const std::regex address(R"(http://127\.0\.0\.1:(\d+)/)");
+    const std::regex address(R"(http://(?:127\.0\.0\.1|localhost):(\d+)/)");
     EXPECT_TRUE(std::regex_search(*line, match, address)) << *line;
     port_ = static_cast<uint16_t>(std::stoi(match[1]));
     return process;
@@ -429,6 +429,81 @@ TEST_F(ServeTest, AQueryStringCannotForgeAFieldOrARecordInTheTextLog) {
         << line;
   }
   EXPECT_EQ(refusals, 1) << server->Stderr();
+}
+
+// Issue 16: discovery and the authorization server's metadata echoed a forged Host as the
+// issuer, marked public for any cache to hand on.
+TEST_F(ServeTest, DiscoveryRefusesAForgedHostAndIsPrivateToEachHost) {
+  auto server = Serve();
+  ASSERT_NE(port_, 0);
+  const std::string own = "127.0.0.1:" + std::to_string(port_);
+  for (const char* path : {"/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource",
+                           "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"}) {
+    auto forged = HttpRequest(port_, "GET", path, {{"Host", "evil.example"}});
+    ASSERT_TRUE(forged.has_value()) << path;
+    EXPECT_EQ(forged->status, 403) << path << ": " << forged->body;
+    EXPECT_EQ(forged->body.find("evil.example"), std::string::npos) << forged->body;
+    auto real = HttpRequest(port_, "GET", path, {{"Host", own}});
+    ASSERT_TRUE(real.has_value()) << path;
+    EXPECT_EQ(real->status, 200) << path << ": " << real->body;
+    EXPECT_NE(real->body.find("http://" + own), std::string::npos) << real->body;
+    EXPECT_EQ(real->Header("Vary"), "Host") << path;
+    EXPECT_TRUE(real->Header("Cache-Control").starts_with("private")) << path << ": " << real->Header("Cache-Control");
+  }
+  server->Signal(SIGTERM);
+  EXPECT_EQ(server->Wait(20s), 0);
+}
+
+TEST_F(ServeTest, WithAPublicUrlDiscoveryNamesItWhateverTheHost) {
+  // The address printed is the public URL; the port is in the start-up log.
+  auto server = Run({"serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir(), "--set",
+                     "server.public_url=https://tasks.example.com"});
+  auto started = server->WaitForOutput("server.started", 30s);
+  ASSERT_TRUE(started.has_value()) << server->Stderr();
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(*started, match, std::regex(R"(127\.0\.0\.1:(\d+))"))) << *started;
+  port_ = static_cast<uint16_t>(std::stoi(match[1]));
+  for (const char* path : {"/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-authorization-server"}) {
+    auto answer = HttpRequest(port_, "GET", path, {{"Host", "evil.example"}});
+    ASSERT_TRUE(answer.has_value()) << path;
+    EXPECT_EQ(answer->status, 200) << path << ": " << answer->body;
+    EXPECT_NE(answer->body.find("https://tasks.example.com"), std::string::npos) << answer->body;
+    EXPECT_EQ(answer->body.find("evil.example"), std::string::npos) << answer->body;
+    EXPECT_EQ(answer->Header("Vary"), "") << path;
+  }
+  server->Signal(SIGTERM);
+  EXPECT_EQ(server->Wait(20s), 0);
+}
+
+TEST_F(ServeTest, OnEveryAddressWithoutAPublicUrlOnlyIpAndLocalhostHostsAreServed) {
+  auto server = Serve({}, "0.0.0.0:0");
+  ASSERT_NE(port_, 0);
+  auto warning = server->WaitForOutput("server.host_names_refused", 5s);
+  ASSERT_TRUE(warning.has_value()) << server->Stderr();
+  EXPECT_NE(warning->find("set server.public_url"), std::string::npos) << *warning;
+  const std::string port = ":" + std::to_string(port_);
+  for (const char* path : {"/", "/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-authorization-server",
+                           "/signin", "/api/v1/me"}) {
+    auto rebound = HttpRequest(port_, "GET", path, {{"Host", "rebind.attacker.example" + port}});
+    ASSERT_TRUE(rebound.has_value()) << path;
+    EXPECT_EQ(rebound->status, 403) << path << ": " << rebound->body;
+    EXPECT_NE(rebound->body.find("server.public_url"), std::string::npos) << rebound->body;
+    EXPECT_NE(rebound->body.find("DNS"), std::string::npos) << rebound->body;
+  }
+  // Any IP literal is still served (the server's own addresses are unknown), and localhost.
+  for (const std::string& host : {"127.0.0.1" + port, "192.0.2.7" + port, "[2001:db8::7]" + port, "localhost" + port}) {
+    auto home = HttpRequest(port_, "GET", "/", {{"Host", host}});
+    ASSERT_TRUE(home.has_value()) << host;
+    EXPECT_EQ(home->status, 200) << host << ": " << home->body;
+    auto metadata = HttpRequest(port_, "GET", "/.well-known/oauth-protected-resource/mcp", {{"Host", host}});
+    ASSERT_TRUE(metadata.has_value()) << host;
+    EXPECT_EQ(metadata->status, 200) << host << ": " << metadata->body;
+  }
+  auto health = HttpRequest(port_, "GET", "/healthz", {{"Host", "probe.lb.internal"}});
+  ASSERT_TRUE(health.has_value());
+  EXPECT_EQ(health->status, 200) << "load balancers probe by any name";
+  server->Signal(SIGTERM);
+  EXPECT_EQ(server->Wait(20s), 0);
 }
 
 }  // namespace
