@@ -1,5 +1,7 @@
 #include "mcp/http_endpoint.h"
 
+#include <boost/json/parse.hpp>
+
 namespace taskwire::mcp {
 
 namespace {
@@ -18,6 +20,30 @@ http::Response Refusal(const http::Response& refusal) {
                                                 nullptr, refusal.status});
   response.headers.Set("Content-Type", "application/json");
   return response;
+}
+
+// The authenticator's refusal (401, 403, 429, 503, with WWW-Authenticate or Retry-After) as the
+// endpoint answers everything: a JSON-RPC error, with the request's id when its body has one.
+// Status and headers are kept. The reason is the refusal's own message when its body is an
+// {"error": {"message": ...}} object, else a generic one.
+http::Response AuthenticationRefusal(const http::Request& request, http::Response refusal) {
+  std::string message = "the request was refused (HTTP " + std::to_string(refusal.status) + ")";
+  boost::system::error_code ec;
+  const json::value body = json::parse(refusal.body, ec);
+  if (!ec && body.is_object()) {
+    const json::value* error = body.as_object().if_contains("error");
+    const json::value* text = error != nullptr && error->is_object() ? error->as_object().if_contains("message") : nullptr;
+    if (text != nullptr && text->is_string()) message = std::string(text->as_string());
+  }
+  json::value id = nullptr;
+  if (request.method == http::Method::kPost) {
+    const json::value sent = json::parse(request.body, ec);
+    const json::value* given = !ec && sent.is_object() ? sent.as_object().if_contains("id") : nullptr;
+    if (given != nullptr && (given->is_string() || given->is_int64() || given->is_uint64())) id = *given;
+  }
+  refusal.body = EncodeError(id, RpcError{kInvalidRequest, std::move(message), nullptr, refusal.status});
+  refusal.headers.Set("Content-Type", "application/json");
+  return refusal;
 }
 
 void AddCors(const http::Request& request, http::Response& response) {
@@ -59,8 +85,9 @@ http::Handler Guarded(Server& server, const http::HostGuard& guard, Authenticato
     authenticator->Authenticate(held->first, [&server, method, held](Authenticator::Outcome outcome) {
       auto& [held_request, held_responder] = *held;
       if (auto* response = std::get_if<http::Response>(&outcome)) {
-        AddCors(held_request, *response);
-        held_responder.Send(std::move(*response));
+        http::Response refusal = AuthenticationRefusal(held_request, std::move(*response));
+        AddCors(held_request, refusal);
+        held_responder.Send(std::move(refusal));
         return;
       }
       (server.*method)(held_request, std::get<Principal>(outcome), std::move(held_responder));

@@ -23,7 +23,7 @@ class TokenAuthenticator final : public Authenticator {
  public:
   void Authenticate(const http::Request& request, std::function<void(Outcome)> done) override {
     if (request.headers.Get("Authorization") != std::optional<std::string_view>("Bearer good")) {
-      http::Response refusal = http::Response::Json(401, "{}");
+      http::Response refusal = http::Response::JsonError(401, "unauthenticated", "no key given");
       refusal.headers.Add("WWW-Authenticate", "Bearer resource_metadata=\"x\"");
       done(std::move(refusal));
       return;
@@ -73,6 +73,27 @@ TEST_F(EndpointTest, TheAuthenticatorsRefusalIsPassedOn) {
   const http::Response response = Send(http::Method::kPost, {{"Host", "127.0.0.1"}, kJson}, kPing);
   EXPECT_EQ(response.status, 401);
   EXPECT_EQ(*response.headers.Get("WWW-Authenticate"), "Bearer resource_metadata=\"x\"");
+}
+
+// A refusal on the MCP endpoint is a JSON-RPC error answering the request (its id, when the body
+// had one), never a REST error body, which MCP clients and the conformance suite's schema reject.
+TEST_F(EndpointTest, TheAuthenticatorsRefusalIsAJsonRpcErrorWithTheRequestsId) {
+  const http::Response response = Send(http::Method::kPost, {{"Host", "127.0.0.1"}, kJson},
+                                       R"({"jsonrpc":"2.0","id":"call-7","method":"tools/call"})");
+  EXPECT_EQ(response.status, 401);
+  const auto body = boost::json::parse(response.body).as_object();
+  EXPECT_EQ(body.at("jsonrpc"), "2.0");
+  EXPECT_EQ(body.at("id"), "call-7");
+  EXPECT_EQ(body.at("error").at("code").as_int64(), -32600);
+  EXPECT_EQ(body.at("error").at("message"), "no key given");
+  EXPECT_EQ(*response.headers.Get("Content-Type"), "application/json");
+  EXPECT_EQ(*response.headers.Get("WWW-Authenticate"), "Bearer resource_metadata=\"x\"");
+  // GET has no id to answer: the error has none.
+  const http::Response get = Send(http::Method::kGet, {{"Host", "127.0.0.1"}, {"Accept", "text/event-stream"}});
+  EXPECT_EQ(get.status, 401);
+  const auto get_body = boost::json::parse(get.body).as_object();
+  EXPECT_TRUE(get_body.contains("error"));
+  EXPECT_TRUE(!get_body.contains("id") || get_body.at("id").is_null());
 }
 
 TEST_F(EndpointTest, AuthenticatedRequestsReachTheServer) {

@@ -813,6 +813,28 @@ TEST_F(StreamTest, ALongPollWokenAfterItsKeyIsRevokedDeliversNothing) {
   EXPECT_EQ(answer->body.find("after the revocation"), std::string::npos) << answer->body;
 }
 
+// The official conformance suite checks every answer to tools/call against the JSON-RPC schema:
+// the gate's refusals on /mcp are JSON-RPC errors (the request's id, WWW-Authenticate kept),
+// while REST keeps its own error shape.
+TEST_F(RestTest, RefusalsOnTheMcpEndpointAreJsonRpcErrorsAndRestKeepsItsShape) {
+  const std::string call = R"({"jsonrpc":"2.0","id":41,"method":"tools/call","params":{"name":"whoami","arguments":{}}})";
+  const std::vector<std::pair<std::string, std::string>> headers = {
+      {"Accept", "application/json, text/event-stream"}, {"MCP-Protocol-Version", "2026-07-28"}};
+  for (const std::string& key : {std::string(), std::string("tw_not_a_real_key_at_all_000000000000000000")}) {
+    const HttpResponse refused = Call("POST", "/mcp", key, call, headers);
+    EXPECT_EQ(refused.status, 401) << refused.body;
+    EXPECT_NE(refused.Header("WWW-Authenticate").find("resource_metadata="), std::string::npos);
+    const json::value body = Json(refused);
+    EXPECT_EQ(body.at("jsonrpc"), "2.0") << refused.body;
+    EXPECT_EQ(body.at("id").as_int64(), 41) << refused.body;
+    EXPECT_TRUE(body.at("error").at("code").is_int64()) << refused.body;
+    EXPECT_FALSE(std::string(body.at("error").at("message").as_string()).empty());
+  }
+  const HttpResponse rest = Call("GET", "/api/v1/me", "");
+  EXPECT_EQ(rest.status, 401);
+  EXPECT_EQ(ErrorCode(rest), "unauthenticated") << rest.body;
+}
+
 TEST_F(RestTest, TheCliRefusesBadOrganizationCommands) {
   std::string err;
   EXPECT_EQ(Cli({"org", "add", "acme", "--owner", "ada"}, std::nullopt, nullptr, &err), 1);
