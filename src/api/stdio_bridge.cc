@@ -253,16 +253,25 @@ class Bridge {
     } else if (status < 400) {
       if (!body.empty()) Relay(body, initialize);
     } else {
-      // A refusal before the server read the request (401, 403, 429) carries no id: answer the
-      // request ourselves, saying what the server said.
+      // The gate's refusals (401, 403, 429, 503) are answered here, saying what the server said
+      // and what to do about it; another error answer to the request passes through as it is.
+      const bool refusal = status == 401 || status == 403 || status == 429 || status == 503;
       boost::system::error_code ec;
       json::value answer = json::parse(body, ec);
-      const json::value* answered_id = !ec && answer.is_object() ? answer.as_object().if_contains("id") : nullptr;
-      if (answered_id != nullptr && !answered_id->is_null()) {
+      const json::object* object = !ec && answer.is_object() ? &answer.as_object() : nullptr;
+      const json::value* answered_id = object != nullptr ? object->if_contains("id") : nullptr;
+      if (!refusal && answered_id != nullptr && !answered_id->is_null()) {
         Relay(body, initialize);
       } else {
+        std::string said = body;
+        const json::value* error = object != nullptr ? object->if_contains("error") : nullptr;
+        if (error != nullptr && error->is_object()) {
+          if (const json::value* text = error->as_object().if_contains("message"); text && text->is_string()) {
+            said = std::string(text->as_string());
+          }
+        }
         Refuse(id, -32603, "Taskwire answered HTTP " + std::to_string(status) + Explain(status) +
-                               (body.empty() ? "" : ": " + body));
+                               (said.empty() ? "" : ": " + said));
       }
     }
     if (initialize && status == 200) StartListening();
