@@ -89,8 +89,10 @@ export async function callbackServer() {
 }
 
 // An https server on 127.0.0.1 (certificate and key from PEM files) serving JSON documents by
-// path; counts the requests for each.
+// path; counts the requests for each. `put` may give another status, headers or a raw body (a
+// redirect, an oversized document); `url` may name the host another way (e.g. 'localhost').
 //   const host = await documentServer(cert, key); host.put('/c.json', {...}); host.url('/c.json'); host.hits('/c.json')
+//   host.put('/moved.json', null, { status: 302, headers: { Location: host.url('/c.json') } })
 export async function documentServer(certFile, keyFile) {
   const documents = new Map();
   const hits = new Map();
@@ -103,16 +105,17 @@ export async function documentServer(certFile, keyFile) {
         response.writeHead(404).end();
         return;
       }
-      response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=300' });
-      response.end(JSON.stringify(documents.get(path)));
+      const { document, status = 200, headers = {}, body } = documents.get(path);
+      response.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'max-age=300', ...headers });
+      response.end(body ?? (document === null ? '' : JSON.stringify(document)));
     });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `https://127.0.0.1:${server.address().port}`;
+  const port = server.address().port;
   return {
-    url: (path) => `${origin}${path}`,
-    put: (path, document) => documents.set(path, document),
+    url: (path, host = '127.0.0.1') => `https://${host}:${port}${path}`,
+    put: (path, document, options = {}) => documents.set(path, { document, ...options }),
     hits: (path) => hits.get(path) ?? 0,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: () => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }),
   };
 }
 

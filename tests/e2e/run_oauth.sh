@@ -4,9 +4,10 @@
 #   run_oauth.sh TASKWIRE_BINARY TOOLS_DIR SCRIPT.mjs [SCRIPT_ARGS...]
 # In a fresh data folder it creates the users ada and bob (with passwords), the organizations acme
 # (owner ada) and globex (owner bob) and an API key of ada's holding every scope (keys:manage too), makes a
-# self-signed certificate for 127.0.0.1 with the openssl CLI, starts `taskwire serve` on a free
-# loopback port trusting that certificate (SSL_CERT_FILE) and allowed to fetch client metadata
-# documents from 127.0.0.1 (TASKWIRE_OAUTH_METADATA_ALLOW_RANGES), and runs the script with
+# test CA and a certificate it signs for localhost and 127.0.0.1 with the openssl CLI, starts
+# `taskwire serve` on a free loopback port trusting that CA for metadata documents
+# (TASKWIRE_OAUTH_METADATA_CA_FILE) and allowed to fetch them from 127.0.0.1
+# (TASKWIRE_OAUTH_METADATA_ALLOW_RANGES), and runs the script with
 #   TW_URL            http://127.0.0.1:PORT/mcp
 #   TW_KEY_ADA        ada, all scopes and keys:manage (for /api/v1/grants)
 #   TW_PASSWORD_ADA   ada's password, TW_PASSWORD_BOB bob's, for the sign-in page
@@ -50,12 +51,21 @@ tw org add globex --owner bob >/dev/null 2>>"$work/setup.err" || fail_setup "org
 key_ada=$(tw key create --user ada --name oauth-e2e --scopes all,keys:manage 2>>"$work/setup.err") || fail_setup "key create ada"
 [[ $key_ada =~ ^[A-Za-z0-9_-]+$ ]] || fail_setup "key create printed '$key_ada'"
 
-# The https host of the client metadata documents: 127.0.0.1, self-signed, trusted by the server.
+# The https host of the client metadata documents (localhost and 127.0.0.1): a certificate signed
+# by a test CA, which the server trusts for metadata documents only (oauth.metadata_ca_file).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
-  -subj "/CN=taskwire e2e metadata documents" -addext "subjectAltName=IP:127.0.0.1" \
-  -keyout "$work/tls.key" -out "$work/tls.pem" >/dev/null 2>>"$work/setup.err" || fail_setup "openssl req"
+  -subj "/CN=taskwire e2e test CA" -addext "basicConstraints=critical,CA:TRUE" \
+  -addext "keyUsage=critical,keyCertSign,cRLSign" \
+  -keyout "$work/ca.key" -out "$work/ca.pem" >/dev/null 2>>"$work/setup.err" || fail_setup "openssl req (CA)"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+  -subj "/CN=localhost" -keyout "$work/tls.key" -out "$work/tls.csr" >/dev/null 2>>"$work/setup.err" ||
+  fail_setup "openssl req (leaf)"
+printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=CA:FALSE" \
+  "keyUsage=critical,digitalSignature" "extendedKeyUsage=serverAuth" >"$work/leaf.ext"
+openssl x509 -req -in "$work/tls.csr" -CA "$work/ca.pem" -CAkey "$work/ca.key" -CAcreateserial -days 2 \
+  -extfile "$work/leaf.ext" -out "$work/tls.pem" >/dev/null 2>>"$work/setup.err" || fail_setup "openssl x509"
 
-SSL_CERT_FILE=$work/tls.pem TASKWIRE_OAUTH_METADATA_ALLOW_RANGES=127.0.0.1/32 \
+TASKWIRE_OAUTH_METADATA_CA_FILE=$work/ca.pem TASKWIRE_OAUTH_METADATA_ALLOW_RANGES=127.0.0.1/32 \
   start_server "$binary" "$work/data" "$work" || exit 1
 
 cp "$(dirname "${BASH_SOURCE[0]}")"/*.mjs "$copies/" && cp "$script" "$copies/"
