@@ -315,12 +315,24 @@ int RunBackup(Context& context, const std::string& file) {
   if (auto done = (*database)->Backup(file); !done) return Fail(done.error());
   std::fprintf(stderr, "Backed up %s to %s (%llu bytes).\n", path.c_str(), file.c_str(),
                static_cast<unsigned long long>(std::filesystem::file_size(file, ec)));
+  // The signing keys in the copy are sealed: without the key file they are lost.
+  const std::string secrets_key = context.loaded.config.SecretsKeyPath();
+  std::fprintf(stderr,
+               "The OAuth signing keys in the copy are sealed with %s, which the copy does not hold. "
+               "Keep a copy of that file too, stored apart from the backups (whoever holds both can "
+               "mint access tokens); a restore without it needs 'taskwire oauth reset-keys', which "
+               "ends the access tokens issued so far.\n",
+               secrets_key.c_str());
   return kExitOk;
 }
 
 int RunMigrate(Context& context, bool status_only) {
   auto app = OpenApp(context, /*migrate=*/!status_only);
   if (!app) return Fail(app.error());
+  // Signing keys an older version kept in clear are sealed now, not at the next serve.
+  if (!status_only) {
+    if (auto loaded = (*app)->signing_keys().Load(); !loaded) return Fail(loaded.error().WithContext("signing keys"));
+  }
   const auto migrations = store::EmbeddedMigrations((*app)->database().dialect());
   auto status = store::CheckSchema((*app)->database(), migrations);
   if (!status) return Fail(status.error());
@@ -341,9 +353,12 @@ int RunDoctor(Context& context) {
   report(dir.has_value(), "data dir", dir ? config.server.data_dir : dir.error().message());
   if (dir) {
     // Before the database is opened, which makes a loose one private.
-    const auto warnings = server::ExposureWarnings(config.server.data_dir, config.SqlitePath());
+    const auto warnings =
+        server::ExposureWarnings(config.server.data_dir, config.SqlitePath(), config.SecretsKeyPath());
     for (const std::string& warning : warnings) std::printf("warn  %-10s %s\n", "files", warning.c_str());
-    if (warnings.empty()) std::printf("ok    %-10s %s\n", "files", "only their owner may read the data dir and the database");
+    if (warnings.empty()) {
+      std::printf("ok    %-10s %s\n", "files", "only their owner may read the data dir, the database and the secrets key");
+    }
     auto app = OpenApp(context, /*migrate=*/false);
     report(app.has_value(), "database", app ? (*app)->database().description() : app.error().message());
     if (app) {
@@ -559,6 +574,11 @@ int Main(int argc, char** argv) {
       "rotate-key", "Sign new access tokens with a new key; the old one stays published until its tokens expire");
   rotate->fallthrough();
   rotate->callback(with_context([&] { return RunRotateKey(open_app); }));
+  auto* reset_keys = oauth_command->add_subcommand(
+      "reset-keys", "Forget every signing key and make a new one, after the secrets key file was lost or replaced; "
+                    "access tokens issued so far stop working (refresh tokens go on)");
+  reset_keys->fallthrough();
+  reset_keys->callback(with_context([&] { return RunResetKeys(open_app); }));
 
   auto* mcp = app.add_subcommand("mcp", "Connect MCP clients (Claude Code, Claude Desktop, Cursor, VS Code)");
   mcp->require_subcommand(1);
@@ -603,7 +623,9 @@ int Main(int argc, char** argv) {
   mcp_stdio->callback(with_context([&] { return RunMcpStdio(context.loaded.config, mcp_options); }));
 
   std::string backup_file;
-  auto* backup = app.add_subcommand("backup", "Copy the database to FILE while the server keeps running");
+  auto* backup = app.add_subcommand(
+      "backup", "Copy the database to FILE while the server keeps running (its OAuth signing keys are "
+                "sealed with the secrets key file, which the copy does not hold: keep that file apart)");
   backup->fallthrough();
   backup->add_option("FILE", backup_file, "where to write the copy (must not exist)")->required();
   backup->callback(with_context([&] { return RunBackup(context, backup_file); }));

@@ -101,6 +101,20 @@ int RunRotateKey(const AppOpener& open_app) {
   return server::kExitOk;
 }
 
+int RunResetKeys(const AppOpener& open_app) {
+  auto app = open_app(true);
+  if (!app) return Fail(app.error());
+  auto kid = (*app)->signing_keys().Reset();
+  if (!kid) return Fail(kid.error());
+  (void)(*app)->revocations().Raise();
+  std::fprintf(stderr,
+               "Forgot every signing key; new signing key %s, sealed with %s. Access tokens issued "
+               "before now no longer verify; clients get new ones with their refresh tokens, or by "
+               "connecting again.\n",
+               kid->c_str(), (*app)->config().SecretsKeyPath().c_str());
+  return server::kExitOk;
+}
+
 int RunUserLink(const AppOpener& open_app, const std::string& user, const std::string& subject,
                 const std::string& issuer) {
   auto app = open_app(true);

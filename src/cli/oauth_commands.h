@@ -21,6 +21,8 @@ int RunClientRemove(const AppOpener& open_app, const std::string& client_id);
 int RunGrantList(const AppOpener& open_app, const std::string& user, bool all);
 int RunGrantRevoke(const AppOpener& open_app, int64_t id);
 int RunRotateKey(const AppOpener& open_app);
+// taskwire oauth reset-keys: every signing key forgotten, a new one sealed with the secrets key.
+int RunResetKeys(const AppOpener& open_app);
 // External-issuer mode: the subject (`sub`) at `issuer` ("" = auth.external_issuer) acts for `user`.
 int RunUserLink(const AppOpener& open_app, const std::string& user, const std::string& subject,
                 const std::string& issuer);

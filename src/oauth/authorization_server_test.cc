@@ -101,7 +101,7 @@ class AuthorizationServerTest : public ::testing::Test {
     clients_ = std::make_unique<ClientStore>(*database_, clock_, policy_);
     documents_ = std::make_unique<MetadataDocuments>(MetadataDocuments::Options{}, policy_, clock_);
     grants_ = std::make_unique<GrantStore>(*database_, clock_, signal_.get(), GrantStore::Options{});
-    keys_ = std::make_unique<SigningKeys>(*database_, clock_, 3600s);
+    keys_ = std::make_unique<SigningKeys>(*database_, clock_, 3600s, dir_.File("secrets.key"));
     ASSERT_TRUE(keys_->Load().has_value());
     server_ = std::make_unique<AuthorizationServer>(
         AuthorizationServer::Dependencies{*clients_, *documents_, *grants_, *keys_, clock_, *signal_},

@@ -208,13 +208,15 @@ base::Result<std::unique_ptr<App>> App::Open(const Config& config, base::Logger&
   grants.family_lifetime = std::chrono::duration_cast<std::chrono::seconds>(config.oauth.refresh_family_ttl);
   app->grants_ = std::make_unique<oauth::GrantStore>(*app->database_, clock, app->revocations_.get(), grants);
   app->signing_keys_ = std::make_unique<oauth::SigningKeys>(
-      *app->database_, clock, std::chrono::duration_cast<std::chrono::seconds>(config.oauth.access_token_ttl));
+      *app->database_, clock, std::chrono::duration_cast<std::chrono::seconds>(config.oauth.access_token_ttl),
+      config.SecretsKeyPath(), &logger);
   app->sessions_ = std::make_unique<auth::SessionStore>(*app->database_, clock);
   return app;
 }
 
 base::Result<void> App::Serve(std::FILE* out) {
-  for (const std::string& warning : ExposureWarnings(config_.server.data_dir, config_.SqlitePath())) {
+  for (const std::string& warning :
+       ExposureWarnings(config_.server.data_dir, config_.SqlitePath(), config_.SecretsKeyPath())) {
     logger_.Warn("server.files_exposed",
                  {{"detail", warning}, {"why", "other local users could read the data and its keys"}});
   }

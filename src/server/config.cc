@@ -69,6 +69,13 @@ base::Result<void> ValidateStorageUrl(std::string_view value) {
                                       "taskwire.db");
 }
 
+base::Result<void> ValidateFileName(std::string_view value) {
+  if (value.empty() || value.back() == '/') {
+    return base::Error::InvalidArgument("'" + std::string(value) + "' is not a file name such as secrets.key");
+  }
+  return base::Ok();
+}
+
 base::Result<void> ValidateMcpPath(std::string_view value) {
   if (value.size() < 2 || value.front() != '/' || value.back() == '/' ||
       value.find_first_of("?#{}* ") != std::string_view::npos || value.starts_with("/api/") ||
@@ -191,6 +198,8 @@ const KeySpec kKeys[] = {
      [](Config& c) -> FieldRef { return &c.auth.loopback_bypass; }},
     {"auth.failure_limit", "bad credentials (and failed sign-ins) one source address may present per minute before it gets 429 (0 = no limit)",
      [](Config& c) -> FieldRef { return &c.auth.failure_limit; }, 0, 1'000'000},
+    {"auth.secrets_key_file", "file of the key that seals the OAuth signing keys in the database (relative: inside server.data_dir); keep a copy apart from backups",
+     [](Config& c) -> FieldRef { return &c.auth.secrets_key_file; }, 0, 0, ValidateFileName},
     {"auth.mode", "who issues OAuth access tokens: builtin (this server) or external (auth.external_*)",
      [](Config& c) -> FieldRef { return &c.auth.mode; }, 0, 0, ValidateAuthMode},
     {"auth.external_issuer", "external mode: the issuer (\"iss\") tokens must name, exactly",
@@ -430,6 +439,11 @@ std::string Config::SqlitePath() const {
   }
   if (path == ":memory:" || path.starts_with('/')) return std::string(path);
   return (std::filesystem::path(server.data_dir) / path).string();
+}
+
+std::string Config::SecretsKeyPath() const {
+  if (auth.secrets_key_file.starts_with('/')) return auth.secrets_key_file;
+  return (std::filesystem::path(server.data_dir) / auth.secrets_key_file).string();
 }
 
 base::Result<std::map<std::string, std::vector<http::Cidr>>> LoadAddressSets(const std::string& file) {

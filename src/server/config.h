@@ -56,6 +56,9 @@ struct Config {
     std::string loopback_bypass;
     // Bad credentials one source address may present per minute before it gets 429; 0 = no limit.
     int64_t failure_limit = 30;
+    // The key that seals the OAuth signing keys in the database (auth::SealingKey); relative to
+    // server.data_dir. Every process on one database must use the same file.
+    std::string secrets_key_file = "secrets.key";
     // "builtin": this server's own OAuth authorization server issues access tokens;
     // "external": tokens come from another issuer (the external_* keys).
     std::string mode = "builtin";
@@ -91,6 +94,8 @@ struct Config {
 
   // The SQLite file storage.url names (after LoadConfig has filled the default).
   std::string SqlitePath() const;
+  // auth.secrets_key_file, inside server.data_dir unless it is absolute.
+  std::string SecretsKeyPath() const;
 };
 
 // server.allow_origins and server.trusted_proxies resolved to address ranges.

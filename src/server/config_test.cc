@@ -34,6 +34,25 @@ TEST_F(ConfigTest, DefaultsNeedNothing) {
   EXPECT_EQ(loaded->sources.at("server.listen"), Source::kDefault);
 }
 
+TEST_F(ConfigTest, TheSecretsKeyFileIsInTheDataDirUnlessGivenAbsolute) {
+  EXPECT_EQ(Load()->config.SecretsKeyPath(), "/home/ada/.local/share/taskwire/secrets.key");
+  sources_.environment["TASKWIRE_AUTH_SECRETS_KEY_FILE"] = "/etc/taskwire/secrets.key";
+  auto loaded = Load();
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  EXPECT_EQ(loaded->config.SecretsKeyPath(), "/etc/taskwire/secrets.key");
+  EXPECT_EQ(loaded->sources.at("auth.secrets_key_file"), Source::kEnvironment);
+  sources_.environment.erase("TASKWIRE_AUTH_SECRETS_KEY_FILE");
+  sources_.flags = {{"auth.secrets_key_file", "keys/sealing.key"}};
+  EXPECT_EQ(Load()->config.SecretsKeyPath(), "/home/ada/.local/share/taskwire/keys/sealing.key");
+  for (const char* bad : {"", "keys/"}) {
+    sources_.flags = {{"auth.secrets_key_file", bad}};
+    auto refused = Load();
+    ASSERT_FALSE(refused.has_value()) << bad;
+    EXPECT_NE(refused.error().message().find("auth.secrets_key_file"), std::string::npos)
+        << refused.error().message();
+  }
+}
+
 TEST_F(ConfigTest, XdgDataHomeWins) {
   sources_.environment["XDG_DATA_HOME"] = "/xdg";
   EXPECT_EQ(Load()->config.server.data_dir, "/xdg/taskwire");

@@ -80,7 +80,8 @@ base::Result<void> SecureDatabaseFiles(const std::string& path, base::Logger& lo
   return base::Ok();
 }
 
-std::vector<std::string> ExposureWarnings(const std::string& data_dir, const std::string& database) {
+std::vector<std::string> ExposureWarnings(const std::string& data_dir, const std::string& database,
+                                          const std::string& secrets_key) {
   std::vector<std::string> warnings;
   if (auto exposed = Exposure(data_dir)) {
     warnings.push_back("data dir " + data_dir + " is " + *exposed + " (chmod 700 " + data_dir + ")");
@@ -89,6 +90,9 @@ std::vector<std::string> ExposureWarnings(const std::string& data_dir, const std
     if (auto exposed = Exposure(database)) {
       warnings.push_back("database " + database + " is " + *exposed + " (chmod 600 " + database + ")");
     }
+  }
+  if (auto exposed = Exposure(secrets_key)) {
+    warnings.push_back("secrets key " + secrets_key + " is " + *exposed + " (chmod 600 " + secrets_key + ")");
   }
   return warnings;
 }

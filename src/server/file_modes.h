@@ -34,7 +34,8 @@ base::Result<std::optional<unsigned>> TightenFile(const std::string& path);
 // logged (store.file_mode_tightened). ":memory:" is left alone.
 base::Result<void> SecureDatabaseFiles(const std::string& path, base::Logger& logger);
 
-// One warning per place group or others may reach: the data dir, the database.
-std::vector<std::string> ExposureWarnings(const std::string& data_dir, const std::string& database);
+// One warning per place group or others may reach: the data dir, the database, the secrets key.
+std::vector<std::string> ExposureWarnings(const std::string& data_dir, const std::string& database,
+                                          const std::string& secrets_key);
 
 }  // namespace taskwire::server

@@ -121,15 +121,19 @@ TEST(FileModes, ExposureWarningsNameTheDataDirAndTheDatabase) {
   testing::WriteFile(db, "");
   ASSERT_EQ(::chmod(db.c_str(), 0600), 0);
   ASSERT_EQ(::chmod(dir.path().c_str(), 0700), 0);
-  EXPECT_TRUE(ExposureWarnings(dir.path(), db).empty());
+  EXPECT_TRUE(ExposureWarnings(dir.path(), db, dir.File("secrets.key")).empty());
   ASSERT_EQ(::chmod(dir.path().c_str(), 0755), 0);
   ASSERT_EQ(::chmod(db.c_str(), 0640), 0);
-  const auto warnings = ExposureWarnings(dir.path(), db);
-  ASSERT_EQ(warnings.size(), 2u);
+  testing::WriteFile(dir.File("secrets.key"), "");
+  ASSERT_EQ(::chmod(dir.File("secrets.key").c_str(), 0604), 0);
+  const auto warnings = ExposureWarnings(dir.path(), db, dir.File("secrets.key"));
+  ASSERT_EQ(warnings.size(), 3u);
   EXPECT_EQ(warnings[0], "data dir " + dir.path() + " is mode 0755: group and others can list it (chmod 700 " +
                              dir.path() + ")");
   EXPECT_EQ(warnings[1], "database " + db + " is mode 0640: group can read it (chmod 600 " + db + ")");
-  EXPECT_TRUE(ExposureWarnings(dir.path(), ":memory:").size() == 1);
+  EXPECT_EQ(warnings[2], "secrets key " + dir.File("secrets.key") + " is mode 0604: others can read it (chmod 600 " +
+                             dir.File("secrets.key") + ")");
+  EXPECT_TRUE(ExposureWarnings(dir.path(), ":memory:", dir.File("missing")).size() == 1);
 }
 
 }  // namespace

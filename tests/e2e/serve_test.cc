@@ -261,6 +261,68 @@ TEST_F(ServeTest, EveryFileIsPrivateEvenInAnOpenDataDirAndTheServerSaysSo) {
   EXPECT_NE(out.find("ok    files"), std::string::npos) << out;
 }
 
+TEST_F(ServeTest, TheSigningKeysNeedTheSecretsKeyFile) {
+  const std::string key_file = data_dir() + "/secrets.key";
+  {
+    auto server = Serve();
+    ASSERT_NE(port_, 0);
+    EXPECT_EQ(HttpRequest(port_, "GET", "/oauth/jwks")->status, 200);
+    std::string err;
+    EXPECT_EQ(RunToEnd({"backup", dir_.File("backup.db"), "--data-dir", data_dir()}, {}, nullptr, &err), 0) << err;
+    // The backup says what it does not hold.
+    EXPECT_NE(err.find("sealed with " + key_file), std::string::npos) << err;
+    EXPECT_NE(err.find("stored apart from the backups"), std::string::npos) << err;
+    server->Signal(SIGTERM);
+    EXPECT_EQ(server->Wait(15s), 0);
+  }
+  struct stat info {};
+  ASSERT_EQ(::stat(key_file.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  // Neither the database nor its backup holds a private key anyone could use.
+  for (const std::string& file : {data_dir() + "/taskwire.db", dir_.File("backup.db")}) {
+    const std::string bytes = testing::ReadFile(file);
+    EXPECT_EQ(bytes.find("PRIVATE KEY"), std::string::npos) << file;
+    EXPECT_NE(bytes.find("sealed1."), std::string::npos) << file;
+  }
+
+  // The backup restored elsewhere without the key file: a clear refusal naming it, no new key.
+  const std::string restored = dir_.File("restored");
+  std::filesystem::create_directories(restored);
+  ASSERT_EQ(::chmod(restored.c_str(), 0700), 0);
+  std::filesystem::copy_file(dir_.File("backup.db"), restored + "/taskwire.db");
+  std::string err;
+  EXPECT_EQ(RunToEnd({"serve", "--listen", "127.0.0.1:0", "--data-dir", restored}, {}, nullptr, &err), 1);
+  EXPECT_NE(err.find("the secrets key file " + restored + "/secrets.key does not exist"), std::string::npos) << err;
+  EXPECT_NE(err.find("taskwire oauth reset-keys"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_FALSE(std::filesystem::exists(restored + "/secrets.key"));
+
+  // With another key file (a second process configured apart): refused too.
+  const std::string other = dir_.File("other.key");
+  testing::WriteFile(other, "bm90LXRoZS1rZXktYnV0LTMyLWJ5dGVzLWxvbmctLS0\n");
+  EXPECT_EQ(RunToEnd({"serve", "--listen", "127.0.0.1:0", "--data-dir", restored, "--set",
+                      "auth.secrets_key_file=" + other},
+                     {}, nullptr, &err),
+            1);
+  EXPECT_NE(err.find("does not open with the secrets key file " + other), std::string::npos) << err;
+  // The same through the environment, with the right file: it serves the restored data.
+  {
+    auto server = Run({"serve", "--listen", "127.0.0.1:0", "--data-dir", restored},
+                      {.environment = {{"TASKWIRE_AUTH_SECRETS_KEY_FILE", key_file}}});
+    EXPECT_TRUE(server->WaitForOutput("is listening on ", 30s).has_value()) << server->Stderr();
+    server->Signal(SIGTERM);
+    EXPECT_EQ(server->Wait(15s), 0);
+  }
+  // Starting over without the file: reset-keys makes a new secrets key and signing key.
+  EXPECT_EQ(RunToEnd({"oauth", "reset-keys", "--data-dir", restored}, {}, nullptr, &err), 0) << err;
+  EXPECT_NE(err.find("no longer verify"), std::string::npos) << err;
+  EXPECT_TRUE(std::filesystem::exists(restored + "/secrets.key"));
+  auto server = Run({"serve", "--listen", "127.0.0.1:0", "--data-dir", restored});
+  EXPECT_TRUE(server->WaitForOutput("is listening on ", 30s).has_value()) << server->Stderr();
+  server->Signal(SIGTERM);
+  EXPECT_EQ(server->Wait(15s), 0);
+}
+
 TEST_F(ServeTest, UsersAreManagedFromTheCommandLine) {
   std::string out, err;
   EXPECT_EQ(RunToEnd({"user", "add", "grace", "--password-stdin", "--data-dir", data_dir()},
