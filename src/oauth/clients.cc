@@ -77,6 +77,24 @@ std::optional<std::chrono::seconds> MaxAge(std::string_view cache_control) {
   return std::chrono::seconds(seconds);
 }
 
+// The key fetches are counted under for a source address: an IPv6 address cut to its /64, which
+// one subscriber (or attacker) holds whole and could otherwise rotate through; IPv4 as it is.
+std::string SourceKey(std::string_view source) {
+  auto address = http::IpAddress::Parse(source);
+  if (!address) return std::string(source);
+  const auto& b = address->bytes;
+  const bool v4 = std::all_of(b.begin(), b.begin() + 10, [](uint8_t x) { return x == 0; }) && b[10] == 0xff &&
+                  b[11] == 0xff;
+  if (v4) return std::string(source);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string key;
+  for (size_t i = 0; i < 8; ++i) {
+    key += kHex[b[i] >> 4];
+    key += kHex[b[i] & 15];
+  }
+  return key + "::/64";
+}
+
 }  // namespace
 
 std::string_view ClientKindName(ClientKind kind) {
@@ -348,6 +366,7 @@ void MetadataDocuments::ResolveAsync(std::string url, std::string source, Done d
     it->second.push_back(std::move(done));
     return;
   }
+  source = SourceKey(source);
   std::optional<std::chrono::seconds> wait = per_source_.Blocked(source, now);
   const char* who = "this address";
   if (!wait) {

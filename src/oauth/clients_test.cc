@@ -534,6 +534,24 @@ TEST(MetadataDocuments, EachSourceAddressMayCauseOnlySoManyFetchesAMinute) {
   EXPECT_EQ(target.connections(), 3);
 }
 
+TEST(MetadataDocuments, AnIpv6SourceCountsByItsSlash64) {
+  Target target(/*hold=*/false);
+  testing::FakeClock clock;
+  MetadataDocuments::Options options = LoopbackOptions();
+  options.fetches_per_source = 2;
+  options.fetches_per_host = 0;
+  MetadataDocuments documents(options, kPolicy, clock);
+  // Three addresses of one /64: one allowance between them.
+  for (const char* source : {"2001:db8:1:2::1", "2001:db8:1:2::ffff:7"}) {
+    auto fetched = ResolveAsync(documents, target.Url(std::string("/") + source), source);
+    ASSERT_EQ(fetched->wait.wait_for(5s), std::future_status::ready);
+  }
+  EXPECT_EQ(ResolveAsync(documents, target.Url("/third.json"), "2001:db8:1:2:aaaa::9")->code, "RESOURCE_EXHAUSTED");
+  auto neighbour = ResolveAsync(documents, target.Url("/third.json"), "2001:db8:1:3::1");
+  ASSERT_EQ(neighbour->wait.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(neighbour->code, "UNAVAILABLE") << "another /64 has its own allowance";
+}
+
 TEST(MetadataDocuments, EachHostIsFetchedFromOnlySoOftenAMinute) {
   Target target(/*hold=*/false);
   testing::FakeClock clock;
