@@ -11,11 +11,16 @@
 #include "base/json_writer.h"
 #include "base/log.h"
 #include "base/utf8.h"
+#include "tasks/rules.h"
 
 namespace taskwire::tasks {
 
 namespace {
 
+using rules::CanWrite;
+using rules::CheckLine;
+using rules::CheckText;
+using rules::ViewerCannotWrite;
 using store::Param;
 using store::Row;
 using store::Transaction;
@@ -116,83 +121,6 @@ LoadedTask TaskFromRow(Row& row) {
 }
 
 using base::JsonWriter;  // audit changes and event data are written as text
-
-bool HasControl(std::string_view text, bool allow_newlines) {
-  return std::any_of(text.begin(), text.end(), [allow_newlines](char c) {
-    const auto u = static_cast<unsigned char>(c);
-    if (allow_newlines && (c == '\n' || c == '\r' || c == '\t')) return false;
-    return u < 0x20 || u == 0x7F;
-  });
-}
-
-// A one-line text field: not blank, at most `max` characters, no control characters.
-base::Result<void> CheckLine(std::string_view field, std::string_view value, size_t max) {
-  if (value.find_first_not_of(" \t") == std::string_view::npos) {
-    return base::Error::InvalidArgument(std::string(field) + " must not be empty");
-  }
-  if (base::CodePoints(value) > max) {
-    return base::Error::InvalidArgument(std::string(field) + " is longer than " +
-                                        std::to_string(max) + " characters");
-  }
-  if (HasControl(value, false)) {
-    return base::Error::InvalidArgument(std::string(field) +
-                                        " must be one line without control characters");
-  }
-  return base::Ok();
-}
-
-// Multi-line text: not blank, at most `max` characters.
-base::Result<void> CheckText(std::string_view field, std::string_view value, size_t max) {
-  if (value.find_first_not_of(" \t\r\n") == std::string_view::npos) {
-    return base::Error::InvalidArgument(std::string(field) + " must not be empty");
-  }
-  if (base::CodePoints(value) > max) {
-    return base::Error::InvalidArgument(std::string(field) + " is longer than " +
-                                        std::to_string(max) + " characters");
-  }
-  if (HasControl(value, true)) {
-    return base::Error::InvalidArgument(std::string(field) + " must not hold control characters");
-  }
-  return base::Ok();
-}
-
-base::Result<void> CheckDescription(const Description& description) {
-  if (description.text.size() > kMaxDescription) {
-    return base::Error::InvalidArgument("description is larger than " +
-                                        std::to_string(kMaxDescription / 1024) + " KB");
-  }
-  if (description.format == DescriptionFormat::kMarkdown && HasControl(description.text, true)) {
-    return base::Error::InvalidArgument("description must not hold control characters");
-  }
-  return base::Ok();
-}
-
-// Labels: distinct after trimming, sorted; each a short line.
-base::Result<std::vector<std::string>> NormalizeLabels(const std::vector<std::string>& labels) {
-  if (labels.size() > kMaxLabels) {
-    return base::Error::InvalidArgument("a task has at most " + std::to_string(kMaxLabels) +
-                                        " labels");
-  }
-  std::set<std::string> distinct;
-  for (const std::string& given : labels) {
-    const size_t first = given.find_first_not_of(" \t");
-    const std::string label =
-        first == std::string::npos ? given
-                                   : given.substr(first, given.find_last_not_of(" \t") - first + 1);
-    if (auto ok = CheckLine("label '" + label + "'", label, kMaxLabel); !ok) {
-      return std::move(ok).error();
-    }
-    distinct.insert(label);
-  }
-  return std::vector<std::string>(distinct.begin(), distinct.end());
-}
-
-bool CanWrite(Role role) { return role != Role::kViewer; }
-
-base::Error ViewerCannotWrite(const std::string& organization) {
-  return base::Error::PermissionDenied("you are a viewer in organization '" + organization +
-                                       "'; viewers cannot change its tasks");
-}
 
 std::optional<Role> RoleOf(Transaction& tx, int64_t user_id, int64_t organization_id,
                            base::Result<void>& status) {
@@ -676,9 +604,7 @@ base::Result<TaskDetail> TaskStore::GetTask(const Actor& actor, int64_t task_id)
 }
 
 base::Result<Task> TaskStore::CreateTask(const Actor& actor, const NewTask& spec) {
-  if (auto ok = CheckLine("title", spec.title, kMaxTitle); !ok) return std::move(ok).error();
-  if (auto ok = CheckDescription(spec.description); !ok) return std::move(ok).error();
-  auto labels = NormalizeLabels(spec.labels);
+  auto labels = rules::CheckNewTask(spec);
   if (!labels) return std::move(labels).error();
 
   auto tx = database_.Begin(store::Access::kWrite);
@@ -737,8 +663,7 @@ base::Result<Task> TaskStore::CreateTask(const Actor& actor, const NewTask& spec
     assignee_id = *id;
   }
   const std::string now = base::FormatIso8601(clock_.Now());
-  const std::optional<std::string> completed_at =
-      spec.status == Status::kDone ? std::optional(now) : std::nullopt;
+  const std::optional<std::string> completed_at = rules::NewTaskCompletedAt(spec.status, now);
   auto rows = t.Query(
       "INSERT INTO tasks (organization_id, parent_id, title, description, description_format, "
       "status, assignee_id, created_by, created_at, updated_at, completed_at) "
@@ -778,28 +703,8 @@ base::Result<Task> TaskStore::CreateTask(const Actor& actor, const NewTask& spec
 
 base::Result<Task> TaskStore::UpdateTask(const Actor& actor, int64_t task_id,
                                          const TaskChanges& changes) {
-  if (changes.title) {
-    if (auto ok = CheckLine("title", *changes.title, kMaxTitle); !ok) return std::move(ok).error();
-  }
-  if (changes.description) {
-    if (auto ok = CheckDescription(*changes.description); !ok) return std::move(ok).error();
-  }
-  std::optional<std::vector<std::string>> labels;
-  if (changes.labels) {
-    auto normalized = NormalizeLabels(*changes.labels);
-    if (!normalized) return std::move(normalized).error();
-    labels = std::move(*normalized);
-  }
-  if (changes.owners && changes.owners->size() > kMaxOwners) {
-    return base::Error::InvalidArgument("a task has at most " + std::to_string(kMaxOwners) +
-                                        " owners");
-  }
-  if (changes.completed_at && *changes.completed_at) {
-    if (auto parsed = base::ParseIso8601(**changes.completed_at); !parsed) {
-      return base::Error::InvalidArgument("completedAt must be an ISO 8601 UTC time such as "
-                                          "2026-11-21T09:30:00Z");
-    }
-  }
+  auto checked = rules::CheckChanges(changes);
+  if (!checked) return std::move(checked).error();
 
   auto tx = database_.Begin(store::Access::kWrite);
   if (!tx) return std::move(tx).error();
@@ -808,88 +713,35 @@ base::Result<Task> TaskStore::UpdateTask(const Actor& actor, int64_t task_id,
   if (!loaded) return std::move(loaded).error();
   const Task before = loaded->task;
   if (!CanWrite(loaded->role)) return ViewerCannotWrite(before.organization_name);
-  if (changes.expected_version && *changes.expected_version != before.version) {
-    return base::Error::Aborted("task " + std::to_string(task_id) + " changed since you read it: it "
-                                "is at version " + std::to_string(before.version) +
-                                ", not " + std::to_string(*changes.expected_version) +
-                                "; read it again and reapply your change");
-  }
+  if (auto ok = rules::CheckVersion(before, checked->expected_version); !ok) return std::move(ok).error();
+  auto plan = rules::PlanUpdate(before, *checked, base::FormatIso8601(clock_.Now()));
+  if (!plan) return std::move(plan).error();
 
-  JsonWriter diff;
+  // The plan's columns, then what needs the database: members, the parent, the owner rows.
   std::vector<std::string> assignments;
-  std::vector<std::string> texts;  // bound values, kept alive
-  texts.reserve(16);
   std::vector<Param> params;
   const auto set = [&](std::string_view column, Param value) {
     assignments.push_back(std::string(column) + " = ?");
     params.push_back(value);
   };
-  const auto keep = [&](std::string text) -> const std::string& {
-    texts.push_back(std::move(text));
-    return texts.back();
-  };
-
-  if (changes.title && *changes.title != before.title) {
-    set("title", *changes.title);
-    diff.Raw("title", JsonWriter().String("from", before.title).String("to", *changes.title).Finish());
+  if (plan->title) set("title", *plan->title);
+  if (plan->description) {
+    set("description", plan->description->text);
+    set("description_format", plan->description->format == DescriptionFormat::kJson ? "json" : "markdown");
   }
-  if (changes.description && (changes.description->text != before.description.text ||
-                              changes.description->format != before.description.format)) {
-    set("description", changes.description->text);
-    set("description_format",
-        changes.description->format == DescriptionFormat::kJson ? "json" : "markdown");
-    diff.Raw("description", JsonWriter()
-                                .Int("fromLength", static_cast<int64_t>(before.description.text.size()))
-                                .Int("toLength", static_cast<int64_t>(changes.description->text.size()))
-                                .Finish());
-  }
-  const Status status = changes.status.value_or(before.status);
-  if (status != before.status) {
-    set("status", StatusName(status));
-    diff.Raw("status", JsonWriter()
-                           .String("from", StatusName(before.status))
-                           .String("to", StatusName(status))
-                           .Finish());
-  }
-  // completedAt is set exactly while the task is DONE: DONE fills it if absent, leaving DONE
-  // clears it.
-  std::optional<std::string> completed_at = before.completed_at;
-  if (changes.completed_at) {
-    if (*changes.completed_at && status != Status::kDone) {
-      return base::Error::InvalidArgument("completedAt can only be set on a task that is DONE");
-    }
-    completed_at = *changes.completed_at;
-  }
-  if (status == Status::kDone && !completed_at) {
-    completed_at = base::FormatIso8601(clock_.Now());
-  }
-  if (status != Status::kDone) completed_at.reset();
-  if (completed_at) completed_at = base::FormatIso8601(*base::ParseIso8601(*completed_at));
-  if (completed_at != before.completed_at) {
-    set("completed_at", completed_at ? Param(keep(*completed_at)) : Param(nullptr));
-    diff.Raw("completedAt", JsonWriter()
-                                .OptionalString("from", before.completed_at)
-                                .OptionalString("to", completed_at)
-                                .Finish());
-  }
-  if (changes.assignee && *changes.assignee != before.assignee) {
-    if (*changes.assignee) {
-      auto id = MemberId(t, before.organization_id, before.organization_name, **changes.assignee);
+  if (plan->status) set("status", StatusName(*plan->status));
+  if (plan->completed_at) set("completed_at", *plan->completed_at ? Param(**plan->completed_at) : Param(nullptr));
+  if (plan->assignee) {
+    if (*plan->assignee) {
+      auto id = MemberId(t, before.organization_id, before.organization_name, **plan->assignee);
       if (!id) return std::move(id).error();
       set("assignee_id", *id);
     } else {
       set("assignee_id", nullptr);
     }
-    diff.Raw("assignee", JsonWriter()
-                             .OptionalString("from", before.assignee)
-                             .OptionalString("to", *changes.assignee)
-                             .Finish());
   }
-  if (changes.parent_id && *changes.parent_id != before.parent_id) {
-    if (const auto& parent_id = *changes.parent_id) {
-      if (*parent_id == task_id) {
-        return base::Error::InvalidArgument("a task cannot be its own parent");
-      }
+  if (plan->parent_id) {
+    if (const auto& parent_id = *plan->parent_id) {
       auto parent = LoadTask(t, actor, *parent_id);
       if (!parent) {
         if (parent.error().code() != base::ErrorCode::kNotFound) return std::move(parent).error();
@@ -910,25 +762,20 @@ base::Result<Task> TaskStore::UpdateTask(const Actor& actor, int64_t task_id,
                                             "; making it the parent would create a cycle");
       }
     }
-    set("parent_id", *changes.parent_id);
-    diff.Raw("parentId", JsonWriter()
-                             .OptionalInt("from", before.parent_id)
-                             .OptionalInt("to", *changes.parent_id)
-                             .Finish());
+    set("parent_id", *plan->parent_id);
   }
-  if (labels && *labels != before.labels) {
+  if (plan->labels) {
     auto cleared = t.Execute("DELETE FROM task_labels WHERE task_id = ?", {task_id});
     if (!cleared) return std::move(cleared).error();
-    for (const std::string& label : *labels) {
+    for (const std::string& label : *plan->labels) {
       auto added = t.Execute("INSERT INTO task_labels (task_id, label) VALUES (?, ?)",
                              {task_id, label});
       if (!added) return std::move(added).error();
     }
-    diff.Raw("labels", JsonWriter().Strings("from", before.labels).Strings("to", *labels).Finish());
   }
-  if (changes.owners) {
+  if (plan->owners) {
     std::vector<int64_t> ids;
-    for (const std::string& name : *changes.owners) {
+    for (const std::string& name : *plan->owners) {
       auto id = MemberId(t, before.organization_id, before.organization_name, name);
       if (!id) return std::move(id).error();
       if (std::find(ids.begin(), ids.end(), *id) == ids.end()) ids.push_back(*id);
@@ -946,12 +793,10 @@ base::Result<Task> TaskStore::UpdateTask(const Actor& actor, int64_t task_id,
     if (!owners) return std::move(owners).error();
     std::vector<std::string> names;
     for (const Row& row : *owners) names.push_back(row.Text(0));
-    if (names != before.owners) {
-      diff.Raw("owners", JsonWriter().Strings("from", before.owners).Strings("to", names).Finish());
-    }
+    rules::AddOwners(*plan, before, names);
   }
   // Nothing differs: leave the version alone (the transaction rolls back).
-  if (diff.empty()) return before;
+  if (plan->Empty()) return before;
   const std::string now = base::FormatIso8601(clock_.Now());
 
   assignments.push_back("version = version + 1");
@@ -968,7 +813,7 @@ base::Result<Task> TaskStore::UpdateTask(const Actor& actor, int64_t task_id,
   if (!updated) return std::move(updated).error();
   auto after = LoadTask(t, actor, task_id);
   if (!after) return std::move(after).error();
-  const std::string changed = diff.Finish();
+  const std::string changed = std::move(plan->diff).Finish();
   if (auto ok = Audit(t, actor, now, before.organization_id, "task", task_id, "update", changed); !ok) {
     return std::move(ok).error();
   }
@@ -1116,21 +961,7 @@ base::Result<Question> TaskStore::AskQuestion(const Actor& actor, int64_t task_i
                                               std::string_view question,
                                               const std::vector<std::string>& choices) {
   if (auto ok = CheckText("question", question, kMaxQuestion); !ok) return std::move(ok).error();
-  if (choices.size() > kMaxChoices) {
-    return base::Error::InvalidArgument("a question has at most " + std::to_string(kMaxChoices) +
-                                        " choices");
-  }
-  for (const std::string& choice : choices) {
-    if (auto ok = CheckLine("choice '" + choice + "'", choice, kMaxChoice); !ok) {
-      return std::move(ok).error();
-    }
-  }
-  if (std::set<std::string>(choices.begin(), choices.end()).size() != choices.size()) {
-    return base::Error::InvalidArgument("choices must be distinct");
-  }
-  if (choices.size() == 1) {
-    return base::Error::InvalidArgument("give at least two choices, or none for a free-text answer");
-  }
+  if (auto ok = rules::CheckChoices(choices); !ok) return std::move(ok).error();
   auto tx = database_.Begin(store::Access::kWrite);
   if (!tx) return std::move(tx).error();
   Transaction& t = **tx;
