@@ -9,8 +9,6 @@ namespace taskwire::api {
 
 namespace {
 
-constexpr size_t kMaxCachedKeys = 100'000;
-
 // The token of "Authorization: Bearer <token>" (RFC 6750 §2.1), or "" when the header is
 // missing, repeated or malformed.
 std::string_view BearerToken(const http::Request& request, bool& present) {
@@ -45,15 +43,14 @@ std::shared_ptr<const Caller> KeyAuthenticator::CachedCaller(const std::string& 
   // The system call stays outside the lock every request takes.
   const uint64_t revocations = deps_.revocations.Stamp();
   std::lock_guard lock(mutex_);
-  auto it = cache_.find(hash);
-  if (it == cache_.end()) return nullptr;
-  const auto& expires = it->second.caller->identity.expires;
-  if (it->second.until > std::chrono::steady_clock::now() &&
-      it->second.revocations == revocations &&
+  Cached* cached = cache_.Touch(hash);
+  if (cached == nullptr) return nullptr;
+  const auto& expires = cached->caller->identity.expires;
+  if (cached->until > std::chrono::steady_clock::now() && cached->revocations == revocations &&
       (!expires || std::chrono::system_clock::now() < *expires)) {
-    return it->second.caller;
+    return cached->caller;
   }
-  cache_.erase(it);
+  cache_.Erase(hash);
   return nullptr;
 }
 
@@ -73,18 +70,40 @@ std::shared_ptr<const Caller> KeyAuthenticator::MakeCaller(auth::Identity identi
     }
     auto fresh = MakeCaller(std::move(*again), again_stamp, raw, hash, jwt, site);
     std::lock_guard lock(mutex_);
-    if (cache_.size() < kMaxCachedKeys) {
-      cache_[hash] = Cached{std::move(fresh), std::chrono::steady_clock::now() + cache_ttl_, again_stamp};
-    }
+    cache_.Insert(hash, Cached{std::move(fresh), std::chrono::steady_clock::now() + cache_ttl_, again_stamp});
     return true;
   };
   return std::make_shared<const Caller>(std::move(identity), &deps_.revocations, stamp, std::move(recheck));
 }
 
 http::Response KeyAuthenticator::Refuse(const http::Request& request, std::string_view message,
-                                        const std::string& source) {
-  deps_.failures.RecordFailure(source, std::chrono::steady_clock::now());
+                                        const std::string& source, std::string_view token) {
+  const bool tripped = deps_.failures.RecordFailure(source, std::chrono::steady_clock::now());
+  if (deps_.logger != nullptr) {
+    // The key's prefix is what `key list` shows; the rest of a key, and any part of a token,
+    // is the secret.
+    const bool api_key = auth::LooksLikeApiKey(token);
+    deps_.logger->Warn("auth.credential_refused",
+                       {{"source", source},
+                        {"credential", api_key                                               ? "api_key"
+                                       : std::count(token.begin(), token.end(), '.') == 2 ? "oauth_token"
+                                                                                           : "malformed"},
+                        {"key_prefix", api_key ? auth::DisplayPrefix(token) : std::string_view()},
+                        {"reason", message}});
+    if (tripped) {
+      deps_.logger->Warn("auth.failure_limit_reached", {{"source", deps_.failures.KeyOf(source)},
+                                                        {"surface", "api"},
+                                                        {"per_minute", deps_.failures.per_minute()}});
+    }
+  }
   return deps_.discovery.Unauthorized(request, message, true);
+}
+
+http::Response KeyAuthenticator::Limited(std::chrono::seconds wait) {
+  http::Response limited = http::Response::JsonError(
+      429, "too_many_requests", "too many bad credentials from this address; retry later");
+  limited.headers.Set("Retry-After", std::to_string(wait.count()));
+  return limited;
 }
 
 void KeyAuthenticator::Authenticate(const http::Request& request, std::function<void(Outcome)> done) {
@@ -125,23 +144,21 @@ void KeyAuthenticator::Authenticate(const http::Request& request, std::function<
       return;
     }
   }
-  // Past the cache, the source matters: it is what the failure limit counts.
+  // Past the cache, the source matters: it is what the failure limit counts. A source over its
+  // limit still gets a good credential verified (whoever shares its address is not locked out);
+  // what is not good is refused with 429, and what cannot be good without a lookup.
   const std::string source = deps_.sources.ClientAddress(request);
-  if (auto wait = deps_.failures.Blocked(source, std::chrono::steady_clock::now())) {
-    http::Response limited = http::Response::JsonError(
-        429, "too_many_requests", "too many bad credentials from this address; retry later");
-    limited.headers.Set("Retry-After", std::to_string(wait->count()));
-    done(std::move(limited));
-    return;
-  }
+  const std::optional<std::chrono::seconds> over_limit =
+      deps_.failures.Blocked(source, std::chrono::steady_clock::now());
   if (token.empty()) {
-    done(Refuse(request, "the Authorization header must be \"Bearer <API key>\"", source));
+    done(over_limit ? Limited(*over_limit)
+                    : Refuse(request, "the Authorization header must be \"Bearer <API key>\"", source, token));
     return;
   }
   const bool api_key = auth::LooksLikeApiKey(token);
   const bool jwt = !api_key && deps_.tokens != nullptr && std::count(token.begin(), token.end(), '.') == 2;
   if (!api_key && !jwt) {
-    done(Refuse(request, "the bearer token is not valid", source));
+    done(over_limit ? Limited(*over_limit) : Refuse(request, "the bearer token is not valid", source, token));
     return;
   }
   // A miss: verify on the pool (a database read and a last-used write). The signal's stamp is
@@ -150,14 +167,15 @@ void KeyAuthenticator::Authenticate(const http::Request& request, std::function<
   oauth::Site site;
   if (jwt) site = oauth::Site{deps_.discovery.BaseUrl(request), deps_.discovery.ResourceUrl(request)};
   const bool queued = deps_.pool.Post([this, raw = std::string(token), hash = std::move(hash), done,
-                                       stamp, source, jwt, site = std::move(site),
+                                       stamp, source, jwt, site = std::move(site), over_limit,
                                        request = std::make_shared<const http::Request>(CopyHead(request))]() {
     auto identity = jwt ? deps_.tokens->Verify(raw, site) : deps_.keys.Verify(raw);
     if (!identity) {
       if (identity.error().code() == base::ErrorCode::kUnauthenticated) {
-        deps_.failures.RecordFailure(source, std::chrono::steady_clock::now());
-        done(deps_.discovery.Unauthorized(*request, jwt ? identity.error().message() : "the API key is not valid",
-                                          true));
+        // Over the limit, a miss is neither counted (the wait stays within a minute) nor logged
+        // again: auth.failure_limit_reached said so once.
+        done(over_limit ? Limited(*over_limit)
+                        : Refuse(*request, jwt ? identity.error().message() : "the API key is not valid", source, raw));
       } else {
         http::Response busy = http::Response::JsonError(503, "unavailable", "cannot verify the credential now; retry");
         busy.headers.Set("Retry-After", "1");
@@ -168,8 +186,7 @@ void KeyAuthenticator::Authenticate(const http::Request& request, std::function<
     auto caller = MakeCaller(std::move(*identity), stamp, raw, hash, jwt, site);
     {
       std::lock_guard lock(mutex_);
-      if (cache_.size() >= kMaxCachedKeys) cache_.clear();
-      cache_[hash] = Cached{caller, std::chrono::steady_clock::now() + cache_ttl_, stamp};
+      cache_.Insert(hash, Cached{caller, std::chrono::steady_clock::now() + cache_ttl_, stamp});
     }
     done(PrincipalOf(std::move(caller)));
   });

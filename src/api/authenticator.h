@@ -4,13 +4,14 @@
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 
 #include "api/caller.h"
 #include "api/discovery.h"
 #include "auth/api_keys.h"
 #include "auth/failure_limiter.h"
 #include "auth/revocation_signal.h"
+#include "base/log.h"
+#include "base/lru_map.h"
 #include "base/worker_pool.h"
 #include "http/address.h"
 #include "http/host_guard.h"
@@ -28,8 +29,12 @@ namespace taskwire::api {
 //  3. a verified key is remembered for `cache_ttl`, so the hot path does not touch the database;
 //     every hit checks the revocation signal (one stat), so a key revoked by any process, the CLI
 //     included, fails on the very next request;
-//  4. a source that presented too many bad credentials gets 429 until its limit recovers;
-//  5. a miss is verified on the worker pool, never on the network thread.
+//  4. a miss is verified on the worker pool, never on the network thread; a bad credential
+//     counts against its source (auth::FailureLimiter), and once the source is over its limit
+//     every credential from there that is not good gets 429 (malformed ones without a lookup),
+//     while a good one still passes: other clients behind the same address are not locked out.
+// Refusals and limit trips are logged (auth.credential_refused, auth.failure_limit_reached)
+// with the source and the key's non-secret prefix, never the credential.
 // Thread-safe.
 class KeyAuthenticator final : public mcp::Authenticator {
  public:
@@ -42,11 +47,15 @@ class KeyAuthenticator final : public mcp::Authenticator {
     auth::FailureLimiter& failures;
     // Verifies bearer tokens that are not API keys (OAuth JWTs); null accepts API keys only.
     oauth::TokenVerifier* tokens = nullptr;
+    base::Logger* logger = nullptr;  // where refusals go; null logs nothing
   };
 
+  // At most `max_cached` verified credentials are remembered; a new one in a full cache takes
+  // the place of the least recently used.
   explicit KeyAuthenticator(Dependencies dependencies,
-                            std::chrono::milliseconds cache_ttl = std::chrono::seconds(60))
-      : deps_(dependencies), cache_ttl_(cache_ttl) {}
+                            std::chrono::milliseconds cache_ttl = std::chrono::seconds(60),
+                            size_t max_cached = 100'000)
+      : deps_(dependencies), cache_ttl_(cache_ttl), cache_(max_cached) {}
 
   void Authenticate(const http::Request& request, std::function<void(Outcome)> done) override;
 
@@ -70,16 +79,19 @@ class KeyAuthenticator final : public mcp::Authenticator {
   // check it again for the streams it opens.
   std::shared_ptr<const Caller> MakeCaller(auth::Identity identity, uint64_t stamp, const std::string& raw,
                                            const std::string& hash, bool jwt, const oauth::Site& site);
-  // 401 for a bad credential; it counts against the request's source.
-  http::Response Refuse(const http::Request& request, std::string_view message,
-                        const std::string& source);
+  // 401 for a bad credential; it counts against the request's source, and is logged with
+  // `token`'s non-secret prefix when it has the shape of an API key.
+  http::Response Refuse(const http::Request& request, std::string_view message, const std::string& source,
+                        std::string_view token);
+  // 429 for a source over its failure limit.
+  static http::Response Limited(std::chrono::seconds wait);
 
   const Dependencies deps_;
   const std::chrono::milliseconds cache_ttl_;
   std::shared_ptr<const Caller> loopback_caller_;
   const http::HostGuard* guard_ = nullptr;
   std::mutex mutex_;  // guards cache_
-  std::unordered_map<std::string, Cached> cache_;  // by SHA-256 of the key
+  base::LruMap<std::string, Cached> cache_;  // by SHA-256 of the key
 };
 
 }  // namespace taskwire::api

@@ -39,6 +39,8 @@ std::string HashKey(std::string_view raw) { return base::ToHex(base::Sha256(raw)
 
 }  // namespace
 
+std::string_view DisplayPrefix(std::string_view raw_key) { return raw_key.substr(0, kDisplayPrefix); }
+
 bool LooksLikeApiKey(std::string_view text) {
   if (text.size() != kApiKeyPrefix.size() + kEncodedLength || !text.starts_with(kApiKeyPrefix)) {
     return false;
@@ -73,7 +75,7 @@ base::Result<std::pair<std::string, ApiKey>> ApiKeyStore::Create(const NewApiKey
   auto rows = (*tx)->Query(
       "INSERT INTO api_keys (user_id, name, prefix, hash, scopes, review, created_at, expires_at) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-      {user->front().Int(0), spec.name, raw.substr(0, kDisplayPrefix), HashKey(raw), scopes,
+      {user->front().Int(0), spec.name, std::string(DisplayPrefix(raw)), HashKey(raw), scopes,
        spec.review, now_text, expires});
   if (!rows) return std::move(rows).error();
   const int64_t id = rows->front().Int(0);
@@ -133,6 +135,13 @@ base::Result<Identity> ApiKeyStore::Verify(std::string_view raw_key) {
     return base::Error::Unauthenticated("the API key is not valid");
   };
   if (!LooksLikeApiKey(raw_key)) return refused();
+  // A read first: an unknown key, the common bad credential, never takes the write lock.
+  auto rtx = database_.Begin(store::Access::kRead);
+  if (!rtx) return std::move(rtx).error();
+  auto known = (*rtx)->Query("SELECT 1 FROM api_keys WHERE hash = ?", {HashKey(raw_key)});
+  if (!known) return std::move(known).error();
+  if (known->empty()) return refused();
+  rtx->reset();
   auto tx = database_.Begin(store::Access::kWrite);
   if (!tx) return std::move(tx).error();
   // The lookup is by hash, so the secret itself is never compared byte by byte.

@@ -80,5 +80,8 @@ inline constexpr std::string_view kApiKeyPrefix = "tw_";
 
 // True when `text` has the shape of an API key (no lookup).
 bool LooksLikeApiKey(std::string_view text);
+// The first characters of a key ("tw_" and 7 more): not secret, stored and listed as the key's
+// prefix so people can tell keys apart, and logged when a key is refused.
+std::string_view DisplayPrefix(std::string_view raw_key);
 
 }  // namespace taskwire::auth

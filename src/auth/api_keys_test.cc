@@ -208,7 +208,7 @@ TEST_F(ApiKeyStoreTest, DatabaseFailuresAreUnavailableAndCreateNoKey) {
   faulty_->Disarm();
   EXPECT_TRUE(keys_->List(std::nullopt)->empty());
   auto [raw, key] = NewKey({.user_name = "ada", .name = "k", .scopes = {"tasks:read"}});
-  for (int64_t n = 1; n <= 2; ++n) {
+  for (int64_t n = 1; n <= 3; ++n) {
     faulty_->Arm(n);
     EXPECT_EQ(Code(keys_->Verify(raw)), "UNAVAILABLE") << n;
   }

@@ -16,18 +16,28 @@ std::string_view Trim(std::string_view text) {
   return text;
 }
 
-std::string Format(const IpAddress& address) {
+}  // namespace
+
+bool IpAddress::IsV4() const {
   static constexpr uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return std::memcmp(bytes.data(), kMapped, sizeof kMapped) == 0;
+}
+
+IpAddress IpAddress::SubscriberPrefix() const {
+  IpAddress prefix = *this;
+  if (!IsV4()) std::fill(prefix.bytes.begin() + 8, prefix.bytes.end(), uint8_t{0});
+  return prefix;
+}
+
+std::string IpAddress::ToString() const {
   char text[INET6_ADDRSTRLEN] = {};
-  if (std::memcmp(address.bytes.data(), kMapped, sizeof kMapped) == 0) {
-    ::inet_ntop(AF_INET, address.bytes.data() + 12, text, sizeof text);
+  if (IsV4()) {
+    ::inet_ntop(AF_INET, bytes.data() + 12, text, sizeof text);
   } else {
-    ::inet_ntop(AF_INET6, address.bytes.data(), text, sizeof text);
+    ::inet_ntop(AF_INET6, bytes.data(), text, sizeof text);
   }
   return text;
 }
-
-}  // namespace
 
 std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
   if (text.size() >= 2 && text.front() == '[' && text.back() == ']') {
@@ -118,7 +128,7 @@ std::optional<IpAddress> SourcePolicy::Client(const Request& request) const {
 
 std::string SourcePolicy::ClientAddress(const Request& request) const {
   auto client = Client(request);
-  return client ? Format(*client) : request.peer.address;
+  return client ? client->ToString() : request.peer.address;
 }
 
 bool SourcePolicy::Allowed(const Request& request) const {

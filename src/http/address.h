@@ -23,6 +23,13 @@ struct IpAddress {
   // Dotted IPv4 or IPv6 text ("10.0.0.1", "::1", "[::1]"); nullopt otherwise.
   static std::optional<IpAddress> Parse(std::string_view text);
   bool operator==(const IpAddress&) const = default;
+
+  bool IsV4() const;
+  // What one subscriber holds whole, so what per-address limits count by: an IPv4 address
+  // itself, an IPv6 address cut to its /64.
+  IpAddress SubscriberPrefix() const;
+  // "192.0.2.7", "2001:db8::1".
+  std::string ToString() const;
 };
 
 // An address range: "10.0.0.0/8", "2607:6bc0::/48", or one address ("192.0.2.7").

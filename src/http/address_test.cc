@@ -24,6 +24,16 @@ Request From(std::string peer, std::initializer_list<std::pair<const char*, cons
   return request;
 }
 
+TEST(IpAddress, TheSubscriberPrefixIsAnIpv4AddressOrAnIpv6Slash64) {
+  EXPECT_EQ(Address("192.0.2.7").SubscriberPrefix().ToString(), "192.0.2.7");
+  EXPECT_EQ(Address("::ffff:192.0.2.7").SubscriberPrefix().ToString(), "192.0.2.7");
+  EXPECT_EQ(Address("2001:db8:1:2:aaaa:bbbb:cccc:dddd").SubscriberPrefix().ToString(), "2001:db8:1:2::");
+  EXPECT_EQ(Address("2001:db8:1:2::1").SubscriberPrefix(), Address("2001:db8:1:2:ffff::9").SubscriberPrefix());
+  EXPECT_NE(Address("2001:db8:1:2::1").SubscriberPrefix(), Address("2001:db8:1:3::1").SubscriberPrefix());
+  EXPECT_TRUE(Address("10.0.0.1").IsV4());
+  EXPECT_FALSE(Address("::1").IsV4());
+}
+
 TEST(Cidr, MatchesIpv4AndIpv6Ranges) {
   EXPECT_TRUE(Range("127.0.0.0/8").Contains(Address("127.1.2.3")));
   EXPECT_FALSE(Range("127.0.0.0/8").Contains(Address("128.0.0.1")));

@@ -74,13 +74,7 @@ IpAddress ToIpAddress(const asio::ip::address& address) {
   return out;
 }
 
-CapKey CapKeyOf(const IpAddress& address) {
-  CapKey key = address.bytes;
-  const bool v4 = std::all_of(key.begin(), key.begin() + 10, [](uint8_t b) { return b == 0; }) &&
-                  key[10] == 0xff && key[11] == 0xff;
-  if (!v4) std::fill(key.begin() + 8, key.end(), uint8_t{0});
-  return key;
-}
+CapKey CapKeyOf(const IpAddress& address) { return address.SubscriberPrefix().bytes; }
 
 // Whether the peer of `socket`, which has already closed its sending side, has since reset the
 // connection (it closed its socket and answered what we wrote with RST). Never blocks: after

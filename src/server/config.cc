@@ -196,7 +196,7 @@ const KeySpec kKeys[] = {
      [](Config& c) -> FieldRef { return &c.log.format; }, 0, 0, ValidateLogFormat},
     {"auth.loopback_bypass", "user that requests from this machine act as without a credential (loopback listen only; \"\" = off)",
      [](Config& c) -> FieldRef { return &c.auth.loopback_bypass; }},
-    {"auth.failure_limit", "bad credentials (and failed sign-ins) one source address may present per minute before it gets 429 (0 = no limit)",
+    {"auth.failure_limit", "bad credentials (and failed sign-ins) one source address (an IPv6 /64) may present per minute; beyond it bad ones get 429, good keys still pass (0 = no limit)",
      [](Config& c) -> FieldRef { return &c.auth.failure_limit; }, 0, 1'000'000},
     {"auth.secrets_key_file", "file of the key that seals the OAuth signing keys in the database (relative: inside server.data_dir); keep a copy apart from backups",
      [](Config& c) -> FieldRef { return &c.auth.secrets_key_file; }, 0, 0, ValidateFileName},

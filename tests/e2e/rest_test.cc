@@ -429,13 +429,34 @@ TEST_F(RestTest, BadCredentialsFromOneAddressAreLimited) {
   const HttpResponse limited = CallAt(port, "GET", "/api/v1/me", unknown, "", from("192.0.2.1"));
   EXPECT_EQ(limited.status, 429);
   EXPECT_FALSE(limited.Header("Retry-After").empty());
-  // Not even a good key is verified from there now, unless it was verified before.
-  EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", bob_, "", from("192.0.2.1")).status, 429);
+  // A good key still works from there, even one never verified before: another client behind
+  // the same address is not locked out by a neighbour's bad key.
+  const HttpResponse neighbour = CallAt(port, "GET", "/api/v1/me", bob_, "", from("192.0.2.1"));
+  EXPECT_EQ(neighbour.status, 200) << neighbour.body;
   EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", ada_, "", from("192.0.2.1")).status, 200);
+  EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", unknown, "", from("192.0.2.1")).status, 429);
+  EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", "garbage", "", from("192.0.2.1")).status, 429);
+  // One IPv6 /64 is one source.
+  for (const char* address : {"2001:db8:5:5::1", "2001:db8:5:5::2", "2001:db8:5:5:abcd::3"}) {
+    EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", unknown, "", from(address)).status, 401) << address;
+  }
+  EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", unknown, "", from("2001:db8:5:5::4")).status, 429);
+  EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", carol_, "", from("2001:db8:5:5::4")).status, 200);
   // Other addresses are not affected, and a missing credential is not a failure.
   EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", unknown, "", from("192.0.2.2")).status, 401);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", "", "", from("192.0.2.3")).status, 401);
   EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", bob_, "", from("192.0.2.3")).status, 200);
+  // Each refusal and each trip is in the log, with the key's prefix and never the key.
+  server->Signal(SIGTERM);
+  ASSERT_TRUE(server->Wait(30s).has_value());
+  const std::string log = server->Stderr();
+  EXPECT_NE(log.find(R"("event":"auth.credential_refused","source":"192.0.2.1","credential":"api_key","key_prefix":"tw_QQQQQQQ")"),
+            std::string::npos)
+      << log;
+  EXPECT_NE(log.find(R"("event":"auth.failure_limit_reached","source":"192.0.2.1","surface":"api")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("event":"auth.failure_limit_reached","source":"2001:db8:5:5::","surface":"api")"), std::string::npos)
+      << log;
+  EXPECT_EQ(log.find(unknown), std::string::npos) << log;
 }
 
 TEST_F(RestTest, TheLoopbackBypassNeverTrustsForwardedRequests) {
