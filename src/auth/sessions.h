@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,21 @@ class SessionStore {
   // The live session of a cookie value. Unauthenticated when unknown, expired, or its user was deleted.
   base::Result<Session> Find(std::string_view cookie);
   void SignOut(std::string_view cookie);
+
+  // Sets the user's password (an auth::HashPassword hash) and, in the same transaction, ends
+  // every session of theirs but the one of `keep_cookie`, when given: whoever held a session
+  // through the old password holds nothing now. NotFound for an unknown or deleted user.
+  base::Result<void> SetPassword(std::string_view user_name, std::string_view password_hash,
+                                 std::optional<std::string_view> keep_cookie = std::nullopt);
+  // A signed-in person changing their own password: checks `current` first (Unauthenticated
+  // when wrong), InvalidArgument for a new password out of auth::HashPassword's limits; then as
+  // SetPassword, keeping `keep_cookie`'s session.
+  base::Result<void> ChangePassword(const Session& session, std::string_view current, std::string_view new_password,
+                                    std::string_view keep_cookie);
+  // Ends every session of the user, all but `keep_cookie`'s when given; how many ended. NotFound
+  // for an unknown or deleted user.
+  base::Result<int64_t> SignOutEverywhere(std::string_view user_name,
+                                          std::optional<std::string_view> keep_cookie = std::nullopt);
 
  private:
   store::Database& database_;

@@ -163,10 +163,21 @@ int RunUserPasswd(Context& context, const std::string& name, bool password_stdin
   if (!password) return Fail(password.error());
   auto app = OpenApp(context);
   if (!app) return Fail(app.error());
-  if (auto set = (*app)->users().SetPasswordHash(name, password->hash); !set) {
+  // Whoever signed in with the old password in a browser is signed out with it.
+  if (auto set = (*app)->sessions().SetPassword(name, password->hash); !set) {
     return Fail(set.error());
   }
-  ReportPassword(*password, "Changed the password of '" + name + "'");
+  ReportPassword(*password, "Changed the password of '" + name + "' and signed them out of every browser");
+  return kExitOk;
+}
+
+int RunUserSignout(Context& context, const std::string& name) {
+  auto app = OpenApp(context);
+  if (!app) return Fail(app.error());
+  auto ended = (*app)->sessions().SignOutEverywhere(name);
+  if (!ended) return Fail(ended.error());
+  std::fprintf(stderr, "Signed '%s' out of every browser (%lld session%s ended).\n", name.c_str(),
+               static_cast<long long>(*ended), *ended == 1 ? "" : "s");
   return kExitOk;
 }
 
@@ -447,11 +458,17 @@ int Main(int argc, char** argv) {
   auto* user_list = user->add_subcommand("list", "List users");
   user_list->fallthrough();
   user_list->callback(with_context([&] { return RunUserList(context); }));
-  auto* user_passwd = user->add_subcommand("passwd", "Set a user's password; prints a generated one unless --password-stdin");
+  auto* user_passwd = user->add_subcommand(
+      "passwd", "Set a user's password and sign them out of every browser; prints a generated one unless --password-stdin");
   user_passwd->fallthrough();
   user_passwd->add_option("NAME", user_name, "the user's name")->required();
   user_passwd->add_flag("--password-stdin", password_stdin, "read the password from standard input");
   user_passwd->callback(with_context([&] { return RunUserPasswd(context, user_name, password_stdin); }));
+  auto* user_signout = user->add_subcommand(
+      "signout", "Sign a user out of every browser (their web sessions end; API keys and apps keep working)");
+  user_signout->fallthrough();
+  user_signout->add_option("NAME", user_name, "the user's name")->required();
+  user_signout->callback(with_context([&] { return RunUserSignout(context, user_name); }));
   auto* user_delete = user->add_subcommand("delete", "Delete a user: they leave every organization and their keys stop working");
   user_delete->fallthrough();
   user_delete->add_option("NAME", user_name, "the user's name")->required();

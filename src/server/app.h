@@ -51,6 +51,7 @@ class App {
   tasks::UserStore& users() { return *users_; }
   tasks::TaskStore& tasks() { return *tasks_; }
   auth::ApiKeyStore& keys() { return *keys_; }
+  auth::SessionStore& sessions() { return *sessions_; }
   oauth::ClientStore& clients() { return *clients_; }
   oauth::GrantStore& grants() { return *grants_; }
   oauth::SigningKeys& signing_keys() { return *signing_keys_; }

@@ -80,19 +80,6 @@ base::Result<User> UserStore::Find(std::string_view name) {
   return UserFromRow(rows->front());
 }
 
-base::Result<void> UserStore::SetPasswordHash(std::string_view name,
-                                              std::string_view password_hash) {
-  auto transaction = database_.Begin(store::Access::kWrite);
-  if (!transaction) return std::move(transaction).error();
-  const std::string now = base::FormatIso8601(clock_.Now());
-  auto changed = (*transaction)->Execute(
-      "UPDATE users SET password_hash = ?, updated_at = ? WHERE name = ? AND deleted_at IS NULL",
-      {password_hash, now, name});
-  if (!changed) return std::move(changed).error();
-  if (*changed == 0) return base::Error::NotFound("user", name);
-  return (*transaction)->Commit();
-}
-
 base::Result<void> UserStore::Delete(std::string_view name) {
   auto transaction = database_.Begin(store::Access::kWrite);
   if (!transaction) return std::move(transaction).error();

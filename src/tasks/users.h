@@ -35,7 +35,6 @@ class UserStore {
   base::Result<int64_t> Count();
   // NotFound when there is no such user (or it was deleted).
   base::Result<User> Find(std::string_view name);
-  base::Result<void> SetPasswordHash(std::string_view name, std::string_view password_hash);
   // Makes the account inert: it leaves every organization and its credentials stop working (the
   // caller raises the revocation signal). The row stays, so history still names who did what, and
   // the name stays taken. NotFound for an unknown or deleted user; FailedPrecondition for the last

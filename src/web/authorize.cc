@@ -179,6 +179,8 @@ void AccountPages::Register(http::Router& router) const {
   add(http::Method::kGet, "/signin", &AccountPages::SignInPage);
   add(http::Method::kPost, "/signin", &AccountPages::SignIn);
   add(http::Method::kPost, "/signout", &AccountPages::SignOut);
+  add(http::Method::kPost, "/signout/everywhere", &AccountPages::SignOutEverywhere);
+  add(http::Method::kPost, "/settings/password", &AccountPages::ChangePassword);
   for (const http::Method method : {http::Method::kGet, http::Method::kPost}) {
     router.Add(method, "/oauth/authorize", [this](http::Request& request, http::Responder responder) {
       ServeAuthorize(request, std::move(responder));
@@ -186,6 +188,29 @@ void AccountPages::Register(http::Router& router) const {
   }
   add(http::Method::kGet, "/settings/apps", &AccountPages::Apps);
   add(http::Method::kPost, "/settings/apps/{id}/revoke", &AccountPages::RevokeApp);
+}
+
+std::variant<AccountPages::FormPost, http::Response> AccountPages::SignedInForm(const http::Request& request) const {
+  auto session = SessionOf(request);
+  if (!session) return SeeOther("/signin?return_to=%2Fsettings%2Fapps");
+  auto form = http::ParseForm(request.body);
+  if (!form || !form->contains("csrf") || !TokensEqual(form->at("csrf"), session->csrf)) {
+    return Message(403, "Expired", "The form expired or came from another site. Reload the page and try again.");
+  }
+  return FormPost{std::move(*session), std::move(*form)};
+}
+
+void AccountPages::NoteWrongPassword(const std::string& source, std::string_view user, std::string_view form,
+                                     std::chrono::steady_clock::time_point now) const {
+  const bool tripped = deps_.sign_in_failures.RecordFailure(source, now);
+  if (deps_.logger == nullptr) return;
+  // The name as typed (escaped by the logger), never the password.
+  deps_.logger->Warn("auth.sign_in_failed", {{"source", source}, {"user", user}, {"form", form}});
+  if (tripped) {
+    deps_.logger->Warn("auth.failure_limit_reached", {{"source", deps_.sign_in_failures.KeyOf(source)},
+                                                      {"surface", "sign_in"},
+                                                      {"per_minute", deps_.sign_in_failures.per_minute()}});
+  }
 }
 
 http::Response AccountPages::SignInPage(const http::Request& request) const {
@@ -230,7 +255,7 @@ http::Response AccountPages::SignIn(const http::Request& request) const {
     if (signed_in.error().code() != base::ErrorCode::kUnauthenticated) {
       return Message(503, "Try again", "The server cannot sign you in right now.");
     }
-    deps_.sign_in_failures.RecordFailure(source, now);
+    NoteWrongPassword(source, view.name, "sign_in", now);
     view.error = "Wrong user name or password.";
     return Page(401, RenderSignIn(view));
   }
@@ -241,16 +266,76 @@ http::Response AccountPages::SignIn(const http::Request& request) const {
   return response;
 }
 
+http::Response AccountPages::SignedOut() const {
+  http::Response response = SeeOther("/signin");
+  response.headers.Add("Set-Cookie", SessionCookieName() + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" +
+                                         (deps_.secure_cookies ? "; Secure" : ""));
+  return response;
+}
+
 http::Response AccountPages::SignOut(const http::Request& request) const {
   auto session = SessionOf(request);
   auto form = http::ParseForm(request.body);
   if (session && form && form->contains("csrf") && TokensEqual(form->at("csrf"), session->csrf)) {
     deps_.sessions.SignOut(*Cookie(request, SessionCookieName()));
   }
-  http::Response response = SeeOther("/signin");
-  response.headers.Add("Set-Cookie", SessionCookieName() + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" +
-                                         (deps_.secure_cookies ? "; Secure" : ""));
-  return response;
+  return SignedOut();
+}
+
+http::Response AccountPages::SignOutEverywhere(const http::Request& request) const {
+  auto post = SignedInForm(request);
+  if (auto* refused = std::get_if<http::Response>(&post)) return std::move(*refused);
+  const auth::Session& session = std::get<FormPost>(post).session;
+  auto ended = deps_.sessions.SignOutEverywhere(session.user_name);
+  if (!ended) return Message(503, "Try again", "The server cannot sign you out right now.");
+  if (deps_.logger != nullptr) {
+    deps_.logger->Info("auth.signed_out_everywhere", {{"user", session.user_name},
+                                                      {"sessions", *ended},
+                                                      {"source", deps_.sources.ClientAddress(request)}});
+  }
+  return SignedOut();
+}
+
+http::Response AccountPages::ChangePassword(const http::Request& request) const {
+  auto post = SignedInForm(request);
+  if (auto* refused = std::get_if<http::Response>(&post)) return std::move(*refused);
+  auto& [session, form] = std::get<FormPost>(post);
+  const auto field = [&form = form](std::string_view name) {
+    auto it = form.find(name);
+    return it == form.end() ? std::string() : it->second;
+  };
+  // The current password is a password to guess, like sign-in's: the same limit per address.
+  const std::string source = deps_.sources.ClientAddress(request);
+  const auto now = std::chrono::steady_clock::now();
+  if (auto wait = deps_.sign_in_failures.Blocked(source, now)) {
+    http::Response response = Message(429, "Password not changed",
+                                      "Too many failed attempts from your address. Try again in " +
+                                          std::to_string(wait->count()) + " seconds.");
+    response.headers.Set("Retry-After", std::to_string(wait->count()));
+    return response;
+  }
+  if (field("new_password") != field("repeat")) {
+    return Message(400, "Password not changed", "The new password and its repetition differ.");
+  }
+  // The session that asked survives; every other browser signed in as this person is signed out.
+  auto changed = deps_.sessions.ChangePassword(session, field("current"), field("new_password"),
+                                               *Cookie(request, SessionCookieName()));
+  if (!changed) {
+    switch (changed.error().code()) {
+      case base::ErrorCode::kUnauthenticated:
+        NoteWrongPassword(source, session.user_name, "password_change", now);
+        return Message(403, "Password not changed", "The current password is wrong.");
+      case base::ErrorCode::kInvalidArgument:
+        return Message(400, "Password not changed", "The new password is not accepted: " + changed.error().message() + ".");
+      default:
+        return Message(503, "Try again", "The server cannot change your password right now.");
+    }
+  }
+  if (deps_.logger != nullptr) {
+    deps_.logger->Info("auth.password_changed", {{"user", session.user_name}, {"source", source}});
+  }
+  return Message(200, "Password changed",
+                 "Your password is changed, and every other browser that was signed in as you is signed out.");
 }
 
 http::Response AccountPages::Authorize(const http::Request& request) const {
@@ -343,19 +428,16 @@ http::Response AccountPages::Apps(const http::Request& request) const {
 }
 
 http::Response AccountPages::RevokeApp(const http::Request& request) const {
-  auto session = SessionOf(request);
-  if (!session) return SeeOther("/signin?return_to=%2Fsettings%2Fapps");
-  auto form = http::ParseForm(request.body);
-  if (!form || !form->contains("csrf") || !TokensEqual(form->at("csrf"), session->csrf)) {
-    return Message(403, "Expired", "The form expired or came from another site. Reload the page and try again.");
-  }
+  auto post = SignedInForm(request);
+  if (auto* refused = std::get_if<http::Response>(&post)) return std::move(*refused);
+  const auth::Session& session = std::get<FormPost>(post).session;
   int64_t id = 0;
   const std::string_view text = request.Param("id");
   if (text.empty() || text.size() > 18 || !std::all_of(text.begin(), text.end(), ::isdigit)) {
     return Message(404, "Not found", "There is no such connected app.");
   }
   id = std::stoll(std::string(text));
-  auto revoked = deps_.grants.Revoke(id, session->user_name);
+  auto revoked = deps_.grants.Revoke(id, session.user_name);
   if (!revoked) {
     if (revoked.error().code() == base::ErrorCode::kNotFound) {
       return Message(404, "Not found", "There is no such connected app.");

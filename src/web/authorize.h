@@ -1,11 +1,14 @@
 #pragma once
 
 #include <functional>
+#include <chrono>
 #include <optional>
 #include <string>
+#include <variant>
 
 #include "auth/failure_limiter.h"
 #include "auth/sessions.h"
+#include "base/log.h"
 #include "base/worker_pool.h"
 #include "http/address.h"
 #include "http/host_guard.h"
@@ -17,6 +20,8 @@ namespace taskwire::web {
 // The pages a person sees during OAuth, server-rendered and usable without JavaScript:
 //   GET/POST /signin              sign in (rate-limited per address), then back to return_to
 //   POST     /signout
+//   POST     /signout/everywhere   ends every session of the person, this one included
+//   POST     /settings/password    changes the password; ends every other session of the person
 //   GET/POST /oauth/authorize     validate, sign in if needed, consent (or not again), redirect;
 //                                 a metadata document is fetched first, off the pool (429/503
 //                                 with Retry-After when fetching is limited or busy)
@@ -36,6 +41,7 @@ class AccountPages {
     const http::SourcePolicy& sources;
     auth::FailureLimiter& sign_in_failures;
     bool secure_cookies = false;  // server.public_url is https
+    base::Logger* logger = nullptr;  // failed sign-ins go here; null logs nothing
   };
 
   explicit AccountPages(Dependencies deps) : deps_(std::move(deps)) {}
@@ -50,6 +56,19 @@ class AccountPages {
   std::optional<auth::Session> SessionOf(const http::Request& request) const;
   // The answer for a request that may not go on (Host/Origin, size), or nullopt.
   std::optional<http::Response> Refuse(const http::Request& request) const;
+  // A form post of a signed-in person that carries their session's CSRF token.
+  struct FormPost {
+    auth::Session session;
+    http::FormParams form;
+  };
+  // The session and form of `request`, or the answer: a redirect to sign in, or 403. Blocking.
+  std::variant<FormPost, http::Response> SignedInForm(const http::Request& request) const;
+  // Counts a wrong password (sign-in, or the current one on the password form: `form`) against
+  // the source, and logs it with the name, never the password.
+  void NoteWrongPassword(const std::string& source, std::string_view user, std::string_view form,
+                         std::chrono::steady_clock::time_point now) const;
+  // To the sign-in page, with the session cookie cleared.
+  http::Response SignedOut() const;
   // Runs `page` on the pool after Refuse.
   void Serve(http::Request& request, http::Responder responder,
              std::function<http::Response(const http::Request&)> page) const;
@@ -60,6 +79,8 @@ class AccountPages {
   http::Response SignInPage(const http::Request& request) const;
   http::Response SignIn(const http::Request& request) const;
   http::Response SignOut(const http::Request& request) const;
+  http::Response SignOutEverywhere(const http::Request& request) const;
+  http::Response ChangePassword(const http::Request& request) const;
   http::Response Authorize(const http::Request& request) const;
   http::Response Apps(const http::Request& request) const;
   http::Response RevokeApp(const http::Request& request) const;

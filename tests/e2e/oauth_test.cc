@@ -5,6 +5,7 @@
 // tokens for a stolen refresh token, and a silent re-approval it could replay from any local port.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -429,6 +430,74 @@ TEST_F(OAuthTest, AnEarlierGrantToAConfidentialClientIsReusedSilently) {
   const HttpResponse again = Send("GET", path, {{"Cookie", cookie}});
   ASSERT_EQ(again.status, 303) << again.body;
   EXPECT_NE(QueryParam(again.Header("Location"), "code"), "");
+}
+
+// Issue 16: a password change left every other browser signed in.
+TEST_F(OAuthTest, AWebPasswordChangeEndsTheOtherSessionsAndKeepsThisOne) {
+  const std::string here = SignIn();
+  const std::string elsewhere = SignIn();
+  const HttpResponse settings = Send("GET", "/settings/apps", {{"Cookie", here}});
+  ASSERT_EQ(settings.status, 200);
+  EXPECT_NE(settings.body.find(R"(action="/settings/password")"), std::string::npos);
+  const std::string csrf = FormField(settings.body, "csrf");
+  const auto change = [&](const std::string& token, const std::string& current, const std::string& repeat) {
+    return PostForm("/settings/password",
+                    Form({{"csrf", token}, {"current", current}, {"new_password", "ada-new-password"}, {"repeat", repeat}}),
+                    {{"Cookie", here}});
+  };
+  EXPECT_EQ(change("forged", std::string(kPassword), "ada-new-password").status, 403);
+  EXPECT_EQ(change(csrf, "wrong-current-password", "ada-new-password").status, 403);
+  EXPECT_EQ(change(csrf, std::string(kPassword), "something-else").status, 400);
+  EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", elsewhere}}).status, 200) << "nothing changed yet";
+
+  const HttpResponse changed = change(csrf, std::string(kPassword), "ada-new-password");
+  EXPECT_EQ(changed.status, 200) << changed.body;
+  EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", here}}).status, 200) << "this session stays";
+  EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", elsewhere}}).status, 303) << "the other one ended";
+  // The old password no longer signs in; the failure is logged with the name, never a password.
+  const HttpResponse page = Send("GET", "/signin");
+  const std::string login = FormField(page.body, "csrf");
+  const HttpResponse old = PostForm(
+      "/signin", Form({{"csrf", login}, {"return_to", "/settings/apps"}, {"name", "ada"}, {"password", std::string(kPassword)}}),
+      {{"Cookie", "tw_login=" + login}});
+  EXPECT_EQ(old.status, 401);
+  server_->Signal(SIGTERM);
+  ASSERT_TRUE(server_->Wait(30s).has_value());
+  const std::string log = server_->Stderr();
+  EXPECT_NE(log.find(R"("event":"auth.sign_in_failed","source":"127.0.0.1","user":"ada")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("event":"auth.password_changed","user":"ada")"), std::string::npos) << log;
+  for (const char* secret : {"wrong-current-password", "ada-new-password", "ada-password-oauth"}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in " << log;
+  }
+}
+
+TEST_F(OAuthTest, SignOutEverywhereEndsEverySessionOfThePersonAndNeedsTheFormsToken) {
+  const std::string here = SignIn();
+  const std::string elsewhere = SignIn();
+  const HttpResponse settings = Send("GET", "/settings/apps", {{"Cookie", here}});
+  ASSERT_EQ(settings.status, 200);
+  EXPECT_NE(settings.body.find(R"(action="/signout/everywhere")"), std::string::npos);
+  // Another site cannot post it: without the session's token nothing ends.
+  EXPECT_EQ(PostForm("/signout/everywhere", Form({{"csrf", "forged"}}), {{"Cookie", here}}).status, 403);
+  EXPECT_EQ(PostForm("/signout/everywhere", "", {{"Cookie", here}}).status, 403);
+  EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", elsewhere}}).status, 200);
+  const HttpResponse out =
+      PostForm("/signout/everywhere", Form({{"csrf", FormField(settings.body, "csrf")}}), {{"Cookie", here}});
+  EXPECT_EQ(out.status, 303);
+  EXPECT_EQ(out.Header("Location"), "/signin");
+  EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", here}}).status, 303);
+  EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", elsewhere}}).status, 303);
+}
+
+TEST_F(OAuthTest, TheCliSignsAPersonOutEverywhereAndSoDoesItsPasswordChange) {
+  const std::string first = SignIn();
+  ASSERT_EQ(Cli({"user", "signout", "ada"}), 0);
+  EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", first}}).status, 303);
+  const std::string second = SignIn();
+  ASSERT_EQ(Send("GET", "/settings/apps", {{"Cookie", second}}).status, 200);
+  ASSERT_EQ(Cli({"user", "passwd", "ada", "--password-stdin"}, std::string(kPassword) + "\n"), 0);
+  EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", second}}).status, 303) << "a password change signs them out";
+  EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", SignIn()}}).status, 200);
 }
 
 }  // namespace
