@@ -26,6 +26,7 @@
 #include "oauth/endpoints.h"
 #include "oauth/external.h"
 #include "server/file_modes.h"
+#include "server/readiness.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_database.h"
 #include "web/authorize.h"
@@ -92,48 +93,6 @@ std::string DisplayUrl(const Config& config, const http::Server& server) {
     return "http://localhost:" + std::to_string(server.port()) + "/";
   }
   return "http://" + server.local_address() + "/";
-}
-
-struct Readiness {
-  bool ready = false;
-  int schema_version = 0;
-  std::string reason;
-};
-
-// Blocking: the database answers and its schema is the one this binary expects.
-Readiness CheckReadiness(store::Database& database) {
-  Readiness readiness;
-  if (auto ping = database.Ping(); !ping) {
-    readiness.reason = ping.error().message();
-    return readiness;
-  }
-  const auto migrations = store::EmbeddedMigrations(database.dialect());
-  auto status = store::CheckSchema(database, migrations);
-  if (!status) {
-    readiness.reason = status.error().message();
-    return readiness;
-  }
-  readiness.schema_version = status->current;
-  if (status->current != status->latest) {
-    readiness.reason = "schema version " + std::to_string(status->current) + ", expected " +
-                       std::to_string(status->latest);
-    return readiness;
-  }
-  readiness.ready = true;
-  return readiness;
-}
-
-std::string ReadinessJson(const Readiness& readiness) {
-  std::string body = R"({"status":")";
-  body += readiness.ready ? "ready" : "unavailable";
-  body += R"(","schemaVersion":)" + std::to_string(readiness.schema_version);
-  if (!readiness.ready) {
-    body += R"(,"reason":")";
-    base::AppendJsonEscaped(body, readiness.reason);
-    body += '"';
-  }
-  body += '}';
-  return body;
 }
 
 }  // namespace
@@ -230,9 +189,10 @@ base::Result<void> App::Serve(std::FILE* out) {
   router.Add(http::Method::kGet, "/healthz", [](http::Request&, http::Responder responder) {
     responder.Send(http::Response::Json(200, R"({"status":"ok"})"));
   });
-  router.Add(http::Method::kGet, "/readyz", [this, &pool](http::Request&, http::Responder r) {
-    http::Offload(pool, std::move(r), [this] {
-      const Readiness readiness = CheckReadiness(*database_);
+  ReadinessCheck readiness_check(*database_, logger_);
+  router.Add(http::Method::kGet, "/readyz", [&pool, &readiness_check](http::Request&, http::Responder r) {
+    http::Offload(pool, std::move(r), [&readiness_check] {
+      const Readiness readiness = readiness_check.Check();
       return http::Response::Json(readiness.ready ? 200 : 503, ReadinessJson(readiness));
     });
   });
@@ -243,16 +203,17 @@ base::Result<void> App::Serve(std::FILE* out) {
     r.Send(assets.Get("favicon.svg", request));
   });
   router.Add(http::Method::kGet, "/",
-             [this, &pool, &guard, &display_url](http::Request& request, http::Responder r) {
+             [this, &pool, &guard, &display_url, &readiness_check](http::Request& request, http::Responder r) {
                if (auto refused = guard->Check(request)) {
                  r.Send(std::move(*refused));
                  return;
                }
-               http::Offload(pool, std::move(r), [this, &display_url] {
-                 const Readiness readiness = CheckReadiness(*database_);
+               http::Offload(pool, std::move(r), [this, &display_url, &readiness_check] {
+                 const Readiness readiness = readiness_check.Check();
+                 // The kind of database only: where it lives is for the operator (doctor, the log).
                  web::HomeView view{std::string(kVersion), display_url,
-                                    database_->description(), readiness.schema_version,
-                                    readiness.ready, readiness.reason};
+                                    database_->dialect() == "postgres" ? "PostgreSQL" : "SQLite",
+                                    readiness.schema_version, readiness.ready, readiness.reason};
                  return http::Response::Html(200, web::RenderHome(view));
                });
              });
@@ -302,7 +263,7 @@ base::Result<void> App::Serve(std::FILE* out) {
   oauth::Endpoints oauth_endpoints(authorization, pool, site, sources);
   auth::FailureLimiter sign_in_failures(config_.auth.failure_limit);
   web::AccountPages account_pages({authorization, documents, *grants_, *sessions_, pool, site, sources, sign_in_failures,
-                                   config_.server.public_url.starts_with("https://")});
+                                   config_.server.public_url.starts_with("https://"), &logger_});
   oauth::ExternalIssuer::Options external_options;
   external_options.issuer = config_.auth.external_issuer;
   external_options.jwks_url = config_.auth.external_jwks_url;
@@ -318,7 +279,8 @@ base::Result<void> App::Serve(std::FILE* out) {
   }
 
   api::KeyAuthenticator authenticator({*keys_, pool, discovery, *revocations_, sources, failures,
-                                       builtin ? static_cast<oauth::TokenVerifier*>(&authorization) : &external});
+                                       builtin ? static_cast<oauth::TokenVerifier*>(&authorization) : &external,
+                                       &logger_});
   api::Rest rest(operations, authenticator, discovery, pool, *hub_, *keys_, *grants_);
   rest.Register(router);
   mcp::ServerOptions mcp_options;

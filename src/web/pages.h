@@ -14,7 +14,7 @@ std::span<const base::EmbeddedFile> AssetFiles();
 struct HomeView {
   std::string version;
   std::string address;  // the web address people use
-  std::string storage;  // where the data lives
+  std::string storage;  // the kind of database ("SQLite"), never its path: anyone may look
   int schema_version = 0;
   bool ready = false;
   std::string reason;  // why not ready

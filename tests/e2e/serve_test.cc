@@ -87,6 +87,10 @@ TEST_F(ServeTest, FirstRunCreatesTheAdminServesAndStopsCleanly) {
   ASSERT_TRUE(home.has_value());
   EXPECT_EQ(home->status, 200);
   EXPECT_NE(home->body.find("Taskwire"), std::string::npos);
+  // Anyone may load the home page: it names the kind of database, never where it lives.
+  EXPECT_NE(home->body.find("SQLite"), std::string::npos) << home->body;
+  EXPECT_EQ(home->body.find(data_dir()), std::string::npos) << home->body;
+  EXPECT_EQ(home->body.find("taskwire.db"), std::string::npos) << home->body;
   EXPECT_EQ(HttpRequest(port_, "GET", "/static/style.css")->status, 200);
 
   // DNS rebinding: a page on another name may not reach the server.
