@@ -284,7 +284,9 @@ TEST_F(OAuthTest, AuthorizeRequestsNamingAHostThatNeverAnswersDoNotStallTheApi) 
   int busy = 0;
   std::vector<size_t> waiting;  // those whose document is being fetched, or queued
   for (size_t i = 0; i < hanging.size(); ++i) {
-    auto answer = hanging[i]->ReadResponse(300ms);
+    // Generous: under a loaded machine (the suite runs two tests at once) an immediate answer
+    // can take a while to arrive; those still waiting cost this long each.
+    auto answer = hanging[i]->ReadResponse(1s);
     if (!answer) {
       waiting.push_back(i);
       continue;
@@ -299,7 +301,8 @@ TEST_F(OAuthTest, AuthorizeRequestsNamingAHostThatNeverAnswersDoNotStallTheApi) 
     const auto started = std::chrono::steady_clock::now();
     EXPECT_EQ(Bearer("GET", "/api/v1/me", key).status, 200);
     const auto took = std::chrono::steady_clock::now() - started;
-    EXPECT_LT(took, 1s) << "an authenticated call took "
+    // Stalled, a call took about 5 s; 3 s leaves room for a loaded machine.
+    EXPECT_LT(took, 3s) << "an authenticated call took "
                         << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
   }
   // A fetch that timed out is remembered: asked again, the page answers without fetching.
