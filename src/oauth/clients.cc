@@ -77,24 +77,6 @@ std::optional<std::chrono::seconds> MaxAge(std::string_view cache_control) {
   return std::chrono::seconds(seconds);
 }
 
-// The key fetches are counted under for a source address: an IPv6 address cut to its /64, which
-// one subscriber (or attacker) holds whole and could otherwise rotate through; IPv4 as it is.
-std::string SourceKey(std::string_view source) {
-  auto address = http::IpAddress::Parse(source);
-  if (!address) return std::string(source);
-  const auto& b = address->bytes;
-  const bool v4 = std::all_of(b.begin(), b.begin() + 10, [](uint8_t x) { return x == 0; }) && b[10] == 0xff &&
-                  b[11] == 0xff;
-  if (v4) return std::string(source);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string key;
-  for (size_t i = 0; i < 8; ++i) {
-    key += kHex[b[i] >> 4];
-    key += kHex[b[i] & 15];
-  }
-  return key + "::/64";
-}
-
 }  // namespace
 
 std::string_view ClientKindName(ClientKind kind) {
@@ -326,7 +308,7 @@ MetadataDocuments::MetadataDocuments(Options options, const RedirectPolicy& redi
       redirects_(redirects),
       clock_(clock),
       per_source_(options_.fetches_per_source),
-      per_host_(options_.fetches_per_host),
+      per_host_(options_.fetches_per_host, 100'000, auth::FailureLimiter::Keys::kNames),
       fetchers_(std::max<size_t>(options_.fetch_threads, 1), options_.max_queued_fetches) {}
 
 MetadataDocuments::~MetadataDocuments() { Shutdown(); }
@@ -366,7 +348,6 @@ void MetadataDocuments::ResolveAsync(std::string url, std::string source, Done d
     it->second.push_back(std::move(done));
     return;
   }
-  source = SourceKey(source);
   std::optional<std::chrono::seconds> wait = per_source_.Blocked(source, now);
   const char* who = "this address";
   if (!wait) {

@@ -169,7 +169,7 @@ class MetadataDocuments {
   const Options options_;
   const RedirectPolicy& redirects_;
   const base::Clock& clock_;
-  auth::FailureLimiter per_source_;  // fetches caused by each source address
+  auth::FailureLimiter per_source_;  // fetches caused by each source address (an IPv6 /64)
   auth::FailureLimiter per_host_;    // fetches from each host
   std::mutex mutex_;  // guards cache_, waiting_ and stopping_
   bool stopping_ = false;
