@@ -459,6 +459,45 @@ TEST_F(RestTest, BadCredentialsFromOneAddressAreLimited) {
   EXPECT_EQ(log.find(unknown), std::string::npos) << log;
 }
 
+// Passwords can be guessed: from an address over the limit even the right one waits. Every
+// failure is logged with the name typed, the trip once, and no password ever.
+TEST_F(RestTest, FailedSignInsAreLoggedAndAnAddressOverTheLimitWaits) {
+  uint16_t port = 0;
+  auto server = Serve({"--set", "auth.failure_limit=2"}, port);
+  ASSERT_NE(server, nullptr);
+  const auto sign_in = [&](const std::string& password) {
+    auto page = HttpRequest(port, "GET", "/signin", {}, "");
+    EXPECT_TRUE(page.has_value());
+    std::smatch match;
+    const std::string body = page ? page->body : "";
+    EXPECT_TRUE(std::regex_search(body, match, std::regex("name=\"csrf\" value=\"([^\"]+)\"")));
+    const std::string csrf = match.size() > 1 ? match[1].str() : "";
+    auto answer = HttpRequest(port, "POST", "/signin",
+                              {{"Content-Type", "application/x-www-form-urlencoded"}, {"Cookie", "tw_login=" + csrf}},
+                              "csrf=" + csrf + "&return_to=%2Fsettings%2Fapps&name=ada&password=" + password);
+    EXPECT_TRUE(answer.has_value());
+    return answer ? answer->status : 0;
+  };
+  EXPECT_EQ(sign_in("wrong-password-one"), 401);
+  EXPECT_EQ(sign_in("wrong-password-two"), 401);
+  EXPECT_EQ(sign_in("wrong-password-three"), 429);
+  EXPECT_EQ(sign_in("a-long-password"), 429);
+  server->Signal(SIGTERM);
+  ASSERT_TRUE(server->Wait(30s).has_value());
+  const std::string log = server->Stderr();
+  const std::string failed = R"("event":"auth.sign_in_failed","source":"127.0.0.1","user":"ada","form":"sign_in")";
+  const size_t first = log.find(failed);
+  EXPECT_NE(first, std::string::npos) << log;
+  EXPECT_NE(log.find(failed, first + failed.size()), std::string::npos) << log;
+  const std::string trip = R"("event":"auth.failure_limit_reached","source":"127.0.0.1","surface":"sign_in","per_minute":2)";
+  const size_t tripped = log.find(trip);
+  EXPECT_NE(tripped, std::string::npos) << log;
+  EXPECT_EQ(log.find("auth.failure_limit_reached", tripped + trip.size()), std::string::npos) << log;
+  for (const char* secret : {"wrong-password-one", "wrong-password-two", "wrong-password-three", "a-long-password"}) {
+    EXPECT_EQ(log.find(secret), std::string::npos) << secret;
+  }
+}
+
 TEST_F(RestTest, TheLoopbackBypassNeverTrustsForwardedRequests) {
   uint16_t port = 0;
   auto server = Serve({"--set", "auth.loopback_bypass=ada"}, port);
