@@ -1,0 +1,133 @@
+// mcp::Server: subscriptions/listen and the notifications broadcast to listeners and sessions.
+#include "mcp/call.h"
+
+namespace taskwire::mcp {
+
+void Server::Impl::Listen(const Message& message, const Principal& principal,
+                          http::Responder responder) {
+  auto listener = std::make_shared<Listener>();
+  listener->id = message.id;
+  listener->principal = principal;
+  json::object honoured;
+  if (const json::value* wanted = message.params.if_contains("notifications"); wanted && wanted->is_object()) {
+    const json::object& notifications = wanted->as_object();
+    auto flag = [&](std::string_view key) {
+      const json::value* v = notifications.if_contains(key);
+      return v != nullptr && v->is_bool() && v->as_bool();
+    };
+    if (flag("toolsListChanged") && !tools.empty()) {
+      listener->tools = true;
+      honoured["toolsListChanged"] = true;
+    }
+    if (flag("promptsListChanged") && !prompts.empty()) {
+      listener->prompts = true;
+      honoured["promptsListChanged"] = true;
+    }
+    if (flag("resourcesListChanged") && !resources.empty()) {
+      listener->resources = true;
+      honoured["resourcesListChanged"] = true;
+    }
+    if (const json::value* uris = notifications.if_contains("resourceSubscriptions"); uris && uris->is_array()) {
+      json::array accepted;
+      for (const json::value& uri : uris->as_array()) {
+        if (uri.is_string()) {
+          listener->uris.insert(std::string(uri.as_string()));
+          accepted.push_back(uri);
+        }
+      }
+      if (!accepted.empty()) honoured["resourceSubscriptions"] = std::move(accepted);
+    }
+  }
+  listener->stream = responder.StartEventStream(http::Response{});
+  EndAtExpiry(*listener->stream, principal);
+  // The acknowledgment comes first (MCP 2026-07-28 subscriptions).
+  listener->stream->Send(http::SseEvent{
+      .data = EncodeNotification("notifications/subscriptions/acknowledged",
+                                 json::object{{"_meta", json::object{{kMetaSubscriptionId, listener->id}}},
+                                              {"notifications", std::move(honoured)}})});
+  {
+    std::lock_guard lock(listeners_mutex);
+    listeners.push_back(listener);
+  }
+  listener->stream->OnClose([this, gone = listener.get()] {
+    std::lock_guard lock(listeners_mutex);
+    std::erase_if(listeners, [gone](const std::shared_ptr<Listener>& l) { return l.get() == gone; });
+  });
+}
+
+void Server::Impl::Broadcast(std::string_view method, bool Listener::*wants, std::string_view uri,
+                             const std::set<std::string>* audience) {
+  const auto heard_by = [audience](const std::string& subject) {
+    return audience == nullptr || audience->contains(subject);
+  };
+  std::vector<std::shared_ptr<Listener>> targets;
+  {
+    std::lock_guard lock(listeners_mutex);
+    for (const auto& listener : listeners) {
+      const bool matches = wants != nullptr ? listener.get()->*wants : listener->uris.contains(std::string(uri));
+      if (matches && heard_by(listener->principal.subject)) targets.push_back(listener);
+    }
+  }
+  const base::WallTime now = clock.Now();
+  for (const auto& listener : targets) {
+    // A stream outlives the request that authenticated it: its credential is asked again before
+    // anything more is delivered, and a revoked or expired one ends the stream (its OnClose
+    // removes the listener), so the client's next request meets the 401.
+    if (!listener->principal.StillValid(now)) {
+      listener->stream->Close();
+      continue;
+    }
+    json::object params{{"_meta", json::object{{kMetaSubscriptionId, listener->id}}}};
+    if (!uri.empty()) params["uri"] = uri;
+    listener->stream->Send(http::SseEvent{.data = EncodeNotification(method, std::move(params))});
+  }
+  // Legacy sessions hear list changes on their GET stream; resource updates only if subscribed.
+  std::vector<std::shared_ptr<Session>> sessions_now;
+  {
+    std::lock_guard lock(sessions_mutex);
+    for (const auto& [id, session] : sessions) sessions_now.push_back(session);
+  }
+  for (const auto& session : sessions_now) {
+    std::shared_ptr<http::EventStream> stream;
+    Principal reader;
+    {
+      std::lock_guard lock(session->mutex);
+      if (wants == nullptr && !session->subscriptions.contains(std::string(uri))) continue;
+      stream = session->get_stream;
+      reader = session->get_principal;
+    }
+    if (!heard_by(session->subject)) continue;
+    if (stream != nullptr && !stream->closed() && !reader.StillValid(now)) {
+      // As for listeners. The session itself lives on for the subject's other credentials, and
+      // keeps the event for a GET that resumes with one of them.
+      std::lock_guard lock(session->mutex);
+      if (session->get_stream == stream) {
+        stream->Close();
+        session->get_stream.reset();
+        session->get_principal = Principal{};
+      }
+    }
+    json::object params;
+    if (!uri.empty()) params["uri"] = uri;
+    SendToSession(*session, EncodeNotification(method, std::move(params)));
+  }
+}
+
+void Server::Impl::SendToSession(Session& session, const std::string& message) {
+  std::lock_guard lock(session.mutex);
+  const uint64_t event_id = session.next_event++;
+  session.replay.emplace_back(event_id, message);
+  while (session.replay.size() > options.stream_replay_events) session.replay.pop_front();
+  if (session.get_stream && !session.get_stream->closed()) {
+    session.get_stream->Send(http::SseEvent{.id = "0-" + std::to_string(event_id), .data = message});
+  }
+}
+
+void Server::Impl::EndAtExpiry(http::EventStream& stream, const Principal& principal) const {
+  if (const auto expires = principal.Expires()) {
+    stream.CloseAfter(std::chrono::ceil<std::chrono::milliseconds>(*expires - clock.Now()));
+  }
+}
+
+
+}  // namespace taskwire::mcp
