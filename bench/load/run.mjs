@@ -30,6 +30,8 @@ const root = path.resolve(here, '../..');
 const { values: args } = parseArgs({
   options: {
     binary: { type: 'string', default: path.join(root, 'build/release/taskwire') },
+    // Another taskwire binary (an earlier build, say) measured in the same run, on its own data.
+    baseline: { type: 'string' },
     duration: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
@@ -246,8 +248,8 @@ async function wrk(url, file, seconds) {
 
 // ---- setup -----------------------------------------------------------------------------------
 
-function taskwireCli(dataDir, argv, input) {
-  return execFileSync(args.binary, ['--data-dir', dataDir, ...argv], {
+function taskwireCli(dataDir, argv, input, binary = args.binary) {
+  return execFileSync(binary, ['--data-dir', dataDir, ...argv], {
     encoding: 'utf8',
     input,
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -255,11 +257,11 @@ function taskwireCli(dataDir, argv, input) {
 }
 
 // A database of TASKS tasks in one organization, the same rows the SDK peer holds in memory.
-function seedTaskwire(dataDir) {
+function seedTaskwire(dataDir, binary = args.binary) {
   const password = 'load-benchmark-password';
-  taskwireCli(dataDir, ['user', 'add', 'ada', '--password-stdin'], `${password}\n`);
-  taskwireCli(dataDir, ['org', 'add', 'acme', '--owner', 'ada']);
-  const key = taskwireCli(dataDir, ['key', 'create', '--user', 'ada', '--name', 'load', '--scopes', 'all']).trim();
+  taskwireCli(dataDir, ['user', 'add', 'ada', '--password-stdin'], `${password}\n`, binary);
+  taskwireCli(dataDir, ['org', 'add', 'acme', '--owner', 'ada'], undefined, binary);
+  const key = taskwireCli(dataDir, ['key', 'create', '--user', 'ada', '--name', 'load', '--scopes', 'all'], undefined, binary).trim();
   execFileSync('sqlite3', [path.join(dataDir, 'taskwire.db')], {
     input: `BEGIN;
 WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${TASKS})
@@ -275,8 +277,8 @@ COMMIT;
   return { key, password };
 }
 
-async function startTaskwire(dataDir) {
-  const server = await start('taskwire', 0, args.binary, [
+async function startTaskwire(dataDir, binary = args.binary, name = 'taskwire') {
+  const server = await start(name, 0, binary, [
     '--data-dir', dataDir, 'serve',
     '--set', 'server.listen=127.0.0.1:0',
     '--set', 'server.threads=1',
@@ -489,12 +491,15 @@ function fmt(n, digits = 0) {
 }
 
 function printTable(rows, peak) {
-  const head = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'peak RSS', 'bytes/answer', '×floor', '×SDK v2'];
+  const withBaseline = rows.some((row) => row.vsBaseline);
+  const head = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'peak RSS', 'bytes/answer', '×floor', '×SDK v2',
+    ...(withBaseline ? ['×baseline'] : [])];
   const lines = [head];
   for (const row of rows) {
     lines.push([
       row.scenario, row.server, fmt(row.rps), fmt(row.p50 / 1000, 2), fmt(row.p99 / 1000, 2), fmt(row.errors),
       `${fmt(peak[row.server] / 1024, 1)} MiB`, fmt(row.bytes), row.vsFloor ? fmt(row.vsFloor, 2) : '', row.vsSdk ? fmt(row.vsSdk, 1) : '',
+      ...(withBaseline ? [row.vsBaseline ? fmt(row.vsBaseline, 2) : ''] : []),
     ]);
   }
   const widths = head.map((_, i) => Math.max(...lines.map((l) => String(l[i]).length)));
@@ -507,17 +512,29 @@ function printTable(rows, peak) {
 async function main() {
   const dataDir = path.join(work, 'data');
   fs.mkdirSync(dataDir);
-  const { key, password } = seedTaskwire(dataDir);
-  let taskwire = await startTaskwire(dataDir);
-
-  // An OAuth client registered by the operator, and a token from the real sign-in and consent.
-  const clientId = taskwireCli(dataDir, ['client', 'add', '--name', 'load-benchmark', '--redirect-uri', 'http://127.0.0.1:9/callback'])
-    .match(/^client_id:\s+(\S+)/m)?.[1];
-  const jwt = await mintAccessToken({
-    baseUrl: taskwire.base, mcpUrl: taskwire.url, user: 'ada', password, clientId,
-    redirectUri: 'http://127.0.0.1:9/callback', scopes: 'mcp:read tasks:read tasks:write',
-  });
-  const session = await legacySession(taskwire.url, key);
+  // Each taskwire under test (the binary, and the baseline when given) on its own data, seeded
+  // by its own binary: an OAuth client registered by the operator, a token from the real sign-in
+  // and consent, and a legacy session.
+  const setUp = async (dir, binary, name) => {
+    const { key: apiKey, password } = seedTaskwire(dir, binary);
+    const server = await startTaskwire(dir, binary, name);
+    const clientId = taskwireCli(dir, ['client', 'add', '--name', 'load-benchmark', '--redirect-uri', 'http://127.0.0.1:9/callback'], undefined, binary)
+      .match(/^client_id:\s+(\S+)/m)?.[1];
+    const token = await mintAccessToken({
+      baseUrl: server.base, mcpUrl: server.url, user: 'ada', password, clientId,
+      redirectUri: 'http://127.0.0.1:9/callback', scopes: 'mcp:read tasks:read tasks:write',
+    });
+    return { server, key: apiKey, jwt: token, session: await legacySession(server.url, apiKey) };
+  };
+  const ours = await setUp(dataDir, args.binary, 'taskwire');
+  let taskwire = ours.server;
+  const { key } = ours;
+  let baseline = null;
+  if (args.baseline) {
+    const baselineDir = path.join(work, 'baseline-data');
+    fs.mkdirSync(baselineDir);
+    baseline = await setUp(baselineDir, args.baseline, 'baseline');
+  }
   const sdk = await startSdk();
 
   // Before load: every server answers every scenario correctly; Taskwire's answers become the
@@ -526,12 +543,16 @@ async function main() {
   const answers = {};
   for (const scenario of SCENARIOS) {
     const body = rpc(scenario.tool, scenario.args, scenario.era);
-    const token = scenario.jwt ? jwt : key;
-    const ours = { headers: headersFor({ ...scenario, token, session: scenario.era === LEGACY ? session : undefined }), body };
-    const checked = await verify(taskwire.url, scenario, ours.headers, body);
-    if (checked.problem) fail(`taskwire ${scenario.label}: ${checked.problem}`);
-    answers[scenario.name] = checked;
-    targets[scenario.name] = { taskwire: { url: taskwire.url, file: requestFile(`taskwire-${scenario.name}`, ours.headers, body) } };
+    targets[scenario.name] = {};
+    for (const [name, instance] of [['taskwire', ours], ['baseline', baseline]]) {
+      if (!instance) continue;
+      const token = scenario.jwt ? instance.jwt : instance.key;
+      const headers = headersFor({ ...scenario, token, session: scenario.era === LEGACY ? instance.session : undefined });
+      const checked = await verify(instance.server.url, scenario, headers, body);
+      if (checked.problem) fail(`${name} ${scenario.label}: ${checked.problem}`);
+      if (name === 'taskwire') answers[scenario.name] = checked;
+      targets[scenario.name][name] = { url: instance.server.url, file: requestFile(`${name}-${scenario.name}`, headers, body) };
+    }
     if (!scenario.jwt) {
       const theirs = headersFor({ ...scenario, token: key });
       const sdkChecked = await verify(sdk.url, scenario, theirs, body);
@@ -546,8 +567,9 @@ async function main() {
     if (checked.problem) fail(`nginx ${scenario.label}: ${checked.problem}`);
     targets[scenario.name].nginx = { url, file: targets[scenario.name].taskwire.file };
   }
-  const servers = { nginx: floor, sdk, taskwire };
-  const names = { nginx: 'nginx (floor)', sdk: 'SDK v2', taskwire: 'taskwire' };
+  const servers = { nginx: floor, sdk, taskwire, ...(baseline ? { baseline: baseline.server } : {}) };
+  const names = { nginx: 'nginx (floor)', sdk: 'SDK v2', taskwire: 'taskwire', baseline: 'taskwire (baseline)' };
+  const measured = Object.keys(servers);
   if (failures) throw new Error('a server answered wrongly before load; not measuring');
 
   // Peak RSS is taken under load: the peaks of start-up and setup are forgotten first (a sign-in's
@@ -560,7 +582,7 @@ async function main() {
   const results = {};
   for (let round = 0; round < ROUNDS; round++) {
     for (const scenario of SCENARIOS) {
-      for (const server of ['nginx', 'sdk', 'taskwire']) {
+      for (const server of measured) {
         const target = targets[scenario.name][server];
         if (!target) continue;
         const r = await wrk(target.url, target.file, DURATION);
@@ -576,7 +598,7 @@ async function main() {
   const summary = {};
   for (const scenario of SCENARIOS) {
     const figures = {};
-    for (const server of ['nginx', 'sdk', 'taskwire']) {
+    for (const server of measured) {
       const runs = results[`${scenario.name}/${server}`];
       if (!runs) continue;
       figures[server] = {
@@ -584,9 +606,10 @@ async function main() {
         errors: runs.reduce((n, r) => n + r.errors, 0), bytes: Math.round(runs[0].bytes / runs[0].requests),
       };
     }
-    const ours = figures.taskwire;
-    ours.vsFloor = ours.rps / figures.nginx.rps;
-    if (figures.sdk) ours.vsSdk = ours.rps / figures.sdk.rps;
+    const mine = figures.taskwire;
+    mine.vsFloor = mine.rps / figures.nginx.rps;
+    if (figures.sdk) mine.vsSdk = mine.rps / figures.sdk.rps;
+    if (figures.baseline) mine.vsBaseline = mine.rps / figures.baseline.rps;
     for (const [server, f] of Object.entries(figures)) rows.push({ scenario: scenario.label, server: names[server], ...f });
     summary[scenario.name] = figures;
   }
@@ -594,6 +617,7 @@ async function main() {
   printTable(rows, peak);
 
   // The idle test, on a fresh Taskwire (and the peers as they are, for comparison).
+  if (baseline) await stop(baseline.server);
   await stop(taskwire);
   taskwire = await startTaskwire(dataDir);
   const modernGet = SCENARIOS[0];
