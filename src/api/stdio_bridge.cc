@@ -7,8 +7,8 @@
 #include <mutex>
 #include <thread>
 
-#include "base/base64url.h"
 #include "http/client.h"
+#include "mcp/envelope.h"
 
 namespace taskwire::api {
 
@@ -17,18 +17,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr int kInvalidParams = -32602;  // JSON-RPC 2.0 §5.1
-
-// The header encoding of MCP 2026-07-28 for values that are not plain visible ASCII.
-std::string HeaderValue(std::string_view value) {
-  const bool plain = !value.empty() && value.front() != ' ' && value.back() != ' ' &&
-                     !value.starts_with("=?") &&
-                     std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
-  if (plain) return std::string(value);
-  std::string encoded = base::Base64UrlEncode(value);
-  for (char& c : encoded) c = c == '-' ? '+' : c == '_' ? '/' : c;
-  while (encoded.size() % 4 != 0) encoded += '=';
-  return "=?base64?" + encoded + "?=";
-}
 
 // A protocol version as MCP writes them, YYYY-MM-DD (MCP basic/versioning, "Versioning"). Only
 // such text is copied into MCP-Protocol-Version: anything else could carry a line break into the
@@ -187,7 +175,7 @@ class Bridge {
     const bool initialize = is_request && method->as_string() == "initialize";
     if (method != nullptr && method->is_string()) {
       const std::string_view name = method->as_string();
-      headers.Add("Mcp-Method", HeaderValue(name));
+      headers.Add("Mcp-Method", mcp::EncodeHeaderValue(name));
       const json::object* params = message.contains("params") && message.at("params").is_object()
                                        ? &message.at("params").as_object()
                                        : nullptr;
@@ -196,7 +184,7 @@ class Bridge {
         if (const json::value* target = params->if_contains(field);
             target != nullptr && target->is_string() &&
             (name == "tools/call" || name == "prompts/get" || name == "resources/read")) {
-          headers.Add("Mcp-Name", HeaderValue(target->as_string()));
+          headers.Add("Mcp-Name", mcp::EncodeHeaderValue(target->as_string()));
         }
         // A 2026-07-28 request names its version itself.
         const json::value* meta = params->if_contains("_meta");

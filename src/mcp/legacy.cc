@@ -3,14 +3,14 @@
 
 namespace taskwire::mcp {
 
-void Server::Impl::HandleLegacy(http::Request& request, Message& message,
+void Server::Impl::HandleLegacy(const Envelope& envelope, Message& message,
                                 const Principal& principal, http::Responder responder) {
   const json::value& id = message.id;
   auto fail = [&](RpcError error) { responder.Send(ErrorResponse(id, error)); };
 
   std::shared_ptr<Session> session;
-  if (const auto session_id = Header(request, kSessionHeader)) {
-    session = FindSession(*session_id, principal);
+  if (envelope.session_id) {
+    session = FindSession(*envelope.session_id, principal);
     if (!session) {
       // MCP 2025-11-25 transports, "Session Management": the client must start over.
       return fail({kSessionNotFound, "session not found; send initialize again", nullptr, 404});
@@ -119,7 +119,7 @@ void Server::Impl::HandleLegacy(http::Request& request, Message& message,
                        method == "prompts/get" || (method == "completion/complete" && completion);
   if (!handled) return fail(RpcError::MethodNotFound(method, 200));
 
-  Call::Setup setup = CallSetup(request, message, principal);
+  Call::Setup setup = CallSetup(envelope, message, principal);
   setup.method = method;
   setup.principal = principal;
   setup.version = version;
@@ -245,10 +245,10 @@ void Server::Impl::DropSession(const std::shared_ptr<Session>& session) {
 
 
 std::shared_ptr<Session> Server::Impl::SessionOf(const http::Request& request,
+                                                const Envelope& envelope,
                                                 const Principal& principal,
                                                 http::Responder& responder) {
-  const auto session_id = Header(request, kSessionHeader);
-  if (!session_id) {
+  if (!envelope.session_id) {
     // GET and DELETE exist only for legacy sessions; 2026-07-28 has neither (405).
     http::Response response = http::Response::JsonError(
         405, "method_not_allowed",
@@ -257,7 +257,7 @@ std::shared_ptr<Session> Server::Impl::SessionOf(const http::Request& request,
     responder.Send(std::move(response));
     return nullptr;
   }
-  auto session = FindSession(*session_id, principal);
+  auto session = FindSession(*envelope.session_id, principal);
   if (!session) {
     responder.Send(ErrorResponse(nullptr, RpcError{kSessionNotFound, "session not found", nullptr, 404}));
   }
@@ -265,9 +265,10 @@ std::shared_ptr<Session> Server::Impl::SessionOf(const http::Request& request,
 }
 
 void Server::HandleGet(http::Request& request, const Principal& principal, http::Responder responder) {
-  auto session = impl_->SessionOf(request, principal, responder);
+  const Envelope envelope = ReadEnvelope(request.headers);
+  auto session = impl_->SessionOf(request, envelope, principal, responder);
   if (!session) return;
-  if (!AcceptsEventStream(request)) {
+  if (!envelope.accepts_event_stream) {
     responder.Send(http::Response::JsonError(406, "not_acceptable", "GET needs Accept: text/event-stream"));
     return;
   }
@@ -276,7 +277,7 @@ void Server::HandleGet(http::Request& request, const Principal& principal, http:
   uint64_t stream_number = 0;
   uint64_t last_seen = 0;
   bool resuming = false;
-  if (auto last = Header(request, "Last-Event-ID")) {
+  if (const auto& last = envelope.last_event_id) {
     const size_t dash = last->find('-');
     if (dash != std::string_view::npos) {
       stream_number = std::strtoull(std::string(last->substr(0, dash)).c_str(), nullptr, 10);
@@ -332,7 +333,7 @@ void Server::HandleGet(http::Request& request, const Principal& principal, http:
 }
 
 void Server::HandleDelete(http::Request& request, const Principal& principal, http::Responder responder) {
-  auto session = impl_->SessionOf(request, principal, responder);
+  auto session = impl_->SessionOf(request, ReadEnvelope(request.headers), principal, responder);
   if (!session) return;
   {
     std::lock_guard lock(impl_->sessions_mutex);

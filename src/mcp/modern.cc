@@ -3,12 +3,12 @@
 
 namespace taskwire::mcp {
 
-std::optional<RpcError> Server::Impl::CheckModernHeaders(const http::Request& request,
+std::optional<RpcError> Server::Impl::CheckModernHeaders(const Envelope& envelope,
                                                          const Message& message) {
   auto mismatch = [](std::string text) {
     return RpcError{kHeaderMismatch, std::move(text), nullptr, 400};
   };
-  const auto method = Header(request, "Mcp-Method");
+  const auto& method = envelope.method;
   if (!method) return mismatch("the Mcp-Method header is required");
   if (*method != message.method) {
     return mismatch("the Mcp-Method header does not match the body's method");
@@ -18,7 +18,7 @@ std::optional<RpcError> Server::Impl::CheckModernHeaders(const http::Request& re
   if (message.method == "resources/read") name_field = "uri";
   if (name_field.empty()) return std::nullopt;
   const json::value* body_name = message.params.if_contains(name_field);
-  const auto header_name = Header(request, "Mcp-Name");
+  const auto& header_name = envelope.name;
   if (!header_name) return mismatch("the Mcp-Name header is required for " + message.method);
   auto decoded = DecodeHeaderValue(*header_name);
   if (!decoded) return mismatch("the Mcp-Name header has invalid base64");
@@ -40,7 +40,7 @@ std::optional<RpcError> Server::Impl::CheckModernHeaders(const http::Request& re
       where += "." + key;
     }
     const std::string param_header = "Mcp-Param-" + param.name;
-    const auto header = Header(request, param_header);
+    const std::string* header = envelope.Param(param.name);
     if (value == nullptr || value->is_null()) {
       if (header) return mismatch("the " + param_header + " header is set but " + where + " is not");
       continue;
@@ -55,13 +55,13 @@ std::optional<RpcError> Server::Impl::CheckModernHeaders(const http::Request& re
   return std::nullopt;
 }
 
-void Server::Impl::HandleModern(http::Request& request, Message& message,
+void Server::Impl::HandleModern(const Envelope& envelope, Message& message,
                                 const Principal& principal, http::Responder responder) {
   const json::value& id = message.id;
   auto fail = [&](RpcError error) { responder.Send(ErrorResponse(id, error)); };
 
   // MCP 2026-07-28 transports, validation order (the digest's §1.4): a, b, c, d, e, f, g.
-  const auto header_version = Header(request, "MCP-Protocol-Version");
+  const auto& header_version = envelope.protocol_version;
   if (!header_version) {
     return fail({kHeaderMismatch, "the MCP-Protocol-Version header is required", nullptr, 400});
   }
@@ -86,7 +86,7 @@ void Server::Impl::HandleModern(http::Request& request, Message& message,
                               {"requested", version->as_string()}},
                  400});
   }
-  if (auto mismatch = CheckModernHeaders(request, message)) return fail(*mismatch);
+  if (auto mismatch = CheckModernHeaders(envelope, message)) return fail(*mismatch);
 
   std::optional<LogLevel> log_level;
   if (const json::value* level = meta->if_contains(kMetaLogLevel)) {
@@ -123,7 +123,7 @@ void Server::Impl::HandleModern(http::Request& request, Message& message,
                        method == "prompts/get" || (method == "completion/complete" && completion);
   if (!handled) return fail(RpcError::MethodNotFound(method, 404));
 
-  Call::Setup setup = CallSetup(request, message, principal);
+  Call::Setup setup = CallSetup(envelope, message, principal);
   setup.modern = true;
   setup.version = std::string(kModernVersion);
   setup.client_capabilities = capabilities->as_object();

@@ -4,59 +4,6 @@
 
 namespace taskwire::mcp {
 
-bool IsLegacyVersion(std::string_view version) {
-  return version == "2024-11-05" || version == "2025-03-26" || version == "2025-06-18" ||
-         version == "2025-11-25";
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-std::optional<std::string_view> Header(const http::Request& request, std::string_view name) {
-  auto value = request.headers.Get(name);
-  if (!value) return std::nullopt;
-  return Trim(*value);
-}
-
-// MCP 2026-07-28 transports, "Header encoding": "=?base64?<base64 of UTF-8>?=" carries values
-// that are not safe as header text; anything else is literal.
-std::optional<std::string> DecodeHeaderValue(std::string_view value) {
-  constexpr std::string_view kOpen = "=?base64?";
-  constexpr std::string_view kClose = "?=";
-  if (value.starts_with(kOpen) && value.ends_with(kClose) &&
-      value.size() >= kOpen.size() + kClose.size()) {
-    auto decoded = base::Base64Decode(
-        value.substr(kOpen.size(), value.size() - kOpen.size() - kClose.size()));
-    if (!decoded) return std::nullopt;
-    return std::move(*decoded);
-  }
-  return std::string(value);
-}
-
-bool AcceptsEventStream(const http::Request& request) {
-  const auto accept = request.headers.Get("Accept");
-  return accept && (accept->find("text/event-stream") != std::string_view::npos ||
-                    accept->find("*/*") != std::string_view::npos);
-}
-
-const json::object* MetaOf(const json::object& params) {
-  const json::value* meta = params.if_contains("_meta");
-  return meta != nullptr && meta->is_object() ? &meta->as_object() : nullptr;
-}
-
-bool HasModernMeta(const json::object& params) {
-  const json::object* meta = MetaOf(params);
-  if (meta == nullptr) return false;
-  for (std::string_view key :
-       {kMetaProtocolVersion, kMetaClientCapabilities, kMetaClientInfo, kMetaLogLevel}) {
-    if (meta->contains(key)) return true;
-  }
-  return false;
-}
-
 std::string IdKey(const json::value& id) { return json::serialize(id); }
 
 http::Response JsonResponse(int status, std::string body) {
@@ -155,12 +102,12 @@ bool HeaderMatches(std::string_view header, const json::value& value) {
 // A subscriptions/listen stream (2026-07-28) and what it asked for.
 
 // What both eras know of a request that will run a handler: who asks, what for, how to answer.
-Call::Setup CallSetup(const http::Request& request, const Message& message, const Principal& principal) {
+Call::Setup CallSetup(const Envelope& envelope, const Message& message, const Principal& principal) {
   Call::Setup setup;
   setup.id = message.id;
   setup.method = message.method;
   setup.principal = principal;
-  setup.accepts_sse = AcceptsEventStream(request);
+  setup.accepts_sse = envelope.accepts_event_stream;
   if (const json::object* meta = MetaOf(message.params)) {
     if (const json::value* token = meta->if_contains("progressToken");
         token && (token->is_string() || token->is_int64() || token->is_uint64())) {
@@ -264,20 +211,17 @@ void Server::HandlePost(http::Request& request, const Principal& principal,
       return;
     }
   }
-  // MCP 2026-07-28 basic/versioning: modern markers in _meta, or a version header that is not a
-  // legacy revision, make the request a stateless one.
-  const auto header_version = Header(request, "MCP-Protocol-Version");
-  const bool modern = HasModernMeta(message.params) ||
-                      (header_version && !IsLegacyVersion(*header_version));
-  if (modern) {
+  Envelope envelope = ReadEnvelope(request.headers);
+  envelope.era = EraOf(envelope, message);
+  if (envelope.era == Era::kModern) {
     if (message.kind != Message::Kind::kRequest) {
       // No client notifications are defined for HTTP in 2026-07-28; accept and ignore.
       responder.Send(http::Response{.status = 202, .headers = {}, .body = {}});
       return;
     }
-    impl_->HandleModern(request, message, principal, std::move(responder));
+    impl_->HandleModern(envelope, message, principal, std::move(responder));
   } else {
-    impl_->HandleLegacy(request, message, principal, std::move(responder));
+    impl_->HandleLegacy(envelope, message, principal, std::move(responder));
   }
 }
 

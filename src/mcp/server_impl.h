@@ -19,31 +19,15 @@
 #include "base/ids.h"
 #include "base/json_writer.h"
 #include "base/random.h"
+#include "mcp/envelope.h"
 #include "mcp/request_state.h"
 
 namespace taskwire::mcp {
 
-// MCP 2026-07-28 basic, "_meta": the per-request protocol keys.
-inline constexpr std::string_view kMetaProtocolVersion = "io.modelcontextprotocol/protocolVersion";
-inline constexpr std::string_view kMetaClientCapabilities = "io.modelcontextprotocol/clientCapabilities";
-inline constexpr std::string_view kMetaClientInfo = "io.modelcontextprotocol/clientInfo";
-inline constexpr std::string_view kMetaLogLevel = "io.modelcontextprotocol/logLevel";
-inline constexpr std::string_view kMetaServerInfo = "io.modelcontextprotocol/serverInfo";
-inline constexpr std::string_view kMetaSubscriptionId = "io.modelcontextprotocol/subscriptionId";
-
 // Implementation-defined range (-32000..-32019), as the TypeScript SDK answers it.
 inline constexpr int kSessionNotFound = -32001;
 
-inline constexpr std::string_view kSessionHeader = "Mcp-Session-Id";
-
 // Helpers of the envelope and the catalog (server.cc).
-bool IsLegacyVersion(std::string_view version);
-std::string_view Trim(std::string_view text);
-std::optional<std::string_view> Header(const http::Request& request, std::string_view name);
-std::optional<std::string> DecodeHeaderValue(std::string_view value);
-bool AcceptsEventStream(const http::Request& request);
-const json::object* MetaOf(const json::object& params);
-bool HasModernMeta(const json::object& params);
 std::string IdKey(const json::value& id);
 http::Response JsonResponse(int status, std::string body);
 http::Response ErrorResponse(const json::value& id, const RpcError& error);
@@ -127,13 +111,13 @@ struct Server::Impl {
   }
 
   // Dispatch.
-  void HandleModern(http::Request& request, Message& message, const Principal& principal,
+  void HandleModern(const Envelope& envelope, Message& message, const Principal& principal,
                     http::Responder responder);
-  void HandleLegacy(http::Request& request, Message& message, const Principal& principal,
+  void HandleLegacy(const Envelope& envelope, Message& message, const Principal& principal,
                     http::Responder responder);
   void HandleLegacyResponse(const Message& message, std::shared_ptr<Session> session);
   void HandleLegacyNotification(const Message& message, std::shared_ptr<Session> session);
-  std::optional<RpcError> CheckModernHeaders(const http::Request& request, const Message& message);
+  std::optional<RpcError> CheckModernHeaders(const Envelope& envelope, const Message& message);
 
   // Methods shared by both eras. `modern` shapes the result.
   json::object Capabilities() const;
@@ -178,8 +162,8 @@ struct Server::Impl {
   void DropSession(const std::shared_ptr<Session>& session);
   // The legacy session a GET or DELETE names; nullptr after answering 405 (no Mcp-Session-Id)
   // or 404 (unknown, ended, or someone else's).
-  std::shared_ptr<Session> SessionOf(const http::Request& request, const Principal& principal,
-                                     http::Responder& responder);
+  std::shared_ptr<Session> SessionOf(const http::Request& request, const Envelope& envelope,
+                                     const Principal& principal, http::Responder& responder);
   void SendToSession(Session& session, const std::string& message);
   // A stream that outlives its request ends when the credential that opened it expires.
   void EndAtExpiry(http::EventStream& stream, const Principal& principal) const;

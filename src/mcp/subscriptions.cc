@@ -1,6 +1,8 @@
 // mcp::Server: subscriptions/listen and the notifications broadcast to listeners and sessions.
 #include "mcp/call.h"
 
+#include "mcp/envelope.h"
+
 namespace taskwire::mcp {
 
 void Server::Impl::Listen(const Message& message, const Principal& principal,
