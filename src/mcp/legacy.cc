@@ -28,113 +28,14 @@ void Server::Impl::HandleLegacy(const Envelope& envelope, Message& message,
     return;
   }
 
-  const std::string& method = message.method;
-  const json::object& params = message.params;
-  auto reply = [&](const json::value& result, http::Headers headers = {}) {
-    http::Response response = JsonResponse(200, EncodeResult(id, result));
-    for (const auto& [name, value] : headers) response.headers.Add(name, value);
-    responder.Send(std::move(response));
-  };
-  auto complete = [&](std::variant<json::object, RpcError> outcome) {
-    if (auto* error = std::get_if<RpcError>(&outcome)) return fail(*error);
-    reply(std::get<json::object>(outcome));
-  };
-
-  if (method == "initialize") {
-    const json::value* requested = params.if_contains("protocolVersion");
-    if (requested == nullptr || !requested->is_string()) {
-      return fail(RpcError::InvalidParams("params.protocolVersion must be a string"));
-    }
-    // MCP 2025-11-25 lifecycle: echo a version we support, else offer ours. Revisions older
-    // than 2025-03-26 get 2025-03-26, the closest one this transport serves.
-    std::string version(kLegacyVersions[0]);
-    const std::string_view asked = requested->as_string();
-    if (std::find(std::begin(kLegacyVersions), std::end(kLegacyVersions), asked) !=
-        std::end(kLegacyVersions)) {
-      version = std::string(asked);
-    } else if (asked < "2025-03-26") {
-      version = "2025-03-26";
-    }
-    auto created = std::make_shared<Session>();
-    created->id = base::NewId("");
-    created->version = version;
-    created->subject = principal.subject;
-    if (const json::value* caps = params.if_contains("capabilities"); caps && caps->is_object()) {
-      created->client_capabilities = caps->as_object();
-    }
-    created->last_used = clock.Steady();
-    {
-      std::lock_guard lock(sessions_mutex);
-      if (!MakeRoom(created->subject)) {
-        return fail({kInternalError, "too many open sessions; try again later", nullptr, 503});
-      }
-      sessions.emplace(created->id, created);
-      by_subject[created->subject].push_back(created);
-    }
-    json::object server_info{{"name", options.name}, {"version", options.version}};
-    if (!options.title.empty()) server_info["title"] = options.title;
-    json::object result{{"protocolVersion", version},
-                        {"capabilities", Capabilities()},
-                        {"serverInfo", std::move(server_info)}};
-    if (!options.instructions.empty()) result["instructions"] = options.instructions;
-    http::Headers headers;
-    headers.Add(std::string(kSessionHeader), created->id);
-    return reply(result, std::move(headers));
-  }
-
-  const std::string version = session ? session->version : "2025-03-26";
-
-  if (method == "ping") return reply(json::object{});
-  if (method == "logging/setLevel") {
-    const json::value* level = params.if_contains("level");
-    const auto parsed = level && level->is_string() ? ParseLogLevel(level->as_string()) : std::nullopt;
-    if (!parsed) return fail(RpcError::InvalidParams("params.level must be a log level such as \"info\""));
-    if (session) {
-      std::lock_guard lock(session->mutex);
-      session->log_level = parsed;
-    }
-    return reply(json::object{});
-  }
-  if (method == "resources/subscribe" || method == "resources/unsubscribe") {
-    const json::value* uri = params.if_contains("uri");
-    if (uri == nullptr || !uri->is_string()) return fail(RpcError::InvalidParams("params.uri must be a string"));
-    if (!session) return fail(RpcError::InvalidParams("subscriptions need a session: send initialize first"));
-    std::lock_guard lock(session->mutex);
-    if (method == "resources/subscribe") {
-      session->subscriptions.insert(std::string(uri->as_string()));
-    } else {
-      session->subscriptions.erase(std::string(uri->as_string()));
-    }
-    return reply(json::object{});
-  }
-  if (method == "tools/list") return complete(ListTools(params, version, principal));
-  if (method == "prompts/list" && !prompts.empty()) return complete(ListPrompts(params));
-  if (method == "resources/list" && (!resources.empty() || !templates.empty())) {
-    return complete(ListResources(params));
-  }
-  if (method == "resources/templates/list" && (!resources.empty() || !templates.empty())) {
-    return complete(ListTemplates(params));
-  }
-  const bool handled = method == "tools/call" || method == "resources/read" ||
-                       method == "prompts/get" || (method == "completion/complete" && completion);
-  if (!handled) return fail(RpcError::MethodNotFound(method, 200));
-
-  Call::Setup setup = CallSetup(envelope, message, principal);
-  setup.method = method;
-  setup.principal = principal;
-  setup.version = version;
-  setup.session = session;
-  if (session) setup.client_capabilities = session->client_capabilities;
-  auto call = std::make_shared<Call>(std::move(setup), std::move(responder));
-  call->Attach();
-  if (session) {
-    std::lock_guard lock(session->mutex);
-    session->active_calls[IdKey(id)] = call;
-  }
-  if (method == "tools/call") return CallTool(call, std::move(message.params));
-  if (method == "resources/read") return ReadResource(call, params);
-  if (method == "prompts/get") return GetPrompt(call, params);
-  return Complete(call, params);
+  Incoming incoming{.envelope = envelope,
+                    .message = message,
+                    .principal = principal,
+                    .responder = responder,
+                    .session = std::move(session),
+                    .client_capabilities = nullptr,
+                    .log_level = std::nullopt};
+  Dispatch(incoming);
 }
 
 void Server::Impl::HandleLegacyResponse(const Message& message, std::shared_ptr<Session> session) {

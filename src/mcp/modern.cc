@@ -1,4 +1,5 @@
-// mcp::Server, 2026-07-28: the envelope a stateless request carries, checked once, and its dispatch.
+// mcp::Server, 2026-07-28: the envelope a stateless request carries, checked in the spec's order
+// before the method table (methods.cc) takes it.
 #include "mcp/call.h"
 
 namespace taskwire::mcp {
@@ -94,85 +95,14 @@ void Server::Impl::HandleModern(const Envelope& envelope, Message& message,
     if (!log_level) return fail(RpcError::InvalidParams("unknown log level in params._meta"));
   }
 
-  const std::string& method = message.method;
-  const json::object& params = message.params;
-  auto complete = [&](std::variant<json::object, RpcError> outcome, bool cacheable) {
-    if (auto* error = std::get_if<RpcError>(&outcome)) return fail(*error);
-    json::object& result = std::get<json::object>(outcome);
-    Decorate(result, cacheable, options.list_ttl);
-    responder.Send(JsonResponse(200, EncodeResult(id, result)));
-  };
-
-  if (method == "server/discover") {
-    json::object result{{"supportedVersions", json::array{kModernVersion}},
-                        {"capabilities", Capabilities()}};
-    if (!options.instructions.empty()) result["instructions"] = options.instructions;
-    return complete(std::move(result), true);
-  }
-  if (method == "tools/list") return complete(ListTools(params, kModernVersion, principal), true);
-  if (method == "prompts/list" && !prompts.empty()) return complete(ListPrompts(params), true);
-  if (method == "resources/list" && (!resources.empty() || !templates.empty())) {
-    return complete(ListResources(params), true);
-  }
-  if (method == "resources/templates/list" && (!resources.empty() || !templates.empty())) {
-    return complete(ListTemplates(params), true);
-  }
-  if (method == "subscriptions/listen") return Listen(message, principal, std::move(responder));
-
-  const bool handled = method == "tools/call" || method == "resources/read" ||
-                       method == "prompts/get" || (method == "completion/complete" && completion);
-  if (!handled) return fail(RpcError::MethodNotFound(method, 404));
-
-  Call::Setup setup = CallSetup(envelope, message, principal);
-  setup.modern = true;
-  setup.version = std::string(kModernVersion);
-  setup.client_capabilities = capabilities->as_object();
-  setup.log_level = log_level;
-
-  if (method == "tools/call") {
-    const auto tool = std::find_if(tools.begin(), tools.end(),
-                                   [&](const Tool& t) { return t.name == setup.target; });
-    if (tool != tools.end()) {
-      json::object missing;
-      for (const auto& [key, value] : tool->required_client_capabilities) {
-        if (!setup.client_capabilities.contains(key)) missing[key] = value;
-      }
-      if (!missing.empty()) {
-        return fail({kMissingRequiredClientCapability,
-                     "this tool needs client capabilities the request did not declare",
-                     json::object{{"requiredCapabilities", std::move(missing)}}, 400});
-      }
-    }
-  }
-
-  // Multi Round-Trip Requests: a retry carries the answers and the state we sealed.
-  json::object input_responses;
-  if (const json::value* responses = params.if_contains("inputResponses")) {
-    if (responses->is_object()) {
-      for (const auto& [key, value] : responses->as_object()) {
-        if (value.is_object()) input_responses[key] = value;
-      }
-    } else if (!responses->is_null()) {
-      return fail(RpcError::InvalidParams("params.inputResponses must be an object"));
-    }
-  }
-  std::optional<std::string> request_state;
-  if (const json::value* state = params.if_contains("requestState")) {
-    if (!state->is_string()) return fail(RpcError::InvalidParams("params.requestState must be a string"));
-    request_state = sealer.Open(state->as_string(), principal.subject, method, setup.target);
-    if (!request_state) {
-      return fail(RpcError::InvalidParams("params.requestState is invalid or has expired; start over"));
-    }
-  }
-
-  auto call = std::make_shared<Call>(std::move(setup), std::move(responder));
-  call->Attach();
-  call->SetRound(std::move(input_responses), std::move(request_state));
-  if (method == "tools/call") return CallTool(call, std::move(message.params));
-  if (method == "resources/read") return ReadResource(call, params);
-  if (method == "prompts/get") return GetPrompt(call, params);
-  return Complete(call, params);
+  Incoming incoming{.envelope = envelope,
+                    .message = message,
+                    .principal = principal,
+                    .responder = responder,
+                    .session = nullptr,
+                    .client_capabilities = &capabilities->as_object(),
+                    .log_level = log_level};
+  Dispatch(incoming);
 }
-
 
 }  // namespace taskwire::mcp

@@ -13,6 +13,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <span>
 #include <unordered_map>
 
 #include "base/base64url.h"
@@ -95,6 +96,45 @@ struct Session {
   std::unordered_map<std::string, std::weak_ptr<Call>> active_calls;
 };
 
+// One request on its way to its method, past its era's checks: what the envelope and the body
+// said, who asks, and how the answer leaves.
+struct Incoming {
+  const Envelope& envelope;
+  Message& message;
+  const Principal& principal;
+  http::Responder& responder;
+  std::shared_ptr<Session> session;                   // legacy: the session it named, if any
+  const json::object* client_capabilities = nullptr;  // modern: from params._meta
+  std::optional<LogLevel> log_level;                  // modern: from params._meta
+
+  bool modern() const { return envelope.era == Era::kModern; }
+  // The revision the answer is shaped for (a legacy request without a session: 2025-03-26).
+  std::string_view version() const;
+};
+
+// The eras a method serves.
+struct Eras {
+  bool modern = false;
+  bool legacy = false;
+  bool Has(Era era) const { return era == Era::kModern ? modern : legacy; }
+};
+inline constexpr Eras kModernOnly{.modern = true, .legacy = false};
+inline constexpr Eras kLegacyOnly{.modern = false, .legacy = true};
+inline constexpr Eras kBothEras{.modern = true, .legacy = true};
+
+// One row of the method table (methods.cc): a method the server answers, in which eras, and how.
+struct MethodEntry {
+  std::string_view name;
+  Eras eras;
+  // False when this server has nothing for the method (prompts/list without prompts): it is then
+  // unknown, as if absent. Null: always offered.
+  bool (*offered)(const Server::Impl& impl) = nullptr;
+  void (*handle)(Server::Impl& impl, Incoming& incoming) = nullptr;
+};
+std::span<const MethodEntry> Methods();
+// The entry for `method` in `era`, or nullptr.
+const MethodEntry* FindMethod(std::string_view method, Era era);
+
 struct Server::Impl {
   Impl(ServerOptions o, base::WorkerPool& p, const base::Clock& c, base::Logger& l)
       : options(std::move(o)),
@@ -110,11 +150,20 @@ struct Server::Impl {
     complete_meta = complete_meta.substr(1, complete_meta.size() - 2);
   }
 
-  // Dispatch.
+  // Dispatch: each era's checks, then the method table.
   void HandleModern(const Envelope& envelope, Message& message, const Principal& principal,
                     http::Responder responder);
   void HandleLegacy(const Envelope& envelope, Message& message, const Principal& principal,
                     http::Responder responder);
+  void Dispatch(Incoming& incoming);
+  // Answers a result shaped for the request's era (a modern one decorated, cacheable or not), or
+  // the error.
+  void Answer(Incoming& incoming, std::variant<json::object, RpcError> outcome, bool cacheable);
+  void Fail(Incoming& incoming, const RpcError& error);
+  // The Call that runs a handler for `incoming`, after the era's checks; nullptr once it has
+  // answered an error.
+  std::shared_ptr<Call> StartCall(Incoming& incoming);
+  void Initialize(Incoming& incoming);
   void HandleLegacyResponse(const Message& message, std::shared_ptr<Session> session);
   void HandleLegacyNotification(const Message& message, std::shared_ptr<Session> session);
   std::optional<RpcError> CheckModernHeaders(const Envelope& envelope, const Message& message);
