@@ -1,4 +1,5 @@
-// mcp::Server, 2025-x: sessions, their table and their requests, GET streams and DELETE.
+// mcp::Server, 2025-x: a session's requests, answers and notifications, its GET streams and
+// DELETE. The session table is sessions.cc.
 #include "mcp/call.h"
 
 namespace taskwire::mcp {
@@ -10,7 +11,7 @@ void Server::Impl::HandleLegacy(const Envelope& envelope, Message& message,
 
   std::shared_ptr<Session> session;
   if (envelope.session_id) {
-    session = FindSession(*envelope.session_id, principal);
+    session = sessions->Find(*envelope.session_id, principal.subject);
     if (!session) {
       // MCP 2025-11-25 transports, "Session Management": the client must start over.
       return fail({kSessionNotFound, "session not found; send initialize again", nullptr, 404});
@@ -84,67 +85,6 @@ void Server::Impl::HandleLegacyNotification(const Message& message,
 }
 
 
-std::shared_ptr<Session> Server::Impl::FindSession(std::string_view id, const Principal& principal) {
-  std::lock_guard lock(sessions_mutex);
-  auto it = sessions.find(std::string(id));
-  if (it == sessions.end()) return nullptr;
-  std::shared_ptr<Session> session = it->second;
-  std::lock_guard session_lock(session->mutex);
-  // A session belongs to whoever opened it; to anyone else it does not exist.
-  const base::SteadyTime now = clock.Steady();
-  if (session->subject != principal.subject || Expired(*session, now)) return nullptr;
-  session->last_used = now;
-  session->used = true;
-  return session;
-}
-
-bool Server::Impl::Expired(const Session& session, base::SteadyTime now) const {
-  return now - session.last_used >
-         (session.used ? options.session_idle_timeout : options.session_unused_timeout);
-}
-
-bool Server::Impl::MakeRoom(const std::string& subject) {
-  const base::SteadyTime now = clock.Steady();
-  if (auto owned = by_subject.find(subject); owned != by_subject.end()) {
-    std::vector<std::pair<base::SteadyTime, std::shared_ptr<Session>>> live;
-    std::vector<std::shared_ptr<Session>> gone;
-    for (const auto& session : owned->second) {
-      std::lock_guard lock(session->mutex);
-      if (Expired(*session, now)) {
-        gone.push_back(session);
-      } else {
-        live.emplace_back(session->last_used, session);
-      }
-    }
-    // At the cap, the subject's least recently used sessions go; its client meets a 404 and
-    // initializes again (MCP 2025-11-25 transports, "Session Management").
-    std::sort(live.begin(), live.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    const size_t keep = std::max<size_t>(options.max_sessions_per_subject, 1) - 1;  // and the new one
-    for (size_t i = 0; i + keep < live.size(); ++i) gone.push_back(live[i].second);
-    for (const auto& session : gone) DropSession(session);
-  }
-  if (sessions.size() < options.max_sessions) return true;
-  std::vector<std::shared_ptr<Session>> expired;
-  for (const auto& [id, session] : sessions) {
-    std::lock_guard lock(session->mutex);
-    if (Expired(*session, now)) expired.push_back(session);
-  }
-  for (const auto& session : expired) DropSession(session);
-  return sessions.size() < options.max_sessions;
-}
-
-void Server::Impl::DropSession(const std::shared_ptr<Session>& session) {
-  sessions.erase(session->id);
-  if (auto owned = by_subject.find(session->subject); owned != by_subject.end()) {
-    std::erase(owned->second, session);
-    if (owned->second.empty()) by_subject.erase(owned);
-  }
-  std::lock_guard lock(session->mutex);
-  if (session->get_stream) session->get_stream->Close();
-  session->pending_inputs.clear();  // a waiting call holds the session: let both go
-}
-
-
 std::shared_ptr<Session> Server::Impl::SessionOf(const http::Request& request,
                                                 const Envelope& envelope,
                                                 const Principal& principal,
@@ -158,7 +98,7 @@ std::shared_ptr<Session> Server::Impl::SessionOf(const http::Request& request,
     responder.Send(std::move(response));
     return nullptr;
   }
-  auto session = FindSession(*envelope.session_id, principal);
+  auto session = sessions->Find(*envelope.session_id, principal.subject);
   if (!session) {
     responder.Send(ErrorResponse(nullptr, RpcError{kSessionNotFound, "session not found", nullptr, 404}));
   }
@@ -236,10 +176,7 @@ void Server::HandleGet(http::Request& request, const Principal& principal, http:
 void Server::HandleDelete(http::Request& request, const Principal& principal, http::Responder responder) {
   auto session = impl_->SessionOf(request, ReadEnvelope(request.headers), principal, responder);
   if (!session) return;
-  {
-    std::lock_guard lock(impl_->sessions_mutex);
-    impl_->DropSession(session);
-  }
+  impl_->sessions->Drop(session);
   std::vector<std::shared_ptr<Call>> calls;
   {
     std::lock_guard lock(session->mutex);

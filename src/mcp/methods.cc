@@ -152,13 +152,8 @@ void Server::Impl::Initialize(Incoming& in) {
     created->client_capabilities = caps->as_object();
   }
   created->last_used = clock.Steady();
-  {
-    std::lock_guard lock(sessions_mutex);
-    if (!MakeRoom(created->subject)) {
-      return Fail(in, {kInternalError, "too many open sessions; try again later", nullptr, 503});
-    }
-    sessions.emplace(created->id, created);
-    by_subject[created->subject].push_back(created);
+  if (!sessions->Add(created)) {
+    return Fail(in, {kInternalError, "too many open sessions; try again later", nullptr, 503});
   }
   json::object result{{"protocolVersion", version},
                       {"capabilities", Capabilities()},

@@ -184,10 +184,7 @@ void Server::SetCompletionHandler(CompletionHandler handler) {
   impl_->completion = std::move(handler);
 }
 
-size_t Server::session_count() const {
-  std::lock_guard lock(impl_->sessions_mutex);
-  return impl_->sessions.size();
-}
+size_t Server::session_count() const { return impl_->sessions->size(); }
 
 void Server::HandlePost(http::Request& request, const Principal& principal,
                         http::Responder responder) {

@@ -22,6 +22,7 @@
 #include "base/random.h"
 #include "mcp/envelope.h"
 #include "mcp/request_state.h"
+#include "mcp/sessions.h"
 
 namespace taskwire::mcp {
 
@@ -38,7 +39,6 @@ bool MatchTemplate(std::string_view pattern, std::string_view uri, json::object&
 json::object ContentsJson(const std::vector<ResourceContents>& contents);
 bool HeaderMatches(std::string_view header, const json::value& value);
 
-struct Session;
 class Call;
 
 // An argument a tool mirrors into an Mcp-Param-<name> header (MCP 2026-07-28 transports,
@@ -59,41 +59,6 @@ struct Listener {
   bool prompts = false;
   bool resources = false;
   std::set<std::string> uris;
-};
-
-// What a resumable POST response stream sent, so a client that lost the connection can come
-// back with GET and Last-Event-ID.
-struct StreamLog {
-  std::deque<std::pair<uint64_t, std::string>> events;  // (seq, message)
-  std::weak_ptr<Call> call;  // the call still writing to it, if any
-  bool ended = false;        // the final response is in `events`
-};
-
-// A legacy (2025-x) session, created by initialize.
-struct Session {
-  std::string id;
-  std::string version;
-  std::string subject;  // the principal that created it; others cannot use it
-  json::object client_capabilities;
-
-  std::mutex mutex;  // guards everything below
-  std::optional<LogLevel> log_level;
-  std::set<std::string> subscriptions;
-  base::SteadyTime last_used;
-  bool used = false;  // a request came after initialize
-  std::shared_ptr<http::EventStream> get_stream;
-  Principal get_principal;  // whose credential opened get_stream
-  std::deque<std::pair<uint64_t, std::string>> replay;  // GET stream events, for Last-Event-ID
-  uint64_t next_event = 1;
-  // POST response streams that can be resumed (2025-11-25): their events, by stream number.
-  // Event ids are "<stream>-<seq>", stream 0 being the GET stream.
-  std::map<uint64_t, StreamLog> post_streams;
-  uint64_t next_stream = 1;
-  // Server-to-client requests awaiting the client's answer: request id -> (call, input key).
-  // The session keeps a waiting call alive; the call removes its entries when it ends.
-  std::unordered_map<std::string, std::pair<std::shared_ptr<Call>, std::string>> pending_inputs;
-  // Requests in flight, by serialized id, for notifications/cancelled.
-  std::unordered_map<std::string, std::weak_ptr<Call>> active_calls;
 };
 
 // One request on its way to its method, past its era's checks: what the envelope and the body
@@ -142,7 +107,13 @@ struct Server::Impl {
         clock(c),
         logger(l),
         sealer(options.state_key.empty() ? base::RandomToken(32) : options.state_key,
-               options.state_lifetime, clock) {
+               options.state_lifetime, clock),
+        sessions(std::make_unique<MemorySessionTable>(
+            SessionLimits{.idle_timeout = options.session_idle_timeout,
+                          .unused_timeout = options.session_unused_timeout,
+                          .max_per_subject = options.max_sessions_per_subject,
+                          .max_sessions = options.max_sessions},
+            clock)) {
     // What Decorate adds to an uncacheable result, as members of its JSON object.
     json::object decorated;
     Decorate(decorated, false, {});
@@ -197,18 +168,6 @@ struct Server::Impl {
 
   void Decorate(json::object& result, bool cacheable, std::chrono::milliseconds ttl) const;
   json::object ServerInfo() const;
-  // The session `id` of `principal`, marked used now; nullptr for an unknown, expired or someone
-  // else's one.
-  std::shared_ptr<Session> FindSession(std::string_view id, const Principal& principal);
-  // With `session`'s mutex held.
-  bool Expired(const Session& session, base::SteadyTime now) const;
-  // With sessions_mutex held: makes room for a new session of `subject`, first by dropping its
-  // expired sessions, then its least recently used ones beyond the per-subject cap, then (when the
-  // whole table is full) everyone's expired ones. False when the table is still full.
-  bool MakeRoom(const std::string& subject);
-  // With sessions_mutex held: takes `session` out of the table; its GET stream ends, and calls
-  // waiting for the client's input let go of it.
-  void DropSession(const std::shared_ptr<Session>& session);
   // The legacy session a GET or DELETE names; nullptr after answering 405 (no Mcp-Session-Id)
   // or 404 (unknown, ended, or someone else's).
   std::shared_ptr<Session> SessionOf(const http::Request& request, const Envelope& envelope,
@@ -235,9 +194,7 @@ struct Server::Impl {
   std::vector<Prompt> prompts;
   CompletionHandler completion;
 
-  mutable std::mutex sessions_mutex;  // guards sessions and by_subject
-  std::unordered_map<std::string, std::shared_ptr<Session>> sessions;
-  std::unordered_map<std::string, std::vector<std::shared_ptr<Session>>> by_subject;
+  const std::unique_ptr<SessionTable> sessions;
   std::mutex listeners_mutex;  // guards listeners
   std::vector<std::shared_ptr<Listener>> listeners;
   std::atomic<uint64_t> next_request_id{1};

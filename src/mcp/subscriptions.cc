@@ -84,12 +84,7 @@ void Server::Impl::Broadcast(std::string_view method, bool Listener::*wants, std
     listener->stream->Send(http::SseEvent{.data = EncodeNotification(method, std::move(params))});
   }
   // Legacy sessions hear list changes on their GET stream; resource updates only if subscribed.
-  std::vector<std::shared_ptr<Session>> sessions_now;
-  {
-    std::lock_guard lock(sessions_mutex);
-    for (const auto& [id, session] : sessions) sessions_now.push_back(session);
-  }
-  for (const auto& session : sessions_now) {
+  for (const auto& session : sessions->All()) {
     std::shared_ptr<http::EventStream> stream;
     Principal reader;
     {
