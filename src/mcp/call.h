@@ -279,9 +279,4 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
 };
 
 
-// What both eras know of a request that will run a handler: who asks, what for, how to answer.
-Call::Setup CallSetup(const Envelope& envelope, const Message& message, const Principal& principal);
-// The client capability a server-to-client request needs ("" for none).
-std::string_view RequiredCapabilityOf(std::string_view method);
-
 }  // namespace taskwire::mcp

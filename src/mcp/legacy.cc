@@ -165,7 +165,7 @@ void Server::HandleGet(http::Request& request, const Principal& principal, http:
   }
   session->get_stream = responder.StartEventStream(http::Response{});
   session->get_principal = principal;
-  impl_->EndAtExpiry(*session->get_stream, principal);
+  EndAtExpiry(*session->get_stream, principal, impl_->clock);
   for (const auto& [event_id, message] : session->replay) {
     if (resuming && event_id > last_seen) {
       session->get_stream->Send(http::SseEvent{.id = "0-" + std::to_string(event_id), .data = message});

@@ -9,13 +9,31 @@ namespace {
 
 using Impl = Server::Impl;
 
-bool HasPrompts(const Impl& impl) { return !impl.prompts.empty(); }
-bool HasResources(const Impl& impl) { return !impl.resources.empty() || !impl.templates.empty(); }
-bool HasCompletion(const Impl& impl) { return static_cast<bool>(impl.completion); }
+// What both eras know of a request that will run a handler: who asks, what for, how to answer.
+Call::Setup CallSetup(const Envelope& envelope, const Message& message, const Principal& principal) {
+  Call::Setup setup;
+  setup.id = message.id;
+  setup.method = message.method;
+  setup.principal = principal;
+  setup.accepts_sse = envelope.accepts_event_stream;
+  if (const json::object* meta = MetaOf(message.params)) {
+    if (const json::value* token = meta->if_contains("progressToken");
+        token && (token->is_string() || token->is_int64() || token->is_uint64())) {
+      setup.progress_token = *token;
+    }
+  }
+  const json::value* target = message.params.if_contains(message.method == "resources/read" ? "uri" : "name");
+  if (target != nullptr && target->is_string()) setup.target = std::string(target->as_string());
+  return setup;
+}
+
+bool HasPrompts(const Impl& impl) { return impl.catalog.has_prompts(); }
+bool HasReadables(const Impl& impl) { return impl.catalog.has_readables(); }
+bool HasCompletion(const Impl& impl) { return static_cast<bool>(impl.catalog.completion()); }
 
 void Discover(Impl& impl, Incoming& in) {
   json::object result{{"supportedVersions", json::array{kModernVersion}},
-                      {"capabilities", impl.Capabilities()}};
+                      {"capabilities", impl.catalog.Capabilities()}};
   if (!impl.options.instructions.empty()) result["instructions"] = impl.options.instructions;
   impl.Answer(in, std::move(result), true);
 }
@@ -63,17 +81,17 @@ const MethodEntry kMethods[] = {
     {"resources/unsubscribe", kLegacyOnly, nullptr, Subscribe},
     {"server/discover", kModernOnly, nullptr, Discover},
     {"subscriptions/listen", kModernOnly, nullptr,
-     [](Impl& impl, Incoming& in) { impl.Listen(in.message, in.principal, std::move(in.responder)); }},
+     [](Impl& impl, Incoming& in) { impl.subscriptions.Listen(in.message, in.principal, std::move(in.responder)); }},
     {"tools/list", kBothEras, nullptr,
      [](Impl& impl, Incoming& in) {
-       impl.Answer(in, impl.ListTools(in.message.params, in.version(), in.principal), true);
+       impl.Answer(in, impl.catalog.ListTools(in.message.params, in.version(), in.principal), true);
      }},
     {"prompts/list", kBothEras, HasPrompts,
-     [](Impl& impl, Incoming& in) { impl.Answer(in, impl.ListPrompts(in.message.params), true); }},
-    {"resources/list", kBothEras, HasResources,
-     [](Impl& impl, Incoming& in) { impl.Answer(in, impl.ListResources(in.message.params), true); }},
-    {"resources/templates/list", kBothEras, HasResources,
-     [](Impl& impl, Incoming& in) { impl.Answer(in, impl.ListTemplates(in.message.params), true); }},
+     [](Impl& impl, Incoming& in) { impl.Answer(in, impl.catalog.ListPrompts(in.message.params), true); }},
+    {"resources/list", kBothEras, HasReadables,
+     [](Impl& impl, Incoming& in) { impl.Answer(in, impl.catalog.ListResources(in.message.params), true); }},
+    {"resources/templates/list", kBothEras, HasReadables,
+     [](Impl& impl, Incoming& in) { impl.Answer(in, impl.catalog.ListTemplates(in.message.params), true); }},
     {"tools/call", kBothEras, nullptr,
      [](Impl& impl, Incoming& in) {
        if (auto call = impl.StartCall(in)) impl.CallTool(call, std::move(in.message.params));
@@ -156,7 +174,7 @@ void Server::Impl::Initialize(Incoming& in) {
     return Fail(in, {kInternalError, "too many open sessions; try again later", nullptr, 503});
   }
   json::object result{{"protocolVersion", version},
-                      {"capabilities", Capabilities()},
+                      {"capabilities", catalog.Capabilities()},
                       {"serverInfo", ServerInfo()}};
   if (!options.instructions.empty()) result["instructions"] = options.instructions;
   http::Response response = JsonResponse(200, EncodeResult(in.message.id, result));
@@ -174,9 +192,7 @@ std::shared_ptr<Call> Server::Impl::StartCall(Incoming& in) {
     setup.client_capabilities = *in.client_capabilities;
     setup.log_level = in.log_level;
     if (in.message.method == "tools/call") {
-      const auto tool = std::find_if(tools.begin(), tools.end(),
-                                     [&](const Tool& t) { return t.name == setup.target; });
-      if (tool != tools.end()) {
+      if (const Tool* tool = catalog.FindTool(setup.target)) {
         json::object missing;
         for (const auto& [key, value] : tool->required_client_capabilities) {
           if (!setup.client_capabilities.contains(key)) missing[key] = value;

@@ -4,6 +4,28 @@
 
 namespace taskwire::mcp {
 
+namespace {
+
+// Whether header text `header` (decoded) carries the JSON value `value`: strings as they are,
+// numbers compared as numbers, booleans as "true"/"false".
+bool HeaderMatches(std::string_view header, const json::value& value) {
+  if (value.is_string()) return header == value.as_string();
+  if (value.is_bool()) return header == (value.as_bool() ? "true" : "false");
+  if (value.is_number()) {
+    const std::string text(header);
+    char* end = nullptr;
+    const double number = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size()) return false;
+    const double expected = value.is_int64()    ? static_cast<double>(value.as_int64())
+                            : value.is_uint64() ? static_cast<double>(value.as_uint64())
+                                                : value.as_double();
+    return number == expected;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::optional<RpcError> Server::Impl::CheckModernHeaders(const Envelope& envelope,
                                                          const Message& message) {
   auto mismatch = [](std::string text) {
@@ -29,11 +51,10 @@ std::optional<RpcError> Server::Impl::CheckModernHeaders(const Envelope& envelop
   if (message.method != "tools/call") return std::nullopt;
 
   // Mcp-Param-* headers must mirror the arguments their tool marks with x-mcp-header.
-  const auto tool = std::find_if(tools.begin(), tools.end(),
-                                 [&](const Tool& t) { return t.name == *decoded; });
-  if (tool == tools.end()) return std::nullopt;  // unknown tool: -32602 later
+  const Tool* tool = catalog.FindTool(*decoded);
+  if (tool == nullptr) return std::nullopt;  // unknown tool: -32602 later
   const json::value* arguments = message.params.if_contains("arguments");
-  for (const ParamHeader& param : tool_headers[static_cast<size_t>(tool - tools.begin())]) {
+  for (const ParamHeader& param : catalog.ParamHeaders(*tool)) {
     const json::value* value = arguments;
     std::string where = "arguments";
     for (const std::string& key : param.path) {

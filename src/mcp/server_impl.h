@@ -1,65 +1,39 @@
 #pragma once
 
 // Internal to the mcp module: what the parts of mcp::Server share. server.cc holds the entry
-// points and the protocol's helpers, modern.cc the 2026-07-28 envelope and dispatch, legacy.cc
-// the 2025-x sessions, catalog.cc tools, resources, prompts and completions, subscriptions.cc the
-// listeners and broadcasts; call.h is one request in flight.
+// points; envelope.h is what a request's headers say; modern.cc checks a 2026-07-28 request and
+// legacy.cc a 2025-x session's, before methods.cc, the method table, dispatches it; catalog.h
+// holds what the application registered and calls.cc runs its handlers; sessions.h is the
+// session table, subscriptions.h the listeners and broadcasts; call.h is one request in flight.
 
 #include "mcp/server.h"
 
 #include <algorithm>
 #include <atomic>
 #include <boost/json/serialize.hpp>
-#include <deque>
-#include <map>
-#include <mutex>
 #include <span>
-#include <unordered_map>
 
 #include "base/base64url.h"
 #include "base/ids.h"
 #include "base/json_writer.h"
 #include "base/random.h"
+#include "mcp/catalog.h"
 #include "mcp/envelope.h"
 #include "mcp/request_state.h"
 #include "mcp/sessions.h"
+#include "mcp/subscriptions.h"
 
 namespace taskwire::mcp {
 
 // Implementation-defined range (-32000..-32019), as the TypeScript SDK answers it.
 inline constexpr int kSessionNotFound = -32001;
 
-// Helpers of the envelope and the catalog (server.cc).
+// Helpers (server.cc).
 std::string IdKey(const json::value& id);
 http::Response JsonResponse(int status, std::string body);
 http::Response ErrorResponse(const json::value& id, const RpcError& error);
-std::string Cursor(size_t index);
-std::optional<size_t> ParseCursor(const json::object& params);
-bool MatchTemplate(std::string_view pattern, std::string_view uri, json::object& variables);
-json::object ContentsJson(const std::vector<ResourceContents>& contents);
-bool HeaderMatches(std::string_view header, const json::value& value);
 
 class Call;
-
-// An argument a tool mirrors into an Mcp-Param-<name> header (MCP 2026-07-28 transports,
-// "Custom headers"): where it sits in the arguments, and the header's name.
-struct ParamHeader {
-  std::string name;
-  std::vector<std::string> path;  // property names from the arguments object down
-};
-
-// Every "x-mcp-header" reachable from `schema` through a chain of "properties" only.
-void CollectParamHeaders(const json::object& schema, std::vector<std::string>& path, std::vector<ParamHeader>& out);
-
-struct Listener {
-  json::value id;
-  Principal principal;  // who listens: asked before each notification whether it still holds
-  std::shared_ptr<http::EventStream> stream;
-  bool tools = false;
-  bool prompts = false;
-  bool resources = false;
-  std::set<std::string> uris;
-};
 
 // One request on its way to its method, past its era's checks: what the envelope and the body
 // said, who asks, and how the answer leaves.
@@ -108,12 +82,14 @@ struct Server::Impl {
         logger(l),
         sealer(options.state_key.empty() ? base::RandomToken(32) : options.state_key,
                options.state_lifetime, clock),
+        catalog(options.page_size),
         sessions(std::make_unique<MemorySessionTable>(
             SessionLimits{.idle_timeout = options.session_idle_timeout,
                           .unused_timeout = options.session_unused_timeout,
                           .max_per_subject = options.max_sessions_per_subject,
                           .max_sessions = options.max_sessions},
-            clock)) {
+            clock)),
+        subscriptions(catalog, *sessions, options.stream_replay_events, clock) {
     // What Decorate adds to an uncacheable result, as members of its JSON object.
     json::object decorated;
     Decorate(decorated, false, {});
@@ -139,22 +115,12 @@ struct Server::Impl {
   void HandleLegacyNotification(const Message& message, std::shared_ptr<Session> session);
   std::optional<RpcError> CheckModernHeaders(const Envelope& envelope, const Message& message);
 
-  // Methods shared by both eras. `modern` shapes the result.
-  json::object Capabilities() const;
-  std::variant<json::object, RpcError> ListTools(const json::object& params, std::string_view version,
-                                                 const Principal& principal);
-  // The scope `message` needs that `principal` lacks, if any (tools/call, prompts/get,
-  // resources/read of an item declared with a scope).
-  std::optional<std::string> MissingScope(const Message& message, const Principal& principal) const;
-  std::variant<json::object, RpcError> ListPrompts(const json::object& params);
-  std::variant<json::object, RpcError> ListResources(const json::object& params);
-  std::variant<json::object, RpcError> ListTemplates(const json::object& params);
+  // The handlers of the catalog, run for a call (calls.cc).
   void CallTool(std::shared_ptr<Call> call, json::object params);
   void FinishTool(Call& call, ToolResult result);
   void ReadResource(std::shared_ptr<Call> call, const json::object& params);
   void GetPrompt(std::shared_ptr<Call> call, const json::object& params);
   void Complete(std::shared_ptr<Call> call, const json::object& params);
-  void Listen(const Message& message, const Principal& principal, http::Responder responder);
 
   // Runs `invoke` on the pool (without one, the call's own Call::invoke, not copied); it answers
   // through `call`.
@@ -172,13 +138,6 @@ struct Server::Impl {
   // or 404 (unknown, ended, or someone else's).
   std::shared_ptr<Session> SessionOf(const http::Request& request, const Envelope& envelope,
                                      const Principal& principal, http::Responder& responder);
-  void SendToSession(Session& session, const std::string& message);
-  // A stream that outlives its request ends when the credential that opened it expires.
-  void EndAtExpiry(http::EventStream& stream, const Principal& principal) const;
-  // To the listeners and sessions that want `method`; with an `audience`, only to those whose
-  // principal's subject is in it.
-  void Broadcast(std::string_view method, bool Listener::*wants, std::string_view uri = {},
-                 const std::set<std::string>* audience = nullptr);
 
   const ServerOptions options;
   base::WorkerPool& pool;
@@ -187,16 +146,9 @@ struct Server::Impl {
   const RequestStateSealer sealer;
   std::string complete_meta;  // set once by the constructor; see FinishTool
 
-  std::vector<Tool> tools;
-  std::vector<std::vector<ParamHeader>> tool_headers;  // per tool, same order
-  std::vector<Resource> resources;
-  std::vector<ResourceTemplate> templates;
-  std::vector<Prompt> prompts;
-  CompletionHandler completion;
-
+  Catalog catalog;  // filled before serving
   const std::unique_ptr<SessionTable> sessions;
-  std::mutex listeners_mutex;  // guards listeners
-  std::vector<std::shared_ptr<Listener>> listeners;
+  Subscriptions subscriptions;
   std::atomic<uint64_t> next_request_id{1};
 };
 

@@ -1,12 +1,12 @@
 // mcp::Server: subscriptions/listen and the notifications broadcast to listeners and sessions.
-#include "mcp/call.h"
+#include "mcp/subscriptions.h"
 
 #include "mcp/envelope.h"
 
 namespace taskwire::mcp {
 
-void Server::Impl::Listen(const Message& message, const Principal& principal,
-                          http::Responder responder) {
+void Subscriptions::Listen(const Message& message, const Principal& principal,
+                           http::Responder responder) {
   auto listener = std::make_shared<Listener>();
   listener->id = message.id;
   listener->principal = principal;
@@ -17,15 +17,15 @@ void Server::Impl::Listen(const Message& message, const Principal& principal,
       const json::value* v = notifications.if_contains(key);
       return v != nullptr && v->is_bool() && v->as_bool();
     };
-    if (flag("toolsListChanged") && !tools.empty()) {
+    if (flag("toolsListChanged") && catalog_.has_tools()) {
       listener->tools = true;
       honoured["toolsListChanged"] = true;
     }
-    if (flag("promptsListChanged") && !prompts.empty()) {
+    if (flag("promptsListChanged") && catalog_.has_prompts()) {
       listener->prompts = true;
       honoured["promptsListChanged"] = true;
     }
-    if (flag("resourcesListChanged") && !resources.empty()) {
+    if (flag("resourcesListChanged") && catalog_.has_resources()) {
       listener->resources = true;
       honoured["resourcesListChanged"] = true;
     }
@@ -41,36 +41,36 @@ void Server::Impl::Listen(const Message& message, const Principal& principal,
     }
   }
   listener->stream = responder.StartEventStream(http::Response{});
-  EndAtExpiry(*listener->stream, principal);
+  EndAtExpiry(*listener->stream, principal, clock_);
   // The acknowledgment comes first (MCP 2026-07-28 subscriptions).
   listener->stream->Send(http::SseEvent{
       .data = EncodeNotification("notifications/subscriptions/acknowledged",
                                  json::object{{"_meta", json::object{{kMetaSubscriptionId, listener->id}}},
                                               {"notifications", std::move(honoured)}})});
   {
-    std::lock_guard lock(listeners_mutex);
-    listeners.push_back(listener);
+    std::lock_guard lock(mutex_);
+    listeners_.push_back(listener);
   }
   listener->stream->OnClose([this, gone = listener.get()] {
-    std::lock_guard lock(listeners_mutex);
-    std::erase_if(listeners, [gone](const std::shared_ptr<Listener>& l) { return l.get() == gone; });
+    std::lock_guard lock(mutex_);
+    std::erase_if(listeners_, [gone](const std::shared_ptr<Listener>& l) { return l.get() == gone; });
   });
 }
 
-void Server::Impl::Broadcast(std::string_view method, bool Listener::*wants, std::string_view uri,
-                             const std::set<std::string>* audience) {
+void Subscriptions::Broadcast(std::string_view method, bool Listener::*wants, std::string_view uri,
+                              const std::set<std::string>* audience) {
   const auto heard_by = [audience](const std::string& subject) {
     return audience == nullptr || audience->contains(subject);
   };
   std::vector<std::shared_ptr<Listener>> targets;
   {
-    std::lock_guard lock(listeners_mutex);
-    for (const auto& listener : listeners) {
+    std::lock_guard lock(mutex_);
+    for (const auto& listener : listeners_) {
       const bool matches = wants != nullptr ? listener.get()->*wants : listener->uris.contains(std::string(uri));
       if (matches && heard_by(listener->principal.subject)) targets.push_back(listener);
     }
   }
-  const base::WallTime now = clock.Now();
+  const base::WallTime now = clock_.Now();
   for (const auto& listener : targets) {
     // A stream outlives the request that authenticated it: its credential is asked again before
     // anything more is delivered, and a revoked or expired one ends the stream (its OnClose
@@ -84,7 +84,7 @@ void Server::Impl::Broadcast(std::string_view method, bool Listener::*wants, std
     listener->stream->Send(http::SseEvent{.data = EncodeNotification(method, std::move(params))});
   }
   // Legacy sessions hear list changes on their GET stream; resource updates only if subscribed.
-  for (const auto& session : sessions->All()) {
+  for (const auto& session : sessions_.All()) {
     std::shared_ptr<http::EventStream> stream;
     Principal reader;
     {
@@ -110,17 +110,17 @@ void Server::Impl::Broadcast(std::string_view method, bool Listener::*wants, std
   }
 }
 
-void Server::Impl::SendToSession(Session& session, const std::string& message) {
+void Subscriptions::SendToSession(Session& session, const std::string& message) {
   std::lock_guard lock(session.mutex);
   const uint64_t event_id = session.next_event++;
   session.replay.emplace_back(event_id, message);
-  while (session.replay.size() > options.stream_replay_events) session.replay.pop_front();
+  while (session.replay.size() > replay_events_) session.replay.pop_front();
   if (session.get_stream && !session.get_stream->closed()) {
     session.get_stream->Send(http::SseEvent{.id = "0-" + std::to_string(event_id), .data = message});
   }
 }
 
-void Server::Impl::EndAtExpiry(http::EventStream& stream, const Principal& principal) const {
+void EndAtExpiry(http::EventStream& stream, const Principal& principal, const base::Clock& clock) {
   if (const auto expires = principal.Expires()) {
     stream.CloseAfter(std::chrono::ceil<std::chrono::milliseconds>(*expires - clock.Now()));
   }
