@@ -3,10 +3,10 @@
 #include <gtest/gtest.h>
 
 #include "auth/scopes.h"
-#include "store/migrations.h"
-#include "store/sqlite/sqlite_database.h"
 #include "testing/fake_clock.h"
 #include "testing/faulty_database.h"
+#include "testing/migrated_database.h"
+#include "testing/result_matchers.h"
 #include "testing/temp_dir.h"
 
 namespace taskwire::auth {
@@ -14,35 +14,19 @@ namespace {
 
 using namespace std::chrono_literals;
 
-template <typename T>
-std::string Code(const base::Result<T>& result) {
-  return result ? "OK" : std::string(base::ErrorCodeName(result.error().code()));
-}
+using testing::Code;
 
 class ApiKeyStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::sqlite::SqliteDatabase::Open({.path = dir_.File("t.db")});
-    ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
-    database_ = std::move(*opened);
-    ASSERT_TRUE(
-        store::Migrate(*database_, store::EmbeddedMigrations("sqlite"), clock_).has_value());
+    database_ = testing::OpenMigrated(dir_.File("t.db"), clock_);
+    ASSERT_NE(database_, nullptr);
     faulty_ = std::make_unique<testing::FaultyDatabase>(*database_);
     keys_ = std::make_unique<ApiKeyStore>(*faulty_, clock_);
     ada_id_ = AddUser("ada");
   }
 
-  // A user row, written directly: users belong to the tasks module, which auth may not use.
-  int64_t AddUser(const std::string& name) {
-    auto tx = database_->Begin(store::Access::kWrite);
-    auto rows = (*tx)->Query(
-        "INSERT INTO users (name, password_hash, created_at, updated_at) "
-        "VALUES (?, 'hash', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z') RETURNING id",
-        {name});
-    EXPECT_TRUE(rows.has_value()) << rows.error().ToString();
-    EXPECT_TRUE((*tx)->Commit().has_value());
-    return rows->front().Int(0);
-  }
+  int64_t AddUser(const std::string& name) { return testing::AddUser(*database_, name); }
 
   std::pair<std::string, ApiKey> NewKey(NewApiKey spec) {
     auto created = keys_->Create(spec);

@@ -13,23 +13,15 @@ namespace {
 class SessionStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto database = testing::MigratedDatabase(dir_.File("t.db"), clock_);
-    ASSERT_TRUE(database.has_value()) << database.error().ToString();
-    database_ = std::move(*database);
+    database_ = testing::OpenMigrated(dir_.File("t.db"), clock_);
+    ASSERT_NE(database_, nullptr);
     sessions_ = std::make_unique<SessionStore>(*database_, clock_);
     AddUser("ada", "old-password");
     AddUser("bob", "bobs-password");
   }
 
-  // A user row, written directly: users belong to the tasks module, which auth may not use.
   void AddUser(const std::string& name, const std::string& password) {
-    auto tx = database_->Begin(store::Access::kWrite);
-    auto added = (*tx)->Execute(
-        "INSERT INTO users (name, password_hash, created_at, updated_at) "
-        "VALUES (?, ?, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z')",
-        {name, HashPassword(password).value()});
-    ASSERT_TRUE(added.has_value()) << added.error().ToString();
-    ASSERT_TRUE((*tx)->Commit().has_value());
+    testing::AddUser(*database_, name, HashPassword(password).value());
   }
 
   std::pair<std::string, Session> SignIn(const std::string& name, const std::string& password) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/response_recorder.h"
+
 namespace taskwire::http {
 namespace {
 
@@ -14,24 +16,13 @@ TEST(SseFormat, WritesFieldsAndOneDataLinePerLine) {
   EXPECT_EQ(FormatSseEvent({.data = "x", .retry_ms = 500}), "retry: 500\ndata: x\n\n");
 }
 
-class Recorder final : public ResponseSink {
- public:
-  void Send(Response response) override { sent.push_back(std::move(response)); }
-  std::shared_ptr<EventStream> StartEventStream(Response head) override {
-    stream_head = std::move(head);
-    return nullptr;
-  }
-  bool cancelled() const override { return false; }
-  void OnCancel(std::function<void()>) override {}
-  std::vector<Response> sent;
-  std::optional<Response> stream_head;
-};
+using Recorder = testing::ResponseRecorder;
 
 TEST(Responder, AnUnansweredResponderAnswers500) {
   auto recorder = std::make_shared<Recorder>();
   { Responder responder(recorder); }
-  ASSERT_EQ(recorder->sent.size(), 1u);
-  EXPECT_EQ(recorder->sent[0].status, 500);
+  ASSERT_EQ(recorder->sent().size(), 1u);
+  EXPECT_EQ(recorder->sent()[0].status, 500);
 }
 
 TEST(Responder, AnswersOnceAndMovesWithoutAnswering) {
@@ -42,18 +33,18 @@ TEST(Responder, AnswersOnceAndMovesWithoutAnswering) {
     second.Send(Response::Text(201, "made"));
     EXPECT_TRUE(second.answered());
   }
-  ASSERT_EQ(recorder->sent.size(), 1u);
-  EXPECT_EQ(recorder->sent[0].status, 201);
+  ASSERT_EQ(recorder->sent().size(), 1u);
+  EXPECT_EQ(recorder->sent()[0].status, 201);
 }
 
 TEST(Responder, EventStreamHeadGetsSseHeaders) {
   auto recorder = std::make_shared<Recorder>();
   Responder responder(recorder);
   responder.StartEventStream(Response{});
-  ASSERT_TRUE(recorder->stream_head.has_value());
-  EXPECT_EQ(*recorder->stream_head->headers.Get("Content-Type"), "text/event-stream");
-  EXPECT_EQ(*recorder->stream_head->headers.Get("Cache-Control"), "no-cache");
-  EXPECT_TRUE(recorder->sent.empty());
+  ASSERT_TRUE(recorder->stream_head().has_value());
+  EXPECT_EQ(*recorder->stream_head()->headers.Get("Content-Type"), "text/event-stream");
+  EXPECT_EQ(*recorder->stream_head()->headers.Get("Cache-Control"), "no-cache");
+  EXPECT_TRUE(recorder->sent().empty());
 }
 
 TEST(Responder, WithHeaderSetsTheHeaderOnEveryKindOfAnswer) {
@@ -66,13 +57,13 @@ TEST(Responder, WithHeaderSetsTheHeaderOnEveryKindOfAnswer) {
   }
   { WithHeader(Responder(recorder), "Cache-Control", "no-store"); }  // unanswered: 500
   WithHeader(Responder(recorder), "Cache-Control", "no-store").StartEventStream(Response{});
-  ASSERT_EQ(recorder->sent.size(), 2u);
-  EXPECT_EQ(*recorder->sent[0].headers.Get("Cache-Control"), "no-store");
-  EXPECT_EQ(recorder->sent[1].status, 500);
-  EXPECT_EQ(*recorder->sent[1].headers.Get("Cache-Control"), "no-store");
-  ASSERT_TRUE(recorder->stream_head.has_value());
-  EXPECT_EQ(*recorder->stream_head->headers.Get("Cache-Control"), "no-store");
-  EXPECT_EQ(*recorder->stream_head->headers.Get("Content-Type"), "text/event-stream");
+  ASSERT_EQ(recorder->sent().size(), 2u);
+  EXPECT_EQ(*recorder->sent()[0].headers.Get("Cache-Control"), "no-store");
+  EXPECT_EQ(recorder->sent()[1].status, 500);
+  EXPECT_EQ(*recorder->sent()[1].headers.Get("Cache-Control"), "no-store");
+  ASSERT_TRUE(recorder->stream_head().has_value());
+  EXPECT_EQ(*recorder->stream_head()->headers.Get("Cache-Control"), "no-store");
+  EXPECT_EQ(*recorder->stream_head()->headers.Get("Content-Type"), "text/event-stream");
 }
 
 TEST(ResponderDeathTest, AnsweringTwiceIsABug) {

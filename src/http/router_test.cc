@@ -2,27 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/response_recorder.h"
+
 namespace taskwire::http {
 namespace {
-
-// A ResponseSink that keeps what it is given.
-class Recorder final : public ResponseSink {
- public:
-  void Send(Response response) override { response_ = std::move(response); }
-  std::shared_ptr<EventStream> StartEventStream(Response) override { return nullptr; }
-  bool cancelled() const override { return false; }
-  void OnCancel(std::function<void()>) override {}
-  const std::optional<Response>& response() const { return response_; }
-
- private:
-  std::optional<Response> response_;
-};
 
 Response Route(const Router& router, Method method, std::string path) {
   Request request;
   request.method = method;
   request.path = std::move(path);
-  auto recorder = std::make_shared<Recorder>();
+  auto recorder = std::make_shared<testing::ResponseRecorder>();
   router.Handle(request, Responder(recorder));
   EXPECT_TRUE(recorder->response().has_value());
   return recorder->response().value_or(Response{});

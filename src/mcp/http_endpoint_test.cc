@@ -5,18 +5,10 @@
 #include <boost/json/parse.hpp>
 
 #include "testing/fake_clock.h"
+#include "testing/response_recorder.h"
 
 namespace taskwire::mcp {
 namespace {
-
-class Recorder final : public http::ResponseSink {
- public:
-  void Send(http::Response response) override { response_ = std::move(response); }
-  std::shared_ptr<http::EventStream> StartEventStream(http::Response) override { return nullptr; }
-  bool cancelled() const override { return false; }
-  void OnCancel(std::function<void()>) override {}
-  std::optional<http::Response> response_;
-};
 
 // Refuses requests without "Authorization: Bearer good"; otherwise names the caller.
 class TokenAuthenticator final : public Authenticator {
@@ -43,10 +35,10 @@ class EndpointTest : public ::testing::Test {
     request.path = "/mcp";
     request.body = std::move(body);
     for (const auto& [name, value] : headers) request.headers.Add(name, value);
-    auto recorder = std::make_shared<Recorder>();
+    auto recorder = std::make_shared<testing::ResponseRecorder>();
     router_.Handle(request, http::Responder(recorder));
-    EXPECT_TRUE(recorder->response_.has_value());
-    return recorder->response_.value_or(http::Response{});
+    EXPECT_TRUE(recorder->response().has_value());
+    return recorder->response().value_or(http::Response{});
   }
 
   static constexpr const char* kPing = R"({"jsonrpc":"2.0","id":1,"method":"ping"})";

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "base/base64url.h"
-#include "store/migrations.h"
-#include "store/sqlite/sqlite_database.h"
 #include "testing/fake_clock.h"
+#include "testing/migrated_database.h"
+#include "testing/result_matchers.h"
 #include "testing/temp_dir.h"
 
 namespace taskwire::oauth {
@@ -27,10 +27,7 @@ constexpr std::string_view kSource = "192.0.2.7";
 
 const Site kSite{"https://tw.example", "https://tw.example/mcp"};
 
-template <typename T>
-std::string Code(const base::Result<T>& result) {
-  return result ? "OK" : std::string(base::ErrorCodeName(result.error().code()));
-}
+using testing::Code;
 
 using Pairs = std::vector<std::pair<std::string, std::string>>;
 
@@ -93,10 +90,8 @@ Params QueryOf(std::string_view location) {
 class AuthorizationServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::sqlite::SqliteDatabase::Open({.path = dir_.File("t.db")});
-    ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
-    database_ = std::move(*opened);
-    ASSERT_TRUE(store::Migrate(*database_, store::EmbeddedMigrations("sqlite"), clock_).has_value());
+    database_ = testing::OpenMigrated(dir_.File("t.db"), clock_);
+    ASSERT_NE(database_, nullptr);
     signal_ = std::make_unique<auth::RevocationSignal>(dir_.File("revoked"));
     clients_ = std::make_unique<ClientStore>(*database_, clock_, policy_);
     documents_ = std::make_unique<MetadataDocuments>(MetadataDocuments::Options{}, policy_, clock_);
@@ -107,17 +102,7 @@ class AuthorizationServerTest : public ::testing::Test {
         AuthorizationServer::Dependencies{*clients_, *documents_, *grants_, *keys_, clock_, *signal_},
         AuthorizationServer::Options{});
 
-    {
-      // A user row, written directly: users belong to the tasks module, which oauth may not use.
-      auto tx = database_->Begin(store::Access::kWrite);
-      ASSERT_TRUE(tx.has_value());
-      auto rows = (*tx)->Query(
-          "INSERT INTO users (name, password_hash, created_at, updated_at) "
-          "VALUES ('ada', 'hash', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z') RETURNING id");
-      ASSERT_TRUE(rows.has_value()) << rows.error().ToString();
-      ASSERT_TRUE((*tx)->Commit().has_value());
-      ada_ = rows->front().Int(0);
-    }
+    ada_ = testing::AddUser(*database_, "ada");
 
     auto added = clients_->Add(NewClient{"Claude", {std::string(kRedirect), "https://app.example/cb"}, false},
                                ClientKind::kRegistered);

@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "oauth/grants.h"
-#include "store/migrations.h"
-#include "store/sqlite/sqlite_database.h"
 #include "testing/fake_clock.h"
+#include "testing/migrated_database.h"
+#include "testing/result_matchers.h"
 #include "testing/temp_dir.h"
 
 namespace taskwire::oauth {
@@ -25,10 +25,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-template <typename T>
-std::string Code(const base::Result<T>& result) {
-  return result ? "OK" : std::string(base::ErrorCodeName(result.error().code()));
-}
+using testing::Code;
 
 // --- RedirectPolicy ---
 
@@ -115,23 +112,11 @@ TEST(RedirectPolicy, LoopbackMatchRefusesUserInfo) {
 class ClientStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::sqlite::SqliteDatabase::Open({.path = dir_.File("t.db")});
-    ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
-    database_ = std::move(*opened);
-    ASSERT_TRUE(store::Migrate(*database_, store::EmbeddedMigrations("sqlite"), clock_).has_value());
+    database_ = testing::OpenMigrated(dir_.File("t.db"), clock_);
+    ASSERT_NE(database_, nullptr);
     clients_ = std::make_unique<ClientStore>(*database_, clock_, policy_);
     grants_ = std::make_unique<GrantStore>(*database_, clock_, nullptr, GrantStore::Options{});
-    {
-      // A user row, written directly: users belong to the tasks module, which oauth may not use.
-      auto tx = database_->Begin(store::Access::kWrite);
-      ASSERT_TRUE(tx.has_value());
-      auto rows = (*tx)->Query(
-          "INSERT INTO users (name, password_hash, created_at, updated_at) "
-          "VALUES ('ada', 'hash', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z') RETURNING id");
-      ASSERT_TRUE(rows.has_value()) << rows.error().ToString();
-      ASSERT_TRUE((*tx)->Commit().has_value());
-      ada_ = rows->front().Int(0);
-    }
+    ada_ = testing::AddUser(*database_, "ada");
   }
 
   std::pair<Client, std::string> Add(NewClient spec, ClientKind kind) {

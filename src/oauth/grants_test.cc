@@ -5,9 +5,9 @@
 #include <memory>
 #include <string>
 
-#include "store/migrations.h"
-#include "store/sqlite/sqlite_database.h"
 #include "testing/fake_clock.h"
+#include "testing/migrated_database.h"
+#include "testing/result_matchers.h"
 #include "testing/temp_dir.h"
 
 namespace taskwire::oauth {
@@ -22,35 +22,20 @@ constexpr std::string_view kClient = "twd_client";
 constexpr std::string_view kRedirect = "http://127.0.0.1:4711/callback";
 constexpr std::string_view kResource = "https://tw.example/mcp";
 
-template <typename T>
-std::string Code(const base::Result<T>& result) {
-  return result ? "OK" : std::string(base::ErrorCodeName(result.error().code()));
-}
+using testing::Code;
 
 class GrantStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::sqlite::SqliteDatabase::Open({.path = dir_.File("t.db")});
-    ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
-    database_ = std::move(*opened);
-    ASSERT_TRUE(store::Migrate(*database_, store::EmbeddedMigrations("sqlite"), clock_).has_value());
+    database_ = testing::OpenMigrated(dir_.File("t.db"), clock_);
+    ASSERT_NE(database_, nullptr);
     signal_ = std::make_unique<auth::RevocationSignal>(dir_.File("revoked"));
     grants_ = std::make_unique<GrantStore>(*database_, clock_, signal_.get(), GrantStore::Options{});
     ada_ = AddUser("ada");
     bob_ = AddUser("bob");
   }
 
-  // A user row, written directly: users belong to the tasks module, which oauth may not use.
-  int64_t AddUser(const std::string& name) {
-    auto tx = database_->Begin(store::Access::kWrite);
-    auto rows = (*tx)->Query(
-        "INSERT INTO users (name, password_hash, created_at, updated_at) "
-        "VALUES (?, 'hash', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z') RETURNING id",
-        {name});
-    EXPECT_TRUE(rows.has_value()) << rows.error().ToString();
-    EXPECT_TRUE((*tx)->Commit().has_value());
-    return rows->front().Int(0);
-  }
+  int64_t AddUser(const std::string& name) { return testing::AddUser(*database_, name); }
 
   CodeRequest Request(std::set<std::string> scopes, int64_t user_id = 0) const {
     CodeRequest request;

@@ -6,9 +6,8 @@
 #include <cstdio>
 #include <filesystem>
 
-#include "store/migrations.h"
-#include "store/sqlite/sqlite_database.h"
 #include "testing/fake_clock.h"
+#include "testing/migrated_database.h"
 #include "testing/temp_dir.h"
 
 namespace taskwire::oauth {
@@ -21,10 +20,7 @@ class SigningKeysTest : public ::testing::Test {
   void SetUp() override { database_ = OpenMigrated(dir_.File("t.db")); }
 
   std::unique_ptr<store::Database> OpenMigrated(const std::string& path) {
-    auto opened = store::sqlite::SqliteDatabase::Open({.path = path});
-    EXPECT_TRUE(opened.has_value()) << opened.error().ToString();
-    EXPECT_TRUE(store::Migrate(**opened, store::EmbeddedMigrations("sqlite"), clock_).has_value());
-    return std::move(*opened);
+    return testing::OpenMigrated(path, clock_);
   }
 
   // kid -> the stored private_key_sealed, as anyone with the database file reads it.

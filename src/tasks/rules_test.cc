@@ -2,19 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "testing/result_matchers.h"
+
 namespace taskwire::tasks::rules {
 namespace {
 
 constexpr std::string_view kNow = "2026-12-02T10:00:00.000Z";
 
-std::string Code(const base::Result<void>& result) {
-  return result ? "OK" : std::string(base::ErrorCodeName(result.error().code()));
-}
-
-template <typename T>
-std::string Code(const base::Result<T>& result) {
-  return result ? "OK" : std::string(base::ErrorCodeName(result.error().code()));
-}
+using testing::Code;
 
 Task Before() {
   Task task;

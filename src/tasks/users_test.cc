@@ -2,9 +2,8 @@
 
 #include <gtest/gtest.h>
 
-#include "store/migrations.h"
-#include "store/sqlite/sqlite_database.h"
 #include "testing/fake_clock.h"
+#include "testing/migrated_database.h"
 #include "testing/temp_dir.h"
 
 namespace taskwire::tasks {
@@ -13,10 +12,8 @@ namespace {
 class UserStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = store::sqlite::SqliteDatabase::Open({.path = dir_.File("t.db")});
-    ASSERT_TRUE(opened.has_value());
-    database_ = std::move(*opened);
-    ASSERT_TRUE(store::Migrate(*database_, store::EmbeddedMigrations("sqlite"), clock_).has_value());
+    database_ = testing::OpenMigrated(dir_.File("t.db"), clock_);
+    ASSERT_NE(database_, nullptr);
     users_ = std::make_unique<UserStore>(*database_, clock_);
   }
 

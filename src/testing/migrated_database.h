@@ -1,7 +1,9 @@
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "base/clock.h"
 #include "base/result.h"
@@ -10,6 +12,18 @@
 namespace taskwire::testing {
 
 // A SQLite database at `path` with every embedded migration applied, as a server opens it.
-base::Result<std::unique_ptr<store::Database>> MigratedDatabase(const std::string& path, const base::Clock& clock);
+base::Result<std::unique_ptr<store::Database>> MigratedDatabase(const std::string& path,
+                                                                const base::Clock& clock);
+
+// The same for a test's SetUp: a failure fails the test and returns nullptr.
+//   database_ = testing::OpenMigrated(dir_.File("t.db"), clock_);
+//   ASSERT_NE(database_, nullptr);
+std::unique_ptr<store::Database> OpenMigrated(const std::string& path, const base::Clock& clock);
+
+// Adds a user row directly, as tests of the modules below tasks/ must (users belong to tasks/,
+// which they may not use): `name`, `password_hash`, created 2026-01-01. Returns its id; a failure
+// fails the test and returns 0.
+int64_t AddUser(store::Database& database, std::string_view name,
+                std::string_view password_hash = "hash");
 
 }  // namespace taskwire::testing
