@@ -24,14 +24,13 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
     std::optional<LogLevel> log_level;  // modern: from _meta; legacy: from the session
   };
 
-  Call(Setup setup, http::Responder responder)
-      : setup_(std::move(setup)), responder_(std::move(responder)) {}
+  Call(Setup setup, Channel channel) : setup_(std::move(setup)), channel_(std::move(channel)) {}
 
   ~Call() override {
     std::lock_guard lock(mutex_);
-    if (!finished_ && responder_) {
+    if (!finished_ && channel_) {
       // Never answered (the pool refused the work, or a bug): say so rather than 500.
-      responder_->Send(ErrorResponse(setup_.id, RpcError::Internal("the request was dropped")));
+      channel_->Fail(setup_.id, RpcError::Internal("the request was dropped"));
     }
   }
 
@@ -39,8 +38,8 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
     std::weak_ptr<Call> weak = weak_from_this();
     std::lock_guard lock(mutex_);
     resumable_ = setup_.session != nullptr && setup_.version == kLegacyVersions[0] && setup_.accepts_sse;
-    if (responder_) {
-      responder_->OnCancel([weak] {
+    if (channel_) {
+      channel_->OnCancel([weak] {
         auto call = weak.lock();
         if (call == nullptr) return;
         // 2026-07-28: closing the response stream is the cancellation. 2025-11-25: the client may
@@ -151,10 +150,10 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
     finished_ = true;
     if (stream_) {
       stream_->Close();
-    } else if (responder_) {
+    } else if (channel_) {
       // No answer may follow a cancelled request; an empty event stream ends the HTTP exchange.
-      responder_->StartEventStream(http::Response{})->Close();
-      responder_.reset();
+      channel_->OpenStream()->Close();
+      channel_.reset();
     }
     Forget();
   }
@@ -200,9 +199,9 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
     } else if (stream_) {
       stream_->Send(http::SseEvent{.data = std::move(body)});
       stream_->Close();
-    } else if (responder_) {
-      responder_->Send(JsonResponse(status, std::move(body)));
-      responder_.reset();
+    } else if (channel_) {
+      channel_->Send(status, std::move(body));
+      channel_.reset();
     }
     Forget();
   }
@@ -210,9 +209,9 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
   // With mutex_ held: makes sure the event stream exists; false when it cannot (JSON only).
   bool OpenStream() {
     if (stream_ || stream_number_ != 0) return true;  // streaming, or resumable while detached
-    if (!setup_.accepts_sse || !responder_) return false;
-    stream_ = responder_->StartEventStream(http::Response{});
-    responder_.reset();
+    if (!setup_.accepts_sse || !channel_) return false;
+    stream_ = channel_->OpenStream();
+    channel_.reset();
     if (resumable_) {
       // MCP 2025-11-25 transports, SSE polling: a priming event with an id and empty data first.
       std::lock_guard session_lock(setup_.session->mutex);
@@ -265,8 +264,8 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
 
   static constexpr size_t kMaxStreamLogs = 32;
 
-  std::mutex mutex_;  // guards responder_, stream_, finished_, stream_number_, next_seq_
-  std::optional<http::Responder> responder_;
+  std::mutex mutex_;  // guards channel_, stream_, finished_, stream_number_, next_seq_
+  std::optional<Channel> channel_;
   std::shared_ptr<http::EventStream> stream_;  // null before streaming, or while detached
   bool finished_ = false;
   bool resumable_ = false;       // set once by Attach

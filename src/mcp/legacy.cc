@@ -5,34 +5,29 @@
 namespace taskwire::mcp {
 
 void Server::Impl::HandleLegacy(const Envelope& envelope, Message& message,
-                                const Principal& principal, http::Responder responder) {
-  const json::value& id = message.id;
-  auto fail = [&](RpcError error) { responder.Send(ErrorResponse(id, error)); };
-
+                                const Principal& principal, Channel& channel) {
   std::shared_ptr<Session> session;
   if (envelope.session_id) {
     session = sessions->Find(*envelope.session_id, principal.subject);
     if (!session) {
       // MCP 2025-11-25 transports, "Session Management": the client must start over.
-      return fail({kSessionNotFound, "session not found; send initialize again", nullptr, 404});
+      return channel.Fail(message.id, {kSessionNotFound, "session not found; send initialize again", nullptr, 404});
     }
   }
 
   if (message.kind == Message::Kind::kResponse) {
     HandleLegacyResponse(message, session);
-    responder.Send(http::Response{.status = 202, .headers = {}, .body = {}});
-    return;
+    return channel.Accept();
   }
   if (message.kind == Message::Kind::kNotification) {
     HandleLegacyNotification(message, session);
-    responder.Send(http::Response{.status = 202, .headers = {}, .body = {}});
-    return;
+    return channel.Accept();
   }
 
   Incoming incoming{.envelope = envelope,
                     .message = message,
                     .principal = principal,
-                    .responder = responder,
+                    .channel = channel,
                     .session = std::move(session),
                     .client_capabilities = nullptr,
                     .log_level = std::nullopt};

@@ -81,7 +81,7 @@ const MethodEntry kMethods[] = {
     {"resources/unsubscribe", kLegacyOnly, nullptr, Subscribe},
     {"server/discover", kModernOnly, nullptr, Discover},
     {"subscriptions/listen", kModernOnly, nullptr,
-     [](Impl& impl, Incoming& in) { impl.subscriptions.Listen(in.message, in.principal, std::move(in.responder)); }},
+     [](Impl& impl, Incoming& in) { impl.subscriptions.Listen(in.message, in.principal, std::move(in.channel)); }},
     {"tools/list", kBothEras, nullptr,
      [](Impl& impl, Incoming& in) {
        impl.Answer(in, impl.catalog.ListTools(in.message.params, in.version(), in.principal), true);
@@ -136,7 +136,7 @@ void Server::Impl::Dispatch(Incoming& in) {
 }
 
 void Server::Impl::Fail(Incoming& in, const RpcError& error) {
-  in.responder.Send(ErrorResponse(in.message.id, error));
+  in.channel.Fail(in.message.id, error);
 }
 
 void Server::Impl::Answer(Incoming& in, std::variant<json::object, RpcError> outcome,
@@ -144,7 +144,7 @@ void Server::Impl::Answer(Incoming& in, std::variant<json::object, RpcError> out
   if (auto* error = std::get_if<RpcError>(&outcome)) return Fail(in, *error);
   json::object& result = std::get<json::object>(outcome);
   if (in.modern()) Decorate(result, cacheable, options.list_ttl);
-  in.responder.Send(JsonResponse(200, EncodeResult(in.message.id, result)));
+  in.channel.Send(200, EncodeResult(in.message.id, result));
 }
 
 void Server::Impl::Initialize(Incoming& in) {
@@ -177,9 +177,7 @@ void Server::Impl::Initialize(Incoming& in) {
                       {"capabilities", catalog.Capabilities()},
                       {"serverInfo", ServerInfo()}};
   if (!options.instructions.empty()) result["instructions"] = options.instructions;
-  http::Response response = JsonResponse(200, EncodeResult(in.message.id, result));
-  response.headers.Add(std::string(kSessionHeader), created->id);
-  in.responder.Send(std::move(response));
+  in.channel.Send(200, EncodeResult(in.message.id, result), created->id);
 }
 
 std::shared_ptr<Call> Server::Impl::StartCall(Incoming& in) {
@@ -232,7 +230,7 @@ std::shared_ptr<Call> Server::Impl::StartCall(Incoming& in) {
     setup.session = in.session;
     if (in.session) setup.client_capabilities = in.session->client_capabilities;
   }
-  auto call = std::make_shared<Call>(std::move(setup), std::move(in.responder));
+  auto call = std::make_shared<Call>(std::move(setup), std::move(in.channel));
   call->Attach();
   call->SetRound(std::move(input_responses), std::move(request_state));
   if (in.session) {

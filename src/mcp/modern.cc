@@ -78,9 +78,8 @@ std::optional<RpcError> Server::Impl::CheckModernHeaders(const Envelope& envelop
 }
 
 void Server::Impl::HandleModern(const Envelope& envelope, Message& message,
-                                const Principal& principal, http::Responder responder) {
-  const json::value& id = message.id;
-  auto fail = [&](RpcError error) { responder.Send(ErrorResponse(id, error)); };
+                                const Principal& principal, Channel& channel) {
+  auto fail = [&](const RpcError& error) { channel.Fail(message.id, error); };
 
   // MCP 2026-07-28 transports, validation order (the digest's §1.4): a, b, c, d, e, f, g.
   const auto& header_version = envelope.protocol_version;
@@ -119,7 +118,7 @@ void Server::Impl::HandleModern(const Envelope& envelope, Message& message,
   Incoming incoming{.envelope = envelope,
                     .message = message,
                     .principal = principal,
-                    .responder = responder,
+                    .channel = channel,
                     .session = nullptr,
                     .client_capabilities = &capabilities->as_object(),
                     .log_level = log_level};

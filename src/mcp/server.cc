@@ -6,12 +6,8 @@ namespace taskwire::mcp {
 
 std::string IdKey(const json::value& id) { return json::serialize(id); }
 
-http::Response JsonResponse(int status, std::string body) {
-  return http::Response::Json(status, std::move(body));
-}
-
 http::Response ErrorResponse(const json::value& id, const RpcError& error) {
-  return JsonResponse(error.http_status, EncodeError(id, error));
+  return http::Response::Json(error.http_status, EncodeError(id, error));
 }
 
 
@@ -73,7 +69,7 @@ void Server::HandlePost(http::Request& request, const Principal& principal,
                         http::Responder responder) {
   auto parsed = ParseMessage(request.body);
   if (auto* failure = std::get_if<ParseFailure>(&parsed)) {
-    responder.Send(ErrorResponse(failure->id, failure->error));
+    Channel(std::move(responder)).Fail(failure->id, failure->error);
     return;
   }
   Message& message = std::get<Message>(parsed);
@@ -93,16 +89,15 @@ void Server::HandlePost(http::Request& request, const Principal& principal,
   }
   Envelope envelope = ReadEnvelope(request.headers);
   envelope.era = EraOf(envelope, message);
-  if (envelope.era == Era::kModern) {
-    if (message.kind != Message::Kind::kRequest) {
-      // No client notifications are defined for HTTP in 2026-07-28; accept and ignore.
-      responder.Send(http::Response{.status = 202, .headers = {}, .body = {}});
-      return;
-    }
-    impl_->HandleModern(envelope, message, principal, std::move(responder));
-  } else {
-    impl_->HandleLegacy(envelope, message, principal, std::move(responder));
-  }
+  impl_->Handle(envelope, message, principal, Channel(std::move(responder)));
+}
+
+void Server::Impl::Handle(const Envelope& envelope, Message& message, const Principal& principal,
+                          Channel channel) {
+  if (envelope.era == Era::kLegacy) return HandleLegacy(envelope, message, principal, channel);
+  // No client notifications are defined for HTTP in 2026-07-28; accept and ignore.
+  if (message.kind != Message::Kind::kRequest) return channel.Accept();
+  HandleModern(envelope, message, principal, channel);
 }
 
 json::object Server::Impl::ServerInfo() const {

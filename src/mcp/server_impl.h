@@ -18,6 +18,7 @@
 #include "base/json_writer.h"
 #include "base/random.h"
 #include "mcp/catalog.h"
+#include "mcp/channel.h"
 #include "mcp/envelope.h"
 #include "mcp/request_state.h"
 #include "mcp/sessions.h"
@@ -30,7 +31,7 @@ inline constexpr int kSessionNotFound = -32001;
 
 // Helpers (server.cc).
 std::string IdKey(const json::value& id);
-http::Response JsonResponse(int status, std::string body);
+// The answer to a GET or DELETE, or a refusal before a message has its channel.
 http::Response ErrorResponse(const json::value& id, const RpcError& error);
 
 class Call;
@@ -41,7 +42,7 @@ struct Incoming {
   const Envelope& envelope;
   Message& message;
   const Principal& principal;
-  http::Responder& responder;
+  Channel& channel;
   std::shared_ptr<Session> session;                   // legacy: the session it named, if any
   const json::object* client_capabilities = nullptr;  // modern: from params._meta
   std::optional<LogLevel> log_level;                  // modern: from params._meta
@@ -97,11 +98,12 @@ struct Server::Impl {
     complete_meta = complete_meta.substr(1, complete_meta.size() - 2);
   }
 
-  // Dispatch: each era's checks, then the method table.
+  // One message, in the era its envelope names: each era's checks, then the method table.
+  void Handle(const Envelope& envelope, Message& message, const Principal& principal, Channel channel);
   void HandleModern(const Envelope& envelope, Message& message, const Principal& principal,
-                    http::Responder responder);
+                    Channel& channel);
   void HandleLegacy(const Envelope& envelope, Message& message, const Principal& principal,
-                    http::Responder responder);
+                    Channel& channel);
   void Dispatch(Incoming& incoming);
   // Answers a result shaped for the request's era (a modern one decorated, cacheable or not), or
   // the error.

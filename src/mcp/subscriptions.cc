@@ -6,7 +6,7 @@
 namespace taskwire::mcp {
 
 void Subscriptions::Listen(const Message& message, const Principal& principal,
-                           http::Responder responder) {
+                           Channel channel) {
   auto listener = std::make_shared<Listener>();
   listener->id = message.id;
   listener->principal = principal;
@@ -40,7 +40,7 @@ void Subscriptions::Listen(const Message& message, const Principal& principal,
       if (!accepted.empty()) honoured["resourceSubscriptions"] = std::move(accepted);
     }
   }
-  listener->stream = responder.StartEventStream(http::Response{});
+  listener->stream = channel.OpenStream();
   EndAtExpiry(*listener->stream, principal, clock_);
   // The acknowledgment comes first (MCP 2026-07-28 subscriptions).
   listener->stream->Send(http::SseEvent{

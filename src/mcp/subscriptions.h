@@ -12,6 +12,7 @@
 #include "base/clock.h"
 #include "http/responder.h"
 #include "mcp/catalog.h"
+#include "mcp/channel.h"
 #include "mcp/sessions.h"
 
 namespace taskwire::mcp {
@@ -38,7 +39,7 @@ class Subscriptions {
 
   // subscriptions/listen: the acknowledgment of what is honoured opens the stream, which then
   // lives until it closes.
-  void Listen(const Message& message, const Principal& principal, http::Responder responder);
+  void Listen(const Message& message, const Principal& principal, Channel channel);
 
   // To the listeners and sessions that want `method` (a list change they flagged by `wants`, or
   // with `wants` null an update of `uri` they subscribed to); with an `audience`, only to those
