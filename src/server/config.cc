@@ -530,6 +530,26 @@ std::vector<std::string> EnvironmentNames(std::string_view key) {
   return names;
 }
 
+// Settings each valid alone but not together: refused here, like a bad value (one line, exit 2),
+// rather than when a command gets to use them.
+base::Result<void> CheckTogether(const Config& config) {
+  if (config.auth.mode == "external" &&
+      (config.auth.external_issuer.empty() || config.auth.external_jwks_url.empty())) {
+    return base::Error::InvalidArgument(
+        "auth.mode = \"external\" needs auth.external_issuer and auth.external_jwks_url");
+  }
+  if (!config.auth.loopback_bypass.empty()) {
+    const auto listen = http::ParseListenAddress(config.server.listen);
+    const bool loopback = listen && (listen->host.starts_with("127.") || listen->host == "::1");
+    if (!loopback) {
+      return base::Error::InvalidArgument(
+          "auth.loopback_bypass works only when server.listen is a loopback address (127.0.0.1, "
+          "::1), not " + config.server.listen + ": use API keys instead");
+    }
+  }
+  return base::Ok();
+}
+
 base::Result<LoadedConfig> LoadConfig(const ConfigSources& sources) {
   LoadedConfig loaded;
   for (const KeySpec& spec : kKeys) loaded.sources[std::string(spec.key)] = Source::kDefault;
@@ -562,6 +582,7 @@ base::Result<LoadedConfig> LoadConfig(const ConfigSources& sources) {
   if (config.server.data_dir.empty()) config.server.data_dir = DefaultDataDir(sources.environment);
   if (config.storage.url.empty()) config.storage.url = "sqlite:taskwire.db";
   while (config.server.public_url.ends_with('/')) config.server.public_url.pop_back();
+  if (auto together = CheckTogether(config); !together) return std::move(together).error();
   return loaded;
 }
 

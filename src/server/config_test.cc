@@ -207,6 +207,13 @@ TEST_F(ConfigTest, BadInputNamesTheKey) {
        "TASKWIRE_LISTEN"},
       {"unknown flag key", "", {}, {{"server.nope", "1"}}, "server.nope"},
       {"bad flag value", "", {}, {{"server.max_connections", "-1"}}, "server.max_connections"},
+      // Valid alone, not together.
+      {"external without issuer", "[auth]\nmode = \"external\"\nexternal_jwks_url = \"https://id.example/jwks\"\n",
+       {}, {}, "auth.external_issuer"},
+      {"external without jwks", "", {}, {{"auth.mode", "external"}, {"auth.external_issuer", "https://id.example"}},
+       "auth.external_jwks_url"},
+      {"bypass off loopback", "", {}, {{"auth.loopback_bypass", "ada"}, {"server.listen", "0.0.0.0:8080"}},
+       "auth.loopback_bypass"},
   };
   for (const BadCase& c : cases) {
     ConfigSources sources = sources_;
@@ -220,6 +227,16 @@ TEST_F(ConfigTest, BadInputNamesTheKey) {
         << c.name << ": " << loaded.error().message();
     EXPECT_EQ(loaded.error().message().find('\n'), std::string::npos) << c.name;
   }
+}
+
+TEST_F(ConfigTest, SettingsThatGoTogetherAreAccepted) {
+  sources_.flags = {{"auth.loopback_bypass", "ada"}, {"server.listen", "127.0.0.1:9000"}};
+  EXPECT_TRUE(Load().has_value());
+  sources_.flags = {{"auth.loopback_bypass", "ada"}, {"server.listen", "[::1]:9000"}};
+  EXPECT_TRUE(Load().has_value());
+  sources_.flags = {{"auth.mode", "external"}, {"auth.external_issuer", "https://id.example"},
+                    {"auth.external_jwks_url", "https://id.example/jwks"}};
+  EXPECT_TRUE(Load().has_value());
 }
 
 TEST_F(ConfigTest, MissingConfigFileIsNotFound) {

@@ -419,10 +419,11 @@ TEST_F(ServeTest, LoopbackBypassActsAsTheConfiguredUserOnlyOnLoopback) {
     EXPECT_EQ(server->Wait(20s), 0);
   }
   std::string err;
+  // A configuration error (settings that do not go together): exit 2, as every bad setting.
   EXPECT_EQ(RunToEnd({"serve", "--listen", "0.0.0.0:0", "--data-dir", data_dir(), "--set",
                       "auth.loopback_bypass=admin"},
                      {}, nullptr, &err),
-            1);
+            2);
   EXPECT_NE(err.find("loopback"), std::string::npos) << err;
   EXPECT_EQ(RunToEnd({"serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir(), "--set",
                       "auth.loopback_bypass=nobody"},
