@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +15,8 @@
 
 namespace taskwire::tasks {
 
+class TaskRows;
+
 // Organizations, tasks, messages, questions, the audit record and the event feed, always as seen
 // by one user: everything outside the user's organizations answers NotFound, never
 // PermissionDenied, so nothing of it leaks. Every write is one transaction that also appends its
@@ -23,10 +26,17 @@ namespace taskwire::tasks {
 // PermissionDenied when the user's role forbids a write; Aborted for a stale expectedVersion;
 // FailedPrecondition for a rule of the current state (an answered question); Unavailable from
 // the database. Blocking (database); thread-safe.
+//
+// The store orchestrates: it begins the transaction, loads rows, asks tasks/rules for the checks
+// and the plan, writes through the rows of the database's dialect (tasks/task_rows.h), appends the
+// audit entry and the event, commits, and tells the hub.
 class TaskStore {
  public:
-  TaskStore(store::Database& database, const base::Clock& clock, EventHub& hub)
-      : database_(database), clock_(clock), hub_(hub) {}
+  // CHECKs that tasks/ has rows for the database's dialect.
+  TaskStore(store::Database& database, const base::Clock& clock, EventHub& hub);
+  ~TaskStore();
+  TaskStore(const TaskStore&) = delete;
+  TaskStore& operator=(const TaskStore&) = delete;
 
   // Organizations -----------------------------------------------------------------------------
   // Any user may be made owner of a new organization (an operator's command). AlreadyExists when
@@ -79,7 +89,7 @@ class TaskStore {
   base::Result<Question> GetQuestion(const Actor& actor, int64_t question_id);
 
   // Search, events, audit -----------------------------------------------------------------------
-  // Every word of `query` must match (the last as a prefix); FTS5 syntax in it is taken as words.
+  // Every word of `query` must match (the last as a prefix); query syntax in it is taken as words.
   base::Result<SearchPage> Search(const Actor& actor, std::string_view query,
                                   std::optional<int64_t> organization_id, size_t limit,
                                   std::string_view cursor);
@@ -100,10 +110,7 @@ class TaskStore {
   store::Database& database_;
   const base::Clock& clock_;
   EventHub& hub_;
+  std::unique_ptr<TaskRows> rows_;  // stateless, shared by every thread
 };
-
-// Turns words a person typed into an FTS5 query that matches them all, whatever characters they
-// hold: each word becomes a quoted string, the last one a prefix. InvalidArgument when empty.
-base::Result<std::string> FtsQuery(std::string_view query);
 
 }  // namespace taskwire::tasks
