@@ -71,7 +71,8 @@ class Catalog {
   // A page of each list, from params.cursor; -32602 for a cursor this server did not give.
   // Tools the principal may not call are left out; `version` 2025-03-26 lists no titles or
   // output schemas.
-  std::variant<json::object, RpcError> ListTools(const json::object& params, std::string_view version,
+  std::variant<json::object, RpcError> ListTools(const json::object& params,
+                                                 std::string_view version,
                                                  const Principal& principal) const;
   std::variant<json::object, RpcError> ListPrompts(const json::object& params) const;
   std::variant<json::object, RpcError> ListResources(const json::object& params) const;

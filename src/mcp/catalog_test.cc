@@ -14,12 +14,13 @@ ReadOutcome Nothing(std::string_view, const json::object&, CallContext&) { retur
 class CatalogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* name : {"a", "b", "c"}) catalog_.AddTool(Tool{.name = name, .description = name});
+    for (const char* name : {"a", "b", "c"})
+      catalog_.AddTool(Tool{.name = name, .description = name});
     catalog_.AddTool(Tool{.name = "secret", .description = "", .scope = "admin"});
-    catalog_.AddResource(Resource{.uri = "test://items/fixed", .scope = "exact", .name = "fixed",
-                                  .handler = Nothing});
-    catalog_.AddResourceTemplate(ResourceTemplate{.uri_template = "test://items/{id}", .scope = "items",
-                                                  .name = "item", .handler = Nothing});
+    catalog_.AddResource(Resource{
+        .uri = "test://items/fixed", .scope = "exact", .name = "fixed", .handler = Nothing});
+    catalog_.AddResourceTemplate(ResourceTemplate{
+        .uri_template = "test://items/{id}", .scope = "items", .name = "item", .handler = Nothing});
   }
 
   static Message Request(std::string_view body) { return std::get<Message>(ParseMessage(body)); }
@@ -38,9 +39,10 @@ TEST_F(CatalogTest, ToolsAreListedAPageAtATimeWithoutThoseTheCallerMayNotUse) {
   EXPECT_EQ(second.at("tools").at(0).at("name"), "c");  // not "secret"
   EXPECT_FALSE(second.contains("nextCursor"));
 
-  const Principal admin{.subject = "ada",
-                        .scopes = std::make_shared<const Principal::Scopes>(Principal::Scopes{"admin"}),
-                        .data = nullptr};
+  const Principal admin{
+      .subject = "ada",
+      .scopes = std::make_shared<const Principal::Scopes>(Principal::Scopes{"admin"}),
+      .data = nullptr};
   auto all = std::get<json::object>(
       catalog_.ListTools(json::object{{"cursor", first.at("nextCursor")}}, "2025-11-25", admin));
   EXPECT_EQ(all.at("tools").as_array().size(), 2u);
@@ -64,23 +66,38 @@ TEST_F(CatalogTest, AResourceOfThatUriComesBeforeAMatchingTemplate) {
 
 TEST_F(CatalogTest, MissingScopeNamesWhatTheItemNeeds) {
   const Principal anyone{};
-  EXPECT_EQ(catalog_.MissingScope(Request(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"secret"}})"), anyone),
-            "admin");
-  EXPECT_EQ(catalog_.MissingScope(Request(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a"}})"), anyone),
+  EXPECT_EQ(
+      catalog_.MissingScope(
+          Request(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"secret"}})"),
+          anyone),
+      "admin");
+  EXPECT_EQ(catalog_.MissingScope(
+                Request(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a"}})"),
+                anyone),
             std::nullopt);
-  EXPECT_EQ(catalog_.MissingScope(Request(R"({"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"test://items/7"}})"), anyone),
-            "items");
+  EXPECT_EQ(
+      catalog_.MissingScope(
+          Request(
+              R"({"jsonrpc":"2.0","id":1,"method":"resources/read","params":{"uri":"test://items/7"}})"),
+          anyone),
+      "items");
   // Unknown items and malformed requests are the handler's to refuse.
-  EXPECT_EQ(catalog_.MissingScope(Request(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"nope"}})"), anyone),
-            std::nullopt);
-  EXPECT_EQ(catalog_.MissingScope(Request(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":5}})"), anyone),
-            std::nullopt);
+  EXPECT_EQ(
+      catalog_.MissingScope(
+          Request(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"nope"}})"),
+          anyone),
+      std::nullopt);
+  EXPECT_EQ(
+      catalog_.MissingScope(
+          Request(R"({"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":5}})"), anyone),
+      std::nullopt);
 }
 
 TEST(ParamHeaders, OnlyThroughChainsOfProperties) {
   const Schema schema = Schema::Object()
                             .Property("region", Schema::String().Header("Region"))
-                            .Property("nested", Schema::Object().Property("count", Schema::Integer().Header("Count")));
+                            .Property("nested", Schema::Object().Property(
+                                                    "count", Schema::Integer().Header("Count")));
   const std::vector<ParamHeader> headers = ParamHeadersOf(schema.json());
   ASSERT_EQ(headers.size(), 2u);
   EXPECT_EQ(headers[0].name, "Region");

@@ -6,7 +6,8 @@ namespace taskwire::mcp {
 
 void Channel::Send(int status, std::string message, std::string_view session_id) {
   http::Response response = http::Response::Json(status, std::move(message));
-  if (!session_id.empty()) response.headers.Add(std::string(kSessionHeader), std::string(session_id));
+  if (!session_id.empty())
+    response.headers.Add(std::string(kSessionHeader), std::string(session_id));
   responder_.Send(std::move(response));
 }
 
@@ -14,7 +15,9 @@ void Channel::Fail(const json::value& id, const RpcError& error) {
   Send(error.http_status, EncodeError(id, error));
 }
 
-void Channel::Accept() { responder_.Send(http::Response{.status = 202, .headers = {}, .body = {}}); }
+void Channel::Accept() {
+  responder_.Send(http::Response{.status = 202, .headers = {}, .body = {}});
+}
 
 std::shared_ptr<http::EventStream> Channel::OpenStream() {
   return responder_.StartEventStream(http::Response{});

@@ -53,7 +53,8 @@ Envelope ReadEnvelope(const http::Headers& headers) {
                  accept->find("*/*") != std::string_view::npos);
   for (const auto& [name, value] : headers) {
     if (name.size() <= kParamPrefix.size() ||
-        !http::EqualsIgnoreCase(std::string_view(name).substr(0, kParamPrefix.size()), kParamPrefix)) {
+        !http::EqualsIgnoreCase(std::string_view(name).substr(0, kParamPrefix.size()),
+                                kParamPrefix)) {
       continue;
     }
     const std::string_view param = std::string_view(name).substr(kParamPrefix.size());
@@ -95,9 +96,9 @@ std::optional<std::string> DecodeHeaderValue(std::string_view value) {
 }
 
 std::string EncodeHeaderValue(std::string_view value) {
-  const bool plain = !value.empty() && value.front() != ' ' && value.back() != ' ' &&
-                     !value.starts_with("=?") &&
-                     std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  const bool plain =
+      !value.empty() && value.front() != ' ' && value.back() != ' ' && !value.starts_with("=?") &&
+      std::all_of(value.begin(), value.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
   if (plain) return std::string(value);
   // RFC 4648 §4 base64 with padding, from the URL-safe alphabet.
   std::string encoded = base::Base64UrlEncode(value);

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-
 namespace taskwire::mcp {
 namespace {
 
@@ -15,12 +14,13 @@ http::Headers HeadersOf(std::initializer_list<std::pair<const char*, const char*
 Message MessageOf(std::string_view body) { return std::get<Message>(ParseMessage(body)); }
 
 TEST(Envelope, ReadsEveryHeaderOnceTrimmedAndStillEncoded) {
-  const Envelope envelope = ReadEnvelope(HeadersOf({{"mcp-protocol-version", " 2026-07-28\t"},
-                                                    {"MCP-METHOD", "tools/call"},
-                                                    {"Mcp-Name", " =?base64?ZWNobw==?= "},
-                                                    {"Mcp-Session-Id", "s1"},
-                                                    {"Last-Event-ID", " 1-4 "},
-                                                    {"Accept", "application/json, text/event-stream"}}));
+  const Envelope envelope =
+      ReadEnvelope(HeadersOf({{"mcp-protocol-version", " 2026-07-28\t"},
+                              {"MCP-METHOD", "tools/call"},
+                              {"Mcp-Name", " =?base64?ZWNobw==?= "},
+                              {"Mcp-Session-Id", "s1"},
+                              {"Last-Event-ID", " 1-4 "},
+                              {"Accept", "application/json, text/event-stream"}}));
   EXPECT_EQ(envelope.era, Era::kLegacy);
   EXPECT_EQ(envelope.protocol_version, "2026-07-28");
   EXPECT_EQ(envelope.method, "tools/call");
@@ -62,17 +62,19 @@ TEST(Envelope, TheEraComesFromMetaOrAVersionHeaderThatIsNotLegacy) {
   const Message plain = MessageOf(R"({"jsonrpc":"2.0","id":1,"method":"ping"})");
   const Message marked = MessageOf(
       R"({"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/clientInfo":{}}}})");
-  const Message other_meta =
-      MessageOf(R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"_meta":{"progressToken":1}}})");
+  const Message other_meta = MessageOf(
+      R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"_meta":{"progressToken":1}}})");
   EXPECT_EQ(EraOf(ReadEnvelope({}), plain), Era::kLegacy);
   EXPECT_EQ(EraOf(ReadEnvelope({}), other_meta), Era::kLegacy);
   EXPECT_EQ(EraOf(ReadEnvelope({}), marked), Era::kModern);
   for (const char* legacy : {"2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25"}) {
-    EXPECT_EQ(EraOf(ReadEnvelope(HeadersOf({{"MCP-Protocol-Version", legacy}})), plain), Era::kLegacy)
+    EXPECT_EQ(EraOf(ReadEnvelope(HeadersOf({{"MCP-Protocol-Version", legacy}})), plain),
+              Era::kLegacy)
         << legacy;
   }
   for (const char* modern : {"2026-07-28", "v999.0.0", ""}) {
-    EXPECT_EQ(EraOf(ReadEnvelope(HeadersOf({{"MCP-Protocol-Version", modern}})), plain), Era::kModern)
+    EXPECT_EQ(EraOf(ReadEnvelope(HeadersOf({{"MCP-Protocol-Version", modern}})), plain),
+              Era::kModern)
         << modern;
   }
 }
@@ -87,19 +89,22 @@ TEST(HeaderValue, PlainTextStaysAsItIs) {
 TEST(HeaderValue, WhatHeaderTextCannotCarryIsBase64AndDecodesBack) {
   EXPECT_EQ(EncodeHeaderValue("Hello\n"), "=?base64?SGVsbG8K?=");
   EXPECT_EQ(EncodeHeaderValue(" echo"), "=?base64?IGVjaG8=?=");
-  EXPECT_EQ(EncodeHeaderValue(""), "=?base64?" "?=");
+  EXPECT_EQ(EncodeHeaderValue(""),
+            "=?base64?"
+            "?=");
   // Base64's own alphabet, not base64url's: 0xfb 0xff encodes to "+/8=".
   EXPECT_EQ(EncodeHeaderValue("\xfb\xff"), "=?base64?+/8=?=");
   // Text that would read as an encoded value is encoded itself.
   EXPECT_EQ(EncodeHeaderValue("=?base64?ZWNobw==?="), "=?base64?PT9iYXNlNjQ/WldOb2J3PT0/PQ==?=");
-  for (const char* text : {"Hello\n", " echo", "", "\xfb\xff", "=?base64?ZWNobw==?=", "tab\there", "日本"}) {
+  for (const char* text :
+       {"Hello\n", " echo", "", "\xfb\xff", "=?base64?ZWNobw==?=", "tab\there", "日本"}) {
     EXPECT_EQ(DecodeHeaderValue(EncodeHeaderValue(text)), text) << text;
   }
 }
 
 TEST(HeaderValue, InvalidBase64IsRefused) {
-  EXPECT_EQ(DecodeHeaderValue("=?base64?ZWNob?="), std::nullopt);  // no padding
-  EXPECT_EQ(DecodeHeaderValue("=?base64?ZW-o?="), std::nullopt);   // base64url alphabet
+  EXPECT_EQ(DecodeHeaderValue("=?base64?ZWNob?="), std::nullopt);            // no padding
+  EXPECT_EQ(DecodeHeaderValue("=?base64?ZW-o?="), std::nullopt);             // base64url alphabet
   EXPECT_EQ(DecodeHeaderValue("=?base64?ZWNobw==?"), "=?base64?ZWNobw==?");  // not closed: literal
 }
 

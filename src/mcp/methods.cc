@@ -10,7 +10,8 @@ namespace {
 using Impl = Server::Impl;
 
 // What both eras know of a request that will run a handler: who asks, what for, how to answer.
-Call::Setup CallSetup(const Envelope& envelope, const Message& message, const Principal& principal) {
+Call::Setup CallSetup(const Envelope& envelope, const Message& message,
+                      const Principal& principal) {
   Call::Setup setup;
   setup.id = message.id;
   setup.method = message.method;
@@ -22,7 +23,8 @@ Call::Setup CallSetup(const Envelope& envelope, const Message& message, const Pr
       setup.progress_token = *token;
     }
   }
-  const json::value* target = message.params.if_contains(message.method == "resources/read" ? "uri" : "name");
+  const json::value* target =
+      message.params.if_contains(message.method == "resources/read" ? "uri" : "name");
   if (target != nullptr && target->is_string()) setup.target = std::string(target->as_string());
   return setup;
 }
@@ -40,9 +42,11 @@ void Discover(Impl& impl, Incoming& in) {
 
 void SetLevel(Impl& impl, Incoming& in) {
   const json::value* level = in.message.params.if_contains("level");
-  const auto parsed = level && level->is_string() ? ParseLogLevel(level->as_string()) : std::nullopt;
+  const auto parsed =
+      level && level->is_string() ? ParseLogLevel(level->as_string()) : std::nullopt;
   if (!parsed) {
-    return impl.Fail(in, RpcError::InvalidParams("params.level must be a log level such as \"info\""));
+    return impl.Fail(in,
+                     RpcError::InvalidParams("params.level must be a log level such as \"info\""));
   }
   if (in.session) {
     std::lock_guard lock(in.session->mutex);
@@ -57,7 +61,8 @@ void Subscribe(Impl& impl, Incoming& in) {
     return impl.Fail(in, RpcError::InvalidParams("params.uri must be a string"));
   }
   if (!in.session) {
-    return impl.Fail(in, RpcError::InvalidParams("subscriptions need a session: send initialize first"));
+    return impl.Fail(
+        in, RpcError::InvalidParams("subscriptions need a session: send initialize first"));
   }
   {
     std::lock_guard lock(in.session->mutex);
@@ -81,17 +86,25 @@ const MethodEntry kMethods[] = {
     {"resources/unsubscribe", kLegacyOnly, nullptr, Subscribe},
     {"server/discover", kModernOnly, nullptr, Discover},
     {"subscriptions/listen", kModernOnly, nullptr,
-     [](Impl& impl, Incoming& in) { impl.subscriptions.Listen(in.message, in.principal, std::move(in.channel)); }},
+     [](Impl& impl, Incoming& in) {
+       impl.subscriptions.Listen(in.message, in.principal, std::move(in.channel));
+     }},
     {"tools/list", kBothEras, nullptr,
      [](Impl& impl, Incoming& in) {
        impl.Answer(in, impl.catalog.ListTools(in.message.params, in.version(), in.principal), true);
      }},
     {"prompts/list", kBothEras, HasPrompts,
-     [](Impl& impl, Incoming& in) { impl.Answer(in, impl.catalog.ListPrompts(in.message.params), true); }},
+     [](Impl& impl, Incoming& in) {
+       impl.Answer(in, impl.catalog.ListPrompts(in.message.params), true);
+     }},
     {"resources/list", kBothEras, HasReadables,
-     [](Impl& impl, Incoming& in) { impl.Answer(in, impl.catalog.ListResources(in.message.params), true); }},
+     [](Impl& impl, Incoming& in) {
+       impl.Answer(in, impl.catalog.ListResources(in.message.params), true);
+     }},
     {"resources/templates/list", kBothEras, HasReadables,
-     [](Impl& impl, Incoming& in) { impl.Answer(in, impl.catalog.ListTemplates(in.message.params), true); }},
+     [](Impl& impl, Incoming& in) {
+       impl.Answer(in, impl.catalog.ListTemplates(in.message.params), true);
+     }},
     {"tools/call", kBothEras, nullptr,
      [](Impl& impl, Incoming& in) {
        if (auto call = impl.StartCall(in)) impl.CallTool(call, std::move(in.message.params));
@@ -166,7 +179,8 @@ void Server::Impl::Initialize(Incoming& in) {
   created->id = base::NewId("");
   created->version = version;
   created->subject = in.principal.subject;
-  if (const json::value* caps = in.message.params.if_contains("capabilities"); caps && caps->is_object()) {
+  if (const json::value* caps = in.message.params.if_contains("capabilities");
+      caps && caps->is_object()) {
     created->client_capabilities = caps->as_object();
   }
   created->last_used = clock.Steady();
@@ -220,9 +234,11 @@ std::shared_ptr<Call> Server::Impl::StartCall(Incoming& in) {
         Fail(in, RpcError::InvalidParams("params.requestState must be a string"));
         return nullptr;
       }
-      request_state = sealer.Open(state->as_string(), in.principal.subject, in.message.method, setup.target);
+      request_state =
+          sealer.Open(state->as_string(), in.principal.subject, in.message.method, setup.target);
       if (!request_state) {
-        Fail(in, RpcError::InvalidParams("params.requestState is invalid or has expired; start over"));
+        Fail(in,
+             RpcError::InvalidParams("params.requestState is invalid or has expired; start over"));
         return nullptr;
       }
     }

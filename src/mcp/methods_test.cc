@@ -63,8 +63,8 @@ TEST(MethodTable, FindMethodAnswersOnlyInTheMethodsEras) {
 }
 
 TEST(MethodTable, ListsOfWhatAServerLacksAreOfferedOnlyWithIt) {
-  for (std::string_view name : {"prompts/list", "resources/list", "resources/templates/list",
-                                "completion/complete"}) {
+  for (std::string_view name :
+       {"prompts/list", "resources/list", "resources/templates/list", "completion/complete"}) {
     EXPECT_NE(FindMethod(name, Era::kModern)->offered, nullptr) << name;
   }
   for (std::string_view name : {"tools/list", "tools/call", "resources/read", "prompts/get"}) {

@@ -64,7 +64,8 @@ bool MemorySessionTable::MakeRoom(const std::string& subject) {
     }
     // At the cap, the subject's least recently used sessions go; its client meets a 404 and
     // initializes again (MCP 2025-11-25 transports, "Session Management").
-    std::sort(live.begin(), live.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::sort(live.begin(), live.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
     const size_t keep = std::max<size_t>(limits_.max_per_subject, 1) - 1;  // and the new one
     for (size_t i = 0; i + keep < live.size(); ++i) gone.push_back(live[i].second);
     for (const auto& session : gone) DropLocked(session);

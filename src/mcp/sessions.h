@@ -29,8 +29,8 @@ class Call;
 // back with GET and Last-Event-ID.
 struct StreamLog {
   std::deque<std::pair<uint64_t, std::string>> events;  // (seq, message)
-  std::weak_ptr<Call> call;  // the call still writing to it, if any
-  bool ended = false;        // the final response is in `events`
+  std::weak_ptr<Call> call;                             // the call still writing to it, if any
+  bool ended = false;                                   // the final response is in `events`
 };
 
 // A legacy (2025-x) session, created by initialize.
@@ -46,7 +46,7 @@ struct Session {
   base::SteadyTime last_used;
   bool used = false;  // a request came after initialize
   std::shared_ptr<http::EventStream> get_stream;
-  Principal get_principal;  // whose credential opened get_stream
+  Principal get_principal;                              // whose credential opened get_stream
   std::deque<std::pair<uint64_t, std::string>> replay;  // GET stream events, for Last-Event-ID
   uint64_t next_event = 1;
   // POST response streams that can be resumed (2025-11-25): their events, by stream number.

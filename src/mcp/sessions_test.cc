@@ -35,11 +35,10 @@ class MemorySessionTableTest : public ::testing::Test {
   }
 
   testing::FakeClock clock_;
-  MemorySessionTable table_{SessionLimits{.idle_timeout = 60min,
-                                          .unused_timeout = 5min,
-                                          .max_per_subject = 2,
-                                          .max_sessions = 3},
-                            clock_};
+  MemorySessionTable table_{
+      SessionLimits{
+          .idle_timeout = 60min, .unused_timeout = 5min, .max_per_subject = 2, .max_sessions = 3},
+      clock_};
 };
 
 TEST_F(MemorySessionTableTest, ASessionIsFoundOnlyByItsSubjectAndUseMarksIt) {
