@@ -8,100 +8,27 @@
 #include <thread>
 
 #include "testing/fake_clock.h"
+#include "testing/response_recorder.h"
 
 namespace taskwire::mcp {
 namespace {
 
 using namespace std::chrono_literals;
 
-// Records what the server answers: one response, or an event stream and its events.
-class Recorder final : public http::ResponseSink,
-                       public std::enable_shared_from_this<Recorder> {
+// The kit's recorder, read in MCP terms: the status, and the JSON-RPC message that ended the
+// exchange (the response's body, or the stream's last event).
+class Recorder final : public testing::ResponseRecorder {
  public:
-  class Stream final : public http::EventStream {
-   public:
-    explicit Stream(Recorder& recorder) : recorder_(recorder) {}
-    bool Send(const http::SseEvent& event) override {
-      std::lock_guard lock(recorder_.mutex_);
-      if (closed_) return false;
-      recorder_.events_.push_back(event.data);
-      recorder_.changed_.notify_all();
-      return true;
-    }
-    bool SendComment(std::string_view) override { return !closed_; }
-    void Close() override {
-      std::lock_guard lock(recorder_.mutex_);
-      closed_ = true;
-      recorder_.done_ = true;
-      recorder_.changed_.notify_all();
-    }
-    void CloseAfter(std::chrono::milliseconds delay) override {
-      std::lock_guard lock(recorder_.mutex_);
-      recorder_.close_after_ = delay;
-    }
-    bool closed() const override {
-      std::lock_guard lock(recorder_.mutex_);
-      return closed_;
-    }
-    void OnClose(std::function<void()>) override {}
-
-   private:
-    Recorder& recorder_;
-    bool closed_ = false;  // guarded by recorder_.mutex_
-  };
-
-  void Send(http::Response response) override {
-    std::lock_guard lock(mutex_);
-    response_ = std::move(response);
-    done_ = true;
-    changed_.notify_all();
+  bool streamed() const { return stream_head().has_value(); }
+  int status() const {
+    const auto sent = response();
+    return sent ? sent->status : (streamed() ? 200 : 0);
   }
-  std::shared_ptr<http::EventStream> StartEventStream(http::Response) override {
-    std::lock_guard lock(mutex_);
-    streamed_ = true;
-    stream_ = std::make_shared<Stream>(*this);
-    changed_.notify_all();
-    return stream_;
-  }
-  bool cancelled() const override { return false; }
-  void OnCancel(std::function<void()>) override {}
-
-  bool WaitDone() {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, 5s, [&] { return done_; });
-  }
-  bool WaitEvents(size_t count) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, 5s, [&] { return events_.size() >= count; });
-  }
-  int status() const { return response_ ? response_->status : (streamed_ ? 200 : 0); }
-  // The JSON-RPC message that ended the exchange.
   json::value Message() const {
-    if (response_) return response_->body.empty() ? json::value() : boost::json::parse(response_->body);
-    return events_.empty() ? json::value() : boost::json::parse(events_.back());
+    if (const auto sent = response()) return sent->body.empty() ? json::value() : boost::json::parse(sent->body);
+    const auto received = events();
+    return received.empty() ? json::value() : boost::json::parse(received.back());
   }
-  std::vector<std::string> events() const {
-    std::lock_guard lock(mutex_);
-    return events_;
-  }
-  const std::optional<http::Response>& response() const { return response_; }
-  bool streamed() const { return streamed_; }
-  bool stream_closed() const { return stream_ != nullptr && stream_->closed(); }
-  // What the server asked of EventStream::CloseAfter, if anything.
-  std::optional<std::chrono::milliseconds> close_after() const {
-    std::lock_guard lock(mutex_);
-    return close_after_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  std::optional<http::Response> response_;
-  std::vector<std::string> events_;
-  std::shared_ptr<Stream> stream_;
-  bool streamed_ = false;
-  bool done_ = false;
-  std::optional<std::chrono::milliseconds> close_after_;
 };
 
 // A credential the test revokes, or lets expire, at will.

@@ -15,8 +15,9 @@ namespace taskwire::testing {
 // An http::ResponseSink that keeps what it is given: every response sent, the head of an event
 // stream, and the data of each event sent on it. Hand it to a handler as
 // `http::Responder(recorder)` (a std::shared_ptr<ResponseRecorder>), then read or wait.
-// Thread-safe: handlers may answer from any thread while the test waits.
-class ResponseRecorder final : public http::ResponseSink {
+// Thread-safe: handlers may answer from any thread while the test waits. A test may derive from
+// it to read what was recorded in its protocol's terms (mcp/server_test.cc reads JSON-RPC).
+class ResponseRecorder : public http::ResponseSink {
  public:
   ResponseRecorder();
 
