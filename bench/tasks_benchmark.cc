@@ -17,6 +17,7 @@
 #include <random>
 
 #include "api/caller.h"
+#include "api/mcp_gate.h"
 #include "api/mcp_tools.h"
 #include "api/operations.h"
 #include "auth/scopes.h"

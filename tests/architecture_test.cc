@@ -63,6 +63,22 @@ const std::vector<ThirdParty>& ThirdParties() {
   return kList;
 }
 
+// Files that may not include a module their own module may: REST and the gate know nothing of
+// MCP; api/mcp_gate.h is the one bridge from the gate's Caller to an mcp::Principal.
+struct FileBan {
+  std::regex files;
+  std::string header_prefix;
+  std::string why;
+};
+
+const std::vector<FileBan>& FileBans() {
+  static const std::vector<FileBan> kList = {
+      {std::regex("api/(rest|gate|caller)\\.(h|cc)"), "mcp/",
+       "REST and the gate do not go through the MCP library (api/mcp_gate.h bridges them)"},
+  };
+  return kList;
+}
+
 bool IsTestFile(const std::string& path) {
   return path.ends_with("_test.cc") || path.ends_with("_fuzz.cc") ||
          path.ends_with("_benchmark.cc") || path.ends_with("_pgtest.cc") ||
@@ -95,6 +111,11 @@ std::vector<std::string> Violations(const std::string& path, const std::string& 
       if (!allowed->second.contains(target) && !test_helper) {
         found.push_back(where + module + "/ may not include " + header);
       }
+      for (const FileBan& ban : FileBans()) {
+        if (header.starts_with(ban.header_prefix) && std::regex_match(path, ban.files)) {
+          found.push_back(where + header + ": " + ban.why);
+        }
+      }
       continue;
     }
     for (const ThirdParty& party : ThirdParties()) {
@@ -119,7 +140,10 @@ TEST(Architecture, CheckerCatchesEachKindOfViolation) {
   EXPECT_EQ(Violations("util/helpers.cc", "").size(), 1u);
   EXPECT_EQ(Violations("conformance/main.cc", "#include \"tasks/users.h\"\n").size(), 1u);
   EXPECT_EQ(Violations("tasks/users.cc", "#include <boost/json/value.hpp>\n").size(), 1u);
+  EXPECT_EQ(Violations("api/rest.cc", "#include \"mcp/server.h\"\n").size(), 1u);
+  EXPECT_EQ(Violations("api/gate.h", "#include \"mcp/types.h\"\n").size(), 1u);
   // ...and these are fine.
+  EXPECT_TRUE(Violations("api/mcp_gate.h", "#include \"mcp/server.h\"\n").empty());
   EXPECT_TRUE(Violations("http/server.cc", "#include <boost/asio/post.hpp>\n").empty());
   EXPECT_TRUE(Violations("auth/crypto.cc", "#include <openssl/evp.h>\n").empty());
   EXPECT_TRUE(Violations("tasks/users_test.cc", "#include \"testing/temp_dir.h\"\n").empty());

@@ -11,14 +11,18 @@
 #include "auth/api_keys.h"
 #include "auth/revocation_signal.h"
 #include "auth/scopes.h"
-#include "mcp/types.h"
+#include "base/clock.h"
 #include "tasks/model.h"
 
 namespace taskwire::api {
 
-// Who calls, as every MCP tool and REST handler sees it: the verified identity, and the actor
-// the domain writes into the audit record. Travels inside mcp::Principal::data. Thread-safe.
-struct Caller final : mcp::PrincipalData {
+// Who calls, as the gate (api::Gate) verified it and every MCP tool and REST handler sees it: the
+// verified identity, and the actor the domain writes into the audit record. The MCP side carries
+// it inside an mcp::Principal (api/mcp_gate.h). Thread-safe.
+struct Caller final {
+  // Scopes as a set that finds by string_view (the MCP library's Principal::Scopes).
+  using Scopes = std::set<std::string, std::less<>>;
+
   // Asks again whether the credential holds: true, false once it is refused (revoked, expired,
   // its user deleted), nullopt when that cannot be told now. Blocking (the database).
   using Recheck = std::function<std::optional<bool>()>;
@@ -43,14 +47,15 @@ struct Caller final : mcp::PrincipalData {
   // False from `identity.expires` on, and once a recheck refused the credential. The recheck runs
   // only when the revocation signal moved since the last one (one stat otherwise), one at a time:
   // streams opened with one credential share its caller.
-  bool StillValid(base::WallTime now) const override;
-  std::optional<base::WallTime> Expires() const override { return identity.expires; }
+  bool StillValid(base::WallTime now) const;
+  // When the credential stops holding by itself; nullopt: never.
+  std::optional<base::WallTime> Expires() const { return identity.expires; }
 
   auth::Identity identity;
   tasks::Actor actor;
   // identity.scopes with what the broader ones hold, expanded once: callers are cached and
   // asked on every request, and every request's principal shares this set.
-  const std::shared_ptr<const mcp::Principal::Scopes> scopes;
+  const std::shared_ptr<const Scopes> scopes;
 
  private:
   const auth::RevocationSignal* const signal_;
@@ -59,9 +64,9 @@ struct Caller final : mcp::PrincipalData {
   mutable uint64_t stamp_;    // the signal's stamp when the credential was last known to hold
   mutable bool refused_ = false;
 
-  static std::shared_ptr<const mcp::Principal::Scopes> Expanded(const std::set<std::string>& granted) {
+  static std::shared_ptr<const Scopes> Expanded(const std::set<std::string>& granted) {
     const std::set<std::string> expanded = auth::ExpandScopes(granted);
-    return std::make_shared<const mcp::Principal::Scopes>(expanded.begin(), expanded.end());
+    return std::make_shared<const Scopes>(expanded.begin(), expanded.end());
   }
 };
 
@@ -70,19 +75,5 @@ inline constexpr std::string_view kReviewModeRefusal =
     "this key is in review mode: its writes are meant to become proposals for a person to "
     "commit, and proposals are not available yet, so the write was not made. Reads work; to "
     "write, use a key without review mode";
-
-// The principal the MCP library carries for `caller`.
-inline mcp::Principal PrincipalOf(std::shared_ptr<const Caller> caller) {
-  mcp::Principal principal;
-  principal.subject = "user:" + std::to_string(caller->identity.user_id);
-  principal.scopes = caller->scopes;
-  principal.data = std::move(caller);
-  return principal;
-}
-
-// The caller behind a principal; nullptr for one this module did not make.
-inline const Caller* CallerOf(const mcp::Principal& principal) {
-  return dynamic_cast<const Caller*>(principal.data.get());
-}
 
 }  // namespace taskwire::api

@@ -73,9 +73,7 @@ void Discovery::Register(http::Router& router, const http::HostGuard* host_guard
   router.Add(http::Method::kGet, "/.well-known/oauth-protected-resource", serve);
 }
 
-http::Response Discovery::Unauthorized(const http::Request& request, std::string_view message,
-                                       bool token_given) const {
-  http::Response response = http::Response::JsonError(401, "unauthenticated", message);
+std::string Discovery::Challenge(const http::Request& request, std::string_view message, bool token_given) const {
   std::string challenge = "Bearer resource_metadata=\"" + MetadataUrl(request) + "\", scope=\"" +
                           std::string(kChallengeScope) + "\"";
   // RFC 6750 §3.1: an error code only when a token was sent.
@@ -88,8 +86,7 @@ http::Response Discovery::Unauthorized(const http::Request& request, std::string
     }
     challenge += ", error=\"invalid_token\", error_description=\"" + description + "\"";
   }
-  response.headers.Set("WWW-Authenticate", challenge);
-  return response;
+  return challenge;
 }
 
 http::Response Discovery::InsufficientScope(const http::Request& request, std::string_view scope,

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
+#include "api/mcp_gate.h"
 #include "auth/scopes.h"
 #include "base/duration.h"
 
@@ -25,11 +26,6 @@ ToolResult ToToolResult(base::Result<json::object> result) {
 ToolResult ToToolResult(base::Result<std::string> result) {
   if (!result) return ToolResult::Error(result.error().message());
   return ToolResult::StructuredText(std::move(*result));
-}
-
-std::string Missing(std::string_view scope) {
-  return "this credential lacks the scope \"" + std::string(scope) +
-         "\"; ask the person who set up this connection to grant it";
 }
 
 // What an id argument must be, in the refusals that name one.
@@ -83,18 +79,18 @@ json::object ResourceMessage(std::string uri, const json::object& body) {
 
 std::string TaskUri(int64_t id) { return "taskwire://tasks/" + std::to_string(id); }
 
-mcp::RpcError LacksScope(std::string_view scope) { return mcp::RpcError::InvalidParams(Missing(scope)); }
+// A principal without a caller: the MCP endpoint's only authenticator (McpGate) makes none, so
+// this fails closed should one ever arrive.
+constexpr std::string_view kNoIdentity = "this request carries no identity";
 
-// The read handler of a template with one numeric {id}: checks the caller (failing closed,
-// though the library checked the scope already), takes anything but a positive integer as not
-// found, and serves what `read` returns as JSON. NotFound from `read` (unknown, or another
-// organization's) is the protocol's not-found.
-mcp::ReadHandler JsonById(std::string_view scope,
-                          std::function<base::Result<json::object>(const Caller&, int64_t)> read) {
-  return [scope = std::string(scope), read = std::move(read)](
-             std::string_view uri, const json::object& variables, CallContext& context) -> mcp::ReadOutcome {
-    const Caller* caller = CallerOf(context.principal());
-    if (!caller || !caller->Allows(scope)) return LacksScope(scope);
+// The read handler of a template with one numeric {id}: takes anything but a positive integer as
+// not found, and serves what `read` returns as JSON. NotFound from `read` (unknown, or another
+// organization's) is the protocol's not-found. The template's scope was checked by the library.
+mcp::ReadHandler JsonById(std::function<base::Result<json::object>(const Caller&, int64_t)> read) {
+  return [read = std::move(read)](std::string_view uri, const json::object& variables,
+                                  CallContext& context) -> mcp::ReadOutcome {
+    const Caller* caller = CallerOf(context.principal()).get();
+    if (caller == nullptr) return mcp::RpcError::InvalidParams(std::string(kNoIdentity));
     const auto id = ParseId(VariableOf(variables, "id"));
     if (!id) return mcp::NotFound{};
     auto body = read(*caller, *id);
@@ -125,9 +121,9 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
     tool.scope = op->scope;
     tool.handler = [op, &operations, &usage](const json::object& arguments,
                                              CallContext& context) -> mcp::ToolOutcome {
-      auto caller = std::dynamic_pointer_cast<const Caller>(context.principal().data);
-      if (!caller) return ToolResult::Error("this request carries no identity");
-      if (!caller->Allows(op->scope)) return ToolResult::Error(Missing(op->scope));
+      // The library has checked the tool's scope (Tool::scope) before this runs.
+      const std::shared_ptr<const Caller>& caller = CallerOf(context.principal());
+      if (!caller) return ToolResult::Error(kNoIdentity);
       const auto started = std::chrono::steady_clock::now();
       const auto record = [&usage, caller, op, started](bool error) {
         usage.Record(caller->actor.user_id, caller->identity.client, op->name,
@@ -160,8 +156,7 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       .title = "Task",
       .description = "One task in full, with parent, subtasks, latest messages and open questions.",
       .mime_type = std::string(kJson),
-      .handler = JsonById(auth::kScopeTasksRead,
-                          [&store](const Caller& caller, int64_t id) -> base::Result<json::object> {
+      .handler = JsonById([&store](const Caller& caller, int64_t id) -> base::Result<json::object> {
                             auto detail = store.GetTask(caller.actor, id);
                             if (!detail) return std::move(detail).error();
                             return TaskDetailJson(*detail);
@@ -173,8 +168,7 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       .title = "Organization",
       .description = "An organization you belong to: your role, its members and open task count.",
       .mime_type = std::string(kJson),
-      .handler = JsonById(auth::kScopeOrganizationsRead,
-                          [&store](const Caller& caller, int64_t id) -> base::Result<json::object> {
+      .handler = JsonById([&store](const Caller& caller, int64_t id) -> base::Result<json::object> {
                             auto organization = store.GetOrganization(caller.actor.user_id, id);
                             if (!organization) return std::move(organization).error();
                             auto members = store.ListMembers(caller.actor.user_id, id);
@@ -195,8 +189,7 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       .title = "Open tasks of an organization",
       .description = "The 50 most recently updated open (TODO or IN_PROGRESS) tasks of an organization.",
       .mime_type = std::string(kJson),
-      .handler = JsonById(auth::kScopeTasksRead,
-                          [&store](const Caller& caller, int64_t id) -> base::Result<json::object> {
+      .handler = JsonById([&store](const Caller& caller, int64_t id) -> base::Result<json::object> {
                             auto organization = store.GetOrganization(caller.actor.user_id, id);
                             if (!organization) return std::move(organization).error();
                             tasks::TaskFilter filter;
@@ -218,8 +211,8 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
                      "owners and next steps.",
       .arguments = {{"organizationId", "The organization (optional when you belong to one).", false}},
       .handler = [&store](const json::object& arguments, CallContext& context) -> mcp::PromptOutcome {
-        const Caller* caller = CallerOf(context.principal());
-        if (!caller || !caller->Allows(auth::kScopeTasksRead)) return LacksScope(auth::kScopeTasksRead);
+        const Caller* caller = CallerOf(context.principal()).get();
+        if (caller == nullptr) return mcp::RpcError::InvalidParams(std::string(kNoIdentity));
         std::optional<int64_t> organization_id;
         const std::string given = PromptArgument(arguments, "organizationId");
         if (!given.empty()) {
@@ -264,8 +257,8 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       .description = "Break a task (embedded with its subtasks) into a plan of concrete subtasks.",
       .arguments = {{"taskId", "The task to plan.", true}},
       .handler = [&store](const json::object& arguments, CallContext& context) -> mcp::PromptOutcome {
-        const Caller* caller = CallerOf(context.principal());
-        if (!caller || !caller->Allows(auth::kScopeTasksRead)) return LacksScope(auth::kScopeTasksRead);
+        const Caller* caller = CallerOf(context.principal()).get();
+        if (caller == nullptr) return mcp::RpcError::InvalidParams(std::string(kNoIdentity));
         const auto id = ParseId(PromptArgument(arguments, "taskId"));
         if (!id) return mcp::RpcError::InvalidParams(NotAnId("taskId"));
         auto detail = store.GetTask(caller->actor, *id);
@@ -293,8 +286,8 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       .arguments = {{"since", "An ISO 8601 time, or a duration back from now such as 24h or 7d (default 24h).", false},
                     {"organizationId", "Only this organization.", false}},
       .handler = [&store](const json::object& arguments, CallContext& context) -> mcp::PromptOutcome {
-        const Caller* caller = CallerOf(context.principal());
-        if (!caller || !caller->Allows(auth::kScopeTasksRead)) return LacksScope(auth::kScopeTasksRead);
+        const Caller* caller = CallerOf(context.principal()).get();
+        if (caller == nullptr) return mcp::RpcError::InvalidParams(std::string(kNoIdentity));
         std::string since = PromptArgument(arguments, "since");
         if (since.empty()) since = "24h";
         std::string since_time;
@@ -334,8 +327,8 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
                                        std::string_view value, const json::object&,
                                        const mcp::Principal& principal) {
     std::vector<std::string> out;
-    const Caller* caller = CallerOf(principal);
-    if (!caller) return out;
+    const Caller* caller = CallerOf(principal).get();
+    if (caller == nullptr) return out;
     const json::value* uri = ref.if_contains("uri");
     const bool organization_template =
         uri && uri->is_string() && uri->as_string().starts_with("taskwire://organizations/");

@@ -129,10 +129,10 @@ base::Result<json::object> Arguments(const http::Request& request, const Rest::B
 
 }  // namespace
 
-Rest::Rest(Operations& operations, mcp::Authenticator& authenticator, const Discovery& discovery,
+Rest::Rest(Operations& operations, Gate& gate, const Discovery& discovery,
            base::WorkerPool& pool, tasks::EventHub& hub, auth::ApiKeyStore& keys, oauth::GrantStore& grants)
     : operations_(operations),
-      authenticator_(authenticator),
+      gate_(gate),
       discovery_(discovery),
       pool_(pool),
       hub_(hub),
@@ -142,18 +142,13 @@ Rest::Rest(Operations& operations, mcp::Authenticator& authenticator, const Disc
 void Rest::Authenticated(http::Request& incoming, http::Responder reply, Then then) {
   auto held = std::make_shared<std::pair<http::Request, http::Responder>>(std::move(incoming),
                                                                            std::move(reply));
-  authenticator_.Authenticate(held->first, [this, held, then = std::move(then)](mcp::Authenticator::Outcome outcome) {
+  gate_.Authenticate(held->first, [held, then = std::move(then)](Gate::Outcome outcome) {
     auto& [request, responder] = *held;
-    if (auto* refusal = std::get_if<http::Response>(&outcome)) {
-      responder.Send(std::move(*refusal));
+    if (auto* refusal = std::get_if<Gate::Refusal>(&outcome)) {
+      responder.Send(refusal->ToRest());
       return;
     }
-    auto caller = std::dynamic_pointer_cast<const Caller>(std::get<mcp::Principal>(outcome).data);
-    if (!caller) {
-      responder.Send(discovery_.Unauthorized(request, "no identity", false));
-      return;
-    }
-    then(request, std::move(responder), std::move(caller));
+    then(request, std::move(responder), std::get<std::shared_ptr<const Caller>>(std::move(outcome)));
   });
 }
 

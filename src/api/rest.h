@@ -6,12 +6,12 @@
 #include <vector>
 
 #include "api/discovery.h"
+#include "api/gate.h"
 #include "api/operations.h"
 #include "auth/api_keys.h"
 #include "oauth/grants.h"
 #include "auth/scopes.h"
 #include "http/router.h"
-#include "mcp/server.h"
 
 namespace taskwire::api {
 
@@ -22,7 +22,7 @@ namespace taskwire::api {
 // not application/json gets 415. Thread-safe once registered.
 class Rest {
  public:
-  Rest(Operations& operations, mcp::Authenticator& authenticator, const Discovery& discovery,
+  Rest(Operations& operations, Gate& gate, const Discovery& discovery,
        base::WorkerPool& pool, tasks::EventHub& hub, auth::ApiKeyStore& keys, oauth::GrantStore& grants);
 
   void Register(http::Router& outer);
@@ -62,7 +62,7 @@ class Rest {
                std::function<base::Result<json::object>()> work);
 
   Operations& operations_;
-  mcp::Authenticator& authenticator_;
+  Gate& gate_;
   const Discovery& discovery_;
   base::WorkerPool& pool_;
   tasks::EventHub& hub_;

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "auth/crypto.h"
 #include "auth/scopes.h"
 #include "base/base64url.h"
 #include "base/random.h"
-#include "base/sha256.h"
 
 namespace taskwire::auth {
 
@@ -35,7 +35,7 @@ ApiKey KeyFromRow(const store::Row& row) {
   return key;
 }
 
-std::string HashKey(std::string_view raw) { return base::ToHex(base::Sha256(raw)); }
+std::string HashKey(std::string_view raw) { return CredentialHash(raw); }
 
 }  // namespace
 

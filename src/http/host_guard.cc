@@ -103,29 +103,42 @@ bool HostGuard::OriginAllowed(std::string_view origin, std::string_view host_hea
   });
 }
 
-std::optional<Response> HostGuard::CheckHost(const Request& request) const {
+Response HostGuard::Refusal::ToResponse() const { return Response::JsonError(403, code, message); }
+
+std::optional<HostGuard::Refusal> HostGuard::RefuseHost(const Request& request) const {
   const std::string_view host = request.headers.Get("Host").value_or("");
   if (HostAllowed(host)) return std::nullopt;
   if (policy_.ip_literals && HostWithoutPort(host)) {
-    return Response::JsonError(403, "forbidden_host",
-                               "this server listens on every address without server.public_url, so it "
-                               "answers only localhost and IP-address Hosts here (a DNS name could be a "
-                               "DNS-rebinding attack); set server.public_url to the URL clients use");
+    return Refusal{"forbidden_host",
+                   "this server listens on every address without server.public_url, so it "
+                   "answers only localhost and IP-address Hosts here (a DNS name could be a "
+                   "DNS-rebinding attack); set server.public_url to the URL clients use"};
   }
-  return Response::JsonError(403, "forbidden_host",
-                             "the Host header does not name this server; set server.public_url "
-                             "to the address clients use");
+  return Refusal{"forbidden_host",
+                 "the Host header does not name this server; set server.public_url "
+                 "to the address clients use"};
+}
+
+std::optional<HostGuard::Refusal> HostGuard::Refuse(const Request& request) const {
+  const std::string_view host = request.headers.Get("Host").value_or("");
+  if (auto refused = RefuseHost(request)) return refused;
+  if (auto origin = request.headers.Get("Origin"); origin && !OriginAllowed(*origin, host)) {
+    return Refusal{"forbidden_origin",
+                   "requests from the web origin " + std::string(*origin) + " are not allowed"};
+  }
+  return std::nullopt;
+}
+
+std::optional<Response> HostGuard::CheckHost(const Request& request) const {
+  auto refused = RefuseHost(request);
+  if (!refused) return std::nullopt;
+  return refused->ToResponse();
 }
 
 std::optional<Response> HostGuard::Check(const Request& request) const {
-  const std::string_view host = request.headers.Get("Host").value_or("");
-  if (auto refused = CheckHost(request)) return refused;
-  if (auto origin = request.headers.Get("Origin"); origin && !OriginAllowed(*origin, host)) {
-    return Response::JsonError(403, "forbidden_origin",
-                               "requests from the web origin " + std::string(*origin) +
-                                   " are not allowed");
-  }
-  return std::nullopt;
+  auto refused = Refuse(request);
+  if (!refused) return std::nullopt;
+  return refused->ToResponse();
 }
 
 }  // namespace taskwire::http

@@ -30,7 +30,20 @@ class HostGuard {
 
   explicit HostGuard(Policy policy);
 
-  // nullopt when the request may proceed; otherwise the 403 to answer.
+  // Why a request is turned away (always with 403): an error code (forbidden_host,
+  // forbidden_origin) and the reason, for edges that answer in their own shape.
+  struct Refusal {
+    std::string_view code;
+    std::string message;
+    // 403 with the REST error body {"error": {"code", "message"}}.
+    Response ToResponse() const;
+  };
+
+  // nullopt when the request may proceed; otherwise why not.
+  std::optional<Refusal> Refuse(const Request& request) const;
+  // The Host half of Refuse.
+  std::optional<Refusal> RefuseHost(const Request& request) const;
+  // Refuse's answer as a REST error: nullopt when the request may proceed, else the 403.
   std::optional<Response> Check(const Request& request) const;
   // The Host half of Check, for routes any web origin may read (CORS "*") whose answers still
   // depend on the Host: OAuth discovery.

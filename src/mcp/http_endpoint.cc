@@ -12,7 +12,7 @@ constexpr std::string_view kAllowHeaders =
     "Mcp-Session-Id, Last-Event-ID";
 constexpr std::string_view kExposeHeaders = "Mcp-Session-Id, WWW-Authenticate";
 
-http::Response Refusal(const http::Response& refusal) {
+http::Response GuardRefusal(const http::Response& refusal) {
   // A JSON-RPC error without id, which MCP clients can read, in place of our REST error body.
   http::Response response = refusal;
   response.body = EncodeError(nullptr, RpcError{kInvalidRequest,
@@ -24,26 +24,18 @@ http::Response Refusal(const http::Response& refusal) {
 
 // The authenticator's refusal (401, 403, 429, 503, with WWW-Authenticate or Retry-After) as the
 // endpoint answers everything: a JSON-RPC error, with the request's id when its body has one.
-// Status and headers are kept. The reason is the refusal's own message when its body is an
-// {"error": {"message": ...}} object, else a generic one.
-http::Response AuthenticationRefusal(const http::Request& request, http::Response refusal) {
-  std::string message = "the request was refused (HTTP " + std::to_string(refusal.status) + ")";
-  boost::system::error_code ec;
-  const json::value body = json::parse(refusal.body, ec);
-  if (!ec && body.is_object()) {
-    const json::value* error = body.as_object().if_contains("error");
-    const json::value* text = error != nullptr && error->is_object() ? error->as_object().if_contains("message") : nullptr;
-    if (text != nullptr && text->is_string()) message = std::string(text->as_string());
-  }
+http::Response AuthenticationRefusal(const http::Request& request, Refusal refusal) {
   json::value id = nullptr;
   if (request.method == http::Method::kPost) {
+    boost::system::error_code ec;
     const json::value sent = json::parse(request.body, ec);
     const json::value* given = !ec && sent.is_object() ? sent.as_object().if_contains("id") : nullptr;
     if (given != nullptr && (given->is_string() || given->is_int64() || given->is_uint64())) id = *given;
   }
-  refusal.body = EncodeError(id, RpcError{kInvalidRequest, std::move(message), nullptr, refusal.status});
-  refusal.headers.Set("Content-Type", "application/json");
-  return refusal;
+  http::Response response{.status = refusal.status, .headers = std::move(refusal.headers), .body = {}};
+  response.body = EncodeError(id, RpcError{kInvalidRequest, std::move(refusal.message), nullptr, refusal.status});
+  response.headers.Set("Content-Type", "application/json");
+  return response;
 }
 
 void AddCors(const http::Request& request, http::Response& response) {
@@ -60,7 +52,7 @@ http::Handler Guarded(Server& server, const http::HostGuard& guard, Authenticato
                       Method method) {
   return [&server, &guard, authenticator, method](http::Request& request, http::Responder responder) {
     if (auto refused = guard.Check(request)) {
-      responder.Send(Refusal(*refused));
+      responder.Send(GuardRefusal(*refused));
       return;
     }
     // MCP basic/transports: a POST carries one JSON-RPC message as application/json. Anything
@@ -84,8 +76,8 @@ http::Handler Guarded(Server& server, const http::HostGuard& guard, Authenticato
                                                                              std::move(responder));
     authenticator->Authenticate(held->first, [&server, method, held](Authenticator::Outcome outcome) {
       auto& [held_request, held_responder] = *held;
-      if (auto* response = std::get_if<http::Response>(&outcome)) {
-        http::Response refusal = AuthenticationRefusal(held_request, std::move(*response));
+      if (auto* refused = std::get_if<Refusal>(&outcome)) {
+        http::Response refusal = AuthenticationRefusal(held_request, std::move(*refused));
         AddCors(held_request, refusal);
         held_responder.Send(std::move(refusal));
         return;

@@ -15,7 +15,7 @@ class TokenAuthenticator final : public Authenticator {
  public:
   void Authenticate(const http::Request& request, std::function<void(Outcome)> done) override {
     if (request.headers.Get("Authorization") != std::optional<std::string_view>("Bearer good")) {
-      http::Response refusal = http::Response::JsonError(401, "unauthenticated", "no key given");
+      Refusal refusal{.status = 401, .message = "no key given", .headers = {}};
       refusal.headers.Add("WWW-Authenticate", "Bearer resource_metadata=\"x\"");
       done(std::move(refusal));
       return;

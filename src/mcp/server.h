@@ -53,14 +53,24 @@ struct ServerOptions {
       insufficient_scope;
 };
 
-// Decides who a request is made by, for every POST, GET and DELETE of the endpoint.
+// Why an authenticator turned a request away. The endpoint answers with `status` and `headers`
+// (WWW-Authenticate, Retry-After) and a JSON-RPC error (-32600) whose message is `message`,
+// answering the request's id when its body had one.
+struct Refusal {
+  int status = 401;
+  std::string message;
+  http::Headers headers;
+};
+
+// Decides who a request is made by, for every POST, GET and DELETE of the endpoint, after the
+// endpoint's Host/Origin check.
 class Authenticator {
  public:
-  using Outcome = std::variant<Principal, http::Response>;
+  using Outcome = std::variant<Principal, Refusal>;
   virtual ~Authenticator() = default;
-  // Calls `done` exactly once with the principal, or with the HTTP answer that refuses the
-  // request (401/403 with WWW-Authenticate). Called on a network thread: answer at once from a
-  // cache, or call `done` later from another thread after blocking work; never block here.
+  // Calls `done` exactly once with the principal, or with the refusal (401/403 with
+  // WWW-Authenticate, 429, 503). Called on a network thread: answer at once from a cache, or
+  // call `done` later from another thread after blocking work; never block here.
   virtual void Authenticate(const http::Request& request, std::function<void(Outcome)> done) = 0;
 };
 

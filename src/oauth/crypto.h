@@ -61,9 +61,4 @@ bool VerifyRs256(std::string_view n, std::string_view e, std::string_view input,
 // the raw 64 bytes.
 bool VerifyEdDsa(std::string_view x, std::string_view input, std::string_view signature);
 
-// SHA-256 of `data` by OpenSSL, which uses the CPU's SHA extensions where it has them: the same
-// digest as base::Sha256, several times faster, for hashing on every request (a JWT is ten
-// blocks). Safe from any thread.
-base::Sha256Digest Sha256ByOpenSsl(std::string_view data);
-
 }  // namespace taskwire::oauth

@@ -7,7 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include "api/authenticator.h"
+#include "api/gate.h"
+#include "api/mcp_gate.h"
 #include "api/discovery.h"
 #include "api/mcp_tools.h"
 #include "api/operations.h"
@@ -278,10 +279,10 @@ base::Result<void> App::Serve(std::FILE* out) {
     account_pages.Register(router);
   }
 
-  api::KeyAuthenticator authenticator({*keys_, pool, discovery, *revocations_, sources, failures,
-                                       builtin ? static_cast<oauth::TokenVerifier*>(&authorization) : &external,
-                                       &logger_});
-  api::Rest rest(operations, authenticator, discovery, pool, *hub_, *keys_, *grants_);
+  api::Gate gate({*keys_, pool, discovery, *revocations_, sources, failures,
+                  builtin ? static_cast<oauth::TokenVerifier*>(&authorization) : &external, &logger_});
+  api::McpGate mcp_gate(gate);
+  api::Rest rest(operations, gate, discovery, pool, *hub_, *keys_, *grants_);
   rest.Register(router);
   mcp::ServerOptions mcp_options;
   mcp_options.name = "taskwire";
@@ -309,14 +310,14 @@ base::Result<void> App::Serve(std::FILE* out) {
   // Before anything is announced, so a signal sent as soon as the address is printed is handled.
   server.ShutdownOnSignals();
   guard.emplace(GuardPolicy(config_, server, logger_));
-  authenticator.SetHostGuard(&*guard);
+  gate.SetHostGuard(&*guard);
   account_pages.SetHostGuard(&*guard);
   // Discovery names this server by the request's Host unless public_url is set: guard it then.
   const http::HostGuard* discovery_guard = config_.server.public_url.empty() ? &*guard : nullptr;
   oauth_endpoints.SetHostGuard(discovery_guard);
   // Routes are complete before Start; the endpoint needs the guard, known only now.
   if (config_.server.mcp) {
-    mcp::RegisterEndpoint(router, config_.server.mcp_path, mcp_server, *guard, &authenticator);
+    mcp::RegisterEndpoint(router, config_.server.mcp_path, mcp_server, *guard, &mcp_gate);
     discovery.Register(router, discovery_guard);
   }
   display_url = DisplayUrl(config_, server);
@@ -357,7 +358,7 @@ base::Result<void> App::Serve(std::FILE* out) {
                             .client = "local", .scopes = {}, .review = false, .expires = {}};
     // Every scope but keys:manage: an unauthenticated local process does not mint keys.
     for (std::string_view scope : auth::kGrantableScopes) identity.scopes.emplace(scope);
-    authenticator.SetLoopbackCaller(std::make_shared<const api::Caller>(std::move(identity)));
+    gate.SetLoopbackCaller(std::make_shared<const api::Caller>(std::move(identity)));
     logger_.Warn("auth.loopback_bypass", {{"user", user->name},
                                           {"detail", "requests from this machine without a key act as this user"}});
   }

@@ -1,9 +1,8 @@
-#include "api/authenticator.h"
+#include "api/gate.h"
 
 #include <algorithm>
 
-#include "base/sha256.h"
-#include "oauth/crypto.h"
+#include "auth/crypto.h"
 
 namespace taskwire::api {
 
@@ -39,7 +38,7 @@ http::Request CopyHead(const http::Request& request) {
 
 }  // namespace
 
-std::shared_ptr<const Caller> KeyAuthenticator::CachedCaller(const std::string& hash) {
+std::shared_ptr<const Caller> Gate::CachedCaller(const std::string& hash) {
   // The system call stays outside the lock every request takes.
   const uint64_t revocations = deps_.revocations.Stamp();
   std::lock_guard lock(mutex_);
@@ -54,7 +53,7 @@ std::shared_ptr<const Caller> KeyAuthenticator::CachedCaller(const std::string& 
   return nullptr;
 }
 
-std::shared_ptr<const Caller> KeyAuthenticator::MakeCaller(auth::Identity identity, uint64_t stamp,
+std::shared_ptr<const Caller> Gate::MakeCaller(auth::Identity identity, uint64_t stamp,
                                                           const std::string& raw, const std::string& hash,
                                                           bool jwt, const oauth::Site& site) {
   // A stream opened with this credential outlives its request: it asks again after any
@@ -76,8 +75,14 @@ std::shared_ptr<const Caller> KeyAuthenticator::MakeCaller(auth::Identity identi
   return std::make_shared<const Caller>(std::move(identity), &deps_.revocations, stamp, std::move(recheck));
 }
 
-http::Response KeyAuthenticator::Refuse(const http::Request& request, std::string_view message,
-                                        const std::string& source, std::string_view token) {
+Gate::Refusal Gate::Unauthorized(const http::Request& request, std::string message, bool token_given) const {
+  Refusal refusal{.status = 401, .code = "unauthenticated", .message = std::move(message), .headers = {}};
+  refusal.headers.Set("WWW-Authenticate", deps_.discovery.Challenge(request, refusal.message, token_given));
+  return refusal;
+}
+
+Gate::Refusal Gate::Refuse(const http::Request& request, std::string message, const std::string& source,
+                           std::string_view token) {
   const bool tripped = deps_.failures.RecordFailure(source, std::chrono::steady_clock::now());
   if (deps_.logger != nullptr) {
     // The key's prefix is what `key list` shows; the rest of a key, and any part of a token,
@@ -96,42 +101,55 @@ http::Response KeyAuthenticator::Refuse(const http::Request& request, std::strin
                                                         {"per_minute", deps_.failures.per_minute()}});
     }
   }
-  return deps_.discovery.Unauthorized(request, message, true);
+  return Unauthorized(request, std::move(message), true);
 }
 
-http::Response KeyAuthenticator::Limited(std::chrono::seconds wait) {
-  http::Response limited = http::Response::JsonError(
-      429, "too_many_requests", "too many bad credentials from this address; retry later");
+Gate::Refusal Gate::Limited(std::chrono::seconds wait) {
+  Refusal limited{.status = 429, .code = "too_many_requests",
+                  .message = "too many bad credentials from this address; retry later", .headers = {}};
   limited.headers.Set("Retry-After", std::to_string(wait.count()));
   return limited;
 }
 
-void KeyAuthenticator::Authenticate(const http::Request& request, std::function<void(Outcome)> done) {
-  if (guard_ != nullptr) {
-    if (auto refused = guard_->Check(request)) {
-      done(std::move(*refused));
+Gate::Refusal Gate::Unavailable(std::string message) {
+  Refusal busy{.status = 503, .code = "unavailable", .message = std::move(message), .headers = {}};
+  busy.headers.Set("Retry-After", "1");
+  return busy;
+}
+
+http::Response Gate::Refusal::ToRest() const {
+  http::Response response = http::Response::JsonError(status, code, message);
+  for (const auto& [name, value] : headers) response.headers.Add(name, value);
+  return response;
+}
+
+void Gate::Admit(const http::Request& request, bool guard, Done done) {
+  if (guard && guard_ != nullptr) {
+    if (auto refused = guard_->Refuse(request)) {
+      done(Refusal{.status = 403, .code = std::string(refused->code), .message = std::move(refused->message),
+                   .headers = {}});
       return;
     }
   }
   if (!deps_.sources.Allowed(request)) {
-    done(http::Response::JsonError(403, "forbidden",
-                                   "this server does not accept requests from " +
-                                       deps_.sources.ClientAddress(request) + " (server.allow_origins)"));
+    done(Refusal{.status = 403, .code = "forbidden",
+                 .message = "this server does not accept requests from " + deps_.sources.ClientAddress(request) +
+                            " (server.allow_origins)",
+                 .headers = {}});
     return;
   }
   bool present = false;
   const std::string_view token = BearerToken(request, present);
   if (!present && loopback_caller_ && request.peer.loopback &&
       !http::SourcePolicy::Forwarded(request)) {
-    done(PrincipalOf(loopback_caller_));
+    done(loopback_caller_);
     return;
   }
   if (!present) {
-    done(deps_.discovery.Unauthorized(request, "this endpoint needs \"Authorization: Bearer <API key or OAuth access token>\"",
-                                      false));
+    done(Unauthorized(request, "this endpoint needs \"Authorization: Bearer <API key or OAuth access token>\"", false));
     return;
   }
-  std::string hash = base::ToHex(oauth::Sha256ByOpenSsl(token));
+  std::string hash = auth::CredentialHash(token);
   // An OAuth token was verified for one audience (the MCP URL as the request named it); a hit
   // must be for the same one.
   if (deps_.tokens != nullptr && token.find('.') != std::string_view::npos) {
@@ -140,7 +158,7 @@ void KeyAuthenticator::Authenticate(const http::Request& request, std::function<
   }
   if (!token.empty()) {
     if (auto caller = CachedCaller(hash)) {
-      done(PrincipalOf(std::move(caller)));
+      done(std::move(caller));
       return;
     }
   }
@@ -177,9 +195,7 @@ void KeyAuthenticator::Authenticate(const http::Request& request, std::function<
         done(over_limit ? Limited(*over_limit)
                         : Refuse(*request, jwt ? identity.error().message() : "the API key is not valid", source, raw));
       } else {
-        http::Response busy = http::Response::JsonError(503, "unavailable", "cannot verify the credential now; retry");
-        busy.headers.Set("Retry-After", "1");
-        done(std::move(busy));
+        done(Unavailable("cannot verify the credential now; retry"));
       }
       return;
     }
@@ -188,12 +204,10 @@ void KeyAuthenticator::Authenticate(const http::Request& request, std::function<
       std::lock_guard lock(mutex_);
       cache_.Insert(hash, Cached{caller, std::chrono::steady_clock::now() + cache_ttl_, stamp});
     }
-    done(PrincipalOf(std::move(caller)));
+    done(std::move(caller));
   });
   if (!queued) {
-    http::Response busy = http::Response::JsonError(503, "unavailable", "the server is overloaded; retry");
-    busy.headers.Set("Retry-After", "1");
-    done(std::move(busy));
+    done(Unavailable("the server is overloaded; retry"));
   }
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <variant>
 
 #include "api/caller.h"
 #include "api/discovery.h"
@@ -15,14 +17,15 @@
 #include "base/worker_pool.h"
 #include "http/address.h"
 #include "http/host_guard.h"
-#include "mcp/server.h"
 #include "oauth/authorization_server.h"
 
 namespace taskwire::api {
 
-// Authenticates MCP and REST requests by "Authorization: Bearer <API key or OAuth access token>",
-// in this order:
+// The one gate of the task API: MCP and REST requests alike are let through as a Caller, by
+// "Authorization: Bearer <API key or OAuth access token>", in this order:
 //  0. the Host and Origin headers must name this server (DNS-rebinding protection), else 403;
+//     the MCP transport runs this check itself (mcp::RegisterEndpoint), so its requests enter
+//     at step 1 (AuthenticateGuarded) and the guard runs once per request;
 //  1. the source address must be allowed (server.allow_origins), else 403;
 //  2. a request without the header from a loopback peer acts as the loopback caller, when one is
 //     set (auth.loopback_bypass) and no proxy relayed it;
@@ -34,9 +37,10 @@ namespace taskwire::api {
 //     every credential from there that is not good gets 429 (malformed ones without a lookup),
 //     while a good one still passes: other clients behind the same address are not locked out.
 // Refusals and limit trips are logged (auth.credential_refused, auth.failure_limit_reached)
-// with the source and the key's non-secret prefix, never the credential.
+// with the source and the key's non-secret prefix, never the credential. Which scopes a caller
+// holds is decided here, once (Caller::scopes); what an operation needs is checked by its edge.
 // Thread-safe.
-class KeyAuthenticator final : public mcp::Authenticator {
+class Gate final {
  public:
   struct Dependencies {
     auth::ApiKeyStore& keys;
@@ -50,14 +54,32 @@ class KeyAuthenticator final : public mcp::Authenticator {
     base::Logger* logger = nullptr;  // where refusals go; null logs nothing
   };
 
+  // Why the gate turned a request away, before any edge puts it in its own shape: REST as
+  // {"error": {"code", "message"}} (ToRest), MCP as a JSON-RPC error answering the request.
+  struct Refusal {
+    int status = 401;       // 401, 403, 429 or 503
+    std::string code;       // REST's error code: unauthenticated, forbidden, forbidden_host, ...
+    std::string message;    // the reason, for people and models
+    http::Headers headers;  // WWW-Authenticate, Retry-After
+    http::Response ToRest() const;
+  };
+  using Outcome = std::variant<std::shared_ptr<const Caller>, Refusal>;
+  using Done = std::function<void(Outcome)>;
+
   // At most `max_cached` verified credentials are remembered; a new one in a full cache takes
   // the place of the least recently used.
-  explicit KeyAuthenticator(Dependencies dependencies,
-                            std::chrono::milliseconds cache_ttl = std::chrono::seconds(60),
-                            size_t max_cached = 100'000)
+  explicit Gate(Dependencies dependencies, std::chrono::milliseconds cache_ttl = std::chrono::seconds(60),
+                size_t max_cached = 100'000)
       : deps_(dependencies), cache_ttl_(cache_ttl), cache_(max_cached) {}
 
-  void Authenticate(const http::Request& request, std::function<void(Outcome)> done) override;
+  // Calls `done` exactly once, with the caller or the refusal: at once from the network thread
+  // (the guard, the policy, the bypass, a cache hit, a malformed credential), or later from the
+  // worker pool after a lookup. Never blocks.
+  void Authenticate(const http::Request& request, Done done) { Admit(request, /*guard=*/true, std::move(done)); }
+  // The same from step 1, for an edge that has run the Host guard on this request already.
+  void AuthenticateGuarded(const http::Request& request, Done done) {
+    Admit(request, /*guard=*/false, std::move(done));
+  }
 
   // Requests without an Authorization header whose connection comes from a loopback address act
   // as `caller` (auth.loopback_bypass). Decided by the socket's peer, never by a header. Set
@@ -73,25 +95,31 @@ class KeyAuthenticator final : public mcp::Authenticator {
     uint64_t revocations = 0;  // the signal's stamp before the key was verified
   };
 
+  void Admit(const http::Request& request, bool guard, Done done);
   // A verified key of `hash` still in the cache and not revoked since, or null.
   std::shared_ptr<const Caller> CachedCaller(const std::string& hash);
   // The caller of a credential just verified (before which the signal read `stamp`), able to
   // check it again for the streams it opens.
   std::shared_ptr<const Caller> MakeCaller(auth::Identity identity, uint64_t stamp, const std::string& raw,
                                            const std::string& hash, bool jwt, const oauth::Site& site);
+  // 401 with the challenge that points at the protected-resource metadata (RFC 6750 §3,
+  // RFC 9728); with `token_given`, error="invalid_token".
+  Refusal Unauthorized(const http::Request& request, std::string message, bool token_given) const;
   // 401 for a bad credential; it counts against the request's source, and is logged with
   // `token`'s non-secret prefix when it has the shape of an API key.
-  http::Response Refuse(const http::Request& request, std::string_view message, const std::string& source,
-                        std::string_view token);
+  Refusal Refuse(const http::Request& request, std::string message, const std::string& source,
+                 std::string_view token);
   // 429 for a source over its failure limit.
-  static http::Response Limited(std::chrono::seconds wait);
+  static Refusal Limited(std::chrono::seconds wait);
+  // 503 with Retry-After: the credential cannot be checked now.
+  static Refusal Unavailable(std::string message);
 
   const Dependencies deps_;
   const std::chrono::milliseconds cache_ttl_;
   std::shared_ptr<const Caller> loopback_caller_;
   const http::HostGuard* guard_ = nullptr;
   std::mutex mutex_;  // guards cache_
-  base::LruMap<std::string, Cached> cache_;  // by SHA-256 of the key
+  base::LruMap<std::string, Cached> cache_;  // by auth::CredentialHash of the key
 };
 
 }  // namespace taskwire::api
