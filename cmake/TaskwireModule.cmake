@@ -1,6 +1,6 @@
 # taskwire_module(NAME SRCS a.cc ... DEPS base ... [LIBS third-party targets] [TESTS x_test.cc ...])
 #
-# One static library per folder of src/ (DESIGN.md §6), named taskwire_<NAME>. DEPS names other
+# One static library per folder of src/ (ARCHITECTURE.md), named taskwire_<NAME>. DEPS names other
 # modules (the arrows of the architecture, checked again by tests/architecture_test.cc); LIBS are
 # third-party targets. TESTS are compiled into one GoogleTest binary, <NAME>_test, registered with
 # CTest test by test.

@@ -1,4 +1,4 @@
-// Keeps the module picture of DESIGN.md §6 and ARCHITECTURE.md true: every #include under src/
+// Keeps the module picture of ARCHITECTURE.md true: every #include under src/
 // must follow an arrow, and every third-party header must stay in its one home.
 
 #include <gtest/gtest.h>
@@ -91,7 +91,7 @@ std::vector<std::string> Violations(const std::string& path, const std::string& 
   const std::string module = path.substr(0, path.find('/'));
   const auto allowed = kAllowed.find(module);
   if (allowed == kAllowed.end()) {
-    found.push_back(path + ": folder '" + module + "' is not a module of DESIGN.md §6");
+    found.push_back(path + ": folder '" + module + "' is not a module of ARCHITECTURE.md");
     return found;
   }
   static const std::regex kInclude(R"re(^\s*#\s*include\s*([<"])([^">]+)[">])re");

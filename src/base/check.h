@@ -2,7 +2,7 @@
 
 // CHECK(condition) aborts the process with the file, line and condition when a program invariant
 // is broken. It is for bugs only; anything untrusted (network, files, database, config) becomes a
-// base::Error instead (STYLE.md, "Errors").
+// base::Error instead (ARCHITECTURE.md, "Errors").
 
 namespace taskwire::base {
 [[noreturn]] void CheckFailed(const char* file, int line, const char* condition);

@@ -1,4 +1,4 @@
-// The taskwire command (DESIGN.md §7). Parses the command line, loads the configuration and
+// The taskwire command (docs/operations.md). Parses the command line, loads the configuration and
 // hands over to server::App. Exit codes: 0 done, 1 failed at run time, 2 bad usage or config.
 
 #include <unistd.h>

@@ -1,7 +1,7 @@
 #pragma once
 
 // Our own HTTP request and response: plain structs that everything above http/ works with, so no
-// Beast or Asio type leaves this module (DESIGN.md §6).
+// Beast or Asio type leaves this module (ARCHITECTURE.md, the module picture).
 
 #include <cstdint>
 #include <map>

@@ -1,5 +1,5 @@
-// The only translation unit that includes Boost.Beast and Boost.Asio (DESIGN.md §6, and
-// ARCHITECTURE.md for why callbacks and one event loop per thread).
+// The only translation unit that includes Boost.Beast and Boost.Asio (ARCHITECTURE.md:
+// the module picture, and "Threads and the HTTP server" for why callbacks and one loop per thread).
 
 #include "http/server.h"
 

@@ -81,7 +81,7 @@ void Server::Impl::HandleModern(const Envelope& envelope, Message& message,
                                 const Principal& principal, Channel& channel) {
   auto fail = [&](const RpcError& error) { channel.Fail(message.id, error); };
 
-  // MCP 2026-07-28 transports, validation order (the digest's §1.4): a, b, c, d, e, f, g.
+  // MCP 2026-07-28 basic/transports, the order in which a request's headers and body are checked.
   const auto& header_version = envelope.protocol_version;
   if (!header_version) {
     return fail({kHeaderMismatch, "the MCP-Protocol-Version header is required", nullptr, 400});

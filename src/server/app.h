@@ -28,7 +28,7 @@ inline constexpr int kExitFailure = 1;  // something at run time: disk, database
 inline constexpr int kExitUsage = 2;    // a bad command line or configuration
 
 // The composition root: owns every long-lived object of a command that works on the data, and
-// passes references down (STYLE.md, "The shape").
+// passes references down (ARCHITECTURE.md, the module picture: `server` is the composition root).
 class App {
  public:
   struct Options {

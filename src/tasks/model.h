@@ -1,6 +1,6 @@
 #pragma once
 
-// The task domain's vocabulary: plain structs, no wire format (DESIGN.md §1).
+// The task domain's vocabulary: plain structs, no wire format (ARCHITECTURE.md, "The task API").
 
 #include <cstdint>
 #include <optional>

@@ -9,7 +9,7 @@
 
 namespace taskwire::testing {
 
-// Breaks a database on purpose (STYLE.md "Tests"; after LevelDB's fault_injection_test and
+// Breaks a database on purpose (ARCHITECTURE.md, "Tests"; after LevelDB's fault_injection_test and
 // SQLite's malloc tests): wraps another Database and, once armed with Arm(n), makes the n-th
 // Query or Execute statement from then on (counted across every transaction begun through it)
 // fail with Unavailable, as a full disk or a lost connection would. The failing statement does

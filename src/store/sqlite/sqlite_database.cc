@@ -1,4 +1,4 @@
-// The only translation unit that includes sqlite3.h (DESIGN.md §6).
+// The only translation unit that includes sqlite3.h (ARCHITECTURE.md, the module picture).
 
 #include "store/sqlite/sqlite_database.h"
 
