@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
+#include "api/errors.h"
 #include "api/mcp_gate.h"
 #include "auth/scopes.h"
 #include "base/duration.h"
@@ -17,14 +18,16 @@ using mcp::ToolResult;
 constexpr std::string_view kJson = "application/json";
 constexpr size_t kPromptTasks = 30;
 
+// A tool's errors are all isError results the model reads (api/errors.h): the real reason, and
+// for a failure of the server a hint to retry.
 ToolResult ToToolResult(base::Result<json::object> result) {
-  if (!result) return ToolResult::Error(result.error().message());
+  if (!result) return ToolResult::Error(McpMessage(result.error()));
   return ToolResult::Structured(std::move(*result));
 }
 
 // An operation's answer, already JSON text (Operation::run).
 ToolResult ToToolResult(base::Result<std::string> result) {
-  if (!result) return ToolResult::Error(result.error().message());
+  if (!result) return ToolResult::Error(McpMessage(result.error()));
   return ToolResult::StructuredText(std::move(*result));
 }
 
@@ -35,13 +38,13 @@ std::string NotAnId(std::string_view argument) {
   return std::string(argument) + " must be an id: " + std::string(kIdRange);
 }
 
-// A store error met by a prompt: what the caller named does not exist (or is not theirs) or is
-// not valid, which is the caller's mistake, or the server failed (busy, say), which is not.
-mcp::RpcError PromptStoreError(const base::Error& error) {
-  if (error.code() == base::ErrorCode::kNotFound || error.code() == base::ErrorCode::kInvalidArgument) {
-    return mcp::RpcError::InvalidParams(error.message());
-  }
-  return mcp::RpcError::Internal(error.message());
+// An error met by a prompt or a resource read, whose answers have no isError (api/errors.h): what
+// the caller can act on (what it named does not exist, is not theirs, is not valid) is -32602
+// with the reason; a failure of the server (a busy database) is -32603 with a hint to retry,
+// never a not-found.
+mcp::RpcError RpcErrorOf(const base::Error& error) {
+  if (AnswerOf(error.code()).actionable) return mcp::RpcError::InvalidParams(error.message());
+  return mcp::RpcError::Internal(McpMessage(error));
 }
 
 std::optional<int64_t> ParseId(std::string_view text) {
@@ -96,7 +99,7 @@ mcp::ReadHandler JsonById(std::function<base::Result<json::object>(const Caller&
     auto body = read(*caller, *id);
     if (!body) {
       if (body.error().code() == base::ErrorCode::kNotFound) return mcp::NotFound{};
-      return mcp::RpcError::Internal(body.error().message());
+      return RpcErrorOf(body.error());
     }
     return std::vector<mcp::ResourceContents>{
         {std::string(uri), std::string(kJson), json::serialize(*body), std::nullopt}};
@@ -220,7 +223,7 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
           if (!organization_id) return mcp::RpcError::InvalidParams(NotAnId("organizationId"));
         } else {
           auto organizations = store.ListOrganizations(caller->actor.user_id);
-          if (!organizations) return mcp::RpcError::Internal(organizations.error().message());
+          if (!organizations) return RpcErrorOf(organizations.error());
           if (organizations->size() != 1) {
             return mcp::RpcError::InvalidParams(
                 "give organizationId: you belong to " + std::to_string(organizations->size()) +
@@ -229,13 +232,13 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
           organization_id = organizations->front().id;
         }
         auto organization = store.GetOrganization(caller->actor.user_id, *organization_id);
-        if (!organization) return PromptStoreError(organization.error());
+        if (!organization) return RpcErrorOf(organization.error());
         tasks::TaskFilter filter;
         filter.organization_id = organization_id;
         filter.statuses = {tasks::Status::kTodo, tasks::Status::kInProgress};
         filter.limit = kPromptTasks;
         auto page = store.ListTasks(caller->actor, filter);
-        if (!page) return mcp::RpcError::Internal(page.error().message());
+        if (!page) return RpcErrorOf(page.error());
         json::array messages;
         messages.push_back(TextMessage(
             "Triage the open tasks of the organization \"" + organization->name + "\" (" +
@@ -262,7 +265,7 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
         const auto id = ParseId(PromptArgument(arguments, "taskId"));
         if (!id) return mcp::RpcError::InvalidParams(NotAnId("taskId"));
         auto detail = store.GetTask(caller->actor, *id);
-        if (!detail) return PromptStoreError(detail.error());
+        if (!detail) return RpcErrorOf(detail.error());
         json::array messages;
         messages.push_back(TextMessage(
             "Make a plan for the task \"" + detail->task.title + "\" (id " + std::to_string(*id) +
@@ -308,7 +311,7 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
         filter.updated_since = since_time;
         filter.limit = kPromptTasks;
         auto page = store.ListTasks(caller->actor, filter);
-        if (!page) return PromptStoreError(page.error());
+        if (!page) return RpcErrorOf(page.error());
         json::array messages;
         messages.push_back(TextMessage(
             "Write a short stand-up summary of what changed since " + since_time + ": what was "

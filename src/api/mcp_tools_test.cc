@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "api/errors.h"
 #include "api/mcp_gate.h"
 #include "auth/scopes.h"
 #include "testing/fake_clock.h"
@@ -108,6 +109,49 @@ TEST_F(McpToolsTest, TheLibraryChecksTheDeclaredScopeBeforeTheHandlerRuns) {
                                  {{"name", "get_task"}, {"arguments", {{"taskId", id}}}});
   EXPECT_EQ(got.status, 200);
   EXPECT_FALSE(json::parse(got.body).at("result").as_object().contains("isError")) << got.body;
+}
+
+// The error table (api/errors.h) on MCP: a tool's failure is an isError result with the real
+// reason, and a failure of the server adds a hint to retry; a prompt, which has no isError, says
+// -32603 with that hint for a busy database, never "not found".
+TEST_F(McpToolsTest, ABusyDatabaseIsARetryHintNeverANotFound) {
+  const int64_t id = NewTask();
+  const mcp::Principal reader = Holding({"tasks:read"});
+  faulty_->Arm(1);
+  const http::Response tool = Ask(reader, "tools/call", {{"name", "get_task"}, {"arguments", {{"taskId", id}}}});
+  ASSERT_EQ(tool.status, 200) << tool.body;
+  const json::object result = json::parse(tool.body).at("result").as_object();
+  EXPECT_EQ(result.at("isError"), true) << tool.body;
+  const std::string text(result.at("content").at(0).at("text").as_string());
+  EXPECT_NE(text.find(kRetryHint), std::string::npos) << text;
+  EXPECT_EQ(text.find("not found"), std::string::npos) << text;
+
+  faulty_->Arm(1);
+  const http::Response prompt =
+      Ask(reader, "prompts/get", {{"name", "plan_task"}, {"arguments", {{"taskId", std::to_string(id)}}}});
+  const json::object error = json::parse(prompt.body).at("error").as_object();
+  EXPECT_EQ(error.at("code").as_int64(), mcp::kInternalError) << prompt.body;
+  const std::string message(error.at("message").as_string());
+  EXPECT_NE(message.find(kRetryHint), std::string::npos) << message;
+  EXPECT_EQ(message.find("not found"), std::string::npos) << message;
+
+  faulty_->Arm(1);
+  const http::Response read = Ask(reader, "resources/read", {{"uri", "taskwire://tasks/" + std::to_string(id)}});
+  EXPECT_EQ(json::parse(read.body).at("error").at("code").as_int64(), mcp::kInternalError) << read.body;
+}
+
+// What the model can act on keeps its reason, without a hint: an id that is not the caller's.
+TEST_F(McpToolsTest, AnUnknownIdIsTheRealReason) {
+  const mcp::Principal reader = Holding({"tasks:read"});
+  const http::Response tool = Ask(reader, "tools/call", {{"name", "get_task"}, {"arguments", {{"taskId", 424242}}}});
+  const json::object result = json::parse(tool.body).at("result").as_object();
+  EXPECT_EQ(result.at("isError"), true) << tool.body;
+  const std::string text(result.at("content").at(0).at("text").as_string());
+  EXPECT_NE(text.find("424242"), std::string::npos) << text;
+  EXPECT_EQ(text.find(kRetryHint), std::string::npos) << text;
+  const http::Response prompt =
+      Ask(reader, "prompts/get", {{"name", "plan_task"}, {"arguments", {{"taskId", "424242"}}}});
+  EXPECT_EQ(json::parse(prompt.body).at("error").at("code").as_int64(), mcp::kInvalidParams) << prompt.body;
 }
 
 }  // namespace

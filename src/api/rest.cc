@@ -1,11 +1,11 @@
 #include "api/rest.h"
 
-
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cfloat>
 #include <charconv>
 
+#include "api/errors.h"
 #include "auth/scopes.h"
 #include "base/check.h"
 #include "base/clock.h"
@@ -18,50 +18,16 @@ namespace {
 constexpr auto kKeepAlive = std::chrono::seconds(15);
 constexpr size_t kEventsPerBatch = 100;
 
-// The one mapping of our error codes to HTTP statuses.
-int StatusOf(base::ErrorCode code) {
-  switch (code) {
-    case base::ErrorCode::kInvalidArgument: return 400;
-    case base::ErrorCode::kNotFound: return 404;
-    case base::ErrorCode::kAlreadyExists:
-    case base::ErrorCode::kFailedPrecondition:
-    case base::ErrorCode::kAborted: return 409;
-    case base::ErrorCode::kUnauthenticated: return 401;
-    case base::ErrorCode::kPermissionDenied: return 403;
-    case base::ErrorCode::kResourceExhausted: return 429;
-    case base::ErrorCode::kDeadlineExceeded: return 504;
-    case base::ErrorCode::kUnavailable: return 503;
-    default: return 500;
-  }
-}
-
-std::string CodeOf(base::ErrorCode code) {
-  std::string name(base::ErrorCodeName(code));
-  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return name;
-}
-
-http::Response ErrorResponse(const base::Error& error) {
-  return http::Response::JsonError(StatusOf(error.code()), CodeOf(error.code()), error.message());
-}
-
 // A write by a review-mode credential (Caller::MayWrite).
 http::Response ReviewModeRefusal() {
   return http::Response::JsonError(403, "review_mode", std::string(kReviewModeRefusal));
 }
 
 // Answers with `result`: its JSON with `success_status`, or its error.
-// The answer when the worker pool's queue is full.
-http::Response Busy() {
-  http::Response busy = http::Response::JsonError(503, "unavailable", "the server is overloaded; retry");
-  busy.headers.Set("Retry-After", "1");
-  return busy;
-}
-
 void SendResult(http::Responder& responder, int success_status, const base::Result<json::object>& result) {
   if (responder.cancelled()) return;
   if (!result) {
-    responder.Send(ErrorResponse(result.error()));
+    responder.Send(RestError(result.error()));
     return;
   }
   responder.Send(http::Response::Json(success_status, json::serialize(*result)));
@@ -170,7 +136,7 @@ http::Handler Rest::Route(std::string operation_name, Binding binding, int succe
                     }
                     auto arguments = Arguments(request, binding);
                     if (!arguments) {
-                      responder.Send(ErrorResponse(arguments.error()));
+                      responder.Send(RestError(arguments.error()));
                       return;
                     }
                     // If-Match: "<version>" is the REST spelling of expectedVersion.
@@ -204,12 +170,12 @@ void Rest::Run(const Operation& operation, json::object arguments, std::shared_p
     if (shared->cancelled()) return;  // the answer would go nowhere
     auto answer = operation.run(arguments, *caller);
     if (!answer) {
-      shared->Send(ErrorResponse(answer.error()));
+      shared->Send(RestError(answer.error()));
       return;
     }
     shared->Send(http::Response::Json(success_status, std::move(*answer)));
   });
-  if (!queued) shared->Send(Busy());
+  if (!queued) shared->Send(RestOverloaded());
 }
 
 void Rest::Offload(http::Responder responder, int success_status, std::function<base::Result<json::object>()> work) {
@@ -218,7 +184,7 @@ void Rest::Offload(http::Responder responder, int success_status, std::function<
     if (shared->cancelled()) return;  // the answer would go nowhere
     SendResult(*shared, success_status, work());
   });
-  if (!queued) shared->Send(Busy());
+  if (!queued) shared->Send(RestOverloaded());
 }
 
 // The event feed as Server-Sent Events: one event per feed entry, its id the cursor, so a
@@ -325,7 +291,7 @@ void Rest::StreamEvents(http::Request& incoming, http::Responder reply) {
                     if (from_now) {
                       auto latest = operations_.tasks().LatestEventId();
                       if (!latest) {
-                        shared->Send(ErrorResponse(latest.error()));
+                        shared->Send(RestError(latest.error()));
                         return;
                       }
                       feed->after = *latest;
@@ -337,7 +303,7 @@ void Rest::StreamEvents(http::Request& incoming, http::Responder reply) {
                     if (!feed->stream) return;
                     feed->Next();
                   });
-                  if (!queued) shared->Send(http::Response::JsonError(503, "unavailable", "retry"));
+                  if (!queued) shared->Send(RestOverloaded());
                 });
 }
 
@@ -634,7 +600,7 @@ void Rest::Read(http::Request& incoming, http::Responder reply, Reader reader, s
                   }
                   auto arguments = Arguments(request, Binding{{}, "id", false});
                   if (!arguments) {
-                    responder.Send(ErrorResponse(arguments.error()));
+                    responder.Send(RestError(arguments.error()));
                     return;
                   }
                   const int64_t id = arguments->at("id").as_int64();
