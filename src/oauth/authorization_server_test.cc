@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/base64url.h"
+#include "oauth/endpoints.h"
 #include "testing/fake_clock.h"
 #include "testing/migrated_database.h"
 #include "testing/result_matchers.h"
@@ -803,6 +804,17 @@ TEST_F(AuthorizationServerTest, TokensSignedBeforeARotationStillVerify) {
   ASSERT_TRUE(new_header.has_value());
   EXPECT_EQ(new_header->kid, *rotated);
   EXPECT_EQ(Code(server_->Verify(after, kSite)), "OK");
+}
+
+// RFC 6749 §5.2: a server that cannot answer now says temporarily_unavailable, in OAuth's shape.
+TEST(Overloaded, IsTemporarilyUnavailableInOAuthsShape) {
+  const http::Response busy = Overloaded();
+  EXPECT_EQ(busy.status, 503);
+  const boost::json::object body = boost::json::parse(busy.body).as_object();
+  EXPECT_EQ(body.at("error"), "temporarily_unavailable");
+  EXPECT_TRUE(body.contains("error_description"));
+  EXPECT_EQ(*busy.headers.Get("Cache-Control"), "no-store");
+  EXPECT_EQ(*busy.headers.Get("Access-Control-Allow-Origin"), "*");
 }
 
 }  // namespace

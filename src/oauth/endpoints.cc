@@ -22,6 +22,15 @@ http::Response Answer(const JsonAnswer& answer) {
   return response;
 }
 
+}  // namespace
+
+http::Response Overloaded() {
+  return Answer(JsonAnswer{
+      503, R"({"error":"temporarily_unavailable","error_description":"the server is overloaded; retry"})", ""});
+}
+
+namespace {
+
 // RFC 6749 §3.2: the token endpoint takes a form; refuse other bodies before reading them.
 std::optional<http::Response> CheckForm(const http::Request& request) {
   const auto type = request.headers.Get("Content-Type").value_or("");
@@ -83,7 +92,7 @@ void Endpoints::Register(http::Router& router) const {
   router.Add(http::Method::kPost, "/oauth/token", [this](http::Request& request, http::Responder responder) {
     if (auto refused = CheckForm(request)) return responder.Send(std::move(*refused));
     auto authorization = request.headers.Get("Authorization");
-    http::Offload(pool_, std::move(responder),
+    http::Offload(pool_, std::move(responder), Overloaded,
                   [this, body = std::move(request.body), site = site_(request),
                    authorization = authorization ? std::optional<std::string>(*authorization) : std::nullopt] {
                     return Answer(server_.Token(body, authorization, site));
@@ -93,7 +102,7 @@ void Endpoints::Register(http::Router& router) const {
   router.Add(http::Method::kPost, "/oauth/revoke", [this](http::Request& request, http::Responder responder) {
     if (auto refused = CheckForm(request)) return responder.Send(std::move(*refused));
     auto authorization = request.headers.Get("Authorization");
-    http::Offload(pool_, std::move(responder),
+    http::Offload(pool_, std::move(responder), Overloaded,
                   [this, body = std::move(request.body),
                    authorization = authorization ? std::optional<std::string>(*authorization) : std::nullopt] {
                     return Answer(server_.Revoke(body, authorization));
@@ -110,7 +119,7 @@ void Endpoints::Register(http::Router& router) const {
       return responder.Send(Answer(JsonAnswer{
           413, R"({"error":"invalid_client_metadata","error_description":"the body is too large"})", ""}));
     }
-    http::Offload(pool_, std::move(responder),
+    http::Offload(pool_, std::move(responder), Overloaded,
                   [this, body = std::move(request.body), source = sources_.ClientAddress(request)] {
                     return Answer(server_.Register(body, source));
                   });

@@ -38,4 +38,8 @@ class Endpoints {
   const http::HostGuard* guard_ = nullptr;
 };
 
+// What these endpoints answer when the worker pool is full (RFC 6749 §5.2): 503 with
+// {"error": "temporarily_unavailable", "error_description"}, never cached, any origin.
+http::Response Overloaded();
+
 }  // namespace taskwire::oauth

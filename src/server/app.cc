@@ -96,6 +96,12 @@ std::string DisplayUrl(const Config& config, const http::Server& server) {
   return "http://" + server.local_address() + "/";
 }
 
+// /readyz when the worker pool is full: not ready, in the probe's own shape.
+http::Response ReadinessOverloaded() {
+  return http::Response::Json(503, ReadinessJson(Readiness{.ready = false, .schema_version = 0,
+                                                           .reason = "the server is overloaded"}));
+}
+
 }  // namespace
 
 base::Result<void> PrepareDataDir(const std::string& dir) {
@@ -192,7 +198,7 @@ base::Result<void> App::Serve(std::FILE* out) {
   });
   ReadinessCheck readiness_check(*database_, logger_);
   router.Add(http::Method::kGet, "/readyz", [&pool, &readiness_check](http::Request&, http::Responder r) {
-    http::Offload(pool, std::move(r), [&readiness_check] {
+    http::Offload(pool, std::move(r), ReadinessOverloaded, [&readiness_check] {
       const Readiness readiness = readiness_check.Check();
       return http::Response::Json(readiness.ready ? 200 : 503, ReadinessJson(readiness));
     });
@@ -209,7 +215,7 @@ base::Result<void> App::Serve(std::FILE* out) {
                  r.Send(std::move(*refused));
                  return;
                }
-               http::Offload(pool, std::move(r), [this, &display_url, &readiness_check] {
+               http::Offload(pool, std::move(r), web::Overloaded, [this, &display_url, &readiness_check] {
                  const Readiness readiness = readiness_check.Check();
                  // The kind of database only: where it lives is for the operator (doctor, the log).
                  web::HomeView view{std::string(kVersion), display_url,

@@ -105,6 +105,10 @@ std::string IdentityText(const oauth::Client& client) {
 
 }  // namespace
 
+http::Response Overloaded() {
+  return Message(503, "Try again shortly", "This server is busy right now. Try again in a few seconds.");
+}
+
 std::string AccountPages::SessionCookieName() const {
   // "__Host-" cookies are only ever set over https, for this host, for every path.
   return deps_.secure_cookies ? "__Host-tw_session" : "tw_session";
@@ -131,7 +135,7 @@ std::optional<http::Response> AccountPages::Refuse(const http::Request& request)
 void AccountPages::Serve(http::Request& request, http::Responder responder,
                          std::function<http::Response(const http::Request&)> page) const {
   if (auto refused = Refuse(request)) return responder.Send(std::move(*refused));
-  http::Offload(deps_.pool, std::move(responder),
+  http::Offload(deps_.pool, std::move(responder), Overloaded,
                 [page = std::move(page), request = std::move(request)] { return page(request); });
 }
 
@@ -143,7 +147,7 @@ void AccountPages::ServeAuthorize(http::Request& request, http::Responder respon
   }
   const auto page = [this](const http::Request& r) { return Authorize(r); };
   if (!oauth::MetadataDocuments::IsMetadataUrl(client_id) || deps_.documents.Cached(client_id)) {
-    return http::Offload(deps_.pool, std::move(responder), [page, request = std::move(request)] { return page(request); });
+    return http::Offload(deps_.pool, std::move(responder), Overloaded, [page, request = std::move(request)] { return page(request); });
   }
   struct Pending {
     http::Request request;
@@ -164,7 +168,7 @@ void AccountPages::ServeAuthorize(http::Request& request, http::Responder respon
           return pending->responder.Send(std::move(busy));
         }
         // Fetched (or failed, which Authorize explains): the cache holds the outcome now.
-        http::Offload(deps_.pool, std::move(pending->responder),
+        http::Offload(deps_.pool, std::move(pending->responder), Overloaded,
                       [page, pending] { return page(pending->request); });
       });
 }

@@ -89,4 +89,7 @@ class AccountPages {
   const http::HostGuard* guard_ = nullptr;
 };
 
+// A page's answer when the worker pool is full: 503, an HTML page asking to try again shortly.
+http::Response Overloaded();
+
 }  // namespace taskwire::web

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "web/authorize.h"
+
 #include <algorithm>
 
 namespace taskwire::web {
@@ -77,6 +79,16 @@ TEST(Assets, IncludeTheStylesheetAndIcon) {
   }
   EXPECT_NE(std::find(paths.begin(), paths.end(), "style.css"), paths.end());
   EXPECT_NE(std::find(paths.begin(), paths.end(), "favicon.svg"), paths.end());
+}
+
+// A full worker pool answers a person with a page, not a JSON error.
+TEST(OverloadedPage, IsA503HtmlPageNeverCached) {
+  const http::Response page = Overloaded();
+  EXPECT_EQ(page.status, 503);
+  EXPECT_TRUE(page.headers.Get("Content-Type")->starts_with("text/html")) << *page.headers.Get("Content-Type");
+  EXPECT_EQ(*page.headers.Get("Cache-Control"), "no-store");
+  EXPECT_NE(page.body.find("Try again shortly"), std::string::npos);
+  EXPECT_EQ(page.body.find("\"error\""), std::string::npos);
 }
 
 }  // namespace
