@@ -60,7 +60,9 @@ std::string Error::ToString() const {
 Error Error::WithContext(std::string_view context) const {
   std::string message(context);
   message.append(": ").append(message_);
-  return {code_, std::move(message)};
+  Error contextual(code_, std::move(message));
+  contextual.reason_ = reason_;
+  return contextual;
 }
 
 }  // namespace taskwire::base

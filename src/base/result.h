@@ -58,9 +58,20 @@ class Error {
   // Returns this error with `context` in front of the message: "context: message".
   Error WithContext(std::string_view context) const;
 
+  // What an edge needs to tell this error apart from others of its code, when its protocol
+  // names them apart (OAuth's invalid_scope among InvalidArgument refusals): a string literal
+  // the module that makes the error declares; "" for none. Kept by WithContext.
+  std::string_view reason() const { return reason_; }
+  Error WithReason(std::string_view literal) const {
+    Error tagged = *this;
+    tagged.reason_ = literal;
+    return tagged;
+  }
+
  private:
   ErrorCode code_;
   std::string message_;
+  std::string_view reason_;
 };
 
 template <typename T>

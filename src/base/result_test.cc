@@ -57,6 +57,15 @@ TEST(Error, WithContextKeepsTheCode) {
   EXPECT_EQ(error.message(), "saving task 7: disk full");
 }
 
+TEST(Error, AReasonTellsErrorsOfOneCodeApartAndSurvivesContext) {
+  EXPECT_EQ(Error::InvalidArgument("x").reason(), "");
+  const Error error = Error::InvalidArgument("tasks:admin was not granted").WithReason("invalid_scope");
+  EXPECT_EQ(error.reason(), "invalid_scope");
+  EXPECT_EQ(error.code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(error.message(), "tasks:admin was not granted");
+  EXPECT_EQ(error.WithContext("refresh").reason(), "invalid_scope");
+}
+
 TEST(ResultDeathTest, ValueOfAnErrorIsABug) {
   Result<int> bad = Error::Internal("boom");
   EXPECT_DEATH((void)bad.value(), "CHECK failed");

@@ -430,11 +430,9 @@ JsonAnswer AuthorizationServer::Token(std::string_view body, std::optional<std::
     switch (issued.error().code()) {
       case base::ErrorCode::kPermissionDenied:
         return OAuthError(400, "invalid_grant", issued.error().message());
-      case base::ErrorCode::kInvalidArgument: {
-        const std::string& message = issued.error().message();
-        if (message.starts_with("invalid_scope: ")) return OAuthError(400, "invalid_scope", message.substr(15));
-        return OAuthError(400, "invalid_request", message);
-      }
+      case base::ErrorCode::kInvalidArgument:
+        return OAuthError(400, issued.error().reason() == kInvalidScope ? "invalid_scope" : "invalid_request",
+                          issued.error().message());
       default:
         return OAuthError(503, "temporarily_unavailable", "cannot issue tokens now; retry");
     }

@@ -270,7 +270,7 @@ base::Result<Issued> GrantStore::Refresh(std::string_view refresh_token, std::st
   if (scopes) {
     for (const auto& scope : *scopes) {
       if (!issued->scopes.contains(scope)) {
-        return base::Error::InvalidArgument("invalid_scope: " + scope + " was not granted");
+        return base::Error::InvalidArgument("invalid_scope: " + scope + " was not granted").WithReason(kInvalidScope);
       }
     }
     issued->scopes = *scopes;

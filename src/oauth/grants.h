@@ -15,6 +15,9 @@
 
 namespace taskwire::oauth {
 
+// base::Error::reason() of a grant refusal that RFC 6749 §5.2 calls invalid_scope.
+inline constexpr std::string_view kInvalidScope = "invalid_scope";
+
 // What a person allowed one client ("connected apps").
 struct Grant {
   int64_t id = 0;
@@ -96,6 +99,8 @@ class GrantStore {
   // Rotates a refresh token. `scopes`, when given, narrows the family's scopes for the new access
   // token (never widens). invalid_grant (revoking the family) for a replay that is not the one
   // allowed retry (Options::refresh_grace); invalid_grant for a family past its absolute lifetime.
+  // Refusals are typed as RFC 6749 §5.2 names them: PermissionDenied is invalid_grant (for
+  // ExchangeCode too), and InvalidArgument with reason() kInvalidScope a scope beyond the grant's.
   base::Result<Issued> Refresh(std::string_view refresh_token, std::string_view client_id,
                                const std::optional<std::set<std::string>>& scopes,
                                std::optional<std::string_view> resource);

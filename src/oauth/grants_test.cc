@@ -308,6 +308,7 @@ TEST_F(GrantStoreTest, RefreshMayNarrowButNeverWidenTheScopes) {
   auto wider = RefreshWith(first.refresh_token, std::set<std::string>{"tasks:read", "tasks:admin"});
   ASSERT_EQ(Code(wider), "INVALID_ARGUMENT");
   EXPECT_TRUE(wider.error().message().starts_with("invalid_scope: ")) << wider.error().message();
+  EXPECT_EQ(wider.error().reason(), kInvalidScope) << "typed, not read from the message";
   EXPECT_NE(wider.error().message().find("tasks:admin"), std::string::npos);
 
   // The refused request rotated nothing: the token still works.
