@@ -86,9 +86,11 @@ std::shared_ptr<Session> Server::Impl::SessionOf(const http::Request& request,
                                                 http::Responder& responder) {
   if (!envelope.session_id) {
     // GET and DELETE exist only for legacy sessions; 2026-07-28 has neither (405).
-    http::Response response = http::Response::JsonError(
-        405, "method_not_allowed",
-        std::string(http::MethodName(request.method)) + " needs the Mcp-Session-Id of a session from initialize");
+    http::Response response = ErrorResponse(
+        nullptr, RpcError{kInvalidRequest,
+                          std::string(http::MethodName(request.method)) +
+                              " needs the Mcp-Session-Id of a session from initialize",
+                          nullptr, 405});
     response.headers.Add("Allow", "POST");
     responder.Send(std::move(response));
     return nullptr;
@@ -105,7 +107,8 @@ void Server::HandleGet(http::Request& request, const Principal& principal, http:
   auto session = impl_->SessionOf(request, envelope, principal, responder);
   if (!session) return;
   if (!envelope.accepts_event_stream) {
-    responder.Send(http::Response::JsonError(406, "not_acceptable", "GET needs Accept: text/event-stream"));
+    responder.Send(
+        ErrorResponse(nullptr, RpcError{kInvalidRequest, "GET needs Accept: text/event-stream", nullptr, 406}));
     return;
   }
   // Last-Event-ID "<stream>-<seq>" (MCP 2025-11-25 transports, "Resumability"): stream 0 is the
@@ -135,7 +138,8 @@ void Server::HandleGet(http::Request& request, const Principal& principal, http:
       }
     }
     if (!known) {
-      responder.Send(http::Response::JsonError(404, "not_found", "that stream can no longer be resumed"));
+      responder.Send(
+          ErrorResponse(nullptr, RpcError{kInvalidRequest, "that stream can no longer be resumed", nullptr, 404}));
       return;
     }
     auto stream = responder.StartEventStream(http::Response{});
@@ -155,7 +159,8 @@ void Server::HandleGet(http::Request& request, const Principal& principal, http:
   }
   std::lock_guard lock(session->mutex);
   if (session->get_stream && !session->get_stream->closed()) {
-    responder.Send(http::Response::JsonError(409, "conflict", "this session already has a GET stream"));
+    responder.Send(
+        ErrorResponse(nullptr, RpcError{kInvalidRequest, "this session already has a GET stream", nullptr, 409}));
     return;
   }
   session->get_stream = responder.StartEventStream(http::Response{});

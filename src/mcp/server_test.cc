@@ -598,6 +598,53 @@ TEST_F(LegacyTest, GetWithoutSessionIs405AndTheStreamIsExclusive) {
   EXPECT_EQ(boost::json::parse(first->events()[0]).at("method"), "notifications/tools/list_changed");
 }
 
+// GET and DELETE answer like the rest of the endpoint: a JSON-RPC error (without id, as these
+// requests have none), never a REST error body.
+TEST_F(LegacyTest, GetAndDeleteRefusalsAreJsonRpcErrors) {
+  const auto expect_rpc_error = [](const Recorder& recorder, int status, std::string_view what) {
+    EXPECT_EQ(recorder.status(), status) << what;
+    ASSERT_TRUE(recorder.response().has_value()) << what;
+    EXPECT_EQ(*recorder.response()->headers.Get("Content-Type"), "application/json") << what;
+    const json::object body = recorder.Message().as_object();
+    EXPECT_EQ(body.at("jsonrpc"), "2.0") << what;
+    EXPECT_TRUE(!body.contains("id") || body.at("id").is_null()) << what;
+    EXPECT_EQ(body.at("error").at("code").as_int64(), kInvalidRequest) << what;
+    EXPECT_FALSE(body.at("error").at("message").as_string().empty()) << what;
+  };
+  http::Request get;
+  get.method = http::Method::kGet;
+  get.headers.Add("Accept", "text/event-stream");
+  auto no_session = std::make_shared<Recorder>();
+  server_.HandleGet(get, {}, http::Responder(no_session));
+  expect_rpc_error(*no_session, 405, "GET without a session");
+  EXPECT_EQ(*no_session->response()->headers.Get("Allow"), "POST");
+  http::Request del;
+  del.method = http::Method::kDelete;
+  auto delete_no_session = std::make_shared<Recorder>();
+  server_.HandleDelete(del, {}, http::Responder(delete_no_session));
+  expect_rpc_error(*delete_no_session, 405, "DELETE without a session");
+
+  const std::string session = Initialize("2025-11-25");
+  http::Request plain;
+  plain.method = http::Method::kGet;
+  plain.headers.Add("Mcp-Session-Id", session);
+  auto not_acceptable = std::make_shared<Recorder>();
+  server_.HandleGet(plain, {}, http::Responder(not_acceptable));
+  expect_rpc_error(*not_acceptable, 406, "GET without Accept: text/event-stream");
+
+  get.headers.Add("Mcp-Session-Id", session);
+  auto first = std::make_shared<Recorder>();
+  server_.HandleGet(get, {}, http::Responder(first));
+  ASSERT_TRUE(first->streamed());
+  auto second = std::make_shared<Recorder>();
+  server_.HandleGet(get, {}, http::Responder(second));
+  expect_rpc_error(*second, 409, "a second GET stream");
+  get.headers.Add("Last-Event-ID", "99-0");
+  auto gone = std::make_shared<Recorder>();
+  server_.HandleGet(get, {}, http::Responder(gone));
+  expect_rpc_error(*gone, 404, "a stream that cannot be resumed");
+}
+
 TEST_F(LegacyTest, ResourceUpdatesReachOnlyTheirAudience) {
   const Principal ada{.subject = "ada", .scopes = {}, .data = nullptr};
   const Principal bob{.subject = "bob", .scopes = {}, .data = nullptr};
