@@ -46,8 +46,9 @@ const std::vector<ThirdParty>& ThirdParties() {
   static const std::vector<ThirdParty> kList = {
       {"boost/beast", std::regex("http/.*"), "Beast stays in http/"},
       {"boost/asio", std::regex("http/.*"), "Asio stays in http/"},
-      {"boost/json", std::regex("(mcp|api|oauth|conformance)/.*"),
-       "Boost.JSON is for the protocol layers (mcp/, api/, oauth/)"},
+      // cli/client_config reads and writes MCP clients' JSON configuration files.
+      {"boost/json", std::regex("(mcp|api|oauth|conformance)/.*|cli/client_config.*"),
+       "Boost.JSON is for the protocol layers (mcp/, api/, oauth/) and client config files"},
       {"sqlite3.h", std::regex("store/sqlite/.*"), "sqlite3.h stays in store/sqlite/"},
       {"libpq-fe.h", std::regex("store/postgres/.*"), "libpq stays in store/postgres/"},
       {"openssl/", std::regex("(auth|oauth)/crypto.*|http/tls.*"),

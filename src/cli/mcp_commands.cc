@@ -15,8 +15,8 @@
 #include <iostream>
 #include <sstream>
 
-#include "api/client_config.h"
-#include "api/stdio_bridge.h"
+#include "cli/client_config.h"
+#include "mcp/stdio_bridge.h"
 #include "auth/scopes.h"
 #include "http/server.h"
 
@@ -25,7 +25,7 @@ namespace taskwire::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using api::McpClient;
+
 using server::kExitFailure;
 using server::kExitOk;
 using server::kExitUsage;
@@ -146,7 +146,7 @@ void WarnKeyOnCommandLine() {
   std::fprintf(stderr,
                "taskwire: warning: --key is visible to other users of this machine (ps, "
                "/proc/PID/cmdline); prefer %s or --key-file\n",
-               std::string(api::kApiKeyVariable).c_str());
+               std::string(kApiKeyVariable).c_str());
 }
 
 // The key `mcp stdio` sends: --key, --key-file (refused unless only its owner may read or write
@@ -182,10 +182,10 @@ base::Result<std::string> BridgeKey(const McpOptions& options) {
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
     return text;
   }
-  if (const char* key = std::getenv(std::string(api::kApiKeyVariable).c_str()); key != nullptr && *key != '\0') {
+  if (const char* key = std::getenv(std::string(kApiKeyVariable).c_str()); key != nullptr && *key != '\0') {
     return std::string(key);
   }
-  return base::Error::InvalidArgument("give the API key in " + std::string(api::kApiKeyVariable) +
+  return base::Error::InvalidArgument("give the API key in " + std::string(kApiKeyVariable) +
                                       ", or with --key-file PATH");
 }
 
@@ -196,7 +196,7 @@ std::string Home() {
 
 std::string ConfigFile(McpClient client, const McpOptions& options) {
   if (!options.file.empty()) return options.file;
-  return api::ConfigFilePath(client, options.project, Home()).value_or("");
+  return ConfigFilePath(client, options.project, Home()).value_or("");
 }
 
 // The user a minted key acts for: --user, or the only user there is.
@@ -220,13 +220,13 @@ base::Result<std::vector<auth::ApiKey>> ClientKeys(server::App& app, McpClient c
   if (!keys) return std::move(keys).error();
   std::vector<auth::ApiKey> found;
   for (auth::ApiKey& key : *keys) {
-    if (key.name == api::McpClientName(client) && !key.revoked_at) found.push_back(std::move(key));
+    if (key.name == McpClientName(client) && !key.revoked_at) found.push_back(std::move(key));
   }
   return found;
 }
 
 base::Result<McpClient> ClientOf(const McpOptions& options) {
-  auto client = api::ParseMcpClient(options.client.empty() ? "claude-code" : options.client);
+  auto client = ParseMcpClient(options.client.empty() ? "claude-code" : options.client);
   if (!client) {
     return base::Error::InvalidArgument("--client must be claude-code, claude-desktop, cursor or vscode");
   }
@@ -234,12 +234,12 @@ base::Result<McpClient> ClientOf(const McpOptions& options) {
 }
 
 // Puts `connection` into the client's configuration: `claude mcp add`, or its config file.
-base::Result<std::string> Configure(McpClient client, const api::Connection& connection,
+base::Result<std::string> Configure(McpClient client, const Connection& connection,
                                     const McpOptions& options) {
   if (client == McpClient::kClaudeCode) {
     // Re-running replaces the entry: claude refuses to add a name it already has.
     (void)RunProgram({"claude", "mcp", "remove", "taskwire"});
-    const int status = RunProgram(api::ClaudeCodeAddCommand(connection));
+    const int status = RunProgram(ClaudeCodeAddCommand(connection));
     if (status == 127) {
       return base::Error::FailedPrecondition("the claude command is not on PATH (install Claude Code, "
                                              "or use --print and run the command yourself)");
@@ -252,10 +252,10 @@ base::Result<std::string> Configure(McpClient client, const api::Connection& con
   const std::string path = ConfigFile(client, options);
   if (auto refused = RefuseSymbolicLink(path); !refused) return std::move(refused).error();
   const std::string current = ReadFile(path).value_or("");
-  auto merged = api::MergeConfig(client, current, connection);
+  auto merged = MergeConfig(client, current, connection);
   if (!merged) {
     return base::Error::FailedPrecondition("cannot update " + path + ": " + merged.error().message() +
-                                           "; add this by hand:\n" + api::ConfigSnippet(client, connection));
+                                           "; add this by hand:\n" + ConfigSnippet(client, connection));
   }
   if (auto tree = GitWorkTree(path)) {
     std::fprintf(stderr,
@@ -278,8 +278,8 @@ int RunMcpInstall(const server::Config& config, const AppOpener& open_app, const
   if (!options.key.empty()) WarnKeyOnCommandLine();
   auto scopes = auth::ParseScopes(options.scopes);
   if (!scopes) return Usage("--scopes: " + scopes.error().message());
-  const std::string name(api::McpClientName(*client));
-  api::Connection connection{options.url.empty() ? DefaultUrl(config) : options.url, options.key, Binary()};
+  const std::string name(McpClientName(*client));
+  Connection connection{options.url.empty() ? DefaultUrl(config) : options.url, options.key, Binary()};
 
   if (options.print) {
     // A rehearsal changes nothing: where a new key would be minted, the printed command mints it
@@ -297,18 +297,18 @@ int RunMcpInstall(const server::Config& config, const AppOpener& open_app, const
         std::vector<std::string> mint = SelfCommand(config);
         for (const char* word : {"key", "create", "--user"}) mint.emplace_back(word);
         mint.insert(mint.end(), {user, "--name", name, "--scopes", auth::JoinScopes(*scopes)});
-        connection.key = "$(" + api::ShellCommand(mint) + ")";
+        connection.key = "$(" + ShellCommand(mint) + ")";
       }
-      std::printf("%s\n", api::ShellCommand(api::ClaudeCodeAddCommand(connection)).c_str());
+      std::printf("%s\n", ShellCommand(ClaudeCodeAddCommand(connection)).c_str());
       return kExitOk;
     }
     if (options.key.empty()) {
       connection.key = "<API key: taskwire key create --user " + user + " --name " + name + ">";
     }
     const std::string path = ConfigFile(*client, options);
-    auto merged = api::MergeConfig(*client, ReadFile(path).value_or(""), connection);
+    auto merged = MergeConfig(*client, ReadFile(path).value_or(""), connection);
     std::fprintf(stderr, "Would write %s:\n", path.c_str());
-    std::printf("%s", merged ? merged->c_str() : api::ConfigSnippet(*client, connection).c_str());
+    std::printf("%s", merged ? merged->c_str() : ConfigSnippet(*client, connection).c_str());
     return kExitOk;
   }
 
@@ -359,7 +359,7 @@ int RunMcpUninstall(const server::Config& config, const AppOpener& open_app, con
   if (!app) return Fail(app.error().message());
   auto keys = ClientKeys(**app, *client, options.user);
   if (!keys) return Fail(keys.error().message());
-  const std::string name(api::McpClientName(*client));
+  const std::string name(McpClientName(*client));
   if (options.print) {
     for (const auth::ApiKey& key : *keys) {
       std::printf("would revoke key %lld '%s' of %s\n", static_cast<long long>(key.id), key.name.c_str(),
@@ -379,8 +379,8 @@ int RunMcpUninstall(const server::Config& config, const AppOpener& open_app, con
   } else {
     const std::string path = ConfigFile(*client, options);
     const auto current = ReadFile(path);
-    if (current && api::HasTaskwireServer(*client, *current)) {
-      auto merged = api::MergeConfig(*client, *current, std::nullopt);
+    if (current && HasTaskwireServer(*client, *current)) {
+      auto merged = MergeConfig(*client, *current, std::nullopt);
       auto written = merged ? WriteFileAtomically(path, *merged) : base::Result<void>(merged.error());
       if (!written) {
         status = Fail("cannot update " + path + ": " + written.error().message());
@@ -402,25 +402,25 @@ int RunMcpUninstall(const server::Config& config, const AppOpener& open_app, con
 int RunMcpPrintConfig(const server::Config& config, const McpOptions& options) {
   std::vector<McpClient> clients;
   if (options.client.empty()) {
-    clients.assign(std::begin(api::kMcpClients), std::end(api::kMcpClients));
+    clients.assign(std::begin(kMcpClients), std::end(kMcpClients));
   } else {
     auto client = ClientOf(options);
     if (!client) return Usage(client.error().message());
     clients.push_back(*client);
   }
-  const api::Connection connection{options.url.empty() ? DefaultUrl(config) : options.url,
+  const Connection connection{options.url.empty() ? DefaultUrl(config) : options.url,
                                    options.key.empty() ? "<API key>" : options.key, Binary()};
   bool first = true;
   for (McpClient client : clients) {
     if (!first) std::printf("\n");
     first = false;
     if (client == McpClient::kClaudeCode) {
-      std::printf("# Claude Code: run\n%s\n", api::ShellCommand(api::ClaudeCodeAddCommand(connection)).c_str());
+      std::printf("# Claude Code: run\n%s\n", ShellCommand(ClaudeCodeAddCommand(connection)).c_str());
       continue;
     }
-    std::printf("# %s: %s\n%s", std::string(api::McpClientName(client)).c_str(),
-                api::ConfigFilePath(client, "<project>", "~").value_or("").c_str(),
-                api::ConfigSnippet(client, connection).c_str());
+    std::printf("# %s: %s\n%s", std::string(McpClientName(client)).c_str(),
+                ConfigFilePath(client, "<project>", "~").value_or("").c_str(),
+                ConfigSnippet(client, connection).c_str());
   }
   return kExitOk;
 }
@@ -431,8 +431,8 @@ int RunMcpStdio(const server::Config& config, const McpOptions& options) {
   if (!auth::LooksLikeApiKey(*key)) {
     return Usage("that is not a Taskwire API key (tw_ and 43 more characters)");
   }
-  api::BridgeOptions bridge{options.url.empty() ? DefaultUrl(config) : options.url, *key};
-  auto ran = api::RunStdioBridge(bridge, std::cin, stdout, stderr);
+  mcp::BridgeOptions bridge{options.url.empty() ? DefaultUrl(config) : options.url, *key};
+  auto ran = mcp::RunStdioBridge(bridge, std::cin, stdout, stderr);
   const int status = ran ? kExitOk : Fail(ran.error().message());
   // A stream the client left open may still be relaying on its own thread: end the process here,
   // rather than run static destructors under it.

@@ -1,10 +1,10 @@
-#include "api/client_config.h"
+#include "cli/client_config.h"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <filesystem>
 
-namespace taskwire::api {
+namespace taskwire::cli {
 
 namespace {
 
@@ -174,4 +174,4 @@ bool HasTaskwireServer(McpClient client, std::string_view document) {
   return servers != nullptr && servers->is_object() && servers->as_object().contains(kServerName);
 }
 
-}  // namespace taskwire::api
+}  // namespace taskwire::cli

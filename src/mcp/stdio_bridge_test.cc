@@ -1,4 +1,4 @@
-#include "api/stdio_bridge.h"
+#include "mcp/stdio_bridge.h"
 
 #include <gtest/gtest.h>
 
@@ -14,7 +14,7 @@
 #include "base/log.h"
 #include "http/server.h"
 
-namespace taskwire::api {
+namespace taskwire::mcp {
 namespace {
 
 namespace json = boost::json;
@@ -85,4 +85,4 @@ TEST(StdioBridge, ABadProtocolVersionNeverReachesAHeader) {
 }
 
 }  // namespace
-}  // namespace taskwire::api
+}  // namespace taskwire::mcp

@@ -6,7 +6,7 @@
 
 #include "base/result.h"
 
-namespace taskwire::api {
+namespace taskwire::mcp {
 
 // `taskwire mcp stdio`: an MCP server on standard input and output (one JSON-RPC message per
 // line) that forwards every message to a Taskwire HTTP endpoint with an API key, for clients
@@ -26,4 +26,4 @@ struct BridgeOptions {
 base::Result<void> RunStdioBridge(const BridgeOptions& options, std::istream& in, std::FILE* out,
                                   std::FILE* log);
 
-}  // namespace taskwire::api
+}  // namespace taskwire::mcp

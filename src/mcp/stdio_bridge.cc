@@ -1,4 +1,4 @@
-#include "api/stdio_bridge.h"
+#include "mcp/stdio_bridge.h"
 
 #include <atomic>
 #include <boost/json/parse.hpp>
@@ -10,7 +10,7 @@
 #include "http/client.h"
 #include "mcp/envelope.h"
 
-namespace taskwire::api {
+namespace taskwire::mcp {
 
 namespace {
 
@@ -348,4 +348,4 @@ base::Result<void> RunStdioBridge(const BridgeOptions& options, std::istream& in
   return base::Ok();
 }
 
-}  // namespace taskwire::api
+}  // namespace taskwire::mcp

@@ -1,8 +1,8 @@
-#include "api/client_config.h"
+#include "cli/client_config.h"
 
 #include <gtest/gtest.h>
 
-namespace taskwire::api {
+namespace taskwire::cli {
 namespace {
 
 const Connection kConnection{"http://127.0.0.1:8080/mcp", "tw_key", "/usr/bin/taskwire"};
@@ -65,4 +65,4 @@ TEST(ClientConfig, AFileItCannotParseIsLeftAlone) {
 }
 
 }  // namespace
-}  // namespace taskwire::api
+}  // namespace taskwire::cli

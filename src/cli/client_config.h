@@ -7,7 +7,7 @@
 
 #include "base/result.h"
 
-namespace taskwire::api {
+namespace taskwire::cli {
 
 // The MCP clients `taskwire mcp install` knows how to configure, and what each one's
 // configuration says (docs/connect.md shows the same snippets).
@@ -55,4 +55,4 @@ base::Result<std::string> MergeConfig(McpClient client, std::string_view documen
 // True when `document` holds a "taskwire" server.
 bool HasTaskwireServer(McpClient client, std::string_view document);
 
-}  // namespace taskwire::api
+}  // namespace taskwire::cli
