@@ -42,7 +42,7 @@ struct Operation {
   bool Writes() const;
 };
 
-// The domain as JSON: the operations of DESIGN.md §2 and the renderings the resources and prompts
+// The domain as JSON: the operations (docs/tasks.md) and the renderings the resources and prompts
 // share. Thread-safe.
 class Operations {
  public:

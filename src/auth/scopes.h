@@ -9,7 +9,7 @@
 
 namespace taskwire::auth {
 
-// DESIGN.md §3: what a credential may do.
+// What a credential may do (docs/security.md, "Credentials and what each can do").
 inline constexpr std::string_view kScopeMcpRead = "mcp:read";
 inline constexpr std::string_view kScopeOrganizationsRead = "organizations:read";
 inline constexpr std::string_view kScopeTasksRead = "tasks:read";

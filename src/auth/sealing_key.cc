@@ -1,4 +1,4 @@
-// libsodium's home in auth/ (DESIGN.md §6).
+// libsodium's home in auth/ (ARCHITECTURE.md, the module picture).
 
 #include "auth/sealing_key.h"
 
