@@ -10,8 +10,8 @@
 #include <boost/json/serialize.hpp>
 
 #include "base/log.h"
-#include "bench/response_waiter.h"
 #include "base/worker_pool.h"
+#include "bench/response_waiter.h"
 #include "mcp/server.h"
 
 using namespace taskwire;
@@ -69,19 +69,19 @@ void BM_EncodeResult(benchmark::State& state) {
 }
 BENCHMARK(BM_EncodeResult);
 
-
 void BM_HandlePostToolsCall(benchmark::State& state) {
   base::SystemClock clock;
   base::Logger logger(base::LogLevel::kError, base::LogFormat::kText, stderr, clock);
   base::WorkerPool pool(1, 1024);
   mcp::Server server(mcp::ServerOptions{}, pool, clock, logger);
   const json::object task = SmallTask();
-  server.AddTool(mcp::Tool{.name = "get_task",
-                           .description = "Returns a task.",
-                           .input = GetTaskSchema(),
-                           .handler = [&task](const json::object&, mcp::CallContext&) -> mcp::ToolOutcome {
-                             return mcp::ToolResult::Structured(task);
-                           }});
+  server.AddTool(
+      mcp::Tool{.name = "get_task",
+                .description = "Returns a task.",
+                .input = GetTaskSchema(),
+                .handler = [&task](const json::object&, mcp::CallContext&) -> mcp::ToolOutcome {
+                  return mcp::ToolResult::Structured(task);
+                }});
   http::Request request;
   request.method = http::Method::kPost;
   request.headers.Add("Content-Type", "application/json");

@@ -6,12 +6,12 @@
 //   build/release/bench/tasks_benchmark
 
 #include <benchmark/benchmark.h>
-#include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
-#include <boost/json/value_to.hpp>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value_to.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <random>
@@ -23,8 +23,8 @@
 #include "auth/scopes.h"
 #include "base/check.h"
 #include "base/log.h"
-#include "bench/response_waiter.h"
 #include "base/worker_pool.h"
+#include "bench/response_waiter.h"
 #include "mcp/server.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_database.h"
@@ -40,7 +40,6 @@ int64_t TaskCount() {
   const char* given = std::getenv("TW_BENCH_TASKS");
   return given != nullptr ? std::max<int64_t>(100, std::atoll(given)) : 100'000;
 }
-
 
 // One database of TaskCount() tasks in one organization, built once for every benchmark.
 class World {
@@ -61,8 +60,13 @@ class World {
     operations_ = std::make_unique<api::Operations>(*tasks_, hub_, pool_, usage_);
     server_ = std::make_unique<mcp::Server>(mcp::ServerOptions{}, pool_, clock_, logger_);
     api::RegisterMcp(*server_, *operations_, usage_, hub_);
-    auth::Identity identity{.user_id = 1, .user_name = "ada", .credential = "key:1",
-                            .client = "bench", .scopes = {}, .review = false, .expires = {}};
+    auth::Identity identity{.user_id = 1,
+                            .user_name = "ada",
+                            .credential = "key:1",
+                            .client = "bench",
+                            .scopes = {},
+                            .review = false,
+                            .expires = {}};
     for (std::string_view scope : auth::kAllScopes) identity.scopes.emplace(scope);
     principal_ = api::PrincipalOf(std::make_shared<const api::Caller>(std::move(identity)));
   }
@@ -87,10 +91,13 @@ class World {
         {"jsonrpc", "2.0"},
         {"id", 1},
         {"method", "tools/call"},
-        {"params", json::object{{"name", tool},
-                                {"arguments", arguments},
-                                {"_meta", json::object{{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
-                                                       {"io.modelcontextprotocol/clientCapabilities", json::object{}}}}}}});
+        {"params",
+         json::object{
+             {"name", tool},
+             {"arguments", arguments},
+             {"_meta",
+              json::object{{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+                           {"io.modelcontextprotocol/clientCapabilities", json::object{}}}}}}});
     auto waiter = std::make_shared<bench::ResponseWaiter>();
     server_->HandlePost(request, principal_, http::Responder(waiter));
     return waiter->Wait();
@@ -105,27 +112,32 @@ class World {
     CHECK(tx->ExecuteScript(
                 "INSERT INTO users (name, password_hash, created_at, updated_at) VALUES "
                 "('ada', 'x', '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');"
-                "INSERT INTO organizations (name, created_at) VALUES ('acme', '2026-01-01T00:00:00.000Z');"
+                "INSERT INTO organizations (name, created_at) VALUES ('acme', "
+                "'2026-01-01T00:00:00.000Z');"
                 "INSERT INTO memberships (organization_id, user_id, role, created_at) VALUES "
                 "(1, 1, 'owner', '2026-01-01T00:00:00.000Z');")
               .has_value());
     const std::string n = std::to_string(count_);
     // Every tenth task a subtask of the one before; statuses cycle; a label on every seventh.
-    CHECK(tx->ExecuteScript(
-                "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < " + n + ") "
-                "INSERT INTO tasks (organization_id, parent_id, title, description, status, assignee_id, "
-                "created_by, created_at, updated_at) SELECT 1, CASE WHEN x % 10 = 0 THEN x - 1 END, "
-                "'Task number ' || x || ' about ' || (CASE x % 4 WHEN 0 THEN 'billing' WHEN 1 THEN "
-                "'search' WHEN 2 THEN 'onboarding' ELSE 'reports' END), "
-                "'Some **markdown** describing what task ' || x || ' needs, with a few sentences of "
-                "context so rows have a realistic size for a task tracker.', "
-                "CASE x % 4 WHEN 0 THEN 'TODO' WHEN 1 THEN 'IN_PROGRESS' WHEN 2 THEN 'DONE' ELSE "
-                "'CANCELLED' END, CASE WHEN x % 3 = 0 THEN 1 END, 1, "
-                "strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || x || ' seconds'), "
-                "strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || x || ' seconds') FROM c;"
-                "INSERT INTO task_owners (task_id, user_id) SELECT id, 1 FROM tasks;"
-                "INSERT INTO task_labels (task_id, label) SELECT id, 'backend' FROM tasks WHERE id % 7 = 0;")
-              .has_value());
+    CHECK(
+        tx->ExecuteScript(
+              "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < " + n +
+              ") "
+              "INSERT INTO tasks (organization_id, parent_id, title, description, status, "
+              "assignee_id, "
+              "created_by, created_at, updated_at) SELECT 1, CASE WHEN x % 10 = 0 THEN x - 1 END, "
+              "'Task number ' || x || ' about ' || (CASE x % 4 WHEN 0 THEN 'billing' WHEN 1 THEN "
+              "'search' WHEN 2 THEN 'onboarding' ELSE 'reports' END), "
+              "'Some **markdown** describing what task ' || x || ' needs, with a few sentences of "
+              "context so rows have a realistic size for a task tracker.', "
+              "CASE x % 4 WHEN 0 THEN 'TODO' WHEN 1 THEN 'IN_PROGRESS' WHEN 2 THEN 'DONE' ELSE "
+              "'CANCELLED' END, CASE WHEN x % 3 = 0 THEN 1 END, 1, "
+              "strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || x || ' seconds'), "
+              "strftime('%Y-%m-%dT%H:%M:%fZ', '2026-01-01', '+' || x || ' seconds') FROM c;"
+              "INSERT INTO task_owners (task_id, user_id) SELECT id, 1 FROM tasks;"
+              "INSERT INTO task_labels (task_id, label) SELECT id, 'backend' FROM tasks WHERE id % "
+              "7 = 0;")
+            .has_value());
     CHECK(tx->Commit().has_value());
   }
 
@@ -149,7 +161,8 @@ World& TheWorld() {
 }
 
 void Check(const std::string& body) {
-  if (body.find("\"isError\":true") != std::string::npos || body.find("\"error\"") != std::string::npos) {
+  if (body.find("\"isError\":true") != std::string::npos ||
+      body.find("\"error\"") != std::string::npos) {
     std::fprintf(stderr, "unexpected answer: %.300s\n", body.c_str());
     std::abort();
   }
@@ -166,8 +179,10 @@ void BM_GetTask(benchmark::State& state) {
     benchmark::DoNotOptimize(body);
   }
   Check(world.Call("get_task", json::object{{"taskId", 10}}));
-  state.counters["tasks"] = benchmark::Counter(static_cast<double>(world.count()), benchmark::Counter::kAvgThreads);
-  state.counters["response_bytes"] = benchmark::Counter(static_cast<double>(bytes), benchmark::Counter::kAvgThreads);
+  state.counters["tasks"] =
+      benchmark::Counter(static_cast<double>(world.count()), benchmark::Counter::kAvgThreads);
+  state.counters["response_bytes"] =
+      benchmark::Counter(static_cast<double>(bytes), benchmark::Counter::kAvgThreads);
 }
 BENCHMARK(BM_GetTask)->UseRealTime()->Threads(1)->Threads(4);
 
@@ -180,16 +195,18 @@ void BM_ListTasks(benchmark::State& state) {
     benchmark::DoNotOptimize(body);
   }
   Check(world.Call("list_tasks", json::object{}));
-  state.counters["tasks"] = benchmark::Counter(static_cast<double>(world.count()), benchmark::Counter::kAvgThreads);
-  state.counters["response_bytes"] = benchmark::Counter(static_cast<double>(bytes), benchmark::Counter::kAvgThreads);
+  state.counters["tasks"] =
+      benchmark::Counter(static_cast<double>(world.count()), benchmark::Counter::kAvgThreads);
+  state.counters["response_bytes"] =
+      benchmark::Counter(static_cast<double>(bytes), benchmark::Counter::kAvgThreads);
 }
 BENCHMARK(BM_ListTasks)->UseRealTime()->Threads(1)->Threads(4);
 
 void BM_ListTasksFiltered(benchmark::State& state) {
   World& world = TheWorld();
   for (auto _ : state) {
-    std::string body = world.Call("list_tasks", json::object{{"status", "TODO"}, {"label", "backend"},
-                                                              {"limit", 20}});
+    std::string body = world.Call(
+        "list_tasks", json::object{{"status", "TODO"}, {"label", "backend"}, {"limit", 20}});
     benchmark::DoNotOptimize(body);
   }
   Check(world.Call("list_tasks", json::object{{"status", "TODO"}, {"label", "backend"}}));
@@ -202,8 +219,8 @@ void BM_ListTasksDeepPage(benchmark::State& state) {
   std::string cursor;
   for (int page = 0; page < 9; ++page) {
     json::value body = json::parse(world.Call("list_tasks", json::object{{"cursor", cursor}}));
-    cursor = json::value_to<std::string>(
-        body.at("result").at("structuredContent").at("nextCursor"));
+    cursor =
+        json::value_to<std::string>(body.at("result").at("structuredContent").at("nextCursor"));
   }
   for (auto _ : state) {
     std::string body = world.Call("list_tasks", json::object{{"cursor", cursor}});

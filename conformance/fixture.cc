@@ -17,16 +17,20 @@ using namespace std::chrono_literals;
 
 // A 1x1 red PNG and a minimal WAV, as the suite expects them.
 constexpr std::string_view kPng =
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==";
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg"
+    "==";
 constexpr std::string_view kWav = "UklGRiYAAABXQVZFZm10IBAAAAABAAEAQB8AAAB9AAACABAAZGF0YQIAAAA=";
 
-json::object TextBlock(std::string_view text) { return json::object{{"type", "text"}, {"text", text}}; }
+json::object TextBlock(std::string_view text) {
+  return json::object{{"type", "text"}, {"text", text}};
+}
 
 json::object ImageBlock() {
   return json::object{{"type", "image"}, {"data", kPng}, {"mimeType", "image/png"}};
 }
 
-json::object ElicitRequest(std::string_view message, json::object properties, json::array required) {
+json::object ElicitRequest(std::string_view message, json::object properties,
+                           json::array required) {
   json::object schema{{"type", "object"}, {"properties", std::move(properties)}};
   if (!required.empty()) schema["required"] = std::move(required);
   return json::object{{"method", "elicitation/create"},
@@ -37,15 +41,16 @@ json::object ElicitRequest(std::string_view message, json::object properties, js
 
 json::object NameRequest() {
   return ElicitRequest("What is your name?",
-                       json::object{{"name", json::object{{"type", "string"}}}}, json::array{"name"});
+                       json::object{{"name", json::object{{"type", "string"}}}},
+                       json::array{"name"});
 }
 
 json::object SamplingRequest(std::string_view text) {
   return json::object{
       {"method", "sampling/createMessage"},
-      {"params",
-       json::object{{"messages", json::array{json::object{{"role", "user"}, {"content", TextBlock(text)}}}},
-                    {"maxTokens", 100}}}};
+      {"params", json::object{{"messages", json::array{json::object{{"role", "user"},
+                                                                    {"content", TextBlock(text)}}}},
+                              {"maxTokens", 100}}}};
 }
 
 json::object RootsRequest() {
@@ -79,7 +84,8 @@ std::string SamplingText(const CallContext& context, std::string_view key) {
   const json::object& answer = context.input_responses().at(key).as_object();
   const json::value& content = answer.at("content");
   if (content.is_object()) {
-    if (const json::value* text = content.as_object().if_contains("text"); text && text->is_string()) {
+    if (const json::value* text = content.as_object().if_contains("text");
+        text && text->is_string()) {
       return std::string(text->as_string());
     }
   }
@@ -87,12 +93,15 @@ std::string SamplingText(const CallContext& context, std::string_view key) {
 }
 
 mcp::Tool SimpleTool(std::string name, std::string description, std::function<ToolOutcome()> body) {
-  return mcp::Tool{.name = std::move(name),
-                   .description = std::move(description),
-                   .handler = [body = std::move(body)](const json::object&, CallContext&) { return body(); }};
+  return mcp::Tool{
+      .name = std::move(name),
+      .description = std::move(description),
+      .handler = [body = std::move(body)](const json::object&, CallContext&) { return body(); }};
 }
 
-ToolResult Blocks(json::array content) { return ToolResult{std::move(content), std::nullopt, false}; }
+ToolResult Blocks(json::array content) {
+  return ToolResult{std::move(content), std::nullopt, false};
+}
 
 }  // namespace
 
@@ -101,11 +110,11 @@ void RegisterFixture(mcp::Server& server) {
   server.AddTool(SimpleTool("test_simple_text", "Returns a simple text block.", [] {
     return ToolResult::Text("This is a simple text response for testing.");
   }));
-  server.AddTool(SimpleTool("test_image_content", "Returns an image block.", [] {
-    return Blocks(json::array{ImageBlock()});
-  }));
+  server.AddTool(SimpleTool("test_image_content", "Returns an image block.",
+                            [] { return Blocks(json::array{ImageBlock()}); }));
   server.AddTool(SimpleTool("test_audio_content", "Returns an audio block.", [] {
-    return Blocks(json::array{json::object{{"type", "audio"}, {"data", kWav}, {"mimeType", "audio/wav"}}});
+    return Blocks(
+        json::array{json::object{{"type", "audio"}, {"data", kWav}, {"mimeType", "audio/wav"}}});
   }));
   server.AddTool(SimpleTool("test_embedded_resource", "Returns an embedded resource.", [] {
     return Blocks(json::array{json::object{
@@ -114,14 +123,15 @@ void RegisterFixture(mcp::Server& server) {
                                   {"mimeType", "text/plain"},
                                   {"text", "This is an embedded resource content."}}}}});
   }));
-  server.AddTool(SimpleTool("test_multiple_content_types", "Returns text, an image and a resource.", [] {
-    return Blocks(json::array{
-        TextBlock("Multiple content types test:"), ImageBlock(),
-        json::object{{"type", "resource"},
-                     {"resource", json::object{{"uri", "test://mixed-content-resource"},
-                                               {"mimeType", "application/json"},
-                                               {"text", R"({"test":"data","value":123})"}}}}});
-  }));
+  server.AddTool(
+      SimpleTool("test_multiple_content_types", "Returns text, an image and a resource.", [] {
+        return Blocks(json::array{
+            TextBlock("Multiple content types test:"), ImageBlock(),
+            json::object{{"type", "resource"},
+                         {"resource", json::object{{"uri", "test://mixed-content-resource"},
+                                                   {"mimeType", "application/json"},
+                                                   {"text", R"({"test":"data","value":123})"}}}}});
+      }));
   server.AddTool(SimpleTool("test_error_handling", "Always fails, as a tool error.", [] {
     return ToolResult::Error("This tool intentionally returns an error for testing");
   }));
@@ -135,21 +145,22 @@ void RegisterFixture(mcp::Server& server) {
         }
         return ToolResult::Text("Progress complete");
       }});
-  server.AddTool(mcp::Tool{
-      .name = "test_tool_with_logging",
-      .description = "Logs three messages while it runs.",
-      .handler = [](const json::object&, CallContext& context) -> ToolOutcome {
-        for (const char* message :
-             {"Tool execution started", "Tool processing data", "Tool execution completed"}) {
-          context.Log(mcp::LogLevel::kInfo, json::string(message));
-          std::this_thread::sleep_for(50ms);
-        }
-        return ToolResult::Text("Logging complete");
-      }});
+  server.AddTool(mcp::Tool{.name = "test_tool_with_logging",
+                           .description = "Logs three messages while it runs.",
+                           .handler = [](const json::object&, CallContext& context) -> ToolOutcome {
+                             for (const char* message :
+                                  {"Tool execution started", "Tool processing data",
+                                   "Tool execution completed"}) {
+                               context.Log(mcp::LogLevel::kInfo, json::string(message));
+                               std::this_thread::sleep_for(50ms);
+                             }
+                             return ToolResult::Text("Logging complete");
+                           }});
 
   server.AddTool(mcp::Tool{
       .name = "test_reconnection",
-      .description = "Hangs up mid-call; the answer waits for the client to resume with Last-Event-ID.",
+      .description =
+          "Hangs up mid-call; the answer waits for the client to resume with Last-Event-ID.",
       .handler = [](const json::object&, CallContext& context) -> ToolOutcome {
         context.ReleaseConnection(500ms);
         std::this_thread::sleep_for(200ms);
@@ -173,8 +184,9 @@ void RegisterFixture(mcp::Server& server) {
                                          Schema::Required::kYes),
       .handler = [](const json::object& arguments, CallContext& context) -> ToolOutcome {
         if (!HasSamplingAnswer(context, "sampling")) {
-          return InputRequired{json::object{{"sampling", SamplingRequest(arguments.at("prompt").as_string())}},
-                               std::nullopt};
+          return InputRequired{
+              json::object{{"sampling", SamplingRequest(arguments.at("prompt").as_string())}},
+              std::nullopt};
         }
         return ToolResult::Text("LLM response: " + SamplingText(context, "sampling"));
       }});
@@ -186,10 +198,11 @@ void RegisterFixture(mcp::Server& server) {
         const json::value* answer = context.input_responses().if_contains("user");
         if (answer == nullptr) {
           return InputRequired{
-              json::object{{"user", ElicitRequest(arguments.at("message").as_string(),
-                                                  json::object{{"username", json::object{{"type", "string"}}},
-                                                               {"email", json::object{{"type", "string"}}}},
-                                                  json::array{"username", "email"})}},
+              json::object{{"user", ElicitRequest(
+                                        arguments.at("message").as_string(),
+                                        json::object{{"username", json::object{{"type", "string"}}},
+                                                     {"email", json::object{{"type", "string"}}}},
+                                        json::array{"username", "email"})}},
               std::nullopt};
         }
         return ToolResult::Text("User response: " + json::serialize(*answer));
@@ -201,18 +214,20 @@ void RegisterFixture(mcp::Server& server) {
         const json::value* answer = context.input_responses().if_contains("defaults");
         if (answer == nullptr) {
           return InputRequired{
-              json::object{{"defaults",
-                            ElicitRequest(
-                                "Please review and update the form fields with defaults",
-                                json::object{
-                                    {"name", json::object{{"type", "string"}, {"default", "John Doe"}}},
-                                    {"age", json::object{{"type", "integer"}, {"default", 30}}},
-                                    {"score", json::object{{"type", "number"}, {"default", 95.5}}},
-                                    {"status", json::object{{"type", "string"},
-                                                            {"enum", json::array{"active", "inactive", "pending"}},
-                                                            {"default", "active"}}},
-                                    {"verified", json::object{{"type", "boolean"}, {"default", true}}}},
-                                json::array{})}},
+              json::object{
+                  {"defaults",
+                   ElicitRequest(
+                       "Please review and update the form fields with defaults",
+                       json::object{
+                           {"name", json::object{{"type", "string"}, {"default", "John Doe"}}},
+                           {"age", json::object{{"type", "integer"}, {"default", 30}}},
+                           {"score", json::object{{"type", "number"}, {"default", 95.5}}},
+                           {"status",
+                            json::object{{"type", "string"},
+                                         {"enum", json::array{"active", "inactive", "pending"}},
+                                         {"default", "active"}}},
+                           {"verified", json::object{{"type", "boolean"}, {"default", true}}}},
+                       json::array{})}},
               std::nullopt};
         }
         return ToolResult::Text("Elicitation completed: " + json::serialize(*answer));
@@ -226,17 +241,21 @@ void RegisterFixture(mcp::Server& server) {
           json::array options{"option1", "option2", "option3"};
           json::array titled;
           for (const char* value : {"value1", "value2", "value3"}) {
-            titled.emplace_back(json::object{{"const", value}, {"title", std::string("Title for ") + value}});
+            titled.emplace_back(
+                json::object{{"const", value}, {"title", std::string("Title for ") + value}});
           }
           json::object properties{
               {"untitledSingle", json::object{{"type", "string"}, {"enum", options}}},
               {"titledSingle", json::object{{"type", "string"}, {"oneOf", titled}}},
               {"legacyEnum", json::object{{"type", "string"},
                                           {"enum", options},
-                                          {"enumNames", json::array{"Option One", "Option Two", "Option Three"}}}},
-              {"untitledMulti", json::object{{"type", "array"},
-                                             {"items", json::object{{"type", "string"}, {"enum", options}}}}},
-              {"titledMulti", json::object{{"type", "array"}, {"items", json::object{{"anyOf", titled}}}}}};
+                                          {"enumNames", json::array{"Option One", "Option Two",
+                                                                    "Option Three"}}}},
+              {"untitledMulti",
+               json::object{{"type", "array"},
+                            {"items", json::object{{"type", "string"}, {"enum", options}}}}},
+              {"titledMulti",
+               json::object{{"type", "array"}, {"items", json::object{{"anyOf", titled}}}}}};
           return InputRequired{
               json::object{{"enums", ElicitRequest("Please choose from the enum fields",
                                                    std::move(properties), json::array{})}},
@@ -250,44 +269,51 @@ void RegisterFixture(mcp::Server& server) {
       {"$schema", "https://json-schema.org/draft/2020-12/schema"},
       {"type", "object"},
       {"$defs",
-       json::object{{"address", json::object{{"$anchor", "address"},
-                                             {"type", "object"},
-                                             {"properties", json::object{{"street", json::object{{"type", "string"}}},
-                                                                         {"city", json::object{{"type", "string"}}}}}}}}},
-      {"properties",
-       json::object{{"name", json::object{{"type", "string"}}},
-                    {"address", json::object{{"$ref", "#/$defs/address"}}},
-                    {"contactMethod", json::object{{"type", "string"}}},
-                    {"email", json::object{{"type", "string"}}},
-                    {"phone", json::object{{"type", "string"}}}}},
+       json::object{
+           {"address", json::object{{"$anchor", "address"},
+                                    {"type", "object"},
+                                    {"properties",
+                                     json::object{{"street", json::object{{"type", "string"}}},
+                                                  {"city", json::object{{"type", "string"}}}}}}}}},
+      {"properties", json::object{{"name", json::object{{"type", "string"}}},
+                                  {"address", json::object{{"$ref", "#/$defs/address"}}},
+                                  {"contactMethod", json::object{{"type", "string"}}},
+                                  {"email", json::object{{"type", "string"}}},
+                                  {"phone", json::object{{"type", "string"}}}}},
       {"allOf", json::array{json::object{
                     {"anyOf", json::array{json::object{{"required", json::array{"email"}}},
                                           json::object{{"required", json::array{"phone"}}}}}}}},
-      {"if", json::object{{"properties", json::object{{"contactMethod", json::object{{"const", "email"}}}}}}},
+      {"if", json::object{{"properties",
+                           json::object{{"contactMethod", json::object{{"const", "email"}}}}}}},
       {"then", json::object{{"required", json::array{"email"}}}},
       {"else", json::object{{"required", json::array{"phone"}}}},
       {"additionalProperties", false}};
-  server.AddTool(mcp::Tool{.name = "json_schema_2020_12_tool",
-                           .description = "Takes arguments described with JSON Schema 2020-12 keywords.",
-                           .input = Schema::Raw(std::move(schema_2020)),
-                           .handler = [](const json::object& arguments, CallContext&) -> ToolOutcome {
-                             return ToolResult::Text("Received: " + json::serialize(arguments));
-                           }});
+  server.AddTool(
+      mcp::Tool{.name = "json_schema_2020_12_tool",
+                .description = "Takes arguments described with JSON Schema 2020-12 keywords.",
+                .input = Schema::Raw(std::move(schema_2020)),
+                .handler = [](const json::object& arguments, CallContext&) -> ToolOutcome {
+                  return ToolResult::Text("Received: " + json::serialize(arguments));
+                }});
 
   // ---- 2026-07-28 tools ----
-  server.AddTool(mcp::Tool{.name = "test_missing_capability",
-                           .description = "Needs the client's sampling capability.",
-                           .required_client_capabilities = json::object{{"sampling", json::object{}}},
-                           .handler = [](const json::object&, CallContext&) -> ToolOutcome {
-                             return ToolResult::Text("The client declared sampling.");
-                           }});
-  server.AddTool(SimpleTool("test_streaming_elicitation",
-                            "Answers on its response stream without asking the client anything.",
-                            [] { return ToolResult::Text("Streaming elicitation is replaced by input-required results."); }));
+  server.AddTool(
+      mcp::Tool{.name = "test_missing_capability",
+                .description = "Needs the client's sampling capability.",
+                .required_client_capabilities = json::object{{"sampling", json::object{}}},
+                .handler = [](const json::object&, CallContext&) -> ToolOutcome {
+                  return ToolResult::Text("The client declared sampling.");
+                }});
+  server.AddTool(SimpleTool(
+      "test_streaming_elicitation",
+      "Answers on its response stream without asking the client anything.", [] {
+        return ToolResult::Text("Streaming elicitation is replaced by input-required results.");
+      }));
   server.AddTool(mcp::Tool{.name = "test_logging_tool",
                            .description = "Logs only when the request asked for a log level.",
                            .handler = [](const json::object&, CallContext& context) -> ToolOutcome {
-                             context.Log(mcp::LogLevel::kInfo, json::string("test_logging_tool ran"));
+                             context.Log(mcp::LogLevel::kInfo,
+                                         json::string("test_logging_tool ran"));
                              return ToolResult::Text("Logged if asked.");
                            }});
   server.AddTool(mcp::Tool{.name = "test_trigger_tool_change",
@@ -303,17 +329,17 @@ void RegisterFixture(mcp::Server& server) {
                              return ToolResult::Text("Prompt list change announced.");
                            }});
 
-  server.AddTool(mcp::Tool{
-      .name = "test_input_required_result_elicitation",
-      .description = "Asks for the user's name, then greets them.",
-      .handler = [](const json::object&, CallContext& context) -> ToolOutcome {
-        const json::object* content = AcceptedContent(context, "user_name");
-        const json::value* name = content ? content->if_contains("name") : nullptr;
-        if (name == nullptr || !name->is_string()) {
-          return InputRequired{json::object{{"user_name", NameRequest()}}, std::nullopt};
-        }
-        return ToolResult::Text("Hello, " + std::string(name->as_string()) + "!");
-      }});
+  server.AddTool(
+      mcp::Tool{.name = "test_input_required_result_elicitation",
+                .description = "Asks for the user's name, then greets them.",
+                .handler = [](const json::object&, CallContext& context) -> ToolOutcome {
+                  const json::object* content = AcceptedContent(context, "user_name");
+                  const json::value* name = content ? content->if_contains("name") : nullptr;
+                  if (name == nullptr || !name->is_string()) {
+                    return InputRequired{json::object{{"user_name", NameRequest()}}, std::nullopt};
+                  }
+                  return ToolResult::Text("Hello, " + std::string(name->as_string()) + "!");
+                }});
   server.AddTool(mcp::Tool{
       .name = "test_input_required_result_sampling",
       .description = "Asks the client's model a question.",
@@ -332,7 +358,8 @@ void RegisterFixture(mcp::Server& server) {
         if (!HasRootsAnswer(context, "client_roots")) {
           return InputRequired{json::object{{"client_roots", RootsRequest()}}, std::nullopt};
         }
-        return ToolResult::Text("Roots: " + json::serialize(context.input_responses().at("client_roots")));
+        return ToolResult::Text("Roots: " +
+                                json::serialize(context.input_responses().at("client_roots")));
       }});
   server.AddTool(mcp::Tool{
       .name = "test_input_required_result_request_state",
@@ -343,9 +370,10 @@ void RegisterFixture(mcp::Server& server) {
           return ToolResult::Text("state-ok: confirmed");
         }
         return InputRequired{
-            json::object{{"confirm", ElicitRequest("Confirm?",
-                                                   json::object{{"ok", json::object{{"type", "boolean"}}}},
-                                                   json::array{"ok"})}},
+            json::object{
+                {"confirm",
+                 ElicitRequest("Confirm?", json::object{{"ok", json::object{{"type", "boolean"}}}},
+                               json::array{"ok"})}},
             "awaiting-confirmation"};
       }});
   server.AddTool(mcp::Tool{
@@ -369,25 +397,33 @@ void RegisterFixture(mcp::Server& server) {
         if (state && state->starts_with("round-2:")) {
           const json::object* second = AcceptedContent(context, "step2");
           if (second != nullptr) {
-            return ToolResult::Text("Done: " + state->substr(8) + " then " + json::serialize(*second));
+            return ToolResult::Text("Done: " + state->substr(8) + " then " +
+                                    json::serialize(*second));
           }
-          return InputRequired{json::object{{"step2", ElicitRequest("Step 2?",
-                                                                    json::object{{"value", json::object{{"type", "string"}}}},
-                                                                    json::array{})}},
-                               *state};
+          return InputRequired{
+              json::object{
+                  {"step2", ElicitRequest("Step 2?",
+                                          json::object{{"value", json::object{{"type", "string"}}}},
+                                          json::array{})}},
+              *state};
         }
         if (state == std::optional<std::string>("round-1")) {
           if (const json::object* first = AcceptedContent(context, "step1")) {
-            return InputRequired{json::object{{"step2", ElicitRequest("Step 2?",
-                                                                      json::object{{"value", json::object{{"type", "string"}}}},
-                                                                      json::array{})}},
-                                 "round-2:" + json::serialize(*first)};
+            return InputRequired{
+                json::object{
+                    {"step2",
+                     ElicitRequest("Step 2?",
+                                   json::object{{"value", json::object{{"type", "string"}}}},
+                                   json::array{})}},
+                "round-2:" + json::serialize(*first)};
           }
         }
-        return InputRequired{json::object{{"step1", ElicitRequest("Step 1?",
-                                                                  json::object{{"value", json::object{{"type", "string"}}}},
-                                                                  json::array{})}},
-                             "round-1"};
+        return InputRequired{
+            json::object{
+                {"step1",
+                 ElicitRequest("Step 1?", json::object{{"value", json::object{{"type", "string"}}}},
+                               json::array{})}},
+            "round-1"};
       }});
   server.AddTool(mcp::Tool{
       .name = "test_input_required_result_tampered_state",
@@ -403,7 +439,8 @@ void RegisterFixture(mcp::Server& server) {
       .description = "Asks only for what the client declared it can answer.",
       .handler = [](const json::object&, CallContext& context) -> ToolOutcome {
         json::object requests;
-        if (context.ClientSupports("elicitation") && AcceptedContent(context, "user_name") == nullptr) {
+        if (context.ClientSupports("elicitation") &&
+            AcceptedContent(context, "user_name") == nullptr) {
           requests["user_name"] = NameRequest();
         }
         if (context.ClientSupports("sampling") && !HasSamplingAnswer(context, "greeting")) {
@@ -412,7 +449,8 @@ void RegisterFixture(mcp::Server& server) {
         if (context.ClientSupports("roots") && !HasRootsAnswer(context, "client_roots")) {
           requests["client_roots"] = RootsRequest();
         }
-        if (requests.empty()) return ToolResult::Text("Everything the client can answer was answered.");
+        if (requests.empty())
+          return ToolResult::Text("Everything the client can answer was answered.");
         return InputRequired{std::move(requests), std::nullopt};
       }});
 
@@ -424,7 +462,8 @@ void RegisterFixture(mcp::Server& server) {
       .mime_type = "text/plain",
       .handler = [](std::string_view uri, const json::object&, CallContext&) -> mcp::ReadOutcome {
         return std::vector<mcp::ResourceContents>{
-            {std::string(uri), "text/plain", "This is the content of the static text resource.", std::nullopt}};
+            {std::string(uri), "text/plain", "This is the content of the static text resource.",
+             std::nullopt}};
       }});
   server.AddResource(mcp::Resource{
       .uri = "test://static-binary",
@@ -432,7 +471,8 @@ void RegisterFixture(mcp::Server& server) {
       .description = "A static binary resource (a PNG).",
       .mime_type = "image/png",
       .handler = [](std::string_view uri, const json::object&, CallContext&) -> mcp::ReadOutcome {
-        return std::vector<mcp::ResourceContents>{{std::string(uri), "image/png", std::nullopt, std::string(kPng)}};
+        return std::vector<mcp::ResourceContents>{
+            {std::string(uri), "image/png", std::nullopt, std::string(kPng)}};
       }});
   server.AddResource(mcp::Resource{
       .uri = "test://watched-resource",
@@ -440,17 +480,20 @@ void RegisterFixture(mcp::Server& server) {
       .description = "A resource to subscribe to.",
       .mime_type = "text/plain",
       .handler = [](std::string_view uri, const json::object&, CallContext&) -> mcp::ReadOutcome {
-        return std::vector<mcp::ResourceContents>{{std::string(uri), "text/plain", "Watched resource content", std::nullopt}};
+        return std::vector<mcp::ResourceContents>{
+            {std::string(uri), "text/plain", "Watched resource content", std::nullopt}};
       }});
   server.AddResourceTemplate(mcp::ResourceTemplate{
       .uri_template = "test://template/{id}/data",
       .name = "template",
       .description = "Data for any id.",
       .mime_type = "application/json",
-      .handler = [](std::string_view uri, const json::object& variables, CallContext&) -> mcp::ReadOutcome {
+      .handler = [](std::string_view uri, const json::object& variables,
+                    CallContext&) -> mcp::ReadOutcome {
         const std::string id(variables.at("id").as_string());
         json::object data{{"id", id}, {"templateTest", true}, {"data", "Data for ID: " + id}};
-        return std::vector<mcp::ResourceContents>{{std::string(uri), "application/json", json::serialize(data), std::nullopt}};
+        return std::vector<mcp::ResourceContents>{
+            {std::string(uri), "application/json", json::serialize(data), std::nullopt}};
       }});
 
   // ---- Prompts ----
@@ -461,15 +504,17 @@ void RegisterFixture(mcp::Server& server) {
       .name = "test_simple_prompt",
       .description = "A prompt without arguments.",
       .handler = [user_message](const json::object&, CallContext&) -> mcp::PromptOutcome {
-        return json::object{{"messages", json::array{user_message(TextBlock("This is a simple prompt for testing."))}}};
+        return json::object{{"messages", json::array{user_message(
+                                             TextBlock("This is a simple prompt for testing."))}}};
       }});
   server.AddPrompt(mcp::Prompt{
       .name = "test_prompt_with_arguments",
       .description = "A prompt with two required arguments.",
       .arguments = {{"arg1", "First test argument", true}, {"arg2", "Second test argument", true}},
       .handler = [user_message](const json::object& arguments, CallContext&) -> mcp::PromptOutcome {
-        const std::string text = "Prompt with arguments: arg1='" + std::string(arguments.at("arg1").as_string()) +
-                                 "', arg2='" + std::string(arguments.at("arg2").as_string()) + "'";
+        const std::string text = "Prompt with arguments: arg1='" +
+                                 std::string(arguments.at("arg1").as_string()) + "', arg2='" +
+                                 std::string(arguments.at("arg2").as_string()) + "'";
         return json::object{{"messages", json::array{user_message(TextBlock(text))}}};
       }});
   server.AddPrompt(mcp::Prompt{
@@ -477,19 +522,23 @@ void RegisterFixture(mcp::Server& server) {
       .description = "A prompt that embeds a resource.",
       .arguments = {{"resourceUri", "URI of the resource to embed", true}},
       .handler = [user_message](const json::object& arguments, CallContext&) -> mcp::PromptOutcome {
-        json::object resource{{"type", "resource"},
-                              {"resource", json::object{{"uri", arguments.at("resourceUri")},
-                                                        {"mimeType", "text/plain"},
-                                                        {"text", "Embedded resource content for testing."}}}};
-        return json::object{{"messages", json::array{user_message(std::move(resource)),
-                                                     user_message(TextBlock("Please process the embedded resource above."))}}};
+        json::object resource{
+            {"type", "resource"},
+            {"resource", json::object{{"uri", arguments.at("resourceUri")},
+                                      {"mimeType", "text/plain"},
+                                      {"text", "Embedded resource content for testing."}}}};
+        return json::object{
+            {"messages",
+             json::array{user_message(std::move(resource)),
+                         user_message(TextBlock("Please process the embedded resource above."))}}};
       }});
   server.AddPrompt(mcp::Prompt{
       .name = "test_prompt_with_image",
       .description = "A prompt with an image.",
       .handler = [user_message](const json::object&, CallContext&) -> mcp::PromptOutcome {
-        return json::object{{"messages", json::array{user_message(ImageBlock()),
-                                                     user_message(TextBlock("Please analyze the image above."))}}};
+        return json::object{
+            {"messages", json::array{user_message(ImageBlock()),
+                                     user_message(TextBlock("Please analyze the image above."))}}};
       }});
   server.AddPrompt(mcp::Prompt{
       .name = "test_input_required_result_prompt",
@@ -499,13 +548,16 @@ void RegisterFixture(mcp::Server& server) {
         const json::value* text = content ? content->if_contains("context") : nullptr;
         if (text == nullptr || !text->is_string()) {
           return InputRequired{
-              json::object{{"user_context", ElicitRequest("What context should the prompt use?",
-                                                          json::object{{"context", json::object{{"type", "string"}}}},
-                                                          json::array{"context"})}},
+              json::object{
+                  {"user_context",
+                   ElicitRequest("What context should the prompt use?",
+                                 json::object{{"context", json::object{{"type", "string"}}}},
+                                 json::array{"context"})}},
               std::nullopt};
         }
-        return json::object{{"messages", json::array{user_message(
-                                             TextBlock("Context: " + std::string(text->as_string())))}}};
+        return json::object{
+            {"messages",
+             json::array{user_message(TextBlock("Context: " + std::string(text->as_string())))}}};
       }});
 
   server.SetCompletionHandler([](const json::object&, std::string_view, std::string_view value,

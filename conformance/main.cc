@@ -43,11 +43,12 @@ int main(int argc, char** argv) {
   http::Router router;
   const http::HostGuard guard({.hosts = {"localhost", "127.0.0.1", "[::1]"}, .origins = {}});
   mcp::RegisterEndpoint(router, "/mcp", server, guard, nullptr);
-  http::Server http_server(options,
-                           [&router](http::Request& request, http::Responder responder) {
-                             router.Handle(request, std::move(responder));
-                           },
-                           logger);
+  http::Server http_server(
+      options,
+      [&router](http::Request& request, http::Responder responder) {
+        router.Handle(request, std::move(responder));
+      },
+      logger);
   if (auto listening = http_server.Listen(); !listening) {
     std::fprintf(stderr, "taskwire-conformance: %s\n", listening.error().message().c_str());
     return 1;

@@ -30,7 +30,8 @@ const std::map<std::string, std::set<std::string>> kAllowed = {
     {"api", {"base", "store", "http", "mcp", "auth", "oauth", "tasks", "jobs"}},
     {"web", {"base", "store", "http", "auth", "oauth", "tasks", "jobs"}},
     {"server", {"base", "store", "http", "mcp", "auth", "oauth", "tasks", "jobs", "api", "web"}},
-    {"cli", {"base", "store", "http", "mcp", "auth", "oauth", "tasks", "jobs", "api", "web", "server"}},
+    {"cli",
+     {"base", "store", "http", "mcp", "auth", "oauth", "tasks", "jobs", "api", "web", "server"}},
     {"testing", {"base", "http", "store"}},
     // Outside src/: the conformance fixture scores the protocol library alone.
     {"conformance", {"base", "http", "mcp"}},
@@ -149,7 +150,8 @@ TEST(Architecture, CheckerCatchesEachKindOfViolation) {
   EXPECT_TRUE(Violations("auth/crypto.cc", "#include <openssl/evp.h>\n").empty());
   EXPECT_TRUE(Violations("tasks/users_test.cc", "#include \"testing/temp_dir.h\"\n").empty());
   EXPECT_TRUE(Violations("tasks/task_store_test.h", "#include \"testing/temp_dir.h\"\n").empty());
-  EXPECT_TRUE(Violations("server/app.cc", "#include \"http/server.h\"\n#include <vector>\n").empty());
+  EXPECT_TRUE(
+      Violations("server/app.cc", "#include \"http/server.h\"\n#include <vector>\n").empty());
 }
 
 TEST(Architecture, EveryIncludeFollowsTheArrows) {
@@ -157,8 +159,8 @@ TEST(Architecture, EveryIncludeFollowsTheArrows) {
   std::vector<std::string> violations;
   int files = 0;
   // src/<module>/... is checked as "<module>/..."; conformance/... keeps its folder name.
-  for (const auto& [folder, base] : {std::pair{root / "src", root / "src"},
-                                     std::pair{root / "conformance", root}}) {
+  for (const auto& [folder, base] :
+       {std::pair{root / "src", root / "src"}, std::pair{root / "conformance", root}}) {
     ASSERT_TRUE(fs::is_directory(folder));
     for (const auto& entry : fs::recursive_directory_iterator(folder)) {
       const std::string ext = entry.path().extension().string();

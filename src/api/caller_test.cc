@@ -15,8 +15,13 @@ class CallerTest : public ::testing::Test {
  protected:
   // A caller whose recheck answers `answer` and counts how often it was asked.
   std::shared_ptr<const Caller> Verified(std::optional<base::WallTime> expires = std::nullopt) {
-    auth::Identity identity{.user_id = 1, .user_name = "ada", .credential = "key:1", .client = "c",
-                            .scopes = {}, .review = false, .expires = expires};
+    auth::Identity identity{.user_id = 1,
+                            .user_name = "ada",
+                            .credential = "key:1",
+                            .client = "c",
+                            .scopes = {},
+                            .review = false,
+                            .expires = expires};
     return std::make_shared<const Caller>(std::move(identity), &signal_, signal_.Stamp(), [this] {
       ++asked_;
       return answer_;
@@ -71,8 +76,13 @@ TEST_F(CallerTest, AnExpiredCredentialIsRefusedWithoutAsking) {
 }
 
 TEST_F(CallerTest, ACallerWithoutRecheckHoldsUntilItsExpiry) {
-  const Caller loopback(auth::Identity{.user_id = 1, .user_name = "ada", .credential = "loopback",
-                                       .client = "local", .scopes = {}, .review = false, .expires = {}});
+  const Caller loopback(auth::Identity{.user_id = 1,
+                                       .user_name = "ada",
+                                       .credential = "loopback",
+                                       .client = "local",
+                                       .scopes = {},
+                                       .review = false,
+                                       .expires = {}});
   ASSERT_TRUE(signal_.Raise().has_value());
   EXPECT_TRUE(loopback.StillValid(clock_.Now()));
   EXPECT_EQ(loopback.Expires(), std::nullopt);

@@ -17,11 +17,10 @@ namespace {
 constexpr std::string_view kChallengeScope = "mcp:read organizations:read tasks:read";
 
 bool PlainHost(std::string_view host) {
-  return !host.empty() && host.size() <= 255 &&
-         std::all_of(host.begin(), host.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
-                  c == '[' || c == ']';
-         });
+  return !host.empty() && host.size() <= 255 && std::all_of(host.begin(), host.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == ':' ||
+           c == '[' || c == ']';
+  });
 }
 
 }  // namespace
@@ -42,7 +41,8 @@ std::string Discovery::MetadataUrl(const http::Request& request) const {
 
 void Discovery::Register(http::Router& router, const http::HostGuard* host_guard) const {
   const bool by_host = public_url_.empty();
-  const auto serve = [this, by_host, host_guard](http::Request& request, http::Responder responder) {
+  const auto serve = [this, by_host, host_guard](http::Request& request,
+                                                 http::Responder responder) {
     if (by_host && host_guard != nullptr) {
       if (auto refused = host_guard->CheckHost(request)) {
         refused->headers.Set("Vary", "Host");
@@ -53,12 +53,13 @@ void Discovery::Register(http::Router& router, const http::HostGuard* host_guard
     for (std::string_view scope : auth::kGrantableScopes) {
       if (scope != auth::kScopeOfflineAccess) scopes.emplace_back(scope);
     }
-    json::object metadata{{"resource", ResourceUrl(request)},
-                          {"authorization_servers",
-                           json::array{authorization_server_.empty() ? BaseUrl(request) : authorization_server_}},
-                          {"scopes_supported", std::move(scopes)},
-                          {"bearer_methods_supported", json::array{"header"}},
-                          {"resource_name", "Taskwire"}};
+    json::object metadata{
+        {"resource", ResourceUrl(request)},
+        {"authorization_servers",
+         json::array{authorization_server_.empty() ? BaseUrl(request) : authorization_server_}},
+        {"scopes_supported", std::move(scopes)},
+        {"bearer_methods_supported", json::array{"header"}},
+        {"resource_name", "Taskwire"}};
     http::Response response = http::Response::Json(200, json::serialize(metadata));
     if (by_host) {
       response.headers.Set("Cache-Control", "private, max-age=300");
@@ -73,14 +74,16 @@ void Discovery::Register(http::Router& router, const http::HostGuard* host_guard
   router.Add(http::Method::kGet, "/.well-known/oauth-protected-resource", serve);
 }
 
-std::string Discovery::Challenge(const http::Request& request, std::string_view message, bool token_given) const {
+std::string Discovery::Challenge(const http::Request& request, std::string_view message,
+                                 bool token_given) const {
   std::string challenge = "Bearer resource_metadata=\"" + MetadataUrl(request) + "\", scope=\"" +
                           std::string(kChallengeScope) + "\"";
   // RFC 6750 §3.1: an error code only when a token was sent.
   if (token_given) {
     std::string description;
     for (char c : message) {
-      if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f) {
+      if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20 &&
+          static_cast<unsigned char>(c) < 0x7f) {
         description += c;
       }
     }
@@ -93,7 +96,9 @@ http::Response Discovery::InsufficientScope(const http::Request& request, std::s
                                             bool json_rpc) const {
   const std::string message = "this credential lacks the scope \"" + std::string(scope) + "\"";
   http::Response response =
-      json_rpc ? http::Response::Json(403, mcp::EncodeError(nullptr, mcp::RpcError{mcp::kInvalidRequest, message, nullptr, 403}))
+      json_rpc ? http::Response::Json(
+                     403, mcp::EncodeError(
+                              nullptr, mcp::RpcError{mcp::kInvalidRequest, message, nullptr, 403}))
                : http::Response::JsonError(403, "insufficient_scope", message);
   response.headers.Set("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" +
                                                std::string(scope) + "\", resource_metadata=\"" +

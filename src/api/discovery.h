@@ -34,7 +34,8 @@ class Discovery {
 
   // The WWW-Authenticate challenge of a 401: no credential, or a bad one (then
   // error="invalid_token" with `message` as its description).
-  std::string Challenge(const http::Request& request, std::string_view message, bool token_given) const;
+  std::string Challenge(const http::Request& request, std::string_view message,
+                        bool token_given) const;
   // 403: the credential lacks `scope`. With `json_rpc`, the body is a JSON-RPC error.
   http::Response InsufficientScope(const http::Request& request, std::string_view scope,
                                    bool json_rpc) const;

@@ -30,7 +30,8 @@ const ErrorAnswer& AnswerOf(ErrorCode code) { return kTable.at(static_cast<size_
 
 http::Response RestError(const base::Error& error) {
   const ErrorAnswer& answer = AnswerOf(error.code());
-  http::Response response = http::Response::JsonError(answer.rest_status, answer.rest_code, error.message());
+  http::Response response =
+      http::Response::JsonError(answer.rest_status, answer.rest_code, error.message());
   if (answer.retry_after) response.headers.Set("Retry-After", "1");
   return response;
 }

@@ -33,6 +33,7 @@ http::Response RestOverloaded();
 // MCP: the text a model reads for `error`, in a tool's isError result or a JSON-RPC error's
 // message: the real reason, and for what is not actionable a hint to retry.
 std::string McpMessage(const base::Error& error);
-inline constexpr std::string_view kRetryHint = " (a failure of the server, not of the request: retry shortly)";
+inline constexpr std::string_view kRetryHint =
+    " (a failure of the server, not of the request: retry shortly)";
 
 }  // namespace taskwire::api

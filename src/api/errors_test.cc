@@ -33,7 +33,8 @@ const std::vector<Row> kExpected = {
 };
 
 TEST(Errors, EveryCodeHasItsRestStatusCodeAndMcpAnswer) {
-  ASSERT_EQ(kExpected.size(), static_cast<size_t>(ErrorCode::kInternal) + 1) << "a row for every code";
+  ASSERT_EQ(kExpected.size(), static_cast<size_t>(ErrorCode::kInternal) + 1)
+      << "a row for every code";
   for (const Row& row : kExpected) {
     const std::string name(base::ErrorCodeName(row.code));
     const ErrorAnswer& answer = AnswerOf(row.code);
@@ -45,11 +46,15 @@ TEST(Errors, EveryCodeHasItsRestStatusCodeAndMcpAnswer) {
     const base::Error error(row.code, "task 42: the reason");
     const http::Response rest = RestError(error);
     EXPECT_EQ(rest.status, row.rest_status) << name;
-    EXPECT_EQ(rest.body, R"({"error":{"code":")" + std::string(row.rest_code) + R"(","message":"task 42: the reason"}})")
+    EXPECT_EQ(rest.body, R"({"error":{"code":")" + std::string(row.rest_code) +
+                             R"(","message":"task 42: the reason"}})")
         << name;
-    EXPECT_EQ(rest.headers.Get("Retry-After") == std::optional<std::string_view>("1"), row.retry_after) << name;
+    EXPECT_EQ(rest.headers.Get("Retry-After") == std::optional<std::string_view>("1"),
+              row.retry_after)
+        << name;
 
-    // MCP: the real reason always; a hint to retry exactly when the server, not the request, failed.
+    // MCP: the real reason always; a hint to retry exactly when the server, not the request,
+    // failed.
     const std::string mcp = McpMessage(error);
     EXPECT_TRUE(mcp.starts_with("task 42: the reason")) << name << ": " << mcp;
     EXPECT_EQ(mcp.find("retry") != std::string::npos, !row.actionable) << name << ": " << mcp;
@@ -59,7 +64,8 @@ TEST(Errors, EveryCodeHasItsRestStatusCodeAndMcpAnswer) {
 TEST(Errors, AFullPoolIsRestsUnavailableWithRetryAfter) {
   const http::Response busy = RestOverloaded();
   EXPECT_EQ(busy.status, 503);
-  EXPECT_EQ(busy.body, R"({"error":{"code":"unavailable","message":"the server is overloaded; retry"}})");
+  EXPECT_EQ(busy.body,
+            R"({"error":{"code":"unavailable","message":"the server is overloaded; retry"}})");
   EXPECT_EQ(*busy.headers.Get("Retry-After"), "1");
 }
 

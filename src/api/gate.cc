@@ -16,7 +16,8 @@ std::string_view BearerToken(const http::Request& request, bool& present) {
   if (values.size() != 1) return {};
   const std::string_view value = values.front();
   constexpr std::string_view kScheme = "bearer ";
-  if (value.size() <= kScheme.size() || !http::EqualsIgnoreCase(value.substr(0, kScheme.size()), kScheme)) {
+  if (value.size() <= kScheme.size() ||
+      !http::EqualsIgnoreCase(value.substr(0, kScheme.size()), kScheme)) {
     return {};
   }
   std::string_view token = value.substr(kScheme.size());
@@ -54,8 +55,8 @@ std::shared_ptr<const Caller> Gate::CachedCaller(const std::string& hash) {
 }
 
 std::shared_ptr<const Caller> Gate::MakeCaller(auth::Identity identity, uint64_t stamp,
-                                                          const std::string& raw, const std::string& hash,
-                                                          bool jwt, const oauth::Site& site) {
+                                               const std::string& raw, const std::string& hash,
+                                               bool jwt, const oauth::Site& site) {
   // A stream opened with this credential outlives its request: it asks again after any
   // revocation (Caller::StillValid), through the cache first, so that the streams of one key
   // cost one verification between them.
@@ -69,44 +70,53 @@ std::shared_ptr<const Caller> Gate::MakeCaller(auth::Identity identity, uint64_t
     }
     auto fresh = MakeCaller(std::move(*again), again_stamp, raw, hash, jwt, site);
     std::lock_guard lock(mutex_);
-    cache_.Insert(hash, Cached{std::move(fresh), std::chrono::steady_clock::now() + cache_ttl_, again_stamp});
+    cache_.Insert(
+        hash, Cached{std::move(fresh), std::chrono::steady_clock::now() + cache_ttl_, again_stamp});
     return true;
   };
-  return std::make_shared<const Caller>(std::move(identity), &deps_.revocations, stamp, std::move(recheck));
+  return std::make_shared<const Caller>(std::move(identity), &deps_.revocations, stamp,
+                                        std::move(recheck));
 }
 
-Gate::Refusal Gate::Unauthorized(const http::Request& request, std::string message, bool token_given) const {
-  Refusal refusal{.status = 401, .code = "unauthenticated", .message = std::move(message), .headers = {}};
-  refusal.headers.Set("WWW-Authenticate", deps_.discovery.Challenge(request, refusal.message, token_given));
+Gate::Refusal Gate::Unauthorized(const http::Request& request, std::string message,
+                                 bool token_given) const {
+  Refusal refusal{
+      .status = 401, .code = "unauthenticated", .message = std::move(message), .headers = {}};
+  refusal.headers.Set("WWW-Authenticate",
+                      deps_.discovery.Challenge(request, refusal.message, token_given));
   return refusal;
 }
 
-Gate::Refusal Gate::Refuse(const http::Request& request, std::string message, const std::string& source,
-                           std::string_view token) {
+Gate::Refusal Gate::Refuse(const http::Request& request, std::string message,
+                           const std::string& source, std::string_view token) {
   const bool tripped = deps_.failures.RecordFailure(source, std::chrono::steady_clock::now());
   if (deps_.logger != nullptr) {
     // The key's prefix is what `key list` shows; the rest of a key, and any part of a token,
     // is the secret.
     const bool api_key = auth::LooksLikeApiKey(token);
-    deps_.logger->Warn("auth.credential_refused",
-                       {{"source", source},
-                        {"credential", api_key                                               ? "api_key"
-                                       : std::count(token.begin(), token.end(), '.') == 2 ? "oauth_token"
-                                                                                           : "malformed"},
-                        {"key_prefix", api_key ? auth::DisplayPrefix(token) : std::string_view()},
-                        {"reason", message}});
+    deps_.logger->Warn(
+        "auth.credential_refused",
+        {{"source", source},
+         {"credential", api_key                                            ? "api_key"
+                        : std::count(token.begin(), token.end(), '.') == 2 ? "oauth_token"
+                                                                           : "malformed"},
+         {"key_prefix", api_key ? auth::DisplayPrefix(token) : std::string_view()},
+         {"reason", message}});
     if (tripped) {
-      deps_.logger->Warn("auth.failure_limit_reached", {{"source", deps_.failures.KeyOf(source)},
-                                                        {"surface", "api"},
-                                                        {"per_minute", deps_.failures.per_minute()}});
+      deps_.logger->Warn("auth.failure_limit_reached",
+                         {{"source", deps_.failures.KeyOf(source)},
+                          {"surface", "api"},
+                          {"per_minute", deps_.failures.per_minute()}});
     }
   }
   return Unauthorized(request, std::move(message), true);
 }
 
 Gate::Refusal Gate::Limited(std::chrono::seconds wait) {
-  Refusal limited{.status = 429, .code = "too_many_requests",
-                  .message = "too many bad credentials from this address; retry later", .headers = {}};
+  Refusal limited{.status = 429,
+                  .code = "too_many_requests",
+                  .message = "too many bad credentials from this address; retry later",
+                  .headers = {}};
   limited.headers.Set("Retry-After", std::to_string(wait.count()));
   return limited;
 }
@@ -126,15 +136,18 @@ http::Response Gate::Refusal::ToRest() const {
 void Gate::Admit(const http::Request& request, bool guard, Done done) {
   if (guard && guard_ != nullptr) {
     if (auto refused = guard_->Refuse(request)) {
-      done(Refusal{.status = 403, .code = std::string(refused->code), .message = std::move(refused->message),
+      done(Refusal{.status = 403,
+                   .code = std::string(refused->code),
+                   .message = std::move(refused->message),
                    .headers = {}});
       return;
     }
   }
   if (!deps_.sources.Allowed(request)) {
-    done(Refusal{.status = 403, .code = "forbidden",
-                 .message = "this server does not accept requests from " + deps_.sources.ClientAddress(request) +
-                            " (server.allow_origins)",
+    done(Refusal{.status = 403,
+                 .code = "forbidden",
+                 .message = "this server does not accept requests from " +
+                            deps_.sources.ClientAddress(request) + " (server.allow_origins)",
                  .headers = {}});
     return;
   }
@@ -146,7 +159,9 @@ void Gate::Admit(const http::Request& request, bool guard, Done done) {
     return;
   }
   if (!present) {
-    done(Unauthorized(request, "this endpoint needs \"Authorization: Bearer <API key or OAuth access token>\"", false));
+    done(Unauthorized(
+        request, "this endpoint needs \"Authorization: Bearer <API key or OAuth access token>\"",
+        false));
     return;
   }
   std::string hash = auth::CredentialHash(token);
@@ -170,42 +185,49 @@ void Gate::Admit(const http::Request& request, bool guard, Done done) {
       deps_.failures.Blocked(source, std::chrono::steady_clock::now());
   if (token.empty()) {
     done(over_limit ? Limited(*over_limit)
-                    : Refuse(request, "the Authorization header must be \"Bearer <API key>\"", source, token));
+                    : Refuse(request, "the Authorization header must be \"Bearer <API key>\"",
+                             source, token));
     return;
   }
   const bool api_key = auth::LooksLikeApiKey(token);
-  const bool jwt = !api_key && deps_.tokens != nullptr && std::count(token.begin(), token.end(), '.') == 2;
+  const bool jwt =
+      !api_key && deps_.tokens != nullptr && std::count(token.begin(), token.end(), '.') == 2;
   if (!api_key && !jwt) {
-    done(over_limit ? Limited(*over_limit) : Refuse(request, "the bearer token is not valid", source, token));
+    done(over_limit ? Limited(*over_limit)
+                    : Refuse(request, "the bearer token is not valid", source, token));
     return;
   }
   // A miss: verify on the pool (a database read and a last-used write). The signal's stamp is
   // read first, so a revocation that lands during verification still empties the entry.
   const uint64_t stamp = deps_.revocations.Stamp();
   oauth::Site site;
-  if (jwt) site = oauth::Site{deps_.discovery.BaseUrl(request), deps_.discovery.ResourceUrl(request)};
-  const bool queued = deps_.pool.Post([this, raw = std::string(token), hash = std::move(hash), done,
-                                       stamp, source, jwt, site = std::move(site), over_limit,
-                                       request = std::make_shared<const http::Request>(CopyHead(request))]() {
-    auto identity = jwt ? deps_.tokens->Verify(raw, site) : deps_.keys.Verify(raw);
-    if (!identity) {
-      if (identity.error().code() == base::ErrorCode::kUnauthenticated) {
-        // Over the limit, a miss is neither counted (the wait stays within a minute) nor logged
-        // again: auth.failure_limit_reached said so once.
-        done(over_limit ? Limited(*over_limit)
-                        : Refuse(*request, jwt ? identity.error().message() : "the API key is not valid", source, raw));
-      } else {
-        done(Unavailable("cannot verify the credential now; retry"));
-      }
-      return;
-    }
-    auto caller = MakeCaller(std::move(*identity), stamp, raw, hash, jwt, site);
-    {
-      std::lock_guard lock(mutex_);
-      cache_.Insert(hash, Cached{caller, std::chrono::steady_clock::now() + cache_ttl_, stamp});
-    }
-    done(std::move(caller));
-  });
+  if (jwt)
+    site = oauth::Site{deps_.discovery.BaseUrl(request), deps_.discovery.ResourceUrl(request)};
+  const bool queued =
+      deps_.pool.Post([this, raw = std::string(token), hash = std::move(hash), done, stamp, source,
+                       jwt, site = std::move(site), over_limit,
+                       request = std::make_shared<const http::Request>(CopyHead(request))]() {
+        auto identity = jwt ? deps_.tokens->Verify(raw, site) : deps_.keys.Verify(raw);
+        if (!identity) {
+          if (identity.error().code() == base::ErrorCode::kUnauthenticated) {
+            // Over the limit, a miss is neither counted (the wait stays within a minute) nor logged
+            // again: auth.failure_limit_reached said so once.
+            done(over_limit ? Limited(*over_limit)
+                            : Refuse(*request,
+                                     jwt ? identity.error().message() : "the API key is not valid",
+                                     source, raw));
+          } else {
+            done(Unavailable("cannot verify the credential now; retry"));
+          }
+          return;
+        }
+        auto caller = MakeCaller(std::move(*identity), stamp, raw, hash, jwt, site);
+        {
+          std::lock_guard lock(mutex_);
+          cache_.Insert(hash, Cached{caller, std::chrono::steady_clock::now() + cache_ttl_, stamp});
+        }
+        done(std::move(caller));
+      });
   if (!queued) {
     done(Unavailable("the server is overloaded; retry"));
   }

@@ -68,14 +68,17 @@ class Gate final {
 
   // At most `max_cached` verified credentials are remembered; a new one in a full cache takes
   // the place of the least recently used.
-  explicit Gate(Dependencies dependencies, std::chrono::milliseconds cache_ttl = std::chrono::seconds(60),
+  explicit Gate(Dependencies dependencies,
+                std::chrono::milliseconds cache_ttl = std::chrono::seconds(60),
                 size_t max_cached = 100'000)
       : deps_(dependencies), cache_ttl_(cache_ttl), cache_(max_cached) {}
 
   // Calls `done` exactly once, with the caller or the refusal: at once from the network thread
   // (the guard, the policy, the bypass, a cache hit, a malformed credential), or later from the
   // worker pool after a lookup. Never blocks.
-  void Authenticate(const http::Request& request, Done done) { Admit(request, /*guard=*/true, std::move(done)); }
+  void Authenticate(const http::Request& request, Done done) {
+    Admit(request, /*guard=*/true, std::move(done));
+  }
   // The same from step 1, for an edge that has run the Host guard on this request already.
   void AuthenticateGuarded(const http::Request& request, Done done) {
     Admit(request, /*guard=*/false, std::move(done));
@@ -84,7 +87,9 @@ class Gate final {
   // Requests without an Authorization header whose connection comes from a loopback address act
   // as `caller` (auth.loopback_bypass). Decided by the socket's peer, never by a header. Set
   // before serving.
-  void SetLoopbackCaller(std::shared_ptr<const Caller> caller) { loopback_caller_ = std::move(caller); }
+  void SetLoopbackCaller(std::shared_ptr<const Caller> caller) {
+    loopback_caller_ = std::move(caller);
+  }
   // The Host/Origin check, known once the server listens. Set before serving.
   void SetHostGuard(const http::HostGuard* guard) { guard_ = guard; }
 
@@ -100,8 +105,9 @@ class Gate final {
   std::shared_ptr<const Caller> CachedCaller(const std::string& hash);
   // The caller of a credential just verified (before which the signal read `stamp`), able to
   // check it again for the streams it opens.
-  std::shared_ptr<const Caller> MakeCaller(auth::Identity identity, uint64_t stamp, const std::string& raw,
-                                           const std::string& hash, bool jwt, const oauth::Site& site);
+  std::shared_ptr<const Caller> MakeCaller(auth::Identity identity, uint64_t stamp,
+                                           const std::string& raw, const std::string& hash,
+                                           bool jwt, const oauth::Site& site);
   // 401 with the challenge that points at the protected-resource metadata (RFC 6750 §3,
   // RFC 9728); with `token_given`, error="invalid_token".
   Refusal Unauthorized(const http::Request& request, std::string message, bool token_given) const;
@@ -118,7 +124,7 @@ class Gate final {
   const std::chrono::milliseconds cache_ttl_;
   std::shared_ptr<const Caller> loopback_caller_;
   const http::HostGuard* guard_ = nullptr;
-  std::mutex mutex_;  // guards cache_
+  std::mutex mutex_;                         // guards cache_
   base::LruMap<std::string, Cached> cache_;  // by auth::CredentialHash of the key
 };
 

@@ -27,7 +27,8 @@ class GateTest : public ::testing::Test {
     ASSERT_NE(testing::AddUser(*database_, "ada"), 0);
     log_ = std::fopen(dir_.File("log").c_str(), "w");
     ASSERT_NE(log_, nullptr);
-    logger_ = std::make_unique<base::Logger>(base::LogLevel::kInfo, base::LogFormat::kJson, log_, clock_);
+    logger_ =
+        std::make_unique<base::Logger>(base::LogLevel::kInfo, base::LogFormat::kJson, log_, clock_);
   }
   void TearDown() override {
     if (log_ != nullptr) std::fclose(log_);
@@ -35,10 +36,10 @@ class GateTest : public ::testing::Test {
 
   std::unique_ptr<Gate> Make(auth::FailureLimiter& failures, size_t max_cached = 100'000,
                              const http::SourcePolicy* sources = nullptr) {
-    return std::make_unique<Gate>(
-        Gate::Dependencies{*keys_, pool_, discovery_, revocations_, sources != nullptr ? *sources : sources_,
-                           failures, nullptr, logger_.get()},
-        std::chrono::minutes(10), max_cached);
+    return std::make_unique<Gate>(Gate::Dependencies{*keys_, pool_, discovery_, revocations_,
+                                                     sources != nullptr ? *sources : sources_,
+                                                     failures, nullptr, logger_.get()},
+                                  std::chrono::minutes(10), max_cached);
   }
 
   std::string NewKey(const std::string& name) {
@@ -95,13 +96,18 @@ class GateTest : public ::testing::Test {
   }
 
   static std::shared_ptr<const Caller> LoopbackCaller() {
-    return std::make_shared<const Caller>(auth::Identity{.user_id = 1, .user_name = "ada", .credential = "loopback",
-                                                         .client = "local", .scopes = {"tasks:read"},
-                                                         .review = false, .expires = {}});
+    return std::make_shared<const Caller>(auth::Identity{.user_id = 1,
+                                                         .user_name = "ada",
+                                                         .credential = "loopback",
+                                                         .client = "local",
+                                                         .scopes = {"tasks:read"},
+                                                         .review = false,
+                                                         .expires = {}});
   }
 
   // What McpGate answers for a POST to /mcp naming `host`, behind `gate` with `guard` set.
-  static mcp::Authenticator::Outcome McpAsk(Gate& gate, const std::string& host, const std::string& token) {
+  static mcp::Authenticator::Outcome McpAsk(Gate& gate, const std::string& host,
+                                            const std::string& token) {
     http::Request request = Request(token, "192.0.2.1");
     request.method = http::Method::kPost;
     request.path = "/mcp";
@@ -109,7 +115,9 @@ class GateTest : public ::testing::Test {
     request.headers.Set("Host", host);
     std::promise<mcp::Authenticator::Outcome> outcome;
     McpGate mcp_gate(gate);
-    mcp_gate.Authenticate(request, [&outcome](mcp::Authenticator::Outcome answer) { outcome.set_value(std::move(answer)); });
+    mcp_gate.Authenticate(request, [&outcome](mcp::Authenticator::Outcome answer) {
+      outcome.set_value(std::move(answer));
+    });
     return outcome.get_future().get();
   }
 
@@ -143,7 +151,8 @@ TEST_F(GateTest, AGoodKeyPassesFromAnAddressOverItsFailureLimit) {
   // Another client behind the same address, with a key never seen before, is not locked out.
   EXPECT_EQ(Status(*authenticator, good, "192.0.2.1"), 200);
   EXPECT_EQ(Status(*authenticator, kUnknown, "192.0.2.1"), 429);
-  EXPECT_EQ(Status(*authenticator, kUnknown, "192.0.2.2"), 401) << "other addresses are not affected";
+  EXPECT_EQ(Status(*authenticator, kUnknown, "192.0.2.2"), 401)
+      << "other addresses are not affected";
 }
 
 TEST_F(GateTest, TheAddressesOfOneIpv6Slash64ShareOneLimit) {
@@ -162,8 +171,10 @@ TEST_F(GateTest, RefusalsAndTheLimitTripAreLoggedWithThePrefixNeverTheSecret) {
   auto authenticator = Make(failures);
   EXPECT_EQ(Status(*authenticator, kUnknown, "198.51.100.4"), 401);
   std::string log = Log();
-  EXPECT_NE(log.find(R"("event":"auth.credential_refused","source":"198.51.100.4","credential":"api_key","key_prefix":"tw_QQQQQQQ")"),
-            std::string::npos)
+  EXPECT_NE(
+      log.find(
+          R"("event":"auth.credential_refused","source":"198.51.100.4","credential":"api_key","key_prefix":"tw_QQQQQQQ")"),
+      std::string::npos)
       << log;
   EXPECT_EQ(log.find("auth.failure_limit_reached"), std::string::npos) << log;
   EXPECT_EQ(Status(*authenticator, "not-a-key", "198.51.100.4"), 401);
@@ -172,11 +183,14 @@ TEST_F(GateTest, RefusalsAndTheLimitTripAreLoggedWithThePrefixNeverTheSecret) {
   EXPECT_EQ(Status(*authenticator, good, "198.51.100.4"), 200);
   log = Log();
   EXPECT_NE(log.find(R"("credential":"malformed")"), std::string::npos) << log;
-  const size_t trip = log.find(R"("event":"auth.failure_limit_reached","source":"198.51.100.4","surface":"api","per_minute":2)");
+  const size_t trip = log.find(
+      R"("event":"auth.failure_limit_reached","source":"198.51.100.4","surface":"api","per_minute":2)");
   EXPECT_NE(trip, std::string::npos) << log;
-  EXPECT_EQ(log.find("auth.failure_limit_reached", trip + 40), std::string::npos) << "logged once: " << log;
+  EXPECT_EQ(log.find("auth.failure_limit_reached", trip + 40), std::string::npos)
+      << "logged once: " << log;
   EXPECT_EQ(log.find(kUnknown), std::string::npos) << log;
-  EXPECT_EQ(log.find(kUnknown.substr(0, 11)), std::string::npos) << "no more than the prefix: " << log;
+  EXPECT_EQ(log.find(kUnknown.substr(0, 11)), std::string::npos)
+      << "no more than the prefix: " << log;
   EXPECT_EQ(log.find(good.substr(3)), std::string::npos) << log;
 }
 
@@ -188,12 +202,15 @@ TEST_F(GateTest, AFullCacheMakesRoomByDroppingOnlyTheLeastRecentlyUsedKey) {
   auto authenticator = Make(failures, /*max_cached=*/2);
   ASSERT_EQ(Status(*authenticator, first, "192.0.2.1"), 200);
   ASSERT_EQ(Status(*authenticator, second, "192.0.2.1"), 200);
-  ASSERT_EQ(Status(*authenticator, first, "192.0.2.1"), 200);  // second is now the least recently used
-  ASSERT_EQ(Status(*authenticator, third, "192.0.2.1"), 200);  // the cache is full: second makes room
-  faulty_->Disarm();                                           // counts statements from here
+  ASSERT_EQ(Status(*authenticator, first, "192.0.2.1"),
+            200);  // second is now the least recently used
+  ASSERT_EQ(Status(*authenticator, third, "192.0.2.1"),
+            200);     // the cache is full: second makes room
+  faulty_->Disarm();  // counts statements from here
   EXPECT_EQ(Status(*authenticator, first, "192.0.2.1"), 200);
   EXPECT_EQ(Status(*authenticator, third, "192.0.2.1"), 200);
-  EXPECT_EQ(faulty_->statements(), 0) << "both stayed cached: a full cache is never emptied at once";
+  EXPECT_EQ(faulty_->statements(), 0)
+      << "both stayed cached: a full cache is never emptied at once";
   EXPECT_EQ(Status(*authenticator, second, "192.0.2.1"), 200);
   EXPECT_GT(faulty_->statements(), 0) << "the dropped key is verified again";
 }
@@ -214,7 +231,8 @@ TEST_F(GateTest, TheHostGuardComesFirstUnlessTheEdgeRanIt) {
   EXPECT_EQ(guarded.status, 403);
   EXPECT_EQ(guarded.code, "forbidden_host");
   EXPECT_EQ(guarded.ToRest().status, 403);
-  EXPECT_NE(guarded.ToRest().body.find("\"forbidden_host\""), std::string::npos) << guarded.ToRest().body;
+  EXPECT_NE(guarded.ToRest().body.find("\"forbidden_host\""), std::string::npos)
+      << guarded.ToRest().body;
   // The MCP transport guards the request itself: the gate starts at the source policy.
   const Gate::Refusal policy = Refused(*gate, request, /*guarded=*/true);
   EXPECT_EQ(policy.status, 403);
@@ -245,7 +263,8 @@ TEST_F(GateTest, TheLoopbackBypassComesBeforeTheFailureLimitAndOnlyWithoutAHeade
   EXPECT_EQ(Status(*gate, kUnknown, "127.0.0.1"), 401);
   EXPECT_EQ(Status(*gate, kUnknown, "127.0.0.1"), 401);
   EXPECT_EQ(Status(*gate, kUnknown, "127.0.0.1"), 429);
-  EXPECT_EQ(Passed(*gate, Request("", "127.0.0.1")), loopback) << "no header: the loopback caller, over the limit too";
+  EXPECT_EQ(Passed(*gate, Request("", "127.0.0.1")), loopback)
+      << "no header: the loopback caller, over the limit too";
   // Relayed by a proxy, a loopback peer is not this machine's person.
   http::Request relayed = Request("", "127.0.0.1");
   relayed.headers.Add("X-Forwarded-For", "203.0.113.9");
@@ -282,7 +301,8 @@ TEST_F(GateTest, ACachedKeyPassesWithoutTheDatabaseOrTheLimiterUntilARevocation)
   ASSERT_TRUE(revocations_.Raise().has_value());
   const Gate::Refusal revoked = Refused(*gate, Request(good, "192.0.2.2"));
   EXPECT_EQ(revoked.status, 401);
-  EXPECT_NE(revoked.headers.Get("WWW-Authenticate")->find("error=\"invalid_token\""), std::string_view::npos);
+  EXPECT_NE(revoked.headers.Get("WWW-Authenticate")->find("error=\"invalid_token\""),
+            std::string_view::npos);
 }
 
 TEST_F(GateTest, ADatabaseThatCannotAnswerIs503WithRetryAfterNotABadKey) {
@@ -303,8 +323,10 @@ TEST_F(GateTest, ARefusalBecomesARestErrorWithItsHeaders) {
   auto gate = Make(failures);
   const http::Response rest = Refused(*gate, Request(kUnknown, "192.0.2.1")).ToRest();
   EXPECT_EQ(rest.status, 401);
-  EXPECT_EQ(rest.body, R"({"error":{"code":"unauthenticated","message":"the API key is not valid"}})");
-  EXPECT_NE(rest.headers.Get("WWW-Authenticate")->find("resource_metadata="), std::string_view::npos);
+  EXPECT_EQ(rest.body,
+            R"({"error":{"code":"unauthenticated","message":"the API key is not valid"}})");
+  EXPECT_NE(rest.headers.Get("WWW-Authenticate")->find("resource_metadata="),
+            std::string_view::npos);
 }
 
 // --- The gate as the MCP endpoint asks it (api::McpGate) ---
@@ -312,9 +334,13 @@ TEST_F(GateTest, ARefusalBecomesARestErrorWithItsHeaders) {
 TEST(PrincipalOf, CarriesTheCallerItsScopesAndItsAnswers) {
   testing::FakeClock clock;
   const auto expires = clock.Now() + 1h;
-  auto caller = std::make_shared<const Caller>(auth::Identity{.user_id = 7, .user_name = "ada", .credential = "key:1",
-                                                              .client = "c", .scopes = {"tasks:write"},
-                                                              .review = false, .expires = expires});
+  auto caller = std::make_shared<const Caller>(auth::Identity{.user_id = 7,
+                                                              .user_name = "ada",
+                                                              .credential = "key:1",
+                                                              .client = "c",
+                                                              .scopes = {"tasks:write"},
+                                                              .review = false,
+                                                              .expires = expires});
   const mcp::Principal principal = PrincipalOf(caller);
   EXPECT_EQ(principal.subject, "user:7");
   EXPECT_EQ(principal.scopes, caller->scopes) << "the caller's set, shared, not a copy";
@@ -347,7 +373,8 @@ TEST_F(GateTest, McpGateKeepsARefusalsStatusReasonAndChallenge) {
   ASSERT_NE(refusal, nullptr);
   EXPECT_EQ(refusal->status, 401);
   EXPECT_EQ(refusal->message, "the API key is not valid");
-  EXPECT_NE(refusal->headers.Get("WWW-Authenticate")->find("error=\"invalid_token\""), std::string_view::npos);
+  EXPECT_NE(refusal->headers.Get("WWW-Authenticate")->find("error=\"invalid_token\""),
+            std::string_view::npos);
 }
 
 // The MCP endpoint runs the Host guard before it asks (mcp::RegisterEndpoint): the gate does not

@@ -39,7 +39,8 @@ const std::shared_ptr<const Caller>& CallerOf(const mcp::Principal& principal) {
 void McpGate::Authenticate(const http::Request& request, std::function<void(Outcome)> done) {
   gate_.AuthenticateGuarded(request, [done = std::move(done)](Gate::Outcome outcome) {
     if (auto* refusal = std::get_if<Gate::Refusal>(&outcome)) {
-      done(mcp::Refusal{.status = refusal->status, .message = std::move(refusal->message),
+      done(mcp::Refusal{.status = refusal->status,
+                        .message = std::move(refusal->message),
                         .headers = std::move(refusal->headers)});
       return;
     }

@@ -49,8 +49,10 @@ mcp::RpcError RpcErrorOf(const base::Error& error) {
 
 std::optional<int64_t> ParseId(std::string_view text) {
   int64_t id = 0;
-  if (text.empty() || std::from_chars(text.data(), text.data() + text.size(), id).ptr !=
-                          text.data() + text.size() || id <= 0) {
+  if (text.empty() ||
+      std::from_chars(text.data(), text.data() + text.size(), id).ptr !=
+          text.data() + text.size() ||
+      id <= 0) {
     return std::nullopt;
   }
   return id;
@@ -137,11 +139,12 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       if (!op->run) {
         // poll_events: answer when an event arrives, holding no thread meanwhile.
         return mcp::Deferred{[&operations, arguments, caller, record](auto resume) {
-          operations.PollEvents(arguments, caller,
-                                [resume = std::move(resume), record](base::Result<json::object> result) {
-                                  record(!result);
-                                  resume(ToToolResult(std::move(result)));
-                                });
+          operations.PollEvents(
+              arguments, caller,
+              [resume = std::move(resume), record](base::Result<json::object> result) {
+                record(!result);
+                resume(ToToolResult(std::move(result)));
+              });
         }};
       }
       auto result = op->run(arguments, *caller);
@@ -160,10 +163,10 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       .description = "One task in full, with parent, subtasks, latest messages and open questions.",
       .mime_type = std::string(kJson),
       .handler = JsonById([&store](const Caller& caller, int64_t id) -> base::Result<json::object> {
-                            auto detail = store.GetTask(caller.actor, id);
-                            if (!detail) return std::move(detail).error();
-                            return TaskDetailJson(*detail);
-                          })});
+        auto detail = store.GetTask(caller.actor, id);
+        if (!detail) return std::move(detail).error();
+        return TaskDetailJson(*detail);
+      })});
   server.AddResourceTemplate(mcp::ResourceTemplate{
       .uri_template = "taskwire://organizations/{id}",
       .scope = std::string(auth::kScopeOrganizationsRead),
@@ -172,38 +175,39 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       .description = "An organization you belong to: your role, its members and open task count.",
       .mime_type = std::string(kJson),
       .handler = JsonById([&store](const Caller& caller, int64_t id) -> base::Result<json::object> {
-                            auto organization = store.GetOrganization(caller.actor.user_id, id);
-                            if (!organization) return std::move(organization).error();
-                            auto members = store.ListMembers(caller.actor.user_id, id);
-                            if (!members) return std::move(members).error();
-                            json::object body = OrganizationJson(*organization);
-                            json::array list;
-                            for (const auto& member : *members) {
-                              list.push_back(json::object{{"name", member.user_name},
-                                                          {"role", tasks::RoleName(member.role)}});
-                            }
-                            body["members"] = std::move(list);
-                            return body;
-                          })});
+        auto organization = store.GetOrganization(caller.actor.user_id, id);
+        if (!organization) return std::move(organization).error();
+        auto members = store.ListMembers(caller.actor.user_id, id);
+        if (!members) return std::move(members).error();
+        json::object body = OrganizationJson(*organization);
+        json::array list;
+        for (const auto& member : *members) {
+          list.push_back(
+              json::object{{"name", member.user_name}, {"role", tasks::RoleName(member.role)}});
+        }
+        body["members"] = std::move(list);
+        return body;
+      })});
   server.AddResourceTemplate(mcp::ResourceTemplate{
       .uri_template = "taskwire://organizations/{id}/tasks",
       .scope = std::string(auth::kScopeTasksRead),
       .name = "organization-tasks",
       .title = "Open tasks of an organization",
-      .description = "The 50 most recently updated open (TODO or IN_PROGRESS) tasks of an organization.",
+      .description =
+          "The 50 most recently updated open (TODO or IN_PROGRESS) tasks of an organization.",
       .mime_type = std::string(kJson),
       .handler = JsonById([&store](const Caller& caller, int64_t id) -> base::Result<json::object> {
-                            auto organization = store.GetOrganization(caller.actor.user_id, id);
-                            if (!organization) return std::move(organization).error();
-                            tasks::TaskFilter filter;
-                            filter.organization_id = id;
-                            filter.statuses = {tasks::Status::kTodo, tasks::Status::kInProgress};
-                            auto page = store.ListTasks(caller.actor, filter);
-                            if (!page) return std::move(page).error();
-                            json::array list;
-                            for (const auto& task : page->tasks) list.push_back(TaskJson(task, false));
-                            return json::object{{"organizationId", id}, {"tasks", std::move(list)}};
-                          })});
+        auto organization = store.GetOrganization(caller.actor.user_id, id);
+        if (!organization) return std::move(organization).error();
+        tasks::TaskFilter filter;
+        filter.organization_id = id;
+        filter.statuses = {tasks::Status::kTodo, tasks::Status::kInProgress};
+        auto page = store.ListTasks(caller.actor, filter);
+        if (!page) return std::move(page).error();
+        json::array list;
+        for (const auto& task : page->tasks) list.push_back(TaskJson(task, false));
+        return json::object{{"organizationId", id}, {"tasks", std::move(list)}};
+      })});
 
   // Prompts.
   server.AddPrompt(mcp::Prompt{
@@ -212,8 +216,10 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       .title = "Triage open tasks",
       .description = "Review an organization's open tasks (embedded) and propose priorities, "
                      "owners and next steps.",
-      .arguments = {{"organizationId", "The organization (optional when you belong to one).", false}},
-      .handler = [&store](const json::object& arguments, CallContext& context) -> mcp::PromptOutcome {
+      .arguments = {{"organizationId", "The organization (optional when you belong to one).",
+                     false}},
+      .handler = [&store](const json::object& arguments,
+                          CallContext& context) -> mcp::PromptOutcome {
         const Caller* caller = CallerOf(context.principal()).get();
         if (caller == nullptr) return mcp::RpcError::InvalidParams(std::string(kNoIdentity));
         std::optional<int64_t> organization_id;
@@ -225,9 +231,9 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
           auto organizations = store.ListOrganizations(caller->actor.user_id);
           if (!organizations) return RpcErrorOf(organizations.error());
           if (organizations->size() != 1) {
-            return mcp::RpcError::InvalidParams(
-                "give organizationId: you belong to " + std::to_string(organizations->size()) +
-                " organizations");
+            return mcp::RpcError::InvalidParams("give organizationId: you belong to " +
+                                                std::to_string(organizations->size()) +
+                                                " organizations");
           }
           organization_id = organizations->front().id;
         }
@@ -259,7 +265,8 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       .title = "Plan a task",
       .description = "Break a task (embedded with its subtasks) into a plan of concrete subtasks.",
       .arguments = {{"taskId", "The task to plan.", true}},
-      .handler = [&store](const json::object& arguments, CallContext& context) -> mcp::PromptOutcome {
+      .handler = [&store](const json::object& arguments,
+                          CallContext& context) -> mcp::PromptOutcome {
         const Caller* caller = CallerOf(context.principal()).get();
         if (caller == nullptr) return mcp::RpcError::InvalidParams(std::string(kNoIdentity));
         const auto id = ParseId(PromptArgument(arguments, "taskId"));
@@ -271,12 +278,14 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
             "Make a plan for the task \"" + detail->task.title + "\" (id " + std::to_string(*id) +
             ", embedded below with its existing subtasks). Break it into concrete subtasks of "
             "at most a day each, in order, noting dependencies and open questions. Propose them "
-            "as create_task calls with parentId " + std::to_string(*id) +
+            "as create_task calls with parentId " +
+            std::to_string(*id) +
             "; ask a question with ask_question where a person must decide."));
         messages.push_back(ResourceMessage(TaskUri(*id), TaskDetailJson(*detail)));
         for (const auto& subtask : detail->subtasks) {
           auto child = store.GetTask(caller->actor, subtask.id);
-          if (child) messages.push_back(ResourceMessage(TaskUri(subtask.id), TaskJson(child->task, false)));
+          if (child)
+            messages.push_back(ResourceMessage(TaskUri(subtask.id), TaskJson(child->task, false)));
         }
         return json::object{{"description", "Plan for task " + std::to_string(*id)},
                             {"messages", std::move(messages)}};
@@ -286,27 +295,34 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       .scope = std::string(auth::kScopeTasksRead),
       .title = "Stand-up summary",
       .description = "Summarize what changed in your organizations since a time.",
-      .arguments = {{"since", "An ISO 8601 time, or a duration back from now such as 24h or 7d (default 24h).", false},
-                    {"organizationId", "Only this organization.", false}},
-      .handler = [&store](const json::object& arguments, CallContext& context) -> mcp::PromptOutcome {
+      .arguments =
+          {{"since",
+            "An ISO 8601 time, or a duration back from now such as 24h or 7d (default 24h).",
+            false},
+           {"organizationId", "Only this organization.", false}},
+      .handler = [&store](const json::object& arguments,
+                          CallContext& context) -> mcp::PromptOutcome {
         const Caller* caller = CallerOf(context.principal()).get();
         if (caller == nullptr) return mcp::RpcError::InvalidParams(std::string(kNoIdentity));
         std::string since = PromptArgument(arguments, "since");
         if (since.empty()) since = "24h";
         std::string since_time;
         if (auto duration = base::ParseDuration(since)) {
-          since_time = base::FormatIso8601(std::chrono::system_clock::now() -
-                                           std::chrono::duration_cast<std::chrono::system_clock::duration>(*duration));
+          since_time = base::FormatIso8601(
+              std::chrono::system_clock::now() -
+              std::chrono::duration_cast<std::chrono::system_clock::duration>(*duration));
         } else if (auto time = base::ParseIso8601(since)) {
           since_time = base::FormatIso8601(*time);
         } else {
-          return mcp::RpcError::InvalidParams("since must be an ISO 8601 time or a duration such as 24h");
+          return mcp::RpcError::InvalidParams(
+              "since must be an ISO 8601 time or a duration such as 24h");
         }
         tasks::TaskFilter filter;
         const std::string organization = PromptArgument(arguments, "organizationId");
         if (!organization.empty()) {
           filter.organization_id = ParseId(organization);
-          if (!filter.organization_id) return mcp::RpcError::InvalidParams(NotAnId("organizationId"));
+          if (!filter.organization_id)
+            return mcp::RpcError::InvalidParams(NotAnId("organizationId"));
         }
         filter.updated_since = since_time;
         filter.limit = kPromptTasks;
@@ -314,10 +330,11 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
         if (!page) return RpcErrorOf(page.error());
         json::array messages;
         messages.push_back(TextMessage(
-            "Write a short stand-up summary of what changed since " + since_time + ": what was "
+            "Write a short stand-up summary of what changed since " + since_time +
+            ": what was "
             "finished, what is in progress, what is blocked or waiting on a question, and who "
-            "is on what. The " + std::to_string(page->tasks.size()) +
-            " tasks updated since then are embedded below."));
+            "is on what. The " +
+            std::to_string(page->tasks.size()) + " tasks updated since then are embedded below."));
         for (const auto& task : page->tasks) {
           messages.push_back(ResourceMessage(TaskUri(task.id), TaskJson(task, false)));
         }
@@ -338,10 +355,12 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
     if (argument == "status") {
       for (auto status : {tasks::Status::kTodo, tasks::Status::kInProgress, tasks::Status::kDone,
                           tasks::Status::kCancelled}) {
-        if (tasks::StatusName(status).starts_with(value)) out.emplace_back(tasks::StatusName(status));
+        if (tasks::StatusName(status).starts_with(value))
+          out.emplace_back(tasks::StatusName(status));
       }
     } else if (argument == "organizationId" || (argument == "id" && organization_template)) {
-      if (!caller->Allows(auth::kScopeOrganizationsRead) && !caller->Allows(auth::kScopeTasksRead)) return out;
+      if (!caller->Allows(auth::kScopeOrganizationsRead) && !caller->Allows(auth::kScopeTasksRead))
+        return out;
       auto organizations = store.ListOrganizations(caller->actor.user_id);
       if (!organizations) return out;
       for (const auto& organization : *organizations) {

@@ -29,10 +29,13 @@ class McpToolsTest : public ::testing::Test {
     database_ = std::move(*database);
     ASSERT_NE(testing::AddUser(*database_, "ada"), 0);
     auto tx = database_->Begin(store::Access::kWrite);
-    ASSERT_TRUE((*tx)->ExecuteScript("INSERT INTO organizations (name, created_at) VALUES ('acme', '2026-01-01T00:00:00.000Z');"
-                                     "INSERT INTO memberships (organization_id, user_id, role, created_at) "
-                                     "VALUES (1, 1, 'owner', '2026-01-01T00:00:00.000Z');")
-                    .has_value());
+    ASSERT_TRUE(
+        (*tx)
+            ->ExecuteScript("INSERT INTO organizations (name, created_at) VALUES ('acme', "
+                            "'2026-01-01T00:00:00.000Z');"
+                            "INSERT INTO memberships (organization_id, user_id, role, created_at) "
+                            "VALUES (1, 1, 'owner', '2026-01-01T00:00:00.000Z');")
+            .has_value());
     ASSERT_TRUE((*tx)->Commit().has_value());
     faulty_ = std::make_unique<testing::FaultyDatabase>(*database_);
     tasks_ = std::make_unique<tasks::TaskStore>(*faulty_, clock_, hub_);
@@ -46,19 +49,23 @@ class McpToolsTest : public ::testing::Test {
   }
 
   static mcp::Principal Holding(std::set<std::string> scopes) {
-    return PrincipalOf(std::make_shared<const Caller>(auth::Identity{.user_id = 1, .user_name = "ada",
-                                                                     .credential = "key:1", .client = "test",
-                                                                     .scopes = std::move(scopes), .review = false,
+    return PrincipalOf(std::make_shared<const Caller>(auth::Identity{.user_id = 1,
+                                                                     .user_name = "ada",
+                                                                     .credential = "key:1",
+                                                                     .client = "test",
+                                                                     .scopes = std::move(scopes),
+                                                                     .review = false,
                                                                      .expires = {}}));
   }
 
-  http::Response Ask(const mcp::Principal& principal, std::string_view method, json::object params) {
+  http::Response Ask(const mcp::Principal& principal, std::string_view method,
+                     json::object params) {
     http::Request request;
     request.method = http::Method::kPost;
     request.headers.Add("Content-Type", "application/json");
     request.headers.Add("Accept", "application/json");
-    request.body = json::serialize(
-        json::object{{"jsonrpc", "2.0"}, {"id", 7}, {"method", method}, {"params", std::move(params)}});
+    request.body = json::serialize(json::object{
+        {"jsonrpc", "2.0"}, {"id", 7}, {"method", method}, {"params", std::move(params)}});
     auto answer = std::make_shared<testing::ResponseRecorder>();
     server_->HandlePost(request, principal, http::Responder(answer));
     EXPECT_TRUE(answer->WaitDone(10s)) << "no answer";
@@ -66,11 +73,15 @@ class McpToolsTest : public ::testing::Test {
   }
 
   int64_t NewTask() {
-    auto task = operations_->Find("create_task")->run(json::object{{"organizationId", 1}, {"title", "Write docs"}},
-                                                      Caller(auth::Identity{.user_id = 1, .user_name = "ada",
-                                                                            .credential = "key:1", .client = "test",
-                                                                            .scopes = {"tasks:write"}, .review = false,
-                                                                            .expires = {}}));
+    auto task = operations_->Find("create_task")
+                    ->run(json::object{{"organizationId", 1}, {"title", "Write docs"}},
+                          Caller(auth::Identity{.user_id = 1,
+                                                .user_name = "ada",
+                                                .credential = "key:1",
+                                                .client = "test",
+                                                .scopes = {"tasks:write"},
+                                                .review = false,
+                                                .expires = {}}));
     EXPECT_TRUE(task.has_value()) << task.error().ToString();
     return task ? json::parse(*task).at("task").at("id").as_int64() : 0;
   }
@@ -96,12 +107,14 @@ TEST_F(McpToolsTest, TheLibraryChecksTheDeclaredScopeBeforeTheHandlerRuns) {
   faulty_->Disarm();  // counts statements from here
   const mcp::Principal writer_only = Holding({"organizations:read"});
   for (const auto& [method, params] :
-       {std::pair<std::string_view, json::object>{"tools/call", {{"name", "get_task"}, {"arguments", {{"taskId", id}}}}},
+       {std::pair<std::string_view, json::object>{
+            "tools/call", {{"name", "get_task"}, {"arguments", {{"taskId", id}}}}},
         {"prompts/get", {{"name", "plan_task"}, {"arguments", {{"taskId", std::to_string(id)}}}}},
         {"resources/read", {{"uri", "taskwire://tasks/" + std::to_string(id)}}}}) {
     const http::Response refused = Ask(writer_only, method, params);
     EXPECT_EQ(refused.status, 403) << method << ": " << refused.body;
-    EXPECT_NE(refused.headers.Get("WWW-Authenticate").value_or("").find("insufficient_scope"), std::string_view::npos)
+    EXPECT_NE(refused.headers.Get("WWW-Authenticate").value_or("").find("insufficient_scope"),
+              std::string_view::npos)
         << method;
   }
   EXPECT_EQ(faulty_->statements(), 0) << "no handler ran";
@@ -118,7 +131,8 @@ TEST_F(McpToolsTest, ABusyDatabaseIsARetryHintNeverANotFound) {
   const int64_t id = NewTask();
   const mcp::Principal reader = Holding({"tasks:read"});
   faulty_->Arm(1);
-  const http::Response tool = Ask(reader, "tools/call", {{"name", "get_task"}, {"arguments", {{"taskId", id}}}});
+  const http::Response tool =
+      Ask(reader, "tools/call", {{"name", "get_task"}, {"arguments", {{"taskId", id}}}});
   ASSERT_EQ(tool.status, 200) << tool.body;
   const json::object result = json::parse(tool.body).at("result").as_object();
   EXPECT_EQ(result.at("isError"), true) << tool.body;
@@ -128,7 +142,8 @@ TEST_F(McpToolsTest, ABusyDatabaseIsARetryHintNeverANotFound) {
 
   faulty_->Arm(1);
   const http::Response prompt =
-      Ask(reader, "prompts/get", {{"name", "plan_task"}, {"arguments", {{"taskId", std::to_string(id)}}}});
+      Ask(reader, "prompts/get",
+          {{"name", "plan_task"}, {"arguments", {{"taskId", std::to_string(id)}}}});
   const json::object error = json::parse(prompt.body).at("error").as_object();
   EXPECT_EQ(error.at("code").as_int64(), mcp::kInternalError) << prompt.body;
   const std::string message(error.at("message").as_string());
@@ -136,14 +151,17 @@ TEST_F(McpToolsTest, ABusyDatabaseIsARetryHintNeverANotFound) {
   EXPECT_EQ(message.find("not found"), std::string::npos) << message;
 
   faulty_->Arm(1);
-  const http::Response read = Ask(reader, "resources/read", {{"uri", "taskwire://tasks/" + std::to_string(id)}});
-  EXPECT_EQ(json::parse(read.body).at("error").at("code").as_int64(), mcp::kInternalError) << read.body;
+  const http::Response read =
+      Ask(reader, "resources/read", {{"uri", "taskwire://tasks/" + std::to_string(id)}});
+  EXPECT_EQ(json::parse(read.body).at("error").at("code").as_int64(), mcp::kInternalError)
+      << read.body;
 }
 
 // What the model can act on keeps its reason, without a hint: an id that is not the caller's.
 TEST_F(McpToolsTest, AnUnknownIdIsTheRealReason) {
   const mcp::Principal reader = Holding({"tasks:read"});
-  const http::Response tool = Ask(reader, "tools/call", {{"name", "get_task"}, {"arguments", {{"taskId", 424242}}}});
+  const http::Response tool =
+      Ask(reader, "tools/call", {{"name", "get_task"}, {"arguments", {{"taskId", 424242}}}});
   const json::object result = json::parse(tool.body).at("result").as_object();
   EXPECT_EQ(result.at("isError"), true) << tool.body;
   const std::string text(result.at("content").at(0).at("text").as_string());
@@ -151,7 +169,8 @@ TEST_F(McpToolsTest, AnUnknownIdIsTheRealReason) {
   EXPECT_EQ(text.find(kRetryHint), std::string::npos) << text;
   const http::Response prompt =
       Ask(reader, "prompts/get", {{"name", "plan_task"}, {"arguments", {{"taskId", "424242"}}}});
-  EXPECT_EQ(json::parse(prompt.body).at("error").at("code").as_int64(), mcp::kInvalidParams) << prompt.body;
+  EXPECT_EQ(json::parse(prompt.body).at("error").at("code").as_int64(), mcp::kInvalidParams)
+      << prompt.body;
 }
 
 }  // namespace

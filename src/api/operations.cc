@@ -111,7 +111,9 @@ Schema IdSchema(std::string_view what) {
 }
 
 Schema TitleSchema() {
-  return Schema::String().MinLength(1).MaxLength(static_cast<int64_t>(tasks::kMaxTitle))
+  return Schema::String()
+      .MinLength(1)
+      .MaxLength(static_cast<int64_t>(tasks::kMaxTitle))
       .Description("One line, at most 500 characters.");
 }
 
@@ -119,26 +121,29 @@ Schema DescriptionSchema() {
   return Schema::Raw(json::object{
       {"description",
        "Markdown text, or a JSON object/array kept as a structured document; at most 100 KB."},
-      {"anyOf", json::array{json::object{{"type", "string"},
-                                         {"maxLength", static_cast<int64_t>(tasks::kMaxDescription)}},
-                            json::object{{"type", "object"}},
-                            json::object{{"type", "array"}}}}});
+      {"anyOf",
+       json::array{json::object{{"type", "string"},
+                                {"maxLength", static_cast<int64_t>(tasks::kMaxDescription)}},
+                   json::object{{"type", "object"}}, json::object{{"type", "array"}}}}});
 }
 
 Schema LabelsSchema() {
-  return Schema::Array(Schema::String().MinLength(1).MaxLength(static_cast<int64_t>(tasks::kMaxLabel)))
+  return Schema::Array(
+             Schema::String().MinLength(1).MaxLength(static_cast<int64_t>(tasks::kMaxLabel)))
       .MaxItems(static_cast<int64_t>(tasks::kMaxLabels))
       .Description("Up to 20 labels of at most 50 characters; replaces the task's labels.");
 }
 
 Schema LimitSchema() {
-  return Schema::Integer().Minimum(1).Maximum(static_cast<double>(tasks::kMaxPage))
+  return Schema::Integer()
+      .Minimum(1)
+      .Maximum(static_cast<double>(tasks::kMaxPage))
       .Description("Results per page, 1 to 50 (default 50).");
 }
 
 Schema CursorSchema() {
-  return Schema::String().MaxLength(200)
-      .Description("nextCursor of the previous page; leave out for the first page.");
+  return Schema::String().MaxLength(200).Description(
+      "nextCursor of the previous page; leave out for the first page.");
 }
 
 Schema Open() { return Schema::Object().AdditionalProperties(true); }
@@ -195,7 +200,8 @@ base::Result<int64_t> ParseCursor(std::string_view cursor) {
   const auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), position);
   // Digits beyond int64 (ec) leave position 0, which would be the whole history: refused.
   if (cursor.empty() || ec != std::errc() || end != cursor.data() + cursor.size() || position < 0) {
-    return base::Error::InvalidArgument("cursor must be the cursor an earlier poll_events returned");
+    return base::Error::InvalidArgument(
+        "cursor must be the cursor an earlier poll_events returned");
   }
   return position;
 }
@@ -216,7 +222,8 @@ void WriteTask(base::JsonWriter& out, const tasks::Task& task, bool full_descrip
   } else if (markdown) {
     // Cut on a character boundary; get_task has the whole text.
     size_t cut = kListDescriptionPreview;
-    while (cut > 0 && (static_cast<unsigned char>(task.description.text[cut]) & 0xC0) == 0x80) --cut;
+    while (cut > 0 && (static_cast<unsigned char>(task.description.text[cut]) & 0xC0) == 0x80)
+      --cut;
     out.String("description", task.description.text.substr(0, cut) + "…");
     out.Bool("descriptionTruncated", true);
   } else {
@@ -243,11 +250,14 @@ void WriteTaskDetail(base::JsonWriter& out, const tasks::TaskDetail& detail) {
     out.Null("parent");
   }
   out.BeginArray("subtasks");
-  for (const auto& subtask : detail.subtasks) WriteSummary(out.BeginObject(), subtask), out.EndObject();
+  for (const auto& subtask : detail.subtasks)
+    WriteSummary(out.BeginObject(), subtask), out.EndObject();
   out.EndArray().BeginArray("latestMessages");
-  for (const auto& message : detail.latest_messages) WriteMessage(out.BeginObject(), message), out.EndObject();
+  for (const auto& message : detail.latest_messages)
+    WriteMessage(out.BeginObject(), message), out.EndObject();
   out.EndArray().Int("messageCount", detail.message_count).BeginArray("openQuestions");
-  for (const auto& question : detail.open_questions) WriteQuestion(out.BeginObject(), question), out.EndObject();
+  for (const auto& question : detail.open_questions)
+    WriteQuestion(out.BeginObject(), question), out.EndObject();
   out.EndArray();
 }
 
@@ -325,8 +335,9 @@ Operations::Operations(tasks::TaskStore& tasks, tasks::EventHub& hub, base::Work
   // binding can apply it.
   for (Operation& operation : operations_) {
     if (!operation.Writes() || !operation.run) continue;
-    operation.run = [run = std::move(operation.run)](const json::object& arguments,
-                                                     const Caller& caller) -> base::Result<std::string> {
+    operation.run = [run = std::move(operation.run)](
+                        const json::object& arguments,
+                        const Caller& caller) -> base::Result<std::string> {
       if (!caller.MayWrite()) return base::Error::PermissionDenied(std::string(kReviewModeRefusal));
       return run(arguments, caller);
     };
@@ -350,32 +361,36 @@ void Operations::AddOperations() {
           "yet: reviewModeNote says so). Call it first if unsure what you may do.",
       .scope = "",
       .input = Schema::Object(),
-      .output = Open()
-                    .Property("user", Open().Property("id", Schema::Integer()).Property("name", Schema::String()),
-                              Required::kYes)
-                    .Property("scopes", Schema::Array(Schema::String()), Required::kYes)
-                    .Property("reviewMode", Schema::Boolean(), Required::kYes)
-                    .Property("reviewModeNote", Schema::String()),
+      .output =
+          Open()
+              .Property("user",
+                        Open().Property("id", Schema::Integer()).Property("name", Schema::String()),
+                        Required::kYes)
+              .Property("scopes", Schema::Array(Schema::String()), Required::kYes)
+              .Property("reviewMode", Schema::Boolean(), Required::kYes)
+              .Property("reviewModeNote", Schema::String()),
       .annotations = Annotations(true, false, true),
-      .run = Serialized([](const json::object&, const Caller& caller) -> base::Result<json::object> {
-        const auth::Identity& id = caller.identity;
-        json::array scopes;
-        for (const std::string& scope : id.scopes) scopes.emplace_back(scope);
-        json::object me{{"user", json::object{{"id", id.user_id}, {"name", id.user_name}}},
-                        {"client", id.client},
-                        {"credential", id.credential},
-                        {"scopes", std::move(scopes)},
-                        {"reviewMode", id.review},
-                        {"credentialExpiresAt",
-                         id.expires ? json::value(base::FormatIso8601(*id.expires)) : json::value(nullptr)}};
-        if (!caller.MayWrite()) {
-          me["reviewModeNote"] =
-              "Every write is refused: this key is in review mode, where writes are meant to "
-              "become proposals for a person to commit, and proposals are not available yet. "
-              "Reads work.";
-        }
-        return me;
-      })});
+      .run =
+          Serialized([](const json::object&, const Caller& caller) -> base::Result<json::object> {
+            const auth::Identity& id = caller.identity;
+            json::array scopes;
+            for (const std::string& scope : id.scopes) scopes.emplace_back(scope);
+            json::object me{
+                {"user", json::object{{"id", id.user_id}, {"name", id.user_name}}},
+                {"client", id.client},
+                {"credential", id.credential},
+                {"scopes", std::move(scopes)},
+                {"reviewMode", id.review},
+                {"credentialExpiresAt", id.expires ? json::value(base::FormatIso8601(*id.expires))
+                                                   : json::value(nullptr)}};
+            if (!caller.MayWrite()) {
+              me["reviewModeNote"] =
+                  "Every write is refused: this key is in review mode, where writes are meant to "
+                  "become proposals for a person to commit, and proposals are not available yet. "
+                  "Reads work.";
+            }
+            return me;
+          })});
 
   operations_.push_back(Operation{
       .name = "list_organizations",
@@ -388,13 +403,15 @@ void Operations::AddOperations() {
       .input = Schema::Object(),
       .output = Open().Property("organizations", Schema::Array(Open()), Required::kYes),
       .annotations = Annotations(true, false, true),
-      .run = Serialized([this](const json::object&, const Caller& caller) -> base::Result<json::object> {
-        auto organizations = tasks_.ListOrganizations(caller.actor.user_id);
-        if (!organizations) return std::move(organizations).error();
-        json::array out;
-        for (const auto& organization : *organizations) out.push_back(OrganizationJson(organization));
-        return json::object{{"organizations", std::move(out)}};
-      })});
+      .run = Serialized(
+          [this](const json::object&, const Caller& caller) -> base::Result<json::object> {
+            auto organizations = tasks_.ListOrganizations(caller.actor.user_id);
+            if (!organizations) return std::move(organizations).error();
+            json::array out;
+            for (const auto& organization : *organizations)
+              out.push_back(OrganizationJson(organization));
+            return json::object{{"organizations", std::move(out)}};
+          })});
 
   operations_.push_back(Operation{
       .name = "list_tasks",
@@ -409,10 +426,10 @@ void Operations::AddOperations() {
       .input = Schema::Object()
                    .Property("status", StatusSchema().Description("Only tasks with this status."))
                    .Property("organizationId", IdSchema("organization"))
-                   .Property("assignee", Schema::String().MinLength(1).MaxLength(64)
-                                             .Description("A user name, or \"me\"."))
-                   .Property("parentId", Schema::Integer().Minimum(0)
-                                             .Description("Subtasks of this task; 0 for top-level tasks."))
+                   .Property("assignee", Schema::String().MinLength(1).MaxLength(64).Description(
+                                             "A user name, or \"me\"."))
+                   .Property("parentId", Schema::Integer().Minimum(0).Description(
+                                             "Subtasks of this task; 0 for top-level tasks."))
                    .Property("label", Schema::String().MinLength(1).MaxLength(50))
                    .Property("limit", LimitSchema())
                    .Property("cursor", CursorSchema()),
@@ -420,7 +437,8 @@ void Operations::AddOperations() {
                     .Property("tasks", Schema::Array(TaskSchema()), Required::kYes)
                     .Property("nextCursor", Schema::String()),
       .annotations = Annotations(true, false, true),
-      .run = [this](const json::object& arguments, const Caller& caller) -> base::Result<std::string> {
+      .run = [this](const json::object& arguments,
+                    const Caller& caller) -> base::Result<std::string> {
         tasks::TaskFilter filter;
         if (auto status = OptionalString(arguments, "status")) {
           filter.statuses.push_back(*tasks::ParseStatus(*status));
@@ -429,7 +447,8 @@ void Operations::AddOperations() {
         filter.assignee = OptionalString(arguments, "assignee");
         filter.parent_id = OptionalInt(arguments, "parentId");
         filter.label = OptionalString(arguments, "label");
-        filter.limit = static_cast<size_t>(OptionalInt(arguments, "limit").value_or(tasks::kMaxPage));
+        filter.limit =
+            static_cast<size_t>(OptionalInt(arguments, "limit").value_or(tasks::kMaxPage));
         filter.cursor = OptionalString(arguments, "cursor").value_or("");
         auto page = tasks_.ListTasks(caller.actor, filter);
         if (!page) return std::move(page).error();
@@ -437,7 +456,8 @@ void Operations::AddOperations() {
         base::JsonWriter out;
         out.Reserve(256 + 512 * page->tasks.size());
         out.BeginArray("tasks");
-        for (const auto& task : page->tasks) WriteTask(out.BeginObject(), task, false), out.EndObject();
+        for (const auto& task : page->tasks)
+          WriteTask(out.BeginObject(), task, false), out.EndObject();
         out.EndArray();
         if (!page->next_cursor.empty()) out.String("nextCursor", page->next_cursor);
         return std::move(out).Finish();
@@ -454,7 +474,8 @@ void Operations::AddOperations() {
       .input = Schema::Object().Property("taskId", IdSchema("task"), Required::kYes),
       .output = Open().Property("task", TaskSchema(), Required::kYes),
       .annotations = Annotations(true, false, true),
-      .run = [this](const json::object& arguments, const Caller& caller) -> base::Result<std::string> {
+      .run = [this](const json::object& arguments,
+                    const Caller& caller) -> base::Result<std::string> {
         auto detail = tasks_.GetTask(caller.actor, IntArg(arguments, "taskId"));
         if (!detail) return std::move(detail).error();
         base::JsonWriter out;
@@ -473,21 +494,27 @@ void Operations::AddOperations() {
           "word also matches as a prefix. Words are taken literally (no operators).",
       .scope = std::string(auth::kScopeTasksRead),
       .input = Schema::Object()
-                   .Property("query", Schema::String().MinLength(1).MaxLength(static_cast<int64_t>(tasks::kMaxSearchQuery))
-                                          .Description("Words to find, at most 500 characters."),
+                   .Property("query",
+                             Schema::String()
+                                 .MinLength(1)
+                                 .MaxLength(static_cast<int64_t>(tasks::kMaxSearchQuery))
+                                 .Description("Words to find, at most 500 characters."),
                              Required::kYes)
                    .Property("organizationId", IdSchema("organization"))
                    .Property("limit", LimitSchema())
                    .Property("cursor", CursorSchema()),
-      .output = Open()
-                    .Property("results", Schema::Array(Open()
-                                                           .Property("task", TaskSchema(), Required::kYes)
-                                                           .Property("snippet", Schema::String(), Required::kYes)
-                                                           .Property("score", Schema::Number())),
-                              Required::kYes)
-                    .Property("nextCursor", Schema::String()),
+      .output =
+          Open()
+              .Property("results",
+                        Schema::Array(Open()
+                                          .Property("task", TaskSchema(), Required::kYes)
+                                          .Property("snippet", Schema::String(), Required::kYes)
+                                          .Property("score", Schema::Number())),
+                        Required::kYes)
+              .Property("nextCursor", Schema::String()),
       .annotations = Annotations(true, false, true),
-      .run = Serialized([this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([this](const json::object& arguments,
+                               const Caller& caller) -> base::Result<json::object> {
         auto page = tasks_.Search(caller.actor, StringArg(arguments, "query"),
                                   OptionalInt(arguments, "organizationId"),
                                   static_cast<size_t>(OptionalInt(arguments, "limit").value_or(20)),
@@ -495,9 +522,8 @@ void Operations::AddOperations() {
         if (!page) return std::move(page).error();
         json::array results;
         for (const auto& hit : page->hits) {
-          results.push_back(json::object{{"task", TaskJson(hit.task, false)},
-                                         {"snippet", hit.snippet},
-                                         {"score", hit.score}});
+          results.push_back(json::object{
+              {"task", TaskJson(hit.task, false)}, {"snippet", hit.snippet}, {"score", hit.score}});
         }
         json::object result{{"results", std::move(results)}};
         if (!page->next_cursor.empty()) result["nextCursor"] = page->next_cursor;
@@ -513,28 +539,34 @@ void Operations::AddOperations() {
           "parent's organization); otherwise call list_organizations first. status defaults to "
           "TODO. assignee must be a member of the organization. You become the task's owner.",
       .scope = std::string(auth::kScopeTasksWrite),
-      .input = Schema::Object()
-                   .Property("title", TitleSchema(), Required::kYes)
-                   .Property("organizationId", IdSchema("organization"))
-                   .Property("description", DescriptionSchema())
-                   .Property("status", StatusSchema())
-                   .Property("assignee", Schema::String().MinLength(1).MaxLength(64)
-                                             .Description("User name of a member of the organization."))
-                   .Property("parentId", IdSchema("parent task").Description("Makes the new task a subtask of this one."))
-                   .Property("labels", LabelsSchema()),
+      .input =
+          Schema::Object()
+              .Property("title", TitleSchema(), Required::kYes)
+              .Property("organizationId", IdSchema("organization"))
+              .Property("description", DescriptionSchema())
+              .Property("status", StatusSchema())
+              .Property("assignee", Schema::String().MinLength(1).MaxLength(64).Description(
+                                        "User name of a member of the organization."))
+              .Property(
+                  "parentId",
+                  IdSchema("parent task").Description("Makes the new task a subtask of this one."))
+              .Property("labels", LabelsSchema()),
       .output = Open().Property("task", TaskSchema(), Required::kYes),
       .annotations = Annotations(false, false, false),
-      .run = Serialized([this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([this](const json::object& arguments,
+                               const Caller& caller) -> base::Result<json::object> {
         tasks::NewTask spec;
         spec.title = StringArg(arguments, "title");
         spec.organization_id = OptionalInt(arguments, "organizationId");
         if (const json::value* description = arguments.if_contains("description")) {
           spec.description = DescriptionArg(*description);
         }
-        if (auto status = OptionalString(arguments, "status")) spec.status = *tasks::ParseStatus(*status);
+        if (auto status = OptionalString(arguments, "status"))
+          spec.status = *tasks::ParseStatus(*status);
         spec.assignee = OptionalString(arguments, "assignee");
         spec.parent_id = OptionalInt(arguments, "parentId");
-        if (const json::value* labels = arguments.if_contains("labels")) spec.labels = Strings(*labels);
+        if (const json::value* labels = arguments.if_contains("labels"))
+          spec.labels = Strings(*labels);
         auto task = tasks_.CreateTask(caller.actor, spec);
         if (!task) return std::move(task).error();
         return json::object{{"task", TaskJson(*task, true)}};
@@ -550,37 +582,46 @@ void Operations::AddOperations() {
           "expectedVersion (the version you read) to fail instead of overwriting someone "
           "else's change.",
       .scope = std::string(auth::kScopeTasksWrite),
-      .input = Schema::Object()
-                   .Property("taskId", IdSchema("task"), Required::kYes)
-                   .Property("title", TitleSchema())
-                   .Property("description", DescriptionSchema())
-                   .Property("status", StatusSchema())
-                   .Property("assignee", Schema::String().MinLength(1).MaxLength(64).Nullable()
-                                             .Description("A member's user name, or null to unassign."))
-                   .Property("completedAt", Schema::String().MaxLength(40).Nullable()
-                                                .Description("ISO 8601 UTC time; only for DONE tasks."))
-                   .Property("parentId", Schema::Integer().Minimum(1).Nullable()
-                                             .Description("New parent task in the same organization, or null for top level."))
-                   .Property("labels", LabelsSchema())
-                   .Property("owners", Schema::Array(Schema::String().MinLength(1).MaxLength(64))
-                                           .MaxItems(static_cast<int64_t>(tasks::kMaxOwners))
-                                           .Description("User names of members; replaces the owners."))
-                   .Property("expectedVersion", Schema::Integer().Minimum(1)
-                                                    .Description("Fail if the task's version differs.")),
+      .input =
+          Schema::Object()
+              .Property("taskId", IdSchema("task"), Required::kYes)
+              .Property("title", TitleSchema())
+              .Property("description", DescriptionSchema())
+              .Property("status", StatusSchema())
+              .Property("assignee",
+                        Schema::String().MinLength(1).MaxLength(64).Nullable().Description(
+                            "A member's user name, or null to unassign."))
+              .Property("completedAt", Schema::String().MaxLength(40).Nullable().Description(
+                                           "ISO 8601 UTC time; only for DONE tasks."))
+              .Property("parentId",
+                        Schema::Integer().Minimum(1).Nullable().Description(
+                            "New parent task in the same organization, or null for top level."))
+              .Property("labels", LabelsSchema())
+              .Property("owners", Schema::Array(Schema::String().MinLength(1).MaxLength(64))
+                                      .MaxItems(static_cast<int64_t>(tasks::kMaxOwners))
+                                      .Description("User names of members; replaces the owners."))
+              .Property("expectedVersion", Schema::Integer().Minimum(1).Description(
+                                               "Fail if the task's version differs.")),
       .output = Open().Property("task", TaskSchema(), Required::kYes),
       .annotations = Annotations(false, false, true),
-      .run = Serialized([this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([this](const json::object& arguments,
+                               const Caller& caller) -> base::Result<json::object> {
         tasks::TaskChanges changes;
         changes.title = OptionalString(arguments, "title");
         if (const json::value* description = arguments.if_contains("description")) {
           changes.description = DescriptionArg(*description);
         }
-        if (auto status = OptionalString(arguments, "status")) changes.status = tasks::ParseStatus(*status);
-        if (arguments.contains("assignee")) changes.assignee = OptionalString(arguments, "assignee");
-        if (arguments.contains("completedAt")) changes.completed_at = OptionalString(arguments, "completedAt");
+        if (auto status = OptionalString(arguments, "status"))
+          changes.status = tasks::ParseStatus(*status);
+        if (arguments.contains("assignee"))
+          changes.assignee = OptionalString(arguments, "assignee");
+        if (arguments.contains("completedAt"))
+          changes.completed_at = OptionalString(arguments, "completedAt");
         if (arguments.contains("parentId")) changes.parent_id = OptionalInt(arguments, "parentId");
-        if (const json::value* labels = arguments.if_contains("labels")) changes.labels = Strings(*labels);
-        if (const json::value* owners = arguments.if_contains("owners")) changes.owners = Strings(*owners);
+        if (const json::value* labels = arguments.if_contains("labels"))
+          changes.labels = Strings(*labels);
+        if (const json::value* owners = arguments.if_contains("owners"))
+          changes.owners = Strings(*owners);
         changes.expected_version = OptionalInt(arguments, "expectedVersion");
         auto task = tasks_.UpdateTask(caller.actor, IntArg(arguments, "taskId"), changes);
         if (!task) return std::move(task).error();
@@ -598,7 +639,8 @@ void Operations::AddOperations() {
       .input = Schema::Object().Property("taskId", IdSchema("task"), Required::kYes),
       .output = Open().Property("deletedTaskIds", Schema::Array(Schema::Integer()), Required::kYes),
       .annotations = Annotations(false, true, true),
-      .run = Serialized([this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([this](const json::object& arguments,
+                               const Caller& caller) -> base::Result<json::object> {
         auto ids = tasks_.DeleteTask(caller.actor, IntArg(arguments, "taskId"));
         if (!ids) return std::move(ids).error();
         json::array out;
@@ -615,11 +657,14 @@ void Operations::AddOperations() {
       .scope = std::string(auth::kScopeTasksWrite),
       .input = Schema::Object()
                    .Property("taskId", IdSchema("task"), Required::kYes)
-                   .Property("text", Schema::String().MinLength(1).MaxLength(static_cast<int64_t>(tasks::kMaxMessage)),
+                   .Property("text",
+                             Schema::String().MinLength(1).MaxLength(
+                                 static_cast<int64_t>(tasks::kMaxMessage)),
                              Required::kYes),
       .output = Open().Property("message", MessageSchema(), Required::kYes),
       .annotations = Annotations(false, false, false),
-      .run = Serialized([this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([this](const json::object& arguments,
+                               const Caller& caller) -> base::Result<json::object> {
         auto message = tasks_.SendMessage(caller.actor, IntArg(arguments, "taskId"),
                                           StringArg(arguments, "text"));
         if (!message) return std::move(message).error();
@@ -635,7 +680,8 @@ void Operations::AddOperations() {
       .input = Schema::Object().Property("taskId", IdSchema("task"), Required::kYes),
       .output = Open().Property("message", Schema::Any(), Required::kYes),
       .annotations = Annotations(true, false, true),
-      .run = Serialized([this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([this](const json::object& arguments,
+                               const Caller& caller) -> base::Result<json::object> {
         auto message = tasks_.GetLastMessage(caller.actor, IntArg(arguments, "taskId"));
         if (!message) return std::move(message).error();
         return json::object{
@@ -653,14 +699,19 @@ void Operations::AddOperations() {
       .scope = std::string(auth::kScopeTasksWrite),
       .input = Schema::Object()
                    .Property("taskId", IdSchema("task"), Required::kYes)
-                   .Property("question", Schema::String().MinLength(1).MaxLength(static_cast<int64_t>(tasks::kMaxQuestion)),
+                   .Property("question",
+                             Schema::String().MinLength(1).MaxLength(
+                                 static_cast<int64_t>(tasks::kMaxQuestion)),
                              Required::kYes)
-                   .Property("choices", Schema::Array(Schema::String().MinLength(1).MaxLength(static_cast<int64_t>(tasks::kMaxChoice)))
-                                            .MaxItems(static_cast<int64_t>(tasks::kMaxChoices))
-                                            .Description("Possible answers; the answer must be one of them.")),
+                   .Property("choices",
+                             Schema::Array(Schema::String().MinLength(1).MaxLength(
+                                               static_cast<int64_t>(tasks::kMaxChoice)))
+                                 .MaxItems(static_cast<int64_t>(tasks::kMaxChoices))
+                                 .Description("Possible answers; the answer must be one of them.")),
       .output = Open().Property("question", QuestionSchema(), Required::kYes),
       .annotations = Annotations(false, false, false),
-      .run = Serialized([this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([this](const json::object& arguments,
+                               const Caller& caller) -> base::Result<json::object> {
         std::vector<std::string> choices;
         if (const json::value* given = arguments.if_contains("choices")) choices = Strings(*given);
         auto question = tasks_.AskQuestion(caller.actor, IntArg(arguments, "taskId"),
@@ -677,11 +728,14 @@ void Operations::AddOperations() {
       .scope = std::string(auth::kScopeTasksWrite),
       .input = Schema::Object()
                    .Property("questionId", IdSchema("question"), Required::kYes)
-                   .Property("answer", Schema::String().MinLength(1).MaxLength(static_cast<int64_t>(tasks::kMaxAnswer)),
+                   .Property("answer",
+                             Schema::String().MinLength(1).MaxLength(
+                                 static_cast<int64_t>(tasks::kMaxAnswer)),
                              Required::kYes),
       .output = Open().Property("question", QuestionSchema(), Required::kYes),
       .annotations = Annotations(false, false, false),
-      .run = Serialized([this](const json::object& arguments, const Caller& caller) -> base::Result<json::object> {
+      .run = Serialized([this](const json::object& arguments,
+                               const Caller& caller) -> base::Result<json::object> {
         auto question = tasks_.AnswerQuestion(caller.actor, IntArg(arguments, "questionId"),
                                               StringArg(arguments, "answer"));
         if (!question) return std::move(question).error();
@@ -699,12 +753,17 @@ void Operations::AddOperations() {
           "where this credential's last poll ended (the first poll starts from now). taskId "
           "limits it to one task, e.g. to wait for the answer to ask_question.",
       .scope = std::string(auth::kScopeTasksRead),
-      .input = Schema::Object()
-                   .Property("cursor", Schema::String().MaxLength(20)
-                                           .Description("The cursor of the previous poll; \"0\" for the whole history."))
-                   .Property("taskId", IdSchema("task").Description("Only events of this task."))
-                   .Property("timeoutMs", Schema::Integer().Minimum(0).Maximum(static_cast<double>(kMaxPollWait.count()))
-                                              .Description("How long to wait for a first event (0: do not wait).")),
+      .input =
+          Schema::Object()
+              .Property("cursor",
+                        Schema::String().MaxLength(20).Description(
+                            "The cursor of the previous poll; \"0\" for the whole history."))
+              .Property("taskId", IdSchema("task").Description("Only events of this task."))
+              .Property("timeoutMs",
+                        Schema::Integer()
+                            .Minimum(0)
+                            .Maximum(static_cast<double>(kMaxPollWait.count()))
+                            .Description("How long to wait for a first event (0: do not wait).")),
       .output = Open()
                     .Property("events", Schema::Array(Open()), Required::kYes)
                     .Property("cursor", Schema::String(), Required::kYes)
@@ -724,9 +783,10 @@ void Operations::AddOperations() {
                     .Property("since", Schema::String(), Required::kYes)
                     .Property("clients", Schema::Array(Open()), Required::kYes),
       .annotations = Annotations(true, false, true),
-      .run = Serialized([this](const json::object&, const Caller& caller) -> base::Result<json::object> {
-        return usage_.Report(caller.actor.user_id);
-      })});
+      .run = Serialized(
+          [this](const json::object&, const Caller& caller) -> base::Result<json::object> {
+            return usage_.Report(caller.actor.user_id);
+          })});
 }
 
 void Operations::PollEvents(const json::object& arguments, std::shared_ptr<const Caller> caller,
@@ -753,14 +813,16 @@ void Operations::PollEvents(const json::object& arguments, std::shared_ptr<const
   }
   if (task_id) {
     // Unknown or invisible tasks answer NotFound rather than waiting forever.
-    if (auto task = tasks_.GetTask(caller->actor, *task_id); !task) return done(std::move(task).error());
+    if (auto task = tasks_.GetTask(caller->actor, *task_id); !task)
+      return done(std::move(task).error());
   }
   // The wait ends at the credential's expiry at the latest; the check there refuses it.
   auto deadline = std::chrono::steady_clock::now() + timeout;
   if (const auto expires = caller->Expires()) {
     const auto left = *expires - std::chrono::system_clock::now();
-    deadline = std::min(deadline, std::chrono::steady_clock::now() +
-                                      std::chrono::duration_cast<std::chrono::steady_clock::duration>(left));
+    deadline = std::min(deadline,
+                        std::chrono::steady_clock::now() +
+                            std::chrono::duration_cast<std::chrono::steady_clock::duration>(left));
   }
   WaitForEvents(std::move(caller), after, task_id, deadline, std::move(done));
 }
@@ -788,9 +850,8 @@ void Operations::WaitForEvents(std::shared_ptr<const Caller> caller, int64_t aft
     if (auto saved = tasks_.SetConsumerPosition(caller->identity.credential, cursor); !saved) {
       return done(std::move(saved).error());
     }
-    return done(json::object{{"events", std::move(out)},
-                             {"cursor", std::to_string(cursor)},
-                             {"hasMore", more}});
+    return done(json::object{
+        {"events", std::move(out)}, {"cursor", std::to_string(cursor)}, {"hasMore", more}});
   }
   // Nothing yet: no thread waits; the hub calls back on a new event or at the deadline, and the
   // query runs again on the pool.

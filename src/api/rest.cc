@@ -24,7 +24,8 @@ http::Response ReviewModeRefusal() {
 }
 
 // Answers with `result`: its JSON with `success_status`, or its error.
-void SendResult(http::Responder& responder, int success_status, const base::Result<json::object>& result) {
+void SendResult(http::Responder& responder, int success_status,
+                const base::Result<json::object>& result) {
   if (responder.cancelled()) return;
   if (!result) {
     responder.Send(RestError(result.error()));
@@ -95,8 +96,8 @@ base::Result<json::object> Arguments(const http::Request& request, const Rest::B
 
 }  // namespace
 
-Rest::Rest(Operations& operations, Gate& gate, const Discovery& discovery,
-           base::WorkerPool& pool, tasks::EventHub& hub, auth::ApiKeyStore& keys, oauth::GrantStore& grants)
+Rest::Rest(Operations& operations, Gate& gate, const Discovery& discovery, base::WorkerPool& pool,
+           tasks::EventHub& hub, auth::ApiKeyStore& keys, oauth::GrantStore& grants)
     : operations_(operations),
       gate_(gate),
       discovery_(discovery),
@@ -107,14 +108,15 @@ Rest::Rest(Operations& operations, Gate& gate, const Discovery& discovery,
 
 void Rest::Authenticated(http::Request& incoming, http::Responder reply, Then then) {
   auto held = std::make_shared<std::pair<http::Request, http::Responder>>(std::move(incoming),
-                                                                           std::move(reply));
+                                                                          std::move(reply));
   gate_.Authenticate(held->first, [held, then = std::move(then)](Gate::Outcome outcome) {
     auto& [request, responder] = *held;
     if (auto* refusal = std::get_if<Gate::Refusal>(&outcome)) {
       responder.Send(refusal->ToRest());
       return;
     }
-    then(request, std::move(responder), std::get<std::shared_ptr<const Caller>>(std::move(outcome)));
+    then(request, std::move(responder),
+         std::get<std::shared_ptr<const Caller>>(std::move(outcome)));
   });
 }
 
@@ -123,62 +125,70 @@ http::Handler Rest::Route(std::string operation_name, Binding binding, int succe
   CHECK(operation != nullptr);
   return [this, operation, binding = std::move(binding), success_status](http::Request& incoming,
                                                                          http::Responder reply) {
-    Authenticated(incoming, std::move(reply),
-                  [this, operation, binding, success_status](const http::Request& request, http::Responder responder,
-                                                             std::shared_ptr<const Caller> caller) {
-                    if (!caller->Allows(operation->scope)) {
-                      responder.Send(discovery_.InsufficientScope(request, operation->scope, false));
-                      return;
-                    }
-                    if (operation->Writes() && !caller->MayWrite()) {
-                      responder.Send(ReviewModeRefusal());
-                      return;
-                    }
-                    auto arguments = Arguments(request, binding);
-                    if (!arguments) {
-                      responder.Send(RestError(arguments.error()));
-                      return;
-                    }
-                    // If-Match: "<version>" is the REST spelling of expectedVersion.
-                    if (auto match = request.headers.Get("If-Match"); match && binding.body) {
-                      std::string_view tag = *match;
-                      if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"') tag = tag.substr(1, tag.size() - 2);
-                      if (auto version = IntegerValue(tag)) (*arguments)["expectedVersion"] = std::move(*version);
-                    }
-                    if (auto problem = operation->input.Validate(*arguments, "request")) {
-                      responder.Send(http::Response::JsonError(400, "invalid_argument", *problem));
-                      return;
-                    }
-                    Run(*operation, std::move(*arguments), std::move(caller), std::move(responder),
-                        success_status);
-                  });
+    Authenticated(
+        incoming, std::move(reply),
+        [this, operation, binding, success_status](const http::Request& request,
+                                                   http::Responder responder,
+                                                   std::shared_ptr<const Caller> caller) {
+          if (!caller->Allows(operation->scope)) {
+            responder.Send(discovery_.InsufficientScope(request, operation->scope, false));
+            return;
+          }
+          if (operation->Writes() && !caller->MayWrite()) {
+            responder.Send(ReviewModeRefusal());
+            return;
+          }
+          auto arguments = Arguments(request, binding);
+          if (!arguments) {
+            responder.Send(RestError(arguments.error()));
+            return;
+          }
+          // If-Match: "<version>" is the REST spelling of expectedVersion.
+          if (auto match = request.headers.Get("If-Match"); match && binding.body) {
+            std::string_view tag = *match;
+            if (tag.size() >= 2 && tag.front() == '"' && tag.back() == '"')
+              tag = tag.substr(1, tag.size() - 2);
+            if (auto version = IntegerValue(tag))
+              (*arguments)["expectedVersion"] = std::move(*version);
+          }
+          if (auto problem = operation->input.Validate(*arguments, "request")) {
+            responder.Send(http::Response::JsonError(400, "invalid_argument", *problem));
+            return;
+          }
+          Run(*operation, std::move(*arguments), std::move(caller), std::move(responder),
+              success_status);
+        });
   };
 }
 
-void Rest::Run(const Operation& operation, json::object arguments, std::shared_ptr<const Caller> caller,
-               http::Responder responder, int success_status) {
+void Rest::Run(const Operation& operation, json::object arguments,
+               std::shared_ptr<const Caller> caller, http::Responder responder,
+               int success_status) {
   if (!operation.run) {  // poll_events
     auto shared = std::make_shared<http::Responder>(std::move(responder));
-    operations_.PollEvents(arguments, std::move(caller), [shared, success_status](base::Result<json::object> result) {
-      SendResult(*shared, success_status, result);
-    });
+    operations_.PollEvents(arguments, std::move(caller),
+                           [shared, success_status](base::Result<json::object> result) {
+                             SendResult(*shared, success_status, result);
+                           });
     return;
   }
   // The answer is JSON text already: sent as it is.
   auto shared = std::make_shared<http::Responder>(std::move(responder));
-  const bool queued = pool_.Post([shared, success_status, &operation, arguments = std::move(arguments), caller] {
-    if (shared->cancelled()) return;  // the answer would go nowhere
-    auto answer = operation.run(arguments, *caller);
-    if (!answer) {
-      shared->Send(RestError(answer.error()));
-      return;
-    }
-    shared->Send(http::Response::Json(success_status, std::move(*answer)));
-  });
+  const bool queued =
+      pool_.Post([shared, success_status, &operation, arguments = std::move(arguments), caller] {
+        if (shared->cancelled()) return;  // the answer would go nowhere
+        auto answer = operation.run(arguments, *caller);
+        if (!answer) {
+          shared->Send(RestError(answer.error()));
+          return;
+        }
+        shared->Send(http::Response::Json(success_status, std::move(*answer)));
+      });
   if (!queued) shared->Send(RestOverloaded());
 }
 
-void Rest::Offload(http::Responder responder, int success_status, std::function<base::Result<json::object>()> work) {
+void Rest::Offload(http::Responder responder, int success_status,
+                   std::function<base::Result<json::object>()> work) {
   auto shared = std::make_shared<http::Responder>(std::move(responder));
   const bool queued = pool_.Post([shared, success_status, work = std::move(work)] {
     if (shared->cancelled()) return;  // the answer would go nowhere
@@ -205,7 +215,8 @@ struct Rest::Feed : std::enable_shared_from_this<Rest::Feed> {
       return;
     }
     const int64_t seen = rest->hub_.latest();
-    auto events = rest->operations_.tasks().EventsAfter(caller->actor, after, task_id, kEventsPerBatch);
+    auto events =
+        rest->operations_.tasks().EventsAfter(caller->actor, after, task_id, kEventsPerBatch);
     if (!events) {
       stream->Close();
       return;
@@ -226,16 +237,19 @@ struct Rest::Feed : std::enable_shared_from_this<Rest::Feed> {
     auto deadline = std::chrono::steady_clock::now() + kKeepAlive;
     bool expiring = false;
     if (const auto& expires = caller->identity.expires) {
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(*expires - std::chrono::system_clock::now());
+      const auto left =
+          std::chrono::ceil<std::chrono::milliseconds>(*expires - std::chrono::system_clock::now());
       if (std::chrono::steady_clock::now() + left < deadline) {
         deadline = std::chrono::steady_clock::now() + left;
         expiring = true;
       }
     }
-    rest->hub_.Wait(std::max(seen, after), deadline, [self = shared_from_this(), expiring](bool timed_out) {
-      if (timed_out && !expiring && !self->stream->SendComment("keep-alive")) return;
-      self->Post();
-    });
+    rest->hub_.Wait(std::max(seen, after), deadline,
+                    [self = shared_from_this(), expiring](bool timed_out) {
+                      if (timed_out && !expiring && !self->stream->SendComment("keep-alive"))
+                        return;
+                      self->Post();
+                    });
   }
 
   void Post() {
@@ -244,67 +258,72 @@ struct Rest::Feed : std::enable_shared_from_this<Rest::Feed> {
 };
 
 void Rest::StreamEvents(http::Request& incoming, http::Responder reply) {
-  Authenticated(incoming, std::move(reply),
-                [this](const http::Request& request, http::Responder responder,
-                       std::shared_ptr<const Caller> caller) {
-                  if (!caller->Allows(auth::kScopeTasksRead)) {
-                    responder.Send(discovery_.InsufficientScope(request, auth::kScopeTasksRead, false));
-                    return;
-                  }
-                  const auto accept = request.headers.Get("Accept");
-                  if (!accept || accept->find("text/event-stream") == std::string_view::npos) {
-                    // Without SSE: one long-poll, exactly as poll_events.
-                    auto arguments = Arguments(request, Binding{{"cursor", "taskId", "timeoutMs"}, "", false});
-                    const Operation& poll = *operations_.Find("poll_events");
-                    if (auto problem = poll.input.Validate(*arguments, "request")) {
-                      responder.Send(http::Response::JsonError(400, "invalid_argument", *problem));
-                      return;
-                    }
-                    Run(poll, std::move(*arguments), std::move(caller), std::move(responder), 200);
-                    return;
-                  }
-                  auto feed = std::make_shared<Feed>();
-                  feed->rest = this;
-                  feed->caller = caller;
-                  std::string start;
-                  if (auto last = request.headers.Get("Last-Event-ID")) start = std::string(*last);
-                  else if (auto cursor = request.QueryParam("cursor")) start = *cursor;
-                  if (auto task = request.QueryParam("taskId")) {
-                    const auto id = IntegerValue(*task);
-                    if (!id || !id->is_int64() || id->as_int64() <= 0) {
-                      responder.Send(http::Response::JsonError(
-                          400, "invalid_argument", "taskId must be a task id, " + std::string(kIdRange)));
-                      return;
-                    }
-                    feed->task_id = id->as_int64();
-                  }
-                  const auto [end, ec] = std::from_chars(start.data(), start.data() + start.size(), feed->after);
-                  // Digits beyond int64 (ec) would leave after at 0, replaying the whole feed.
-                  if (!start.empty() && (ec != std::errc() || end != start.data() + start.size())) {
-                    responder.Send(http::Response::JsonError(400, "invalid_argument",
-                                                             "the cursor must be an event id from this feed"));
-                    return;
-                  }
-                  auto shared = std::make_shared<http::Responder>(std::move(responder));
-                  const bool from_now = start.empty();
-                  const bool queued = pool_.Post([this, feed, shared, from_now] {
-                    if (from_now) {
-                      auto latest = operations_.tasks().LatestEventId();
-                      if (!latest) {
-                        shared->Send(RestError(latest.error()));
-                        return;
-                      }
-                      feed->after = *latest;
-                    }
-                    http::Response head{.status = 200, .headers = {}, .body = {}};
-                    head.headers.Set("Content-Type", "text/event-stream");
-                    head.headers.Set("Cache-Control", "no-store");
-                    feed->stream = shared->StartEventStream(std::move(head));
-                    if (!feed->stream) return;
-                    feed->Next();
-                  });
-                  if (!queued) shared->Send(RestOverloaded());
-                });
+  Authenticated(
+      incoming, std::move(reply),
+      [this](const http::Request& request, http::Responder responder,
+             std::shared_ptr<const Caller> caller) {
+        if (!caller->Allows(auth::kScopeTasksRead)) {
+          responder.Send(discovery_.InsufficientScope(request, auth::kScopeTasksRead, false));
+          return;
+        }
+        const auto accept = request.headers.Get("Accept");
+        if (!accept || accept->find("text/event-stream") == std::string_view::npos) {
+          // Without SSE: one long-poll, exactly as poll_events.
+          auto arguments =
+              Arguments(request, Binding{{"cursor", "taskId", "timeoutMs"}, "", false});
+          const Operation& poll = *operations_.Find("poll_events");
+          if (auto problem = poll.input.Validate(*arguments, "request")) {
+            responder.Send(http::Response::JsonError(400, "invalid_argument", *problem));
+            return;
+          }
+          Run(poll, std::move(*arguments), std::move(caller), std::move(responder), 200);
+          return;
+        }
+        auto feed = std::make_shared<Feed>();
+        feed->rest = this;
+        feed->caller = caller;
+        std::string start;
+        if (auto last = request.headers.Get("Last-Event-ID"))
+          start = std::string(*last);
+        else if (auto cursor = request.QueryParam("cursor"))
+          start = *cursor;
+        if (auto task = request.QueryParam("taskId")) {
+          const auto id = IntegerValue(*task);
+          if (!id || !id->is_int64() || id->as_int64() <= 0) {
+            responder.Send(http::Response::JsonError(
+                400, "invalid_argument", "taskId must be a task id, " + std::string(kIdRange)));
+            return;
+          }
+          feed->task_id = id->as_int64();
+        }
+        const auto [end, ec] =
+            std::from_chars(start.data(), start.data() + start.size(), feed->after);
+        // Digits beyond int64 (ec) would leave after at 0, replaying the whole feed.
+        if (!start.empty() && (ec != std::errc() || end != start.data() + start.size())) {
+          responder.Send(http::Response::JsonError(
+              400, "invalid_argument", "the cursor must be an event id from this feed"));
+          return;
+        }
+        auto shared = std::make_shared<http::Responder>(std::move(responder));
+        const bool from_now = start.empty();
+        const bool queued = pool_.Post([this, feed, shared, from_now] {
+          if (from_now) {
+            auto latest = operations_.tasks().LatestEventId();
+            if (!latest) {
+              shared->Send(RestError(latest.error()));
+              return;
+            }
+            feed->after = *latest;
+          }
+          http::Response head{.status = 200, .headers = {}, .body = {}};
+          head.headers.Set("Content-Type", "text/event-stream");
+          head.headers.Set("Cache-Control", "no-store");
+          feed->stream = shared->StartEventStream(std::move(head));
+          if (!feed->stream) return;
+          feed->Next();
+        });
+        if (!queued) shared->Send(RestOverloaded());
+      });
 }
 
 // The routes of the API, each behind its edge: every answer is Cache-Control: no-store (answers
@@ -315,19 +334,21 @@ struct Rest::Routes {
   http::Router& router;
 
   void Add(http::Method method, std::string pattern, http::Handler handler) {
-    router.Add(method, std::move(pattern),
-               [method, handler = std::move(handler)](http::Request& request, http::Responder responder) {
-                 http::Responder reply = http::WithHeader(std::move(responder), "Cache-Control", "no-store");
-                 const bool carries_body = method == http::Method::kPost || method == http::Method::kPatch ||
-                                           method == http::Method::kPut;
-                 if (carries_body && !http::HasMediaType(request.headers, "application/json")) {
-                   reply.Send(http::Response::JsonError(
-                       415, "unsupported_media_type",
-                       "the body must be a JSON object sent with Content-Type: application/json"));
-                   return;
-                 }
-                 handler(request, std::move(reply));
-               });
+    router.Add(
+        method, std::move(pattern),
+        [method, handler = std::move(handler)](http::Request& request, http::Responder responder) {
+          http::Responder reply =
+              http::WithHeader(std::move(responder), "Cache-Control", "no-store");
+          const bool carries_body = method == http::Method::kPost ||
+                                    method == http::Method::kPatch || method == http::Method::kPut;
+          if (carries_body && !http::HasMediaType(request.headers, "application/json")) {
+            reply.Send(http::Response::JsonError(
+                415, "unsupported_media_type",
+                "the body must be a JSON object sent with Content-Type: application/json"));
+            return;
+          }
+          handler(request, std::move(reply));
+        });
   }
 };
 
@@ -335,7 +356,7 @@ void Rest::Register(http::Router& outer) {
   using http::Method;
   Routes router{outer};
   const std::vector<std::string> list_query = {"status", "organizationId", "assignee", "parentId",
-                                               "label", "limit", "cursor"};
+                                               "label",  "limit",          "cursor"};
   router.Add(Method::kGet, "/api/v1/me", Route("whoami", {}, 200));
   router.Add(Method::kGet, "/api/v1/usage", Route("get_usage", {}, 200));
   router.Add(Method::kGet, "/api/v1/organizations", Route("list_organizations", {}, 200));
@@ -343,86 +364,105 @@ void Rest::Register(http::Router& outer) {
   router.Add(Method::kPost, "/api/v1/tasks", Route("create_task", {{}, "", true}, 201));
   router.Add(Method::kGet, "/api/v1/tasks/{id}", Route("get_task", {{}, "taskId", false}, 200));
   router.Add(Method::kPatch, "/api/v1/tasks/{id}", Route("update_task", {{}, "taskId", true}, 200));
-  router.Add(Method::kDelete, "/api/v1/tasks/{id}", Route("delete_task", {{}, "taskId", false}, 200));
-  router.Add(Method::kPost, "/api/v1/tasks/{id}/messages", Route("send_message", {{}, "taskId", true}, 201));
+  router.Add(Method::kDelete, "/api/v1/tasks/{id}",
+             Route("delete_task", {{}, "taskId", false}, 200));
+  router.Add(Method::kPost, "/api/v1/tasks/{id}/messages",
+             Route("send_message", {{}, "taskId", true}, 201));
   router.Add(Method::kGet, "/api/v1/tasks/{id}/messages/last",
              Route("get_last_message", {{}, "taskId", false}, 200));
-  router.Add(Method::kPost, "/api/v1/tasks/{id}/questions", Route("ask_question", {{}, "taskId", true}, 201));
+  router.Add(Method::kPost, "/api/v1/tasks/{id}/questions",
+             Route("ask_question", {{}, "taskId", true}, 201));
   router.Add(Method::kPost, "/api/v1/questions/{id}/answer",
              Route("answer_question", {{}, "questionId", true}, 200));
-  router.Add(Method::kGet, "/api/v1/search",
-             Route("search_tasks", {{"query", "organizationId", "limit", "cursor"}, "", false}, 200));
-  router.Add(Method::kGet, "/api/v1/events", [this](http::Request& request, http::Responder responder) {
-    StreamEvents(request, std::move(responder));
-  });
+  router.Add(
+      Method::kGet, "/api/v1/search",
+      Route("search_tasks", {{"query", "organizationId", "limit", "cursor"}, "", false}, 200));
+  router.Add(Method::kGet, "/api/v1/events",
+             [this](http::Request& request, http::Responder responder) {
+               StreamEvents(request, std::move(responder));
+             });
   // Reads that have no MCP tool of their own.
-  router.Add(Method::kGet, "/api/v1/tasks/{id}/messages", [this](http::Request& request, http::Responder r) {
-    Read(request, std::move(r), [](tasks::TaskStore& store, const Caller& caller, const http::Request& query,
-                                   int64_t id) -> base::Result<json::object> {
-      int64_t after = 0;
-      if (auto given = query.QueryParam("after")) {
-        const auto number = IntegerValue(*given);
-        if (!number || !number->is_int64() || number->as_int64() < 0) {
-          return base::Error::InvalidArgument(
-              "after must be a message id, an integer from 0 to 9223372036854775807");
-        }
-        after = number->as_int64();
-      }
-      auto messages = store.ListMessages(caller.actor, id, after, 100);
-      if (!messages) return std::move(messages).error();
-      json::array out;
-      for (const auto& message : *messages) out.push_back(MessageJson(message));
-      return json::object{{"messages", std::move(out)}};
-    });
-  });
-  router.Add(Method::kGet, "/api/v1/tasks/{id}/questions", [this](http::Request& request, http::Responder r) {
-    Read(request, std::move(r), [](tasks::TaskStore& store, const Caller& caller, const http::Request&,
-                                   int64_t id) -> base::Result<json::object> {
-      auto questions = store.ListQuestions(caller.actor, id);
-      if (!questions) return std::move(questions).error();
-      json::array out;
-      for (const auto& question : *questions) out.push_back(QuestionJson(question));
-      return json::object{{"questions", std::move(out)}};
-    });
-  });
-  router.Add(Method::kGet, "/api/v1/tasks/{id}/audit", [this](http::Request& request, http::Responder r) {
-    Read(request, std::move(r), [](tasks::TaskStore& store, const Caller& caller, const http::Request&,
-                                   int64_t id) -> base::Result<json::object> {
-      auto entries = store.TaskAudit(caller.actor, id, 200);
-      if (!entries) return std::move(entries).error();
-      json::array out;
-      for (const auto& entry : *entries) {
-        boost::system::error_code ec;
-        json::value changes = json::parse(entry.changes, ec);
-        out.push_back(json::object{{"id", entry.id},
-                                   {"at", entry.at},
-                                   {"user", entry.user},
-                                   {"credential", entry.credential},
-                                   {"client", entry.client},
-                                   {"entity", entry.entity},
-                                   {"entityId", entry.entity_id ? json::value(*entry.entity_id) : json::value(nullptr)},
-                                   {"action", entry.action},
-                                   {"changes", ec ? json::value(json::object{}) : std::move(changes)}});
-      }
-      return json::object{{"entries", std::move(out)}};
-    });
-  });
-  router.Add(Method::kGet, "/api/v1/organizations/{id}", [this](http::Request& request, http::Responder r) {
-    Read(request, std::move(r), [](tasks::TaskStore& store, const Caller& caller, const http::Request&,
-                                   int64_t id) -> base::Result<json::object> {
-      auto organization = store.GetOrganization(caller.actor.user_id, id);
-      if (!organization) return std::move(organization).error();
-      auto members = store.ListMembers(caller.actor.user_id, id);
-      if (!members) return std::move(members).error();
-      json::object out = OrganizationJson(*organization);
-      json::array list;
-      for (const auto& member : *members) {
-        list.push_back(json::object{{"name", member.user_name}, {"role", tasks::RoleName(member.role)}});
-      }
-      out["members"] = std::move(list);
-      return out;
-    }, auth::kScopeOrganizationsRead);
-  });
+  router.Add(
+      Method::kGet, "/api/v1/tasks/{id}/messages",
+      [this](http::Request& request, http::Responder r) {
+        Read(request, std::move(r),
+             [](tasks::TaskStore& store, const Caller& caller, const http::Request& query,
+                int64_t id) -> base::Result<json::object> {
+               int64_t after = 0;
+               if (auto given = query.QueryParam("after")) {
+                 const auto number = IntegerValue(*given);
+                 if (!number || !number->is_int64() || number->as_int64() < 0) {
+                   return base::Error::InvalidArgument(
+                       "after must be a message id, an integer from 0 to 9223372036854775807");
+                 }
+                 after = number->as_int64();
+               }
+               auto messages = store.ListMessages(caller.actor, id, after, 100);
+               if (!messages) return std::move(messages).error();
+               json::array out;
+               for (const auto& message : *messages) out.push_back(MessageJson(message));
+               return json::object{{"messages", std::move(out)}};
+             });
+      });
+  router.Add(Method::kGet, "/api/v1/tasks/{id}/questions",
+             [this](http::Request& request, http::Responder r) {
+               Read(request, std::move(r),
+                    [](tasks::TaskStore& store, const Caller& caller, const http::Request&,
+                       int64_t id) -> base::Result<json::object> {
+                      auto questions = store.ListQuestions(caller.actor, id);
+                      if (!questions) return std::move(questions).error();
+                      json::array out;
+                      for (const auto& question : *questions) out.push_back(QuestionJson(question));
+                      return json::object{{"questions", std::move(out)}};
+                    });
+             });
+  router.Add(
+      Method::kGet, "/api/v1/tasks/{id}/audit", [this](http::Request& request, http::Responder r) {
+        Read(request, std::move(r),
+             [](tasks::TaskStore& store, const Caller& caller, const http::Request&,
+                int64_t id) -> base::Result<json::object> {
+               auto entries = store.TaskAudit(caller.actor, id, 200);
+               if (!entries) return std::move(entries).error();
+               json::array out;
+               for (const auto& entry : *entries) {
+                 boost::system::error_code ec;
+                 json::value changes = json::parse(entry.changes, ec);
+                 out.push_back(json::object{
+                     {"id", entry.id},
+                     {"at", entry.at},
+                     {"user", entry.user},
+                     {"credential", entry.credential},
+                     {"client", entry.client},
+                     {"entity", entry.entity},
+                     {"entityId",
+                      entry.entity_id ? json::value(*entry.entity_id) : json::value(nullptr)},
+                     {"action", entry.action},
+                     {"changes", ec ? json::value(json::object{}) : std::move(changes)}});
+               }
+               return json::object{{"entries", std::move(out)}};
+             });
+      });
+  router.Add(Method::kGet, "/api/v1/organizations/{id}",
+             [this](http::Request& request, http::Responder r) {
+               Read(
+                   request, std::move(r),
+                   [](tasks::TaskStore& store, const Caller& caller, const http::Request&,
+                      int64_t id) -> base::Result<json::object> {
+                     auto organization = store.GetOrganization(caller.actor.user_id, id);
+                     if (!organization) return std::move(organization).error();
+                     auto members = store.ListMembers(caller.actor.user_id, id);
+                     if (!members) return std::move(members).error();
+                     json::object out = OrganizationJson(*organization);
+                     json::array list;
+                     for (const auto& member : *members) {
+                       list.push_back(json::object{{"name", member.user_name},
+                                                   {"role", tasks::RoleName(member.role)}});
+                     }
+                     out["members"] = std::move(list);
+                     return out;
+                   },
+                   auth::kScopeOrganizationsRead);
+             });
   RegisterKeys(router);
   RegisterGrants(router);
 }
@@ -451,74 +491,81 @@ json::object KeyJson(const auth::ApiKey& key) {
 void Rest::RegisterKeys(Routes& router) {
   using http::Method;
   router.Add(Method::kGet, "/api/v1/keys", [this](http::Request& request, http::Responder r) {
-    ManageKeys(request, std::move(r), 200, [this](const Caller& caller, const http::Request&)
-                                               -> base::Result<json::object> {
-      auto keys = keys_.List(caller.identity.user_name);
-      if (!keys) return std::move(keys).error();
-      json::array out;
-      for (const auth::ApiKey& key : *keys) out.push_back(KeyJson(key));
-      return json::object{{"keys", std::move(out)}};
-    });
+    ManageKeys(request, std::move(r), 200,
+               [this](const Caller& caller, const http::Request&) -> base::Result<json::object> {
+                 auto keys = keys_.List(caller.identity.user_name);
+                 if (!keys) return std::move(keys).error();
+                 json::array out;
+                 for (const auth::ApiKey& key : *keys) out.push_back(KeyJson(key));
+                 return json::object{{"keys", std::move(out)}};
+               });
   });
   router.Add(Method::kPost, "/api/v1/keys", [this](http::Request& request, http::Responder r) {
-    ManageKeys(request, std::move(r), 201, [this](const Caller& caller, const http::Request& query)
-                                               -> base::Result<json::object> {
-      auto arguments = Arguments(query, Binding{{}, "", true});
-      if (!arguments) return std::move(arguments).error();
-      auth::NewApiKey spec{caller.identity.user_name, "", {}, std::nullopt, false};
-      std::string scopes = "read";
-      for (const auto& [name, value] : *arguments) {
-        if (name == "name" && value.is_string()) {
-          spec.name = value.as_string();
-        } else if (name == "scopes" && value.is_string()) {
-          scopes = value.as_string();
-        } else if (name == "scopes" && value.is_array()) {
-          scopes.clear();
-          for (const json::value& scope : value.as_array()) {
-            if (!scope.is_string()) return base::Error::InvalidArgument("scopes must be strings");
-            scopes += std::string(scope.as_string()) + " ";
+    ManageKeys(
+        request, std::move(r), 201,
+        [this](const Caller& caller, const http::Request& query) -> base::Result<json::object> {
+          auto arguments = Arguments(query, Binding{{}, "", true});
+          if (!arguments) return std::move(arguments).error();
+          auth::NewApiKey spec{caller.identity.user_name, "", {}, std::nullopt, false};
+          std::string scopes = "read";
+          for (const auto& [name, value] : *arguments) {
+            if (name == "name" && value.is_string()) {
+              spec.name = value.as_string();
+            } else if (name == "scopes" && value.is_string()) {
+              scopes = value.as_string();
+            } else if (name == "scopes" && value.is_array()) {
+              scopes.clear();
+              for (const json::value& scope : value.as_array()) {
+                if (!scope.is_string())
+                  return base::Error::InvalidArgument("scopes must be strings");
+                scopes += std::string(scope.as_string()) + " ";
+              }
+            } else if (name == "expiresIn" && value.is_string()) {
+              auto duration = base::ParseDuration(value.as_string());
+              if (!duration) return std::move(duration).error().WithContext("expiresIn");
+              spec.expires = std::chrono::system_clock::now() + *duration;
+            } else if (name == "review" && value.is_bool()) {
+              spec.review = value.as_bool();
+            } else {
+              return base::Error::InvalidArgument(
+                  "'" + std::string(name) +
+                  "' is not a key field of the right type: name (string), scopes (list or \"read\"/"
+                  "\"all\"), expiresIn (\"30d\"), review (boolean)");
+            }
           }
-        } else if (name == "expiresIn" && value.is_string()) {
-          auto duration = base::ParseDuration(value.as_string());
-          if (!duration) return std::move(duration).error().WithContext("expiresIn");
-          spec.expires = std::chrono::system_clock::now() + *duration;
-        } else if (name == "review" && value.is_bool()) {
-          spec.review = value.as_bool();
-        } else {
-          return base::Error::InvalidArgument(
-              "'" + std::string(name) +
-              "' is not a key field of the right type: name (string), scopes (list or \"read\"/"
-              "\"all\"), expiresIn (\"30d\"), review (boolean)");
-        }
-      }
-      auto parsed = auth::ParseScopes(scopes);
-      if (!parsed) return std::move(parsed).error();
-      spec.scopes = std::move(*parsed);
-      // A key mints nothing that could do more, or live longer, than itself.
-      for (const std::string& scope : spec.scopes) {
-        if (!caller.Allows(scope)) {
-          return base::Error::PermissionDenied("this key does not hold " + scope + ", so it cannot give it to a new key");
-        }
-      }
-      if (caller.identity.expires && (!spec.expires || *spec.expires > *caller.identity.expires)) {
-        return base::Error::PermissionDenied("this key expires at " + base::FormatIso8601(*caller.identity.expires) +
-                                             "; a key it creates must expire no later (expiresIn)");
-      }
-      auto created = keys_.Create(spec);
-      if (!created) return std::move(created).error();
-      return json::object{{"key", created->first}, {"apiKey", KeyJson(created->second)}};
-    });
+          auto parsed = auth::ParseScopes(scopes);
+          if (!parsed) return std::move(parsed).error();
+          spec.scopes = std::move(*parsed);
+          // A key mints nothing that could do more, or live longer, than itself.
+          for (const std::string& scope : spec.scopes) {
+            if (!caller.Allows(scope)) {
+              return base::Error::PermissionDenied("this key does not hold " + scope +
+                                                   ", so it cannot give it to a new key");
+            }
+          }
+          if (caller.identity.expires &&
+              (!spec.expires || *spec.expires > *caller.identity.expires)) {
+            return base::Error::PermissionDenied(
+                "this key expires at " + base::FormatIso8601(*caller.identity.expires) +
+                "; a key it creates must expire no later (expiresIn)");
+          }
+          auto created = keys_.Create(spec);
+          if (!created) return std::move(created).error();
+          return json::object{{"key", created->first}, {"apiKey", KeyJson(created->second)}};
+        });
   });
-  router.Add(Method::kDelete, "/api/v1/keys/{id}", [this](http::Request& request, http::Responder r) {
-    ManageKeys(request, std::move(r), 200, [this](const Caller& caller, const http::Request& query)
-                                               -> base::Result<json::object> {
-      auto arguments = Arguments(query, Binding{{}, "id", false});
-      if (!arguments) return std::move(arguments).error();
-      auto key = keys_.Revoke(arguments->at("id").as_int64(), caller.identity.user_name);
-      if (!key) return std::move(key).error();
-      return json::object{{"apiKey", KeyJson(*key)}};
-    });
-  });
+  router.Add(
+      Method::kDelete, "/api/v1/keys/{id}", [this](http::Request& request, http::Responder r) {
+        ManageKeys(
+            request, std::move(r), 200,
+            [this](const Caller& caller, const http::Request& query) -> base::Result<json::object> {
+              auto arguments = Arguments(query, Binding{{}, "id", false});
+              if (!arguments) return std::move(arguments).error();
+              auto key = keys_.Revoke(arguments->at("id").as_int64(), caller.identity.user_name);
+              if (!key) return std::move(key).error();
+              return json::object{{"apiKey", KeyJson(*key)}};
+            });
+      });
 }
 
 void Rest::RegisterGrants(Routes& router) {
@@ -537,62 +584,73 @@ void Rest::RegisterGrants(Routes& router) {
                         {"lastUsedAt", optional(grant.last_used_at)},
                         {"revokedAt", optional(grant.revoked_at)}};
   };
-  router.Add(Method::kGet, "/api/v1/grants", [this, grant_json](http::Request& request, http::Responder r) {
-    ManageKeys(request, std::move(r), 200, [this, grant_json](const Caller& caller, const http::Request&)
-                                               -> base::Result<json::object> {
-      auto grants = grants_.List(caller.identity.user_name);
-      if (!grants) return std::move(grants).error();
-      json::array out;
-      for (const auto& grant : *grants) out.push_back(grant_json(grant));
-      return json::object{{"grants", std::move(out)}};
-    });
-  });
-  router.Add(Method::kDelete, "/api/v1/grants/{id}", [this, grant_json](http::Request& request, http::Responder r) {
-    ManageKeys(request, std::move(r), 200, [this, grant_json](const Caller& caller, const http::Request& query)
-                                               -> base::Result<json::object> {
-      auto arguments = Arguments(query, Binding{{}, "id", false});
-      if (!arguments) return std::move(arguments).error();
-      auto grant = grants_.Revoke(arguments->at("id").as_int64(), caller.identity.user_name);
-      if (!grant) return std::move(grant).error();
-      return json::object{{"grant", grant_json(*grant)}};
-    });
-  });
-}
-
-void Rest::ManageKeys(http::Request& incoming, http::Responder reply, int success_status, KeyWork work) {
-  Authenticated(incoming, std::move(reply),
-                [this, success_status, work = std::move(work)](const http::Request& request, http::Responder responder,
-                                               std::shared_ptr<const Caller> caller) {
-                  // An app must not mint itself a credential that outlives the person's revocation
-                  // of it, nor revoke the person's other credentials: whatever its scopes, an OAuth
-                  // token is refused (no insufficient_scope: no step-up can ever grant this).
-                  if (caller->identity.oauth) {
-                    responder.Send(http::Response::JsonError(
-                        403, "forbidden",
-                        "OAuth apps cannot manage API keys or grants; use the web pages or an API key "
-                        "with the keys:manage scope"));
-                    return;
-                  }
-                  // Minting or revoking a key, or revoking a grant, is a write: a review-mode
-                  // key could otherwise mint itself a key that writes.
-                  if (request.method != http::Method::kGet && !caller->MayWrite()) {
-                    responder.Send(ReviewModeRefusal());
-                    return;
-                  }
-                  if (!caller->Allows(auth::kScopeKeysManage)) {
-                    responder.Send(discovery_.InsufficientScope(request, auth::kScopeKeysManage, false));
-                    return;
-                  }
-                  Offload(std::move(responder), success_status,
-                          [work, caller, copy = std::make_shared<http::Request>(request)] {
-                            return work(*caller, *copy);
+  router.Add(Method::kGet, "/api/v1/grants",
+             [this, grant_json](http::Request& request, http::Responder r) {
+               ManageKeys(request, std::move(r), 200,
+                          [this, grant_json](const Caller& caller,
+                                             const http::Request&) -> base::Result<json::object> {
+                            auto grants = grants_.List(caller.identity.user_name);
+                            if (!grants) return std::move(grants).error();
+                            json::array out;
+                            for (const auto& grant : *grants) out.push_back(grant_json(grant));
+                            return json::object{{"grants", std::move(out)}};
                           });
-                });
+             });
+  router.Add(Method::kDelete, "/api/v1/grants/{id}",
+             [this, grant_json](http::Request& request, http::Responder r) {
+               ManageKeys(
+                   request, std::move(r), 200,
+                   [this, grant_json](const Caller& caller,
+                                      const http::Request& query) -> base::Result<json::object> {
+                     auto arguments = Arguments(query, Binding{{}, "id", false});
+                     if (!arguments) return std::move(arguments).error();
+                     auto grant =
+                         grants_.Revoke(arguments->at("id").as_int64(), caller.identity.user_name);
+                     if (!grant) return std::move(grant).error();
+                     return json::object{{"grant", grant_json(*grant)}};
+                   });
+             });
 }
 
-void Rest::Read(http::Request& incoming, http::Responder reply, Reader reader, std::string_view scope) {
+void Rest::ManageKeys(http::Request& incoming, http::Responder reply, int success_status,
+                      KeyWork work) {
+  Authenticated(
+      incoming, std::move(reply),
+      [this, success_status, work = std::move(work)](const http::Request& request,
+                                                     http::Responder responder,
+                                                     std::shared_ptr<const Caller> caller) {
+        // An app must not mint itself a credential that outlives the person's revocation
+        // of it, nor revoke the person's other credentials: whatever its scopes, an OAuth
+        // token is refused (no insufficient_scope: no step-up can ever grant this).
+        if (caller->identity.oauth) {
+          responder.Send(http::Response::JsonError(
+              403, "forbidden",
+              "OAuth apps cannot manage API keys or grants; use the web pages or an API key "
+              "with the keys:manage scope"));
+          return;
+        }
+        // Minting or revoking a key, or revoking a grant, is a write: a review-mode
+        // key could otherwise mint itself a key that writes.
+        if (request.method != http::Method::kGet && !caller->MayWrite()) {
+          responder.Send(ReviewModeRefusal());
+          return;
+        }
+        if (!caller->Allows(auth::kScopeKeysManage)) {
+          responder.Send(discovery_.InsufficientScope(request, auth::kScopeKeysManage, false));
+          return;
+        }
+        Offload(std::move(responder), success_status,
+                [work, caller, copy = std::make_shared<http::Request>(request)] {
+                  return work(*caller, *copy);
+                });
+      });
+}
+
+void Rest::Read(http::Request& incoming, http::Responder reply, Reader reader,
+                std::string_view scope) {
   Authenticated(incoming, std::move(reply),
-                [this, reader = std::move(reader), scope](const http::Request& request, http::Responder responder,
+                [this, reader = std::move(reader), scope](const http::Request& request,
+                                                          http::Responder responder,
                                                           std::shared_ptr<const Caller> caller) {
                   if (!caller->Allows(scope)) {
                     responder.Send(discovery_.InsufficientScope(request, scope, false));
@@ -604,10 +662,11 @@ void Rest::Read(http::Request& incoming, http::Responder reply, Reader reader, s
                     return;
                   }
                   const int64_t id = arguments->at("id").as_int64();
-                  Offload(std::move(responder), 200,
-                          [this, reader, caller, id, copy = std::make_shared<http::Request>(request)] {
-                            return reader(operations_.tasks(), *caller, *copy, id);
-                          });
+                  Offload(
+                      std::move(responder), 200,
+                      [this, reader, caller, id, copy = std::make_shared<http::Request>(request)] {
+                        return reader(operations_.tasks(), *caller, *copy, id);
+                      });
                 });
 }
 

@@ -9,21 +9,21 @@
 #include "api/gate.h"
 #include "api/operations.h"
 #include "auth/api_keys.h"
-#include "oauth/grants.h"
 #include "auth/scopes.h"
 #include "http/router.h"
+#include "oauth/grants.h"
 
 namespace taskwire::api {
 
 // The JSON REST API under /api/v1/ (docs/rest.md): the operations of the MCP tools with the same
 // arguments, authentication and errors (a JSON body {"error": {"code", "message"}} with a 4xx
-// status), plus the event feed as Server-Sent Events, the caller's own API keys and connected apps (OAuth
-// grants). Every answer carries Cache-Control: no-store; a POST or PATCH whose Content-Type is
-// not application/json gets 415. Thread-safe once registered.
+// status), plus the event feed as Server-Sent Events, the caller's own API keys and connected apps
+// (OAuth grants). Every answer carries Cache-Control: no-store; a POST or PATCH whose Content-Type
+// is not application/json gets 415. Thread-safe once registered.
 class Rest {
  public:
-  Rest(Operations& operations, Gate& gate, const Discovery& discovery,
-       base::WorkerPool& pool, tasks::EventHub& hub, auth::ApiKeyStore& keys, oauth::GrantStore& grants);
+  Rest(Operations& operations, Gate& gate, const Discovery& discovery, base::WorkerPool& pool,
+       tasks::EventHub& hub, auth::ApiKeyStore& keys, oauth::GrantStore& grants);
 
   void Register(http::Router& outer);
 
@@ -37,7 +37,8 @@ class Rest {
  private:
   struct Feed;
   struct Routes;
-  using Then = std::function<void(const http::Request&, http::Responder, std::shared_ptr<const Caller>)>;
+  using Then =
+      std::function<void(const http::Request&, http::Responder, std::shared_ptr<const Caller>)>;
   using Reader = std::function<base::Result<json::object>(tasks::TaskStore&, const Caller&,
                                                           const http::Request&, int64_t id)>;
   // Blocking work for a key route: the body to answer with.
@@ -55,7 +56,8 @@ class Rest {
   void RegisterGrants(Routes& router);
   // Authenticates, refuses OAuth tokens (403) and credentials without keys:manage
   // (insufficient_scope), then runs `work` on the pool.
-  void ManageKeys(http::Request& request, http::Responder responder, int success_status, KeyWork work);
+  void ManageKeys(http::Request& request, http::Responder responder, int success_status,
+                  KeyWork work);
   // Runs blocking `work` on the pool and answers with its JSON and `success_status`, or its
   // error; 503 with Retry-After when the pool is full.
   void Offload(http::Responder responder, int success_status,

@@ -45,13 +45,12 @@ boost::json::object Usage::Report(int64_t user_id) const {
     }
     std::vector<int64_t> sorted = counter.recent_us;
     std::sort(sorted.begin(), sorted.end());
-    tools.push_back(json::object{
-        {"tool", std::get<2>(key)},
-        {"calls", counter.calls},
-        {"errors", counter.errors},
-        {"latencyMs", json::object{{"p50", percentile(sorted, 0.50)},
-                                   {"p95", percentile(sorted, 0.95)},
-                                   {"p99", percentile(sorted, 0.99)}}}});
+    tools.push_back(json::object{{"tool", std::get<2>(key)},
+                                 {"calls", counter.calls},
+                                 {"errors", counter.errors},
+                                 {"latencyMs", json::object{{"p50", percentile(sorted, 0.50)},
+                                                            {"p95", percentile(sorted, 0.95)},
+                                                            {"p99", percentile(sorted, 0.99)}}}});
   }
   flush();
   return json::object{{"since", base::FormatIso8601(started_)},

@@ -39,7 +39,9 @@ std::string HashKey(std::string_view raw) { return CredentialHash(raw); }
 
 }  // namespace
 
-std::string_view DisplayPrefix(std::string_view raw_key) { return raw_key.substr(0, kDisplayPrefix); }
+std::string_view DisplayPrefix(std::string_view raw_key) {
+  return raw_key.substr(0, kDisplayPrefix);
+}
 
 bool LooksLikeApiKey(std::string_view text) {
   if (text.size() != kApiKeyPrefix.size() + kEncodedLength || !text.starts_with(kApiKeyPrefix)) {
@@ -67,8 +69,8 @@ base::Result<std::pair<std::string, ApiKey>> ApiKeyStore::Create(const NewApiKey
       spec.expires ? std::optional(base::FormatIso8601(*spec.expires)) : std::nullopt;
   auto tx = database_.Begin(store::Access::kWrite);
   if (!tx) return std::move(tx).error();
-  auto user = (*tx)->Query("SELECT id FROM users WHERE name = ? AND deleted_at IS NULL",
-                           {spec.user_name});
+  auto user =
+      (*tx)->Query("SELECT id FROM users WHERE name = ? AND deleted_at IS NULL", {spec.user_name});
   if (!user) return std::move(user).error();
   if (user->empty()) return base::Error::NotFound("user", spec.user_name);
   const std::string scopes = JoinScopes(spec.scopes);
@@ -79,9 +81,10 @@ base::Result<std::pair<std::string, ApiKey>> ApiKeyStore::Create(const NewApiKey
        spec.review, now_text, expires});
   if (!rows) return std::move(rows).error();
   const int64_t id = rows->front().Int(0);
-  auto created = (*tx)->Query("SELECT " + std::string(kKeyColumns) +
-                                  " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ?",
-                              {id});
+  auto created =
+      (*tx)->Query("SELECT " + std::string(kKeyColumns) +
+                       " FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.id = ?",
+                   {id});
   if (!created) return std::move(created).error();
   if (auto committed = (*tx)->Commit(); !committed) return std::move(committed).error();
   return std::pair{raw, KeyFromRow(created->front())};
@@ -90,8 +93,8 @@ base::Result<std::pair<std::string, ApiKey>> ApiKeyStore::Create(const NewApiKey
 base::Result<std::vector<ApiKey>> ApiKeyStore::List(std::optional<std::string_view> user_name) {
   auto tx = database_.Begin(store::Access::kRead);
   if (!tx) return std::move(tx).error();
-  std::string sql = "SELECT " + std::string(kKeyColumns) +
-                    " FROM api_keys k JOIN users u ON u.id = k.user_id";
+  std::string sql =
+      "SELECT " + std::string(kKeyColumns) + " FROM api_keys k JOIN users u ON u.id = k.user_id";
   std::vector<store::Param> params;
   if (user_name) {
     sql += " WHERE u.name = ?";
@@ -118,8 +121,8 @@ base::Result<ApiKey> ApiKeyStore::Revoke(int64_t id, std::optional<std::string_v
   ApiKey key = KeyFromRow(rows->front());
   if (!key.revoked_at) {
     key.revoked_at = base::FormatIso8601(clock_.Now());
-    auto changed = (*tx)->Execute("UPDATE api_keys SET revoked_at = ? WHERE id = ?",
-                                  {*key.revoked_at, id});
+    auto changed =
+        (*tx)->Execute("UPDATE api_keys SET revoked_at = ? WHERE id = ?", {*key.revoked_at, id});
     if (!changed) return std::move(changed).error();
   }
   if (auto committed = (*tx)->Commit(); !committed) return std::move(committed).error();
@@ -131,9 +134,7 @@ base::Result<ApiKey> ApiKeyStore::Revoke(int64_t id, std::optional<std::string_v
 }
 
 base::Result<Identity> ApiKeyStore::Verify(std::string_view raw_key) {
-  const auto refused = [] {
-    return base::Error::Unauthenticated("the API key is not valid");
-  };
+  const auto refused = [] { return base::Error::Unauthenticated("the API key is not valid"); };
   if (!LooksLikeApiKey(raw_key)) return refused();
   // A read first: an unknown key, the common bad credential, never takes the write lock.
   auto rtx = database_.Begin(store::Access::kRead);

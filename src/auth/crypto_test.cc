@@ -34,7 +34,8 @@ TEST(Sha256ByOpenSsl, GivesBaseSha256sDigestForEveryLengthAndThread) {
 }
 
 TEST(CredentialHash, IsTheLowerCaseHexSha256OfTheText) {
-  EXPECT_EQ(CredentialHash("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(CredentialHash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(CredentialHash("tw_key"), base::ToHex(base::Sha256("tw_key")));
 }
 

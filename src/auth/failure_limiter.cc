@@ -8,12 +8,14 @@ namespace taskwire::auth {
 
 std::string FailureLimiter::KeyOf(std::string_view source) const {
   if (keys_ == Keys::kAddresses) {
-    if (auto address = http::IpAddress::Parse(source)) return address->SubscriberPrefix().ToString();
+    if (auto address = http::IpAddress::Parse(source))
+      return address->SubscriberPrefix().ToString();
   }
   return std::string(source);
 }
 
-std::optional<std::chrono::seconds> FailureLimiter::WaitLocked(const std::string& key, Clock::time_point now) {
+std::optional<std::chrono::seconds> FailureLimiter::WaitLocked(const std::string& key,
+                                                               Clock::time_point now) {
   const Recovered* recovered = buckets_.Find(key);
   if (recovered == nullptr) return std::nullopt;
   // Blocked while fewer than one failure's worth of room is left.
@@ -22,7 +24,8 @@ std::optional<std::chrono::seconds> FailureLimiter::WaitLocked(const std::string
   return std::chrono::ceil<std::chrono::seconds>(excess);
 }
 
-std::optional<std::chrono::seconds> FailureLimiter::Blocked(std::string_view source, Clock::time_point now) {
+std::optional<std::chrono::seconds> FailureLimiter::Blocked(std::string_view source,
+                                                            Clock::time_point now) {
   if (per_minute_ <= 0) return std::nullopt;
   const std::string key = KeyOf(source);
   std::lock_guard lock(mutex_);

@@ -30,7 +30,8 @@ class FailureLimiter {
   // `per_minute` 0 turns the limit off. At most `max_sources` buckets are kept; a new source in
   // a full table takes the place of the one whose last failure is oldest, one at a time, so a
   // flood of new sources never resets everyone's bucket at once.
-  explicit FailureLimiter(int64_t per_minute, size_t max_sources = 100'000, Keys keys = Keys::kAddresses)
+  explicit FailureLimiter(int64_t per_minute, size_t max_sources = 100'000,
+                          Keys keys = Keys::kAddresses)
       : per_minute_(per_minute),
         interval_(per_minute > 0 ? Clock::duration(std::chrono::minutes(1)) / per_minute
                                  : Clock::duration::zero()),
@@ -55,7 +56,7 @@ class FailureLimiter {
   const int64_t per_minute_;
   const Clock::duration interval_;
   const Keys keys_;
-  std::mutex mutex_;  // guards buckets_
+  std::mutex mutex_;                              // guards buckets_
   base::LruMap<std::string, Recovered> buckets_;  // by KeyOf; least recently failed first
 };
 

@@ -65,7 +65,8 @@ TEST(FailureLimiter, AnIpv6Slash64IsOneSourceAndIpv4AddressesAreEachTheirOwn) {
   const auto now = FailureLimiter::Clock::now();
   limiter.RecordFailure("2001:db8:1:2::1", now);
   limiter.RecordFailure("2001:db8:1:2:ffff:ffff:ffff:fffe", now);
-  EXPECT_TRUE(limiter.Blocked("2001:db8:1:2::99", now)) << "every address of the /64 shares the bucket";
+  EXPECT_TRUE(limiter.Blocked("2001:db8:1:2::99", now))
+      << "every address of the /64 shares the bucket";
   EXPECT_FALSE(limiter.Blocked("2001:db8:1:3::1", now)) << "the next /64 is another subscriber";
   EXPECT_EQ(limiter.KeyOf("2001:db8:1:2:abcd::1"), "2001:db8:1:2::");
   limiter.RecordFailure("192.0.2.1", now);

@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-
 #include "testing/temp_dir.h"
 
 namespace taskwire::auth {

@@ -5,7 +5,8 @@
 namespace taskwire::auth {
 
 bool IsGrantable(std::string_view scope) {
-  return std::find(std::begin(kGrantableScopes), std::end(kGrantableScopes), scope) != std::end(kGrantableScopes);
+  return std::find(std::begin(kGrantableScopes), std::end(kGrantableScopes), scope) !=
+         std::end(kGrantableScopes);
 }
 
 base::Result<std::set<std::string>> ParseScopes(std::string_view text) {
@@ -20,11 +21,13 @@ base::Result<std::set<std::string>> ParseScopes(std::string_view text) {
       scopes.insert(std::begin(kGrantableScopes), std::end(kGrantableScopes));
     } else if (word == "read") {
       scopes.insert(std::begin(kReadScopes), std::end(kReadScopes));
-    } else if (std::find(std::begin(kAllScopes), std::end(kAllScopes), word) != std::end(kAllScopes)) {
+    } else if (std::find(std::begin(kAllScopes), std::end(kAllScopes), word) !=
+               std::end(kAllScopes)) {
       scopes.emplace(word);
     } else {
       std::string known;
-      for (std::string_view scope : kAllScopes) known += (known.empty() ? "" : ", ") + std::string(scope);
+      for (std::string_view scope : kAllScopes)
+        known += (known.empty() ? "" : ", ") + std::string(scope);
       return base::Error::InvalidArgument("unknown scope '" + std::string(word) + "'; known: " +
                                           known + " (or 'all': every one but keys:manage; 'read')");
     }

@@ -24,13 +24,14 @@ inline constexpr std::string_view kScopeKeysManage = "keys:manage";
 
 // Every scope there is.
 inline constexpr std::string_view kAllScopes[] = {
-    kScopeMcpRead,    kScopeOrganizationsRead, kScopeTasksRead, kScopeTasksWrite, kScopeTasksAdmin,
-    kScopeJobsRead,   kScopeJobsRun,           kScopeOfflineAccess, kScopeKeysManage};
+    kScopeMcpRead,    kScopeOrganizationsRead, kScopeTasksRead,
+    kScopeTasksWrite, kScopeTasksAdmin,        kScopeJobsRead,
+    kScopeJobsRun,    kScopeOfflineAccess,     kScopeKeysManage};
 
 // What an OAuth client may be granted, and what "all" stands for: every scope but keys:manage.
 inline constexpr std::string_view kGrantableScopes[] = {
-    kScopeMcpRead,  kScopeOrganizationsRead, kScopeTasksRead, kScopeTasksWrite,
-    kScopeTasksAdmin, kScopeJobsRead,        kScopeJobsRun,   kScopeOfflineAccess};
+    kScopeMcpRead,    kScopeOrganizationsRead, kScopeTasksRead, kScopeTasksWrite,
+    kScopeTasksAdmin, kScopeJobsRead,          kScopeJobsRun,   kScopeOfflineAccess};
 
 // Whether `scope` is one of kGrantableScopes.
 bool IsGrantable(std::string_view scope);
@@ -40,7 +41,8 @@ inline constexpr std::string_view kReadScopes[] = {kScopeMcpRead, kScopeOrganiza
                                                    kScopeTasksRead, kScopeJobsRead};
 
 // Parses a list separated by commas or spaces; "all" stands for every grantable scope (not
-// keys:manage, which must be named) and "read" for the read scopes. InvalidArgument naming an unknown scope, or for an empty list.
+// keys:manage, which must be named) and "read" for the read scopes. InvalidArgument naming an
+// unknown scope, or for an empty list.
 base::Result<std::set<std::string>> ParseScopes(std::string_view text);
 
 // `scopes` with what each implies: tasks:admin holds tasks:write, which holds tasks:read;

@@ -67,7 +67,8 @@ base::Result<SealingKey> SealingKey::Load(const std::string& path) {
     return base::Error::FailedPrecondition(SystemError("cannot read the secrets key file", path));
   }
   text.resize(used);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' '))
+    text.pop_back();
   auto decoded = base::Base64UrlDecode(text);
   sodium_memzero(text.data(), text.size());
   if (!decoded || decoded->size() != kKeyBytes) {
@@ -89,7 +90,8 @@ base::Result<SealingKey> SealingKey::LoadOrCreate(const std::string& path) {
   // key another process put there first is kept, and no reader ever sees half a key.
   std::string temporary = path + ".XXXXXX";
   const int fd = ::mkstemp(temporary.data());
-  if (fd < 0) return base::Error::Unavailable(SystemError("cannot create the secrets key file", path));
+  if (fd < 0)
+    return base::Error::Unavailable(SystemError("cannot create the secrets key file", path));
   std::array<uint8_t, 32> key{};
   randombytes_buf(key.data(), key.size());
   std::string text = base::Base64UrlEncode(std::span<const uint8_t>(key)) + "\n";
@@ -119,14 +121,15 @@ std::string SealingKey::Seal(std::string_view plaintext, std::string_view associ
   randombytes_buf(nonce, kNonceBytes);
   unsigned long long length = 0;
   const int rc = crypto_aead_xchacha20poly1305_ietf_encrypt(
-      nonce + kNonceBytes, &length, reinterpret_cast<const unsigned char*>(plaintext.data()), plaintext.size(),
-      reinterpret_cast<const unsigned char*>(associated_data.data()), associated_data.size(), nullptr, nonce,
-      key_.data());
+      nonce + kNonceBytes, &length, reinterpret_cast<const unsigned char*>(plaintext.data()),
+      plaintext.size(), reinterpret_cast<const unsigned char*>(associated_data.data()),
+      associated_data.size(), nullptr, nonce, key_.data());
   CHECK(rc == 0 && length == plaintext.size() + kTagBytes);
   return std::string(kPrefix) + base::Base64UrlEncode(sealed);
 }
 
-base::Result<std::string> SealingKey::Open(std::string_view sealed, std::string_view associated_data) const {
+base::Result<std::string> SealingKey::Open(std::string_view sealed,
+                                           std::string_view associated_data) const {
   if (!IsSealed(sealed)) return base::Error::InvalidArgument("not a sealed value");
   auto bytes = base::Base64UrlDecode(sealed.substr(kPrefix.size()));
   if (!bytes || bytes->size() < kNonceBytes + kTagBytes) {
@@ -137,8 +140,9 @@ base::Result<std::string> SealingKey::Open(std::string_view sealed, std::string_
   unsigned long long length = 0;
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(
           reinterpret_cast<unsigned char*>(plaintext.data()), &length, nullptr, nonce + kNonceBytes,
-          bytes->size() - kNonceBytes, reinterpret_cast<const unsigned char*>(associated_data.data()),
-          associated_data.size(), nonce, key_.data()) != 0) {
+          bytes->size() - kNonceBytes,
+          reinterpret_cast<const unsigned char*>(associated_data.data()), associated_data.size(),
+          nonce, key_.data()) != 0) {
     return base::Error::FailedPrecondition("the value does not open with the secrets key " + path_ +
                                            " (sealed with another key, or altered)");
   }

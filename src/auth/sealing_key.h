@@ -47,7 +47,8 @@ class SealingKey {
   const std::string& path() const { return path_; }
 
  private:
-  SealingKey(std::string path, const std::array<uint8_t, 32>& key) : path_(std::move(path)), key_(key) {}
+  SealingKey(std::string path, const std::array<uint8_t, 32>& key)
+      : path_(std::move(path)), key_(key) {}
 
   std::string path_;
   std::array<uint8_t, 32> key_;

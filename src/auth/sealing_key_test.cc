@@ -58,7 +58,8 @@ TEST(SealingKey, ASealedValueOpensOnlyWithItsKeyAndItsAssociatedData) {
   auto wrong_key = other->Open(sealed, "kid A");
   ASSERT_FALSE(wrong_key.has_value());
   EXPECT_EQ(wrong_key.error().code(), base::ErrorCode::kFailedPrecondition);
-  EXPECT_NE(wrong_key.error().message().find(dir.File("two")), std::string::npos) << wrong_key.error().message();
+  EXPECT_NE(wrong_key.error().message().find(dir.File("two")), std::string::npos)
+      << wrong_key.error().message();
 
   EXPECT_FALSE(key->Open(sealed, "kid B").has_value());  // moved to another row
   std::string altered = sealed;
@@ -74,16 +75,18 @@ TEST(SealingKey, AMissingOrBadKeyFileIsAnErrorNamingIt) {
   auto missing = SealingKey::Load(dir.File("missing.key"));
   ASSERT_FALSE(missing.has_value());
   EXPECT_EQ(missing.error().code(), base::ErrorCode::kFailedPrecondition);
-  EXPECT_NE(missing.error().message().find(dir.File("missing.key") + " does not exist"), std::string::npos)
+  EXPECT_NE(missing.error().message().find(dir.File("missing.key") + " does not exist"),
+            std::string::npos)
       << missing.error().message();
   EXPECT_FALSE(std::filesystem::exists(dir.File("missing.key")));  // Load never creates
 
-  for (const std::string& content :
-       std::vector<std::string>{"", "short\n", std::string(43, '!') + "\n", std::string(1000, 'A')}) {
+  for (const std::string& content : std::vector<std::string>{
+           "", "short\n", std::string(43, '!') + "\n", std::string(1000, 'A')}) {
     testing::WriteFile(dir.File("bad.key"), content);
     auto bad = SealingKey::Load(dir.File("bad.key"));
     ASSERT_FALSE(bad.has_value()) << content;
-    EXPECT_NE(bad.error().message().find(dir.File("bad.key") + " does not hold a key"), std::string::npos)
+    EXPECT_NE(bad.error().message().find(dir.File("bad.key") + " does not hold a key"),
+              std::string::npos)
         << bad.error().message();
     // LoadOrCreate does not replace a file that is there: it may be the only copy of a key.
     EXPECT_FALSE(SealingKey::LoadOrCreate(dir.File("bad.key")).has_value());

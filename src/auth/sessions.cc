@@ -26,8 +26,9 @@ base::Result<std::pair<std::string, Session>> SessionStore::SignIn(std::string_v
   {
     auto tx = database_.Begin(store::Access::kRead);
     if (!tx) return std::move(tx).error();
-    auto rows = (*tx)->Query("SELECT id, name, password_hash FROM users WHERE name = ? AND deleted_at IS NULL",
-                             {user_name});
+    auto rows = (*tx)->Query(
+        "SELECT id, name, password_hash FROM users WHERE name = ? AND deleted_at IS NULL",
+        {user_name});
     if (!rows) return std::move(rows).error();
     if (!rows->empty()) {
       session.user_id = rows->front().Int(0);
@@ -45,10 +46,13 @@ base::Result<std::pair<std::string, Session>> SessionStore::SignIn(std::string_v
   auto tx = database_.Begin(store::Access::kWrite);
   if (!tx) return std::move(tx).error();
   auto inserted = (*tx)->Execute(
-      "INSERT INTO web_sessions (hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-      {Hash(cookie), session.user_id, session.csrf, base::FormatIso8601(now), base::FormatIso8601(now + lifetime_)});
+      "INSERT INTO web_sessions (hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, "
+      "?)",
+      {Hash(cookie), session.user_id, session.csrf, base::FormatIso8601(now),
+       base::FormatIso8601(now + lifetime_)});
   if (!inserted) return std::move(inserted).error();
-  auto swept = (*tx)->Execute("DELETE FROM web_sessions WHERE expires_at < ?", {base::FormatIso8601(now)});
+  auto swept =
+      (*tx)->Execute("DELETE FROM web_sessions WHERE expires_at < ?", {base::FormatIso8601(now)});
   if (!swept) return std::move(swept).error();
   if (auto ok = (*tx)->Commit(); !ok) return std::move(ok).error();
   return std::pair{cookie, std::move(session)};
@@ -69,9 +73,11 @@ base::Result<Session> SessionStore::Find(std::string_view cookie) {
 namespace {
 
 // Ends the sessions of `user_id` but `keep_cookie`'s, in `tx`; how many ended.
-base::Result<int64_t> EndSessions(store::Transaction& tx, int64_t user_id, std::optional<std::string_view> keep_cookie) {
+base::Result<int64_t> EndSessions(store::Transaction& tx, int64_t user_id,
+                                  std::optional<std::string_view> keep_cookie) {
   if (keep_cookie) {
-    return tx.Execute("DELETE FROM web_sessions WHERE user_id = ? AND hash <> ?", {user_id, Hash(*keep_cookie)});
+    return tx.Execute("DELETE FROM web_sessions WHERE user_id = ? AND hash <> ?",
+                      {user_id, Hash(*keep_cookie)});
   }
   return tx.Execute("DELETE FROM web_sessions WHERE user_id = ?", {user_id});
 }
@@ -86,7 +92,8 @@ base::Result<int64_t> UserId(store::Transaction& tx, std::string_view user_name)
 
 }  // namespace
 
-base::Result<void> SessionStore::SetPassword(std::string_view user_name, std::string_view password_hash,
+base::Result<void> SessionStore::SetPassword(std::string_view user_name,
+                                             std::string_view password_hash,
                                              std::optional<std::string_view> keep_cookie) {
   auto tx = database_.Begin(store::Access::kWrite);
   if (!tx) return std::move(tx).error();
@@ -100,17 +107,20 @@ base::Result<void> SessionStore::SetPassword(std::string_view user_name, std::st
 }
 
 base::Result<void> SessionStore::ChangePassword(const Session& session, std::string_view current,
-                                                std::string_view new_password, std::string_view keep_cookie) {
+                                                std::string_view new_password,
+                                                std::string_view keep_cookie) {
   std::string password_hash;
   {
     auto tx = database_.Begin(store::Access::kRead);
     if (!tx) return std::move(tx).error();
-    auto rows = (*tx)->Query("SELECT password_hash FROM users WHERE id = ? AND deleted_at IS NULL", {session.user_id});
+    auto rows = (*tx)->Query("SELECT password_hash FROM users WHERE id = ? AND deleted_at IS NULL",
+                             {session.user_id});
     if (!rows) return std::move(rows).error();
     if (rows->empty()) return base::Error::NotFound("user", session.user_name);
     password_hash = rows->front().Text(0);
   }
-  if (!VerifyPassword(password_hash, current)) return base::Error::Unauthenticated("the current password is wrong");
+  if (!VerifyPassword(password_hash, current))
+    return base::Error::Unauthenticated("the current password is wrong");
   auto hash = HashPassword(new_password);
   if (!hash) return std::move(hash).error();
   return SetPassword(session.user_name, *hash, keep_cookie);
@@ -131,7 +141,8 @@ base::Result<int64_t> SessionStore::SignOutEverywhere(std::string_view user_name
 void SessionStore::SignOut(std::string_view cookie) {
   auto tx = database_.Begin(store::Access::kWrite);
   if (!tx) return;
-  if ((*tx)->Execute("DELETE FROM web_sessions WHERE hash = ?", {Hash(cookie)})) (void)(*tx)->Commit();
+  if ((*tx)->Execute("DELETE FROM web_sessions WHERE hash = ?", {Hash(cookie)}))
+    (void)(*tx)->Commit();
 }
 
 }  // namespace taskwire::auth

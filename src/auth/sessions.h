@@ -29,8 +29,10 @@ class SessionStore {
 
   // Checks the password (Argon2id, ~0.1 s) and opens a session: the cookie value and the session.
   // Unauthenticated for a wrong name or password (one message for both).
-  base::Result<std::pair<std::string, Session>> SignIn(std::string_view user_name, std::string_view password);
-  // The live session of a cookie value. Unauthenticated when unknown, expired, or its user was deleted.
+  base::Result<std::pair<std::string, Session>> SignIn(std::string_view user_name,
+                                                       std::string_view password);
+  // The live session of a cookie value. Unauthenticated when unknown, expired, or its user was
+  // deleted.
   base::Result<Session> Find(std::string_view cookie);
   void SignOut(std::string_view cookie);
 
@@ -42,12 +44,12 @@ class SessionStore {
   // A signed-in person changing their own password: checks `current` first (Unauthenticated
   // when wrong), InvalidArgument for a new password out of auth::HashPassword's limits; then as
   // SetPassword, keeping `keep_cookie`'s session.
-  base::Result<void> ChangePassword(const Session& session, std::string_view current, std::string_view new_password,
-                                    std::string_view keep_cookie);
+  base::Result<void> ChangePassword(const Session& session, std::string_view current,
+                                    std::string_view new_password, std::string_view keep_cookie);
   // Ends every session of the user, all but `keep_cookie`'s when given; how many ended. NotFound
   // for an unknown or deleted user.
-  base::Result<int64_t> SignOutEverywhere(std::string_view user_name,
-                                          std::optional<std::string_view> keep_cookie = std::nullopt);
+  base::Result<int64_t> SignOutEverywhere(
+      std::string_view user_name, std::optional<std::string_view> keep_cookie = std::nullopt);
 
  private:
   store::Database& database_;

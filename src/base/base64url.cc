@@ -44,8 +44,7 @@ std::string Base64UrlEncode(std::span<const uint8_t> bytes) {
 }
 
 std::string Base64UrlEncode(std::string_view bytes) {
-  return Base64UrlEncode(
-      std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+  return Base64UrlEncode(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
 }
 
 Result<std::string> Base64UrlDecode(std::string_view text) {
@@ -58,7 +57,8 @@ Result<std::string> Base64UrlDecode(std::string_view text) {
   int bits = 0;
   for (const char c : text) {
     const int8_t value = kDecode[static_cast<uint8_t>(c)];
-    if (value < 0) return Error::InvalidArgument("base64url text has a character outside its alphabet");
+    if (value < 0)
+      return Error::InvalidArgument("base64url text has a character outside its alphabet");
     accumulator = (accumulator << 6) | static_cast<uint32_t>(value);
     bits += 6;
     if (bits >= 8) {

@@ -8,8 +8,8 @@ namespace taskwire::base {
 [[noreturn]] void CheckFailed(const char* file, int line, const char* condition);
 }  // namespace taskwire::base
 
-#define CHECK(condition)                                                   \
-  do {                                                                     \
-    if (!(condition)) [[unlikely]]                                         \
-      ::taskwire::base::CheckFailed(__FILE__, __LINE__, #condition);       \
+#define CHECK(condition)                                             \
+  do {                                                               \
+    if (!(condition)) [[unlikely]]                                   \
+      ::taskwire::base::CheckFailed(__FILE__, __LINE__, #condition); \
   } while (false)

@@ -12,8 +12,8 @@ struct Unit {
   int64_t millis;
 };
 // Longest suffix first so "ms" is not read as "m".
-constexpr Unit kUnits[] = {{"ms", 1},         {"s", 1000},        {"m", 60'000},
-                           {"h", 3'600'000}, {"d", 86'400'000}};
+constexpr Unit kUnits[] = {
+    {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
 
 }  // namespace
 
@@ -52,9 +52,11 @@ std::string FormatDuration(std::chrono::milliseconds duration) {
   for (const int64_t unit : {86'400'000LL, 3'600'000LL, 60'000LL, 1000LL, 1LL}) {
     if (rest >= unit) {
       out += std::to_string(rest / unit);
-      out += unit == 86'400'000 ? "d" : unit == 3'600'000 ? "h" : unit == 60'000 ? "m"
-             : unit == 1000     ? "s"
-                                : "ms";
+      out += unit == 86'400'000  ? "d"
+             : unit == 3'600'000 ? "h"
+             : unit == 60'000    ? "m"
+             : unit == 1000      ? "s"
+                                 : "ms";
       rest %= unit;
     }
   }

@@ -26,7 +26,9 @@ class JsonWriter {
  public:
   JsonWriter() : open_{false} { out_ += '{'; }
 
-  JsonWriter& String(std::string_view key, std::string_view value) { return Key(key).String(value); }
+  JsonWriter& String(std::string_view key, std::string_view value) {
+    return Key(key).String(value);
+  }
   JsonWriter& Int(std::string_view key, int64_t value) { return Key(key).Int(value); }
   JsonWriter& Bool(std::string_view key, bool value) { return Key(key).Bool(value); }
   JsonWriter& Null(std::string_view key) { return Key(key).Null(); }

@@ -36,7 +36,9 @@ TEST(AppendJsonEscaped, GrowsForEscapesAnywhereInLongText) {
   out.clear();
   AppendJsonEscaped(out, invalid + "end");
   EXPECT_EQ(out.size(), 3 * invalid.size() + 3);
-  EXPECT_EQ(out.substr(out.size() - 6), "\xEF\xBF\xBD" "end");
+  EXPECT_EQ(out.substr(out.size() - 6),
+            "\xEF\xBF\xBD"
+            "end");
   std::string mixed;
   for (int i = 0; i < 2000; ++i) mixed += "\"q\" caf\xc3\xa9 \n";
   out.clear();
@@ -65,7 +67,12 @@ TEST(AppendJsonEscaped, FindsTheOneSpecialByteAtEveryPositionOfALongRun) {
 TEST(JsonWriter, WritesMembersInOrder) {
   JsonWriter writer;
   EXPECT_TRUE(writer.empty());
-  writer.String("s", "x\"y").Int("i", -42).Bool("t", true).Bool("f", false).Null("n").Raw("r", R"({"a":[1]})");
+  writer.String("s", "x\"y")
+      .Int("i", -42)
+      .Bool("t", true)
+      .Bool("f", false)
+      .Null("n")
+      .Raw("r", R"({"a":[1]})");
   EXPECT_FALSE(writer.empty());
   EXPECT_EQ(writer.Finish(), R"({"s":"x\"y","i":-42,"t":true,"f":false,"n":null,"r":{"a":[1]}})");
 }
@@ -95,9 +102,8 @@ TEST(JsonWriter, NestsObjectsAndArrays) {
                          .EndArray()
                          .EndArray()
                          .Finish();
-  EXPECT_EQ(text,
-            R"({"tasks":[{"id":1,"owners":["ada","bob"]},{"id":2,"owners":[],"parent":{}}],)"
-            R"("ids":[3,4],"mixed":["a",5,null,true,[],[]]})");
+  EXPECT_EQ(text, R"({"tasks":[{"id":1,"owners":["ada","bob"]},{"id":2,"owners":[],"parent":{}}],)"
+                  R"("ids":[3,4],"mixed":["a",5,null,true,[],[]]})");
 }
 
 TEST(JsonWriter, OptionalsAreValuesOrNull) {

@@ -27,7 +27,10 @@ TEST(Logger, EscapesQuotesControlCharactersAndBadUtf8) {
   Logger logger(LogLevel::kInfo, LogFormat::kJson, stderr, clock);
   const std::string line =
       logger.Format(LogLevel::kInfo, "e", {{"v", std::string_view("a\"b\\c\n\x01\xff\xc3\xa9")}});
-  EXPECT_NE(line.find(R"("v":"a\"b\\c\n\u0001)" "\xEF\xBF\xBD" "\xc3\xa9\"}"), std::string::npos)
+  EXPECT_NE(line.find(R"("v":"a\"b\\c\n\u0001)"
+                      "\xEF\xBF\xBD"
+                      "\xc3\xa9\"}"),
+            std::string::npos)
       << line;
 }
 
@@ -77,8 +80,8 @@ TEST(Logger, TextFormatQuotesKeysAndEventsToo) {
 TEST(Logger, JsonFormatStaysOneJsonObjectWhateverTheValues) {
   FixedClock clock;
   Logger logger(LogLevel::kInfo, LogFormat::kJson, stderr, clock);
-  const std::string line = logger.Format(
-      LogLevel::kInfo, "e", {{"v", "x\n{\"forged\":1} user=admin\r\x7f\\"}});
+  const std::string line =
+      logger.Format(LogLevel::kInfo, "e", {{"v", "x\n{\"forged\":1} user=admin\r\x7f\\"}});
   EXPECT_EQ(line, R"({"time":"2023-11-14T22:13:20.000Z","level":"info","event":"e",)"
                   R"("v":"x\n{\"forged\":1} user=admin\r\u007f\\"})");
 }

@@ -59,7 +59,8 @@ TEST(Error, WithContextKeepsTheCode) {
 
 TEST(Error, AReasonTellsErrorsOfOneCodeApartAndSurvivesContext) {
   EXPECT_EQ(Error::InvalidArgument("x").reason(), "");
-  const Error error = Error::InvalidArgument("tasks:admin was not granted").WithReason("invalid_scope");
+  const Error error =
+      Error::InvalidArgument("tasks:admin was not granted").WithReason("invalid_scope");
   EXPECT_EQ(error.reason(), "invalid_scope");
   EXPECT_EQ(error.code(), ErrorCode::kInvalidArgument);
   EXPECT_EQ(error.message(), "tasks:admin was not granted");

@@ -42,7 +42,8 @@ class Hasher {
     Update(std::string_view(length, 8));
     Sha256Digest digest;
     for (int i = 0; i < 8; ++i) {
-      for (int j = 0; j < 4; ++j) digest[i * 4 + j] = static_cast<uint8_t>(state_[i] >> (24 - 8 * j));
+      for (int j = 0; j < 4; ++j)
+        digest[i * 4 + j] = static_cast<uint8_t>(state_[i] >> (24 - 8 * j));
     }
     return digest;
   }
@@ -109,7 +110,8 @@ Sha256Digest HmacSha256(std::string_view key, std::string_view message) {
   const Sha256Digest inner_digest = inner.Finish();
   Hasher outer;
   outer.Update(std::string_view(outer_pad, 64));
-  outer.Update(std::string_view(reinterpret_cast<const char*>(inner_digest.data()), inner_digest.size()));
+  outer.Update(
+      std::string_view(reinterpret_cast<const char*>(inner_digest.data()), inner_digest.size()));
   return outer.Finish();
 }
 

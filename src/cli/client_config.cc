@@ -75,7 +75,8 @@ base::Result<json::object> ParseDocument(std::string_view document) {
   boost::system::error_code ec;
   json::value value = json::parse(document, ec);
   if (ec || !value.is_object()) {
-    return base::Error::InvalidArgument("it is not a plain JSON object (comments or a syntax error?)");
+    return base::Error::InvalidArgument(
+        "it is not a plain JSON object (comments or a syntax error?)");
   }
   return std::move(value.as_object());
 }
@@ -84,10 +85,14 @@ base::Result<json::object> ParseDocument(std::string_view document) {
 
 std::string_view McpClientName(McpClient client) {
   switch (client) {
-    case McpClient::kClaudeCode: return "claude-code";
-    case McpClient::kClaudeDesktop: return "claude-desktop";
-    case McpClient::kCursor: return "cursor";
-    case McpClient::kVsCode: return "vscode";
+    case McpClient::kClaudeCode:
+      return "claude-code";
+    case McpClient::kClaudeDesktop:
+      return "claude-desktop";
+    case McpClient::kCursor:
+      return "cursor";
+    case McpClient::kVsCode:
+      return "vscode";
   }
   return "";
 }
@@ -100,8 +105,9 @@ std::optional<McpClient> ParseMcpClient(std::string_view name) {
 }
 
 std::vector<std::string> ClaudeCodeAddCommand(const Connection& connection) {
-  return {"claude", "mcp", "add", "--transport", "http", std::string(kServerName), connection.url,
-          "--header", "Authorization: Bearer " + connection.key};
+  return {"claude",       "mcp",      "add",
+          "--transport",  "http",     std::string(kServerName),
+          connection.url, "--header", "Authorization: Bearer " + connection.key};
 }
 
 std::string ShellCommand(const std::vector<std::string>& words) {
@@ -112,8 +118,9 @@ std::string ShellCommand(const std::vector<std::string>& words) {
     if (substitution != std::string::npos && word.ends_with(")")) {
       // Double quotes let the shell run the substitution; the rest must need no escaping.
       line += '"' + word + '"';
-    } else if (!word.empty() && word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                        "0123456789-_./:=@,+") == std::string::npos) {
+    } else if (!word.empty() &&
+               word.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "0123456789-_./:=@,+") == std::string::npos) {
       line += word;
     } else {
       line += '\'';
@@ -128,22 +135,26 @@ std::optional<std::string> ConfigFilePath(McpClient client, const std::string& p
                                           const std::string& home) {
   namespace fs = std::filesystem;
   switch (client) {
-    case McpClient::kCursor: return (fs::path(project) / ".cursor" / "mcp.json").string();
-    case McpClient::kVsCode: return (fs::path(project) / ".vscode" / "mcp.json").string();
+    case McpClient::kCursor:
+      return (fs::path(project) / ".cursor" / "mcp.json").string();
+    case McpClient::kVsCode:
+      return (fs::path(project) / ".vscode" / "mcp.json").string();
     case McpClient::kClaudeDesktop: {
       const fs::path mac = fs::path(home) / "Library" / "Application Support" / "Claude";
       std::error_code ec;
-      const fs::path folder = fs::is_directory(mac, ec) ? mac : fs::path(home) / ".config" / "Claude";
+      const fs::path folder =
+          fs::is_directory(mac, ec) ? mac : fs::path(home) / ".config" / "Claude";
       return (folder / "claude_desktop_config.json").string();
     }
-    case McpClient::kClaudeCode: break;
+    case McpClient::kClaudeCode:
+      break;
   }
   return std::nullopt;
 }
 
 std::string ConfigSnippet(McpClient client, const Connection& connection) {
-  return PrettyText(json::object{
-      {ServersKey(client), json::object{{kServerName, Entry(client, connection)}}}});
+  return PrettyText(
+      json::object{{ServersKey(client), json::object{{kServerName, Entry(client, connection)}}}});
 }
 
 base::Result<std::string> MergeConfig(McpClient client, std::string_view document,

@@ -8,7 +8,8 @@ namespace {
 const Connection kConnection{"http://127.0.0.1:8080/mcp", "tw_key", "/usr/bin/taskwire"};
 
 TEST(ClientConfig, ShellCommandQuotesWhatTheShellWouldSplitOrExpand) {
-  EXPECT_EQ(ShellCommand({"claude", "mcp", "add", "http://h:1/mcp"}), "claude mcp add http://h:1/mcp");
+  EXPECT_EQ(ShellCommand({"claude", "mcp", "add", "http://h:1/mcp"}),
+            "claude mcp add http://h:1/mcp");
   EXPECT_EQ(ShellCommand({"a b", "it's", "$HOME", ""}), R"('a b' 'it'\''s' '$HOME' '')");
   // A command substitution stays live inside double quotes.
   EXPECT_EQ(ShellCommand({"--header", "Authorization: Bearer $(taskwire key create)"}),

@@ -13,8 +13,8 @@
 
 #include "auth/password.h"
 #include "auth/scopes.h"
-#include "base/duration.h"
 #include "base/clock.h"
+#include "base/duration.h"
 #include "base/log.h"
 #include "cli/mcp_commands.h"
 #include "cli/oauth_commands.h"
@@ -67,7 +67,8 @@ bool LoadContext(const CommonOptions& options, Context& context) {
   }
   if (!options.listen.empty()) sources.flags.emplace_back("server.listen", options.listen);
   if (!options.data_dir.empty()) sources.flags.emplace_back("server.data_dir", options.data_dir);
-  if (!options.public_url.empty()) sources.flags.emplace_back("server.public_url", options.public_url);
+  if (!options.public_url.empty())
+    sources.flags.emplace_back("server.public_url", options.public_url);
   auto loaded = server::LoadConfig(sources);
   if (!loaded) {
     std::fprintf(stderr, "taskwire: config: %s\n", loaded.error().message().c_str());
@@ -75,9 +76,8 @@ bool LoadContext(const CommonOptions& options, Context& context) {
   }
   context.loaded = std::move(*loaded);
   const auto& log = context.loaded.config.log;
-  context.logger = std::make_unique<base::Logger>(*base::ParseLogLevel(log.level),
-                                                  *base::ParseLogFormat(log.format), stderr,
-                                                  context.clock);
+  context.logger = std::make_unique<base::Logger>(
+      *base::ParseLogLevel(log.level), *base::ParseLogFormat(log.format), stderr, context.clock);
   return true;
 }
 
@@ -140,8 +140,8 @@ int RunUserAdd(Context& context, const std::string& name, bool admin, bool passw
   if (!app) return Fail(app.error());
   auto user = (*app)->users().Create(name, password->hash, admin);
   if (!user) return Fail(user.error());
-  ReportPassword(*password,
-                 std::string("Created ") + (admin ? "administrator '" : "user '") + user->name + "'");
+  ReportPassword(*password, std::string("Created ") + (admin ? "administrator '" : "user '") +
+                                user->name + "'");
   return kExitOk;
 }
 
@@ -167,7 +167,8 @@ int RunUserPasswd(Context& context, const std::string& name, bool password_stdin
   if (auto set = (*app)->sessions().SetPassword(name, password->hash); !set) {
     return Fail(set.error());
   }
-  ReportPassword(*password, "Changed the password of '" + name + "' and signed them out of every browser");
+  ReportPassword(*password,
+                 "Changed the password of '" + name + "' and signed them out of every browser");
   return kExitOk;
 }
 
@@ -186,11 +187,15 @@ int RunUserDelete(Context& context, const std::string& name) {
   if (!app) return Fail(app.error());
   if (auto deleted = (*app)->users().Delete(name); !deleted) return Fail(deleted.error());
   if (auto raised = (*app)->revocations().Raise(); !raised) {
-    std::fprintf(stderr, "taskwire: warning: %s; a running server refuses the user's keys within "
-                         "a minute instead of at once\n", raised.error().message().c_str());
+    std::fprintf(stderr,
+                 "taskwire: warning: %s; a running server refuses the user's keys within "
+                 "a minute instead of at once\n",
+                 raised.error().message().c_str());
   }
-  std::fprintf(stderr, "Deleted '%s': they left every organization and their keys no longer work. "
-                       "Their name stays on the history they made.\n", name.c_str());
+  std::fprintf(stderr,
+               "Deleted '%s': they left every organization and their keys no longer work. "
+               "Their name stays on the history they made.\n",
+               name.c_str());
   return kExitOk;
 }
 
@@ -207,8 +212,9 @@ int RunOrgAdd(Context& context, const std::string& name, const std::string& owne
   if (!user) return Fail(user.error());
   auto organization = (*app)->tasks().CreateOrganization(OperatorActor(), name, user->id);
   if (!organization) return Fail(organization.error());
-  std::fprintf(stderr, "Created organization '%s' (id %lld), owned by %s.\n", organization->name.c_str(),
-               static_cast<long long>(organization->id), user->name.c_str());
+  std::fprintf(stderr, "Created organization '%s' (id %lld), owned by %s.\n",
+               organization->name.c_str(), static_cast<long long>(organization->id),
+               user->name.c_str());
   return kExitOk;
 }
 
@@ -239,7 +245,8 @@ int RunOrgMemberAdd(Context& context, const std::string& org, const std::string&
   if (!organization) return Fail(organization.error());
   auto user = (*app)->users().Find(name);
   if (!user) return Fail(user.error());
-  if (auto set = (*app)->tasks().SetMember(OperatorActor(), organization->id, user->id, *role); !set) {
+  if (auto set = (*app)->tasks().SetMember(OperatorActor(), organization->id, user->id, *role);
+      !set) {
     return Fail(set.error());
   }
   std::fprintf(stderr, "%s is now %s of '%s'.\n", user->name.c_str(),
@@ -275,8 +282,9 @@ int RunKeyCreate(Context& context, const KeyOptions& options) {
   auto created = (*app)->keys().Create(spec);
   if (!created) return Fail(created.error());
   const auth::ApiKey& key = created->second;
-  std::fprintf(stderr, "Created API key %lld '%s' for %s with scopes: %s%s%s.\n"
-                       "The key, shown only now:\n",
+  std::fprintf(stderr,
+               "Created API key %lld '%s' for %s with scopes: %s%s%s.\n"
+               "The key, shown only now:\n",
                static_cast<long long>(key.id), key.name.c_str(), key.user_name.c_str(),
                auth::JoinScopes(key.scopes).c_str(),
                key.expires_at ? ("; expires " + *key.expires_at).c_str() : "",
@@ -288,7 +296,8 @@ int RunKeyCreate(Context& context, const KeyOptions& options) {
 int RunKeyList(Context& context, const std::string& user) {
   auto app = OpenApp(context);
   if (!app) return Fail(app.error());
-  auto keys = (*app)->keys().List(user.empty() ? std::nullopt : std::optional<std::string_view>(user));
+  auto keys =
+      (*app)->keys().List(user.empty() ? std::nullopt : std::optional<std::string_view>(user));
   if (!keys) return Fail(keys.error());
   std::printf("%-5s %-12s %-16s %-20s %-11s %-24s %-24s %s\n", "ID", "PREFIX", "USER", "NAME",
               "STATE", "LAST USED", "EXPIRES", "SCOPES");
@@ -296,8 +305,8 @@ int RunKeyList(Context& context, const std::string& user) {
     const char* state = key.revoked_at ? "revoked" : "active";
     std::printf("%-5lld %-12s %-16s %-20s %-11s %-24s %-24s %s\n", static_cast<long long>(key.id),
                 key.prefix.c_str(), key.user_name.c_str(), key.name.c_str(), state,
-                key.last_used_at.value_or("never").c_str(), key.expires_at.value_or("never").c_str(),
-                auth::JoinScopes(key.scopes).c_str());
+                key.last_used_at.value_or("never").c_str(),
+                key.expires_at.value_or("never").c_str(), auth::JoinScopes(key.scopes).c_str());
   }
   return kExitOk;
 }
@@ -328,12 +337,13 @@ int RunBackup(Context& context, const std::string& file) {
                static_cast<unsigned long long>(std::filesystem::file_size(file, ec)));
   // The signing keys in the copy are sealed: without the key file they are lost.
   const std::string secrets_key = context.loaded.config.SecretsKeyPath();
-  std::fprintf(stderr,
-               "The OAuth signing keys in the copy are sealed with %s, which the copy does not hold. "
-               "Keep a copy of that file too, stored apart from the backups (whoever holds both can "
-               "mint access tokens); a restore without it needs 'taskwire oauth reset-keys', which "
-               "ends the access tokens issued so far.\n",
-               secrets_key.c_str());
+  std::fprintf(
+      stderr,
+      "The OAuth signing keys in the copy are sealed with %s, which the copy does not hold. "
+      "Keep a copy of that file too, stored apart from the backups (whoever holds both can "
+      "mint access tokens); a restore without it needs 'taskwire oauth reset-keys', which "
+      "ends the access tokens issued so far.\n",
+      secrets_key.c_str());
   return kExitOk;
 }
 
@@ -342,7 +352,8 @@ int RunMigrate(Context& context, bool status_only) {
   if (!app) return Fail(app.error());
   // Signing keys an older version kept in clear are sealed now, not at the next serve.
   if (!status_only) {
-    if (auto loaded = (*app)->signing_keys().Load(); !loaded) return Fail(loaded.error().WithContext("signing keys"));
+    if (auto loaded = (*app)->signing_keys().Load(); !loaded)
+      return Fail(loaded.error().WithContext("signing keys"));
   }
   const auto migrations = store::EmbeddedMigrations((*app)->database().dialect());
   auto status = store::CheckSchema((*app)->database(), migrations);
@@ -364,14 +375,17 @@ int RunDoctor(Context& context) {
   report(dir.has_value(), "data dir", dir ? config.server.data_dir : dir.error().message());
   if (dir) {
     // Before the database is opened, which makes a loose one private.
-    const auto warnings =
-        server::ExposureWarnings(config.server.data_dir, config.SqlitePath(), config.SecretsKeyPath());
-    for (const std::string& warning : warnings) std::printf("warn  %-10s %s\n", "files", warning.c_str());
+    const auto warnings = server::ExposureWarnings(config.server.data_dir, config.SqlitePath(),
+                                                   config.SecretsKeyPath());
+    for (const std::string& warning : warnings)
+      std::printf("warn  %-10s %s\n", "files", warning.c_str());
     if (warnings.empty()) {
-      std::printf("ok    %-10s %s\n", "files", "only their owner may read the data dir, the database and the secrets key");
+      std::printf("ok    %-10s %s\n", "files",
+                  "only their owner may read the data dir, the database and the secrets key");
     }
     auto app = OpenApp(context, /*migrate=*/false);
-    report(app.has_value(), "database", app ? (*app)->database().description() : app.error().message());
+    report(app.has_value(), "database",
+           app ? (*app)->database().description() : app.error().message());
     if (app) {
       const auto migrations = store::EmbeddedMigrations((*app)->database().dialect());
       auto status = store::CheckSchema((*app)->database(), migrations);
@@ -380,16 +394,19 @@ int RunDoctor(Context& context) {
              !status ? status.error().message()
                      : "version " + std::to_string(status->current) + " of " +
                            std::to_string(status->latest) +
-                           (current ? "" : ": 'taskwire migrate' or 'taskwire serve' applies the rest"));
+                           (current ? ""
+                                    : ": 'taskwire migrate' or 'taskwire serve' applies the rest"));
     }
   }
   http::ServerOptions options;
   options.listen = config.server.listen;
   options.threads = 1;
-  http::Server probe(options, [](http::Request&, http::Responder r) { r.Send({}); }, *context.logger);
+  http::Server probe(
+      options, [](http::Request&, http::Responder r) { r.Send({}); }, *context.logger);
   auto bound = probe.Listen();
   report(bound.has_value(), "listen",
-         bound ? config.server.listen + " is free" : bound.error().message() + " (is taskwire already running?)");
+         bound ? config.server.listen + " is free"
+               : bound.error().message() + " (is taskwire already running?)");
   return failures == 0 ? kExitOk : kExitFailure;
 }
 
@@ -418,7 +435,8 @@ int Main(int argc, char** argv) {
   CommonOptions common;
   app.add_option("--config", common.config_file, "TOML configuration file (or TASKWIRE_CONFIG)")
       ->check(CLI::ExistingFile);
-  app.add_option("--data-dir", common.data_dir, "folder for the database and state (server.data_dir)");
+  app.add_option("--data-dir", common.data_dir,
+                 "folder for the database and state (server.data_dir)");
   app.add_option("--set", common.sets, "set any configuration key: --set server.threads=2")
       ->type_name("KEY=VALUE");
 
@@ -439,8 +457,10 @@ int Main(int argc, char** argv) {
 
   auto* serve = app.add_subcommand("serve", "Run the server (HTTP, web pages, MCP endpoint)");
   serve->fallthrough();
-  serve->add_option("--listen", common.listen, "HOST:PORT to listen on (server.listen, default 127.0.0.1:8080)");
-  serve->add_option("--public-url", common.public_url, "the URL clients use to reach this server (server.public_url)");
+  serve->add_option("--listen", common.listen,
+                    "HOST:PORT to listen on (server.listen, default 127.0.0.1:8080)");
+  serve->add_option("--public-url", common.public_url,
+                    "the URL clients use to reach this server (server.public_url)");
   serve->callback(with_context([&] { return RunServe(context); }));
 
   auto* user = app.add_subcommand("user", "Manage the people who sign in");
@@ -449,46 +469,59 @@ int Main(int argc, char** argv) {
   std::string user_name;
   bool user_admin = false;
   bool password_stdin = false;
-  auto* user_add = user->add_subcommand("add", "Create a user; prints a generated password unless --password-stdin");
+  auto* user_add = user->add_subcommand(
+      "add", "Create a user; prints a generated password unless --password-stdin");
   user_add->fallthrough();
   user_add->add_option("NAME", user_name, "the user's name")->required();
   user_add->add_flag("--admin", user_admin, "make the user an administrator");
   user_add->add_flag("--password-stdin", password_stdin, "read the password from standard input");
-  user_add->callback(with_context([&] { return RunUserAdd(context, user_name, user_admin, password_stdin); }));
+  user_add->callback(
+      with_context([&] { return RunUserAdd(context, user_name, user_admin, password_stdin); }));
   auto* user_list = user->add_subcommand("list", "List users");
   user_list->fallthrough();
   user_list->callback(with_context([&] { return RunUserList(context); }));
-  auto* user_passwd = user->add_subcommand(
-      "passwd", "Set a user's password and sign them out of every browser; prints a generated one unless --password-stdin");
+  auto* user_passwd =
+      user->add_subcommand("passwd",
+                           "Set a user's password and sign them out of every browser; prints a "
+                           "generated one unless --password-stdin");
   user_passwd->fallthrough();
   user_passwd->add_option("NAME", user_name, "the user's name")->required();
-  user_passwd->add_flag("--password-stdin", password_stdin, "read the password from standard input");
-  user_passwd->callback(with_context([&] { return RunUserPasswd(context, user_name, password_stdin); }));
+  user_passwd->add_flag("--password-stdin", password_stdin,
+                        "read the password from standard input");
+  user_passwd->callback(
+      with_context([&] { return RunUserPasswd(context, user_name, password_stdin); }));
   auto* user_signout = user->add_subcommand(
-      "signout", "Sign a user out of every browser (their web sessions end; API keys and apps keep working)");
+      "signout",
+      "Sign a user out of every browser (their web sessions end; API keys and apps keep working)");
   user_signout->fallthrough();
   user_signout->add_option("NAME", user_name, "the user's name")->required();
   user_signout->callback(with_context([&] { return RunUserSignout(context, user_name); }));
-  auto* user_delete = user->add_subcommand("delete", "Delete a user: they leave every organization and their keys stop working");
+  auto* user_delete = user->add_subcommand(
+      "delete", "Delete a user: they leave every organization and their keys stop working");
   user_delete->fallthrough();
   user_delete->add_option("NAME", user_name, "the user's name")->required();
   user_delete->callback(with_context([&] { return RunUserDelete(context, user_name); }));
   std::string link_subject;
   std::string link_issuer;
   const auto link_opener = [&](bool migrate) { return OpenApp(context, migrate); };
-  auto* user_link = user->add_subcommand(
-      "link", "External-issuer mode: let the tokens of a subject (iss + sub) act for a user (docs/oauth.md)");
+  auto* user_link = user->add_subcommand("link",
+                                         "External-issuer mode: let the tokens of a subject (iss + "
+                                         "sub) act for a user (docs/oauth.md)");
   user_link->fallthrough();
   user_link->add_option("NAME", user_name, "the user's name, exactly")->required();
   user_link->add_option("--subject", link_subject, "the \"sub\" of the user's tokens")->required();
   user_link->add_option("--issuer", link_issuer, "the issuer (default: auth.external_issuer)");
-  user_link->callback(with_context([&] { return RunUserLink(link_opener, user_name, link_subject, link_issuer); }));
-  auto* user_unlink = user->add_subcommand("unlink", "External-issuer mode: remove a user's link to their subject");
+  user_link->callback(
+      with_context([&] { return RunUserLink(link_opener, user_name, link_subject, link_issuer); }));
+  auto* user_unlink =
+      user->add_subcommand("unlink", "External-issuer mode: remove a user's link to their subject");
   user_unlink->fallthrough();
   user_unlink->add_option("NAME", user_name, "the user's name")->required();
   user_unlink->add_option("--issuer", link_issuer, "the issuer (default: auth.external_issuer)");
-  user_unlink->callback(with_context([&] { return RunUserUnlink(link_opener, user_name, link_issuer); }));
-  auto* user_links = user->add_subcommand("links", "External-issuer mode: list which subject acts for which user");
+  user_unlink->callback(
+      with_context([&] { return RunUserUnlink(link_opener, user_name, link_issuer); }));
+  auto* user_links =
+      user->add_subcommand("links", "External-issuer mode: list which subject acts for which user");
   user_links->fallthrough();
   user_links->callback(with_context([&] { return RunUserLinks(link_opener); }));
 
@@ -509,27 +542,33 @@ int Main(int argc, char** argv) {
   auto* org_member = org->add_subcommand("member", "Manage members");
   org_member->require_subcommand(1);
   org_member->fallthrough();
-  auto* member_add = org_member->add_subcommand("add", "Add a user to an organization, or change their role");
+  auto* member_add =
+      org_member->add_subcommand("add", "Add a user to an organization, or change their role");
   member_add->fallthrough();
   member_add->add_option("ORG", org_name, "the organization's name")->required();
   member_add->add_option("USER", user_name, "the user's name")->required();
   member_add->add_option("--role", member_role, "owner, admin, member (default) or viewer");
-  member_add->callback(with_context([&] { return RunOrgMemberAdd(context, org_name, user_name, member_role); }));
+  member_add->callback(
+      with_context([&] { return RunOrgMemberAdd(context, org_name, user_name, member_role); }));
 
   auto* key = app.add_subcommand("key", "Manage API keys (personal access tokens)");
   key->require_subcommand(1);
   key->fallthrough();
   KeyOptions key_options;
   int64_t key_id = 0;
-  auto* key_create = key->add_subcommand("create", "Mint an API key; prints the key alone on standard output");
+  auto* key_create =
+      key->add_subcommand("create", "Mint an API key; prints the key alone on standard output");
   key_create->fallthrough();
   key_create->add_option("--user", key_options.user, "the user the key acts for")->required();
-  key_create->add_option("--name", key_options.name, "a label, usually the client: claude-code")->required();
-  key_create->add_option("--scopes", key_options.scopes,
-                         "comma-separated scopes, 'read' (default) or 'all': mcp:read, organizations:read, "
-                         "tasks:read, tasks:write, tasks:admin, jobs:read, jobs:run, offline_access; "
-                         "keys:manage (managing keys and grants over REST) only when named, never in 'all'");
-  key_create->add_option("--expires", key_options.expires, "lifetime such as 30d or 12h (default: never)");
+  key_create->add_option("--name", key_options.name, "a label, usually the client: claude-code")
+      ->required();
+  key_create->add_option(
+      "--scopes", key_options.scopes,
+      "comma-separated scopes, 'read' (default) or 'all': mcp:read, organizations:read, "
+      "tasks:read, tasks:write, tasks:admin, jobs:read, jobs:run, offline_access; "
+      "keys:manage (managing keys and grants over REST) only when named, never in 'all'");
+  key_create->add_option("--expires", key_options.expires,
+                         "lifetime such as 30d or 12h (default: never)");
   key_create->add_flag("--review", key_options.review,
                        "review mode: the key reads, and every write it asks for is refused (its "
                        "writes are to become proposals a person commits; proposals are not "
@@ -545,119 +584,158 @@ int Main(int argc, char** argv) {
   key_revoke->callback(with_context([&] { return RunKeyRevoke(context, key_id); }));
 
   const AppOpener open_app = [&](bool migrate) { return OpenApp(context, migrate); };
-  auto* client = app.add_subcommand("client", "Manage OAuth clients an administrator registers by hand");
+  auto* client =
+      app.add_subcommand("client", "Manage OAuth clients an administrator registers by hand");
   client->require_subcommand(1);
   client->fallthrough();
   ClientOptions client_options;
   std::string client_id;
-  auto* client_add = client->add_subcommand("add", "Register an OAuth client; prints its client_id (and secret)");
+  auto* client_add =
+      client->add_subcommand("add", "Register an OAuth client; prints its client_id (and secret)");
   client_add->fallthrough();
-  client_add->add_option("--name", client_options.name, "what people see on the consent screen")->required();
-  client_add->add_option("--redirect-uri", client_options.redirect_uris,
-                         "where the client receives codes (repeat for several): https URLs, "
-                         "http://127.0.0.1 or localhost on any port, or a desktop client's scheme")
+  client_add->add_option("--name", client_options.name, "what people see on the consent screen")
+      ->required();
+  client_add
+      ->add_option("--redirect-uri", client_options.redirect_uris,
+                   "where the client receives codes (repeat for several): https URLs, "
+                   "http://127.0.0.1 or localhost on any port, or a desktop client's scheme")
       ->required();
   client_add->add_flag("--confidential", client_options.confidential,
                        "issue a client secret (for clients that run on a server)");
   client_add->callback(with_context([&] { return RunClientAdd(open_app, client_options); }));
-  auto* client_list = client->add_subcommand("list", "List registered and dynamically registered clients");
+  auto* client_list =
+      client->add_subcommand("list", "List registered and dynamically registered clients");
   client_list->fallthrough();
   client_list->callback(with_context([&] { return RunClientList(open_app); }));
-  auto* client_remove = client->add_subcommand("remove", "Remove a client and revoke every grant it holds");
+  auto* client_remove =
+      client->add_subcommand("remove", "Remove a client and revoke every grant it holds");
   client_remove->fallthrough();
-  client_remove->add_option("CLIENT_ID", client_id, "the client's id (client list shows it)")->required();
+  client_remove->add_option("CLIENT_ID", client_id, "the client's id (client list shows it)")
+      ->required();
   client_remove->callback(with_context([&] { return RunClientRemove(open_app, client_id); }));
 
-  auto* grant = app.add_subcommand("grant", "List and revoke what people allowed OAuth clients (connected apps)");
+  auto* grant = app.add_subcommand(
+      "grant", "List and revoke what people allowed OAuth clients (connected apps)");
   grant->require_subcommand(1);
   grant->fallthrough();
   std::string grant_user;
   bool grant_all = false;
   int64_t grant_id = 0;
-  auto* grant_list = grant->add_subcommand("list", "List connected apps: client, user, scopes, first and last use");
+  auto* grant_list = grant->add_subcommand(
+      "list", "List connected apps: client, user, scopes, first and last use");
   grant_list->fallthrough();
   grant_list->add_option("--user", grant_user, "only this user's grants");
   grant_list->add_flag("--all", grant_all, "include revoked grants");
   grant_list->callback(with_context([&] { return RunGrantList(open_app, grant_user, grant_all); }));
-  auto* grant_revoke = grant->add_subcommand("revoke", "Revoke a grant; its client is cut off at its next request");
+  auto* grant_revoke =
+      grant->add_subcommand("revoke", "Revoke a grant; its client is cut off at its next request");
   grant_revoke->fallthrough();
   grant_revoke->add_option("ID", grant_id, "the grant's id (grant list shows it)")->required();
   grant_revoke->callback(with_context([&] { return RunGrantRevoke(open_app, grant_id); }));
 
-  auto* oauth_command = app.add_subcommand("oauth", "Operate the built-in OAuth authorization server");
+  auto* oauth_command =
+      app.add_subcommand("oauth", "Operate the built-in OAuth authorization server");
   oauth_command->require_subcommand(1);
   oauth_command->fallthrough();
   auto* rotate = oauth_command->add_subcommand(
-      "rotate-key", "Sign new access tokens with a new key; the old one stays published until its tokens expire");
+      "rotate-key",
+      "Sign new access tokens with a new key; the old one stays published until its tokens expire");
   rotate->fallthrough();
   rotate->callback(with_context([&] { return RunRotateKey(open_app); }));
   auto* reset_keys = oauth_command->add_subcommand(
-      "reset-keys", "Forget every signing key and make a new one, after the secrets key file was lost or replaced; "
-                    "access tokens issued so far stop working (refresh tokens go on)");
+      "reset-keys",
+      "Forget every signing key and make a new one, after the secrets key file was lost or "
+      "replaced; "
+      "access tokens issued so far stop working (refresh tokens go on)");
   reset_keys->fallthrough();
   reset_keys->callback(with_context([&] { return RunResetKeys(open_app); }));
 
-  auto* mcp = app.add_subcommand("mcp", "Connect MCP clients (Claude Code, Claude Desktop, Cursor, VS Code)");
+  auto* mcp = app.add_subcommand(
+      "mcp", "Connect MCP clients (Claude Code, Claude Desktop, Cursor, VS Code)");
   mcp->require_subcommand(1);
   mcp->fallthrough();
   McpOptions mcp_options;
   const auto opener = [&](bool migrate) { return OpenApp(context, migrate); };
   const char* const kClientHelp = "claude-code (default), claude-desktop, cursor or vscode";
   auto* mcp_install = mcp->add_subcommand(
-      "install", "Mint a key named after the client (revoking its previous one) and configure the client");
+      "install",
+      "Mint a key named after the client (revoking its previous one) and configure the client");
   mcp_install->fallthrough();
   mcp_install->add_option("--client", mcp_options.client, kClientHelp);
-  mcp_install->add_option("--user", mcp_options.user, "the user the client acts for (default: the only user)");
+  mcp_install->add_option("--user", mcp_options.user,
+                          "the user the client acts for (default: the only user)");
   mcp_install->add_option("--key", mcp_options.key, "use this API key instead of minting one");
-  mcp_install->add_option("--scopes", mcp_options.scopes, "scopes of the minted key (default: read,tasks:write)");
-  mcp_install->add_option("--url", mcp_options.url, "the MCP URL (default: server.public_url or server.listen, plus server.mcp_path)");
-  mcp_install->add_option("--project", mcp_options.project, "folder whose .cursor/ or .vscode/ gets the config (default: .)");
-  mcp_install->add_option("--file", mcp_options.file, "write this config file instead of the client's usual one");
-  mcp_install->add_flag("--print", mcp_options.print, "print the command or file instead; change nothing");
-  mcp_install->callback(with_context([&] { return RunMcpInstall(context.loaded.config, opener, mcp_options); }));
-  auto* mcp_uninstall = mcp->add_subcommand("uninstall", "Remove Taskwire from a client and revoke the keys named after it");
+  mcp_install->add_option("--scopes", mcp_options.scopes,
+                          "scopes of the minted key (default: read,tasks:write)");
+  mcp_install->add_option(
+      "--url", mcp_options.url,
+      "the MCP URL (default: server.public_url or server.listen, plus server.mcp_path)");
+  mcp_install->add_option("--project", mcp_options.project,
+                          "folder whose .cursor/ or .vscode/ gets the config (default: .)");
+  mcp_install->add_option("--file", mcp_options.file,
+                          "write this config file instead of the client's usual one");
+  mcp_install->add_flag("--print", mcp_options.print,
+                        "print the command or file instead; change nothing");
+  mcp_install->callback(
+      with_context([&] { return RunMcpInstall(context.loaded.config, opener, mcp_options); }));
+  auto* mcp_uninstall = mcp->add_subcommand(
+      "uninstall", "Remove Taskwire from a client and revoke the keys named after it");
   mcp_uninstall->fallthrough();
   mcp_uninstall->add_option("--client", mcp_options.client, kClientHelp);
-  mcp_uninstall->add_option("--user", mcp_options.user, "only this user's key (default: every user's)");
-  mcp_uninstall->add_option("--project", mcp_options.project, "folder whose .cursor/ or .vscode/ holds the config");
-  mcp_uninstall->add_option("--file", mcp_options.file, "the client's config file, if not in its usual place");
+  mcp_uninstall->add_option("--user", mcp_options.user,
+                            "only this user's key (default: every user's)");
+  mcp_uninstall->add_option("--project", mcp_options.project,
+                            "folder whose .cursor/ or .vscode/ holds the config");
+  mcp_uninstall->add_option("--file", mcp_options.file,
+                            "the client's config file, if not in its usual place");
   mcp_uninstall->add_flag("--print", mcp_options.print, "print what would be done; change nothing");
-  mcp_uninstall->callback(with_context([&] { return RunMcpUninstall(context.loaded.config, opener, mcp_options); }));
-  auto* mcp_print = mcp->add_subcommand("print-config", "Print every client's configuration snippet");
+  mcp_uninstall->callback(
+      with_context([&] { return RunMcpUninstall(context.loaded.config, opener, mcp_options); }));
+  auto* mcp_print =
+      mcp->add_subcommand("print-config", "Print every client's configuration snippet");
   mcp_print->fallthrough();
   mcp_print->add_option("--client", mcp_options.client, "only this client");
-  mcp_print->add_option("--key", mcp_options.key, "put this key in the snippets (default: a placeholder)");
+  mcp_print->add_option("--key", mcp_options.key,
+                        "put this key in the snippets (default: a placeholder)");
   mcp_print->add_option("--url", mcp_options.url, "the MCP URL");
-  mcp_print->callback(with_context([&] { return RunMcpPrintConfig(context.loaded.config, mcp_options); }));
-  auto* mcp_stdio = mcp->add_subcommand("stdio", "Serve MCP on standard input/output, forwarding to the HTTP endpoint");
+  mcp_print->callback(
+      with_context([&] { return RunMcpPrintConfig(context.loaded.config, mcp_options); }));
+  auto* mcp_stdio = mcp->add_subcommand(
+      "stdio", "Serve MCP on standard input/output, forwarding to the HTTP endpoint");
   mcp_stdio->fallthrough();
   mcp_stdio->add_option("--key", mcp_options.key,
                         "the API key to send (other local users can read it from the process list: "
                         "prefer TASKWIRE_API_KEY or --key-file)");
-  mcp_stdio->add_option("--key-file", mcp_options.key_file,
-                        "read the API key from this file, which only its owner may read (mode 600)");
+  mcp_stdio->add_option(
+      "--key-file", mcp_options.key_file,
+      "read the API key from this file, which only its owner may read (mode 600)");
   mcp_stdio->add_option("--url", mcp_options.url, "the MCP URL (default: from the configuration)");
-  mcp_stdio->callback(with_context([&] { return RunMcpStdio(context.loaded.config, mcp_options); }));
+  mcp_stdio->callback(
+      with_context([&] { return RunMcpStdio(context.loaded.config, mcp_options); }));
 
   std::string backup_file;
   auto* backup = app.add_subcommand(
-      "backup", "Copy the database to FILE while the server keeps running (its OAuth signing keys are "
-                "sealed with the secrets key file, which the copy does not hold: keep that file apart)");
+      "backup",
+      "Copy the database to FILE while the server keeps running (its OAuth signing keys are "
+      "sealed with the secrets key file, which the copy does not hold: keep that file apart)");
   backup->fallthrough();
   backup->add_option("FILE", backup_file, "where to write the copy (must not exist)")->required();
   backup->callback(with_context([&] { return RunBackup(context, backup_file); }));
 
   bool status_only = false;
-  auto* migrate = app.add_subcommand("migrate", "Bring the database schema up to date (serve does this too)");
+  auto* migrate =
+      app.add_subcommand("migrate", "Bring the database schema up to date (serve does this too)");
   migrate->fallthrough();
   migrate->add_flag("--status", status_only, "only print the schema version");
   migrate->callback(with_context([&] { return RunMigrate(context, status_only); }));
 
-  auto* doctor = app.add_subcommand("doctor", "Check the configuration, data dir, database and listen address");
+  auto* doctor = app.add_subcommand(
+      "doctor", "Check the configuration, data dir, database and listen address");
   doctor->fallthrough();
   doctor->callback(with_context([&] { return RunDoctor(context); }));
 
-  auto* config = app.add_subcommand("config", "Print every setting, its value and where it came from");
+  auto* config =
+      app.add_subcommand("config", "Print every setting, its value and where it came from");
   config->fallthrough();
   config->callback(with_context([&] { return RunConfig(context); }));
 

@@ -15,10 +15,10 @@
 #include <iostream>
 #include <sstream>
 
-#include "cli/client_config.h"
-#include "mcp/stdio_bridge.h"
 #include "auth/scopes.h"
+#include "cli/client_config.h"
 #include "http/server.h"
+#include "mcp/stdio_bridge.h"
 
 namespace taskwire::cli {
 
@@ -116,7 +116,8 @@ base::Result<void> WriteFileAtomically(const std::string& path, const std::strin
   const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
   fs::create_directories(folder, ec);
   if (auto refused = RefuseSymbolicLink(path); !refused) return refused;
-  std::string temporary = (folder / ("." + target.filename().string() + ".taskwire-XXXXXX")).string();
+  std::string temporary =
+      (folder / ("." + target.filename().string() + ".taskwire-XXXXXX")).string();
   const int fd = ::mkostemp(temporary.data(), O_CLOEXEC);
   if (fd < 0) return base::Error::Unavailable("cannot write " + path + ": " + std::strerror(errno));
   const bool written = ::fchmod(fd, 0600) == 0 &&
@@ -134,7 +135,8 @@ base::Result<void> WriteFileAtomically(const std::string& path, const std::strin
 // The git work tree `path` would be in (a folder above it holds .git), if any.
 std::optional<fs::path> GitWorkTree(const std::string& path) {
   std::error_code ec;
-  for (fs::path folder = fs::absolute(path, ec).parent_path(); !folder.empty(); folder = folder.parent_path()) {
+  for (fs::path folder = fs::absolute(path, ec).parent_path(); !folder.empty();
+       folder = folder.parent_path()) {
     if (fs::exists(folder / ".git", ec)) return folder;
     if (folder == folder.root_path()) break;
   }
@@ -162,7 +164,9 @@ base::Result<std::string> BridgeKey(const McpOptions& options) {
   if (!options.key_file.empty()) {
     const std::string& path = options.key_file;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return base::Error::InvalidArgument("--key-file: cannot open " + path + ": " + std::strerror(errno));
+    if (fd < 0)
+      return base::Error::InvalidArgument("--key-file: cannot open " + path + ": " +
+                                          std::strerror(errno));
     struct stat info {};
     std::string text(4096, '\0');
     ssize_t got = -1;
@@ -170,19 +174,23 @@ base::Result<std::string> BridgeKey(const McpOptions& options) {
       got = ::read(fd, text.data(), text.size());
     }
     ::close(fd);
-    if (!S_ISREG(info.st_mode)) return base::Error::InvalidArgument("--key-file: " + path + " is not a file");
+    if (!S_ISREG(info.st_mode))
+      return base::Error::InvalidArgument("--key-file: " + path + " is not a file");
     if ((info.st_mode & 077) != 0) {
       char mode[8];
       std::snprintf(mode, sizeof mode, "%03o", static_cast<unsigned>(info.st_mode & 0777));
-      return base::Error::InvalidArgument("--key-file: other users may read or change " + path + " (mode " + mode +
-                                          "): chmod 600 " + path);
+      return base::Error::InvalidArgument("--key-file: other users may read or change " + path +
+                                          " (mode " + mode + "): chmod 600 " + path);
     }
-    if (got < 0) return base::Error::InvalidArgument("--key-file: cannot read " + path + ": " + std::strerror(errno));
+    if (got < 0)
+      return base::Error::InvalidArgument("--key-file: cannot read " + path + ": " +
+                                          std::strerror(errno));
     text.resize(static_cast<size_t>(got));
     while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
     return text;
   }
-  if (const char* key = std::getenv(std::string(kApiKeyVariable).c_str()); key != nullptr && *key != '\0') {
+  if (const char* key = std::getenv(std::string(kApiKeyVariable).c_str());
+      key != nullptr && *key != '\0') {
     return std::string(key);
   }
   return base::Error::InvalidArgument("give the API key in " + std::string(kApiKeyVariable) +
@@ -209,8 +217,9 @@ base::Result<std::string> ChooseUser(server::App& app, const std::string& given)
   auto users = app.users().List();
   if (!users) return std::move(users).error();
   if (users->size() == 1) return users->front().name;
-  return base::Error::InvalidArgument("say which user the client acts for with --user NAME "
-                                      "(taskwire user list)");
+  return base::Error::InvalidArgument(
+      "say which user the client acts for with --user NAME "
+      "(taskwire user list)");
 }
 
 // The active keys named after `client`, of `user` (or of everyone when "").
@@ -228,7 +237,8 @@ base::Result<std::vector<auth::ApiKey>> ClientKeys(server::App& app, McpClient c
 base::Result<McpClient> ClientOf(const McpOptions& options) {
   auto client = ParseMcpClient(options.client.empty() ? "claude-code" : options.client);
   if (!client) {
-    return base::Error::InvalidArgument("--client must be claude-code, claude-desktop, cursor or vscode");
+    return base::Error::InvalidArgument(
+        "--client must be claude-code, claude-desktop, cursor or vscode");
   }
   return *client;
 }
@@ -241,11 +251,13 @@ base::Result<std::string> Configure(McpClient client, const Connection& connecti
     (void)RunProgram({"claude", "mcp", "remove", "taskwire"});
     const int status = RunProgram(ClaudeCodeAddCommand(connection));
     if (status == 127) {
-      return base::Error::FailedPrecondition("the claude command is not on PATH (install Claude Code, "
-                                             "or use --print and run the command yourself)");
+      return base::Error::FailedPrecondition(
+          "the claude command is not on PATH (install Claude Code, "
+          "or use --print and run the command yourself)");
     }
     if (status != 0) {
-      return base::Error::FailedPrecondition("'claude mcp add' failed (exit " + std::to_string(status) + ")");
+      return base::Error::FailedPrecondition("'claude mcp add' failed (exit " +
+                                             std::to_string(status) + ")");
     }
     return std::string("Claude Code (claude mcp add)");
   }
@@ -254,22 +266,26 @@ base::Result<std::string> Configure(McpClient client, const Connection& connecti
   const std::string current = ReadFile(path).value_or("");
   auto merged = MergeConfig(client, current, connection);
   if (!merged) {
-    return base::Error::FailedPrecondition("cannot update " + path + ": " + merged.error().message() +
-                                           "; add this by hand:\n" + ConfigSnippet(client, connection));
+    return base::Error::FailedPrecondition("cannot update " + path + ": " +
+                                           merged.error().message() + "; add this by hand:\n" +
+                                           ConfigSnippet(client, connection));
   }
   if (auto tree = GitWorkTree(path)) {
-    std::fprintf(stderr,
-                 "taskwire: warning: %s is inside the git work tree %s, and it holds the key: keep it "
-                 "out of commits (add it to .gitignore)\n",
-                 path.c_str(), tree->c_str());
+    std::fprintf(
+        stderr,
+        "taskwire: warning: %s is inside the git work tree %s, and it holds the key: keep it "
+        "out of commits (add it to .gitignore)\n",
+        path.c_str(), tree->c_str());
   }
-  if (auto written = WriteFileAtomically(path, *merged); !written) return std::move(written).error();
+  if (auto written = WriteFileAtomically(path, *merged); !written)
+    return std::move(written).error();
   return path;
 }
 
 }  // namespace
 
-int RunMcpInstall(const server::Config& config, const AppOpener& open_app, const McpOptions& options) {
+int RunMcpInstall(const server::Config& config, const AppOpener& open_app,
+                  const McpOptions& options) {
   auto client = ClientOf(options);
   if (!client) return Usage(client.error().message());
   if (!options.key.empty() && !auth::LooksLikeApiKey(options.key)) {
@@ -279,7 +295,8 @@ int RunMcpInstall(const server::Config& config, const AppOpener& open_app, const
   auto scopes = auth::ParseScopes(options.scopes);
   if (!scopes) return Usage("--scopes: " + scopes.error().message());
   const std::string name(McpClientName(*client));
-  Connection connection{options.url.empty() ? DefaultUrl(config) : options.url, options.key, Binary()};
+  Connection connection{options.url.empty() ? DefaultUrl(config) : options.url, options.key,
+                        Binary()};
 
   if (options.print) {
     // A rehearsal changes nothing: where a new key would be minted, the printed command mints it
@@ -318,8 +335,10 @@ int RunMcpInstall(const server::Config& config, const AppOpener& open_app, const
   std::optional<auth::ApiKey> minted;
   if (options.key.empty()) {
     auto user = ChooseUser(**app, options.user);
-    if (!user) return user.error().code() == base::ErrorCode::kInvalidArgument ? Usage(user.error().message())
-                                                                               : Fail(user.error().message());
+    if (!user)
+      return user.error().code() == base::ErrorCode::kInvalidArgument
+                 ? Usage(user.error().message())
+                 : Fail(user.error().message());
     auto existing = ClientKeys(**app, *client, *user);
     if (!existing) return Fail(existing.error().message());
     previous = std::move(*existing);
@@ -342,7 +361,8 @@ int RunMcpInstall(const server::Config& config, const AppOpener& open_app, const
   // Rotation: the keys this client had before stop working now.
   for (const auth::ApiKey& old : previous) {
     if (auto revoked = (*app)->keys().Revoke(old.id); revoked) {
-      std::fprintf(stderr, "Revoked the previous %s key %lld.\n", name.c_str(), static_cast<long long>(old.id));
+      std::fprintf(stderr, "Revoked the previous %s key %lld.\n", name.c_str(),
+                   static_cast<long long>(old.id));
     }
   }
   if (*client == McpClient::kClaudeDesktop) {
@@ -351,7 +371,8 @@ int RunMcpInstall(const server::Config& config, const AppOpener& open_app, const
   return kExitOk;
 }
 
-int RunMcpUninstall(const server::Config& config, const AppOpener& open_app, const McpOptions& options) {
+int RunMcpUninstall(const server::Config& config, const AppOpener& open_app,
+                    const McpOptions& options) {
   (void)config;
   auto client = ClientOf(options);
   if (!client) return Usage(client.error().message());
@@ -362,26 +383,29 @@ int RunMcpUninstall(const server::Config& config, const AppOpener& open_app, con
   const std::string name(McpClientName(*client));
   if (options.print) {
     for (const auth::ApiKey& key : *keys) {
-      std::printf("would revoke key %lld '%s' of %s\n", static_cast<long long>(key.id), key.name.c_str(),
-                  key.user_name.c_str());
+      std::printf("would revoke key %lld '%s' of %s\n", static_cast<long long>(key.id),
+                  key.name.c_str(), key.user_name.c_str());
     }
     if (*client == McpClient::kClaudeCode) {
       std::printf("would run: claude mcp remove taskwire\n");
     } else {
-      std::printf("would remove the taskwire server from %s\n", ConfigFile(*client, options).c_str());
+      std::printf("would remove the taskwire server from %s\n",
+                  ConfigFile(*client, options).c_str());
     }
     return kExitOk;
   }
   int status = kExitOk;
   if (*client == McpClient::kClaudeCode) {
     const int removed = RunProgram({"claude", "mcp", "remove", "taskwire"});
-    if (removed == 127) std::fprintf(stderr, "The claude command is not on PATH; nothing to remove there.\n");
+    if (removed == 127)
+      std::fprintf(stderr, "The claude command is not on PATH; nothing to remove there.\n");
   } else {
     const std::string path = ConfigFile(*client, options);
     const auto current = ReadFile(path);
     if (current && HasTaskwireServer(*client, *current)) {
       auto merged = MergeConfig(*client, *current, std::nullopt);
-      auto written = merged ? WriteFileAtomically(path, *merged) : base::Result<void>(merged.error());
+      auto written =
+          merged ? WriteFileAtomically(path, *merged) : base::Result<void>(merged.error());
       if (!written) {
         status = Fail("cannot update " + path + ": " + written.error().message());
       } else {
@@ -391,8 +415,8 @@ int RunMcpUninstall(const server::Config& config, const AppOpener& open_app, con
   }
   for (const auth::ApiKey& key : *keys) {
     if (auto revoked = (*app)->keys().Revoke(key.id); revoked) {
-      std::fprintf(stderr, "Revoked key %lld '%s' of %s.\n", static_cast<long long>(key.id), key.name.c_str(),
-                   key.user_name.c_str());
+      std::fprintf(stderr, "Revoked key %lld '%s' of %s.\n", static_cast<long long>(key.id),
+                   key.name.c_str(), key.user_name.c_str());
     }
   }
   if (keys->empty()) std::fprintf(stderr, "No active key named '%s'.\n", name.c_str());
@@ -409,13 +433,14 @@ int RunMcpPrintConfig(const server::Config& config, const McpOptions& options) {
     clients.push_back(*client);
   }
   const Connection connection{options.url.empty() ? DefaultUrl(config) : options.url,
-                                   options.key.empty() ? "<API key>" : options.key, Binary()};
+                              options.key.empty() ? "<API key>" : options.key, Binary()};
   bool first = true;
   for (McpClient client : clients) {
     if (!first) std::printf("\n");
     first = false;
     if (client == McpClient::kClaudeCode) {
-      std::printf("# Claude Code: run\n%s\n", ShellCommand(ClaudeCodeAddCommand(connection)).c_str());
+      std::printf("# Claude Code: run\n%s\n",
+                  ShellCommand(ClaudeCodeAddCommand(connection)).c_str());
       continue;
     }
     std::printf("# %s: %s\n%s", std::string(McpClientName(client)).c_str(),

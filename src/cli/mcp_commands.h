@@ -16,7 +16,7 @@ struct McpOptions {
   std::string user;    // whom a minted key acts for; "" = the only user there is
   std::string key;     // reuse this key instead of minting one
   std::string key_file;  // mcp stdio: read the key from this file
-  std::string url;     // the MCP endpoint; "" = from server.public_url or server.listen
+  std::string url;       // the MCP endpoint; "" = from server.public_url or server.listen
   std::string scopes = "read,tasks:write";
   std::string project = ".";  // where .cursor/ and .vscode/ go
   std::string file;           // the client's config file, instead of its usual place
@@ -25,8 +25,10 @@ struct McpOptions {
 
 using AppOpener = std::function<base::Result<std::unique_ptr<server::App>>(bool migrate)>;
 
-int RunMcpInstall(const server::Config& config, const AppOpener& open_app, const McpOptions& options);
-int RunMcpUninstall(const server::Config& config, const AppOpener& open_app, const McpOptions& options);
+int RunMcpInstall(const server::Config& config, const AppOpener& open_app,
+                  const McpOptions& options);
+int RunMcpUninstall(const server::Config& config, const AppOpener& open_app,
+                    const McpOptions& options);
 int RunMcpPrintConfig(const server::Config& config, const McpOptions& options);
 int RunMcpStdio(const server::Config& config, const McpOptions& options);
 

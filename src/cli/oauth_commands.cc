@@ -11,7 +11,8 @@ namespace {
 
 int Fail(const base::Error& error) {
   std::fprintf(stderr, "taskwire: %s\n", error.message().c_str());
-  return error.code() == base::ErrorCode::kInvalidArgument ? server::kExitUsage : server::kExitFailure;
+  return error.code() == base::ErrorCode::kInvalidArgument ? server::kExitUsage
+                                                           : server::kExitFailure;
 }
 
 // The issuer a link command is about: --issuer, else auth.external_issuer.
@@ -24,14 +25,18 @@ std::string IssuerOf(server::App& app, const std::string& given) {
 int RunClientAdd(const AppOpener& open_app, const ClientOptions& options) {
   auto app = open_app(true);
   if (!app) return Fail(app.error());
-  auto added = (*app)->clients().Add(oauth::NewClient{options.name, options.redirect_uris, options.confidential},
-                                     oauth::ClientKind::kRegistered);
+  auto added = (*app)->clients().Add(
+      oauth::NewClient{options.name, options.redirect_uris, options.confidential},
+      oauth::ClientKind::kRegistered);
   if (!added) return Fail(added.error());
   const auto& [client, secret] = *added;
   std::printf("client_id:     %s\n", client.client_id.c_str());
   if (!secret.empty()) std::printf("client_secret: %s\n", secret.c_str());
-  std::fprintf(stderr, "Added the OAuth client '%s'%s. Give the client_id%s to the app; the secret is shown only now.\n",
-               client.name.c_str(), secret.empty() ? " (public: PKCE, no secret)" : " (confidential)",
+  std::fprintf(stderr,
+               "Added the OAuth client '%s'%s. Give the client_id%s to the app; the secret is "
+               "shown only now.\n",
+               client.name.c_str(),
+               secret.empty() ? " (public: PKCE, no secret)" : " (confidential)",
                secret.empty() ? "" : " and client_secret");
   return server::kExitOk;
 }
@@ -41,7 +46,8 @@ int RunClientList(const AppOpener& open_app) {
   if (!app) return Fail(app.error());
   auto clients = (*app)->clients().List();
   if (!clients) return Fail(clients.error());
-  std::printf("%-28s %-10s %-24s %-6s %-24s %s\n", "CLIENT ID", "KIND", "NAME", "GRANTS", "CREATED", "REDIRECT URIS");
+  std::printf("%-28s %-10s %-24s %-6s %-24s %s\n", "CLIENT ID", "KIND", "NAME", "GRANTS", "CREATED",
+              "REDIRECT URIS");
   for (const auto& client : *clients) {
     std::string uris;
     for (const auto& uri : client.redirect_uris) uris += (uris.empty() ? "" : " ") + uri;
@@ -57,21 +63,24 @@ int RunClientRemove(const AppOpener& open_app, const std::string& client_id) {
   if (!app) return Fail(app.error());
   if (auto removed = (*app)->clients().Remove(client_id); !removed) return Fail(removed.error());
   (void)(*app)->revocations().Raise();
-  std::fprintf(stderr, "Removed the client %s and revoked what it was granted.\n", client_id.c_str());
+  std::fprintf(stderr, "Removed the client %s and revoked what it was granted.\n",
+               client_id.c_str());
   return server::kExitOk;
 }
 
 int RunGrantList(const AppOpener& open_app, const std::string& user, bool all) {
   auto app = open_app(true);
   if (!app) return Fail(app.error());
-  auto grants = (*app)->grants().List(user.empty() ? std::nullopt : std::optional<std::string_view>(user), all);
+  auto grants = (*app)->grants().List(
+      user.empty() ? std::nullopt : std::optional<std::string_view>(user), all);
   if (!grants) return Fail(grants.error());
-  std::printf("%-5s %-16s %-24s %-8s %-24s %-24s %s\n", "ID", "USER", "CLIENT", "STATE", "FIRST USE", "LAST USED",
-              "SCOPES");
+  std::printf("%-5s %-16s %-24s %-8s %-24s %-24s %s\n", "ID", "USER", "CLIENT", "STATE",
+              "FIRST USE", "LAST USED", "SCOPES");
   for (const auto& grant : *grants) {
     std::printf("%-5lld %-16s %-24s %-8s %-24s %-24s %s\n", static_cast<long long>(grant.id),
-                grant.user_name.c_str(), grant.client_name.c_str(), grant.revoked_at ? "revoked" : "active",
-                grant.created_at.c_str(), grant.last_used_at.value_or("never").c_str(),
+                grant.user_name.c_str(), grant.client_name.c_str(),
+                grant.revoked_at ? "revoked" : "active", grant.created_at.c_str(),
+                grant.last_used_at.value_or("never").c_str(),
                 auth::JoinScopes(grant.scopes).c_str());
   }
   return server::kExitOk;
@@ -82,8 +91,9 @@ int RunGrantRevoke(const AppOpener& open_app, int64_t id) {
   if (!app) return Fail(app.error());
   auto grant = (*app)->grants().Revoke(id);
   if (!grant) return Fail(grant.error());
-  std::fprintf(stderr, "Revoked grant %lld: %s may no longer act for %s.\n", static_cast<long long>(grant->id),
-               grant->client_name.c_str(), grant->user_name.c_str());
+  std::fprintf(stderr, "Revoked grant %lld: %s may no longer act for %s.\n",
+               static_cast<long long>(grant->id), grant->client_name.c_str(),
+               grant->user_name.c_str());
   return server::kExitOk;
 }
 
@@ -95,9 +105,10 @@ int RunRotateKey(const AppOpener& open_app) {
   if (!kid) return Fail(kid.error());
   // Running servers re-read their keys when the signal moves.
   (void)(*app)->revocations().Raise();
-  std::fprintf(stderr,
-               "New signing key %s. The previous key stays published until the tokens it signed expire.\n",
-               kid->c_str());
+  std::fprintf(
+      stderr,
+      "New signing key %s. The previous key stays published until the tokens it signed expire.\n",
+      kid->c_str());
   return server::kExitOk;
 }
 
@@ -120,14 +131,17 @@ int RunUserLink(const AppOpener& open_app, const std::string& user, const std::s
   auto app = open_app(true);
   if (!app) return Fail(app.error());
   const std::string at = IssuerOf(**app, issuer);
-  if (at.empty()) return Fail(base::Error::InvalidArgument("--issuer is needed: auth.external_issuer is not set"));
+  if (at.empty())
+    return Fail(
+        base::Error::InvalidArgument("--issuer is needed: auth.external_issuer is not set"));
   if (subject.empty()) return Fail(base::Error::InvalidArgument("--subject must not be empty"));
   const base::SystemClock clock;
   oauth::ExternalLinks links((*app)->database(), clock);
   auto link = links.Link(at, subject, user);
   if (!link) return Fail(link.error());
-  std::fprintf(stderr, "Linked the subject '%s' of %s to %s: its tokens act for %s.\n", link->subject.c_str(),
-               link->issuer.c_str(), link->user_name.c_str(), link->user_name.c_str());
+  std::fprintf(stderr, "Linked the subject '%s' of %s to %s: its tokens act for %s.\n",
+               link->subject.c_str(), link->issuer.c_str(), link->user_name.c_str(),
+               link->user_name.c_str());
   return server::kExitOk;
 }
 
@@ -135,14 +149,17 @@ int RunUserUnlink(const AppOpener& open_app, const std::string& user, const std:
   auto app = open_app(true);
   if (!app) return Fail(app.error());
   const std::string at = IssuerOf(**app, issuer);
-  if (at.empty()) return Fail(base::Error::InvalidArgument("--issuer is needed: auth.external_issuer is not set"));
+  if (at.empty())
+    return Fail(
+        base::Error::InvalidArgument("--issuer is needed: auth.external_issuer is not set"));
   const base::SystemClock clock;
   oauth::ExternalLinks links((*app)->database(), clock);
   auto link = links.Unlink(at, user);
   if (!link) return Fail(link.error());
   // A verified token is cached for a minute: the signal makes servers drop it at once.
   (void)(*app)->revocations().Raise();
-  std::fprintf(stderr, "Unlinked %s from the subject '%s' of %s: its tokens no longer act for anyone.\n",
+  std::fprintf(stderr,
+               "Unlinked %s from the subject '%s' of %s: its tokens no longer act for anyone.\n",
                user.c_str(), link->subject.c_str(), link->issuer.c_str());
   return server::kExitOk;
 }
@@ -156,7 +173,8 @@ int RunUserLinks(const AppOpener& open_app) {
   if (!all) return Fail(all.error());
   std::printf("%-16s %-24s %-40s %s\n", "USER", "LINKED", "ISSUER", "SUBJECT");
   for (const auto& link : *all) {
-    std::printf("%-16s %-24s %-40s %s\n", link.user_name.empty() ? "(deleted)" : link.user_name.c_str(),
+    std::printf("%-16s %-24s %-40s %s\n",
+                link.user_name.empty() ? "(deleted)" : link.user_name.c_str(),
                 link.created_at.c_str(), link.issuer.c_str(), link.subject.c_str());
   }
   return server::kExitOk;

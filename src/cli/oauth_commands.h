@@ -23,7 +23,8 @@ int RunGrantRevoke(const AppOpener& open_app, int64_t id);
 int RunRotateKey(const AppOpener& open_app);
 // taskwire oauth reset-keys: every signing key forgotten, a new one sealed with the secrets key.
 int RunResetKeys(const AppOpener& open_app);
-// External-issuer mode: the subject (`sub`) at `issuer` ("" = auth.external_issuer) acts for `user`.
+// External-issuer mode: the subject (`sub`) at `issuer` ("" = auth.external_issuer) acts for
+// `user`.
 int RunUserLink(const AppOpener& open_app, const std::string& user, const std::string& subject,
                 const std::string& issuer);
 int RunUserUnlink(const AppOpener& open_app, const std::string& user, const std::string& issuer);

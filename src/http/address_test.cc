@@ -17,7 +17,8 @@ IpAddress Address(std::string_view text) {
   return address.value_or(IpAddress{});
 }
 
-Request From(std::string peer, std::initializer_list<std::pair<const char*, const char*>> headers = {}) {
+Request From(std::string peer,
+             std::initializer_list<std::pair<const char*, const char*>> headers = {}) {
   Request request;
   request.peer.address = std::move(peer);
   for (const auto& [name, value] : headers) request.headers.Add(name, value);
@@ -27,9 +28,12 @@ Request From(std::string peer, std::initializer_list<std::pair<const char*, cons
 TEST(IpAddress, TheSubscriberPrefixIsAnIpv4AddressOrAnIpv6Slash64) {
   EXPECT_EQ(Address("192.0.2.7").SubscriberPrefix().ToString(), "192.0.2.7");
   EXPECT_EQ(Address("::ffff:192.0.2.7").SubscriberPrefix().ToString(), "192.0.2.7");
-  EXPECT_EQ(Address("2001:db8:1:2:aaaa:bbbb:cccc:dddd").SubscriberPrefix().ToString(), "2001:db8:1:2::");
-  EXPECT_EQ(Address("2001:db8:1:2::1").SubscriberPrefix(), Address("2001:db8:1:2:ffff::9").SubscriberPrefix());
-  EXPECT_NE(Address("2001:db8:1:2::1").SubscriberPrefix(), Address("2001:db8:1:3::1").SubscriberPrefix());
+  EXPECT_EQ(Address("2001:db8:1:2:aaaa:bbbb:cccc:dddd").SubscriberPrefix().ToString(),
+            "2001:db8:1:2::");
+  EXPECT_EQ(Address("2001:db8:1:2::1").SubscriberPrefix(),
+            Address("2001:db8:1:2:ffff::9").SubscriberPrefix());
+  EXPECT_NE(Address("2001:db8:1:2::1").SubscriberPrefix(),
+            Address("2001:db8:1:3::1").SubscriberPrefix());
   EXPECT_TRUE(Address("10.0.0.1").IsV4());
   EXPECT_FALSE(Address("::1").IsV4());
 }
@@ -77,19 +81,22 @@ TEST(SourcePolicy, DecidesByThePeerAndIgnoresForwardingHeadersFromStrangers) {
   EXPECT_FALSE(policy.Allowed(From("127.0.0.1")));
   // Without a trusted proxy, a header cannot move a request into the allowed range.
   EXPECT_FALSE(policy.Allowed(From("127.0.0.1", {{"X-Forwarded-For", "192.0.2.10"}})));
-  EXPECT_EQ(policy.ClientAddress(From("127.0.0.1", {{"X-Forwarded-For", "192.0.2.10"}})), "127.0.0.1");
+  EXPECT_EQ(policy.ClientAddress(From("127.0.0.1", {{"X-Forwarded-For", "192.0.2.10"}})),
+            "127.0.0.1");
 }
 
 TEST(SourcePolicy, TrustedProxyForwardsTheNearestUntrustedAddress) {
   const SourcePolicy policy({Range("192.0.2.0/24")}, {Range("127.0.0.1"), Range("10.0.0.0/8")});
   EXPECT_TRUE(policy.Allowed(From("127.0.0.1", {{"X-Forwarded-For", "192.0.2.10"}})));
-  EXPECT_EQ(policy.ClientAddress(From("127.0.0.1", {{"X-Forwarded-For", "192.0.2.10"}})), "192.0.2.10");
+  EXPECT_EQ(policy.ClientAddress(From("127.0.0.1", {{"X-Forwarded-For", "192.0.2.10"}})),
+            "192.0.2.10");
   // A client that writes its own X-Forwarded-For only adds hops to the left of the real one.
   const Request spoofed = From("127.0.0.1", {{"X-Forwarded-For", "192.0.2.10, 198.51.100.4"}});
   EXPECT_EQ(policy.ClientAddress(spoofed), "198.51.100.4");
   EXPECT_FALSE(policy.Allowed(spoofed));
   // A chain of trusted proxies is skipped, across repeated header fields too.
-  const Request chained = From("127.0.0.1", {{"X-Forwarded-For", "192.0.2.10"}, {"X-Forwarded-For", "10.1.1.1"}});
+  const Request chained =
+      From("127.0.0.1", {{"X-Forwarded-For", "192.0.2.10"}, {"X-Forwarded-For", "10.1.1.1"}});
   EXPECT_EQ(policy.ClientAddress(chained), "192.0.2.10");
   EXPECT_TRUE(policy.Allowed(chained));
   // A proxy claiming loopback for its client gets loopback, which this list does not allow.

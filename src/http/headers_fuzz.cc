@@ -15,8 +15,9 @@
 using namespace taskwire;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const http::HostGuard guard({.hosts = {"localhost", "127.0.0.1", "[::1]", "tasks.example.com"},
-                                      .origins = {"https://claude.ai"}});
+  static const http::HostGuard guard(
+      {.hosts = {"localhost", "127.0.0.1", "[::1]", "tasks.example.com"},
+       .origins = {"https://claude.ai"}});
   if (size == 0) return 0;
   const std::string_view text(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 6) {

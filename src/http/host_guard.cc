@@ -31,7 +31,8 @@ std::optional<std::string> HostWithoutPort(std::string_view authority) {
     if (close == std::string_view::npos) return std::nullopt;
     host = authority.substr(0, close + 1);
     for (char c : host.substr(1, host.size() - 2)) {
-      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') return std::nullopt;
+      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.')
+        return std::nullopt;
     }
     rest = authority.substr(close + 1);
   } else {
@@ -62,7 +63,8 @@ std::optional<std::string> OriginOf(std::string_view url) {
   std::string origin = scheme + "://" + *host;
   // What follows the host in the authority is its port, ":8080", or nothing.
   const std::string_view port = authority.substr(host->size());
-  const bool default_port = (scheme == "http" && port == ":80") || (scheme == "https" && port == ":443");
+  const bool default_port =
+      (scheme == "http" && port == ":80") || (scheme == "https" && port == ":443");
   if (!default_port) origin += port;
   return origin;
 }
@@ -98,9 +100,10 @@ bool HostGuard::OriginAllowed(std::string_view origin, std::string_view host_hea
   if (host_authority.ends_with(":80")) host_authority.resize(host_authority.size() - 3);
   if (normalized->substr(7) != host_authority || !HostAllowed(host_header)) return false;
   const auto host = HostWithoutPort(host_header);
-  return std::none_of(policy_.origins.begin(), policy_.origins.end(), [&](const std::string& listed) {
-    return listed.starts_with("https://") && HostWithoutPort(listed.substr(8)) == host;
-  });
+  return std::none_of(
+      policy_.origins.begin(), policy_.origins.end(), [&](const std::string& listed) {
+        return listed.starts_with("https://") && HostWithoutPort(listed.substr(8)) == host;
+      });
 }
 
 Response HostGuard::Refusal::ToResponse() const { return Response::JsonError(403, code, message); }

@@ -11,13 +11,15 @@ TEST(HasMediaType, ComparesTheMediaTypeAloneIgnoringCaseAndParameters) {
     for (const char* type : types) headers.Add("Content-Type", type);
     return HasMediaType(headers, "application/json");
   };
-  for (const char* good : {"application/json", "Application/JSON", "application/json; charset=utf-8",
-                           "application/json;charset=UTF-8", " application/json "}) {
+  for (const char* good :
+       {"application/json", "Application/JSON", "application/json; charset=utf-8",
+        "application/json;charset=UTF-8", " application/json "}) {
     EXPECT_TRUE(with({good})) << good;
   }
-  for (const char* bad : {"text/plain", "text/plain; a=application/json", "application/json-patch+json",
-                          "application/jsonx", "multipart/form-data; boundary=x",
-                          "application/x-www-form-urlencoded", ""}) {
+  for (const char* bad :
+       {"text/plain", "text/plain; a=application/json", "application/json-patch+json",
+        "application/jsonx", "multipart/form-data; boundary=x", "application/x-www-form-urlencoded",
+        ""}) {
     EXPECT_FALSE(with({bad})) << bad;
   }
   EXPECT_FALSE(with({}));

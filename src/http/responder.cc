@@ -10,14 +10,16 @@ std::string FormatSseEvent(const SseEvent& event) {
   // A field value may not contain a line break; our callers never put one in id or event.
   if (!event.id.empty()) out.append("id: ").append(event.id).append("\n");
   if (!event.event.empty()) out.append("event: ").append(event.event).append("\n");
-  if (event.retry_ms >= 0) out.append("retry: ").append(std::to_string(event.retry_ms)).append("\n");
+  if (event.retry_ms >= 0)
+    out.append("retry: ").append(std::to_string(event.retry_ms)).append("\n");
   std::string_view data = event.data;
   // Every line of data becomes its own "data:" line; CR, LF and CRLF all end a line.
   while (true) {
     const size_t end = data.find_first_of("\r\n");
     out.append("data: ").append(data.substr(0, end)).append("\n");
     if (end == std::string_view::npos) break;
-    const size_t skip = (data[end] == '\r' && end + 1 < data.size() && data[end + 1] == '\n') ? 2 : 1;
+    const size_t skip =
+        (data[end] == '\r' && end + 1 < data.size() && data[end + 1] == '\n') ? 2 : 1;
     data.remove_prefix(end + skip);
   }
   out += '\n';
@@ -83,7 +85,8 @@ class HeaderSink final : public ResponseSink {
 }  // namespace
 
 Responder WithHeader(Responder responder, std::string name, std::string value) {
-  return Responder(std::make_shared<HeaderSink>(std::move(responder), std::move(name), std::move(value)));
+  return Responder(
+      std::make_shared<HeaderSink>(std::move(responder), std::move(name), std::move(value)));
 }
 
 }  // namespace taskwire::http

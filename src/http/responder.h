@@ -14,7 +14,7 @@ namespace taskwire::http {
 struct SseEvent {
   std::string id;
   std::string event;
-  std::string data;  // written as one "data:" line per line of text
+  std::string data;   // written as one "data:" line per line of text
   int retry_ms = -1;  // written as "retry:" when >= 0
 };
 

@@ -90,9 +90,9 @@ void Router::Handle(Request& request, Responder responder) const {
   }
   request.params.clear();
   if (!allow.empty()) {
-    Response response = Response::JsonError(405, "method_not_allowed",
-                                            std::string(MethodName(request.method)) +
-                                                " is not allowed here; allowed: " + allow);
+    Response response = Response::JsonError(
+        405, "method_not_allowed",
+        std::string(MethodName(request.method)) + " is not allowed here; allowed: " + allow);
     response.headers.Add("Allow", allow);
     responder.Send(std::move(response));
     return;

@@ -6,16 +6,6 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
-#include <charconv>
-#include <cstdio>
-#include <ctime>
-#include <map>
-#include <mutex>
-#include <optional>
-#include <thread>
-#include <unordered_set>
-#include <vector>
-
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -27,9 +17,18 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/error.hpp>
-#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+#include <vector>
 
 namespace taskwire::http {
 
@@ -67,9 +66,9 @@ using CapKey = std::array<uint8_t, 16>;
 
 IpAddress ToIpAddress(const asio::ip::address& address) {
   IpAddress out;
-  const asio::ip::address_v6 v6 = address.is_v4()
-                                      ? asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4())
-                                      : address.to_v6();
+  const asio::ip::address_v6 v6 =
+      address.is_v4() ? asio::ip::make_address_v6(asio::ip::v4_mapped, address.to_v4())
+                      : address.to_v6();
   out.bytes = v6.to_bytes();
   return out;
 }
@@ -327,7 +326,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void DeliverStreamData(uint64_t sequence, std::string bytes);
   void DeliverStreamEnd(uint64_t sequence);
   // Closes `stream` (the response `sequence`'s) after `delay`, if it is still open then.
-  void CloseStreamAfter(uint64_t sequence, std::chrono::milliseconds delay, std::weak_ptr<Stream> stream);
+  void CloseStreamAfter(uint64_t sequence, std::chrono::milliseconds delay,
+                        std::weak_ptr<Stream> stream);
 
  private:
   enum class State { kWaiting, kReading, kHandling, kWriting, kStreaming, kLingering, kClosed };
@@ -465,17 +465,15 @@ bool Stream::Write(std::string bytes) {
 
 void Stream::Close() {
   if (closed_.exchange(true, std::memory_order_acq_rel)) return;
-  exchange_->OnConnection([sequence = exchange_->sequence()](Connection& c) {
-    c.DeliverStreamEnd(sequence);
-  });
+  exchange_->OnConnection(
+      [sequence = exchange_->sequence()](Connection& c) { c.DeliverStreamEnd(sequence); });
   MarkClosed();
 }
 
 void Stream::CloseAfter(std::chrono::milliseconds delay) {
   if (closed()) return;
-  exchange_->OnConnection([sequence = exchange_->sequence(), delay, weak = weak_from_this()](Connection& c) {
-    c.CloseStreamAfter(sequence, delay, weak);
-  });
+  exchange_->OnConnection([sequence = exchange_->sequence(), delay, weak = weak_from_this()](
+                              Connection& c) { c.CloseStreamAfter(sequence, delay, weak); });
 }
 
 void Stream::OnClose(std::function<void()> callback) {
@@ -529,8 +527,9 @@ void Connection::ReadNext() {
   buffer_.shrink_to_fit();
   stream_.expires_after(sequence_ == 0 ? server_.options.first_byte_timeout
                                        : server_.options.idle_timeout);
-  idle_since_.store(std::max<int64_t>(1, std::chrono::steady_clock::now().time_since_epoch().count()),
-                    std::memory_order_release);
+  idle_since_.store(
+      std::max<int64_t>(1, std::chrono::steady_clock::now().time_since_epoch().count()),
+      std::memory_order_release);
   stream_.async_read_some(buffer_.prepare(kFirstRead),
                           [self = shared_from_this()](beast::error_code ec, size_t bytes) {
                             self->OnFirstBytes(ec, bytes);
@@ -562,10 +561,9 @@ void Connection::ReadRequest() {
     OnHeader({});
     return;
   }
-  bhttp::async_read_header(stream_, buffer_, *parser_,
-                           [self = shared_from_this()](beast::error_code ec, size_t) {
-                             self->OnHeader(ec);
-                           });
+  bhttp::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
 }
 
 void Connection::OnHeader(beast::error_code ec) {
@@ -598,10 +596,9 @@ void Connection::ReadBody() {
     OnRequest({});
     return;
   }
-  bhttp::async_read(stream_, buffer_, *parser_,
-                    [self = shared_from_this()](beast::error_code ec, size_t) {
-                      self->OnRequest(ec);
-                    });
+  bhttp::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRequest(ec); });
 }
 
 void Connection::OnReadError(beast::error_code ec) {
@@ -724,18 +721,16 @@ void Connection::StartWatch() {
       return;
     }
     watching_ = true;
-    stream_.socket().async_wait(tcp::socket::wait_error,
-                                [self = shared_from_this()](beast::error_code ec) {
-                                  self->OnResetWatch(ec);
-                                });
+    stream_.socket().async_wait(
+        tcp::socket::wait_error,
+        [self = shared_from_this()](beast::error_code ec) { self->OnResetWatch(ec); });
     return;
   }
   if (buffer_.max_size() - buffer_.size() < kWatchChunk) return;
   watching_ = true;
-  stream_.socket().async_read_some(buffer_.prepare(kWatchChunk),
-                                   [self = shared_from_this()](beast::error_code ec, size_t n) {
-                                     self->OnWatch(ec, n);
-                                   });
+  stream_.socket().async_read_some(
+      buffer_.prepare(kWatchChunk),
+      [self = shared_from_this()](beast::error_code ec, size_t n) { self->OnWatch(ec, n); });
 }
 
 bool Connection::ResumeAfterWatch() {
@@ -855,7 +850,8 @@ void Connection::CloseStreamAfter(uint64_t sequence, std::chrono::milliseconds d
 void Connection::ScheduleKeepalive() {
   if (!keepalive_timer_) keepalive_timer_.emplace(executor_);
   keepalive_timer_->expires_after(server_.options.stream_keepalive);
-  keepalive_timer_->async_wait([weak = weak_from_this(), sequence = sequence_](beast::error_code ec) {
+  keepalive_timer_->async_wait([weak = weak_from_this(),
+                                sequence = sequence_](beast::error_code ec) {
     auto self = weak.lock();
     if (ec || self == nullptr || self->state_ != State::kStreaming || self->sequence_ != sequence) {
       return;
@@ -1175,22 +1171,21 @@ void Server::Impl::Refuse(tcp::socket socket, std::string_view reason) {
   // The client has likely sent its request already: it is read and dropped for a moment after
   // the answer, so that closing does not reset the answer away (see kLingerTime).
   refused->stream.expires_after(kRefusalLinger);
-  asio::async_write(refused->stream, asio::buffer(refused->answer),
-                    [refused](beast::error_code ec, size_t) {
-                      if (ec) return;
-                      beast::error_code ignored;
-                      refused->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-                      struct Drain {
-                        std::shared_ptr<Refused> refused;
-                        void operator()(beast::error_code read_ec, size_t bytes) {
-                          refused->discarded += bytes;
-                          if (read_ec || refused->discarded > kRefusalLingerBytes) return;
-                          refused->stream.async_read_some(asio::buffer(refused->scratch),
-                                                          Drain{refused});
-                        }
-                      };
-                      Drain{refused}({}, 0);
-                    });
+  asio::async_write(
+      refused->stream, asio::buffer(refused->answer), [refused](beast::error_code ec, size_t) {
+        if (ec) return;
+        beast::error_code ignored;
+        refused->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        struct Drain {
+          std::shared_ptr<Refused> refused;
+          void operator()(beast::error_code read_ec, size_t bytes) {
+            refused->discarded += bytes;
+            if (read_ec || refused->discarded > kRefusalLingerBytes) return;
+            refused->stream.async_read_some(asio::buffer(refused->scratch), Drain{refused});
+          }
+        };
+        Drain{refused}({}, 0);
+      });
 }
 
 void Server::Impl::BeginShutdown() {

@@ -27,7 +27,7 @@ struct ServerOptions {
   // Peers exempt from max_connections_per_address: reverse proxies, whose clients all arrive
   // from the proxy's address (server.trusted_proxies).
   std::vector<Cidr> uncapped_peers;
-  size_t max_header_bytes = 16 * 1024;    // request line and headers; beyond it 431
+  size_t max_header_bytes = 16 * 1024;      // request line and headers; beyond it 431
   size_t max_body_bytes = 4 * 1024 * 1024;  // beyond it 413
   // A request whose first byte has arrived must arrive whole within this, else the connection
   // is closed (slow clients).

@@ -24,12 +24,10 @@ class ServerTest : public ::testing::Test {
   void StartServer(ServerOptions options = {}) {
     options.listen = "127.0.0.1:0";
     options.threads = 2;
-    router_.Add(Method::kGet, "/hello", [](Request&, Responder r) {
-      r.Send(Response::Text(200, "hello\n"));
-    });
-    router_.Add(Method::kPost, "/echo", [](Request& request, Responder r) {
-      r.Send(Response::Text(200, request.body));
-    });
+    router_.Add(Method::kGet, "/hello",
+                [](Request&, Responder r) { r.Send(Response::Text(200, "hello\n")); });
+    router_.Add(Method::kPost, "/echo",
+                [](Request& request, Responder r) { r.Send(Response::Text(200, request.body)); });
     router_.Add(Method::kGet, "/later", [](Request&, Responder r) {
       std::thread([r = std::move(r)]() mutable {
         std::this_thread::sleep_for(50ms);
@@ -44,9 +42,8 @@ class ServerTest : public ::testing::Test {
       }).detach();
     });
     router_.Add(Method::kGet, "/forgotten", [](Request&, Responder) {});
-    router_.Add(Method::kGet, "/throws", [](Request&, Responder) {
-      throw std::runtime_error("handler bug");
-    });
+    router_.Add(Method::kGet, "/throws",
+                [](Request&, Responder) { throw std::runtime_error("handler bug"); });
     router_.Add(Method::kGet, "/inject", [](Request&, Responder r) {
       Response response = Response::Text(200, "ok");
       response.headers.Add("X-Bad", "a\r\nSet-Cookie: evil=1");
@@ -74,11 +71,9 @@ class ServerTest : public ::testing::Test {
       std::lock_guard lock(mutex_);
       stream_ = stream;
     });
-    server_ = std::make_unique<Server>(options,
-                                       [this](Request& request, Responder r) {
-                                         router_.Handle(request, std::move(r));
-                                       },
-                                       logger_);
+    server_ = std::make_unique<Server>(
+        options, [this](Request& request, Responder r) { router_.Handle(request, std::move(r)); },
+        logger_);
     ASSERT_TRUE(server_->Listen().has_value());
     server_->Start();
     port_ = server_->port();
@@ -182,10 +177,10 @@ TEST_F(ServerTest, AnswersAndKeepsTheConnectionAlive) {
 TEST_F(ServerTest, AnswersPipelinedRequestsInOrder) {
   StartServer();
   auto connection = Connect();
-  ASSERT_TRUE(connection->Send(
-      "GET /later HTTP/1.1\r\nHost: x\r\n\r\n"
-      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nworld"
-      "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(
+      connection->Send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n"
+                       "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nworld"
+                       "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
   EXPECT_EQ(connection->ReadResponse()->body, "later\n");
   EXPECT_EQ(connection->ReadResponse()->body, "world");
   EXPECT_EQ(connection->ReadResponse()->body, "hello\n");
@@ -194,7 +189,8 @@ TEST_F(ServerTest, AnswersPipelinedRequestsInOrder) {
 TEST_F(ServerTest, HeadGetsTheHeadersWithoutTheBody) {
   StartServer();
   auto connection = Connect();
-  ASSERT_TRUE(connection->Send("HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(connection->Send(
+      "HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
   auto head = connection->ReadUntil("\r\n\r\n");
   ASSERT_TRUE(head.has_value());
   EXPECT_NE(head->find("Content-Length: 6"), std::string::npos);
@@ -251,8 +247,8 @@ TEST_F(ServerTest, OversizedHeadersAre431) {
   options.max_header_bytes = 2048;
   StartServer(options);
   auto connection = Connect();
-  ASSERT_TRUE(connection->Send("GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4096, 'a') +
-                               "\r\n\r\n"));
+  ASSERT_TRUE(connection->Send(
+      "GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(4096, 'a') + "\r\n\r\n"));
   auto response = connection->ReadResponse();
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->status, 431);
@@ -265,7 +261,8 @@ TEST_F(ServerTest, OversizedBodyIs413BeforeItIsSent) {
   StartServer(options);
   auto connection = Connect();
   // Only the head is sent: the declared length alone is refused.
-  ASSERT_TRUE(connection->Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n"));
+  ASSERT_TRUE(
+      connection->Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n"));
   auto response = connection->ReadResponse();
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->status, 413);
@@ -280,8 +277,8 @@ TEST_F(ServerTest, OversizedBodyIs413ReadableWhileTheClientKeepsSending) {
   // A client that writes its whole body before it reads: the server must not reset the
   // connection under it, or the 413 is lost (it reads and drops the rest, then closes).
   constexpr size_t kBody = 16 * 1024 * 1024;
-  EXPECT_TRUE(connection->Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " +
-                               std::to_string(kBody) + "\r\n\r\n"));
+  EXPECT_TRUE(connection->Send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(kBody) + "\r\n\r\n"));
   EXPECT_TRUE(connection->Send(std::string(kBody, 'x')));
   auto response = connection->ReadResponse();
   ASSERT_TRUE(response.has_value());
@@ -307,9 +304,9 @@ TEST_F(ServerTest, OversizedChunkedBodyIs413) {
 TEST_F(ServerTest, ChunkedBodyIsReassembled) {
   StartServer();
   auto connection = Connect();
-  ASSERT_TRUE(connection->Send(
-      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-      "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
+  ASSERT_TRUE(
+      connection->Send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"));
   auto response = connection->ReadResponse();
   ASSERT_TRUE(response.has_value());
   EXPECT_EQ(response->body, "hello world");
@@ -318,7 +315,8 @@ TEST_F(ServerTest, ChunkedBodyIsReassembled) {
 TEST_F(ServerTest, TruncatedBodyIsAnsweredOrClosedNeverHandled) {
   StartServer();
   auto connection = Connect();
-  ASSERT_TRUE(connection->Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten.."));
+  ASSERT_TRUE(
+      connection->Send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly ten.."));
   connection->ShutdownWrite();
   auto response = connection->ReadResponse();
   if (response.has_value()) {
@@ -480,7 +478,8 @@ TEST_F(ServerTest, HalfClosedClientStillGetsItsAnswer) {
   StartServer();
   // RFC 9112 §9.6: a client may close its sending side once its requests are sent.
   auto connection = Connect();
-  ASSERT_TRUE(connection->Send("GET /later HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(connection->Send(
+      "GET /later HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));
   connection->ShutdownWrite();
   auto later = connection->ReadResponse();
   ASSERT_TRUE(later.has_value());
@@ -599,10 +598,12 @@ TEST(ServerListen, PortInUseIsUnavailableNamingTheAddress) {
   base::Logger logger(base::LogLevel::kError, base::LogFormat::kText, stderr, clock);
   ServerOptions options;
   options.listen = "127.0.0.1:0";
-  Server first(options, [](Request&, Responder r) { r.Send({}); }, logger);
+  Server first(
+      options, [](Request&, Responder r) { r.Send({}); }, logger);
   ASSERT_TRUE(first.Listen().has_value());
   options.listen = first.local_address();
-  Server second(options, [](Request&, Responder r) { r.Send({}); }, logger);
+  Server second(
+      options, [](Request&, Responder r) { r.Send({}); }, logger);
   auto listened = second.Listen();
   ASSERT_FALSE(listened.has_value());
   EXPECT_EQ(listened.error().code(), base::ErrorCode::kUnavailable);
@@ -614,8 +615,8 @@ TEST(ServerListen, ParsesListenAddresses) {
   EXPECT_EQ(ParseListenAddress("127.0.0.1:8080")->port, 8080);
   EXPECT_EQ(ParseListenAddress("[::1]:0")->host, "::1");
   EXPECT_EQ(ParseListenAddress("localhost:80")->host, "127.0.0.1");
-  for (const char* bad : {"", "8080", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536",
-                          "127.0.0.1:80x", "::1:80", "example.com:80", ":80"}) {
+  for (const char* bad : {"", "8080", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536", "127.0.0.1:80x",
+                          "::1:80", "example.com:80", ":80"}) {
     EXPECT_FALSE(ParseListenAddress(bad).has_value()) << bad;
   }
 }

@@ -4,14 +4,6 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
-#include <charconv>
-#include <cstdint>
-#include <future>
-#include <memory>
-#include <string>
-#include <thread>
-#include <vector>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -19,6 +11,13 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
+#include <charconv>
+#include <cstdint>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "http/client.h"
 
@@ -46,7 +45,8 @@ class SentNotice {
 };
 
 template <typename Stream>
-base::Result<void> Exchange(Stream& stream, const beast::http::request<beast::http::string_body>& request,
+base::Result<void> Exchange(Stream& stream,
+                            const beast::http::request<beast::http::string_body>& request,
                             const std::function<void(const ClientResponse&)>& on_response,
                             const std::function<bool(std::string_view)>& on_body,
                             const std::string& url, SentNotice& sent) {
@@ -72,7 +72,8 @@ base::Result<void> Exchange(Stream& stream, const beast::http::request<beast::ht
     // read_some: a stream's events are handed on as they come, not when a buffer fills.
     beast::http::read_some(stream, buffer, parser, ec);
     if (ec == beast::http::error::need_buffer) ec = {};
-    if (ec) return base::Error::Unavailable("the answer from " + url + " broke off: " + ec.message());
+    if (ec)
+      return base::Error::Unavailable("the answer from " + url + " broke off: " + ec.message());
     const size_t got = sizeof chunk - parser.get().body().size;
     if (got > 0 && !on_body(std::string_view(chunk, got))) return base::Ok();
   }
@@ -89,7 +90,8 @@ base::Result<void> Fetch(Method method, std::string_view url, const Headers& hea
   SentNotice sent(on_sent);
   const std::string text(url);
   auto parsed = boost::urls::parse_uri(text);
-  if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") || parsed->host().empty()) {
+  if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") ||
+      parsed->host().empty()) {
     return base::Error::InvalidArgument("'" + text + "' is not an http:// or https:// URL");
   }
   const bool tls = parsed->scheme() == "https";
@@ -108,7 +110,8 @@ base::Result<void> Fetch(Method method, std::string_view url, const Headers& hea
     // A line break would end the field and start one of the caller's choosing: refuse, naming
     // only the field (its value may be a credential).
     if (!IsSafeHeaderText(name) || !IsSafeHeaderText(value)) {
-      return base::Error::InvalidArgument("the " + std::string(IsSafeHeaderText(name) ? name : "request") +
+      return base::Error::InvalidArgument("the " +
+                                          std::string(IsSafeHeaderText(name) ? name : "request") +
                                           " header holds a line break or NUL; nothing was sent");
     }
     request.insert(name, value);
@@ -370,8 +373,9 @@ base::Result<FetchedDocument> FetchBounded(std::string_view url, const Headers& 
     if (!limits.extra_ca_file.empty()) {
       context.load_verify_file(limits.extra_ca_file, ec);
       if (ec) {
-        return base::Error::Unavailable("cannot load the CA certificates in " + limits.extra_ca_file + " for " +
-                                        text + ": " + ec.message());
+        return base::Error::Unavailable("cannot load the CA certificates in " +
+                                        limits.extra_ca_file + " for " + text + ": " +
+                                        ec.message());
       }
     }
     SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);

@@ -20,7 +20,7 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
     json::object client_capabilities;
     std::shared_ptr<Session> session;
     bool accepts_sse = false;
-    json::value progress_token;  // null: no progress wanted
+    json::value progress_token;         // null: no progress wanted
     std::optional<LogLevel> log_level;  // modern: from _meta; legacy: from the session
   };
 
@@ -37,7 +37,8 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
   void Attach() {
     std::weak_ptr<Call> weak = weak_from_this();
     std::lock_guard lock(mutex_);
-    resumable_ = setup_.session != nullptr && setup_.version == kLegacyVersions[0] && setup_.accepts_sse;
+    resumable_ =
+        setup_.session != nullptr && setup_.version == kLegacyVersions[0] && setup_.accepts_sse;
     if (channel_) {
       channel_->OnCancel([weak] {
         auto call = weak.lock();
@@ -57,7 +58,8 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
     std::lock_guard lock(mutex_);
     if (!resumable_ || finished_ || cancelled()) return;
     if (!OpenStream()) return;
-    stream_->Send(http::SseEvent{.id = EventId(next_seq_ - 1), .data = "", .retry_ms = static_cast<int>(retry.count())});
+    stream_->Send(http::SseEvent{
+        .id = EventId(next_seq_ - 1), .data = "", .retry_ms = static_cast<int>(retry.count())});
     stream_->Close();
     stream_.reset();
   }
@@ -117,8 +119,8 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
       threshold = setup_.session->log_level;
     }
     if (!threshold || level < *threshold) return;
-    Send(EncodeNotification("notifications/message",
-                            json::object{{"level", LogLevelName(level)}, {"data", std::move(data)}}));
+    Send(EncodeNotification("notifications/message", json::object{{"level", LogLevelName(level)},
+                                                                  {"data", std::move(data)}}));
   }
 
   const Setup& setup() const { return setup_; }
@@ -268,14 +270,13 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
   std::optional<Channel> channel_;
   std::shared_ptr<http::EventStream> stream_;  // null before streaming, or while detached
   bool finished_ = false;
-  bool resumable_ = false;       // set once by Attach
-  uint64_t stream_number_ = 0;   // non-zero once a resumable stream was opened
+  bool resumable_ = false;      // set once by Attach
+  uint64_t stream_number_ = 0;  // non-zero once a resumable stream was opened
   uint64_t next_seq_ = 1;
 
   std::mutex gather_mutex_;  // guards gathered_, awaiting_
   json::object gathered_;
   size_t awaiting_ = 0;
 };
-
 
 }  // namespace taskwire::mcp

@@ -101,9 +101,10 @@ void Server::Impl::AskClient(std::shared_ptr<Call> call, InputRequired input,
     if (const json::value* p = object.if_contains("params"); p && p->is_object()) {
       request_params = p->as_object();
     }
-    call->ExpectInput(IdKey(server_id), std::string(key),
-                      EncodeRequest(server_id, object.at("method").as_string(), std::move(request_params)),
-                      expected);
+    call->ExpectInput(
+        IdKey(server_id), std::string(key),
+        EncodeRequest(server_id, object.at("method").as_string(), std::move(request_params)),
+        expected);
   }
 }
 
@@ -202,16 +203,16 @@ void Server::Impl::ReadResource(std::shared_ptr<Call> call, const json::object& 
     not_found(*call);
     return;
   }
-  std::function<void(Call&)> invoke =
-      [this, handler = readable->handler, uri, variables = std::move(readable->variables),
-       not_found](Call& self) {
-        ReadOutcome outcome = (*handler)(uri, variables, self);
-        if (Settle(self, outcome)) return;
-        if (std::holds_alternative<NotFound>(outcome)) return not_found(self);
-        json::object out = ContentsJson(std::get<std::vector<ResourceContents>>(outcome));
-        if (self.setup().modern) Decorate(out, true, options.read_ttl);
-        self.Finish(out);
-      };
+  std::function<void(Call&)> invoke = [this, handler = readable->handler, uri,
+                                       variables = std::move(readable->variables),
+                                       not_found](Call& self) {
+    ReadOutcome outcome = (*handler)(uri, variables, self);
+    if (Settle(self, outcome)) return;
+    if (std::holds_alternative<NotFound>(outcome)) return not_found(self);
+    json::object out = ContentsJson(std::get<std::vector<ResourceContents>>(outcome));
+    if (self.setup().modern) Decorate(out, true, options.read_ttl);
+    self.Finish(out);
+  };
   call->invoke = std::move(invoke);
   Run(std::move(call));
 }
@@ -230,7 +231,8 @@ void Server::Impl::GetPrompt(std::shared_ptr<Call> call, const json::object& par
     }
     for (const auto& [key, value] : given->as_object()) {
       if (!value.is_string()) {
-        call->Fail(RpcError::InvalidParams("prompt argument \"" + std::string(key) + "\" must be a string"));
+        call->Fail(RpcError::InvalidParams("prompt argument \"" + std::string(key) +
+                                           "\" must be a string"));
         return;
       }
     }
@@ -243,14 +245,13 @@ void Server::Impl::GetPrompt(std::shared_ptr<Call> call, const json::object& par
     }
   }
   const Prompt* found = prompt;
-  std::function<void(Call&)> invoke =
-      [this, found, arguments = std::move(arguments)](Call& self) {
-        PromptOutcome outcome = found->handler(arguments, self);
-        if (Settle(self, outcome)) return;
-        json::object out = std::move(std::get<json::object>(outcome));
-        if (self.setup().modern) Decorate(out, false, {});
-        self.Finish(out);
-      };
+  std::function<void(Call&)> invoke = [this, found, arguments = std::move(arguments)](Call& self) {
+    PromptOutcome outcome = found->handler(arguments, self);
+    if (Settle(self, outcome)) return;
+    json::object out = std::move(std::get<json::object>(outcome));
+    if (self.setup().modern) Decorate(out, false, {});
+    self.Finish(out);
+  };
   call->invoke = std::move(invoke);
   Run(std::move(call));
 }
@@ -270,7 +271,8 @@ void Server::Impl::Complete(std::shared_ptr<Call> call, const json::object& para
   }
   json::object context_arguments;
   if (const json::value* context = params.if_contains("context"); context && context->is_object()) {
-    if (const json::value* args = context->as_object().if_contains("arguments"); args && args->is_object()) {
+    if (const json::value* args = context->as_object().if_contains("arguments");
+        args && args->is_object()) {
       context_arguments = args->as_object();
     }
   }
@@ -282,13 +284,12 @@ void Server::Impl::Complete(std::shared_ptr<Call> call, const json::object& para
     if (values.size() > 100) values.resize(100);
     json::array list;
     for (auto& each : values) list.emplace_back(std::move(each));
-    json::object out{{"completion", json::object{{"values", std::move(list)},
-                                                 {"total", total},
-                                                 {"hasMore", total > 100}}}};
+    json::object out{
+        {"completion",
+         json::object{{"values", std::move(list)}, {"total", total}, {"hasMore", total > 100}}}};
     if (self.setup().modern) Decorate(out, false, {});
     self.Finish(out);
   });
 }
-
 
 }  // namespace taskwire::mcp

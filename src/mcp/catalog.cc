@@ -42,10 +42,12 @@ void CollectParamHeaders(const json::object& schema, std::vector<std::string>& p
 }
 
 template <typename Item, typename ToJson>
-std::variant<json::object, RpcError> Page(const std::vector<Item>& items, const json::object& params,
-                                          std::string_view key, size_t page_size, ToJson to_json) {
+std::variant<json::object, RpcError> Page(const std::vector<Item>& items,
+                                          const json::object& params, std::string_view key,
+                                          size_t page_size, ToJson to_json) {
   const auto start = ParseCursor(params);
-  if (!start || *start > items.size()) return RpcError::InvalidParams("params.cursor is not a cursor this server gave");
+  if (!start || *start > items.size())
+    return RpcError::InvalidParams("params.cursor is not a cursor this server gave");
   json::array page;
   const size_t end = std::min(items.size(), *start + page_size);
   for (size_t i = *start; i < end; ++i) page.emplace_back(to_json(items[i]));
@@ -91,13 +93,14 @@ void Catalog::AddTool(Tool tool) {
 }
 
 const Tool* Catalog::FindTool(std::string_view name) const {
-  const auto tool = std::find_if(tools_.begin(), tools_.end(), [&](const Tool& t) { return t.name == name; });
+  const auto tool =
+      std::find_if(tools_.begin(), tools_.end(), [&](const Tool& t) { return t.name == name; });
   return tool == tools_.end() ? nullptr : &*tool;
 }
 
 const Prompt* Catalog::FindPrompt(std::string_view name) const {
-  const auto prompt =
-      std::find_if(prompts_.begin(), prompts_.end(), [&](const Prompt& p) { return p.name == name; });
+  const auto prompt = std::find_if(prompts_.begin(), prompts_.end(),
+                                   [&](const Prompt& p) { return p.name == name; });
   return prompt == prompts_.end() ? nullptr : &*prompt;
 }
 
@@ -124,7 +127,8 @@ std::optional<std::string> Catalog::MissingScope(const Message& message,
     if (scope.empty() || principal.Allows(scope)) return std::nullopt;
     return scope;
   };
-  const json::value* name = message.params.if_contains(message.method == "resources/read" ? "uri" : "name");
+  const json::value* name =
+      message.params.if_contains(message.method == "resources/read" ? "uri" : "name");
   if (name == nullptr || !name->is_string()) return std::nullopt;  // the handler says what is wrong
   const std::string_view target = name->as_string();
   if (message.method == "tools/call") {
@@ -150,8 +154,8 @@ json::object Catalog::Capabilities() const {
 }
 
 std::variant<json::object, RpcError> Catalog::ListTools(const json::object& params,
-                                                      std::string_view version,
-                                                      const Principal& principal) const {
+                                                        std::string_view version,
+                                                        const Principal& principal) const {
   // 2025-03-26 knew no titles or output schemas.
   const bool rich = version != "2025-03-26";
   std::vector<const Tool*> visible;
@@ -160,9 +164,8 @@ std::variant<json::object, RpcError> Catalog::ListTools(const json::object& para
   }
   return Page(visible, params, "tools", page_size_, [&](const Tool* listed) {
     const Tool& tool = *listed;
-    json::object item{{"name", tool.name},
-                      {"description", tool.description},
-                      {"inputSchema", tool.input.json()}};
+    json::object item{
+        {"name", tool.name}, {"description", tool.description}, {"inputSchema", tool.input.json()}};
     if (rich && !tool.title.empty()) item["title"] = tool.title;
     if (rich && tool.output) item["outputSchema"] = tool.output->json();
     if (!tool.annotations.empty()) item["annotations"] = tool.annotations;
@@ -204,7 +207,8 @@ std::variant<json::object, RpcError> Catalog::ListTemplates(const json::object& 
                 if (!resource_template.description.empty()) {
                   item["description"] = resource_template.description;
                 }
-                if (!resource_template.mime_type.empty()) item["mimeType"] = resource_template.mime_type;
+                if (!resource_template.mime_type.empty())
+                  item["mimeType"] = resource_template.mime_type;
                 return item;
               });
 }

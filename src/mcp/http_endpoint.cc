@@ -15,9 +15,9 @@ constexpr std::string_view kExposeHeaders = "Mcp-Session-Id, WWW-Authenticate";
 http::Response GuardRefusal(const http::Response& refusal) {
   // A JSON-RPC error without id, which MCP clients can read, in place of our REST error body.
   http::Response response = refusal;
-  response.body = EncodeError(nullptr, RpcError{kInvalidRequest,
-                                                "the request was refused: check its Host and Origin",
-                                                nullptr, refusal.status});
+  response.body = EncodeError(
+      nullptr, RpcError{kInvalidRequest, "the request was refused: check its Host and Origin",
+                        nullptr, refusal.status});
   response.headers.Set("Content-Type", "application/json");
   return response;
 }
@@ -29,11 +29,15 @@ http::Response AuthenticationRefusal(const http::Request& request, Refusal refus
   if (request.method == http::Method::kPost) {
     boost::system::error_code ec;
     const json::value sent = json::parse(request.body, ec);
-    const json::value* given = !ec && sent.is_object() ? sent.as_object().if_contains("id") : nullptr;
-    if (given != nullptr && (given->is_string() || given->is_int64() || given->is_uint64())) id = *given;
+    const json::value* given =
+        !ec && sent.is_object() ? sent.as_object().if_contains("id") : nullptr;
+    if (given != nullptr && (given->is_string() || given->is_int64() || given->is_uint64()))
+      id = *given;
   }
-  http::Response response{.status = refusal.status, .headers = std::move(refusal.headers), .body = {}};
-  response.body = EncodeError(id, RpcError{kInvalidRequest, std::move(refusal.message), nullptr, refusal.status});
+  http::Response response{
+      .status = refusal.status, .headers = std::move(refusal.headers), .body = {}};
+  response.body = EncodeError(
+      id, RpcError{kInvalidRequest, std::move(refusal.message), nullptr, refusal.status});
   response.headers.Set("Content-Type", "application/json");
   return response;
 }
@@ -50,7 +54,8 @@ using Method = void (Server::*)(http::Request&, const Principal&, http::Responde
 
 http::Handler Guarded(Server& server, const http::HostGuard& guard, Authenticator* authenticator,
                       Method method) {
-  return [&server, &guard, authenticator, method](http::Request& request, http::Responder responder) {
+  return [&server, &guard, authenticator, method](http::Request& request,
+                                                  http::Responder responder) {
     if (auto refused = guard.Check(request)) {
       responder.Send(GuardRefusal(*refused));
       return;
@@ -58,10 +63,12 @@ http::Handler Guarded(Server& server, const http::HostGuard& guard, Authenticato
     // MCP basic/transports: a POST carries one JSON-RPC message as application/json. Anything
     // else is refused, a missing type and text/plain above all: a browser sends those cross-site
     // without a preflight.
-    if (request.method == http::Method::kPost && !http::HasMediaType(request.headers, "application/json")) {
+    if (request.method == http::Method::kPost &&
+        !http::HasMediaType(request.headers, "application/json")) {
       http::Response refused = http::Response::Json(
-          415, EncodeError(nullptr, RpcError{kInvalidRequest, "Content-Type must be application/json",
-                                             nullptr, 415}));
+          415,
+          EncodeError(nullptr, RpcError{kInvalidRequest, "Content-Type must be application/json",
+                                        nullptr, 415}));
       AddCors(request, refused);
       responder.Send(std::move(refused));
       return;
@@ -73,17 +80,18 @@ http::Handler Guarded(Server& server, const http::HostGuard& guard, Authenticato
     // The authenticator may answer later from another thread, after the network thread has
     // moved on: the request and the responder go with the callback.
     auto held = std::make_shared<std::pair<http::Request, http::Responder>>(std::move(request),
-                                                                             std::move(responder));
-    authenticator->Authenticate(held->first, [&server, method, held](Authenticator::Outcome outcome) {
-      auto& [held_request, held_responder] = *held;
-      if (auto* refused = std::get_if<Refusal>(&outcome)) {
-        http::Response refusal = AuthenticationRefusal(held_request, std::move(*refused));
-        AddCors(held_request, refusal);
-        held_responder.Send(std::move(refusal));
-        return;
-      }
-      (server.*method)(held_request, std::get<Principal>(outcome), std::move(held_responder));
-    });
+                                                                            std::move(responder));
+    authenticator->Authenticate(
+        held->first, [&server, method, held](Authenticator::Outcome outcome) {
+          auto& [held_request, held_responder] = *held;
+          if (auto* refused = std::get_if<Refusal>(&outcome)) {
+            http::Response refusal = AuthenticationRefusal(held_request, std::move(*refused));
+            AddCors(held_request, refusal);
+            held_responder.Send(std::move(refusal));
+            return;
+          }
+          (server.*method)(held_request, std::get<Principal>(outcome), std::move(held_responder));
+        });
   };
 }
 
@@ -93,19 +101,21 @@ void RegisterEndpoint(http::Router& router, const std::string& path, Server& ser
                       const http::HostGuard& guard, Authenticator* authenticator) {
   router.Add(http::Method::kPost, path, Guarded(server, guard, authenticator, &Server::HandlePost));
   router.Add(http::Method::kGet, path, Guarded(server, guard, authenticator, &Server::HandleGet));
-  router.Add(http::Method::kDelete, path, Guarded(server, guard, authenticator, &Server::HandleDelete));
-  router.Add(http::Method::kOptions, path, [&guard](http::Request& request, http::Responder responder) {
-    if (auto refused = guard.Check(request)) {
-      responder.Send(std::move(*refused));
-      return;
-    }
-    http::Response response{.status = 204, .headers = {}, .body = {}};
-    response.headers.Add("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
-    response.headers.Add("Access-Control-Allow-Headers", std::string(kAllowHeaders));
-    response.headers.Add("Access-Control-Max-Age", "600");
-    AddCors(request, response);
-    responder.Send(std::move(response));
-  });
+  router.Add(http::Method::kDelete, path,
+             Guarded(server, guard, authenticator, &Server::HandleDelete));
+  router.Add(http::Method::kOptions, path,
+             [&guard](http::Request& request, http::Responder responder) {
+               if (auto refused = guard.Check(request)) {
+                 responder.Send(std::move(*refused));
+                 return;
+               }
+               http::Response response{.status = 204, .headers = {}, .body = {}};
+               response.headers.Add("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+               response.headers.Add("Access-Control-Allow-Headers", std::string(kAllowHeaders));
+               response.headers.Add("Access-Control-Max-Age", "600");
+               AddCors(request, response);
+               responder.Send(std::move(response));
+             });
 }
 
 }  // namespace taskwire::mcp

@@ -28,7 +28,8 @@ class EndpointTest : public ::testing::Test {
  protected:
   void SetUp() override { RegisterEndpoint(router_, "/mcp", server_, guard_, &authenticator_); }
 
-  http::Response Send(http::Method method, std::initializer_list<std::pair<const char*, const char*>> headers,
+  http::Response Send(http::Method method,
+                      std::initializer_list<std::pair<const char*, const char*>> headers,
                       std::string body = "") {
     http::Request request;
     request.method = method;
@@ -54,7 +55,8 @@ class EndpointTest : public ::testing::Test {
 
 TEST_F(EndpointTest, ForeignHostIsRefusedWithAJsonRpcErrorBeforeAuthentication) {
   const http::Response response =
-      Send(http::Method::kPost, {{"Host", "evil.example.com"}, {"Authorization", "Bearer good"}, kJson}, kPing);
+      Send(http::Method::kPost,
+           {{"Host", "evil.example.com"}, {"Authorization", "Bearer good"}, kJson}, kPing);
   EXPECT_EQ(response.status, 403);
   const auto body = boost::json::parse(response.body);
   EXPECT_TRUE(body.as_object().contains("error"));
@@ -81,7 +83,8 @@ TEST_F(EndpointTest, TheAuthenticatorsRefusalIsAJsonRpcErrorWithTheRequestsId) {
   EXPECT_EQ(*response.headers.Get("Content-Type"), "application/json");
   EXPECT_EQ(*response.headers.Get("WWW-Authenticate"), "Bearer resource_metadata=\"x\"");
   // GET has no id to answer: the error has none.
-  const http::Response get = Send(http::Method::kGet, {{"Host", "127.0.0.1"}, {"Accept", "text/event-stream"}});
+  const http::Response get =
+      Send(http::Method::kGet, {{"Host", "127.0.0.1"}, {"Accept", "text/event-stream"}});
   EXPECT_EQ(get.status, 401);
   const auto get_body = boost::json::parse(get.body).as_object();
   EXPECT_TRUE(get_body.contains("error"));
@@ -89,30 +92,36 @@ TEST_F(EndpointTest, TheAuthenticatorsRefusalIsAJsonRpcErrorWithTheRequestsId) {
 }
 
 TEST_F(EndpointTest, AuthenticatedRequestsReachTheServer) {
-  const http::Response response =
-      Send(http::Method::kPost, {{"Host", "127.0.0.1"}, {"Authorization", "Bearer good"}, kJson}, kPing);
+  const http::Response response = Send(
+      http::Method::kPost, {{"Host", "127.0.0.1"}, {"Authorization", "Bearer good"}, kJson}, kPing);
   EXPECT_EQ(response.status, 200);
   EXPECT_EQ(boost::json::parse(response.body).at("result"), boost::json::object{});
 }
 
 TEST_F(EndpointTest, PostsThatAreNotApplicationJsonAre415WithAJsonRpcError) {
-  for (const char* type : {"text/plain", "text/plain; charset=application/json", "application/json-patch+json",
-                           "multipart/form-data; boundary=x", "application/x-www-form-urlencoded"}) {
+  for (const char* type :
+       {"text/plain", "text/plain; charset=application/json", "application/json-patch+json",
+        "multipart/form-data; boundary=x", "application/x-www-form-urlencoded"}) {
     const http::Response response = Send(
-        http::Method::kPost, {{"Host", "127.0.0.1"}, {"Authorization", "Bearer good"}, {"Content-Type", type}},
-        kPing);
+        http::Method::kPost,
+        {{"Host", "127.0.0.1"}, {"Authorization", "Bearer good"}, {"Content-Type", type}}, kPing);
     EXPECT_EQ(response.status, 415) << type;
     const auto body = boost::json::parse(response.body);
     EXPECT_EQ(body.at("error").at("code").as_int64(), kInvalidRequest) << type;
   }
   // No Content-Type at all, as a browser's no-cors fetch may send.
-  EXPECT_EQ(Send(http::Method::kPost, {{"Host", "127.0.0.1"}, {"Authorization", "Bearer good"}}, kPing).status, 415);
+  EXPECT_EQ(
+      Send(http::Method::kPost, {{"Host", "127.0.0.1"}, {"Authorization", "Bearer good"}}, kPing)
+          .status,
+      415);
   // Parameters and case do not matter.
   for (const char* type : {"application/json; charset=utf-8", "Application/JSON"}) {
-    EXPECT_EQ(Send(http::Method::kPost, {{"Host", "127.0.0.1"}, {"Authorization", "Bearer good"}, {"Content-Type", type}},
-                   kPing)
-                  .status,
-              200)
+    EXPECT_EQ(
+        Send(http::Method::kPost,
+             {{"Host", "127.0.0.1"}, {"Authorization", "Bearer good"}, {"Content-Type", type}},
+             kPing)
+            .status,
+        200)
         << type;
   }
 }
@@ -121,7 +130,8 @@ TEST_F(EndpointTest, PreflightListsTheMcpHeaders) {
   const http::Response response =
       Send(http::Method::kOptions, {{"Host", "127.0.0.1"}, {"Origin", "http://127.0.0.1"}});
   EXPECT_EQ(response.status, 204);
-  EXPECT_NE(response.headers.Get("Access-Control-Allow-Headers")->find("Mcp-Session-Id"), std::string_view::npos);
+  EXPECT_NE(response.headers.Get("Access-Control-Allow-Headers")->find("Mcp-Session-Id"),
+            std::string_view::npos);
   EXPECT_EQ(*response.headers.Get("Access-Control-Allow-Origin"), "http://127.0.0.1");
 }
 

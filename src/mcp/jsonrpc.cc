@@ -20,7 +20,8 @@ RpcError RpcError::InvalidParams(std::string message, json::value data) {
 }
 
 RpcError RpcError::MethodNotFound(std::string_view method, int http_status) {
-  return RpcError{kMethodNotFound, "method not found: " + std::string(method), nullptr, http_status};
+  return RpcError{kMethodNotFound, "method not found: " + std::string(method), nullptr,
+                  http_status};
 }
 
 RpcError RpcError::Internal(std::string message) {
@@ -33,15 +34,16 @@ std::variant<Message, ParseFailure> ParseMessage(std::string_view body) {
   options.max_depth = 64;
   json::value parsed = json::parse(body, ec, {}, options);
   if (ec) {
-    return ParseFailure{RpcError{kParseError, "parse error: the body is not valid JSON", nullptr, 400},
-                        nullptr};
+    return ParseFailure{
+        RpcError{kParseError, "parse error: the body is not valid JSON", nullptr, 400}, nullptr};
   }
   if (parsed.is_array()) return Invalid("batches are not supported; send one message per request");
   if (!parsed.is_object()) return Invalid("a JSON-RPC message must be an object");
   json::object& object = parsed.as_object();
 
   json::value id = nullptr;
-  if (const json::value* raw_id = object.if_contains("id"); raw_id != nullptr && !raw_id->is_null()) {
+  if (const json::value* raw_id = object.if_contains("id");
+      raw_id != nullptr && !raw_id->is_null()) {
     if (!IsValidId(*raw_id)) return Invalid("\"id\" must be a string or an integer");
     id = *raw_id;
   }

@@ -42,8 +42,8 @@ struct Message {
   std::string method;
   json::object params;  // {} when absent
   bool has_params = false;
-  json::value result;   // kResponse: the result, or null
-  json::value error;    // kResponse: the error object, or null
+  json::value result;  // kResponse: the result, or null
+  json::value error;   // kResponse: the error object, or null
 };
 
 struct ParseFailure {

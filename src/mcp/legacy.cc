@@ -11,7 +11,8 @@ void Server::Impl::HandleLegacy(const Envelope& envelope, Message& message,
     session = sessions->Find(*envelope.session_id, principal.subject);
     if (!session) {
       // MCP 2025-11-25 transports, "Session Management": the client must start over.
-      return channel.Fail(message.id, {kSessionNotFound, "session not found; send initialize again", nullptr, 404});
+      return channel.Fail(
+          message.id, {kSessionNotFound, "session not found; send initialize again", nullptr, 404});
     }
   }
 
@@ -50,7 +51,8 @@ void Server::Impl::HandleLegacyResponse(const Message& message, std::shared_ptr<
   if (!message.error.is_null()) {
     std::string text = "the client could not answer";
     if (message.error.is_object()) {
-      if (const json::value* m = message.error.as_object().if_contains("message"); m && m->is_string()) {
+      if (const json::value* m = message.error.as_object().if_contains("message");
+          m && m->is_string()) {
         text += ": " + std::string(m->as_string());
       }
     }
@@ -79,11 +81,10 @@ void Server::Impl::HandleLegacyNotification(const Message& message,
   // notifications/initialized, notifications/roots/list_changed and the rest need no action.
 }
 
-
 std::shared_ptr<Session> Server::Impl::SessionOf(const http::Request& request,
-                                                const Envelope& envelope,
-                                                const Principal& principal,
-                                                http::Responder& responder) {
+                                                 const Envelope& envelope,
+                                                 const Principal& principal,
+                                                 http::Responder& responder) {
   if (!envelope.session_id) {
     // GET and DELETE exist only for legacy sessions; 2026-07-28 has neither (405).
     http::Response response = ErrorResponse(
@@ -97,18 +98,20 @@ std::shared_ptr<Session> Server::Impl::SessionOf(const http::Request& request,
   }
   auto session = sessions->Find(*envelope.session_id, principal.subject);
   if (!session) {
-    responder.Send(ErrorResponse(nullptr, RpcError{kSessionNotFound, "session not found", nullptr, 404}));
+    responder.Send(
+        ErrorResponse(nullptr, RpcError{kSessionNotFound, "session not found", nullptr, 404}));
   }
   return session;
 }
 
-void Server::HandleGet(http::Request& request, const Principal& principal, http::Responder responder) {
+void Server::HandleGet(http::Request& request, const Principal& principal,
+                       http::Responder responder) {
   const Envelope envelope = ReadEnvelope(request.headers);
   auto session = impl_->SessionOf(request, envelope, principal, responder);
   if (!session) return;
   if (!envelope.accepts_event_stream) {
-    responder.Send(
-        ErrorResponse(nullptr, RpcError{kInvalidRequest, "GET needs Accept: text/event-stream", nullptr, 406}));
+    responder.Send(ErrorResponse(
+        nullptr, RpcError{kInvalidRequest, "GET needs Accept: text/event-stream", nullptr, 406}));
     return;
   }
   // Last-Event-ID "<stream>-<seq>" (MCP 2025-11-25 transports, "Resumability"): stream 0 is the
@@ -138,8 +141,9 @@ void Server::HandleGet(http::Request& request, const Principal& principal, http:
       }
     }
     if (!known) {
-      responder.Send(
-          ErrorResponse(nullptr, RpcError{kInvalidRequest, "that stream can no longer be resumed", nullptr, 404}));
+      responder.Send(ErrorResponse(
+          nullptr,
+          RpcError{kInvalidRequest, "that stream can no longer be resumed", nullptr, 404}));
       return;
     }
     auto stream = responder.StartEventStream(http::Response{});
@@ -159,8 +163,8 @@ void Server::HandleGet(http::Request& request, const Principal& principal, http:
   }
   std::lock_guard lock(session->mutex);
   if (session->get_stream && !session->get_stream->closed()) {
-    responder.Send(
-        ErrorResponse(nullptr, RpcError{kInvalidRequest, "this session already has a GET stream", nullptr, 409}));
+    responder.Send(ErrorResponse(
+        nullptr, RpcError{kInvalidRequest, "this session already has a GET stream", nullptr, 409}));
     return;
   }
   session->get_stream = responder.StartEventStream(http::Response{});
@@ -168,12 +172,14 @@ void Server::HandleGet(http::Request& request, const Principal& principal, http:
   EndAtExpiry(*session->get_stream, principal, impl_->clock);
   for (const auto& [event_id, message] : session->replay) {
     if (resuming && event_id > last_seen) {
-      session->get_stream->Send(http::SseEvent{.id = "0-" + std::to_string(event_id), .data = message});
+      session->get_stream->Send(
+          http::SseEvent{.id = "0-" + std::to_string(event_id), .data = message});
     }
   }
 }
 
-void Server::HandleDelete(http::Request& request, const Principal& principal, http::Responder responder) {
+void Server::HandleDelete(http::Request& request, const Principal& principal,
+                          http::Responder responder) {
   auto session = impl_->SessionOf(request, ReadEnvelope(request.headers), principal, responder);
   if (!session) return;
   impl_->sessions->Drop(session);
@@ -187,6 +193,5 @@ void Server::HandleDelete(http::Request& request, const Principal& principal, ht
   for (auto& call : calls) call->MarkCancelled();
   responder.Send(http::Response{.status = 204, .headers = {}, .body = {}});
 }
-
 
 }  // namespace taskwire::mcp

@@ -58,13 +58,15 @@ std::optional<RpcError> Server::Impl::CheckModernHeaders(const Envelope& envelop
     const json::value* value = arguments;
     std::string where = "arguments";
     for (const std::string& key : param.path) {
-      value = value != nullptr && value->is_object() ? value->as_object().if_contains(key) : nullptr;
+      value =
+          value != nullptr && value->is_object() ? value->as_object().if_contains(key) : nullptr;
       where += "." + key;
     }
     const std::string param_header = "Mcp-Param-" + param.name;
     const std::string* header = envelope.Param(param.name);
     if (value == nullptr || value->is_null()) {
-      if (header) return mismatch("the " + param_header + " header is set but " + where + " is not");
+      if (header)
+        return mismatch("the " + param_header + " header is set but " + where + " is not");
       continue;
     }
     if (!header) return mismatch("the " + param_header + " header must carry " + where);

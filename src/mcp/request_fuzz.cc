@@ -46,7 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   request.method = http::Method::kPost;
   const size_t blank = input.find("\n\n");
   std::string_view head = input.substr(0, blank);
-  request.body = blank == std::string_view::npos ? std::string() : std::string(input.substr(blank + 2));
+  request.body =
+      blank == std::string_view::npos ? std::string() : std::string(input.substr(blank + 2));
   while (!head.empty()) {
     const size_t end = head.find('\n');
     const std::string_view line = head.substr(0, end);

@@ -1,7 +1,7 @@
 #include "mcp/schema.h"
 
-#include <boost/json/serialize.hpp>
 #include <algorithm>
+#include <boost/json/serialize.hpp>
 #include <cmath>
 #include <cstdint>
 
@@ -13,14 +13,21 @@ namespace {
 
 std::string_view TypeName(const json::value& value) {
   switch (value.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
+    case json::kind::null:
+      return "null";
+    case json::kind::bool_:
+      return "a boolean";
     case json::kind::int64:
-    case json::kind::uint64: return "an integer";
-    case json::kind::double_: return "a number";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
+    case json::kind::uint64:
+      return "an integer";
+    case json::kind::double_:
+      return "a number";
+    case json::kind::string:
+      return "a string";
+    case json::kind::array:
+      return "an array";
+    case json::kind::object:
+      return "an object";
   }
   return "a value";
 }
@@ -133,34 +140,34 @@ std::optional<std::string> ValidateAgainst(const json::object& schema, const jso
   }
   if (value.is_string()) {
     const auto length = static_cast<int64_t>(base::CodePoints(value.as_string()));
-    if (const json::value* min = schema.if_contains("minLength"); min && min->is_number() &&
-                                                                  length < AsNumber(*min)) {
+    if (const json::value* min = schema.if_contains("minLength");
+        min && min->is_number() && length < AsNumber(*min)) {
       return where + " must have at least " + Number(AsNumber(*min)) + " characters";
     }
-    if (const json::value* max = schema.if_contains("maxLength"); max && max->is_number() &&
-                                                                  length > AsNumber(*max)) {
+    if (const json::value* max = schema.if_contains("maxLength");
+        max && max->is_number() && length > AsNumber(*max)) {
       return where + " must have at most " + Number(AsNumber(*max)) + " characters";
     }
   }
   if (value.is_number()) {
     const double number = AsNumber(value);
-    if (const json::value* min = schema.if_contains("minimum"); min && min->is_number() &&
-                                                                number < AsNumber(*min)) {
+    if (const json::value* min = schema.if_contains("minimum");
+        min && min->is_number() && number < AsNumber(*min)) {
       return where + " must be at least " + Number(AsNumber(*min));
     }
-    if (const json::value* max = schema.if_contains("maximum"); max && max->is_number() &&
-                                                                number > AsNumber(*max)) {
+    if (const json::value* max = schema.if_contains("maximum");
+        max && max->is_number() && number > AsNumber(*max)) {
       return where + " must be at most " + Number(AsNumber(*max));
     }
   }
   if (value.is_array()) {
     const json::array& items = value.as_array();
-    if (const json::value* min = schema.if_contains("minItems"); min && min->is_number() &&
-                                                                 items.size() < AsNumber(*min)) {
+    if (const json::value* min = schema.if_contains("minItems");
+        min && min->is_number() && items.size() < AsNumber(*min)) {
       return where + " must have at least " + Number(AsNumber(*min)) + " items";
     }
-    if (const json::value* max = schema.if_contains("maxItems"); max && max->is_number() &&
-                                                                 items.size() > AsNumber(*max)) {
+    if (const json::value* max = schema.if_contains("maxItems");
+        max && max->is_number() && items.size() > AsNumber(*max)) {
       return where + " must have at most " + Number(AsNumber(*max)) + " items";
     }
     if (const json::value* unique = schema.if_contains("uniqueItems");
@@ -171,7 +178,8 @@ std::optional<std::string> ValidateAgainst(const json::object& schema, const jso
         }
       }
     }
-    if (const json::value* item_schema = schema.if_contains("items"); item_schema && item_schema->is_object()) {
+    if (const json::value* item_schema = schema.if_contains("items");
+        item_schema && item_schema->is_object()) {
       for (size_t i = 0; i < items.size(); ++i) {
         if (auto problem = ValidateAgainst(item_schema->as_object(), items[i],
                                            where + "[" + std::to_string(i) + "]")) {
@@ -186,7 +194,8 @@ std::optional<std::string> ValidateAgainst(const json::object& schema, const jso
     if (const json::value* p = schema.if_contains("properties"); p && p->is_object()) {
       properties = &p->as_object();
     }
-    if (const json::value* required = schema.if_contains("required"); required && required->is_array()) {
+    if (const json::value* required = schema.if_contains("required");
+        required && required->is_array()) {
       for (const json::value& name : required->as_array()) {
         if (name.is_string() && !object.contains(name.as_string())) {
           return where + "." + std::string(name.as_string()) + " is required";
@@ -215,7 +224,8 @@ std::optional<std::string> ValidateAgainst(const json::object& schema, const jso
                  (known.empty() ? std::string() : " (known: " + known + ")");
         }
         if (extra->is_object()) {
-          if (auto problem = ValidateAgainst(extra->as_object(), member, member_path)) return problem;
+          if (auto problem = ValidateAgainst(extra->as_object(), member, member_path))
+            return problem;
         }
       }
     }

@@ -33,9 +33,11 @@ TEST(Schema, BuildsTheJsonSchemaItValidates) {
 
 TEST(Schema, AcceptsConformingArguments) {
   EXPECT_EQ(Check(TaskArguments(), R"({"title":"a"})"), std::nullopt);
-  EXPECT_EQ(Check(TaskArguments(), R"({"title":"abc","status":"DONE","limit":50,"labels":["x"],"parentId":null})"),
+  EXPECT_EQ(Check(TaskArguments(),
+                  R"({"title":"abc","status":"DONE","limit":50,"labels":["x"],"parentId":null})"),
             std::nullopt);
-  EXPECT_EQ(Check(TaskArguments(), R"({"title":"a","limit":3.0})"), std::nullopt);  // 3.0 is an integer
+  EXPECT_EQ(Check(TaskArguments(), R"({"title":"a","limit":3.0})"),
+            std::nullopt);  // 3.0 is an integer
 }
 
 TEST(Schema, NamesTheFieldThatIsWrong) {
@@ -43,7 +45,8 @@ TEST(Schema, NamesTheFieldThatIsWrong) {
   EXPECT_EQ(*Check(schema, R"({})"), "arguments.title is required");
   EXPECT_EQ(*Check(schema, R"({"title":7})"), "arguments.title must be a string, not an integer");
   EXPECT_EQ(*Check(schema, R"({"title":""})"), "arguments.title must have at least 1 characters");
-  EXPECT_EQ(*Check(schema, R"({"title":"abcdef"})"), "arguments.title must have at most 5 characters");
+  EXPECT_EQ(*Check(schema, R"({"title":"abcdef"})"),
+            "arguments.title must have at most 5 characters");
   EXPECT_EQ(*Check(schema, R"({"title":"a","status":"LATER"})"),
             R"(arguments.status must be one of "TODO", "DONE")");
   EXPECT_EQ(*Check(schema, R"({"title":"a","limit":0})"), "arguments.limit must be at least 1");
@@ -65,7 +68,8 @@ TEST(Schema, AnIntegerBeyondInt64IsOutOfRangeNamingTheFieldAndTheRange) {
                             .Property("parentId", Schema::Integer().Minimum(1).Nullable())
                             .Property("limit", Schema::Integer().Minimum(1).Maximum(50))
                             .Property("ratio", Schema::Number());
-  const std::string task_range = "arguments.taskId must be an integer from 1 to 9223372036854775807";
+  const std::string task_range =
+      "arguments.taskId must be an integer from 1 to 9223372036854775807";
   // 2^70 (read as a double), 2^64 - 1 (as uint64), 2^63 (the first uint64 past int64), 1e30.
   for (const char* huge : {"1180591620717411303424", "18446744073709551615", "9223372036854775808",
                            "1e30", "9223372036854775808.0"}) {

@@ -10,7 +10,6 @@ http::Response ErrorResponse(const json::value& id, const RpcError& error) {
   return http::Response::Json(error.http_status, EncodeError(id, error));
 }
 
-
 // ---- LogLevel and ToolResult -------------------------------------------------------------
 
 namespace {
@@ -28,7 +27,8 @@ std::optional<LogLevel> ParseLogLevel(std::string_view name) {
 std::string_view LogLevelName(LogLevel level) { return kLogLevelNames[static_cast<size_t>(level)]; }
 
 ToolResult ToolResult::Text(std::string_view text) {
-  return ToolResult{json::array{json::object{{"type", "text"}, {"text", text}}}, std::nullopt, false};
+  return ToolResult{json::array{json::object{{"type", "text"}, {"text", text}}}, std::nullopt,
+                    false};
 }
 
 ToolResult ToolResult::Error(std::string_view text) {
@@ -37,7 +37,9 @@ ToolResult ToolResult::Error(std::string_view text) {
   return result;
 }
 
-ToolResult ToolResult::Structured(json::value value) { return StructuredText(json::serialize(value)); }
+ToolResult ToolResult::Structured(json::value value) {
+  return StructuredText(json::serialize(value));
+}
 
 ToolResult ToolResult::StructuredText(std::string json) {
   ToolResult result;
@@ -80,8 +82,10 @@ void Server::HandlePost(http::Request& request, const Principal& principal,
       if (impl_->options.insufficient_scope) {
         responder.Send(impl_->options.insufficient_scope(request, *scope));
       } else {
-        http::Response refusal = ErrorResponse(message.id, {kInvalidRequest, "insufficient scope: needs " + *scope, nullptr, 403});
-        refusal.headers.Set("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" + *scope + "\"");
+        http::Response refusal = ErrorResponse(
+            message.id, {kInvalidRequest, "insufficient scope: needs " + *scope, nullptr, 403});
+        refusal.headers.Set("WWW-Authenticate",
+                            "Bearer error=\"insufficient_scope\", scope=\"" + *scope + "\"");
         responder.Send(std::move(refusal));
       }
       return;
@@ -106,7 +110,8 @@ json::object Server::Impl::ServerInfo() const {
   return info;
 }
 
-void Server::Impl::Decorate(json::object& result, bool cacheable, std::chrono::milliseconds ttl) const {
+void Server::Impl::Decorate(json::object& result, bool cacheable,
+                            std::chrono::milliseconds ttl) const {
   result["resultType"] = "complete";
   json::value& meta = result["_meta"];
   if (!meta.is_object()) meta = json::object{};
@@ -117,7 +122,6 @@ void Server::Impl::Decorate(json::object& result, bool cacheable, std::chrono::m
     result["cacheScope"] = options.per_caller_results ? "private" : "public";
   }
 }
-
 
 void Server::NotifyToolsListChanged() {
   impl_->subscriptions.Broadcast("notifications/tools/list_changed", &Listener::tools);
@@ -131,6 +135,5 @@ void Server::NotifyResourcesListChanged() {
 void Server::NotifyResourceUpdated(std::string_view uri, const std::set<std::string>* audience) {
   impl_->subscriptions.Broadcast("notifications/resources/updated", nullptr, uri, audience);
 }
-
 
 }  // namespace taskwire::mcp

@@ -6,8 +6,6 @@
 // holds what the application registered and calls.cc runs its handlers; sessions.h is the
 // session table, subscriptions.h the listeners and broadcasts; call.h is one request in flight.
 
-#include "mcp/server.h"
-
 #include <algorithm>
 #include <atomic>
 #include <boost/json/serialize.hpp>
@@ -21,6 +19,7 @@
 #include "mcp/channel.h"
 #include "mcp/envelope.h"
 #include "mcp/request_state.h"
+#include "mcp/server.h"
 #include "mcp/sessions.h"
 #include "mcp/subscriptions.h"
 
@@ -99,7 +98,8 @@ struct Server::Impl {
   }
 
   // One message, in the era its envelope names: each era's checks, then the method table.
-  void Handle(const Envelope& envelope, Message& message, const Principal& principal, Channel channel);
+  void Handle(const Envelope& envelope, Message& message, const Principal& principal,
+              Channel channel);
   void HandleModern(const Envelope& envelope, Message& message, const Principal& principal,
                     Channel& channel);
   void HandleLegacy(const Envelope& envelope, Message& message, const Principal& principal,
@@ -128,7 +128,8 @@ struct Server::Impl {
   // through `call`.
   void Run(std::shared_ptr<Call> call, std::function<void(Call&)> invoke = nullptr);
   // An InputRequired from a handler: returned to a modern client, or asked of a legacy one.
-  void AskClient(std::shared_ptr<Call> call, InputRequired input, std::function<void(Call&)> invoke);
+  void AskClient(std::shared_ptr<Call> call, InputRequired input,
+                 std::function<void(Call&)> invoke);
   // Answers the outcomes every handler kind shares: a protocol error, or a need for input.
   // False when the outcome is a result the caller must shape.
   template <typename Outcome>

@@ -25,7 +25,8 @@ class Recorder final : public testing::ResponseRecorder {
     return sent ? sent->status : (streamed() ? 200 : 0);
   }
   json::value Message() const {
-    if (const auto sent = response()) return sent->body.empty() ? json::value() : boost::json::parse(sent->body);
+    if (const auto sent = response())
+      return sent->body.empty() ? json::value() : boost::json::parse(sent->body);
     const auto received = events();
     return received.empty() ? json::value() : boost::json::parse(received.back());
   }
@@ -34,7 +35,8 @@ class Recorder final : public testing::ResponseRecorder {
 // A credential the test revokes, or lets expire, at will.
 class FakeCredential final : public PrincipalData {
  public:
-  explicit FakeCredential(std::optional<base::WallTime> expires = std::nullopt) : expires_(expires) {}
+  explicit FakeCredential(std::optional<base::WallTime> expires = std::nullopt)
+      : expires_(expires) {}
   bool StillValid(base::WallTime now) const override {
     return !revoked_.load() && (!expires_ || now < *expires_);
   }
@@ -53,13 +55,13 @@ Principal Holding(std::string subject, std::shared_ptr<const PrincipalData> cred
 class McpServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_.AddTool(Tool{
-        .name = "echo",
-        .description = "Echoes its text.",
-        .input = Schema::Object().Property("text", Schema::String().MaxLength(10), Schema::Required::kYes),
-        .handler = [](const json::object& arguments, CallContext&) -> ToolOutcome {
-          return ToolResult::Text(arguments.at("text").as_string());
-        }});
+    server_.AddTool(Tool{.name = "echo",
+                         .description = "Echoes its text.",
+                         .input = Schema::Object().Property("text", Schema::String().MaxLength(10),
+                                                            Schema::Required::kYes),
+                         .handler = [](const json::object& arguments, CallContext&) -> ToolOutcome {
+                           return ToolResult::Text(arguments.at("text").as_string());
+                         }});
     server_.AddTool(Tool{.name = "needs_sampling",
                          .description = "Needs sampling.",
                          .required_client_capabilities = json::object{{"sampling", json::object{}}},
@@ -73,12 +75,13 @@ class McpServerTest : public ::testing::Test {
           const json::value* answer = context.input_responses().if_contains("name");
           if (answer == nullptr || !context.request_state()) {
             return InputRequired{
-                json::object{{"name", json::object{{"method", "elicitation/create"},
-                                                   {"params", json::object{{"message", "Name?"}}}}}},
+                json::object{
+                    {"name", json::object{{"method", "elicitation/create"},
+                                          {"params", json::object{{"message", "Name?"}}}}}},
                 "asked"};
           }
-          return ToolResult::Text("Hello, " +
-                                  std::string(answer->as_object().at("content").at("name").as_string()));
+          return ToolResult::Text(
+              "Hello, " + std::string(answer->as_object().at("content").at("name").as_string()));
         }});
     server_.AddTool(Tool{.name = "progress",
                          .description = "Reports progress.",
@@ -94,28 +97,33 @@ class McpServerTest : public ::testing::Test {
                              later_ = std::move(resume);
                            }};
                          }});
-    server_.AddResource(Resource{.uri = "test://a",
-                                 .name = "a",
-                                 .mime_type = "text/plain",
-                                 .handler = [](std::string_view uri, const json::object&, CallContext&) -> ReadOutcome {
-                                   return std::vector<ResourceContents>{{std::string(uri), "text/plain", "A", std::nullopt}};
-                                 }});
+    server_.AddResource(Resource{
+        .uri = "test://a",
+        .name = "a",
+        .mime_type = "text/plain",
+        .handler = [](std::string_view uri, const json::object&, CallContext&) -> ReadOutcome {
+          return std::vector<ResourceContents>{{std::string(uri), "text/plain", "A", std::nullopt}};
+        }});
     server_.AddResourceTemplate(ResourceTemplate{
         .uri_template = "test://items/{id}",
         .name = "item",
-        .handler = [](std::string_view uri, const json::object& variables, CallContext&) -> ReadOutcome {
+        .handler = [](std::string_view uri, const json::object& variables,
+                      CallContext&) -> ReadOutcome {
           if (variables.at("id") == "missing") return NotFound{};
-          return std::vector<ResourceContents>{
-              {std::string(uri), "text/plain", std::string(variables.at("id").as_string()), std::nullopt}};
+          return std::vector<ResourceContents>{{std::string(uri), "text/plain",
+                                                std::string(variables.at("id").as_string()),
+                                                std::nullopt}};
         }});
   }
 
   // A 2026-07-28 request with all the headers and _meta a conforming client sends.
   http::Request Modern(std::string_view method, json::object params = {}, json::value id = 1) {
     json::object meta{{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
-                      {"io.modelcontextprotocol/clientCapabilities", json::object{{"elicitation", json::object{}}}}};
+                      {"io.modelcontextprotocol/clientCapabilities",
+                       json::object{{"elicitation", json::object{}}}}};
     params["_meta"] = std::move(meta);
-    http::Request request = Raw(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}});
+    http::Request request =
+        Raw(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}});
     request.headers.Add("MCP-Protocol-Version", "2026-07-28");
     request.headers.Add("Mcp-Method", std::string(method));
     if (const json::value* name = params.if_contains(method == "resources/read" ? "uri" : "name")) {
@@ -132,9 +140,11 @@ class McpServerTest : public ::testing::Test {
     return request;
   }
 
-  std::shared_ptr<Recorder> Post(http::Request request, Principal principal = {}, Server* server = nullptr) {
+  std::shared_ptr<Recorder> Post(http::Request request, Principal principal = {},
+                                 Server* server = nullptr) {
     auto recorder = std::make_shared<Recorder>();
-    (server != nullptr ? *server : server_).HandlePost(request, principal, http::Responder(recorder));
+    (server != nullptr ? *server : server_)
+        .HandlePost(request, principal, http::Responder(recorder));
     EXPECT_TRUE(recorder->WaitDone());
     return recorder;
   }
@@ -193,7 +203,8 @@ TEST_F(McpServerTest, MissingVersionHeaderIsHeaderMismatch) {
 }
 
 TEST_F(McpServerTest, MissingMetaIsInvalidParamsBeforeAnyMismatch) {
-  http::Request request = Raw(json::object{{"jsonrpc", "2.0"}, {"id", 101}, {"method", "server/discover"}, {"params", json::object{}}});
+  http::Request request = Raw(json::object{
+      {"jsonrpc", "2.0"}, {"id", 101}, {"method", "server/discover"}, {"params", json::object{}}});
   request.headers.Add("MCP-Protocol-Version", "2026-07-28");
   request.headers.Add("Mcp-Method", "server/discover");
   auto recorder = Post(request);
@@ -227,17 +238,21 @@ TEST_F(McpServerTest, MethodAndNameHeadersMustMatchTheBody) {
   case_differs.headers.Set("Mcp-Method", "TOOLS/LIST");
   EXPECT_EQ(ErrorCode(*Post(case_differs)), kHeaderMismatch);
 
-  http::Request no_name = Modern("tools/call", json::object{{"name", "echo"}, {"arguments", {{"text", "hi"}}}});
+  http::Request no_name =
+      Modern("tools/call", json::object{{"name", "echo"}, {"arguments", {{"text", "hi"}}}});
   no_name.headers.Remove("Mcp-Name");
   EXPECT_EQ(ErrorCode(*Post(no_name)), kHeaderMismatch);
-  http::Request wrong_name = Modern("tools/call", json::object{{"name", "echo"}, {"arguments", {{"text", "hi"}}}});
+  http::Request wrong_name =
+      Modern("tools/call", json::object{{"name", "echo"}, {"arguments", {{"text", "hi"}}}});
   wrong_name.headers.Set("Mcp-Name", "other");
   EXPECT_EQ(ErrorCode(*Post(wrong_name)), kHeaderMismatch);
-  http::Request bad_base64 = Modern("tools/call", json::object{{"name", "echo"}, {"arguments", {{"text", "hi"}}}});
+  http::Request bad_base64 =
+      Modern("tools/call", json::object{{"name", "echo"}, {"arguments", {{"text", "hi"}}}});
   bad_base64.headers.Set("Mcp-Name", "=?base64?ZWNob?=");
   EXPECT_EQ(ErrorCode(*Post(bad_base64)), kHeaderMismatch);
 
-  http::Request encoded = Modern("tools/call", json::object{{"name", "echo"}, {"arguments", {{"text", "hi"}}}});
+  http::Request encoded =
+      Modern("tools/call", json::object{{"name", "echo"}, {"arguments", {{"text", "hi"}}}});
   encoded.headers.Set("Mcp-Name", "  =?base64?ZWNobw==?=  ");  // "echo", with spaces around it
   EXPECT_EQ(Post(encoded)->Message().at("result").at("content").at(0).at("text"), "hi");
 }
@@ -251,25 +266,33 @@ TEST_F(McpServerTest, ParamHeadersMustMirrorMarkedArguments) {
                        .handler = [](const json::object&, CallContext&) -> ToolOutcome {
                          return ToolResult::Text("routed");
                        }});
-  auto call = [&](json::object arguments, std::initializer_list<std::pair<const char*, const char*>> headers) {
-    http::Request request = Modern("tools/call", json::object{{"name", "routed"}, {"arguments", std::move(arguments)}});
+  auto call = [&](json::object arguments,
+                  std::initializer_list<std::pair<const char*, const char*>> headers) {
+    http::Request request =
+        Modern("tools/call", json::object{{"name", "routed"}, {"arguments", std::move(arguments)}});
     for (const auto& [name, value] : headers) request.headers.Add(name, value);
     return Post(request);
   };
-  EXPECT_EQ(call({{"region", "eu"}, {"count", 42}}, {{"Mcp-Param-Region", "eu"}, {"Mcp-Param-Count", "42.0"}})->status(), 200);
-  EXPECT_EQ(call({{"region", "Hello"}}, {{"Mcp-Param-Region", "=?base64?SGVsbG8=?=" }})->status(), 200);
+  EXPECT_EQ(call({{"region", "eu"}, {"count", 42}},
+                 {{"Mcp-Param-Region", "eu"}, {"Mcp-Param-Count", "42.0"}})
+                ->status(),
+            200);
+  EXPECT_EQ(call({{"region", "Hello"}}, {{"Mcp-Param-Region", "=?base64?SGVsbG8=?="}})->status(),
+            200);
   EXPECT_EQ(call({}, {})->status(), 200);  // nothing set, nothing mirrored
-  for (const auto& recorder : {call({{"region", "eu"}}, {}), call({}, {{"Mcp-Param-Region", "eu"}}),
-                               call({{"region", "eu"}}, {{"Mcp-Param-Region", "us"}}),
-                               call({{"region", "Hello"}}, {{"Mcp-Param-Region", "=?base64?SGVsbG8?="}}),
-                               call({{"count", 42}}, {{"Mcp-Param-Count", "43"}})}) {
+  for (const auto& recorder :
+       {call({{"region", "eu"}}, {}), call({}, {{"Mcp-Param-Region", "eu"}}),
+        call({{"region", "eu"}}, {{"Mcp-Param-Region", "us"}}),
+        call({{"region", "Hello"}}, {{"Mcp-Param-Region", "=?base64?SGVsbG8?="}}),
+        call({{"count", 42}}, {{"Mcp-Param-Count", "43"}})}) {
     EXPECT_EQ(recorder->status(), 400);
     EXPECT_EQ(ErrorCode(*recorder), kHeaderMismatch);
   }
 }
 
 TEST_F(McpServerTest, RemovedAndUnknownMethodsAre404) {
-  for (const char* method : {"initialize", "ping", "logging/setLevel", "resources/subscribe", "unknown/method"}) {
+  for (const char* method :
+       {"initialize", "ping", "logging/setLevel", "resources/subscribe", "unknown/method"}) {
     auto recorder = Post(Modern(method));
     EXPECT_EQ(recorder->status(), 404) << method;
     EXPECT_EQ(ErrorCode(*recorder), kMethodNotFound) << method;
@@ -295,7 +318,8 @@ TEST_F(McpServerTest, ListsCarryCachingHintsAndRejectForeignCursors) {
 }
 
 TEST_F(McpServerTest, BadArgumentsAreAToolErrorNamingTheField) {
-  auto recorder = Post(Modern("tools/call", json::object{{"name", "echo"}, {"arguments", {{"text", 5}}}}));
+  auto recorder =
+      Post(Modern("tools/call", json::object{{"name", "echo"}, {"arguments", {{"text", 5}}}}));
   const json::value result = recorder->Message().at("result");
   EXPECT_EQ(result.at("isError"), true);
   EXPECT_EQ(result.at("content").at(0).at("text"),
@@ -315,19 +339,28 @@ TEST_F(McpServerTest, InputRequiredRoundTripWithSealedState) {
   const std::string state(first.at("requestState").as_string());
   EXPECT_NE(state, "asked");  // sealed, not the handler's plain text
 
-  json::object answers{{"name", json::object{{"action", "accept"}, {"content", {{"name", "Ada"}}}}}};
-  auto retry = Post(Modern("tools/call", json::object{{"name", "ask_name"}, {"inputResponses", answers},
-                                                       {"requestState", state}}, 2));
+  json::object answers{
+      {"name", json::object{{"action", "accept"}, {"content", {{"name", "Ada"}}}}}};
+  auto retry = Post(Modern(
+      "tools/call",
+      json::object{{"name", "ask_name"}, {"inputResponses", answers}, {"requestState", state}}, 2));
   EXPECT_EQ(retry->Message().at("result").at("content").at(0).at("text"), "Hello, Ada");
 
-  auto tampered = Post(Modern("tools/call", json::object{{"name", "ask_name"}, {"inputResponses", answers},
-                                                          {"requestState", state + "-TAMPERED"}}, 3));
+  auto tampered = Post(Modern(
+      "tools/call",
+      json::object{
+          {"name", "ask_name"}, {"inputResponses", answers}, {"requestState", state + "-TAMPERED"}},
+      3));
   EXPECT_EQ(ErrorCode(*tampered), kInvalidParams);
-  auto other_caller = Post(Modern("tools/call", json::object{{"name", "ask_name"}, {"inputResponses", answers},
-                                                              {"requestState", state}}, 4),
-                           Principal{.subject = "mallory", .scopes = {}, .data = nullptr});
+  auto other_caller = Post(
+      Modern(
+          "tools/call",
+          json::object{{"name", "ask_name"}, {"inputResponses", answers}, {"requestState", state}},
+          4),
+      Principal{.subject = "mallory", .scopes = {}, .data = nullptr});
   EXPECT_EQ(ErrorCode(*other_caller), kInvalidParams);
-  auto bad_responses = Post(Modern("tools/call", json::object{{"name", "ask_name"}, {"inputResponses", 12345}}, 5));
+  auto bad_responses =
+      Post(Modern("tools/call", json::object{{"name", "ask_name"}, {"inputResponses", 12345}}, 5));
   EXPECT_EQ(ErrorCode(*bad_responses), kInvalidParams);
 }
 
@@ -349,10 +382,18 @@ TEST_F(McpServerTest, ProgressStreamsBeforeTheResult) {
 
 TEST_F(McpServerTest, ResourcesReadByUriOrTemplateAndNotFoundNamesTheUri) {
   EXPECT_EQ(Post(Modern("resources/read", json::object{{"uri", "test://a"}}))
-                ->Message().at("result").at("contents").at(0).at("text"),
+                ->Message()
+                .at("result")
+                .at("contents")
+                .at(0)
+                .at("text"),
             "A");
   EXPECT_EQ(Post(Modern("resources/read", json::object{{"uri", "test://items/42"}}))
-                ->Message().at("result").at("contents").at(0).at("text"),
+                ->Message()
+                .at("result")
+                .at("contents")
+                .at(0)
+                .at("text"),
             "42");
   for (const char* uri : {"test://nothing", "test://items/missing", "test://items/a/b"}) {
     auto missing = Post(Modern("resources/read", json::object{{"uri", uri}}));
@@ -384,8 +425,8 @@ class StreamCredentialTest : public McpServerTest {
  protected:
   std::shared_ptr<Recorder> Listen(const Principal& principal) {
     auto listen = std::make_shared<Recorder>();
-    http::Request request =
-        Modern("subscriptions/listen", {{"notifications", json::object{{"toolsListChanged", true}}}});
+    http::Request request = Modern("subscriptions/listen",
+                                   {{"notifications", json::object{{"toolsListChanged", true}}}});
     server_.HandlePost(request, principal, http::Responder(listen));
     EXPECT_TRUE(listen->WaitEvents(1));  // the acknowledgment
     return listen;
@@ -425,21 +466,24 @@ class LegacyTest : public McpServerTest {
  protected:
   std::string Initialize(std::string_view version, json::object capabilities = {},
                          const Principal& principal = {}, Server* server = nullptr) {
-    auto recorder = Post(Raw(json::object{
-                             {"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"},
-                             {"params", json::object{{"protocolVersion", version},
-                                                     {"capabilities", std::move(capabilities)},
-                                                     {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}}),
-                         principal, server);
+    auto recorder =
+        Post(Raw(json::object{
+                 {"jsonrpc", "2.0"},
+                 {"id", 1},
+                 {"method", "initialize"},
+                 {"params", json::object{{"protocolVersion", version},
+                                         {"capabilities", std::move(capabilities)},
+                                         {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}}),
+             principal, server);
     if (recorder->status() != 200) return "";
     negotiated_ = std::string(recorder->Message().at("result").at("protocolVersion").as_string());
     return std::string(*recorder->response()->headers.Get("Mcp-Session-Id"));
   }
 
-  http::Request InSession(const std::string& session, std::string_view method, json::object params = {},
-                          json::value id = 2) {
-    http::Request request =
-        Raw(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}});
+  http::Request InSession(const std::string& session, std::string_view method,
+                          json::object params = {}, json::value id = 2) {
+    http::Request request = Raw(json::object{
+        {"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}});
     request.headers.Add("Mcp-Session-Id", session);
     request.headers.Add("MCP-Protocol-Version", "2025-11-25");
     return request;
@@ -477,9 +521,11 @@ TEST_F(LegacyTest, InitializeNegotiatesTheVersion) {
 TEST_F(LegacyTest, PingAndSetLevelAnswerExactlyAnEmptyObject) {
   const std::string session = Initialize("2025-11-25");
   EXPECT_EQ(Post(InSession(session, "ping"))->Message().at("result"), json::object{});
-  EXPECT_EQ(Post(InSession(session, "logging/setLevel", {{"level", "debug"}}))->Message().at("result"),
-            json::object{});
-  EXPECT_EQ(ErrorCode(*Post(InSession(session, "logging/setLevel", {{"level", "loud"}}))), kInvalidParams);
+  EXPECT_EQ(
+      Post(InSession(session, "logging/setLevel", {{"level", "debug"}}))->Message().at("result"),
+      json::object{});
+  EXPECT_EQ(ErrorCode(*Post(InSession(session, "logging/setLevel", {{"level", "loud"}}))),
+            kInvalidParams);
 }
 
 TEST_F(LegacyTest, LegacyResultsHaveNoModernFields) {
@@ -516,12 +562,14 @@ TEST_F(LegacyTest, IdleSessionsExpire) {
 
 TEST_F(LegacyTest, SessionsBelongToTheirPrincipal) {
   const std::string session = Initialize("2025-11-25");  // anonymous
-  auto other = Post(InSession(session, "ping"), Principal{.subject = "mallory", .scopes = {}, .data = nullptr});
+  auto other = Post(InSession(session, "ping"),
+                    Principal{.subject = "mallory", .scopes = {}, .data = nullptr});
   EXPECT_EQ(other->status(), 404);
 }
 
 TEST_F(LegacyTest, InputRequiredBecomesServerToClientRequests) {
-  const std::string session = Initialize("2025-11-25", json::object{{"elicitation", json::object{}}});
+  const std::string session =
+      Initialize("2025-11-25", json::object{{"elicitation", json::object{}}});
   auto call = std::make_shared<Recorder>();
   http::Request request = InSession(session, "tools/call", {{"name", "ask_name"}});
   server_.HandlePost(request, {}, http::Responder(call));
@@ -533,7 +581,8 @@ TEST_F(LegacyTest, InputRequiredBecomesServerToClientRequests) {
 
   // The client answers with a JSON-RPC response to the server's request id.
   http::Request answer = Raw(json::object{
-      {"jsonrpc", "2.0"}, {"id", asked.at("id")},
+      {"jsonrpc", "2.0"},
+      {"id", asked.at("id")},
       {"result", json::object{{"action", "accept"}, {"content", {{"name", "Grace"}}}}}});
   answer.headers.Add("Mcp-Session-Id", session);
   auto accepted = Post(answer);
@@ -595,7 +644,8 @@ TEST_F(LegacyTest, GetWithoutSessionIs405AndTheStreamIsExclusive) {
   EXPECT_EQ(second->status(), 409);
   server_.NotifyToolsListChanged();
   ASSERT_TRUE(first->WaitEvents(1));
-  EXPECT_EQ(boost::json::parse(first->events()[0]).at("method"), "notifications/tools/list_changed");
+  EXPECT_EQ(boost::json::parse(first->events()[0]).at("method"),
+            "notifications/tools/list_changed");
 }
 
 // GET and DELETE answer like the rest of the endpoint: a JSON-RPC error (without id, as these
@@ -650,14 +700,19 @@ TEST_F(LegacyTest, ResourceUpdatesReachOnlyTheirAudience) {
   const Principal bob{.subject = "bob", .scopes = {}, .data = nullptr};
   std::vector<std::shared_ptr<Recorder>> streams;
   for (const Principal* who : {&ada, &bob}) {
-    auto initialized = Post(Raw(json::object{
-                                {"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"},
-                                {"params", json::object{{"protocolVersion", "2025-11-25"},
-                                                        {"capabilities", json::object{}},
-                                                        {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}}),
-                            *who);
+    auto initialized =
+        Post(Raw(json::object{
+                 {"jsonrpc", "2.0"},
+                 {"id", 1},
+                 {"method", "initialize"},
+                 {"params", json::object{{"protocolVersion", "2025-11-25"},
+                                         {"capabilities", json::object{}},
+                                         {"clientInfo", {{"name", "t"}, {"version", "1"}}}}}}),
+             *who);
     const std::string session(*initialized->response()->headers.Get("Mcp-Session-Id"));
-    EXPECT_EQ(Post(InSession(session, "resources/subscribe", {{"uri", "test://items/1"}}), *who)->status(), 200);
+    EXPECT_EQ(Post(InSession(session, "resources/subscribe", {{"uri", "test://items/1"}}), *who)
+                  ->status(),
+              200);
     http::Request get;
     get.method = http::Method::kGet;
     get.headers.Add("Accept", "text/event-stream");
@@ -688,9 +743,11 @@ TEST_F(LegacyTest, AGetStreamEndsInsteadOfDeliveringOnceItsCredentialIsRevoked) 
   http::Request resume = Get(session);
   resume.headers.Add("Last-Event-ID", "0-1");
   auto again = std::make_shared<Recorder>();
-  server_.HandleGet(resume, Holding("ada", std::make_shared<FakeCredential>()), http::Responder(again));
+  server_.HandleGet(resume, Holding("ada", std::make_shared<FakeCredential>()),
+                    http::Responder(again));
   ASSERT_TRUE(again->WaitEvents(1));
-  EXPECT_EQ(boost::json::parse(again->events()[0]).at("method"), "notifications/tools/list_changed");
+  EXPECT_EQ(boost::json::parse(again->events()[0]).at("method"),
+            "notifications/tools/list_changed");
 }
 
 TEST_F(LegacyTest, AGetStreamEndsAtItsCredentialsExpiry) {
@@ -772,7 +829,8 @@ TEST_F(SessionLimitTest, SessionsNeverUsedAfterInitializeExpireSooner) {
 TEST_F(SessionLimitTest, AFullTableRefusesInitializeUntilSessionsExpire) {
   for (const char* subject : {"ada", "ada", "bob", "bob"}) ASSERT_FALSE(Open(subject).empty());
   const json::object params{{"protocolVersion", "2025-11-25"}, {"capabilities", json::object{}}};
-  const json::object initialize{{"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"}, {"params", params}};
+  const json::object initialize{
+      {"jsonrpc", "2.0"}, {"id", 1}, {"method", "initialize"}, {"params", params}};
   EXPECT_EQ(Post(Raw(initialize), As("carol"), &small_)->status(), 503);
   clock_.Advance(5min + 1s);  // none of them was used after initialize
   EXPECT_FALSE(Open("carol").empty());

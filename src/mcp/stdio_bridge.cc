@@ -33,7 +33,8 @@ bool IsProtocolVersion(std::string_view text) {
 // A session id as MCP allows them: visible ASCII, 0x21 to 0x7E (MCP 2025-11-25 transports,
 // "Session Management").
 bool IsSessionId(std::string_view text) {
-  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x21 && c <= 0x7e; });
 }
 
 // Splits a text/event-stream into events and hands each one's data to `deliver`.
@@ -80,7 +81,8 @@ class Bridge {
     boost::system::error_code ec;
     json::value message = json::parse(line, ec);
     if (ec || !message.is_object()) {
-      Write(R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"not a JSON-RPC message"}})");
+      Write(
+          R"({"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"not a JSON-RPC message"}})");
       return;
     }
     uint64_t ticket = 0;
@@ -105,8 +107,9 @@ class Bridge {
     }
     stopping_ = true;
     if (const std::string session = Session(); !session.empty()) {
-      (void)http::Fetch(http::Method::kDelete, options_.url, BaseHeaders(), "",
-                        [](const http::ClientResponse&) {}, [](std::string_view) { return true; });
+      (void)http::Fetch(
+          http::Method::kDelete, options_.url, BaseHeaders(), "",
+          [](const http::ClientResponse&) {}, [](std::string_view) { return true; });
     }
   }
 
@@ -215,7 +218,8 @@ class Bridge {
           const auto type = response.headers.Get("Content-Type").value_or("");
           stream = type.starts_with("text/event-stream");
           if (initialize && status == 200) {
-            if (auto session = response.headers.Get("Mcp-Session-Id"); session && IsSessionId(*session)) {
+            if (auto session = response.headers.Get("Mcp-Session-Id");
+                session && IsSessionId(*session)) {
               std::lock_guard lock(mutex_);
               session_ = *session;
             }
@@ -233,7 +237,8 @@ class Bridge {
     pass();
     if (fetched) reached_ = true;
     if (!fetched) {
-      Refuse(id, -32603, "cannot reach Taskwire at " + options_.url + ": " + fetched.error().message());
+      Refuse(id, -32603,
+             "cannot reach Taskwire at " + options_.url + ": " + fetched.error().message());
       return;
     }
     if (stream) {
@@ -254,20 +259,24 @@ class Bridge {
         std::string said = body;
         const json::value* error = object != nullptr ? object->if_contains("error") : nullptr;
         if (error != nullptr && error->is_object()) {
-          if (const json::value* text = error->as_object().if_contains("message"); text && text->is_string()) {
+          if (const json::value* text = error->as_object().if_contains("message");
+              text && text->is_string()) {
             said = std::string(text->as_string());
           }
         }
-        Refuse(id, -32603, "Taskwire answered HTTP " + std::to_string(status) + Explain(status) +
-                               (said.empty() ? "" : ": " + said));
+        Refuse(id, -32603,
+               "Taskwire answered HTTP " + std::to_string(status) + Explain(status) +
+                   (said.empty() ? "" : ": " + said));
       }
     }
     if (initialize && status == 200) StartListening();
   }
 
   static std::string Explain(int status) {
-    if (status == 401) return " (the API key is not valid: mint a new one with 'taskwire mcp install')";
-    if (status == 403) return " (the key lacks a scope this needs, or this address may not connect)";
+    if (status == 401)
+      return " (the API key is not valid: mint a new one with 'taskwire mcp install')";
+    if (status == 403)
+      return " (the key lacks a scope this needs, or this address may not connect)";
     return "";
   }
 
@@ -277,8 +286,10 @@ class Bridge {
     std::fprintf(log_, "taskwire mcp stdio: %s\n", message.c_str());
     std::fflush(log_);
     if (id == nullptr) return;
-    Write(json::serialize(json::object{
-        {"jsonrpc", "2.0"}, {"id", *id}, {"error", json::object{{"code", code}, {"message", message}}}}));
+    Write(json::serialize(
+        json::object{{"jsonrpc", "2.0"},
+                     {"id", *id},
+                     {"error", json::object{{"code", code}, {"message", message}}}}));
   }
 
   // Relays the legacy session's GET stream (server notifications) until the session ends,

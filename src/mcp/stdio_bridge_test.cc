@@ -37,7 +37,8 @@ TEST(StdioBridge, ABadProtocolVersionNeverReachesAHeader) {
           std::lock_guard lock(mutex);
           seen.push_back(request.headers);
         }
-        responder.Send(http::Response::Json(200, R"({"jsonrpc":"2.0","id":3,"result":{"tools":[]}})"));
+        responder.Send(
+            http::Response::Json(200, R"({"jsonrpc":"2.0","id":3,"result":{"tools":[]}})"));
       },
       logger);
   ASSERT_TRUE(server.Listen().has_value());
@@ -57,7 +58,8 @@ TEST(StdioBridge, ABadProtocolVersionNeverReachesAHeader) {
   std::FILE* out = ::open_memstream(&written, &written_size);
   ASSERT_NE(out, nullptr);
   std::FILE* log = std::tmpfile();
-  const BridgeOptions bridge{"http://127.0.0.1:" + std::to_string(server.port()) + "/mcp", "tw_test"};
+  const BridgeOptions bridge{"http://127.0.0.1:" + std::to_string(server.port()) + "/mcp",
+                             "tw_test"};
   EXPECT_TRUE(RunStdioBridge(bridge, in, out, log).has_value());
   std::fclose(out);
   std::fclose(log);

@@ -5,13 +5,13 @@
 
 namespace taskwire::mcp {
 
-void Subscriptions::Listen(const Message& message, const Principal& principal,
-                           Channel channel) {
+void Subscriptions::Listen(const Message& message, const Principal& principal, Channel channel) {
   auto listener = std::make_shared<Listener>();
   listener->id = message.id;
   listener->principal = principal;
   json::object honoured;
-  if (const json::value* wanted = message.params.if_contains("notifications"); wanted && wanted->is_object()) {
+  if (const json::value* wanted = message.params.if_contains("notifications");
+      wanted && wanted->is_object()) {
     const json::object& notifications = wanted->as_object();
     auto flag = [&](std::string_view key) {
       const json::value* v = notifications.if_contains(key);
@@ -29,7 +29,8 @@ void Subscriptions::Listen(const Message& message, const Principal& principal,
       listener->resources = true;
       honoured["resourcesListChanged"] = true;
     }
-    if (const json::value* uris = notifications.if_contains("resourceSubscriptions"); uris && uris->is_array()) {
+    if (const json::value* uris = notifications.if_contains("resourceSubscriptions");
+        uris && uris->is_array()) {
       json::array accepted;
       for (const json::value& uri : uris->as_array()) {
         if (uri.is_string()) {
@@ -43,17 +44,19 @@ void Subscriptions::Listen(const Message& message, const Principal& principal,
   listener->stream = channel.OpenStream();
   EndAtExpiry(*listener->stream, principal, clock_);
   // The acknowledgment comes first (MCP 2026-07-28 subscriptions).
-  listener->stream->Send(http::SseEvent{
-      .data = EncodeNotification("notifications/subscriptions/acknowledged",
-                                 json::object{{"_meta", json::object{{kMetaSubscriptionId, listener->id}}},
-                                              {"notifications", std::move(honoured)}})});
+  listener->stream->Send(
+      http::SseEvent{.data = EncodeNotification(
+                         "notifications/subscriptions/acknowledged",
+                         json::object{{"_meta", json::object{{kMetaSubscriptionId, listener->id}}},
+                                      {"notifications", std::move(honoured)}})});
   {
     std::lock_guard lock(mutex_);
     listeners_.push_back(listener);
   }
   listener->stream->OnClose([this, gone = listener.get()] {
     std::lock_guard lock(mutex_);
-    std::erase_if(listeners_, [gone](const std::shared_ptr<Listener>& l) { return l.get() == gone; });
+    std::erase_if(listeners_,
+                  [gone](const std::shared_ptr<Listener>& l) { return l.get() == gone; });
   });
 }
 
@@ -66,7 +69,8 @@ void Subscriptions::Broadcast(std::string_view method, bool Listener::*wants, st
   {
     std::lock_guard lock(mutex_);
     for (const auto& listener : listeners_) {
-      const bool matches = wants != nullptr ? listener.get()->*wants : listener->uris.contains(std::string(uri));
+      const bool matches =
+          wants != nullptr ? listener.get()->*wants : listener->uris.contains(std::string(uri));
       if (matches && heard_by(listener->principal.subject)) targets.push_back(listener);
     }
   }
@@ -116,7 +120,8 @@ void Subscriptions::SendToSession(Session& session, const std::string& message) 
   session.replay.emplace_back(event_id, message);
   while (session.replay.size() > replay_events_) session.replay.pop_front();
   if (session.get_stream && !session.get_stream->closed()) {
-    session.get_stream->Send(http::SseEvent{.id = "0-" + std::to_string(event_id), .data = message});
+    session.get_stream->Send(
+        http::SseEvent{.id = "0-" + std::to_string(event_id), .data = message});
   }
 }
 
@@ -125,6 +130,5 @@ void EndAtExpiry(http::EventStream& stream, const Principal& principal, const ba
     stream.CloseAfter(std::chrono::ceil<std::chrono::milliseconds>(*expires - clock.Now()));
   }
 }
-
 
 }  // namespace taskwire::mcp

@@ -191,7 +191,8 @@ struct PromptArgument {
 
 // A prompt's answer: {"description"?, "messages": [...]}.
 using PromptOutcome = std::variant<json::object, InputRequired, RpcError>;
-using PromptHandler = std::function<PromptOutcome(const json::object& arguments, CallContext& context)>;
+using PromptHandler =
+    std::function<PromptOutcome(const json::object& arguments, CallContext& context)>;
 
 struct Prompt {
   std::string name;

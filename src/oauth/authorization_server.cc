@@ -56,7 +56,8 @@ base::Result<std::set<std::string>> RequestedScopes(std::string_view text) {
   return scopes;
 }
 
-std::string WithQuery(std::string_view uri, const std::vector<std::pair<std::string_view, std::string_view>>& params) {
+std::string WithQuery(std::string_view uri,
+                      const std::vector<std::pair<std::string_view, std::string_view>>& params) {
   std::string out(uri);
   char separator = out.find('?') == std::string::npos ? '?' : '&';
   for (const auto& [name, value] : params) {
@@ -80,8 +81,8 @@ bool SameResource(std::string_view given, std::string_view ours) {
     if (p.size() > 1 && p.back() == '/') p.pop_back();
     return p;
   };
-  return a->scheme == b->scheme && a->host == b->host && a->port == b->port && path(*a) == path(*b) &&
-         a->query == b->query;
+  return a->scheme == b->scheme && a->host == b->host && a->port == b->port &&
+         path(*a) == path(*b) && a->query == b->query;
 }
 
 std::optional<std::string_view> Get(const Params& params, std::string_view name) {
@@ -93,7 +94,10 @@ std::optional<std::string_view> Get(const Params& params, std::string_view name)
 }  // namespace
 
 AuthorizationServer::AuthorizationServer(Dependencies deps, Options options)
-    : deps_(deps), options_(options), registrations_(options.registrations_per_minute), keys_stamp_(deps.signal.Stamp()) {}
+    : deps_(deps),
+      options_(options),
+      registrations_(options.registrations_per_minute),
+      keys_stamp_(deps.signal.Stamp()) {}
 
 std::string AuthorizationServer::MetadataJson(const Site& site) const {
   boost::json::array scopes;
@@ -110,8 +114,10 @@ std::string AuthorizationServer::MetadataJson(const Site& site) const {
       {"response_modes_supported", boost::json::array{"query"}},
       {"grant_types_supported", boost::json::array{"authorization_code", "refresh_token"}},
       {"code_challenge_methods_supported", boost::json::array{"S256"}},
-      {"token_endpoint_auth_methods_supported", boost::json::array{"none", "client_secret_basic", "client_secret_post"}},
-      {"revocation_endpoint_auth_methods_supported", boost::json::array{"none", "client_secret_basic", "client_secret_post"}},
+      {"token_endpoint_auth_methods_supported",
+       boost::json::array{"none", "client_secret_basic", "client_secret_post"}},
+      {"revocation_endpoint_auth_methods_supported",
+       boost::json::array{"none", "client_secret_basic", "client_secret_post"}},
       {"client_id_metadata_document_supported", true},
       {"authorization_response_iss_parameter_supported", true},
       {"service_documentation", site.issuer + "/"},
@@ -136,9 +142,12 @@ base::Result<Client> AuthorizationServer::ResolveClient(std::string_view client_
   if (auto cached = deps_.documents.Cached(client_id)) {
     if (*cached || !at_token) return std::move(*cached);
     // invalid_client, without the detail of why the fetch failed.
-    return base::Error::InvalidArgument("the client's metadata document could not be fetched or is invalid");
+    return base::Error::InvalidArgument(
+        "the client's metadata document could not be fetched or is invalid");
   }
-  if (!at_token) return base::Error::Unavailable("the client metadata document was not fetched (or expired meanwhile)");
+  if (!at_token)
+    return base::Error::Unavailable(
+        "the client metadata document was not fetched (or expired meanwhile)");
   Client client;
   client.client_id = std::string(client_id);
   client.kind = ClientKind::kMetadata;
@@ -154,12 +163,14 @@ AuthorizeCheck AuthorizationServer::CheckAuthorize(const Params& query, const Si
     const std::string why = page != nullptr ? (page->detail.empty() ? page->message : page->detail)
                                             : std::get<ErrorRedirect>(check).location;
     // For a redirect: its error and description, not the client's state.
-    std::string detail = std::holds_alternative<ErrorPage>(check) ? why : why.substr(why.rfind("error=") );
+    std::string detail =
+        std::holds_alternative<ErrorPage>(check) ? why : why.substr(why.rfind("error="));
     detail = detail.substr(0, std::min(detail.find("&state="), detail.find("&iss=")));
-    deps_.logger->Warn("oauth.authorize.refused",
-                       {{"client_id", Get(query, "client_id").value_or("")},
-                        {"answer", std::holds_alternative<ErrorPage>(check) ? "error page" : "error redirect"},
-                        {"detail", detail}});
+    deps_.logger->Warn(
+        "oauth.authorize.refused",
+        {{"client_id", Get(query, "client_id").value_or("")},
+         {"answer", std::holds_alternative<ErrorPage>(check) ? "error page" : "error redirect"},
+         {"detail", detail}});
   }
   return check;
 }
@@ -171,49 +182,62 @@ AuthorizeCheck AuthorizationServer::Check(const Params& query, const Site& site)
   if (!client) {
     if (client.error().code() == base::ErrorCode::kNotFound) {
       return ErrorPage{"This server does not know the client \"" + std::string(*client_id) +
-                       "\". It may have been removed; connect it again from the app.", ""};
+                           "\". It may have been removed; connect it again from the app.",
+                       ""};
     }
     // Why a fetch failed (refused, timed out, a private address, TLS) is for the log: shown to
     // whoever sent the request, it would describe the network this server can reach.
-    return ErrorPage{"The app's identity could not be checked: its client metadata document could not be "
-                     "fetched or is not valid. Try again in a minute; if it keeps failing, tell the app's makers.",
-                     client.error().message()};
+    return ErrorPage{
+        "The app's identity could not be checked: its client metadata document could not be "
+        "fetched or is not valid. Try again in a minute; if it keeps failing, tell the app's "
+        "makers.",
+        client.error().message()};
   }
   std::string redirect_uri;
   if (auto given = Get(query, "redirect_uri")) {
     if (!RedirectPolicy::Matches(client->redirect_uris, *given)) {
-      return ErrorPage{"The redirect URI is not one the client registered, so this server will not send you there.", ""};
+      return ErrorPage{
+          "The redirect URI is not one the client registered, so this server will not send you "
+          "there.",
+          ""};
     }
     redirect_uri = std::string(*given);
   } else if (client->redirect_uris.size() == 1 &&
              !client->redirect_uris.front().starts_with("http://")) {
     redirect_uri = client->redirect_uris.front();
   } else {
-    return ErrorPage{"The request names no redirect_uri, and the client registered several (or a loopback one).", ""};
+    return ErrorPage{
+        "The request names no redirect_uri, and the client registered several (or a loopback one).",
+        ""};
   }
   // From here on, errors go back to the client (RFC 6749 §4.1.2.1), with iss (RFC 9207).
   const auto state = Get(query, "state");
   const bool state_ok = !state || (state->size() <= kMaxStateLength && IsVisibleAscii(*state));
   auto fail = [&](std::string_view error, std::string_view description) -> AuthorizeCheck {
-    std::vector<std::pair<std::string_view, std::string_view>> params{{"error", error},
-                                                                       {"error_description", description}};
+    std::vector<std::pair<std::string_view, std::string_view>> params{
+        {"error", error}, {"error_description", description}};
     if (state && state_ok) params.emplace_back("state", *state);
     params.emplace_back("iss", site.issuer);
     return ErrorRedirect{WithQuery(redirect_uri, params)};
   };
-  if (!state_ok) return fail("invalid_request", "state must be printable ASCII of at most 1024 characters");
+  if (!state_ok)
+    return fail("invalid_request", "state must be printable ASCII of at most 1024 characters");
   if (Get(query, "response_type") != std::optional<std::string_view>("code")) {
     return fail("unsupported_response_type", "only response_type=code is supported");
   }
   const auto challenge = Get(query, "code_challenge");
   const auto method = Get(query, "code_challenge_method");
-  if (!challenge) return fail("invalid_request", "PKCE is required: send code_challenge with code_challenge_method=S256");
+  if (!challenge)
+    return fail("invalid_request",
+                "PKCE is required: send code_challenge with code_challenge_method=S256");
   if (method != std::optional<std::string_view>("S256")) {
     return fail("invalid_request", "code_challenge_method must be S256 (plain is not accepted)");
   }
-  if (!IsChallenge(*challenge)) return fail("invalid_request", "code_challenge must be 43 base64url characters");
+  if (!IsChallenge(*challenge))
+    return fail("invalid_request", "code_challenge must be 43 base64url characters");
   const auto resource = Get(query, "resource");
-  if (!resource) return fail("invalid_target", "resource is required and must name " + site.resource);
+  if (!resource)
+    return fail("invalid_target", "resource is required and must name " + site.resource);
   if (!SameResource(*resource, site.resource)) {
     return fail("invalid_target", "this server issues tokens only for " + site.resource);
   }
@@ -236,14 +260,17 @@ base::Result<std::optional<std::set<std::string>>> AuthorizationServer::PriorCon
   if (!grant) return std::move(grant).error();
   if (!*grant) return std::optional<std::set<std::string>>();
   const auto& granted = (*grant)->scopes;
-  if (!std::includes(granted.begin(), granted.end(), request.scopes.begin(), request.scopes.end())) {
+  if (!std::includes(granted.begin(), granted.end(), request.scopes.begin(),
+                     request.scopes.end())) {
     return std::optional<std::set<std::string>>();
   }
   return std::optional<std::set<std::string>>(request.scopes);
 }
 
-base::Result<std::string> AuthorizationServer::Approve(const AuthorizationRequest& request, int64_t user_id,
-                                                       const std::set<std::string>& granted, const Site& site) {
+base::Result<std::string> AuthorizationServer::Approve(const AuthorizationRequest& request,
+                                                       int64_t user_id,
+                                                       const std::set<std::string>& granted,
+                                                       const Site& site) {
   CodeRequest code_request;
   code_request.user_id = user_id;
   code_request.client_id = request.client.client_id;
@@ -277,16 +304,16 @@ std::string AuthorizationServer::Deny(const AuthorizationRequest& request, const
   return WithQuery(request.redirect_uri, params);
 }
 
-base::Result<Client> AuthorizationServer::AuthenticateClient(const Params& form,
-                                                             std::optional<std::string_view> authorization,
-                                                             JsonAnswer& refusal) {
+base::Result<Client> AuthorizationServer::AuthenticateClient(
+    const Params& form, std::optional<std::string_view> authorization, JsonAnswer& refusal) {
   // RFC 7523 §2.2. Metadata documents that offer private_key_jwt are served as public clients
   // (docs/oauth.md); an assertion is refused rather than ignored, so the client learns why.
   if (form.contains("client_assertion") || form.contains("client_assertion_type")) {
-    refusal = OAuthError(401, "invalid_client",
-                         "client_assertion (private_key_jwt) is not supported here: this server treats the "
-                         "client as a public client (token_endpoint_auth_method none); send client_id and the "
-                         "PKCE code_verifier without an assertion");
+    refusal = OAuthError(
+        401, "invalid_client",
+        "client_assertion (private_key_jwt) is not supported here: this server treats the "
+        "client as a public client (token_endpoint_auth_method none); send client_id and the "
+        "PKCE code_verifier without an assertion");
     refusal.www_authenticate = "Basic realm=\"taskwire\"";
     return base::Error::Unauthenticated("client_assertion is not supported");
   }
@@ -317,7 +344,8 @@ base::Result<Client> AuthorizationServer::AuthenticateClient(const Params& form,
       return base::Error::InvalidArgument("two client authentication methods");
     }
     if (auto named = Get(form, "client_id"); named && *named != *id) {
-      refusal = OAuthError(400, "invalid_request", "client_id differs from the authenticated client");
+      refusal =
+          OAuthError(400, "invalid_request", "client_id differs from the authenticated client");
       return base::Error::InvalidArgument("client_id mismatch");
     }
     client_id = std::move(*id);
@@ -334,7 +362,8 @@ base::Result<Client> AuthorizationServer::AuthenticateClient(const Params& form,
   }
   auto client = ResolveClient(client_id, /*at_token=*/true);
   if (!client) {
-    if (client.error().code() == base::ErrorCode::kNotFound || client.error().code() == base::ErrorCode::kInvalidArgument) {
+    if (client.error().code() == base::ErrorCode::kNotFound ||
+        client.error().code() == base::ErrorCode::kInvalidArgument) {
       // invalid_client tells clients that registered dynamically to register again.
       refusal = OAuthError(401, "invalid_client", "unknown client; register again");
       refusal.www_authenticate = "Basic realm=\"taskwire\"";
@@ -343,7 +372,8 @@ base::Result<Client> AuthorizationServer::AuthenticateClient(const Params& form,
     }
     return client;
   }
-  const bool authenticated = client->confidential ? secret && ClientStore::SecretMatches(*client, *secret) : !secret;
+  const bool authenticated =
+      client->confidential ? secret && ClientStore::SecretMatches(*client, *secret) : !secret;
   if (!authenticated) {
     refusal = OAuthError(401, "invalid_client",
                          client->confidential ? "the client secret is missing or wrong"
@@ -357,7 +387,9 @@ base::Result<Client> AuthorizationServer::AuthenticateClient(const Params& form,
 JsonAnswer AuthorizationServer::IssueTokens(const Issued& issued, const Site& site) {
   RefreshKeys();
   auto keys = deps_.keys.Current();
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(deps_.clock.Now().time_since_epoch()).count();
+  const auto now =
+      std::chrono::duration_cast<std::chrono::seconds>(deps_.clock.Now().time_since_epoch())
+          .count();
   Claims claims;
   claims.strings["iss"] = site.issuer;
   claims.strings["sub"] = std::to_string(issued.user_id);
@@ -378,21 +410,24 @@ JsonAnswer AuthorizationServer::IssueTokens(const Issued& issued, const Site& si
   return JsonAnswer{200, boost::json::serialize(body), ""};
 }
 
-JsonAnswer AuthorizationServer::Token(std::string_view body, std::optional<std::string_view> authorization,
+JsonAnswer AuthorizationServer::Token(std::string_view body,
+                                      std::optional<std::string_view> authorization,
                                       const Site& site) {
   auto form = http::ParseForm(body);
   if (!form) return OAuthError(400, "invalid_request", form.error().message());
   const auto grant_type = Get(*form, "grant_type");
   if (!grant_type) return OAuthError(400, "invalid_request", "grant_type is required");
   if (*grant_type != "authorization_code" && *grant_type != "refresh_token") {
-    return OAuthError(400, "unsupported_grant_type", "grant_type must be authorization_code or refresh_token");
+    return OAuthError(400, "unsupported_grant_type",
+                      "grant_type must be authorization_code or refresh_token");
   }
   JsonAnswer refusal;
   auto client = AuthenticateClient(*form, authorization, refusal);
   if (!client) {
     if (deps_.logger != nullptr) {
-      deps_.logger->Warn("oauth.client.refused", {{"client_id", Get(*form, "client_id").value_or("")},
-                                                  {"reason", client.error().message()}});
+      deps_.logger->Warn("oauth.client.refused",
+                         {{"client_id", Get(*form, "client_id").value_or("")},
+                          {"reason", client.error().message()}});
     }
     return refusal;
   }
@@ -409,7 +444,8 @@ JsonAnswer AuthorizationServer::Token(std::string_view body, std::optional<std::
     if (!code) return OAuthError(400, "invalid_request", "code is required");
     if (!redirect_uri) return OAuthError(400, "invalid_request", "redirect_uri is required");
     if (!verifier) return OAuthError(400, "invalid_request", "code_verifier is required (PKCE)");
-    issued = deps_.grants.ExchangeCode(*code, client->client_id, *redirect_uri, *verifier, resource);
+    issued =
+        deps_.grants.ExchangeCode(*code, client->client_id, *redirect_uri, *verifier, resource);
   } else {
     const auto refresh_token = Get(*form, "refresh_token");
     if (!refresh_token) return OAuthError(400, "invalid_request", "refresh_token is required");
@@ -431,8 +467,9 @@ JsonAnswer AuthorizationServer::Token(std::string_view body, std::optional<std::
       case base::ErrorCode::kPermissionDenied:
         return OAuthError(400, "invalid_grant", issued.error().message());
       case base::ErrorCode::kInvalidArgument:
-        return OAuthError(400, issued.error().reason() == kInvalidScope ? "invalid_scope" : "invalid_request",
-                          issued.error().message());
+        return OAuthError(
+            400, issued.error().reason() == kInvalidScope ? "invalid_scope" : "invalid_request",
+            issued.error().message());
       default:
         return OAuthError(503, "temporarily_unavailable", "cannot issue tokens now; retry");
     }
@@ -446,7 +483,8 @@ JsonAnswer AuthorizationServer::Token(std::string_view body, std::optional<std::
   return IssueTokens(*issued, site);
 }
 
-JsonAnswer AuthorizationServer::Revoke(std::string_view body, std::optional<std::string_view> authorization) {
+JsonAnswer AuthorizationServer::Revoke(std::string_view body,
+                                       std::optional<std::string_view> authorization) {
   auto form = http::ParseForm(body);
   if (!form) return OAuthError(400, "invalid_request", form.error().message());
   const auto token = Get(*form, "token");
@@ -457,7 +495,8 @@ JsonAnswer AuthorizationServer::Revoke(std::string_view body, std::optional<std:
   base::Result<void> revoked;
   const auto hint = Get(*form, "token_type_hint");
   if (hint && *hint != "access_token" && *hint != "refresh_token") {
-    return OAuthError(400, "unsupported_token_type", "token_type_hint is access_token or refresh_token");
+    return OAuthError(400, "unsupported_token_type",
+                      "token_type_hint is access_token or refresh_token");
   }
   if (std::count(token->begin(), token->end(), '.') == 2) {
     // An access token: revoke its family, if the signature is ours.
@@ -465,7 +504,8 @@ JsonAnswer AuthorizationServer::Revoke(std::string_view body, std::optional<std:
     const std::vector<std::string> algorithms{"ES256"};
     auto claims = VerifyJwt(*token, keys->jwks, algorithms);
     if (claims) {
-      if (auto sid = claims->String("sid")) revoked = deps_.grants.RevokeFamily(*sid, client->client_id);
+      if (auto sid = claims->String("sid"))
+        revoked = deps_.grants.RevokeFamily(*sid, client->client_id);
     }
   } else {
     revoked = deps_.grants.RevokeRefreshToken(*token, client->client_id);
@@ -484,15 +524,18 @@ JsonAnswer AuthorizationServer::Revoke(std::string_view body, std::optional<std:
 JsonAnswer AuthorizationServer::Register(std::string_view json, const std::string& source) {
   const auto now = std::chrono::steady_clock::now();
   if (registrations_.Blocked(source, now)) {
-    return OAuthError(429, "too_many_requests", "too many registrations from this address; retry later");
+    return OAuthError(429, "too_many_requests",
+                      "too many registrations from this address; retry later");
   }
   boost::system::error_code ec;
   const boost::json::value document = boost::json::parse(json, ec);
-  if (ec || !document.is_object()) return OAuthError(400, "invalid_client_metadata", "the body must be a JSON object");
+  if (ec || !document.is_object())
+    return OAuthError(400, "invalid_client_metadata", "the body must be a JSON object");
   const auto& object = document.as_object();
   NewClient spec;
   if (const auto* name = object.if_contains("client_name")) {
-    if (!name->is_string()) return OAuthError(400, "invalid_client_metadata", "client_name must be a string");
+    if (!name->is_string())
+      return OAuthError(400, "invalid_client_metadata", "client_name must be a string");
     spec.name = std::string(name->as_string());
   }
   const auto* uris = object.if_contains("redirect_uris");
@@ -500,7 +543,8 @@ JsonAnswer AuthorizationServer::Register(std::string_view json, const std::strin
     return OAuthError(400, "invalid_redirect_uri", "redirect_uris must be a non-empty array");
   }
   for (const auto& uri : uris->as_array()) {
-    if (!uri.is_string()) return OAuthError(400, "invalid_redirect_uri", "redirect_uris must hold strings");
+    if (!uri.is_string())
+      return OAuthError(400, "invalid_redirect_uri", "redirect_uris must hold strings");
     spec.redirect_uris.emplace_back(uri.as_string());
   }
   if (spec.name.empty()) {
@@ -510,22 +554,28 @@ JsonAnswer AuthorizationServer::Register(std::string_view json, const std::strin
   }
   std::string method = "none";
   if (const auto* value = object.if_contains("token_endpoint_auth_method")) {
-    if (!value->is_string()) return OAuthError(400, "invalid_client_metadata", "token_endpoint_auth_method must be a string");
+    if (!value->is_string())
+      return OAuthError(400, "invalid_client_metadata",
+                        "token_endpoint_auth_method must be a string");
     method = std::string(value->as_string());
   }
   if (method != "none" && method != "client_secret_basic" && method != "client_secret_post") {
-    return OAuthError(400, "invalid_client_metadata",
-                      "token_endpoint_auth_method must be none, client_secret_basic or client_secret_post");
+    return OAuthError(
+        400, "invalid_client_metadata",
+        "token_endpoint_auth_method must be none, client_secret_basic or client_secret_post");
   }
   for (const char* list : {"grant_types", "response_types"}) {
     if (const auto* value = object.if_contains(list)) {
-      if (!value->is_array()) return OAuthError(400, "invalid_client_metadata", std::string(list) + " must be an array");
+      if (!value->is_array())
+        return OAuthError(400, "invalid_client_metadata", std::string(list) + " must be an array");
       for (const auto& item : value->as_array()) {
-        const bool known = item.is_string() && (item.as_string() == "authorization_code" ||
-                                                item.as_string() == "refresh_token" || item.as_string() == "code");
+        const bool known =
+            item.is_string() && (item.as_string() == "authorization_code" ||
+                                 item.as_string() == "refresh_token" || item.as_string() == "code");
         if (!known) {
-          return OAuthError(400, "invalid_client_metadata",
-                            std::string(list) + " may hold authorization_code, refresh_token and code only");
+          return OAuthError(
+              400, "invalid_client_metadata",
+              std::string(list) + " may hold authorization_code, refresh_token and code only");
         }
       }
     }
@@ -539,19 +589,22 @@ JsonAnswer AuthorizationServer::Register(std::string_view json, const std::strin
     if (added.error().code() == base::ErrorCode::kInvalidArgument) {
       const bool redirect = added.error().message().find("redirect") != std::string::npos ||
                             added.error().message().find("://") != std::string::npos;
-      return OAuthError(400, redirect ? "invalid_redirect_uri" : "invalid_client_metadata", added.error().message());
+      return OAuthError(400, redirect ? "invalid_redirect_uri" : "invalid_client_metadata",
+                        added.error().message());
     }
     return OAuthError(503, "temporarily_unavailable", "cannot register now; retry");
   }
   const auto& [client, secret] = *added;
   if (deps_.logger != nullptr) {
-    deps_.logger->Info("oauth.client.registered",
-                       {{"client_id", client.client_id}, {"client", client.name}, {"source", source}});
+    deps_.logger->Info(
+        "oauth.client.registered",
+        {{"client_id", client.client_id}, {"client", client.name}, {"source", source}});
   }
   boost::json::array redirect_uris;
   for (const auto& uri : client.redirect_uris) redirect_uris.emplace_back(uri);
   const auto issued_at =
-      std::chrono::duration_cast<std::chrono::seconds>(deps_.clock.Now().time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::seconds>(deps_.clock.Now().time_since_epoch())
+          .count();
   boost::json::object answer{
       {"client_id", client.client_id},
       {"client_id_issued_at", issued_at},
@@ -578,7 +631,8 @@ base::Result<auth::Identity> AuthorizationServer::Verify(std::string_view token,
   return IdentityOf(*claims);
 }
 
-base::Result<Claims> AuthorizationServer::VerifyAccessToken(std::string_view token, const Site& site) {
+base::Result<Claims> AuthorizationServer::VerifyAccessToken(std::string_view token,
+                                                            const Site& site) {
   auto keys = deps_.keys.Current();
   if (!keys) return base::Error::Unavailable("no signing keys");
   static const std::vector<std::string> kAlgorithms{"ES256"};

@@ -117,11 +117,12 @@ class AuthorizationServer final : public TokenVerifier {
   std::string Deny(const AuthorizationRequest& request, const Site& site) const;
   // The person's live grant to the client, when it already covers every requested scope (so they
   // are not asked again). Blocking.
-  base::Result<std::optional<std::set<std::string>>> PriorConsent(const AuthorizationRequest& request,
-                                                                   int64_t user_id);
+  base::Result<std::optional<std::set<std::string>>> PriorConsent(
+      const AuthorizationRequest& request, int64_t user_id);
 
   // POST /oauth/token: `form` is the body, `authorization` the Authorization header. Blocking.
-  JsonAnswer Token(std::string_view form, std::optional<std::string_view> authorization, const Site& site);
+  JsonAnswer Token(std::string_view form, std::optional<std::string_view> authorization,
+                   const Site& site);
   // POST /oauth/revoke (RFC 7009). Blocking.
   JsonAnswer Revoke(std::string_view form, std::optional<std::string_view> authorization);
   // POST /oauth/register (RFC 7591), limited per `source` address. Blocking.
@@ -149,7 +150,8 @@ class AuthorizationServer final : public TokenVerifier {
   base::Result<Client> ResolveClient(std::string_view client_id, bool at_token);
   // The client a token or revocation request authenticates as: a public client names itself with
   // client_id, a confidential one presents its secret (Basic or in the form).
-  base::Result<Client> AuthenticateClient(const Params& form, std::optional<std::string_view> authorization,
+  base::Result<Client> AuthenticateClient(const Params& form,
+                                          std::optional<std::string_view> authorization,
                                           JsonAnswer& refusal);
   JsonAnswer IssueTokens(const Issued& issued, const Site& site);
 

@@ -96,17 +96,20 @@ class AuthorizationServerTest : public ::testing::Test {
     signal_ = std::make_unique<auth::RevocationSignal>(dir_.File("revoked"));
     clients_ = std::make_unique<ClientStore>(*database_, clock_, policy_);
     documents_ = std::make_unique<MetadataDocuments>(MetadataDocuments::Options{}, policy_, clock_);
-    grants_ = std::make_unique<GrantStore>(*database_, clock_, signal_.get(), GrantStore::Options{});
+    grants_ =
+        std::make_unique<GrantStore>(*database_, clock_, signal_.get(), GrantStore::Options{});
     keys_ = std::make_unique<SigningKeys>(*database_, clock_, 3600s, dir_.File("secrets.key"));
     ASSERT_TRUE(keys_->Load().has_value());
     server_ = std::make_unique<AuthorizationServer>(
-        AuthorizationServer::Dependencies{*clients_, *documents_, *grants_, *keys_, clock_, *signal_},
+        AuthorizationServer::Dependencies{*clients_, *documents_, *grants_, *keys_, clock_,
+                                          *signal_},
         AuthorizationServer::Options{});
 
     ada_ = testing::AddUser(*database_, "ada");
 
-    auto added = clients_->Add(NewClient{"Claude", {std::string(kRedirect), "https://app.example/cb"}, false},
-                               ClientKind::kRegistered);
+    auto added = clients_->Add(
+        NewClient{"Claude", {std::string(kRedirect), "https://app.example/cb"}, false},
+        ClientKind::kRegistered);
     ASSERT_TRUE(added.has_value()) << added.error().ToString();
     client_id_ = added->first.client_id;
   }
@@ -127,7 +130,8 @@ class AuthorizationServerTest : public ::testing::Test {
     const auto* redirect = std::get_if<ErrorRedirect>(&check);
     EXPECT_NE(redirect, nullptr) << "expected an error redirect";
     if (redirect == nullptr) return {};
-    EXPECT_TRUE(redirect->location.starts_with(std::string(query.at("redirect_uri")) + "?")) << redirect->location;
+    EXPECT_TRUE(redirect->location.starts_with(std::string(query.at("redirect_uri")) + "?"))
+        << redirect->location;
     return QueryOf(redirect->location);
   }
 
@@ -173,7 +177,9 @@ class AuthorizationServerTest : public ::testing::Test {
   }
 
   JsonAnswer RefreshWith(const std::string& refresh_token, const std::string& scope = "") {
-    Pairs form{{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}, {"client_id", client_id_}};
+    Pairs form{{"grant_type", "refresh_token"},
+               {"refresh_token", refresh_token},
+               {"client_id", client_id_}};
     if (!scope.empty()) form.emplace_back("scope", scope);
     return server_->Token(Form(form), std::nullopt, kSite);
   }
@@ -206,7 +212,8 @@ TEST(ParseForm, DecodesAndRefusesRepeatedParameters) {
   EXPECT_EQ(*params, (Params{{"a", "1"}, {"b", "x y z"}}));
   auto repeated = http::ParseForm("client_id=a&client_id=b");
   ASSERT_EQ(Code(repeated), "INVALID_ARGUMENT");
-  EXPECT_NE(repeated.error().message().find("client_id"), std::string::npos) << repeated.error().message();
+  EXPECT_NE(repeated.error().message().find("client_id"), std::string::npos)
+      << repeated.error().message();
   EXPECT_EQ(Code(http::ParseForm("a=%zz")), "INVALID_ARGUMENT");
 }
 
@@ -223,10 +230,13 @@ TEST_F(AuthorizationServerTest, MetadataDescribesTheServerAtTheGivenIssuer) {
   const Site site{"https://tasks.example.com:8443", "https://tasks.example.com:8443/mcp"};
   const boost::json::object metadata = Json(server_->MetadataJson(site));
   EXPECT_EQ(StringOf(metadata, "issuer"), "https://tasks.example.com:8443");
-  EXPECT_EQ(StringOf(metadata, "authorization_endpoint"), "https://tasks.example.com:8443/oauth/authorize");
+  EXPECT_EQ(StringOf(metadata, "authorization_endpoint"),
+            "https://tasks.example.com:8443/oauth/authorize");
   EXPECT_EQ(StringOf(metadata, "token_endpoint"), "https://tasks.example.com:8443/oauth/token");
-  EXPECT_EQ(StringOf(metadata, "registration_endpoint"), "https://tasks.example.com:8443/oauth/register");
-  EXPECT_EQ(StringOf(metadata, "revocation_endpoint"), "https://tasks.example.com:8443/oauth/revoke");
+  EXPECT_EQ(StringOf(metadata, "registration_endpoint"),
+            "https://tasks.example.com:8443/oauth/register");
+  EXPECT_EQ(StringOf(metadata, "revocation_endpoint"),
+            "https://tasks.example.com:8443/oauth/revoke");
   EXPECT_EQ(StringOf(metadata, "jwks_uri"), "https://tasks.example.com:8443/oauth/jwks");
   ASSERT_TRUE(metadata.contains("code_challenge_methods_supported"));
   EXPECT_EQ(metadata.at("code_challenge_methods_supported"), (boost::json::array{"S256"}));
@@ -234,7 +244,8 @@ TEST_F(AuthorizationServerTest, MetadataDescribesTheServerAtTheGivenIssuer) {
   ASSERT_TRUE(metadata.contains("client_id_metadata_document_supported"));
   EXPECT_EQ(metadata.at("client_id_metadata_document_supported"), boost::json::value(true));
   ASSERT_TRUE(metadata.contains("authorization_response_iss_parameter_supported"));
-  EXPECT_EQ(metadata.at("authorization_response_iss_parameter_supported"), boost::json::value(true));
+  EXPECT_EQ(metadata.at("authorization_response_iss_parameter_supported"),
+            boost::json::value(true));
   EXPECT_TRUE(ArrayHas(metadata, "token_endpoint_auth_methods_supported", "none"));
   EXPECT_TRUE(ArrayHas(metadata, "scopes_supported", "offline_access"));
   EXPECT_TRUE(ArrayHas(metadata, "scopes_supported", "tasks:read"));
@@ -274,12 +285,13 @@ TEST_F(AuthorizationServerTest, AuthorizeNeverFetchesAMetadataDocumentItself) {
   const std::string url = "https://app.example/never-fetched.json";
   auto check = server_->CheckAuthorize(AuthorizeQuery(url), kSite);
   ASSERT_TRUE(std::holds_alternative<ErrorPage>(check));
-  EXPECT_FALSE(documents_->Cached(url).has_value()) << "CheckAuthorize fetched on the caller's thread";
+  EXPECT_FALSE(documents_->Cached(url).has_value())
+      << "CheckAuthorize fetched on the caller's thread";
 }
 
 TEST_F(AuthorizationServerTest, AnUnregisteredRedirectUriGetsAnErrorPageNeverARedirect) {
-  for (std::string_view uri : {"http://evil.example/cb", "https://app.example/other", "http://127.0.0.1:4711/evil",
-                               "https://app.example:444/cb"}) {
+  for (std::string_view uri : {"http://evil.example/cb", "https://app.example/other",
+                               "http://127.0.0.1:4711/evil", "https://app.example:444/cb"}) {
     Params query = AuthorizeQuery();
     query["redirect_uri"] = std::string(uri);
     query.erase("code_challenge");  // would be an error redirect, if the URI were trusted
@@ -329,8 +341,9 @@ TEST_F(AuthorizationServerTest, TheResourceMustBeThisServersMcpEndpoint) {
   Params missing = AuthorizeQuery();
   missing.erase("resource");
   EXPECT_EQ(ErrorRedirectFor(missing)["error"], "invalid_target");
-  for (std::string_view other : {"https://other.example/mcp", "https://tw.example/other", "http://tw.example/mcp",
-                                 "https://tw.example:444/mcp", "https://tw.example/mcp#x"}) {
+  for (std::string_view other :
+       {"https://other.example/mcp", "https://tw.example/other", "http://tw.example/mcp",
+        "https://tw.example:444/mcp", "https://tw.example/mcp#x"}) {
     Params query = AuthorizeQuery();
     query["resource"] = std::string(other);
     EXPECT_EQ(ErrorRedirectFor(query)["error"], "invalid_target") << other;
@@ -374,7 +387,8 @@ TEST_F(AuthorizationServerTest, AValidRequestGetsTheDefaultReadScopes) {
   EXPECT_EQ(request.state, "xyz-123");
   EXPECT_EQ(request.code_challenge, kChallenge);
   EXPECT_EQ(request.resource, kSite.resource);
-  EXPECT_EQ(request.scopes, (std::set<std::string>{"jobs:read", "mcp:read", "organizations:read", "tasks:read"}));
+  EXPECT_EQ(request.scopes,
+            (std::set<std::string>{"jobs:read", "mcp:read", "organizations:read", "tasks:read"}));
 
   Params query = AuthorizeQuery();
   query["scope"] = "tasks:write offline_access";
@@ -413,7 +427,8 @@ TEST_F(AuthorizationServerTest, PriorConsentCoversOnlyWhatWasGranted) {
 // --- Token ---
 
 TEST_F(AuthorizationServerTest, TheCodeFlowIssuesAVerifiableAccessToken) {
-  JsonAnswer answer = ExchangeCode(ApprovedCode("tasks:read tasks:write", {"tasks:read", "tasks:write"}));
+  JsonAnswer answer =
+      ExchangeCode(ApprovedCode("tasks:read tasks:write", {"tasks:read", "tasks:write"}));
   ASSERT_EQ(answer.status, 200) << answer.body;
   const boost::json::object body = Json(answer.body);
   EXPECT_EQ(StringOf(body, "token_type"), "Bearer");
@@ -449,11 +464,13 @@ TEST_F(AuthorizationServerTest, TheCodeFlowIssuesAVerifiableAccessToken) {
 TEST_F(AuthorizationServerTest, AnAccessTokenIsRefusedForAnotherAudienceOrIssuer) {
   const std::string token = StringOf(Tokens("tasks:read", {"tasks:read"}), "access_token");
   ASSERT_EQ(Code(server_->VerifyAccessToken(token, kSite)), "OK");
-  EXPECT_EQ(Code(server_->VerifyAccessToken(token, Site{kSite.issuer, "https://other.example/mcp"})),
-            "UNAUTHENTICATED");
+  EXPECT_EQ(
+      Code(server_->VerifyAccessToken(token, Site{kSite.issuer, "https://other.example/mcp"})),
+      "UNAUTHENTICATED");
   EXPECT_EQ(Code(server_->VerifyAccessToken(token, Site{"https://other.example", kSite.resource})),
             "UNAUTHENTICATED");
-  EXPECT_EQ(Code(server_->Verify(token, Site{kSite.issuer, "https://other.example/mcp"})), "UNAUTHENTICATED");
+  EXPECT_EQ(Code(server_->Verify(token, Site{kSite.issuer, "https://other.example/mcp"})),
+            "UNAUTHENTICATED");
 }
 
 TEST_F(AuthorizationServerTest, AnAccessTokenExpiresAfterItsLifetime) {
@@ -463,7 +480,8 @@ TEST_F(AuthorizationServerTest, AnAccessTokenExpiresAfterItsLifetime) {
   clock_.Advance(61min);
   auto expired = server_->VerifyAccessToken(token, kSite);
   ASSERT_EQ(Code(expired), "UNAUTHENTICATED");
-  EXPECT_NE(expired.error().message().find("expired"), std::string::npos) << expired.error().message();
+  EXPECT_NE(expired.error().message().find("expired"), std::string::npos)
+      << expired.error().message();
 }
 
 // RFC 9068 §4: a JWT our key signed is an access token only when its header says so.
@@ -478,8 +496,10 @@ TEST_F(AuthorizationServerTest, AnAccessTokenMustBeTypedAtJwt) {
   EXPECT_EQ(Code(server_->Verify(SignJwt(keys->key, keys->kid, *claims, "at+jwt"), kSite)), "OK");
   auto retyped = server_->Verify(SignJwt(keys->key, keys->kid, *claims, "JWT"), kSite);
   ASSERT_EQ(Code(retyped), "UNAUTHENTICATED");
-  EXPECT_NE(retyped.error().message().find("at+jwt"), std::string::npos) << retyped.error().message();
-  EXPECT_EQ(Code(server_->Verify(SignJwt(keys->key, keys->kid, *claims, ""), kSite)), "UNAUTHENTICATED");
+  EXPECT_NE(retyped.error().message().find("at+jwt"), std::string::npos)
+      << retyped.error().message();
+  EXPECT_EQ(Code(server_->Verify(SignJwt(keys->key, keys->kid, *claims, ""), kSite)),
+            "UNAUTHENTICATED");
 }
 
 TEST_F(AuthorizationServerTest, KeysManageIsNeverRequestedAdvertisedOrGranted) {
@@ -490,7 +510,8 @@ TEST_F(AuthorizationServerTest, KeysManageIsNeverRequestedAdvertisedOrGranted) {
   EXPECT_NE(error["error_description"].find("keys:manage"), std::string::npos);
   EXPECT_EQ(server_->MetadataJson(kSite).find("keys:manage"), std::string::npos);
   // The scopes an app can hold never let REST treat it as a key manager.
-  const boost::json::object tokens = Tokens("tasks:read tasks:admin", {"tasks:read", "tasks:admin"});
+  const boost::json::object tokens =
+      Tokens("tasks:read tasks:admin", {"tasks:read", "tasks:admin"});
   auto identity = server_->Verify(StringOf(tokens, "access_token"), kSite);
   ASSERT_TRUE(identity.has_value());
   EXPECT_TRUE(identity->oauth);
@@ -504,7 +525,8 @@ TEST_F(AuthorizationServerTest, ATamperedAccessTokenIsRefused) {
   char& c = tampered[payload + 10];
   c = c == 'A' ? 'B' : 'A';
   EXPECT_EQ(Code(server_->VerifyAccessToken(tampered, kSite)), "UNAUTHENTICATED");
-  EXPECT_EQ(Code(server_->VerifyAccessToken(token.substr(0, token.rfind('.')), kSite)), "UNAUTHENTICATED");
+  EXPECT_EQ(Code(server_->VerifyAccessToken(token.substr(0, token.rfind('.')), kSite)),
+            "UNAUTHENTICATED");
   EXPECT_EQ(Code(server_->VerifyAccessToken("not-a-token", kSite)), "UNAUTHENTICATED");
 }
 
@@ -518,18 +540,24 @@ TEST_F(AuthorizationServerTest, RevokingTheGrantRefusesItsAccessTokens) {
 }
 
 TEST_F(AuthorizationServerTest, TokenRequestsWithoutOrWithAnUnknownGrantTypeAreRefused) {
-  ExpectError(server_->Token(Form({{"client_id", client_id_}}), std::nullopt, kSite), 400, "invalid_request");
-  ExpectError(server_->Token(Form({{"grant_type", "password"}, {"client_id", client_id_},
-                                   {"username", "ada"}, {"password", "x"}}),
+  ExpectError(server_->Token(Form({{"client_id", client_id_}}), std::nullopt, kSite), 400,
+              "invalid_request");
+  ExpectError(server_->Token(Form({{"grant_type", "password"},
+                                   {"client_id", client_id_},
+                                   {"username", "ada"},
+                                   {"password", "x"}}),
                              std::nullopt, kSite),
               400, "unsupported_grant_type");
-  ExpectError(server_->Token("grant_type=authorization_code&grant_type=refresh_token", std::nullopt, kSite), 400,
-              "invalid_request");
+  ExpectError(
+      server_->Token("grant_type=authorization_code&grant_type=refresh_token", std::nullopt, kSite),
+      400, "invalid_request");
 }
 
 TEST_F(AuthorizationServerTest, AnUnknownClientIsInvalidClientWithAChallenge) {
-  JsonAnswer answer = server_->Token(Form({{"grant_type", "authorization_code"}, {"client_id", "twd_gone"},
-                                           {"code", "x"}, {"redirect_uri", std::string(kRedirect)},
+  JsonAnswer answer = server_->Token(Form({{"grant_type", "authorization_code"},
+                                           {"client_id", "twd_gone"},
+                                           {"code", "x"},
+                                           {"redirect_uri", std::string(kRedirect)},
                                            {"code_verifier", std::string(kVerifier)}}),
                                      std::nullopt, kSite);
   ExpectError(answer, 401, "invalid_client");
@@ -545,8 +573,11 @@ TEST_F(AuthorizationServerTest, TheTokenEndpointNeverFetchesAMetadataDocument) {
   // nor waits; the code, which only a checked document could have been issued, decides.
   const std::string url = "https://app.example/oauth/client.json";
   for (const char* grant : {"authorization_code", "refresh_token"}) {
-    JsonAnswer answer = server_->Token(Form({{"grant_type", grant}, {"client_id", url}, {"code", "x"},
-                                             {"refresh_token", "x"}, {"redirect_uri", std::string(kRedirect)},
+    JsonAnswer answer = server_->Token(Form({{"grant_type", grant},
+                                             {"client_id", url},
+                                             {"code", "x"},
+                                             {"refresh_token", "x"},
+                                             {"redirect_uri", std::string(kRedirect)},
                                              {"code_verifier", std::string(kVerifier)}}),
                                        std::nullopt, kSite);
     ExpectError(answer, 400, "invalid_grant");
@@ -557,7 +588,9 @@ TEST_F(AuthorizationServerTest, TheTokenEndpointNeverFetchesAMetadataDocument) {
   // A document whose fetch failed within the minute is no client at all.
   const std::string failed = "https://127.0.0.1:1/client.json";
   ASSERT_FALSE(documents_->Resolve(failed).has_value());
-  JsonAnswer refused = server_->Token(Form({{"grant_type", "authorization_code"}, {"client_id", failed}, {"code", "x"},
+  JsonAnswer refused = server_->Token(Form({{"grant_type", "authorization_code"},
+                                            {"client_id", failed},
+                                            {"code", "x"},
                                             {"redirect_uri", std::string(kRedirect)},
                                             {"code_verifier", std::string(kVerifier)}}),
                                       std::nullopt, kSite);
@@ -569,8 +602,11 @@ TEST_F(AuthorizationServerTest, AClientAssertionIsRefusedSayingWhy) {
   // (RFC 7523) is refused with a reason rather than ignored.
   const std::string code = ApprovedCode("tasks:read", {"tasks:read"});
   JsonAnswer answer = server_->Token(
-      Form({{"grant_type", "authorization_code"}, {"code", code}, {"redirect_uri", std::string(kRedirect)},
-            {"code_verifier", std::string(kVerifier)}, {"client_id", client_id_},
+      Form({{"grant_type", "authorization_code"},
+            {"code", code},
+            {"redirect_uri", std::string(kRedirect)},
+            {"code_verifier", std::string(kVerifier)},
+            {"client_id", client_id_},
             {"client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"},
             {"client_assertion", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"}}),
       std::nullopt, kSite);
@@ -582,9 +618,11 @@ TEST_F(AuthorizationServerTest, AClientAssertionIsRefusedSayingWhy) {
 
 TEST_F(AuthorizationServerTest, APublicClientSendingASecretIsInvalidClient) {
   const std::string code = ApprovedCode("tasks:read", {"tasks:read"});
-  JsonAnswer answer = server_->Token(Form({{"grant_type", "authorization_code"}, {"code", code},
+  JsonAnswer answer = server_->Token(Form({{"grant_type", "authorization_code"},
+                                           {"code", code},
                                            {"redirect_uri", std::string(kRedirect)},
-                                           {"code_verifier", std::string(kVerifier)}, {"client_id", client_id_},
+                                           {"code_verifier", std::string(kVerifier)},
+                                           {"client_id", client_id_},
                                            {"client_secret", "guess"}}),
                                      std::nullopt, kSite);
   ExpectError(answer, 401, "invalid_client");
@@ -593,17 +631,23 @@ TEST_F(AuthorizationServerTest, APublicClientSendingASecretIsInvalidClient) {
 }
 
 TEST_F(AuthorizationServerTest, AConfidentialClientAuthenticatesWithItsSecret) {
-  auto added = clients_->Add(NewClient{"Backend", {std::string(kRedirect)}, true}, ClientKind::kRegistered);
+  auto added =
+      clients_->Add(NewClient{"Backend", {std::string(kRedirect)}, true}, ClientKind::kRegistered);
   ASSERT_TRUE(added.has_value());
   const auto& [client, secret] = *added;
   auto form = [&](const std::string& code) {
-    return Form({{"grant_type", "authorization_code"}, {"code", code}, {"redirect_uri", std::string(kRedirect)},
+    return Form({{"grant_type", "authorization_code"},
+                 {"code", code},
+                 {"redirect_uri", std::string(kRedirect)},
                  {"code_verifier", std::string(kVerifier)}});
   };
   const std::string code = ApprovedCode("tasks:read", {"tasks:read"}, client.client_id);
 
-  ExpectError(server_->Token(form(code), Basic(client.client_id, "tws_wrong"), kSite), 401, "invalid_client");
-  ExpectError(server_->Token(form(code) + "&client_id=" + http::PercentEncode(client.client_id), std::nullopt, kSite), 401,
+  ExpectError(server_->Token(form(code), Basic(client.client_id, "tws_wrong"), kSite), 401,
+              "invalid_client");
+  ExpectError(server_->Token(form(code) + "&client_id=" + http::PercentEncode(client.client_id),
+                             std::nullopt, kSite),
+              401,
               "invalid_client");  // no secret at all
   ExpectError(server_->Token(form(code), "Bearer " + secret, kSite), 401, "invalid_client");
   JsonAnswer wrong = server_->Token(form(code), Basic(client.client_id, "tws_wrong"), kSite);
@@ -617,9 +661,10 @@ TEST_F(AuthorizationServerTest, AConfidentialClientAuthenticatesWithItsSecret) {
 
   // client_secret_post works too.
   const std::string second = ApprovedCode("tasks:read", {"tasks:read"}, client.client_id);
-  JsonAnswer posted = server_->Token(
-      form(second) + "&client_id=" + http::PercentEncode(client.client_id) + "&client_secret=" + http::PercentEncode(secret),
-      std::nullopt, kSite);
+  JsonAnswer posted =
+      server_->Token(form(second) + "&client_id=" + http::PercentEncode(client.client_id) +
+                         "&client_secret=" + http::PercentEncode(secret),
+                     std::nullopt, kSite);
   EXPECT_EQ(posted.status, 200) << posted.body;
 }
 
@@ -632,7 +677,8 @@ TEST_F(AuthorizationServerTest, AWrongVerifierOrAReusedCodeIsInvalidGrant) {
 }
 
 TEST_F(AuthorizationServerTest, AReusedCodeRevokesTheTokensItGave) {
-  const std::string code = ApprovedCode("tasks:read offline_access", {"tasks:read", "offline_access"});
+  const std::string code =
+      ApprovedCode("tasks:read offline_access", {"tasks:read", "offline_access"});
   JsonAnswer first = ExchangeCode(code);
   ASSERT_EQ(first.status, 200);
   const boost::json::object body = Json(first.body);
@@ -643,17 +689,19 @@ TEST_F(AuthorizationServerTest, AReusedCodeRevokesTheTokensItGave) {
 
 TEST_F(AuthorizationServerTest, TokenRefusesAnotherResource) {
   const std::string code = ApprovedCode("tasks:read", {"tasks:read"});
-  ExpectError(server_->Token(Form({{"grant_type", "authorization_code"}, {"code", code},
+  ExpectError(server_->Token(Form({{"grant_type", "authorization_code"},
+                                   {"code", code},
                                    {"redirect_uri", std::string(kRedirect)},
-                                   {"code_verifier", std::string(kVerifier)}, {"client_id", client_id_},
+                                   {"code_verifier", std::string(kVerifier)},
+                                   {"client_id", client_id_},
                                    {"resource", "https://other.example/mcp"}}),
                              std::nullopt, kSite),
               400, "invalid_target");
 }
 
 TEST_F(AuthorizationServerTest, RefreshRotatesAndMayNarrowTheScopes) {
-  const boost::json::object first =
-      Tokens("tasks:read tasks:write offline_access", {"tasks:read", "tasks:write", "offline_access"});
+  const boost::json::object first = Tokens("tasks:read tasks:write offline_access",
+                                           {"tasks:read", "tasks:write", "offline_access"});
   const std::string refresh_token = StringOf(first, "refresh_token");
   ASSERT_NE(refresh_token, "<absent>");
 
@@ -683,8 +731,9 @@ TEST_F(AuthorizationServerTest, RegisterAddsADynamicPublicClient) {
   EXPECT_TRUE(client_id.starts_with("twd_")) << client_id;
   EXPECT_EQ(StringOf(body, "client_name"), "Cursor");
   ASSERT_TRUE(body.contains("redirect_uris"));
-  EXPECT_EQ(body.at("redirect_uris"),
-            (boost::json::array{"cursor://anysphere.cursor-mcp/oauth/callback", "http://127.0.0.1/cb"}));
+  EXPECT_EQ(
+      body.at("redirect_uris"),
+      (boost::json::array{"cursor://anysphere.cursor-mcp/oauth/callback", "http://127.0.0.1/cb"}));
   EXPECT_EQ(StringOf(body, "token_endpoint_auth_method"), "none");
   EXPECT_FALSE(body.contains("client_secret"));
 
@@ -707,24 +756,31 @@ TEST_F(AuthorizationServerTest, RegisterWithClientSecretBasicReturnsASecret) {
 }
 
 TEST_F(AuthorizationServerTest, RegisterRefusesBadMetadata) {
-  ExpectError(server_->Register(R"({"client_name":"Evil","redirect_uris":["http://evil.example/cb"]})",
-                                std::string(kSource)),
-              400, "invalid_redirect_uri");
-  ExpectError(server_->Register(R"({"client_name":"None"})", std::string(kSource)), 400, "invalid_redirect_uri");
-  ExpectError(server_->Register("client_name=x", std::string(kSource)), 400, "invalid_client_metadata");
+  ExpectError(
+      server_->Register(R"({"client_name":"Evil","redirect_uris":["http://evil.example/cb"]})",
+                        std::string(kSource)),
+      400, "invalid_redirect_uri");
+  ExpectError(server_->Register(R"({"client_name":"None"})", std::string(kSource)), 400,
+              "invalid_redirect_uri");
+  ExpectError(server_->Register("client_name=x", std::string(kSource)), 400,
+              "invalid_client_metadata");
   ExpectError(server_->Register("[]", std::string(kSource)), 400, "invalid_client_metadata");
-  ExpectError(server_->Register(R"({"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"private_key_jwt"})",
-                                std::string(kSource)),
-              400, "invalid_client_metadata");
-  ExpectError(server_->Register(R"({"redirect_uris":["https://a.example/cb"],"grant_types":["implicit"]})",
-                                std::string(kSource)),
-              400, "invalid_client_metadata");
+  ExpectError(
+      server_->Register(
+          R"({"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"private_key_jwt"})",
+          std::string(kSource)),
+      400, "invalid_client_metadata");
+  ExpectError(
+      server_->Register(R"({"redirect_uris":["https://a.example/cb"],"grant_types":["implicit"]})",
+                        std::string(kSource)),
+      400, "invalid_client_metadata");
 }
 
 // Plain http is for loopback only; "127.0.0.1.evil.example" is a public host.
 TEST_F(AuthorizationServerTest, RegisterRefusesHttpToAPublicHostNamedLikeLoopback) {
-  ExpectError(server_->Register(R"({"client_name":"Evil","redirect_uris":["http://127.0.0.1.evil.example/cb"]})",
-                                std::string(kSource)),
+  ExpectError(server_->Register(
+                  R"({"client_name":"Evil","redirect_uris":["http://127.0.0.1.evil.example/cb"]})",
+                  std::string(kSource)),
               400, "invalid_redirect_uri");
 }
 
@@ -735,17 +791,20 @@ TEST_F(AuthorizationServerTest, RegisterIsLimitedPerSourceAddress) {
     ASSERT_EQ(answer.status, 201) << "registration " << i + 1 << ": " << answer.body;
   }
   ExpectError(server_->Register(json, "198.51.100.1"), 429, "too_many_requests");
-  EXPECT_EQ(server_->Register(json, "198.51.100.2").status, 201) << "another address is not limited";
+  EXPECT_EQ(server_->Register(json, "198.51.100.2").status, 201)
+      << "another address is not limited";
 }
 
 // --- Revoke ---
 
 TEST_F(AuthorizationServerTest, RevokingARefreshTokenEndsItsFamily) {
-  const boost::json::object tokens = Tokens("tasks:read offline_access", {"tasks:read", "offline_access"});
+  const boost::json::object tokens =
+      Tokens("tasks:read offline_access", {"tasks:read", "offline_access"});
   const std::string refresh_token = StringOf(tokens, "refresh_token");
-  JsonAnswer revoked = server_->Revoke(
-      Form({{"token", refresh_token}, {"token_type_hint", "refresh_token"}, {"client_id", client_id_}}),
-      std::nullopt);
+  JsonAnswer revoked = server_->Revoke(Form({{"token", refresh_token},
+                                             {"token_type_hint", "refresh_token"},
+                                             {"client_id", client_id_}}),
+                                       std::nullopt);
   EXPECT_EQ(revoked.status, 200) << revoked.body;
   ExpectError(RefreshWith(refresh_token), 400, "invalid_grant");
   EXPECT_EQ(Code(server_->Verify(StringOf(tokens, "access_token"), kSite)), "UNAUTHENTICATED");
@@ -753,25 +812,32 @@ TEST_F(AuthorizationServerTest, RevokingARefreshTokenEndsItsFamily) {
 
 TEST_F(AuthorizationServerTest, RevokingAnAccessTokenEndsItsFamily) {
   const std::string token = StringOf(Tokens("tasks:read", {"tasks:read"}), "access_token");
-  JsonAnswer revoked = server_->Revoke(Form({{"token", token}, {"client_id", client_id_}}), std::nullopt);
+  JsonAnswer revoked =
+      server_->Revoke(Form({{"token", token}, {"client_id", client_id_}}), std::nullopt);
   EXPECT_EQ(revoked.status, 200) << revoked.body;
   EXPECT_EQ(Code(server_->Verify(token, kSite)), "UNAUTHENTICATED");
 }
 
 TEST_F(AuthorizationServerTest, RevokeAnswersUnknownTokensAndRefusesAMissingOne) {
-  EXPECT_EQ(server_->Revoke(Form({{"token", "no-such-token"}, {"client_id", client_id_}}), std::nullopt).status,
-            200);
-  ExpectError(server_->Revoke(Form({{"client_id", client_id_}}), std::nullopt), 400, "invalid_request");
+  EXPECT_EQ(
+      server_->Revoke(Form({{"token", "no-such-token"}, {"client_id", client_id_}}), std::nullopt)
+          .status,
+      200);
+  ExpectError(server_->Revoke(Form({{"client_id", client_id_}}), std::nullopt), 400,
+              "invalid_request");
   ExpectError(server_->Revoke(Form({{"token", "x"}, {"client_id", "twd_gone"}}), std::nullopt), 401,
               "invalid_client");
 }
 
 TEST_F(AuthorizationServerTest, AnotherClientCannotRevokeATokenOfOurs) {
-  const boost::json::object tokens = Tokens("tasks:read offline_access", {"tasks:read", "offline_access"});
-  auto other = clients_->Add(NewClient{"Other", {"https://other.example/cb"}, false}, ClientKind::kDynamic);
+  const boost::json::object tokens =
+      Tokens("tasks:read offline_access", {"tasks:read", "offline_access"});
+  auto other =
+      clients_->Add(NewClient{"Other", {"https://other.example/cb"}, false}, ClientKind::kDynamic);
   ASSERT_TRUE(other.has_value());
   JsonAnswer refused = server_->Revoke(
-      Form({{"token", StringOf(tokens, "refresh_token")}, {"client_id", other->first.client_id}}), std::nullopt);
+      Form({{"token", StringOf(tokens, "refresh_token")}, {"client_id", other->first.client_id}}),
+      std::nullopt);
   EXPECT_EQ(refused.status, 400) << refused.body;
   EXPECT_EQ(Code(server_->Verify(StringOf(tokens, "access_token"), kSite)), "OK");
   EXPECT_EQ(RefreshWith(StringOf(tokens, "refresh_token")).status, 200);
@@ -797,7 +863,8 @@ TEST_F(AuthorizationServerTest, TokensSignedBeforeARotationStillVerify) {
   ASSERT_EQ(keys.size(), 2u);
   EXPECT_EQ(keys[0].as_object().at("kid"), boost::json::value(*rotated)) << "the active key first";
   EXPECT_EQ(keys[1].as_object().at("kid"), boost::json::value(old_kid->kid));
-  for (const auto& key : keys) EXPECT_FALSE(key.as_object().contains("d")) << "never the private part";
+  for (const auto& key : keys)
+    EXPECT_FALSE(key.as_object().contains("d")) << "never the private part";
 
   const std::string after = StringOf(Tokens("tasks:read", {"tasks:read"}), "access_token");
   auto new_header = ReadUnverifiedHeader(after);

@@ -40,8 +40,9 @@ std::vector<std::string> SplitLines(std::string_view text) {
 }
 
 base::Result<void> CheckName(std::string_view name) {
-  if (name.empty() || name.size() > 200 ||
-      std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+  if (name.empty() || name.size() > 200 || std::any_of(name.begin(), name.end(), [](char c) {
+        return static_cast<unsigned char>(c) < 0x20;
+      })) {
     return base::Error::InvalidArgument("a client name is 1 to 200 characters on one line");
   }
   return {};
@@ -71,7 +72,9 @@ std::optional<std::chrono::seconds> MaxAge(std::string_view cache_control) {
   const size_t at = cache_control.find("max-age=");
   if (at == std::string_view::npos) return std::nullopt;
   int64_t seconds = 0;
-  for (size_t i = at + 8; i < cache_control.size() && std::isdigit(static_cast<unsigned char>(cache_control[i])); ++i) {
+  for (size_t i = at + 8;
+       i < cache_control.size() && std::isdigit(static_cast<unsigned char>(cache_control[i]));
+       ++i) {
     seconds = std::min<int64_t>(seconds * 10 + (cache_control[i] - '0'), 365LL * 86400);
   }
   return std::chrono::seconds(seconds);
@@ -81,9 +84,12 @@ std::optional<std::chrono::seconds> MaxAge(std::string_view cache_control) {
 
 std::string_view ClientKindName(ClientKind kind) {
   switch (kind) {
-    case ClientKind::kRegistered: return "registered";
-    case ClientKind::kDynamic: return "dynamic";
-    case ClientKind::kMetadata: return "metadata";
+    case ClientKind::kRegistered:
+      return "registered";
+    case ClientKind::kDynamic:
+      return "dynamic";
+    case ClientKind::kMetadata:
+      return "metadata";
   }
   return "dynamic";
 }
@@ -105,16 +111,20 @@ base::Result<void> RedirectPolicy::Check(std::string_view uri) const {
     const auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u >= 0x7f || c == '"' || c == '<' || c == '>' || c == '\\' || c == '`' ||
         c == '{' || c == '}' || c == '|' || c == '^') {
-      return base::Error::InvalidArgument("a redirect URI may not contain spaces, quotes, angle brackets or control characters");
+      return base::Error::InvalidArgument(
+          "a redirect URI may not contain spaces, quotes, angle brackets or control characters");
     }
   }
   auto parsed = SplitUri(uri);
   if (!parsed) return base::Error::InvalidArgument("the redirect URI is not an absolute URI");
-  if (parsed->has_fragment) return base::Error::InvalidArgument("a redirect URI may not have a fragment");
-  if (parsed->has_userinfo) return base::Error::InvalidArgument("a redirect URI may not carry user info");
+  if (parsed->has_fragment)
+    return base::Error::InvalidArgument("a redirect URI may not have a fragment");
+  if (parsed->has_userinfo)
+    return base::Error::InvalidArgument("a redirect URI may not carry user info");
   const std::string& scheme = parsed->scheme;
   if (scheme == "https") {
-    if (parsed->host.empty()) return base::Error::InvalidArgument("an https redirect URI needs a host");
+    if (parsed->host.empty())
+      return base::Error::InvalidArgument("an https redirect URI needs a host");
     return {};
   }
   if (scheme == "http") {
@@ -127,22 +137,25 @@ base::Result<void> RedirectPolicy::Check(std::string_view uri) const {
                                       "\" are not allowed (oauth.redirect_schemes)");
 }
 
-bool RedirectPolicy::Matches(const std::vector<std::string>& registered, std::string_view requested) {
+bool RedirectPolicy::Matches(const std::vector<std::string>& registered,
+                             std::string_view requested) {
   if (std::find(registered.begin(), registered.end(), requested) != registered.end()) return true;
   // Loopback redirects match on any port (RFC 8252 §7.3): native apps pick a free port per run.
   auto wanted = SplitUri(requested);
-  if (!wanted || !wanted->IsLoopbackHttp() || wanted->has_fragment || wanted->has_userinfo) return false;
+  if (!wanted || !wanted->IsLoopbackHttp() || wanted->has_fragment || wanted->has_userinfo)
+    return false;
   for (const auto& uri : registered) {
     auto known = SplitUri(uri);
-    if (known && known->IsLoopbackHttp() && known->host == wanted->host && known->path == wanted->path &&
-        known->query == wanted->query) {
+    if (known && known->IsLoopbackHttp() && known->host == wanted->host &&
+        known->path == wanted->path && known->query == wanted->query) {
       return true;
     }
   }
   return false;
 }
 
-base::Result<std::pair<Client, std::string>> ClientStore::Add(const NewClient& spec, ClientKind kind) {
+base::Result<std::pair<Client, std::string>> ClientStore::Add(const NewClient& spec,
+                                                              ClientKind kind) {
   if (auto ok = CheckName(spec.name); !ok) return std::move(ok).error();
   if (spec.redirect_uris.empty() || spec.redirect_uris.size() > kMaxRedirectUris) {
     return base::Error::InvalidArgument("a client needs 1 to 10 redirect URIs");
@@ -181,8 +194,9 @@ base::Result<std::pair<Client, std::string>> ClientStore::Add(const NewClient& s
 base::Result<Client> ClientStore::Find(std::string_view client_id) {
   auto tx = database_.Begin(store::Access::kRead);
   if (!tx) return std::move(tx).error();
-  auto rows = (*tx)->Query("SELECT " + std::string(kClientColumns) + " FROM oauth_clients WHERE client_id = ?",
-                           {client_id});
+  auto rows = (*tx)->Query(
+      "SELECT " + std::string(kClientColumns) + " FROM oauth_clients WHERE client_id = ?",
+      {client_id});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return base::Error::NotFound("client", client_id);
   return ClientFromRow(rows->front());
@@ -191,10 +205,10 @@ base::Result<Client> ClientStore::Find(std::string_view client_id) {
 base::Result<std::vector<Client>> ClientStore::List() {
   auto tx = database_.Begin(store::Access::kRead);
   if (!tx) return std::move(tx).error();
-  auto rows = (*tx)->Query(
-      "SELECT " + std::string(kClientColumns) +
-      ", (SELECT count(*) FROM oauth_grants g WHERE g.client_id = c.client_id AND g.revoked_at IS NULL) "
-      "FROM oauth_clients c ORDER BY created_at, client_id");
+  auto rows = (*tx)->Query("SELECT " + std::string(kClientColumns) +
+                           ", (SELECT count(*) FROM oauth_grants g WHERE g.client_id = c.client_id "
+                           "AND g.revoked_at IS NULL) "
+                           "FROM oauth_clients c ORDER BY created_at, client_id");
   if (!rows) return std::move(rows).error();
   std::vector<Client> clients;
   for (const auto& row : *rows) {
@@ -212,7 +226,8 @@ base::Result<void> ClientStore::Remove(std::string_view client_id) {
   if (*removed == 0) return base::Error::NotFound("client", client_id);
   const std::string now = base::FormatIso8601(clock_.Now());
   auto revoked = (*tx)->Execute(
-      "UPDATE oauth_grants SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL", {now, client_id});
+      "UPDATE oauth_grants SET revoked_at = ? WHERE client_id = ? AND revoked_at IS NULL",
+      {now, client_id});
   if (!revoked) return std::move(revoked).error();
   return (*tx)->Commit();
 }
@@ -249,14 +264,16 @@ base::Result<Client> ParseMetadataDocument(std::string_view url, std::string_vie
     return std::string(value->as_string());
   };
   if (text("client_id") != std::string(url)) {
-    return base::Error::InvalidArgument("the client metadata document's client_id is not its own URL");
+    return base::Error::InvalidArgument(
+        "the client metadata document's client_id is not its own URL");
   }
   Client client;
   client.client_id = std::string(url);
   client.kind = ClientKind::kMetadata;
   client.name = text("client_name").value_or("");
   if (auto ok = CheckName(client.name); !ok) {
-    return base::Error::InvalidArgument("the client metadata document needs a client_name of 1 to 200 characters");
+    return base::Error::InvalidArgument(
+        "the client metadata document needs a client_name of 1 to 200 characters");
   }
   const auto* uris = object.if_contains("redirect_uris");
   if (uris == nullptr || !uris->is_array() || uris->as_array().empty() ||
@@ -267,8 +284,9 @@ base::Result<Client> ParseMetadataDocument(std::string_view url, std::string_vie
     if (!uri.is_string()) return base::Error::InvalidArgument("redirect_uris holds strings");
     std::string value(uri.as_string());
     if (auto ok = redirects.Check(value); !ok) {
-      return base::Error::InvalidArgument("the client metadata document lists a redirect URI that is not allowed: " +
-                                          ok.error().message());
+      return base::Error::InvalidArgument(
+          "the client metadata document lists a redirect URI that is not allowed: " +
+          ok.error().message());
     }
     client.redirect_uris.push_back(std::move(value));
   }
@@ -278,17 +296,20 @@ base::Result<Client> ParseMetadataDocument(std::string_view url, std::string_vie
   // still binds the code to the client; a client_assertion at /oauth/token is then refused.
   std::vector<std::string> methods;
   if (auto method = text("token_endpoint_auth_method")) methods.push_back(*method);
-  if (const auto* plural = object.if_contains("token_endpoint_auth_methods_supported"); plural && plural->is_array()) {
+  if (const auto* plural = object.if_contains("token_endpoint_auth_methods_supported");
+      plural && plural->is_array()) {
     for (const auto& item : plural->as_array()) {
       if (item.is_string()) methods.emplace_back(item.as_string());
     }
   }
-  const bool usable = methods.empty() || std::any_of(methods.begin(), methods.end(), [](const std::string& m) {
-                        return m == "none" || m == "private_key_jwt";
-                      });
+  const bool usable =
+      methods.empty() || std::any_of(methods.begin(), methods.end(), [](const std::string& m) {
+        return m == "none" || m == "private_key_jwt";
+      });
   if (!usable) {
     return base::Error::InvalidArgument(
-        "a metadata-document client authenticates with \"none\" (or offers \"private_key_jwt\") here, not \"" +
+        "a metadata-document client authenticates with \"none\" (or offers \"private_key_jwt\") "
+        "here, not \"" +
         methods.front() + "\"");
   }
   // Everything else (grant_types such as jwt-bearer, jwks_uri, logo_uri, ...) is ignored: the
@@ -303,7 +324,8 @@ bool MetadataDocuments::IsMetadataUrl(std::string_view client_id) {
          !parsed->has_fragment && !parsed->has_userinfo;
 }
 
-MetadataDocuments::MetadataDocuments(Options options, const RedirectPolicy& redirects, const base::Clock& clock)
+MetadataDocuments::MetadataDocuments(Options options, const RedirectPolicy& redirects,
+                                     const base::Clock& clock)
     : options_(std::move(options)),
       redirects_(redirects),
       clock_(clock),
@@ -336,8 +358,9 @@ std::optional<base::Result<Client>> MetadataDocuments::Cached(std::string_view u
 
 void MetadataDocuments::ResolveAsync(std::string url, std::string source, Done done) {
   if (!IsMetadataUrl(url)) {
-    return done(base::Error::InvalidArgument("a metadata-document client_id is an https URL with a path"),
-                std::chrono::seconds(0));
+    return done(
+        base::Error::InvalidArgument("a metadata-document client_id is an https URL with a path"),
+        std::chrono::seconds(0));
   }
   if (auto cached = Cached(url)) return done(std::move(*cached), std::chrono::seconds(0));
   const std::string host = SplitUri(url)->host;
@@ -356,9 +379,10 @@ void MetadataDocuments::ResolveAsync(std::string url, std::string source, Done d
   }
   if (wait) {
     lock.unlock();
-    return done(base::Error::ResourceExhausted(std::string("too many client metadata documents fetched for ") +
-                                               who + " this minute"),
-                std::max(*wait, std::chrono::seconds(1)));
+    return done(
+        base::Error::ResourceExhausted(
+            std::string("too many client metadata documents fetched for ") + who + " this minute"),
+        std::max(*wait, std::chrono::seconds(1)));
   }
   waiting_[url].push_back(std::move(done));
   const bool queued = fetchers_.Post([this, url] {
@@ -367,8 +391,9 @@ void MetadataDocuments::ResolveAsync(std::string url, std::string source, Done d
       std::lock_guard check(mutex_);
       stopping = stopping_;
     }
-    auto client = stopping ? base::Result<Client>(base::Error::Unavailable("the server is stopping"))
-                           : FetchAndCache(url);
+    auto client = stopping
+                      ? base::Result<Client>(base::Error::Unavailable("the server is stopping"))
+                      : FetchAndCache(url);
     std::vector<Done> waiters;
     {
       std::lock_guard fetched(mutex_);
@@ -394,7 +419,8 @@ void MetadataDocuments::ResolveAsync(std::string url, std::string source, Done d
 
 base::Result<Client> MetadataDocuments::Resolve(std::string_view url) {
   if (!IsMetadataUrl(url)) {
-    return base::Error::InvalidArgument("a metadata-document client_id is an https URL with a path");
+    return base::Error::InvalidArgument(
+        "a metadata-document client_id is an https URL with a path");
   }
   if (auto cached = Cached(url)) return std::move(*cached);
   return FetchAndCache(url);
@@ -429,15 +455,17 @@ base::Result<Client> MetadataDocuments::Fetch(std::string_view url, std::chrono:
   limits.max_body = options_.max_bytes;
   limits.extra_ca_file = options_.extra_ca_file;
   limits.allow_address = [this](const http::IpAddress& address) {
-    return !http::IsPrivateOrReserved(address) || http::AnyContains(options_.private_ranges_allowed, address);
+    return !http::IsPrivateOrReserved(address) ||
+           http::AnyContains(options_.private_ranges_allowed, address);
   };
   http::Headers headers;
   headers.Add("Accept", "application/json");
   auto fetched = http::FetchBounded(url, headers, limits);
   if (!fetched) return std::move(fetched).error();
   if (fetched->status != 200) {
-    return base::Error::Unavailable("the client metadata document at " + std::string(url) + " answered HTTP " +
-                                    std::to_string(fetched->status) + " (redirects are not followed)");
+    return base::Error::Unavailable("the client metadata document at " + std::string(url) +
+                                    " answered HTTP " + std::to_string(fetched->status) +
+                                    " (redirects are not followed)");
   }
   auto client = ParseMetadataDocument(url, fetched->body, redirects_);
   if (!client) return client;

@@ -171,7 +171,7 @@ class MetadataDocuments {
   const base::Clock& clock_;
   auth::FailureLimiter per_source_;  // fetches caused by each source address (an IPv6 /64)
   auth::FailureLimiter per_host_;    // fetches from each host
-  std::mutex mutex_;  // guards cache_, waiting_ and stopping_
+  std::mutex mutex_;                 // guards cache_, waiting_ and stopping_
   bool stopping_ = false;
   std::map<std::string, Entry, std::less<>> cache_;
   // The requests waiting for each URL being fetched.

@@ -31,10 +31,11 @@ using testing::Code;
 
 TEST(RedirectPolicy, AcceptsLoopbackHttpHttpsAndKnownDesktopSchemes) {
   const RedirectPolicy policy;
-  for (std::string_view uri : {"http://127.0.0.1:1234/cb", "http://localhost/cb", "http://[::1]:9/x",
-                               "https://claude.ai/api/mcp/auth_callback",
-                               "cursor://anysphere.cursor-mcp/oauth/callback", "vscode://x",
-                               "vscode-insiders://x/cb", "claude://oauth/callback", "https://a.example/cb?x=1"}) {
+  for (std::string_view uri :
+       {"http://127.0.0.1:1234/cb", "http://localhost/cb", "http://[::1]:9/x",
+        "https://claude.ai/api/mcp/auth_callback", "cursor://anysphere.cursor-mcp/oauth/callback",
+        "vscode://x", "vscode-insiders://x/cb", "claude://oauth/callback",
+        "https://a.example/cb?x=1"}) {
     auto checked = policy.Check(uri);
     EXPECT_TRUE(checked.has_value()) << uri << ": " << checked.error().message();
   }
@@ -42,12 +43,13 @@ TEST(RedirectPolicy, AcceptsLoopbackHttpHttpsAndKnownDesktopSchemes) {
 
 TEST(RedirectPolicy, RefusesUnsafeRedirectUris) {
   const RedirectPolicy policy;
-  for (std::string_view uri : {"http://example.com/cb", "http://localhost.evil.example/cb", "javascript:alert(1)",
-                               "data:text/html,<script>alert(1)</script>", "data:text/plain,hello",
-                               "https://claude.ai/cb#fragment", "https://a@b.com/", "https://b.com/a b",
-                               "https://b.com/\"x\"", "https://b.com/cb\r\nLocation: x", "https://b.com/cb\n",
-                               "https://b.com/<x>", "myapp://callback", "", "https:///nohost", "file:///etc/passwd",
-                               "/relative/cb"}) {
+  for (std::string_view uri :
+       {"http://example.com/cb", "http://localhost.evil.example/cb", "javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>", "data:text/plain,hello",
+        "https://claude.ai/cb#fragment", "https://a@b.com/", "https://b.com/a b",
+        "https://b.com/\"x\"", "https://b.com/cb\r\nLocation: x", "https://b.com/cb\n",
+        "https://b.com/<x>", "myapp://callback", "", "https:///nohost", "file:///etc/passwd",
+        "/relative/cb"}) {
     auto checked = policy.Check(uri);
     ASSERT_FALSE(checked.has_value()) << "accepted: " << uri;
     EXPECT_EQ(checked.error().code(), base::ErrorCode::kInvalidArgument) << uri;
@@ -64,8 +66,9 @@ TEST(RedirectPolicy, AcceptsAnOperatorsExtraScheme) {
 }
 
 TEST(RedirectPolicy, MatchesExactlyOrLoopbackOnAnyPort) {
-  const std::vector<std::string> registered{"http://127.0.0.1:1234/cb", "https://claude.ai/api/mcp/auth_callback",
-                                            "http://[::1]:9/x", "cursor://anysphere.cursor-mcp/oauth/callback"};
+  const std::vector<std::string> registered{
+      "http://127.0.0.1:1234/cb", "https://claude.ai/api/mcp/auth_callback", "http://[::1]:9/x",
+      "cursor://anysphere.cursor-mcp/oauth/callback"};
   EXPECT_TRUE(RedirectPolicy::Matches(registered, "http://127.0.0.1:1234/cb"));
   EXPECT_TRUE(RedirectPolicy::Matches(registered, "https://claude.ai/api/mcp/auth_callback"));
   EXPECT_TRUE(RedirectPolicy::Matches(registered, "cursor://anysphere.cursor-mcp/oauth/callback"));
@@ -126,7 +129,8 @@ class ClientStoreTest : public ::testing::Test {
   }
 
   static NewClient Spec(std::string name = "Claude", bool confidential = false) {
-    return NewClient{std::move(name), {"https://claude.ai/api/mcp/auth_callback", "http://127.0.0.1/cb"},
+    return NewClient{std::move(name),
+                     {"https://claude.ai/api/mcp/auth_callback", "http://127.0.0.1/cb"},
                      confidential};
   }
 
@@ -196,17 +200,23 @@ TEST_F(ClientStoreTest, AConfidentialClientGetsASecretOnlyItsHashIsKept) {
 }
 
 TEST_F(ClientStoreTest, AddRefusesBadRedirectUrisAndNames) {
-  auto bad = clients_->Add(NewClient{"Evil", {"https://ok.example/cb", "http://evil.example/cb"}, false},
-                           ClientKind::kDynamic);
+  auto bad =
+      clients_->Add(NewClient{"Evil", {"https://ok.example/cb", "http://evil.example/cb"}, false},
+                    ClientKind::kDynamic);
   ASSERT_EQ(Code(bad), "INVALID_ARGUMENT");
-  EXPECT_NE(bad.error().message().find("http://evil.example/cb"), std::string::npos) << bad.error().message();
-  EXPECT_EQ(Code(clients_->Add(NewClient{"None", {}, false}, ClientKind::kDynamic)), "INVALID_ARGUMENT");
-  EXPECT_EQ(Code(clients_->Add(NewClient{"Many", std::vector<std::string>(11, "https://a.example/cb"), false},
+  EXPECT_NE(bad.error().message().find("http://evil.example/cb"), std::string::npos)
+      << bad.error().message();
+  EXPECT_EQ(Code(clients_->Add(NewClient{"None", {}, false}, ClientKind::kDynamic)),
+            "INVALID_ARGUMENT");
+  EXPECT_EQ(Code(clients_->Add(
+                NewClient{"Many", std::vector<std::string>(11, "https://a.example/cb"), false},
+                ClientKind::kDynamic)),
+            "INVALID_ARGUMENT");
+  EXPECT_EQ(
+      Code(clients_->Add(NewClient{"", {"https://a.example/cb"}, false}, ClientKind::kDynamic)),
+      "INVALID_ARGUMENT");
+  EXPECT_EQ(Code(clients_->Add(NewClient{"two\nlines", {"https://a.example/cb"}, false},
                                ClientKind::kDynamic)),
-            "INVALID_ARGUMENT");
-  EXPECT_EQ(Code(clients_->Add(NewClient{"", {"https://a.example/cb"}, false}, ClientKind::kDynamic)),
-            "INVALID_ARGUMENT");
-  EXPECT_EQ(Code(clients_->Add(NewClient{"two\nlines", {"https://a.example/cb"}, false}, ClientKind::kDynamic)),
             "INVALID_ARGUMENT");
   EXPECT_EQ(Code(clients_->Add(NewClient{std::string(201, 'n'), {"https://a.example/cb"}, false},
                                ClientKind::kDynamic)),
@@ -282,7 +292,8 @@ TEST(MetadataDocuments, ResolveRefusesAPrivateAddressUnlessAllowed) {
   MetadataDocuments documents(MetadataDocuments::Options{}, policy, clock);
   auto client = documents.Resolve("https://127.0.0.1:1/client.json");
   ASSERT_EQ(Code(client), "UNAVAILABLE");
-  EXPECT_NE(client.error().message().find("not allowed"), std::string::npos) << client.error().message();
+  EXPECT_NE(client.error().message().find("not allowed"), std::string::npos)
+      << client.error().message();
 
   EXPECT_EQ(Code(documents.Resolve("http://127.0.0.1:1/client.json")), "INVALID_ARGUMENT");
   EXPECT_EQ(Code(documents.Resolve("https://127.0.0.1:1/")), "INVALID_ARGUMENT");
@@ -300,9 +311,9 @@ TEST(MetadataDocuments, AnAllowedRangeLetsTheFetchThrough) {
   // Nothing listens on port 1: the fetch is tried (and fails) instead of being refused.
   auto client = documents.Resolve("https://127.0.0.1:1/client.json");
   ASSERT_FALSE(client.has_value());
-  EXPECT_EQ(client.error().message().find("not allowed"), std::string::npos) << client.error().message();
+  EXPECT_EQ(client.error().message().find("not allowed"), std::string::npos)
+      << client.error().message();
 }
-
 
 // --- ParseMetadataDocument: the documents hosted clients really publish ---
 
@@ -321,7 +332,8 @@ TEST(ParseMetadataDocument, ClaudesDocumentWithAJwtBearerGrantIsAccepted) {
     "response_types": ["code"],
     "token_endpoint_auth_method": "none",
     "software_id": "claude", "something_new": {"nested": [1, 2]}
-  })", kPolicy);
+  })",
+                                      kPolicy);
   ASSERT_TRUE(client.has_value()) << client.error().ToString();
   EXPECT_EQ(client->client_id, url);
   EXPECT_EQ(client->name, "Claude");
@@ -332,17 +344,21 @@ TEST(ParseMetadataDocument, ClaudesDocumentWithAJwtBearerGrantIsAccepted) {
 
 TEST(ParseMetadataDocument, ChatGptsPrivateKeyJwtDocumentIsAPublicClient) {
   const std::string url = "https://chatgpt.com/oauth/abc123/client.json";
-  for (std::string_view methods : {R"("token_endpoint_auth_method": "private_key_jwt",
+  for (std::string_view methods :
+       {R"("token_endpoint_auth_method": "private_key_jwt",
                                       "token_endpoint_auth_methods_supported": ["private_key_jwt", "none"])",
-                                   R"("token_endpoint_auth_methods_supported": ["private_key_jwt"])",
-                                   R"("token_endpoint_auth_method": "private_key_jwt")"}) {
-    auto client = ParseMetadataDocument(url, R"({
+        R"("token_endpoint_auth_methods_supported": ["private_key_jwt"])",
+        R"("token_endpoint_auth_method": "private_key_jwt")"}) {
+    auto client = ParseMetadataDocument(url,
+                                        R"({
       "client_id": "https://chatgpt.com/oauth/abc123/client.json",
       "client_name": "ChatGPT",
       "redirect_uris": ["https://chatgpt.com/connector/oauth/abc123"],
       "grant_types": ["authorization_code", "refresh_token"],
       "jwks_uri": "https://chatgpt.com/oauth/abc123/jwks.json",
-      "token_endpoint_auth_signing_alg": "RS256", )" + std::string(methods) + "}", kPolicy);
+      "token_endpoint_auth_signing_alg": "RS256", )" +
+                                            std::string(methods) + "}",
+                                        kPolicy);
     ASSERT_TRUE(client.has_value()) << methods << ": " << client.error().ToString();
     EXPECT_FALSE(client->confidential);
     EXPECT_EQ(client->name, "ChatGPT");
@@ -356,7 +372,8 @@ TEST(ParseMetadataDocument, VsCodesDocumentWithLoopbackAndSchemeRedirectsIsAccep
     "client_name": "Visual Studio Code",
     "redirect_uris": ["http://127.0.0.1:33418/", "https://vscode.dev/redirect", "vscode://vscode.github-authentication/did-authenticate"],
     "application_type": "native"
-  })", kPolicy);
+  })",
+                                      kPolicy);
   ASSERT_TRUE(client.has_value()) << client.error().ToString();
   EXPECT_EQ(client->redirect_uris.size(), 3u);
 }
@@ -364,30 +381,35 @@ TEST(ParseMetadataDocument, VsCodesDocumentWithLoopbackAndSchemeRedirectsIsAccep
 TEST(ParseMetadataDocument, RefusesWhatMustBeRefused) {
   const std::string url = "https://app.example/client.json";
   const auto doc = [&](std::string_view members) {
-    return "{\"client_id\": \"" + url + "\", \"client_name\": \"App\", " + std::string(members) + "}";
+    return "{\"client_id\": \"" + url + "\", \"client_name\": \"App\", " + std::string(members) +
+           "}";
   };
   struct Case {
     std::string body;
     std::string_view says;
   };
-  for (const auto& [body, says] : std::initializer_list<Case>{
-           {R"({"client_id": "https://other.example/client.json", "client_name": "App", "redirect_uris": ["https://app.example/cb"]})",
-            "not its own URL"},
-           {R"({"client_name": "App", "redirect_uris": ["https://app.example/cb"]})", "not its own URL"},
-           {doc(R"("redirect_uris": ["http://evil.example/cb"])"), "redirect URI"},
-           {doc(R"("redirect_uris": [])"), "redirect_uris"},
-           {doc(R"("redirect_uris": ["https://app.example/cb"], "token_endpoint_auth_method": "client_secret_basic")"),
-            "client_secret_basic"},
-           {doc(R"("redirect_uris": ["https://app.example/cb"], "token_endpoint_auth_methods_supported": ["tls_client_auth"])"),
-            "tls_client_auth"},
-           {R"({"client_id": "https://app.example/client.json", "redirect_uris": ["https://app.example/cb"]})", "client_name"},
-           {"[1, 2]", "not a JSON object"},
-           {"{\"client_id\": ", "not a JSON object"},
-       }) {
+  for (
+      const auto& [body, says] : std::initializer_list<Case>{
+          {R"({"client_id": "https://other.example/client.json", "client_name": "App", "redirect_uris": ["https://app.example/cb"]})",
+           "not its own URL"},
+          {R"({"client_name": "App", "redirect_uris": ["https://app.example/cb"]})",
+           "not its own URL"},
+          {doc(R"("redirect_uris": ["http://evil.example/cb"])"), "redirect URI"},
+          {doc(R"("redirect_uris": [])"), "redirect_uris"},
+          {doc(R"("redirect_uris": ["https://app.example/cb"], "token_endpoint_auth_method": "client_secret_basic")"),
+           "client_secret_basic"},
+          {doc(R"("redirect_uris": ["https://app.example/cb"], "token_endpoint_auth_methods_supported": ["tls_client_auth"])"),
+           "tls_client_auth"},
+          {R"({"client_id": "https://app.example/client.json", "redirect_uris": ["https://app.example/cb"]})",
+           "client_name"},
+          {"[1, 2]", "not a JSON object"},
+          {"{\"client_id\": ", "not a JSON object"},
+      }) {
     auto client = ParseMetadataDocument(url, body, kPolicy);
     ASSERT_FALSE(client.has_value()) << body;
     EXPECT_EQ(client.error().code(), base::ErrorCode::kInvalidArgument) << body;
-    EXPECT_NE(client.error().message().find(says), std::string::npos) << body << ": " << client.error().message();
+    EXPECT_NE(client.error().message().find(says), std::string::npos)
+        << body << ": " << client.error().message();
   }
 }
 
@@ -415,7 +437,10 @@ class Target {
         const int connection = ::accept(fd_, nullptr, nullptr);
         if (connection < 0) continue;
         ++connections_;
-        if (hold_) held_.push_back(connection); else ::close(connection);
+        if (hold_)
+          held_.push_back(connection);
+        else
+          ::close(connection);
       }
       for (int connection : held_) ::close(connection);
     });
@@ -425,7 +450,9 @@ class Target {
     thread_.join();
     ::close(fd_);
   }
-  std::string Url(std::string_view path) const { return "https://127.0.0.1:" + std::to_string(port_) + std::string(path); }
+  std::string Url(std::string_view path) const {
+    return "https://127.0.0.1:" + std::to_string(port_) + std::string(path);
+  }
   int connections() const { return connections_; }
 
  private:
@@ -455,15 +482,17 @@ struct Outcome {
   std::future<void> wait = finished->get_future();
 };
 
-std::unique_ptr<Outcome> ResolveAsync(MetadataDocuments& documents, const std::string& url, const std::string& source) {
+std::unique_ptr<Outcome> ResolveAsync(MetadataDocuments& documents, const std::string& url,
+                                      const std::string& source) {
   auto outcome = std::make_unique<Outcome>();
   Outcome* out = outcome.get();
-  documents.ResolveAsync(url, source, [out](base::Result<Client> client, std::chrono::seconds retry_after) {
-    out->at_once = !out->returned;
-    out->code = Code(client);
-    out->retry_after = retry_after;
-    out->finished->set_value();
-  });
+  documents.ResolveAsync(url, source,
+                         [out](base::Result<Client> client, std::chrono::seconds retry_after) {
+                           out->at_once = !out->returned;
+                           out->code = Code(client);
+                           out->retry_after = retry_after;
+                           out->finished->set_value();
+                         });
   out->returned = true;
   return outcome;
 }
@@ -531,7 +560,8 @@ TEST(MetadataDocuments, AnIpv6SourceCountsByItsSlash64) {
     auto fetched = ResolveAsync(documents, target.Url(std::string("/") + source), source);
     ASSERT_EQ(fetched->wait.wait_for(5s), std::future_status::ready);
   }
-  EXPECT_EQ(ResolveAsync(documents, target.Url("/third.json"), "2001:db8:1:2:aaaa::9")->code, "RESOURCE_EXHAUSTED");
+  EXPECT_EQ(ResolveAsync(documents, target.Url("/third.json"), "2001:db8:1:2:aaaa::9")->code,
+            "RESOURCE_EXHAUSTED");
   auto neighbour = ResolveAsync(documents, target.Url("/third.json"), "2001:db8:1:3::1");
   ASSERT_EQ(neighbour->wait.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(neighbour->code, "UNAVAILABLE") << "another /64 has its own allowance";

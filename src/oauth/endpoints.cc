@@ -17,7 +17,8 @@ http::Response Answer(const JsonAnswer& answer) {
   // RFC 6749 §5.1: token responses are never cached.
   response.headers.Set("Cache-Control", "no-store");
   response.headers.Set("Pragma", "no-cache");
-  if (!answer.www_authenticate.empty()) response.headers.Set("WWW-Authenticate", answer.www_authenticate);
+  if (!answer.www_authenticate.empty())
+    response.headers.Set("WWW-Authenticate", answer.www_authenticate);
   AllowAnyOrigin(response);
   return response;
 }
@@ -26,7 +27,9 @@ http::Response Answer(const JsonAnswer& answer) {
 
 http::Response Overloaded() {
   return Answer(JsonAnswer{
-      503, R"({"error":"temporarily_unavailable","error_description":"the server is overloaded; retry"})", ""});
+      503,
+      R"({"error":"temporarily_unavailable","error_description":"the server is overloaded; retry"})",
+      ""});
 }
 
 namespace {
@@ -35,10 +38,14 @@ namespace {
 std::optional<http::Response> CheckForm(const http::Request& request) {
   const auto type = request.headers.Get("Content-Type").value_or("");
   if (!type.starts_with("application/x-www-form-urlencoded")) {
-    return Answer(JsonAnswer{400, R"({"error":"invalid_request","error_description":"the body must be application/x-www-form-urlencoded"})", ""});
+    return Answer(JsonAnswer{
+        400,
+        R"({"error":"invalid_request","error_description":"the body must be application/x-www-form-urlencoded"})",
+        ""});
   }
   if (request.body.size() > kMaxFormBytes) {
-    return Answer(JsonAnswer{413, R"({"error":"invalid_request","error_description":"the body is too large"})", ""});
+    return Answer(JsonAnswer{
+        413, R"({"error":"invalid_request","error_description":"the body is too large"})", ""});
   }
   return std::nullopt;
 }
@@ -48,7 +55,8 @@ void Preflight(http::Router& router, const std::string& path) {
     http::Response response = http::Response::Text(204, "");
     AllowAnyOrigin(response);
     response.headers.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
-    response.headers.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, MCP-Protocol-Version");
+    response.headers.Set("Access-Control-Allow-Headers",
+                         "Authorization, Content-Type, MCP-Protocol-Version");
     response.headers.Set("Access-Control-Max-Age", "86400");
     responder.Send(std::move(response));
   });
@@ -77,7 +85,8 @@ void Endpoints::Register(http::Router& router) const {
     AllowAnyOrigin(response);
     responder.Send(std::move(response));
   };
-  for (const std::string path : {"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"}) {
+  for (const std::string path :
+       {"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"}) {
     router.Add(http::Method::kGet, path, metadata);
     Preflight(router, path);
   }
@@ -89,41 +98,54 @@ void Endpoints::Register(http::Router& router) const {
     responder.Send(std::move(response));
   });
   Preflight(router, "/oauth/jwks");
-  router.Add(http::Method::kPost, "/oauth/token", [this](http::Request& request, http::Responder responder) {
-    if (auto refused = CheckForm(request)) return responder.Send(std::move(*refused));
-    auto authorization = request.headers.Get("Authorization");
-    http::Offload(pool_, std::move(responder), Overloaded,
-                  [this, body = std::move(request.body), site = site_(request),
-                   authorization = authorization ? std::optional<std::string>(*authorization) : std::nullopt] {
-                    return Answer(server_.Token(body, authorization, site));
-                  });
-  });
+  router.Add(http::Method::kPost, "/oauth/token",
+             [this](http::Request& request, http::Responder responder) {
+               if (auto refused = CheckForm(request)) return responder.Send(std::move(*refused));
+               auto authorization = request.headers.Get("Authorization");
+               http::Offload(
+                   pool_, std::move(responder), Overloaded,
+                   [this, body = std::move(request.body), site = site_(request),
+                    authorization =
+                        authorization ? std::optional<std::string>(*authorization) : std::nullopt] {
+                     return Answer(server_.Token(body, authorization, site));
+                   });
+             });
   Preflight(router, "/oauth/token");
-  router.Add(http::Method::kPost, "/oauth/revoke", [this](http::Request& request, http::Responder responder) {
-    if (auto refused = CheckForm(request)) return responder.Send(std::move(*refused));
-    auto authorization = request.headers.Get("Authorization");
-    http::Offload(pool_, std::move(responder), Overloaded,
-                  [this, body = std::move(request.body),
-                   authorization = authorization ? std::optional<std::string>(*authorization) : std::nullopt] {
-                    return Answer(server_.Revoke(body, authorization));
-                  });
-  });
+  router.Add(http::Method::kPost, "/oauth/revoke",
+             [this](http::Request& request, http::Responder responder) {
+               if (auto refused = CheckForm(request)) return responder.Send(std::move(*refused));
+               auto authorization = request.headers.Get("Authorization");
+               http::Offload(
+                   pool_, std::move(responder), Overloaded,
+                   [this, body = std::move(request.body),
+                    authorization =
+                        authorization ? std::optional<std::string>(*authorization) : std::nullopt] {
+                     return Answer(server_.Revoke(body, authorization));
+                   });
+             });
   Preflight(router, "/oauth/revoke");
-  router.Add(http::Method::kPost, "/oauth/register", [this](http::Request& request, http::Responder responder) {
-    const auto type = request.headers.Get("Content-Type").value_or("");
-    if (!type.starts_with("application/json")) {
-      return responder.Send(Answer(JsonAnswer{
-          400, R"({"error":"invalid_client_metadata","error_description":"the body must be application/json"})", ""}));
-    }
-    if (request.body.size() > kMaxFormBytes) {
-      return responder.Send(Answer(JsonAnswer{
-          413, R"({"error":"invalid_client_metadata","error_description":"the body is too large"})", ""}));
-    }
-    http::Offload(pool_, std::move(responder), Overloaded,
-                  [this, body = std::move(request.body), source = sources_.ClientAddress(request)] {
-                    return Answer(server_.Register(body, source));
-                  });
-  });
+  router.Add(
+      http::Method::kPost, "/oauth/register",
+      [this](http::Request& request, http::Responder responder) {
+        const auto type = request.headers.Get("Content-Type").value_or("");
+        if (!type.starts_with("application/json")) {
+          return responder.Send(Answer(JsonAnswer{
+              400,
+              R"({"error":"invalid_client_metadata","error_description":"the body must be application/json"})",
+              ""}));
+        }
+        if (request.body.size() > kMaxFormBytes) {
+          return responder.Send(Answer(JsonAnswer{
+              413,
+              R"({"error":"invalid_client_metadata","error_description":"the body is too large"})",
+              ""}));
+        }
+        http::Offload(
+            pool_, std::move(responder), Overloaded,
+            [this, body = std::move(request.body), source = sources_.ClientAddress(request)] {
+              return Answer(server_.Register(body, source));
+            });
+      });
   Preflight(router, "/oauth/register");
 }
 

@@ -20,8 +20,8 @@ namespace taskwire::oauth {
 // None uses cookies, so browsers may call them from any origin (CORS "*").
 class Endpoints {
  public:
-  Endpoints(AuthorizationServer& server, base::WorkerPool& pool, std::function<Site(const http::Request&)> site,
-            const http::SourcePolicy& sources)
+  Endpoints(AuthorizationServer& server, base::WorkerPool& pool,
+            std::function<Site(const http::Request&)> site, const http::SourcePolicy& sources)
       : server_(server), pool_(pool), site_(std::move(site)), sources_(sources) {}
 
   void Register(http::Router& router) const;

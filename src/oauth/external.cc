@@ -14,7 +14,8 @@ constexpr std::chrono::seconds kMinRefreshInterval{30};
 bool NamesKnownKey(std::string_view token, const std::vector<Jwk>& keys) {
   auto header = ReadUnverifiedHeader(token);
   if (!header) return true;  // unreadable: verification will say so
-  return std::any_of(keys.begin(), keys.end(), [&header](const Jwk& key) { return key.kid == header->kid; });
+  return std::any_of(keys.begin(), keys.end(),
+                     [&header](const Jwk& key) { return key.kid == header->kid; });
 }
 
 }  // namespace
@@ -36,10 +37,11 @@ base::Result<std::shared_ptr<const std::vector<Jwk>>> ExternalIssuer::Keys(bool 
   if (!fetched || fetched->status != 200 || !parsed) {
     // Keep serving with the keys we have; an issuer's brief outage should not lock everyone out.
     if (keys_) return keys_;
-    const std::string why = !fetched ? fetched.error().message()
+    const std::string why = !fetched                 ? fetched.error().message()
                             : fetched->status != 200 ? "HTTP " + std::to_string(fetched->status)
                                                      : parsed.error().message();
-    return base::Error::Unavailable("cannot read the external issuer's keys at " + options_.jwks_url + ": " + why);
+    return base::Error::Unavailable("cannot read the external issuer's keys at " +
+                                    options_.jwks_url + ": " + why);
   }
   keys_ = std::make_shared<const std::vector<Jwk>>(std::move(*parsed));
   fetched_at_ = now;
@@ -66,7 +68,8 @@ base::Result<auth::Identity> ExternalIssuer::Verify(std::string_view token, cons
   rules.max_lifetime = options_.max_lifetime;  // requires "iat"
   if (auto ok = CheckClaims(*claims, rules); !ok) return std::move(ok).error();
   const auto subject = claims->String("sub");
-  if (!subject || subject->empty()) return base::Error::Unauthenticated("the token has no \"sub\" claim");
+  if (!subject || subject->empty())
+    return base::Error::Unauthenticated("the token has no \"sub\" claim");
   auto link = LinkOf(*claims, *subject);
   if (!link) return std::move(link).error();
   auth::Identity identity;
@@ -74,7 +77,8 @@ base::Result<auth::Identity> ExternalIssuer::Verify(std::string_view token, cons
   identity.user_name = link->user_name;
   // One per subject: its own place in the event feed, its own line in the audit log.
   identity.credential = "external:" + std::to_string(link->id);
-  identity.client = claims->String("client_id").value_or(claims->String("azp").value_or("external"));
+  identity.client =
+      claims->String("client_id").value_or(claims->String("azp").value_or("external"));
   // Scopes this server does not know are the issuer's business, not ours: ignored.
   std::string_view scope_text;
   const auto scope = claims->String("scope");
@@ -92,21 +96,25 @@ base::Result<auth::Identity> ExternalIssuer::Verify(std::string_view token, cons
   return identity;
 }
 
-base::Result<ExternalLink> ExternalIssuer::LinkOf(const Claims& claims, const std::string& subject) {
+base::Result<ExternalLink> ExternalIssuer::LinkOf(const Claims& claims,
+                                                  const std::string& subject) {
   auto found = links_.Find(options_.issuer, subject);
   if (!found) return std::move(found).error();
   if (*found) {
     // The name claim plays no part once a subject is linked, whatever it says now.
-    if ((*found)->user_name.empty()) return base::Error::Unauthenticated("the token's user was deleted");
+    if ((*found)->user_name.empty())
+      return base::Error::Unauthenticated("the token's user was deleted");
     return std::move(**found);
   }
   if (!options_.auto_link) {
-    return base::Error::Unauthenticated("the token's subject is linked to no Taskwire user (taskwire user link)");
+    return base::Error::Unauthenticated(
+        "the token's subject is linked to no Taskwire user (taskwire user link)");
   }
   const auto name = claims.String(options_.user_claim);
   if (!name || name->empty()) {
-    return base::Error::Unauthenticated("the token's subject is linked to no Taskwire user, and it has no \"" +
-                                        options_.user_claim + "\" claim naming one");
+    return base::Error::Unauthenticated(
+        "the token's subject is linked to no Taskwire user, and it has no \"" +
+        options_.user_claim + "\" claim naming one");
   }
   auto linked = links_.Link(options_.issuer, subject, *name);
   if (!linked) {
@@ -117,10 +125,13 @@ base::Result<ExternalLink> ExternalIssuer::LinkOf(const Claims& claims, const st
       // Or the named user is linked to another subject: a name claim never moves a link.
       if (logger_ != nullptr) {
         logger_->Warn("auth.external.link_refused",
-                      {{"issuer", options_.issuer}, {"subject", subject}, {"claimed_user", *name},
+                      {{"issuer", options_.issuer},
+                       {"subject", subject},
+                       {"claimed_user", *name},
                        {"reason", "the user is linked to another subject of this issuer"}});
       }
-      return base::Error::Unauthenticated("the user the token names is linked to another subject of its issuer");
+      return base::Error::Unauthenticated(
+          "the user the token names is linked to another subject of its issuer");
     }
     if (linked.error().code() == base::ErrorCode::kNotFound) {
       return base::Error::Unauthenticated("the token's user is not a Taskwire user");
@@ -138,7 +149,8 @@ base::Result<ExternalLink> ExternalIssuer::LinkOf(const Claims& claims, const st
 
 namespace {
 
-constexpr std::string_view kLinkColumns = "l.id, l.issuer, l.subject, l.user_id, u.name, l.created_at, u.deleted_at";
+constexpr std::string_view kLinkColumns =
+    "l.id, l.issuer, l.subject, l.user_id, u.name, l.created_at, u.deleted_at";
 
 ExternalLink LinkFromRow(const store::Row& row) {
   ExternalLink link;
@@ -154,7 +166,8 @@ ExternalLink LinkFromRow(const store::Row& row) {
 
 }  // namespace
 
-base::Result<std::optional<ExternalLink>> ExternalLinks::Find(std::string_view issuer, std::string_view subject) {
+base::Result<std::optional<ExternalLink>> ExternalLinks::Find(std::string_view issuer,
+                                                              std::string_view subject) {
   auto tx = database_.Begin(store::Access::kRead);
   if (!tx) return std::move(tx).error();
   auto rows = (*tx)->Query("SELECT " + std::string(kLinkColumns) +
@@ -171,11 +184,14 @@ base::Result<ExternalLink> ExternalLinks::Link(std::string_view issuer, std::str
   auto tx = database_.Begin(store::Access::kWrite);
   if (!tx) return std::move(tx).error();
   // The name column compares without regard to case; a link needs the name exactly.
-  auto users = (*tx)->Query("SELECT id, name FROM users WHERE name = ? AND deleted_at IS NULL", {user_name});
+  auto users =
+      (*tx)->Query("SELECT id, name FROM users WHERE name = ? AND deleted_at IS NULL", {user_name});
   if (!users) return std::move(users).error();
-  if (users->empty() || users->front().Text(1) != user_name) return base::Error::NotFound("user", std::string(user_name));
+  if (users->empty() || users->front().Text(1) != user_name)
+    return base::Error::NotFound("user", std::string(user_name));
   auto inserted = (*tx)->Query(
-      "INSERT INTO external_identities (issuer, subject, user_id, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+      "INSERT INTO external_identities (issuer, subject, user_id, created_at) VALUES (?, ?, ?, ?) "
+      "RETURNING id",
       {issuer, subject, users->front().Int(0), base::FormatIso8601(clock_.Now())});
   if (!inserted) {
     if (inserted.error().code() == base::ErrorCode::kAlreadyExists) {
@@ -184,15 +200,17 @@ base::Result<ExternalLink> ExternalLinks::Link(std::string_view issuer, std::str
     }
     return std::move(inserted).error();
   }
-  auto rows = (*tx)->Query("SELECT " + std::string(kLinkColumns) +
-                               " FROM external_identities l JOIN users u ON u.id = l.user_id WHERE l.id = ?",
-                           {inserted->front().Int(0)});
+  auto rows = (*tx)->Query(
+      "SELECT " + std::string(kLinkColumns) +
+          " FROM external_identities l JOIN users u ON u.id = l.user_id WHERE l.id = ?",
+      {inserted->front().Int(0)});
   if (!rows) return std::move(rows).error();
   if (auto ok = (*tx)->Commit(); !ok) return std::move(ok).error();
   return LinkFromRow(rows->front());
 }
 
-base::Result<ExternalLink> ExternalLinks::Unlink(std::string_view issuer, std::string_view user_name) {
+base::Result<ExternalLink> ExternalLinks::Unlink(std::string_view issuer,
+                                                 std::string_view user_name) {
   auto tx = database_.Begin(store::Access::kWrite);
   if (!tx) return std::move(tx).error();
   auto rows = (*tx)->Query("SELECT " + std::string(kLinkColumns) +
@@ -211,8 +229,9 @@ base::Result<ExternalLink> ExternalLinks::Unlink(std::string_view issuer, std::s
 base::Result<std::vector<ExternalLink>> ExternalLinks::List() {
   auto tx = database_.Begin(store::Access::kRead);
   if (!tx) return std::move(tx).error();
-  auto rows = (*tx)->Query("SELECT " + std::string(kLinkColumns) +
-                           " FROM external_identities l JOIN users u ON u.id = l.user_id ORDER BY l.id");
+  auto rows =
+      (*tx)->Query("SELECT " + std::string(kLinkColumns) +
+                   " FROM external_identities l JOIN users u ON u.id = l.user_id ORDER BY l.id");
   if (!rows) return std::move(rows).error();
   std::vector<ExternalLink> links;
   for (const auto& row : *rows) links.push_back(LinkFromRow(row));

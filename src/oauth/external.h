@@ -30,13 +30,15 @@ struct ExternalLink {
 // Blocking; thread-safe.
 class ExternalLinks {
  public:
-  ExternalLinks(store::Database& database, const base::Clock& clock) : database_(database), clock_(clock) {}
+  ExternalLinks(store::Database& database, const base::Clock& clock)
+      : database_(database), clock_(clock) {}
 
   // The link of `subject` at `issuer`, if any (its user may have been deleted since: check).
   base::Result<std::optional<ExternalLink>> Find(std::string_view issuer, std::string_view subject);
   // Links `subject` at `issuer` to the user named exactly `user_name` (case included). NotFound
   // for no such user; AlreadyExists when the subject, or the user, already has a link there.
-  base::Result<ExternalLink> Link(std::string_view issuer, std::string_view subject, std::string_view user_name);
+  base::Result<ExternalLink> Link(std::string_view issuer, std::string_view subject,
+                                  std::string_view user_name);
   // Removes the user's link at `issuer`; NotFound when there is none.
   base::Result<ExternalLink> Unlink(std::string_view issuer, std::string_view user_name);
   // Every link, oldest first.
@@ -62,9 +64,9 @@ class ExternalIssuer final : public TokenVerifier {
   struct Options {
     std::string issuer;
     std::string jwks_url;
-    std::string audience;  // "" = the MCP endpoint's URL
-    std::string user_claim = "sub";  // names the user an unlinked subject is linked to
-    bool auto_link = true;           // false: only `taskwire user link` makes links
+    std::string audience;                      // "" = the MCP endpoint's URL
+    std::string user_claim = "sub";            // names the user an unlinked subject is linked to
+    bool auto_link = true;                     // false: only `taskwire user link` makes links
     std::chrono::seconds max_lifetime{86400};  // of a token: exp - iat
     std::chrono::seconds keys_ttl{600};
   };

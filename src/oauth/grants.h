@@ -82,8 +82,8 @@ class GrantStore {
     std::chrono::seconds refresh_grace{30};
   };
 
-  GrantStore(store::Database& database, const base::Clock& clock, const auth::RevocationSignal* revocations,
-             Options options)
+  GrantStore(store::Database& database, const base::Clock& clock,
+             const auth::RevocationSignal* revocations, Options options)
       : database_(database), clock_(clock), revocations_(revocations), options_(options) {}
 
   // The person's live grant to the client, if any.
@@ -92,7 +92,8 @@ class GrantStore {
   // single-use authorization code.
   base::Result<std::string> IssueCode(const CodeRequest& request);
   // Exchanges a code: it must be unused, unexpired, for this client and redirect URI, and the
-  // verifier must match its S256 challenge. A code presented twice revokes what it was exchanged for.
+  // verifier must match its S256 challenge. A code presented twice revokes what it was exchanged
+  // for.
   base::Result<Issued> ExchangeCode(std::string_view code, std::string_view client_id,
                                     std::string_view redirect_uri, std::string_view verifier,
                                     std::optional<std::string_view> resource);
@@ -113,17 +114,20 @@ class GrantStore {
   base::Result<void> RevokeFamily(std::string_view family_id, std::string_view client_id);
 
   // Live grants, of one user or everyone's (revoked ones too with `include_revoked`).
-  base::Result<std::vector<Grant>> List(std::optional<std::string_view> user_name, bool include_revoked = false);
+  base::Result<std::vector<Grant>> List(std::optional<std::string_view> user_name,
+                                        bool include_revoked = false);
   // Revokes a grant and every token it issued. NotFound for an unknown id, or another user's when
   // `user_name` is given; revoking twice is not an error.
-  base::Result<Grant> Revoke(int64_t grant_id, std::optional<std::string_view> user_name = std::nullopt);
+  base::Result<Grant> Revoke(int64_t grant_id,
+                             std::optional<std::string_view> user_name = std::nullopt);
 
  private:
   // Issues a new refresh token in `family`, created at `family_created` (it expires no later than
   // the family's absolute lifetime).
   base::Result<std::string> NewRefreshToken(store::Transaction& tx, std::string_view family_id,
                                             const std::string& now, base::WallTime family_created);
-  base::Result<void> RevokeFamilyIn(store::Transaction& tx, std::string_view family_id, const std::string& now);
+  base::Result<void> RevokeFamilyIn(store::Transaction& tx, std::string_view family_id,
+                                    const std::string& now);
   void Signal() const;
 
   store::Database& database_;

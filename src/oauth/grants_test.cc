@@ -30,7 +30,8 @@ class GrantStoreTest : public ::testing::Test {
     database_ = testing::OpenMigrated(dir_.File("t.db"), clock_);
     ASSERT_NE(database_, nullptr);
     signal_ = std::make_unique<auth::RevocationSignal>(dir_.File("revoked"));
-    grants_ = std::make_unique<GrantStore>(*database_, clock_, signal_.get(), GrantStore::Options{});
+    grants_ =
+        std::make_unique<GrantStore>(*database_, clock_, signal_.get(), GrantStore::Options{});
     ada_ = AddUser("ada");
     bob_ = AddUser("bob");
   }
@@ -66,8 +67,8 @@ class GrantStoreTest : public ::testing::Test {
     return issued.value_or(Issued{});
   }
 
-  base::Result<Issued> RefreshWith(std::string_view token,
-                                   const std::optional<std::set<std::string>>& scopes = std::nullopt) {
+  base::Result<Issued> RefreshWith(
+      std::string_view token, const std::optional<std::set<std::string>>& scopes = std::nullopt) {
     return grants_->Refresh(token, kClient, scopes, std::nullopt);
   }
 
@@ -121,7 +122,8 @@ TEST_F(GrantStoreTest, CodesAndRefreshTokensAreStoredOnlyAsHashes) {
   auto issued = ExchangeWith(code);
   ASSERT_TRUE(issued.has_value());
   auto tx = database_->Begin(store::Access::kRead);
-  auto rows = (*tx)->Query("SELECT hash FROM oauth_codes UNION ALL SELECT hash FROM oauth_refresh_tokens");
+  auto rows =
+      (*tx)->Query("SELECT hash FROM oauth_codes UNION ALL SELECT hash FROM oauth_refresh_tokens");
   ASSERT_TRUE(rows.has_value());
   ASSERT_EQ(rows->size(), 2u);
   for (const auto& row : *rows) {
@@ -137,23 +139,28 @@ TEST_F(GrantStoreTest, UnknownCodeIsInvalidGrant) {
 
 TEST_F(GrantStoreTest, WrongVerifierIsInvalidGrant) {
   const std::string code = NewCode({"tasks:read"});
-  auto issued = grants_->ExchangeCode(code, kClient, kRedirect, "A" + std::string(kVerifier.substr(1)),
-                                      std::string_view(kResource));
+  auto issued =
+      grants_->ExchangeCode(code, kClient, kRedirect, "A" + std::string(kVerifier.substr(1)),
+                            std::string_view(kResource));
   EXPECT_EQ(Code(issued), "PERMISSION_DENIED");
   // Too short to be a verifier at all.
-  EXPECT_EQ(Code(grants_->ExchangeCode(code, kClient, kRedirect, "short", std::nullopt)), "PERMISSION_DENIED");
+  EXPECT_EQ(Code(grants_->ExchangeCode(code, kClient, kRedirect, "short", std::nullopt)),
+            "PERMISSION_DENIED");
   // The challenge itself is not the verifier.
-  EXPECT_EQ(Code(grants_->ExchangeCode(code, kClient, kRedirect, kChallenge, std::nullopt)), "PERMISSION_DENIED");
+  EXPECT_EQ(Code(grants_->ExchangeCode(code, kClient, kRedirect, kChallenge, std::nullopt)),
+            "PERMISSION_DENIED");
 }
 
 TEST_F(GrantStoreTest, CodeOfAnotherClientIsInvalidGrant) {
   const std::string code = NewCode({"tasks:read"});
-  EXPECT_EQ(Code(grants_->ExchangeCode(code, "twd_other", kRedirect, kVerifier, std::nullopt)), "PERMISSION_DENIED");
+  EXPECT_EQ(Code(grants_->ExchangeCode(code, "twd_other", kRedirect, kVerifier, std::nullopt)),
+            "PERMISSION_DENIED");
 }
 
 TEST_F(GrantStoreTest, CodeWithAnotherRedirectUriIsInvalidGrant) {
   const std::string code = NewCode({"tasks:read"});
-  EXPECT_EQ(Code(grants_->ExchangeCode(code, kClient, "http://127.0.0.1:4712/callback", kVerifier, std::nullopt)),
+  EXPECT_EQ(Code(grants_->ExchangeCode(code, kClient, "http://127.0.0.1:4712/callback", kVerifier,
+                                       std::nullopt)),
             "PERMISSION_DENIED");
 }
 
@@ -173,7 +180,8 @@ TEST_F(GrantStoreTest, CodeExpiresAfterSixtySeconds) {
   clock_.Advance(61s);
   auto issued = ExchangeWith(stale);
   ASSERT_EQ(Code(issued), "PERMISSION_DENIED");
-  EXPECT_NE(issued.error().message().find("expired"), std::string::npos) << issued.error().message();
+  EXPECT_NE(issued.error().message().find("expired"), std::string::npos)
+      << issued.error().message();
 }
 
 TEST_F(GrantStoreTest, ReusedCodeIsRefusedAndRevokesWhatItGave) {
@@ -203,9 +211,11 @@ TEST_F(GrantStoreTest, RefreshRotatesAndAReplayAfterTheGraceRevokesTheFamily) {
   const uint64_t stamp = signal_->Stamp();
   auto replay = RefreshWith(first.refresh_token);
   ASSERT_EQ(Code(replay), "PERMISSION_DENIED");
-  EXPECT_NE(replay.error().message().find("already used"), std::string::npos) << replay.error().message();
+  EXPECT_NE(replay.error().message().find("already used"), std::string::npos)
+      << replay.error().message();
   EXPECT_EQ(Code(grants_->CheckFamily(first.family_id)), "UNAUTHENTICATED");
-  EXPECT_EQ(Code(RefreshWith(second->refresh_token)), "PERMISSION_DENIED") << "the whole family is revoked";
+  EXPECT_EQ(Code(RefreshWith(second->refresh_token)), "PERMISSION_DENIED")
+      << "the whole family is revoked";
   EXPECT_NE(signal_->Stamp(), stamp);
 }
 
@@ -222,7 +232,8 @@ TEST_F(GrantStoreTest, ARetryWithinTheGraceIsAnsweredOnceWhenTheSuccessorWasNeve
   EXPECT_EQ(retry->family_id, first.family_id);
   EXPECT_NE(retry->refresh_token, second->refresh_token);
   EXPECT_NE(retry->refresh_token, first.refresh_token);
-  EXPECT_EQ(Code(grants_->CheckFamily(first.family_id)), "OK") << "a retry does not revoke the family";
+  EXPECT_EQ(Code(grants_->CheckFamily(first.family_id)), "OK")
+      << "a retry does not revoke the family";
   auto third = RefreshWith(retry->refresh_token);
   ASSERT_TRUE(third.has_value()) << third.error().ToString();
   EXPECT_EQ(Code(RefreshWith(third->refresh_token)), "OK");
@@ -241,7 +252,8 @@ TEST_F(GrantStoreTest, ASecondReplayWithinTheGraceRevokesTheFamily) {
   ASSERT_EQ(Code(again), "PERMISSION_DENIED");
   EXPECT_NE(again.error().message().find("revoked"), std::string::npos) << again.error().message();
   EXPECT_EQ(Code(grants_->CheckFamily(first.family_id)), "UNAUTHENTICATED");
-  EXPECT_EQ(Code(RefreshWith(retry->refresh_token)), "PERMISSION_DENIED") << "the retry's tokens die too";
+  EXPECT_EQ(Code(RefreshWith(retry->refresh_token)), "PERMISSION_DENIED")
+      << "the retry's tokens die too";
   EXPECT_NE(signal_->Stamp(), stamp);
 }
 
@@ -271,7 +283,8 @@ TEST_F(GrantStoreTest, ASuccessorReplacedByARetryThatComesBackRevokesTheFamily) 
 
   auto replaced = RefreshWith(second->refresh_token);
   ASSERT_EQ(Code(replaced), "PERMISSION_DENIED");
-  EXPECT_NE(replaced.error().message().find("replaced by a retry"), std::string::npos) << replaced.error().message();
+  EXPECT_NE(replaced.error().message().find("replaced by a retry"), std::string::npos)
+      << replaced.error().message();
   EXPECT_EQ(Code(grants_->CheckFamily(first.family_id)), "UNAUTHENTICATED");
   EXPECT_EQ(Code(RefreshWith(retry->refresh_token)), "PERMISSION_DENIED");
 }
@@ -280,7 +293,8 @@ TEST_F(GrantStoreTest, ARefusedRetryOfAnotherClientRevokesNothing) {
   Issued first = Exchange(kReadWriteOffline);
   auto second = RefreshWith(first.refresh_token);
   ASSERT_TRUE(second.has_value());
-  EXPECT_EQ(Code(grants_->Refresh(first.refresh_token, "twd_other", std::nullopt, std::nullopt)), "PERMISSION_DENIED");
+  EXPECT_EQ(Code(grants_->Refresh(first.refresh_token, "twd_other", std::nullopt, std::nullopt)),
+            "PERMISSION_DENIED");
   EXPECT_EQ(Code(RefreshWith(second->refresh_token)), "OK");
 }
 
@@ -300,7 +314,8 @@ TEST_F(GrantStoreTest, RefreshStopsAtTheFamilysAbsoluteLifetime) {
   clock_.Advance(10 * 24h);  // day 90: the last token has 20 days left of its own lifetime
   auto late = RefreshWith(token);
   ASSERT_EQ(Code(late), "PERMISSION_DENIED");
-  EXPECT_NE(late.error().message().find("absolute lifetime"), std::string::npos) << late.error().message();
+  EXPECT_NE(late.error().message().find("absolute lifetime"), std::string::npos)
+      << late.error().message();
 }
 
 TEST_F(GrantStoreTest, RefreshMayNarrowButNeverWidenTheScopes) {
@@ -320,7 +335,8 @@ TEST_F(GrantStoreTest, RefreshMayNarrowButNeverWidenTheScopes) {
 
 TEST_F(GrantStoreTest, RefreshRefusesAnotherClientAnotherResourceAnUnknownOrExpiredToken) {
   Issued first = Exchange(kReadWriteOffline);
-  EXPECT_EQ(Code(grants_->Refresh(first.refresh_token, "twd_other", std::nullopt, std::nullopt)), "PERMISSION_DENIED");
+  EXPECT_EQ(Code(grants_->Refresh(first.refresh_token, "twd_other", std::nullopt, std::nullopt)),
+            "PERMISSION_DENIED");
   EXPECT_EQ(Code(grants_->Refresh(first.refresh_token, kClient, std::nullopt,
                                   std::string_view("https://other.example/mcp"))),
             "PERMISSION_DENIED");
@@ -332,7 +348,8 @@ TEST_F(GrantStoreTest, RefreshRefusesAnotherClientAnotherResourceAnUnknownOrExpi
   clock_.Advance(30 * 24h + 1s);
   auto expired = RefreshWith(other.refresh_token);
   ASSERT_EQ(Code(expired), "PERMISSION_DENIED");
-  EXPECT_NE(expired.error().message().find("expired"), std::string::npos) << expired.error().message();
+  EXPECT_NE(expired.error().message().find("expired"), std::string::npos)
+      << expired.error().message();
 }
 
 TEST_F(GrantStoreTest, RevokingTheGrantCutsItsFamiliesOff) {
@@ -424,7 +441,8 @@ TEST_F(GrantStoreTest, FindReturnsTheLiveGrant) {
 
 TEST_F(GrantStoreTest, OnlyTheTokensClientMayRevokeIt) {
   Issued issued = Exchange(kReadWriteOffline);
-  EXPECT_EQ(Code(grants_->RevokeRefreshToken(issued.refresh_token, "twd_other")), "PERMISSION_DENIED");
+  EXPECT_EQ(Code(grants_->RevokeRefreshToken(issued.refresh_token, "twd_other")),
+            "PERMISSION_DENIED");
   EXPECT_EQ(Code(grants_->RevokeFamily(issued.family_id, "twd_other")), "PERMISSION_DENIED");
   EXPECT_EQ(Code(grants_->CheckFamily(issued.family_id)), "OK");
 
@@ -447,7 +465,8 @@ TEST_F(GrantStoreTest, ADeletedUsersTokensStopWorking) {
   {
     auto tx = database_->Begin(store::Access::kWrite);
     ASSERT_TRUE(tx.has_value());
-    ASSERT_TRUE((*tx)->Execute("UPDATE users SET deleted_at = '2026-01-01T00:00:00.000Z' WHERE id = ?", {ada_}));
+    ASSERT_TRUE((*tx)->Execute(
+        "UPDATE users SET deleted_at = '2026-01-01T00:00:00.000Z' WHERE id = ?", {ada_}));
     ASSERT_TRUE((*tx)->Commit().has_value());
   }
   EXPECT_EQ(Code(grants_->CheckFamily(issued.family_id)), "UNAUTHENTICATED");

@@ -1,11 +1,11 @@
 #include "oauth/jwt.h"
 
 #include <array>
-#include <cctype>
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
+#include <cctype>
 #include <limits>
 #include <set>
 #include <utility>

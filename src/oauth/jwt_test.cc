@@ -89,13 +89,15 @@ TEST_F(JwtTest, SignedTokensVerifyAndKeepTheirClaims) {
 // RFC 9068 §4: "typ" tells an access token from an ID token signed by the same keys.
 TEST_F(JwtTest, OnlyAtJwtIsAnAccessTokenType) {
   EXPECT_TRUE(CheckAccessTokenType(SignJwt(key_, "k1", AccessClaims())).has_value());
-  EXPECT_TRUE(CheckAccessTokenType(SignJwt(key_, "k1", AccessClaims(), "application/at+jwt")).has_value());
+  EXPECT_TRUE(
+      CheckAccessTokenType(SignJwt(key_, "k1", AccessClaims(), "application/at+jwt")).has_value());
   EXPECT_TRUE(CheckAccessTokenType(SignJwt(key_, "k1", AccessClaims(), "AT+JWT")).has_value());
   for (std::string_view typ : {"JWT", "jwt", "", "at+jwt2", "id+jwt"}) {
     auto refused = CheckAccessTokenType(SignJwt(key_, "k1", AccessClaims(), typ));
     ASSERT_FALSE(refused.has_value()) << typ;
     EXPECT_EQ(refused.error().code(), base::ErrorCode::kUnauthenticated);
-    EXPECT_NE(refused.error().message().find("at+jwt"), std::string::npos) << refused.error().message();
+    EXPECT_NE(refused.error().message().find("at+jwt"), std::string::npos)
+        << refused.error().message();
   }
   EXPECT_FALSE(CheckAccessTokenType("not.a.token").has_value());
 }

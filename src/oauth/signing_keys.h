@@ -25,15 +25,16 @@ namespace taskwire::oauth {
 class SigningKeys {
  public:
   struct Set {
-    std::string kid;         // of the active key
-    SigningKey key;          // signs new tokens
-    std::vector<Jwk> jwks;   // every published public key, the active one first
+    std::string kid;        // of the active key
+    SigningKey key;         // signs new tokens
+    std::vector<Jwk> jwks;  // every published public key, the active one first
   };
 
   // `token_lifetime` is the longest an access token lives: a retired key stays published that
   // long (and a minute more). `logger` (may be null) hears of keys sealed in place.
-  SigningKeys(store::Database& database, const base::Clock& clock, std::chrono::seconds token_lifetime,
-              std::string secrets_key_file, base::Logger* logger = nullptr)
+  SigningKeys(store::Database& database, const base::Clock& clock,
+              std::chrono::seconds token_lifetime, std::string secrets_key_file,
+              base::Logger* logger = nullptr)
       : database_(database),
         clock_(clock),
         token_lifetime_(token_lifetime),

@@ -91,7 +91,9 @@ TEST_F(SigningKeysTest, ACopyOfTheDatabaseWithoutTheKeyFileYieldsNoPrivateKey) {
   // Nor does anything in the rows read as a key.
   for (const auto& [kid, value] : Stored(*stolen)) {
     EXPECT_EQ(value.find("PRIVATE KEY"), std::string::npos) << kid;
-    EXPECT_FALSE(auth::SealingKey::Load(elsewhere)->Open(value, SigningKeys::AssociatedData(kid)).has_value());
+    EXPECT_FALSE(auth::SealingKey::Load(elsewhere)
+                     ->Open(value, SigningKeys::AssociatedData(kid))
+                     .has_value());
   }
 }
 
@@ -117,9 +119,10 @@ TEST_F(SigningKeysTest, KeysLeftInClearAreSealedInPlace) {
   ASSERT_TRUE(clear.has_value());
   {
     auto tx = database_->Begin(store::Access::kWrite);
-    ASSERT_TRUE((*tx)->Execute("INSERT INTO oauth_signing_keys (kid, private_key_sealed, created_at) "
-                               "VALUES ('old-kid', ?, '2025-12-31T00:00:00.000Z')",
-                               {clear->ToPem()}));
+    ASSERT_TRUE(
+        (*tx)->Execute("INSERT INTO oauth_signing_keys (kid, private_key_sealed, created_at) "
+                       "VALUES ('old-kid', ?, '2025-12-31T00:00:00.000Z')",
+                       {clear->ToPem()}));
     ASSERT_TRUE((*tx)->Commit().has_value());
   }
   std::FILE* out = std::tmpfile();

@@ -9,14 +9,16 @@ namespace {
 
 std::string Lower(std::string_view text) {
   std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return out;
 }
 
 bool IsHostChar(char c) {
   // A registered name or an IPv4 address; percent-encoding and sub-delimiters are refused, since
   // no host a client redirects to needs them.
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' || c == '~';
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ||
+         c == '~';
 }
 
 }  // namespace
@@ -24,7 +26,8 @@ bool IsHostChar(char c) {
 std::optional<UriParts> SplitUri(std::string_view uri) {
   UriParts parts;
   const size_t colon = uri.find(':');
-  if (colon == std::string_view::npos || colon == 0 || !std::isalpha(static_cast<unsigned char>(uri[0]))) {
+  if (colon == std::string_view::npos || colon == 0 ||
+      !std::isalpha(static_cast<unsigned char>(uri[0]))) {
     return std::nullopt;
   }
   const std::string_view scheme = uri.substr(0, colon);
@@ -78,7 +81,9 @@ std::optional<UriParts> SplitUri(std::string_view uri) {
       }
       if (!std::all_of(host.begin(), host.end(), IsHostChar)) return std::nullopt;
     }
-    if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) {
+          return std::isdigit(static_cast<unsigned char>(c));
+        })) {
       return std::nullopt;
     }
     parts.host = Lower(host);

@@ -11,7 +11,7 @@ namespace taskwire::oauth {
 // taken from Boost.URL 1.81, whose parser reads the host of "http://127.0.0.1.evil.example/" as
 // "127.0.0.1".
 struct UriParts {
-  std::string scheme;  // lowercased
+  std::string scheme;          // lowercased
   bool has_authority = false;  // "//" follows the scheme
   bool has_userinfo = false;
   std::string host;  // lowercased; IPv6 literals keep their brackets: "[::1]"

@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "api/discovery.h"
 #include "api/gate.h"
 #include "api/mcp_gate.h"
-#include "api/discovery.h"
 #include "api/mcp_tools.h"
 #include "api/operations.h"
 #include "api/rest.h"
@@ -46,7 +46,8 @@ http::ServerOptions HttpOptions(const Config& config, const SourceRanges& ranges
   options.listen = config.server.listen;
   options.threads = static_cast<size_t>(config.server.threads);
   options.max_connections = static_cast<size_t>(config.server.max_connections);
-  options.max_connections_per_address = static_cast<size_t>(config.server.max_connections_per_address);
+  options.max_connections_per_address =
+      static_cast<size_t>(config.server.max_connections_per_address);
   // A proxy carries all its clients on its own address.
   options.uncapped_peers = ranges.trusted_proxies;
   options.first_byte_timeout = config.server.first_byte_timeout;
@@ -79,9 +80,10 @@ http::HostGuard::Policy GuardPolicy(const Config& config, const http::Server& se
     // Reachable under addresses we cannot know: accept any IP literal, but no DNS name other
     // than localhost, since a name is what a DNS-rebinding page would send.
     logger.Warn("server.host_names_refused",
-                {{"reason", "listening on all addresses without server.public_url: pages, OAuth, MCP and "
-                            "the REST API answer only localhost and IP-address Hosts; set server.public_url "
-                            "to the URL clients use to reach this server by name"}});
+                {{"reason",
+                  "listening on all addresses without server.public_url: pages, OAuth, MCP and "
+                  "the REST API answer only localhost and IP-address Hosts; set server.public_url "
+                  "to the URL clients use to reach this server by name"}});
     policy.ip_literals = true;
   }
   return policy;
@@ -98,8 +100,9 @@ std::string DisplayUrl(const Config& config, const http::Server& server) {
 
 // /readyz when the worker pool is full: not ready, in the probe's own shape.
 http::Response ReadinessOverloaded() {
-  return http::Response::Json(503, ReadinessJson(Readiness{.ready = false, .schema_version = 0,
-                                                           .reason = "the server is overloaded"}));
+  return http::Response::Json(
+      503, ReadinessJson(Readiness{
+               .ready = false, .schema_version = 0, .reason = "the server is overloaded"}));
 }
 
 }  // namespace
@@ -116,13 +119,14 @@ base::Result<void> PrepareDataDir(const std::string& dir) {
     return base::Error::Unavailable("data dir " + dir + " is not a folder");
   }
   if (::access(dir.c_str(), W_OK | X_OK) != 0) {
-    return base::Error::Unavailable("data dir " + dir + " is not writable: " +
-                                    std::strerror(errno));
+    return base::Error::Unavailable("data dir " + dir +
+                                    " is not writable: " + std::strerror(errno));
   }
   return base::Ok();
 }
 
-base::Result<std::unique_ptr<store::Database>> OpenDatabase(const Config& config, base::Logger& logger) {
+base::Result<std::unique_ptr<store::Database>> OpenDatabase(const Config& config,
+                                                            base::Logger& logger) {
   if (auto secured = SecureDatabaseFiles(config.SqlitePath(), logger); !secured) {
     return std::move(secured).error();
   }
@@ -157,8 +161,9 @@ base::Result<std::unique_ptr<App>> App::Open(const Config& config, base::Logger&
                                                     app->database_->description());
     }
     if (*applied > 0) {
-      logger.Info("store.migrated", {{"applied", *applied},
-                                     {"version", migrations.empty() ? 0 : migrations.back().version}});
+      logger.Info(
+          "store.migrated",
+          {{"applied", *applied}, {"version", migrations.empty() ? 0 : migrations.back().version}});
     }
   }
   app->users_ = std::make_unique<tasks::UserStore>(*app->database_, clock);
@@ -170,11 +175,15 @@ base::Result<std::unique_ptr<App>> App::Open(const Config& config, base::Logger&
   app->redirects_ = std::make_unique<oauth::RedirectPolicy>(config.oauth.redirect_schemes);
   app->clients_ = std::make_unique<oauth::ClientStore>(*app->database_, clock, *app->redirects_);
   oauth::GrantStore::Options grants;
-  grants.refresh_lifetime = std::chrono::duration_cast<std::chrono::seconds>(config.oauth.refresh_token_ttl);
-  grants.family_lifetime = std::chrono::duration_cast<std::chrono::seconds>(config.oauth.refresh_family_ttl);
-  app->grants_ = std::make_unique<oauth::GrantStore>(*app->database_, clock, app->revocations_.get(), grants);
+  grants.refresh_lifetime =
+      std::chrono::duration_cast<std::chrono::seconds>(config.oauth.refresh_token_ttl);
+  grants.family_lifetime =
+      std::chrono::duration_cast<std::chrono::seconds>(config.oauth.refresh_family_ttl);
+  app->grants_ =
+      std::make_unique<oauth::GrantStore>(*app->database_, clock, app->revocations_.get(), grants);
   app->signing_keys_ = std::make_unique<oauth::SigningKeys>(
-      *app->database_, clock, std::chrono::duration_cast<std::chrono::seconds>(config.oauth.access_token_ttl),
+      *app->database_, clock,
+      std::chrono::duration_cast<std::chrono::seconds>(config.oauth.access_token_ttl),
       config.SecretsKeyPath(), &logger);
   app->sessions_ = std::make_unique<auth::SessionStore>(*app->database_, clock);
   return app;
@@ -183,8 +192,9 @@ base::Result<std::unique_ptr<App>> App::Open(const Config& config, base::Logger&
 base::Result<void> App::Serve(std::FILE* out) {
   for (const std::string& warning :
        ExposureWarnings(config_.server.data_dir, config_.SqlitePath(), config_.SecretsKeyPath())) {
-    logger_.Warn("server.files_exposed",
-                 {{"detail", warning}, {"why", "other local users could read the data and its keys"}});
+    logger_.Warn(
+        "server.files_exposed",
+        {{"detail", warning}, {"why", "other local users could read the data and its keys"}});
   }
   base::WorkerPool pool(static_cast<size_t>(config_.storage.read_connections) + 1, kMaxQueuedWork);
   const http::StaticAssets assets(web::AssetFiles());
@@ -197,39 +207,47 @@ base::Result<void> App::Serve(std::FILE* out) {
     responder.Send(http::Response::Json(200, R"({"status":"ok"})"));
   });
   ReadinessCheck readiness_check(*database_, logger_);
-  router.Add(http::Method::kGet, "/readyz", [&pool, &readiness_check](http::Request&, http::Responder r) {
-    http::Offload(pool, std::move(r), ReadinessOverloaded, [&readiness_check] {
-      const Readiness readiness = readiness_check.Check();
-      return http::Response::Json(readiness.ready ? 200 : 503, ReadinessJson(readiness));
-    });
-  });
+  router.Add(http::Method::kGet, "/readyz",
+             [&pool, &readiness_check](http::Request&, http::Responder r) {
+               http::Offload(pool, std::move(r), ReadinessOverloaded, [&readiness_check] {
+                 const Readiness readiness = readiness_check.Check();
+                 return http::Response::Json(readiness.ready ? 200 : 503, ReadinessJson(readiness));
+               });
+             });
   router.Add(http::Method::kGet, "/static/*", [&assets](http::Request& request, http::Responder r) {
     assets.Serve(request, std::move(r));
   });
-  router.Add(http::Method::kGet, "/favicon.ico", [&assets](http::Request& request, http::Responder r) {
-    r.Send(assets.Get("favicon.svg", request));
-  });
-  router.Add(http::Method::kGet, "/",
-             [this, &pool, &guard, &display_url, &readiness_check](http::Request& request, http::Responder r) {
-               if (auto refused = guard->Check(request)) {
-                 r.Send(std::move(*refused));
-                 return;
-               }
-               http::Offload(pool, std::move(r), web::Overloaded, [this, &display_url, &readiness_check] {
-                 const Readiness readiness = readiness_check.Check();
-                 // The kind of database only: where it lives is for the operator (doctor, the log).
-                 web::HomeView view{std::string(kVersion), display_url,
-                                    database_->dialect() == "postgres" ? "PostgreSQL" : "SQLite",
-                                    readiness.schema_version, readiness.ready, readiness.reason};
-                 return http::Response::Html(200, web::RenderHome(view));
-               });
+  router.Add(http::Method::kGet, "/favicon.ico",
+             [&assets](http::Request& request, http::Responder r) {
+               r.Send(assets.Get("favicon.svg", request));
              });
+  router.Add(
+      http::Method::kGet, "/",
+      [this, &pool, &guard, &display_url, &readiness_check](http::Request& request,
+                                                            http::Responder r) {
+        if (auto refused = guard->Check(request)) {
+          r.Send(std::move(*refused));
+          return;
+        }
+        http::Offload(pool, std::move(r), web::Overloaded, [this, &display_url, &readiness_check] {
+          const Readiness readiness = readiness_check.Check();
+          // The kind of database only: where it lives is for the operator (doctor, the log).
+          web::HomeView view{std::string(kVersion),
+                             display_url,
+                             database_->dialect() == "postgres" ? "PostgreSQL" : "SQLite",
+                             readiness.schema_version,
+                             readiness.ready,
+                             readiness.reason};
+          return http::Response::Html(200, web::RenderHome(view));
+        });
+      });
 
   // The task API: REST under /api/v1/ and the MCP endpoint, both authenticated by API key.
   api::Usage usage(clock_);
   api::Operations operations(*tasks_, *hub_, pool, usage);
   const bool builtin = config_.auth.mode == "builtin";
-  if (!builtin && (config_.auth.external_issuer.empty() || config_.auth.external_jwks_url.empty())) {
+  if (!builtin &&
+      (config_.auth.external_issuer.empty() || config_.auth.external_jwks_url.empty())) {
     return base::Error::FailedPrecondition(
         "auth.mode = \"external\" needs auth.external_issuer and auth.external_jwks_url");
   }
@@ -242,7 +260,8 @@ base::Result<void> App::Serve(std::FILE* out) {
 
   // OAuth: the built-in authorization server (endpoints, sign-in and consent pages), or an
   // external issuer whose tokens are verified here.
-  if (auto loaded = signing_keys_->Load(); !loaded) return std::move(loaded).error().WithContext("signing keys");
+  if (auto loaded = signing_keys_->Load(); !loaded)
+    return std::move(loaded).error().WithContext("signing keys");
   oauth::MetadataDocuments::Options document_options;
   for (const auto& entry : config_.oauth.metadata_allow_ranges) {
     auto range = http::Cidr::Parse(entry);
@@ -250,8 +269,10 @@ base::Result<void> App::Serve(std::FILE* out) {
     document_options.private_ranges_allowed.push_back(*range);
   }
   document_options.extra_ca_file = config_.oauth.metadata_ca_file;
-  if (!document_options.extra_ca_file.empty() && std::ifstream(document_options.extra_ca_file).fail()) {
-    return base::Error::FailedPrecondition("oauth.metadata_ca_file: cannot read " + document_options.extra_ca_file);
+  if (!document_options.extra_ca_file.empty() &&
+      std::ifstream(document_options.extra_ca_file).fail()) {
+    return base::Error::FailedPrecondition("oauth.metadata_ca_file: cannot read " +
+                                           document_options.extra_ca_file);
   }
   document_options.fetches_per_source = config_.oauth.metadata_fetch_limit;
   document_options.fetches_per_host = config_.oauth.metadata_host_limit;
@@ -263,13 +284,15 @@ base::Result<void> App::Serve(std::FILE* out) {
       std::chrono::duration_cast<std::chrono::seconds>(config_.oauth.refresh_token_ttl);
   server_options.registrations_per_minute = config_.oauth.registration_limit;
   oauth::AuthorizationServer authorization(
-      {*clients_, documents, *grants_, *signing_keys_, clock_, *revocations_, &logger_}, server_options);
+      {*clients_, documents, *grants_, *signing_keys_, clock_, *revocations_, &logger_},
+      server_options);
   const auto site = [&discovery](const http::Request& request) {
     return oauth::Site{discovery.BaseUrl(request), discovery.ResourceUrl(request)};
   };
   oauth::Endpoints oauth_endpoints(authorization, pool, site, sources);
   auth::FailureLimiter sign_in_failures(config_.auth.failure_limit);
-  web::AccountPages account_pages({authorization, documents, *grants_, *sessions_, pool, site, sources, sign_in_failures,
+  web::AccountPages account_pages({authorization, documents, *grants_, *sessions_, pool, site,
+                                   sources, sign_in_failures,
                                    config_.server.public_url.starts_with("https://"), &logger_});
   oauth::ExternalIssuer::Options external_options;
   external_options.issuer = config_.auth.external_issuer;
@@ -286,7 +309,8 @@ base::Result<void> App::Serve(std::FILE* out) {
   }
 
   api::Gate gate({*keys_, pool, discovery, *revocations_, sources, failures,
-                  builtin ? static_cast<oauth::TokenVerifier*>(&authorization) : &external, &logger_});
+                  builtin ? static_cast<oauth::TokenVerifier*>(&authorization) : &external,
+                  &logger_});
   api::McpGate mcp_gate(gate);
   api::Rest rest(operations, gate, discovery, pool, *hub_, *keys_, *grants_);
   rest.Register(router);
@@ -300,18 +324,21 @@ base::Result<void> App::Serve(std::FILE* out) {
       "get_task. Report progress with send_message; when a person must decide, ask_question and "
       "wait for the answer with poll_events.";
   mcp_options.per_caller_results = true;
-  mcp_options.max_sessions_per_subject = static_cast<size_t>(config_.server.mcp_sessions_per_subject);
-  mcp_options.insufficient_scope = [&discovery](const http::Request& request, std::string_view scope) {
+  mcp_options.max_sessions_per_subject =
+      static_cast<size_t>(config_.server.mcp_sessions_per_subject);
+  mcp_options.insufficient_scope = [&discovery](const http::Request& request,
+                                                std::string_view scope) {
     return discovery.InsufficientScope(request, scope, /*json_rpc=*/true);
   };
   mcp::Server mcp_server(mcp_options, pool, clock_, logger_);
   api::RegisterMcp(mcp_server, operations, usage, *hub_);
 
-  http::Server server(HttpOptions(config_, *ranges),
-                      [&router](http::Request& request, http::Responder responder) {
-                        router.Handle(request, std::move(responder));
-                      },
-                      logger_);
+  http::Server server(
+      HttpOptions(config_, *ranges),
+      [&router](http::Request& request, http::Responder responder) {
+        router.Handle(request, std::move(responder));
+      },
+      logger_);
   if (auto listening = server.Listen(); !listening) return listening;
   // Before anything is announced, so a signal sent as soon as the address is printed is handled.
   server.ShutdownOnSignals();
@@ -337,22 +364,25 @@ base::Result<void> App::Serve(std::FILE* out) {
     auto admin = users_->Create("admin", *hash, /*admin=*/true);
     if (!admin) return std::move(admin).error();
     const tasks::Actor setup{admin->id, admin->name, "setup", ""};
-    if (auto organization = tasks_->CreateOrganization(setup, "default", admin->id); !organization) {
+    if (auto organization = tasks_->CreateOrganization(setup, "default", admin->id);
+        !organization) {
       return std::move(organization).error();
     }
-    std::fprintf(out,
-                 "\nFirst run: created the administrator account.\n"
-                 "  user:      admin\n"
-                 "  password:  %s\n"
-                 "  This password is shown only now. Change it with: taskwire user passwd admin\n\n",
-                 password.c_str());
+    std::fprintf(
+        out,
+        "\nFirst run: created the administrator account.\n"
+        "  user:      admin\n"
+        "  password:  %s\n"
+        "  This password is shown only now. Change it with: taskwire user passwd admin\n\n",
+        password.c_str());
   }
   if (!config_.auth.loopback_bypass.empty()) {
     // Unauthenticated access is for this machine only: refuse it on an address others can reach.
     if (!server.loopback()) {
       return base::Error::FailedPrecondition(
           "auth.loopback_bypass works only when listening on a loopback address (127.0.0.1, ::1); "
-          "server.listen is " + config_.server.listen + ": use API keys instead");
+          "server.listen is " +
+          config_.server.listen + ": use API keys instead");
     }
     auto user = users_->Find(config_.auth.loopback_bypass);
     if (!user) {
@@ -360,21 +390,30 @@ base::Result<void> App::Serve(std::FILE* out) {
                                              config_.auth.loopback_bypass +
                                              "', who does not exist (taskwire user list)");
     }
-    auth::Identity identity{.user_id = user->id, .user_name = user->name, .credential = "loopback",
-                            .client = "local", .scopes = {}, .review = false, .expires = {}};
+    auth::Identity identity{.user_id = user->id,
+                            .user_name = user->name,
+                            .credential = "loopback",
+                            .client = "local",
+                            .scopes = {},
+                            .review = false,
+                            .expires = {}};
     // Every scope but keys:manage: an unauthenticated local process does not mint keys.
     for (std::string_view scope : auth::kGrantableScopes) identity.scopes.emplace(scope);
     gate.SetLoopbackCaller(std::make_shared<const api::Caller>(std::move(identity)));
-    logger_.Warn("auth.loopback_bypass", {{"user", user->name},
-                                          {"detail", "requests from this machine without a key act as this user"}});
+    logger_.Warn("auth.loopback_bypass",
+                 {{"user", user->name},
+                  {"detail", "requests from this machine without a key act as this user"}});
   }
-  const std::string mcp_url = display_url.substr(0, display_url.size() - 1) + config_.server.mcp_path;
+  const std::string mcp_url =
+      display_url.substr(0, display_url.size() - 1) + config_.server.mcp_path;
   const std::string mcp_line =
       !config_.server.mcp ? std::string("off (server.mcp = false)")
       : !config_.auth.loopback_bypass.empty()
-          ? mcp_url + " (no key needed from this machine: acts as " + config_.auth.loopback_bypass + ")"
-          : mcp_url + " (connect a client with an API key: taskwire key create --user NAME "
-                      "--name CLIENT --scopes all)";
+          ? mcp_url + " (no key needed from this machine: acts as " + config_.auth.loopback_bypass +
+                ")"
+          : mcp_url +
+                " (connect a client with an API key: taskwire key create --user NAME "
+                "--name CLIENT --scopes all)";
   std::fprintf(out,
                "Taskwire %s is listening on %s\n"
                "  data:      %s\n"
@@ -382,8 +421,8 @@ base::Result<void> App::Serve(std::FILE* out) {
                "  MCP:       %s\n"
                "Open the address above in a browser, or run 'taskwire --help' for the commands.\n"
                "Stop with Ctrl-C.\n",
-               std::string(kVersion).c_str(), display_url.c_str(),
-               database_->description().c_str(), display_url.c_str(), mcp_line.c_str());
+               std::string(kVersion).c_str(), display_url.c_str(), database_->description().c_str(),
+               display_url.c_str(), mcp_line.c_str());
   std::fflush(out);
   logger_.Info("server.started", {{"address", server.local_address()}, {"url", display_url}});
 

@@ -4,16 +4,16 @@
 #include <memory>
 #include <string>
 
+#include "auth/api_keys.h"
+#include "auth/sessions.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/result.h"
-#include "server/config.h"
-#include "store/database.h"
-#include "auth/api_keys.h"
-#include "auth/sessions.h"
 #include "oauth/clients.h"
 #include "oauth/grants.h"
 #include "oauth/signing_keys.h"
+#include "server/config.h"
+#include "store/database.h"
 #include "tasks/event_hub.h"
 #include "tasks/task_store.h"
 #include "tasks/users.h"
@@ -84,6 +84,7 @@ base::Result<void> PrepareDataDir(const std::string& dir);
 // Opens the database storage.url names, without migrating: a new SQLite file is created 0600,
 // and an existing one (with its -wal and -shm) that group or others could read is made 0600,
 // with a logged notice. Unavailable when it cannot.
-base::Result<std::unique_ptr<store::Database>> OpenDatabase(const Config& config, base::Logger& logger);
+base::Result<std::unique_ptr<store::Database>> OpenDatabase(const Config& config,
+                                                            base::Logger& logger);
 
 }  // namespace taskwire::server

@@ -40,7 +40,8 @@ TEST_F(AppTest, OpenCreatesTheDataDirAndMigrates) {
 TEST_F(AppTest, OpenWithoutMigratingLeavesTheSchemaAlone) {
   auto app = App::Open(ConfigIn(dir_.path()), logger_, clock_, {.migrate = false});
   ASSERT_TRUE(app.has_value());
-  EXPECT_EQ(store::CheckSchema((*app)->database(), store::EmbeddedMigrations("sqlite"))->current, 0);
+  EXPECT_EQ(store::CheckSchema((*app)->database(), store::EmbeddedMigrations("sqlite"))->current,
+            0);
 }
 
 TEST_F(AppTest, ADataDirThatCannotBeCreatedIsUnavailable) {

@@ -2,13 +2,13 @@
 
 #include "server/config.h"
 
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <charconv>
-#include <span>
 #include <cstdlib>
 #include <filesystem>
-#include <toml++/toml.h>
+#include <span>
 #include <variant>
 
 #include "base/duration.h"
@@ -71,7 +71,8 @@ base::Result<void> ValidateStorageUrl(std::string_view value) {
 
 base::Result<void> ValidateFileName(std::string_view value) {
   if (value.empty() || value.back() == '/') {
-    return base::Error::InvalidArgument("'" + std::string(value) + "' is not a file name such as secrets.key");
+    return base::Error::InvalidArgument("'" + std::string(value) +
+                                        "' is not a file name such as secrets.key");
   }
   return base::Ok();
 }
@@ -135,13 +136,16 @@ base::Result<void> ValidateAccessTokenTtl(std::string_view value) {
 }
 
 base::Result<void> ValidateScheme(std::string_view value) {
-  const bool ok = !value.empty() && std::isalpha(static_cast<unsigned char>(value.front())) &&
-                  std::all_of(value.begin(), value.end(), [](char c) {
-                    return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
-                  });
+  const bool ok =
+      !value.empty() && std::isalpha(static_cast<unsigned char>(value.front())) &&
+      std::all_of(value.begin(), value.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+      });
   if (!ok) return base::Error::InvalidArgument("'" + std::string(value) + "' is not a URI scheme");
-  if (value == "http" || value == "https" || value == "javascript" || value == "data" || value == "file") {
-    return base::Error::InvalidArgument("'" + std::string(value) + "' cannot be allowed as a private-use scheme");
+  if (value == "http" || value == "https" || value == "javascript" || value == "data" ||
+      value == "file") {
+    return base::Error::InvalidArgument("'" + std::string(value) +
+                                        "' cannot be allowed as a private-use scheme");
   }
   return base::Ok();
 }
@@ -152,19 +156,25 @@ const KeySpec kKeys[] = {
      [](Config& c) -> FieldRef { return &c.server.listen; }, 0, 0, ValidateListen},
     {"server.data_dir", "folder for the SQLite database and other state",
      [](Config& c) -> FieldRef { return &c.server.data_dir; }},
-    {"server.public_url", "the URL people and clients use to reach this server, if not the listen address",
+    {"server.public_url",
+     "the URL people and clients use to reach this server, if not the listen address",
      [](Config& c) -> FieldRef { return &c.server.public_url; }, 0, 0, ValidatePublicUrl},
     {"server.threads", "network threads (0: one per core)",
      [](Config& c) -> FieldRef { return &c.server.threads; }, 0, 256},
-    {"server.max_connections", "open connections at which a new one replaces the longest idle one, or gets 503 when none is idle",
+    {"server.max_connections",
+     "open connections at which a new one replaces the longest idle one, or gets 503 when none is "
+     "idle",
      [](Config& c) -> FieldRef { return &c.server.max_connections; }, 1, 1'000'000},
-    {"server.max_connections_per_address", "open connections one source address (an IPv6 /64) may hold; beyond it 503 (server.trusted_proxies are exempt)",
+    {"server.max_connections_per_address",
+     "open connections one source address (an IPv6 /64) may hold; beyond it 503 "
+     "(server.trusted_proxies are exempt)",
      [](Config& c) -> FieldRef { return &c.server.max_connections_per_address; }, 1, 1'000'000},
     {"server.max_header_bytes", "largest request line plus headers (beyond: 431)",
      [](Config& c) -> FieldRef { return &c.server.max_header_bytes; }, 1024, 1024 * 1024},
     {"server.max_body_bytes", "largest request body (beyond: 413)",
      [](Config& c) -> FieldRef { return &c.server.max_body_bytes; }, 1024, 1024 * 1024 * 1024},
-    {"server.first_byte_timeout", "time a new connection has to send the first byte of its first request",
+    {"server.first_byte_timeout",
+     "time a new connection has to send the first byte of its first request",
      [](Config& c) -> FieldRef { return &c.server.first_byte_timeout; }},
     {"server.request_timeout", "time a started request has to arrive whole",
      [](Config& c) -> FieldRef { return &c.server.request_timeout; }},
@@ -176,13 +186,18 @@ const KeySpec kKeys[] = {
      [](Config& c) -> FieldRef { return &c.server.mcp; }},
     {"server.mcp_path", "path of the MCP endpoint",
      [](Config& c) -> FieldRef { return &c.server.mcp_path; }, 0, 0, ValidateMcpPath},
-    {"server.mcp_sessions_per_subject", "legacy (2025-x) MCP sessions one user may hold; beyond it their least recently used one ends",
+    {"server.mcp_sessions_per_subject",
+     "legacy (2025-x) MCP sessions one user may hold; beyond it their least recently used one ends",
      [](Config& c) -> FieldRef { return &c.server.mcp_sessions_per_subject; }, 1, 1'000'000},
-    {"server.allow_origins", "source addresses that may use MCP and the REST API: address sets (local, tailscale, anthropic, openai) and CIDR ranges; empty = any",
+    {"server.allow_origins",
+     "source addresses that may use MCP and the REST API: address sets (local, tailscale, "
+     "anthropic, openai) and CIDR ranges; empty = any",
      [](Config& c) -> FieldRef { return &c.server.allow_origins; }, 0, 0, ValidateSourceEntry},
-    {"server.trusted_proxies", "CIDR ranges of reverse proxies whose X-Forwarded-For names the real source address",
+    {"server.trusted_proxies",
+     "CIDR ranges of reverse proxies whose X-Forwarded-For names the real source address",
      [](Config& c) -> FieldRef { return &c.server.trusted_proxies; }, 0, 0, ValidateRange},
-    {"server.address_sets", "TOML file of named address sets replacing the built-in ones by name (\"\" = built-in only)",
+    {"server.address_sets",
+     "TOML file of named address sets replacing the built-in ones by name (\"\" = built-in only)",
      [](Config& c) -> FieldRef { return &c.server.address_sets; }},
     {"storage.url", "where data is kept: sqlite:PATH (relative paths are inside server.data_dir)",
      [](Config& c) -> FieldRef { return &c.storage.url; }, 0, 0, ValidateStorageUrl},
@@ -190,47 +205,71 @@ const KeySpec kKeys[] = {
      [](Config& c) -> FieldRef { return &c.storage.read_connections; }, 1, 64},
     {"storage.busy_timeout", "how long a request waits for the database before failing",
      [](Config& c) -> FieldRef { return &c.storage.busy_timeout; }},
-    {"log.level", "debug, info, warn or error",
-     [](Config& c) -> FieldRef { return &c.log.level; }, 0, 0, ValidateLogLevel},
+    {"log.level", "debug, info, warn or error", [](Config& c) -> FieldRef { return &c.log.level; },
+     0, 0, ValidateLogLevel},
     {"log.format", "json (one object per line) or text",
      [](Config& c) -> FieldRef { return &c.log.format; }, 0, 0, ValidateLogFormat},
-    {"auth.loopback_bypass", "user that requests from this machine act as without a credential (loopback listen only; \"\" = off)",
+    {"auth.loopback_bypass",
+     "user that requests from this machine act as without a credential (loopback listen only; \"\" "
+     "= off)",
      [](Config& c) -> FieldRef { return &c.auth.loopback_bypass; }},
-    {"auth.failure_limit", "bad credentials (and failed sign-ins) one source address (an IPv6 /64) may present per minute; beyond it bad ones get 429, good keys still pass (0 = no limit)",
+    {"auth.failure_limit",
+     "bad credentials (and failed sign-ins) one source address (an IPv6 /64) may present per "
+     "minute; beyond it bad ones get 429, good keys still pass (0 = no limit)",
      [](Config& c) -> FieldRef { return &c.auth.failure_limit; }, 0, 1'000'000},
-    {"auth.secrets_key_file", "file of the key that seals the OAuth signing keys in the database (relative: inside server.data_dir); keep a copy apart from backups",
+    {"auth.secrets_key_file",
+     "file of the key that seals the OAuth signing keys in the database (relative: inside "
+     "server.data_dir); keep a copy apart from backups",
      [](Config& c) -> FieldRef { return &c.auth.secrets_key_file; }, 0, 0, ValidateFileName},
-    {"auth.mode", "who issues OAuth access tokens: builtin (this server) or external (auth.external_*)",
+    {"auth.mode",
+     "who issues OAuth access tokens: builtin (this server) or external (auth.external_*)",
      [](Config& c) -> FieldRef { return &c.auth.mode; }, 0, 0, ValidateAuthMode},
     {"auth.external_issuer", "external mode: the issuer (\"iss\") tokens must name, exactly",
      [](Config& c) -> FieldRef { return &c.auth.external_issuer; }},
     {"auth.external_jwks_url", "external mode: the URL of the issuer's signing keys (JWKS)",
      [](Config& c) -> FieldRef { return &c.auth.external_jwks_url; }},
-    {"auth.external_audience", "external mode: the audience (\"aud\") tokens must carry (\"\" = the MCP endpoint's URL)",
+    {"auth.external_audience",
+     "external mode: the audience (\"aud\") tokens must carry (\"\" = the MCP endpoint's URL)",
      [](Config& c) -> FieldRef { return &c.auth.external_audience; }},
-    {"auth.external_user_claim", "external mode: the claim whose value, exactly a Taskwire user name, links a new subject to that user",
+    {"auth.external_user_claim",
+     "external mode: the claim whose value, exactly a Taskwire user name, links a new subject to "
+     "that user",
      [](Config& c) -> FieldRef { return &c.auth.external_user_claim; }},
-    {"auth.external_auto_link", "external mode: link a subject (iss + sub) seen for the first time by auth.external_user_claim (false: only taskwire user link does)",
+    {"auth.external_auto_link",
+     "external mode: link a subject (iss + sub) seen for the first time by "
+     "auth.external_user_claim (false: only taskwire user link does)",
      [](Config& c) -> FieldRef { return &c.auth.external_auto_link; }},
-    {"auth.external_max_token_lifetime", "external mode: the longest lifetime (exp - iat) of an accepted token",
+    {"auth.external_max_token_lifetime",
+     "external mode: the longest lifetime (exp - iat) of an accepted token",
      [](Config& c) -> FieldRef { return &c.auth.external_max_token_lifetime; }},
     {"oauth.access_token_ttl", "lifetime of access tokens the built-in server issues (1m to 1h)",
      [](Config& c) -> FieldRef { return &c.oauth.access_token_ttl; }, 0, 0, ValidateAccessTokenTtl},
     {"oauth.refresh_token_ttl", "lifetime of a refresh token (each refresh issues a new one)",
      [](Config& c) -> FieldRef { return &c.oauth.refresh_token_ttl; }},
-    {"oauth.refresh_family_ttl", "absolute lifetime of an app's refresh tokens, counted from its authorization: then it must be authorized again",
+    {"oauth.refresh_family_ttl",
+     "absolute lifetime of an app's refresh tokens, counted from its authorization: then it must "
+     "be authorized again",
      [](Config& c) -> FieldRef { return &c.oauth.refresh_family_ttl; }},
-    {"oauth.redirect_schemes", "private-use redirect URI schemes allowed besides cursor, vscode, vscode-insiders and claude",
+    {"oauth.redirect_schemes",
+     "private-use redirect URI schemes allowed besides cursor, vscode, vscode-insiders and claude",
      [](Config& c) -> FieldRef { return &c.oauth.redirect_schemes; }, 0, 0, ValidateScheme},
-    {"oauth.metadata_allow_ranges", "private address ranges client metadata documents may be fetched from (default none)",
+    {"oauth.metadata_allow_ranges",
+     "private address ranges client metadata documents may be fetched from (default none)",
      [](Config& c) -> FieldRef { return &c.oauth.metadata_allow_ranges; }, 0, 0, ValidateRange},
-    {"oauth.metadata_ca_file", "PEM file of CA certificates trusted for client metadata document fetches besides the system's, for tests and private CAs (\"\" = none)",
+    {"oauth.metadata_ca_file",
+     "PEM file of CA certificates trusted for client metadata document fetches besides the "
+     "system's, for tests and private CAs (\"\" = none)",
      [](Config& c) -> FieldRef { return &c.oauth.metadata_ca_file; }},
-    {"oauth.metadata_fetch_limit", "client metadata document fetches one source address may cause per minute; beyond it /oauth/authorize answers 429 (0 = no limit)",
+    {"oauth.metadata_fetch_limit",
+     "client metadata document fetches one source address may cause per minute; beyond it "
+     "/oauth/authorize answers 429 (0 = no limit)",
      [](Config& c) -> FieldRef { return &c.oauth.metadata_fetch_limit; }, 0, 1'000'000},
-    {"oauth.metadata_host_limit", "client metadata document fetches from one host per minute, whoever causes them (0 = no limit)",
+    {"oauth.metadata_host_limit",
+     "client metadata document fetches from one host per minute, whoever causes them (0 = no "
+     "limit)",
      [](Config& c) -> FieldRef { return &c.oauth.metadata_host_limit; }, 0, 1'000'000},
-    {"oauth.registration_limit", "dynamic client registrations one source address may make per minute (0 = no limit)",
+    {"oauth.registration_limit",
+     "dynamic client registrations one source address may make per minute (0 = no limit)",
      [](Config& c) -> FieldRef { return &c.oauth.registration_limit; }, 0, 1'000'000},
 };
 
@@ -269,8 +308,8 @@ base::Result<void> SetFromText(Config& config, const KeySpec& spec, std::string_
       return fail("'" + std::string(text) + "' is not a whole number");
     }
     if (value < spec.min || value > spec.max) {
-      return fail(std::to_string(value) + " is out of range (" + std::to_string(spec.min) +
-                  " to " + std::to_string(spec.max) + ")");
+      return fail(std::to_string(value) + " is out of range (" + std::to_string(spec.min) + " to " +
+                  std::to_string(spec.max) + ")");
     }
     **i = value;
   } else if (auto** list = std::get_if<StringList*>(&field)) {
@@ -335,8 +374,9 @@ base::Result<void> SetFromToml(Config& config, const KeySpec& spec, const toml::
   if (!node.is_string()) {
     return base::Error::InvalidArgument(
         origin + (std::holds_alternative<StringList*>(field) ? ": must be a list of strings"
-                  : std::holds_alternative<std::string*>(field) ? ": must be a string"
-                                                              : ": must be a duration string such as \"30s\""));
+                  : std::holds_alternative<std::string*>(field)
+                      ? ": must be a string"
+                      : ": must be a duration string such as \"30s\""));
   }
   return SetFromText(config, spec, node.as_string()->get(), origin);
 }
@@ -380,7 +420,8 @@ base::Result<void> ApplyEnvironment(Config& config, const std::map<std::string, 
                                     std::map<std::string, Source>& sources) {
   for (const auto& [name, value] : env) {
     // Not settings: the config file's name, and the key of `taskwire mcp stdio`.
-    if (!name.starts_with("TASKWIRE_") || name == "TASKWIRE_CONFIG" || name == "TASKWIRE_API_KEY") continue;
+    if (!name.starts_with("TASKWIRE_") || name == "TASKWIRE_CONFIG" || name == "TASKWIRE_API_KEY")
+      continue;
     const KeySpec* match = nullptr;
     for (const KeySpec& spec : kKeys) {
       for (const std::string& candidate : EnvironmentNames(spec.key)) {
@@ -446,23 +487,28 @@ std::string Config::SecretsKeyPath() const {
   return (std::filesystem::path(server.data_dir) / auth.secrets_key_file).string();
 }
 
-base::Result<std::map<std::string, std::vector<http::Cidr>>> LoadAddressSets(const std::string& file) {
+base::Result<std::map<std::string, std::vector<http::Cidr>>> LoadAddressSets(
+    const std::string& file) {
   std::map<std::string, std::vector<http::Cidr>> sets;
-  const auto load = [&sets](const toml::table& root, const std::string& origin) -> base::Result<void> {
+  const auto load = [&sets](const toml::table& root,
+                            const std::string& origin) -> base::Result<void> {
     const toml::table* table = root["sets"].as_table();
     if (table == nullptr) return base::Error::InvalidArgument(origin + ": no [sets] table");
     for (const auto& [name, node] : *table) {
       const std::string key(name.str());
       const std::string where = origin + ": sets." + key;
       if (!IsSetName(key)) {
-        return base::Error::InvalidArgument(where + ": a set name is lower-case letters, digits, "
+        return base::Error::InvalidArgument(where +
+                                            ": a set name is lower-case letters, digits, "
                                             "'-' and '_'");
       }
       const toml::array* items = node.as_array();
-      if (items == nullptr) return base::Error::InvalidArgument(where + ": must be a list of ranges");
+      if (items == nullptr)
+        return base::Error::InvalidArgument(where + ": must be a list of ranges");
       std::vector<http::Cidr> ranges;
       for (const toml::node& item : *items) {
-        if (!item.is_string()) return base::Error::InvalidArgument(where + ": must be a list of ranges");
+        if (!item.is_string())
+          return base::Error::InvalidArgument(where + ": must be a list of ranges");
         auto range = http::Cidr::Parse(item.as_string()->get());
         if (!range) return base::Error::InvalidArgument(where + ": " + range.error().message());
         ranges.push_back(*range);
@@ -511,8 +557,8 @@ base::Result<SourceRanges> ResolveSourceRanges(const Config& config) {
       if (it == sets->end()) {
         std::string known;
         for (const auto& [name, unused] : *sets) known += (known.empty() ? "" : ", ") + name;
-        return base::Error::InvalidArgument("server.allow_origins: no address set named '" +
-                                            entry + "' (known: " + known + ")");
+        return base::Error::InvalidArgument("server.allow_origins: no address set named '" + entry +
+                                            "' (known: " + known + ")");
       }
       ranges.allowed.insert(ranges.allowed.end(), it->second.begin(), it->second.end());
     } else {
@@ -544,7 +590,8 @@ base::Result<void> CheckTogether(const Config& config) {
     if (!loopback) {
       return base::Error::InvalidArgument(
           "auth.loopback_bypass works only when server.listen is a loopback address (127.0.0.1, "
-          "::1), not " + config.server.listen + ": use API keys instead");
+          "::1), not " +
+          config.server.listen + ": use API keys instead");
     }
   }
   return base::Ok();

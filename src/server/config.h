@@ -62,9 +62,9 @@ struct Config {
     // "builtin": this server's own OAuth authorization server issues access tokens;
     // "external": tokens come from another issuer (the external_* keys).
     std::string mode = "builtin";
-    std::string external_issuer;      // its "iss", exactly
-    std::string external_jwks_url;    // where its signing keys are published
-    std::string external_audience;    // the "aud" tokens must carry; "" = the MCP endpoint's URL
+    std::string external_issuer;    // its "iss", exactly
+    std::string external_jwks_url;  // where its signing keys are published
+    std::string external_audience;  // the "aud" tokens must carry; "" = the MCP endpoint's URL
     // The claim whose value names the user an external subject is first linked to (exactly).
     std::string external_user_claim = "sub";
     // Whether the first token of an unlinked subject links it by external_user_claim; false: only
@@ -85,7 +85,7 @@ struct Config {
     std::string metadata_ca_file;
     int64_t metadata_fetch_limit = 10;  // metadata-document fetches per source address per minute
     int64_t metadata_host_limit = 30;   // metadata-document fetches from one host per minute
-    int64_t registration_limit = 10;  // dynamic registrations per source address per minute
+    int64_t registration_limit = 10;    // dynamic registrations per source address per minute
   } oauth;
   struct Log {
     std::string level = "info";
@@ -110,14 +110,15 @@ base::Result<SourceRanges> ResolveSourceRanges(const Config& config);
 
 // The named address sets: the built-in ones, with those of `file` (when not "") replacing them by
 // name. The built-in file is share/address-sets.toml.
-base::Result<std::map<std::string, std::vector<http::Cidr>>> LoadAddressSets(const std::string& file);
+base::Result<std::map<std::string, std::vector<http::Cidr>>> LoadAddressSets(
+    const std::string& file);
 
 // Where each setting came from, for `taskwire config`.
 enum class Source { kDefault, kFile, kEnvironment, kFlag };
 
 struct ConfigSources {
   std::optional<std::string> file;  // --config, else TASKWIRE_CONFIG; no file when neither
-  std::map<std::string, std::string> environment;  // the process environment
+  std::map<std::string, std::string> environment;          // the process environment
   std::vector<std::pair<std::string, std::string>> flags;  // key -> value, in order given
 };
 

@@ -60,7 +60,8 @@ TEST_F(ConfigTest, XdgDataHomeWins) {
 
 TEST_F(ConfigTest, FlagsBeatEnvironmentWhichBeatsTheFile) {
   sources_.file = File(
-      "[server]\nlisten = \"127.0.0.1:1111\"\ndata_dir = \"/from/file\"\npublic_url = \"https://file.example\"\n"
+      "[server]\nlisten = \"127.0.0.1:1111\"\ndata_dir = \"/from/file\"\npublic_url = "
+      "\"https://file.example\"\n"
       "[storage]\nbusy_timeout = \"2s\"\n");
   sources_.environment["TASKWIRE_LISTEN"] = "127.0.0.1:2222";
   sources_.environment["TASKWIRE_DATA_DIR"] = "/from/env";
@@ -90,7 +91,8 @@ TEST_F(ConfigTest, ListsComeAsTomlArraysOrCommaSeparatedText) {
   sources_.environment["TASKWIRE_ALLOW_ORIGINS"] = " anthropic , 2001:db8::/32,";
   loaded = Load();
   ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
-  EXPECT_EQ(loaded->config.server.allow_origins, (std::vector<std::string>{"anthropic", "2001:db8::/32"}));
+  EXPECT_EQ(loaded->config.server.allow_origins,
+            (std::vector<std::string>{"anthropic", "2001:db8::/32"}));
 
   for (const char* bad : {"10.0.0.0/33", "Local!", "10.0.0.1/8"}) {
     sources_.environment["TASKWIRE_ALLOW_ORIGINS"] = bad;
@@ -128,7 +130,8 @@ TEST_F(ConfigTest, AddressSetsResolveThroughTheBuiltInFileAndTheOperatorsOwn) {
 
   // An operator's file replaces a set by name and may add new ones.
   config.server.address_sets = dir_.File("sets.toml");
-  testing::WriteFile(config.server.address_sets, "[sets]\nanthropic = [\"198.51.100.0/24\"]\noffice = [\"203.0.113.0/24\"]\n");
+  testing::WriteFile(config.server.address_sets,
+                     "[sets]\nanthropic = [\"198.51.100.0/24\"]\noffice = [\"203.0.113.0/24\"]\n");
   config.server.allow_origins = {"anthropic", "office", "local"};
   ranges = ResolveSourceRanges(config);
   ASSERT_TRUE(ranges.has_value()) << ranges.error().message();
@@ -202,17 +205,28 @@ TEST_F(ConfigTest, BadInputNamesTheKey) {
       {"toml syntax", "[server\n", {}, {}, "taskwire.toml:1"},
       {"unknown env", "", {{"TASKWIRE_LISTN", "x"}}, {}, "TASKWIRE_LISTN"},
       {"bad env", "", {{"TASKWIRE_SERVER_THREADS", "many"}}, {}, "TASKWIRE_SERVER_THREADS"},
-      {"conflicting env", "",
-       {{"TASKWIRE_LISTEN", "127.0.0.1:1"}, {"TASKWIRE_SERVER_LISTEN", "127.0.0.1:2"}}, {},
+      {"conflicting env",
+       "",
+       {{"TASKWIRE_LISTEN", "127.0.0.1:1"}, {"TASKWIRE_SERVER_LISTEN", "127.0.0.1:2"}},
+       {},
        "TASKWIRE_LISTEN"},
       {"unknown flag key", "", {}, {{"server.nope", "1"}}, "server.nope"},
       {"bad flag value", "", {}, {{"server.max_connections", "-1"}}, "server.max_connections"},
       // Valid alone, not together.
-      {"external without issuer", "[auth]\nmode = \"external\"\nexternal_jwks_url = \"https://id.example/jwks\"\n",
-       {}, {}, "auth.external_issuer"},
-      {"external without jwks", "", {}, {{"auth.mode", "external"}, {"auth.external_issuer", "https://id.example"}},
+      {"external without issuer",
+       "[auth]\nmode = \"external\"\nexternal_jwks_url = \"https://id.example/jwks\"\n",
+       {},
+       {},
+       "auth.external_issuer"},
+      {"external without jwks",
+       "",
+       {},
+       {{"auth.mode", "external"}, {"auth.external_issuer", "https://id.example"}},
        "auth.external_jwks_url"},
-      {"bypass off loopback", "", {}, {{"auth.loopback_bypass", "ada"}, {"server.listen", "0.0.0.0:8080"}},
+      {"bypass off loopback",
+       "",
+       {},
+       {{"auth.loopback_bypass", "ada"}, {"server.listen", "0.0.0.0:8080"}},
        "auth.loopback_bypass"},
   };
   for (const BadCase& c : cases) {
@@ -234,7 +248,8 @@ TEST_F(ConfigTest, SettingsThatGoTogetherAreAccepted) {
   EXPECT_TRUE(Load().has_value());
   sources_.flags = {{"auth.loopback_bypass", "ada"}, {"server.listen", "[::1]:9000"}};
   EXPECT_TRUE(Load().has_value());
-  sources_.flags = {{"auth.mode", "external"}, {"auth.external_issuer", "https://id.example"},
+  sources_.flags = {{"auth.mode", "external"},
+                    {"auth.external_issuer", "https://id.example"},
                     {"auth.external_jwks_url", "https://id.example/jwks"}};
   EXPECT_TRUE(Load().has_value());
 }

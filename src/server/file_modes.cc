@@ -37,7 +37,10 @@ std::optional<std::string> Exposure(const std::string& path) {
   if ((info.st_mode & S_IRWXO) != 0) who += who.empty() ? "others" : " and others";
   const bool reads = (info.st_mode & (S_IRGRP | S_IROTH)) != 0;
   const bool writes = (info.st_mode & (S_IWGRP | S_IWOTH)) != 0;
-  std::string can = reads && writes ? "read and write" : reads ? "read" : writes ? "write" : "enter";
+  std::string can = reads && writes ? "read and write"
+                    : reads         ? "read"
+                    : writes        ? "write"
+                                    : "enter";
   if (folder && reads) can = writes ? "list and change" : "list";
   return "mode " + Octal(info.st_mode) + ": " + who + " can " + can + " it";
 }
@@ -73,7 +76,9 @@ base::Result<void> SecureDatabaseFiles(const std::string& path, base::Logger& lo
     if (!old_mode) return std::move(old_mode).error();
     if (*old_mode) {
       logger.Warn("store.file_mode_tightened",
-                  {{"file", file}, {"was", Octal(**old_mode)}, {"now", Octal(**old_mode & ~kGroupOrOthers)},
+                  {{"file", file},
+                   {"was", Octal(**old_mode)},
+                   {"now", Octal(**old_mode & ~kGroupOrOthers)},
                    {"detail", "group and others could read it; only its owner may now"}});
     }
   }
@@ -84,15 +89,18 @@ std::vector<std::string> ExposureWarnings(const std::string& data_dir, const std
                                           const std::string& secrets_key) {
   std::vector<std::string> warnings;
   if (auto exposed = Exposure(data_dir)) {
-    warnings.push_back("data dir " + data_dir + " is " + *exposed + " (chmod 700 " + data_dir + ")");
+    warnings.push_back("data dir " + data_dir + " is " + *exposed + " (chmod 700 " + data_dir +
+                       ")");
   }
   if (database != ":memory:") {
     if (auto exposed = Exposure(database)) {
-      warnings.push_back("database " + database + " is " + *exposed + " (chmod 600 " + database + ")");
+      warnings.push_back("database " + database + " is " + *exposed + " (chmod 600 " + database +
+                         ")");
     }
   }
   if (auto exposed = Exposure(secrets_key)) {
-    warnings.push_back("secrets key " + secrets_key + " is " + *exposed + " (chmod 600 " + secrets_key + ")");
+    warnings.push_back("secrets key " + secrets_key + " is " + *exposed + " (chmod 600 " +
+                       secrets_key + ")");
   }
   return warnings;
 }

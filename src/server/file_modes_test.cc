@@ -108,9 +108,12 @@ TEST(FileModes, SecureDatabaseFilesCreatesTheDatabase0600AndTightensItsCompanion
   testing::WriteFile(db + "-shm", "");
   ASSERT_EQ(::chmod((db + "-shm").c_str(), 0666), 0);
   ASSERT_TRUE(SecureDatabaseFiles(db, logger).has_value());
-  for (const std::string& file : {db, db + "-wal", db + "-shm"}) EXPECT_EQ(ModeOf(file), 0600u) << file;
+  for (const std::string& file : {db, db + "-wal", db + "-shm"})
+    EXPECT_EQ(ModeOf(file), 0600u) << file;
   const std::string log = Captured(out);
-  EXPECT_NE(log.find("store.file_mode_tightened file=" + db + " was=0644 now=0600"), std::string::npos) << log;
+  EXPECT_NE(log.find("store.file_mode_tightened file=" + db + " was=0644 now=0600"),
+            std::string::npos)
+      << log;
   EXPECT_NE(log.find("file=" + db + "-shm was=0666 now=0600"), std::string::npos) << log;
   std::fclose(out);
 }
@@ -128,10 +131,13 @@ TEST(FileModes, ExposureWarningsNameTheDataDirAndTheDatabase) {
   ASSERT_EQ(::chmod(dir.File("secrets.key").c_str(), 0604), 0);
   const auto warnings = ExposureWarnings(dir.path(), db, dir.File("secrets.key"));
   ASSERT_EQ(warnings.size(), 3u);
-  EXPECT_EQ(warnings[0], "data dir " + dir.path() + " is mode 0755: group and others can list it (chmod 700 " +
+  EXPECT_EQ(warnings[0], "data dir " + dir.path() +
+                             " is mode 0755: group and others can list it (chmod 700 " +
                              dir.path() + ")");
-  EXPECT_EQ(warnings[1], "database " + db + " is mode 0640: group can read it (chmod 600 " + db + ")");
-  EXPECT_EQ(warnings[2], "secrets key " + dir.File("secrets.key") + " is mode 0604: others can read it (chmod 600 " +
+  EXPECT_EQ(warnings[1],
+            "database " + db + " is mode 0640: group can read it (chmod 600 " + db + ")");
+  EXPECT_EQ(warnings[2], "secrets key " + dir.File("secrets.key") +
+                             " is mode 0604: others can read it (chmod 600 " +
                              dir.File("secrets.key") + ")");
   EXPECT_TRUE(ExposureWarnings(dir.path(), ":memory:", dir.File("missing")).size() == 1);
 }

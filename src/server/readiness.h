@@ -21,7 +21,8 @@ struct Readiness {
 // probe polling a broken server does not repeat it. Blocking; thread-safe.
 class ReadinessCheck {
  public:
-  ReadinessCheck(store::Database& database, base::Logger& logger) : database_(database), logger_(logger) {}
+  ReadinessCheck(store::Database& database, base::Logger& logger)
+      : database_(database), logger_(logger) {}
 
   Readiness Check();
 

@@ -16,9 +16,12 @@ namespace {
 class BrokenDatabase final : public store::Database {
  public:
   static base::Error Failure() {
-    return base::Error::Unavailable("cannot open /srv/secret-place/taskwire.db: disk I/O error (SQLITE_IOERR)");
+    return base::Error::Unavailable(
+        "cannot open /srv/secret-place/taskwire.db: disk I/O error (SQLITE_IOERR)");
   }
-  base::Result<std::unique_ptr<store::Transaction>> Begin(store::Access) override { return Failure(); }
+  base::Result<std::unique_ptr<store::Transaction>> Begin(store::Access) override {
+    return Failure();
+  }
   base::Result<void> Ping() override { return Failure(); }
   base::Result<void> Backup(const std::string&) override { return Failure(); }
   std::string_view dialect() const override { return "sqlite"; }
@@ -46,13 +49,17 @@ TEST_F(ReadinessTest, TheReasonNamesNoPathAndTheDetailGoesToTheLogOnce) {
   EXPECT_FALSE(readiness.ready);
   EXPECT_EQ(readiness.reason, "the database does not answer");
   const std::string body = ReadinessJson(readiness);
-  EXPECT_EQ(body, R"({"status":"unavailable","schemaVersion":0,"reason":"the database does not answer"})");
+  EXPECT_EQ(
+      body,
+      R"({"status":"unavailable","schemaVersion":0,"reason":"the database does not answer"})");
   EXPECT_EQ(body.find("secret-place"), std::string::npos);
   (void)check.Check();
   const std::string log = Log();
-  const size_t logged = log.find(R"("event":"server.not_ready","reason":"the database does not answer","detail":"cannot open /srv/secret-place/taskwire.db)");
+  const size_t logged = log.find(
+      R"("event":"server.not_ready","reason":"the database does not answer","detail":"cannot open /srv/secret-place/taskwire.db)");
   EXPECT_NE(logged, std::string::npos) << log;
-  EXPECT_EQ(log.find("server.not_ready", logged + 30), std::string::npos) << "once per change: " << log;
+  EXPECT_EQ(log.find("server.not_ready", logged + 30), std::string::npos)
+      << "once per change: " << log;
 }
 
 TEST_F(ReadinessTest, AnOldSchemaSaysWhichVersionsAndACurrentOneIsReady) {
@@ -66,7 +73,8 @@ TEST_F(ReadinessTest, AnOldSchemaSaysWhichVersionsAndACurrentOneIsReady) {
   const Readiness current = check.Check();
   EXPECT_TRUE(current.ready);
   EXPECT_GT(current.schema_version, 0);
-  EXPECT_EQ(ReadinessJson(current), R"({"status":"ready","schemaVersion":)" + std::to_string(current.schema_version) + "}");
+  EXPECT_EQ(ReadinessJson(current),
+            R"({"status":"ready","schemaVersion":)" + std::to_string(current.schema_version) + "}");
 }
 
 }  // namespace

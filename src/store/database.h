@@ -19,14 +19,14 @@ namespace taskwire::store {
 class Param {
  public:
   using Value = std::variant<std::nullptr_t, int64_t, double, std::string_view>;
-  Param(std::nullptr_t) : value_(nullptr) {}                          // NOLINT: implicit
-  Param(int64_t v) : value_(v) {}                                     // NOLINT: implicit
-  Param(int v) : value_(int64_t{v}) {}                                // NOLINT: implicit
-  Param(bool v) : value_(int64_t{v ? 1 : 0}) {}                       // NOLINT: implicit
-  Param(double v) : value_(v) {}                                      // NOLINT: implicit
-  Param(std::string_view v) : value_(v) {}                            // NOLINT: implicit
-  Param(const std::string& v) : value_(std::string_view(v)) {}        // NOLINT: implicit
-  Param(const char* v) : value_(std::string_view(v)) {}               // NOLINT: implicit
+  Param(std::nullptr_t) : value_(nullptr) {}                    // NOLINT: implicit
+  Param(int64_t v) : value_(v) {}                               // NOLINT: implicit
+  Param(int v) : value_(int64_t{v}) {}                          // NOLINT: implicit
+  Param(bool v) : value_(int64_t{v ? 1 : 0}) {}                 // NOLINT: implicit
+  Param(double v) : value_(v) {}                                // NOLINT: implicit
+  Param(std::string_view v) : value_(v) {}                      // NOLINT: implicit
+  Param(const std::string& v) : value_(std::string_view(v)) {}  // NOLINT: implicit
+  Param(const char* v) : value_(std::string_view(v)) {}         // NOLINT: implicit
   template <typename T>
   Param(const std::optional<T>& v) : Param(v ? Param(*v) : Param(nullptr)) {}  // NOLINT
 

@@ -21,8 +21,8 @@ TEST(Row, ReadsEachTypeAndNull) {
 TEST(Row, TakesTextWithoutCopying) {
   Row row({std::string(64, 'a'), int64_t{5}, nullptr});
   EXPECT_EQ(row.TakeText(0), std::string(64, 'a'));
-  EXPECT_EQ(row.Text(0), "");         // moved out, not copied: the cell gave its string away
-  EXPECT_EQ(row.TakeText(1), "5");    // non-text cells are converted as Text does
+  EXPECT_EQ(row.Text(0), "");       // moved out, not copied: the cell gave its string away
+  EXPECT_EQ(row.TakeText(1), "5");  // non-text cells are converted as Text does
   EXPECT_FALSE(row.TakeOptionalText(2).has_value());
   EXPECT_EQ(row.TakeOptionalText(1), std::optional<std::string>("5"));
 }

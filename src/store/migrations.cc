@@ -38,7 +38,8 @@ int Latest(std::span<const Migration> migrations) {
 
 // Reads schema_migrations inside `transaction` and checks it against `migrations`.
 base::Result<int> CurrentVersion(Transaction& transaction, std::span<const Migration> migrations) {
-  auto rows = transaction.Query("SELECT version, name, checksum FROM schema_migrations ORDER BY version");
+  auto rows =
+      transaction.Query("SELECT version, name, checksum FROM schema_migrations ORDER BY version");
   if (!rows) return std::move(rows).error();
   int current = 0;
   for (const Row& row : *rows) {
@@ -70,10 +71,12 @@ std::vector<Migration> EmbeddedMigrations(std::string_view dialect) {
     // "0001_users.sql" -> version 1, name "users"
     Migration migration;
     const std::string_view path = file.path;
-    const auto [end, ec] = std::from_chars(path.data(), path.data() + path.size(), migration.version);
+    const auto [end, ec] =
+        std::from_chars(path.data(), path.data() + path.size(), migration.version);
     CHECK(ec == std::errc() && *end == '_' && path.ends_with(".sql"));
-    migration.name = std::string(path.substr(static_cast<size_t>(end - path.data()) + 1,
-                                             path.size() - static_cast<size_t>(end - path.data()) - 5));
+    migration.name =
+        std::string(path.substr(static_cast<size_t>(end - path.data()) + 1,
+                                path.size() - static_cast<size_t>(end - path.data()) - 5));
     migration.sql = file.data;
     migrations.push_back(std::move(migration));
   }

@@ -50,7 +50,8 @@ class MigrationsTest : public ::testing::Test {
   // Every row of `table`, every column quoted, in rowid order.
   std::vector<std::string> Rows(const std::string& table) {
     std::string columns;
-    for (const std::string& name : Column("SELECT name FROM pragma_table_info('" + table + "') ORDER BY cid")) {
+    for (const std::string& name :
+         Column("SELECT name FROM pragma_table_info('" + table + "') ORDER BY cid")) {
       columns += (columns.empty() ? "" : " || '|' || ") + ("quote(" + name + ")");
     }
     return Column("SELECT " + columns + " FROM " + table + " ORDER BY rowid");
@@ -122,10 +123,15 @@ INSERT INTO web_sessions VALUES ('session', 1, 'csrf', 't0', 't9');
 DELETE FROM tasks WHERE id = 4;
 )sql";
 
-constexpr const char* kTables[] = {
-    "users", "organizations", "memberships", "tasks", "task_owners", "task_labels", "messages",
-    "questions", "audit_log", "events", "event_cursors", "api_keys", "oauth_grants",
-    "oauth_token_families", "oauth_codes", "oauth_refresh_tokens", "web_sessions", "search_index"};
+constexpr const char* kTables[] = {"users",         "organizations",
+                                   "memberships",   "tasks",
+                                   "task_owners",   "task_labels",
+                                   "messages",      "questions",
+                                   "audit_log",     "events",
+                                   "event_cursors", "api_keys",
+                                   "oauth_grants",  "oauth_token_families",
+                                   "oauth_codes",   "oauth_refresh_tokens",
+                                   "web_sessions",  "search_index"};
 
 TEST_F(MigrationsTest, EmbeddedMigrationsAreOrderedAndNamed) {
   const auto migrations = EmbeddedMigrations("sqlite");
@@ -176,11 +182,11 @@ TEST_F(MigrationsTest, RefusesADatabaseFromANewerTaskwire) {
 }
 
 TEST_F(MigrationsTest, RefusesAnEditedMigration) {
-  ASSERT_TRUE(Migrate(*database_, std::vector<Migration>{{1, "one", "CREATE TABLE one (x INTEGER);"}},
-                      clock_)
+  ASSERT_TRUE(Migrate(*database_,
+                      std::vector<Migration>{{1, "one", "CREATE TABLE one (x INTEGER);"}}, clock_)
                   .has_value());
-  auto status = CheckSchema(*database_,
-                            std::vector<Migration>{{1, "one", "CREATE TABLE one (y INTEGER);"}});
+  auto status =
+      CheckSchema(*database_, std::vector<Migration>{{1, "one", "CREATE TABLE one (y INTEGER);"}});
   ASSERT_FALSE(status.has_value());
   EXPECT_NE(status.error().message().find("differs"), std::string::npos);
 }
@@ -201,12 +207,14 @@ TEST_F(MigrationsTest, Migration6KeepsEveryRowIndexAndTriggerOfASchema5Database)
   for (const char* table : kTables) EXPECT_EQ(Rows(table), before[table]) << table;
   // The same indexes and triggers, word for word, plus the audit log's two new indexes.
   std::vector<std::string> schema_after = Schema();
-  std::erase_if(schema_after, [](const std::string& line) { return line.starts_with("index audit_log_by_"); });
+  std::erase_if(schema_after,
+                [](const std::string& line) { return line.starts_with("index audit_log_by_"); });
   EXPECT_EQ(schema_after, schema_before);
   EXPECT_TRUE(Column("PRAGMA foreign_key_check").empty());
-  EXPECT_EQ(Column("PRAGMA foreign_keys", Access::kWrite), std::vector<std::string>{"1"}) << "enforcement is back on";
-  for (const char* table : {"users", "organizations", "tasks", "messages", "questions", "api_keys",
-                            "oauth_grants"}) {
+  EXPECT_EQ(Column("PRAGMA foreign_keys", Access::kWrite), std::vector<std::string>{"1"})
+      << "enforcement is back on";
+  for (const char* table :
+       {"users", "organizations", "tasks", "messages", "questions", "api_keys", "oauth_grants"}) {
     EXPECT_EQ(Column("SELECT count(*) FROM sqlite_master WHERE name = '" + std::string(table) +
                      "' AND sql LIKE '%AUTOINCREMENT%'"),
               std::vector<std::string>{"1"})
@@ -220,26 +228,33 @@ TEST_F(MigrationsTest, AfterMigration6AFreedIdIsNeverHandedOutAgain) {
   ASSERT_TRUE(Migrate(*database_, EmbeddedMigrations("sqlite"), clock_).has_value());
   // Task 4, message 3 and question 2 were freed before the migration; the sequences start above
   // what the audit log remembers.
-  Exec("INSERT INTO tasks (organization_id, title, status, created_at, updated_at) "
-       "VALUES (2, 'New zebra', 'TODO', 't2', 't2');"
-       "INSERT INTO messages (task_id, author_name, text, created_at) VALUES (3, 'bob', 'new', 't2');"
-       "INSERT INTO questions (task_id, asked_by_name, question, created_at) VALUES (3, 'bob', 'q', 't2');");
+  Exec(
+      "INSERT INTO tasks (organization_id, title, status, created_at, updated_at) "
+      "VALUES (2, 'New zebra', 'TODO', 't2', 't2');"
+      "INSERT INTO messages (task_id, author_name, text, created_at) VALUES (3, 'bob', 'new', "
+      "'t2');"
+      "INSERT INTO questions (task_id, asked_by_name, question, created_at) VALUES (3, 'bob', 'q', "
+      "'t2');");
   EXPECT_EQ(Column("SELECT max(id) FROM tasks"), std::vector<std::string>{"5"});
   EXPECT_EQ(Column("SELECT max(id) FROM messages"), std::vector<std::string>{"4"});
   EXPECT_EQ(Column("SELECT max(id) FROM questions"), std::vector<std::string>{"3"});
   // Deleting the newest row frees nothing either.
-  Exec("DELETE FROM tasks WHERE id = 5;"
-       "INSERT INTO tasks (organization_id, title, status, created_at, updated_at) "
-       "VALUES (2, 'Again', 'TODO', 't3', 't3');"
-       "INSERT INTO organizations (name, created_at) VALUES ('initech', 't3');"
-       "INSERT INTO users (name, password_hash, created_at, updated_at) VALUES ('cy', 'h', 't3', 't3');");
+  Exec(
+      "DELETE FROM tasks WHERE id = 5;"
+      "INSERT INTO tasks (organization_id, title, status, created_at, updated_at) "
+      "VALUES (2, 'Again', 'TODO', 't3', 't3');"
+      "INSERT INTO organizations (name, created_at) VALUES ('initech', 't3');"
+      "INSERT INTO users (name, password_hash, created_at, updated_at) VALUES ('cy', 'h', 't3', "
+      "'t3');");
   EXPECT_EQ(Column("SELECT max(id) FROM tasks"), std::vector<std::string>{"6"});
-  EXPECT_EQ(Column("SELECT id FROM organizations WHERE name = 'initech'"), std::vector<std::string>{"3"});
+  EXPECT_EQ(Column("SELECT id FROM organizations WHERE name = 'initech'"),
+            std::vector<std::string>{"3"});
   EXPECT_EQ(Column("SELECT id FROM users WHERE name = 'cy'"), std::vector<std::string>{"4"});
 
   // The search triggers work on the rebuilt tables: new rows are found, deleted ones are not.
-  EXPECT_EQ(Column("SELECT task_id FROM search_index WHERE search_index MATCH 'zebra' ORDER BY rowid"),
-            (std::vector<std::string>{"1", "1"}));
+  EXPECT_EQ(
+      Column("SELECT task_id FROM search_index WHERE search_index MATCH 'zebra' ORDER BY rowid"),
+      (std::vector<std::string>{"1", "1"}));
   Exec("UPDATE tasks SET title = 'Zebra again' WHERE id = 6;");
   EXPECT_EQ(Column("SELECT task_id FROM search_index WHERE search_index MATCH 'again'"),
             std::vector<std::string>{"6"});
@@ -247,13 +262,18 @@ TEST_F(MigrationsTest, AfterMigration6AFreedIdIsNeverHandedOutAgain) {
   // questions, and a row that refers to nothing is refused.
   Exec("DELETE FROM tasks WHERE id = 1;");
   EXPECT_EQ(Column("SELECT id FROM tasks ORDER BY id"), (std::vector<std::string>{"3", "6"}));
-  EXPECT_EQ(Column("SELECT count(*) FROM messages WHERE task_id IN (1, 2)"), std::vector<std::string>{"0"});
-  EXPECT_EQ(Column("SELECT count(*) FROM questions WHERE task_id = 1"), std::vector<std::string>{"0"});
-  EXPECT_EQ(Column("SELECT count(*) FROM task_labels WHERE task_id = 1"), std::vector<std::string>{"0"});
-  EXPECT_EQ(Column("SELECT count(*) FROM search_index WHERE task_id IN (1, 2)"), std::vector<std::string>{"0"});
+  EXPECT_EQ(Column("SELECT count(*) FROM messages WHERE task_id IN (1, 2)"),
+            std::vector<std::string>{"0"});
+  EXPECT_EQ(Column("SELECT count(*) FROM questions WHERE task_id = 1"),
+            std::vector<std::string>{"0"});
+  EXPECT_EQ(Column("SELECT count(*) FROM task_labels WHERE task_id = 1"),
+            std::vector<std::string>{"0"});
+  EXPECT_EQ(Column("SELECT count(*) FROM search_index WHERE task_id IN (1, 2)"),
+            std::vector<std::string>{"0"});
   auto tx = database_->Begin(Access::kWrite);
-  auto dangling = (*tx)->Execute("INSERT INTO messages (task_id, author_name, text, created_at) "
-                                 "VALUES (99, 'x', 'y', 't')");
+  auto dangling = (*tx)->Execute(
+      "INSERT INTO messages (task_id, author_name, text, created_at) "
+      "VALUES (99, 'x', 'y', 't')");
   ASSERT_FALSE(dangling.has_value());
   EXPECT_EQ(dangling.error().code(), base::ErrorCode::kFailedPrecondition);
   tx->reset();
@@ -261,18 +281,21 @@ TEST_F(MigrationsTest, AfterMigration6AFreedIdIsNeverHandedOutAgain) {
   Exec("DELETE FROM oauth_grants WHERE id = 1; DELETE FROM users WHERE id = 2;");
   EXPECT_EQ(Column("SELECT count(*) FROM oauth_token_families"), std::vector<std::string>{"0"});
   EXPECT_EQ(Column("SELECT count(*) FROM oauth_refresh_tokens"), std::vector<std::string>{"0"});
-  EXPECT_EQ(Column("SELECT count(*) FROM api_keys WHERE user_id = 2"), std::vector<std::string>{"0"});
+  EXPECT_EQ(Column("SELECT count(*) FROM api_keys WHERE user_id = 2"),
+            std::vector<std::string>{"0"});
 }
 
 TEST_F(MigrationsTest, AMigrationMayRebuildATableWithoutCascading) {
   const std::vector<Migration> migrations = {
-      {1, "parent", "CREATE TABLE parent (id INTEGER PRIMARY KEY);"
-                    "CREATE TABLE child (id INTEGER PRIMARY KEY, "
-                    "parent_id INTEGER NOT NULL REFERENCES parent(id) ON DELETE CASCADE);"
-                    "INSERT INTO parent VALUES (1); INSERT INTO child VALUES (10, 1);"},
-      {2, "rebuild", "CREATE TABLE parent_new (id INTEGER PRIMARY KEY AUTOINCREMENT);"
-                     "INSERT INTO parent_new SELECT id FROM parent; DROP TABLE parent;"
-                     "ALTER TABLE parent_new RENAME TO parent;"},
+      {1, "parent",
+       "CREATE TABLE parent (id INTEGER PRIMARY KEY);"
+       "CREATE TABLE child (id INTEGER PRIMARY KEY, "
+       "parent_id INTEGER NOT NULL REFERENCES parent(id) ON DELETE CASCADE);"
+       "INSERT INTO parent VALUES (1); INSERT INTO child VALUES (10, 1);"},
+      {2, "rebuild",
+       "CREATE TABLE parent_new (id INTEGER PRIMARY KEY AUTOINCREMENT);"
+       "INSERT INTO parent_new SELECT id FROM parent; DROP TABLE parent;"
+       "ALTER TABLE parent_new RENAME TO parent;"},
   };
   ASSERT_TRUE(Migrate(*database_, migrations, clock_).has_value());
   EXPECT_EQ(Column("SELECT id FROM child"), std::vector<std::string>{"10"});
@@ -281,10 +304,11 @@ TEST_F(MigrationsTest, AMigrationMayRebuildATableWithoutCascading) {
 
 TEST_F(MigrationsTest, AMigrationThatLeavesAForeignKeyBrokenIsRolledBack) {
   const std::vector<Migration> migrations = {
-      {1, "parent", "CREATE TABLE parent (id INTEGER PRIMARY KEY);"
-                    "CREATE TABLE child (id INTEGER PRIMARY KEY, "
-                    "parent_id INTEGER NOT NULL REFERENCES parent(id) ON DELETE CASCADE);"
-                    "INSERT INTO parent VALUES (1); INSERT INTO child VALUES (10, 1);"},
+      {1, "parent",
+       "CREATE TABLE parent (id INTEGER PRIMARY KEY);"
+       "CREATE TABLE child (id INTEGER PRIMARY KEY, "
+       "parent_id INTEGER NOT NULL REFERENCES parent(id) ON DELETE CASCADE);"
+       "INSERT INTO parent VALUES (1); INSERT INTO child VALUES (10, 1);"},
       {2, "orphan", "DELETE FROM parent;"},
   };
   auto applied = Migrate(*database_, migrations, clock_);

@@ -22,8 +22,8 @@ bool HasControl(std::string_view text, bool allow_newlines) {
 
 base::Result<void> CheckLength(std::string_view field, std::string_view value, size_t max) {
   if (base::CodePoints(value) > max) {
-    return base::Error::InvalidArgument(std::string(field) + " is longer than " + std::to_string(max) +
-                                        " characters");
+    return base::Error::InvalidArgument(std::string(field) + " is longer than " +
+                                        std::to_string(max) + " characters");
   }
   return base::Ok();
 }
@@ -36,7 +36,8 @@ base::Result<void> CheckLine(std::string_view field, std::string_view value, siz
   }
   if (auto ok = CheckLength(field, value, max); !ok) return ok;
   if (HasControl(value, false)) {
-    return base::Error::InvalidArgument(std::string(field) + " must be one line without control characters");
+    return base::Error::InvalidArgument(std::string(field) +
+                                        " must be one line without control characters");
   }
   return base::Ok();
 }
@@ -54,8 +55,8 @@ base::Result<void> CheckText(std::string_view field, std::string_view value, siz
 
 base::Result<void> CheckDescription(const Description& description) {
   if (description.text.size() > kMaxDescription) {
-    return base::Error::InvalidArgument("description is larger than " + std::to_string(kMaxDescription / 1024) +
-                                        " KB");
+    return base::Error::InvalidArgument("description is larger than " +
+                                        std::to_string(kMaxDescription / 1024) + " KB");
   }
   if (description.format == DescriptionFormat::kMarkdown && HasControl(description.text, true)) {
     return base::Error::InvalidArgument("description must not hold control characters");
@@ -65,14 +66,17 @@ base::Result<void> CheckDescription(const Description& description) {
 
 base::Result<std::vector<std::string>> NormalizeLabels(const std::vector<std::string>& labels) {
   if (labels.size() > kMaxLabels) {
-    return base::Error::InvalidArgument("a task has at most " + std::to_string(kMaxLabels) + " labels");
+    return base::Error::InvalidArgument("a task has at most " + std::to_string(kMaxLabels) +
+                                        " labels");
   }
   std::set<std::string> distinct;
   for (const std::string& given : labels) {
     const size_t first = given.find_first_not_of(" \t");
-    const std::string label =
-        first == std::string::npos ? given : given.substr(first, given.find_last_not_of(" \t") - first + 1);
-    if (auto ok = CheckLine("label '" + label + "'", label, kMaxLabel); !ok) return std::move(ok).error();
+    const std::string label = first == std::string::npos
+                                  ? given
+                                  : given.substr(first, given.find_last_not_of(" \t") - first + 1);
+    if (auto ok = CheckLine("label '" + label + "'", label, kMaxLabel); !ok)
+      return std::move(ok).error();
     distinct.insert(label);
   }
   return std::vector<std::string>(distinct.begin(), distinct.end());
@@ -80,7 +84,8 @@ base::Result<std::vector<std::string>> NormalizeLabels(const std::vector<std::st
 
 base::Result<void> CheckChoices(const std::vector<std::string>& choices) {
   if (choices.size() > kMaxChoices) {
-    return base::Error::InvalidArgument("a question has at most " + std::to_string(kMaxChoices) + " choices");
+    return base::Error::InvalidArgument("a question has at most " + std::to_string(kMaxChoices) +
+                                        " choices");
   }
   for (const std::string& choice : choices) {
     if (auto ok = CheckLine("choice '" + choice + "'", choice, kMaxChoice); !ok) return ok;
@@ -89,7 +94,8 @@ base::Result<void> CheckChoices(const std::vector<std::string>& choices) {
     return base::Error::InvalidArgument("choices must be distinct");
   }
   if (choices.size() == 1) {
-    return base::Error::InvalidArgument("give at least two choices, or none for a free-text answer");
+    return base::Error::InvalidArgument(
+        "give at least two choices, or none for a free-text answer");
   }
   return base::Ok();
 }
@@ -97,7 +103,8 @@ base::Result<void> CheckChoices(const std::vector<std::string>& choices) {
 bool CanWrite(Role role) { return role != Role::kViewer; }
 
 base::Error ViewerCannotWrite(std::string_view organization) {
-  return base::Error::PermissionDenied("you are a viewer in organization '" + std::string(organization) +
+  return base::Error::PermissionDenied("you are a viewer in organization '" +
+                                       std::string(organization) +
                                        "'; viewers cannot change its tasks");
 }
 
@@ -126,43 +133,52 @@ base::Result<TaskChanges> CheckChanges(const TaskChanges& changes) {
     checked.labels = std::move(*normalized);
   }
   if (changes.owners && changes.owners->size() > kMaxOwners) {
-    return base::Error::InvalidArgument("a task has at most " + std::to_string(kMaxOwners) + " owners");
+    return base::Error::InvalidArgument("a task has at most " + std::to_string(kMaxOwners) +
+                                        " owners");
   }
-  if (changes.completed_at && *changes.completed_at && !base::ParseIso8601(**changes.completed_at)) {
-    return base::Error::InvalidArgument("completedAt must be an ISO 8601 UTC time such as 2026-11-21T09:30:00Z");
+  if (changes.completed_at && *changes.completed_at &&
+      !base::ParseIso8601(**changes.completed_at)) {
+    return base::Error::InvalidArgument(
+        "completedAt must be an ISO 8601 UTC time such as 2026-11-21T09:30:00Z");
   }
   return checked;
 }
 
 base::Result<void> CheckVersion(const Task& before, std::optional<int64_t> expected) {
   if (expected && *expected != before.version) {
-    return base::Error::Aborted("task " + std::to_string(before.id) + " changed since you read it: it is at version " +
-                                std::to_string(before.version) + ", not " + std::to_string(*expected) +
-                                "; read it again and reapply your change");
+    return base::Error::Aborted(
+        "task " + std::to_string(before.id) + " changed since you read it: it is at version " +
+        std::to_string(before.version) + ", not " + std::to_string(*expected) +
+        "; read it again and reapply your change");
   }
   return base::Ok();
 }
 
-base::Result<UpdatePlan> PlanUpdate(const Task& before, const TaskChanges& checked, std::string_view now) {
+base::Result<UpdatePlan> PlanUpdate(const Task& before, const TaskChanges& checked,
+                                    std::string_view now) {
   UpdatePlan plan;
   JsonWriter& diff = plan.diff;
   if (checked.title && *checked.title != before.title) {
     plan.title = *checked.title;
-    diff.Raw("title", JsonWriter().String("from", before.title).String("to", *checked.title).Finish());
+    diff.Raw("title",
+             JsonWriter().String("from", before.title).String("to", *checked.title).Finish());
   }
   if (checked.description && (checked.description->text != before.description.text ||
                               checked.description->format != before.description.format)) {
     plan.description = *checked.description;
-    diff.Raw("description", JsonWriter()
-                                .Int("fromLength", static_cast<int64_t>(before.description.text.size()))
-                                .Int("toLength", static_cast<int64_t>(checked.description->text.size()))
-                                .Finish());
+    diff.Raw("description",
+             JsonWriter()
+                 .Int("fromLength", static_cast<int64_t>(before.description.text.size()))
+                 .Int("toLength", static_cast<int64_t>(checked.description->text.size()))
+                 .Finish());
   }
   const Status status = checked.status.value_or(before.status);
   if (status != before.status) {
     plan.status = status;
-    diff.Raw("status",
-             JsonWriter().String("from", StatusName(before.status)).String("to", StatusName(status)).Finish());
+    diff.Raw("status", JsonWriter()
+                           .String("from", StatusName(before.status))
+                           .String("to", StatusName(status))
+                           .Finish());
   }
   // completedAt is set exactly while the task is DONE: DONE fills it if absent, leaving DONE
   // clears it. A time given is stored normalized (UTC, as FormatIso8601 writes it).
@@ -182,23 +198,31 @@ base::Result<UpdatePlan> PlanUpdate(const Task& before, const TaskChanges& check
   }
   if (completed_at != before.completed_at) {
     plan.completed_at = completed_at;
-    diff.Raw("completedAt",
-             JsonWriter().OptionalString("from", before.completed_at).OptionalString("to", completed_at).Finish());
+    diff.Raw("completedAt", JsonWriter()
+                                .OptionalString("from", before.completed_at)
+                                .OptionalString("to", completed_at)
+                                .Finish());
   }
   if (checked.assignee && *checked.assignee != before.assignee) {
     plan.assignee = *checked.assignee;
-    diff.Raw("assignee",
-             JsonWriter().OptionalString("from", before.assignee).OptionalString("to", *checked.assignee).Finish());
+    diff.Raw("assignee", JsonWriter()
+                             .OptionalString("from", before.assignee)
+                             .OptionalString("to", *checked.assignee)
+                             .Finish());
   }
   if (checked.parent_id && *checked.parent_id != before.parent_id) {
-    if (*checked.parent_id == before.id) return base::Error::InvalidArgument("a task cannot be its own parent");
+    if (*checked.parent_id == before.id)
+      return base::Error::InvalidArgument("a task cannot be its own parent");
     plan.parent_id = *checked.parent_id;
-    diff.Raw("parentId",
-             JsonWriter().OptionalInt("from", before.parent_id).OptionalInt("to", *checked.parent_id).Finish());
+    diff.Raw("parentId", JsonWriter()
+                             .OptionalInt("from", before.parent_id)
+                             .OptionalInt("to", *checked.parent_id)
+                             .Finish());
   }
   if (checked.labels && *checked.labels != before.labels) {
     plan.labels = *checked.labels;
-    diff.Raw("labels", JsonWriter().Strings("from", before.labels).Strings("to", *checked.labels).Finish());
+    diff.Raw("labels",
+             JsonWriter().Strings("from", before.labels).Strings("to", *checked.labels).Finish());
   }
   plan.owners = checked.owners;
   return plan;
@@ -206,7 +230,8 @@ base::Result<UpdatePlan> PlanUpdate(const Task& before, const TaskChanges& check
 
 void AddOwners(UpdatePlan& plan, const Task& before, const std::vector<std::string>& owners) {
   if (owners != before.owners) {
-    plan.diff.Raw("owners", JsonWriter().Strings("from", before.owners).Strings("to", owners).Finish());
+    plan.diff.Raw("owners",
+                  JsonWriter().Strings("from", before.owners).Strings("to", owners).Finish());
   }
 }
 

@@ -18,7 +18,8 @@ namespace taskwire::tasks::rules {
 
 // A one-line text field: not blank, at most `max` characters (code points), no control characters.
 base::Result<void> CheckLine(std::string_view field, std::string_view value, size_t max);
-// Multi-line text: not blank, at most `max` characters, no control characters but newlines and tabs.
+// Multi-line text: not blank, at most `max` characters, no control characters but newlines and
+// tabs.
 base::Result<void> CheckText(std::string_view field, std::string_view value, size_t max);
 // At most kMaxDescription bytes; Markdown without control characters.
 base::Result<void> CheckDescription(const Description& description);
@@ -60,7 +61,8 @@ struct UpdatePlan {
   // The no-op rule: nothing differs, so nothing is written and the version stays.
   bool Empty() const { return diff.empty(); }
 };
-base::Result<UpdatePlan> PlanUpdate(const Task& before, const TaskChanges& checked, std::string_view now);
+base::Result<UpdatePlan> PlanUpdate(const Task& before, const TaskChanges& checked,
+                                    std::string_view now);
 // The owners after the store resolved them (sorted names): a diff member when they differ.
 void AddOwners(UpdatePlan& plan, const Task& before, const std::vector<std::string>& owners);
 

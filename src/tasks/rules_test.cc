@@ -34,15 +34,23 @@ TEST(Rules, TextChecks) {
     bool line_ok, text_ok;
   };
   const std::vector<Case> cases = {
-      {"a title", true, true},       {"", false, false},           {"   \t", false, false},
-      {"two\nlines", false, true},   {"tab\tinside", false, true},  {"bell\a", false, false},
-      {"del\x7f", false, false},     {std::string(10, 'x'), true, true},
+      {"a title", true, true},
+      {"", false, false},
+      {"   \t", false, false},
+      {"two\nlines", false, true},
+      {"tab\tinside", false, true},
+      {"bell\a", false, false},
+      {"del\x7f", false, false},
+      {std::string(10, 'x'), true, true},
       {std::string(11, 'x'), false, false},
-      {"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", true, true},  // 10 code points
+      {"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", true,
+       true},  // 10 code points
   };
   for (const Case& c : cases) {
-    EXPECT_EQ(Code(CheckLine("title", c.value, 10)), c.line_ok ? "OK" : "INVALID_ARGUMENT") << c.value;
-    EXPECT_EQ(Code(CheckText("text", c.value, 10)), c.text_ok ? "OK" : "INVALID_ARGUMENT") << c.value;
+    EXPECT_EQ(Code(CheckLine("title", c.value, 10)), c.line_ok ? "OK" : "INVALID_ARGUMENT")
+        << c.value;
+    EXPECT_EQ(Code(CheckText("text", c.value, 10)), c.text_ok ? "OK" : "INVALID_ARGUMENT")
+        << c.value;
   }
   EXPECT_EQ(CheckLine("title", "", 10).error().message(), "title must not be empty");
 }
@@ -50,9 +58,11 @@ TEST(Rules, TextChecks) {
 TEST(Rules, Descriptions) {
   EXPECT_EQ(Code(CheckDescription({"line\nline", DescriptionFormat::kMarkdown})), "OK");
   EXPECT_EQ(Code(CheckDescription({"bell\a", DescriptionFormat::kMarkdown})), "INVALID_ARGUMENT");
-  EXPECT_EQ(Code(CheckDescription({std::string(kMaxDescription, 'x'), DescriptionFormat::kJson})), "OK");
-  EXPECT_EQ(Code(CheckDescription({std::string(kMaxDescription + 1, 'x'), DescriptionFormat::kJson})),
-            "INVALID_ARGUMENT");
+  EXPECT_EQ(Code(CheckDescription({std::string(kMaxDescription, 'x'), DescriptionFormat::kJson})),
+            "OK");
+  EXPECT_EQ(
+      Code(CheckDescription({std::string(kMaxDescription + 1, 'x'), DescriptionFormat::kJson})),
+      "INVALID_ARGUMENT");
 }
 
 TEST(Rules, LabelsAreTrimmedDistinctAndSorted) {
@@ -60,7 +70,8 @@ TEST(Rules, LabelsAreTrimmedDistinctAndSorted) {
   EXPECT_EQ(Code(NormalizeLabels({" "})), "INVALID_ARGUMENT");
   EXPECT_EQ(Code(NormalizeLabels({std::string(kMaxLabel + 1, 'x')})), "INVALID_ARGUMENT");
   EXPECT_EQ(Code(NormalizeLabels(std::vector<std::string>(kMaxLabels, "same"))), "OK");
-  EXPECT_EQ(Code(NormalizeLabels(std::vector<std::string>(kMaxLabels + 1, "same"))), "INVALID_ARGUMENT");
+  EXPECT_EQ(Code(NormalizeLabels(std::vector<std::string>(kMaxLabels + 1, "same"))),
+            "INVALID_ARGUMENT");
 }
 
 TEST(Rules, Choices) {
@@ -69,10 +80,12 @@ TEST(Rules, Choices) {
     bool ok;
   };
   const std::vector<Case> cases = {
-      {{}, true}, {{"yes", "no"}, true}, {{"only"}, false}, {{"yes", "yes"}, false}, {{"yes", ""}, false},
-      {std::vector<std::string>(kMaxChoices + 1, "x"), false},
+      {{}, true},           {{"yes", "no"}, true},
+      {{"only"}, false},    {{"yes", "yes"}, false},
+      {{"yes", ""}, false}, {std::vector<std::string>(kMaxChoices + 1, "x"), false},
   };
-  for (const Case& c : cases) EXPECT_EQ(Code(CheckChoices(c.choices)), c.ok ? "OK" : "INVALID_ARGUMENT");
+  for (const Case& c : cases)
+    EXPECT_EQ(Code(CheckChoices(c.choices)), c.ok ? "OK" : "INVALID_ARGUMENT");
 }
 
 TEST(Rules, ViewersReadOthersWrite) {
@@ -131,14 +144,16 @@ TEST(Rules, CompletedAtIsSetExactlyWhileDone) {
   };
   const Time earlier = "2026-11-01T08:00:00.000Z";
   const std::vector<Case> cases = {
-      {Status::kTodo, {}, Status::kDone, {}, std::string(kNow)},                      // DONE fills it
-      {Status::kTodo, {}, Status::kDone, earlier, earlier},                            // or takes the given time
-      {Status::kDone, earlier, std::nullopt, {}, earlier},                             // unchanged
-      {Status::kDone, earlier, Status::kInProgress, {}, std::nullopt},                 // leaving DONE clears it
-      {Status::kDone, earlier, std::nullopt, Time(std::nullopt), std::string(kNow)},   // cleared while DONE: refilled
-      {Status::kTodo, {}, std::nullopt, earlier, {}, true},                            // only on DONE
+      {Status::kTodo, {}, Status::kDone, {}, std::string(kNow)},        // DONE fills it
+      {Status::kTodo, {}, Status::kDone, earlier, earlier},             // or takes the given time
+      {Status::kDone, earlier, std::nullopt, {}, earlier},              // unchanged
+      {Status::kDone, earlier, Status::kInProgress, {}, std::nullopt},  // leaving DONE clears it
+      {Status::kDone, earlier, std::nullopt, Time(std::nullopt),
+       std::string(kNow)},                                   // cleared while DONE: refilled
+      {Status::kTodo, {}, std::nullopt, earlier, {}, true},  // only on DONE
       {Status::kDone, earlier, Status::kTodo, earlier, {}, true},
-      {Status::kDone, earlier, std::nullopt, Time("2026-11-01T08:00:00Z"), earlier},  // stored normalized
+      {Status::kDone, earlier, std::nullopt, Time("2026-11-01T08:00:00Z"),
+       earlier},  // stored normalized
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     const Case& c = cases[i];
@@ -196,10 +211,11 @@ TEST(Rules, TheDiffNamesEachChangedFieldFromAndTo) {
   EXPECT_FALSE(plan->assignee->has_value());
   EXPECT_EQ(plan->parent_id, std::optional<std::optional<int64_t>>(2));
   EXPECT_FALSE(plan->completed_at.has_value());
-  EXPECT_EQ(Diff(*plan),
-            R"({"title":{"from":"Ship it","to":"Ship it now"},"description":{"fromLength":8,"toLength":11},)"
-            R"("status":{"from":"TODO","to":"IN_PROGRESS"},"assignee":{"from":"ada","to":null},)"
-            R"("parentId":{"from":null,"to":2},"labels":{"from":["backend"],"to":["api"]}})");
+  EXPECT_EQ(
+      Diff(*plan),
+      R"({"title":{"from":"Ship it","to":"Ship it now"},"description":{"fromLength":8,"toLength":11},)"
+      R"("status":{"from":"TODO","to":"IN_PROGRESS"},"assignee":{"from":"ada","to":null},)"
+      R"("parentId":{"from":null,"to":2},"labels":{"from":["backend"],"to":["api"]}})");
 }
 
 TEST(Rules, ATaskCannotBeItsOwnParent) {

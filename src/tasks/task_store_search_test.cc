@@ -1,7 +1,7 @@
 // TaskStore: search, and the FTS5 query it builds from what a person typed.
 
-#include "tasks/task_store_test.h"
 #include "tasks/task_rows_sqlite.h"
+#include "tasks/task_store_test.h"
 
 namespace taskwire::tasks {
 namespace {

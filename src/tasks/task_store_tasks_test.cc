@@ -191,7 +191,9 @@ TEST_F(TaskStoreTest, OwnersComeInNameOrderIgnoringCaseEverywhere) {
   Join("Carl", acme_, Role::kMember);
   Join("Zed", acme_, Role::kMember);
   const Task task = MakeTask(ada_, "Shared");
-  ASSERT_TRUE(store_->UpdateTask(ada_, task.id, {.owners = std::vector<std::string>{"Zed", "bob", "ada", "Carl"}})
+  ASSERT_TRUE(store_
+                  ->UpdateTask(ada_, task.id,
+                               {.owners = std::vector<std::string>{"Zed", "bob", "ada", "Carl"}})
                   .has_value());
   const std::vector<std::string> expected{"ada", "bob", "Carl", "Zed"};  // users.name is NOCASE
   auto detail = store_->GetTask(ada_, task.id);

@@ -148,7 +148,8 @@ class TaskStoreTest : public ::testing::Test {
   void RewindIds(const std::string& table, int64_t last) {
     auto tx = database_->Begin(store::Access::kWrite);
     ASSERT_TRUE(tx.has_value());
-    auto rewound = (*tx)->Execute("UPDATE sqlite_sequence SET seq = ? WHERE name = ?", {last, table});
+    auto rewound =
+        (*tx)->Execute("UPDATE sqlite_sequence SET seq = ? WHERE name = ?", {last, table});
     ASSERT_EQ(rewound.value_or(0), 1);
     ASSERT_TRUE((*tx)->Commit().has_value());
   }

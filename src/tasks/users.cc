@@ -35,10 +35,12 @@ base::Result<User> UserStore::Create(std::string_view name, std::string_view pas
   auto transaction = database_.Begin(store::Access::kWrite);
   if (!transaction) return std::move(transaction).error();
   const std::string now = base::FormatIso8601(clock_.Now());
-  auto rows = (*transaction)->Query(
-      "INSERT INTO users (name, password_hash, is_admin, created_at, updated_at) "
-      "VALUES (?, ?, ?, ?, ?) RETURNING " + std::string(kUserColumns),
-      {name, password_hash, admin, now, now});
+  auto rows = (*transaction)
+                  ->Query(
+                      "INSERT INTO users (name, password_hash, is_admin, created_at, updated_at) "
+                      "VALUES (?, ?, ?, ?, ?) RETURNING " +
+                          std::string(kUserColumns),
+                      {name, password_hash, admin, now, now});
   if (!rows) {
     if (rows.error().code() == base::ErrorCode::kAlreadyExists) {
       return base::Error::AlreadyExists("a user named '" + std::string(name) +
@@ -53,7 +55,9 @@ base::Result<User> UserStore::Create(std::string_view name, std::string_view pas
 base::Result<std::vector<User>> UserStore::List() {
   auto transaction = database_.Begin(store::Access::kRead);
   if (!transaction) return std::move(transaction).error();
-  auto rows = (*transaction)->Query("SELECT " + std::string(kUserColumns) + " FROM users WHERE deleted_at IS NULL ORDER BY id");
+  auto rows = (*transaction)
+                  ->Query("SELECT " + std::string(kUserColumns) +
+                          " FROM users WHERE deleted_at IS NULL ORDER BY id");
   if (!rows) return std::move(rows).error();
   std::vector<User> users;
   users.reserve(rows->size());
@@ -72,9 +76,10 @@ base::Result<int64_t> UserStore::Count() {
 base::Result<User> UserStore::Find(std::string_view name) {
   auto transaction = database_.Begin(store::Access::kRead);
   if (!transaction) return std::move(transaction).error();
-  auto rows = (*transaction)->Query(
-      "SELECT " + std::string(kUserColumns) + " FROM users WHERE name = ? AND deleted_at IS NULL",
-      {name});
+  auto rows = (*transaction)
+                  ->Query("SELECT " + std::string(kUserColumns) +
+                              " FROM users WHERE name = ? AND deleted_at IS NULL",
+                          {name});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return base::Error::NotFound("user", name);
   return UserFromRow(rows->front());
@@ -83,14 +88,16 @@ base::Result<User> UserStore::Find(std::string_view name) {
 base::Result<void> UserStore::Delete(std::string_view name) {
   auto transaction = database_.Begin(store::Access::kWrite);
   if (!transaction) return std::move(transaction).error();
-  auto rows = (*transaction)->Query(
-      "SELECT id, is_admin FROM users WHERE name = ? AND deleted_at IS NULL", {name});
+  auto rows =
+      (*transaction)
+          ->Query("SELECT id, is_admin FROM users WHERE name = ? AND deleted_at IS NULL", {name});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return base::Error::NotFound("user", name);
   const int64_t id = rows->front().Int(0);
   if (rows->front().Int(1) != 0) {
-    auto admins = (*transaction)->Query(
-        "SELECT count(*) FROM users WHERE is_admin = 1 AND deleted_at IS NULL");
+    auto admins =
+        (*transaction)
+            ->Query("SELECT count(*) FROM users WHERE is_admin = 1 AND deleted_at IS NULL");
     if (!admins) return std::move(admins).error();
     if (admins->front().Int(0) <= 1) {
       return base::Error::FailedPrecondition("'" + std::string(name) +
@@ -99,8 +106,9 @@ base::Result<void> UserStore::Delete(std::string_view name) {
     }
   }
   const std::string now = base::FormatIso8601(clock_.Now());
-  auto deleted = (*transaction)->Execute(
-      "UPDATE users SET deleted_at = ?, updated_at = ? WHERE id = ?", {now, now, id});
+  auto deleted =
+      (*transaction)
+          ->Execute("UPDATE users SET deleted_at = ?, updated_at = ? WHERE id = ?", {now, now, id});
   if (!deleted) return std::move(deleted).error();
   auto left = (*transaction)->Execute("DELETE FROM memberships WHERE user_id = ?", {id});
   if (!left) return std::move(left).error();

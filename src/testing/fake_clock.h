@@ -11,7 +11,9 @@ class FakeClock final : public base::Clock {
  public:
   // Starts at 2026-01-01T00:00:00Z.
   FakeClock();
-  base::WallTime Now() const override { return base::WallTime(base::WallTime::duration(now_.load())); }
+  base::WallTime Now() const override {
+    return base::WallTime(base::WallTime::duration(now_.load()));
+  }
   base::SteadyTime Steady() const override {
     return base::SteadyTime(base::SteadyTime::duration(now_.load()));
   }

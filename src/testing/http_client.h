@@ -32,9 +32,10 @@ class RawConnection {
   void ShutdownWrite();
   // Closes with a reset (RST) rather than a FIN, as a client that aborts does.
   void Reset();
-  // Reads one response, after any interim (1xx) ones: by Content-Length, chunked, or to the close. nullopt when the connection
-  // closes or `timeout` passes before a whole response arrived.
-  std::optional<HttpResponse> ReadResponse(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // Reads one response, after any interim (1xx) ones: by Content-Length, chunked, or to the close.
+  // nullopt when the connection closes or `timeout` passes before a whole response arrived.
+  std::optional<HttpResponse> ReadResponse(
+      std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // Reads until `needle` has arrived; returns everything read so far, needle included, or
   // nullopt on close or timeout.
   std::optional<std::string> ReadUntil(std::string_view needle,
@@ -54,9 +55,8 @@ class RawConnection {
 
 // One request on a new connection. `headers` are sent as given; Host and Content-Length are added
 // unless present.
-std::optional<HttpResponse> HttpRequest(uint16_t port, std::string_view method,
-                                        std::string_view path,
-                                        std::vector<std::pair<std::string, std::string>> headers = {},
-                                        std::string_view body = "");
+std::optional<HttpResponse> HttpRequest(
+    uint16_t port, std::string_view method, std::string_view path,
+    std::vector<std::pair<std::string, std::string>> headers = {}, std::string_view body = "");
 
 }  // namespace taskwire::testing

@@ -40,7 +40,8 @@ std::unique_ptr<Process> Process::Start(const std::string& binary, std::vector<s
   argv.push_back(nullptr);
 
   auto process = std::unique_ptr<Process>(new Process());
-  const int rc = posix_spawn(&process->pid_, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
+  const int rc =
+      posix_spawn(&process->pid_, binary.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   ::close(out_pipe[1]);
   ::close(err_pipe[1]);
@@ -97,8 +98,9 @@ std::optional<std::string> Process::WaitForOutput(std::string_view needle,
       const size_t start = text->rfind('\n', at);
       const size_t end = text->find('\n', at);
       line = text->substr(start == std::string::npos ? 0 : start + 1,
-                          end == std::string::npos ? std::string::npos
-                                                   : end - (start == std::string::npos ? 0 : start + 1));
+                          end == std::string::npos
+                              ? std::string::npos
+                              : end - (start == std::string::npos ? 0 : start + 1));
       return true;
     }
     return open_pipes_ == 0;
@@ -119,7 +121,8 @@ std::optional<int> Process::Wait(std::chrono::milliseconds timeout) {
       exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       // The exit can be seen before the readers have drained the pipes: wait for their EOF.
       std::unique_lock lock(mutex_);
-      changed_.wait_until(lock, deadline + std::chrono::seconds(5), [&] { return open_pipes_ == 0; });
+      changed_.wait_until(lock, deadline + std::chrono::seconds(5),
+                          [&] { return open_pipes_ == 0; });
       return exit_code_;
     }
     if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;

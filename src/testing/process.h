@@ -30,8 +30,8 @@ class Process {
 
   // Waits until the output (stdout and stderr together) contains `needle`; returns the line it
   // is on, or nullopt on timeout or exit.
-  std::optional<std::string> WaitForOutput(std::string_view needle,
-                                           std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  std::optional<std::string> WaitForOutput(
+      std::string_view needle, std::chrono::milliseconds timeout = std::chrono::seconds(20));
   void Signal(int signal);
   // The exit code (128 + signal when killed by one), or nullopt if it has not exited in time.
   std::optional<int> Wait(std::chrono::milliseconds timeout = std::chrono::seconds(20));

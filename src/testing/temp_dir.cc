@@ -11,8 +11,8 @@ namespace taskwire::testing {
 
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                        "/taskwire-test-XXXXXX";
+  std::string pattern =
+      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/taskwire-test-XXXXXX";
   CHECK(mkdtemp(pattern.data()) != nullptr);
   path_ = pattern;
 }

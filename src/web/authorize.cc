@@ -56,13 +56,16 @@ std::optional<std::string> Cookie(const http::Request& request, std::string_view
   return std::nullopt;
 }
 
-bool TokensEqual(std::string_view a, std::string_view b) { return !a.empty() && base::ConstantTimeEquals(a, b); }
+bool TokensEqual(std::string_view a, std::string_view b) {
+  return !a.empty() && base::ConstantTimeEquals(a, b);
+}
 
 // A return_to that stays on this server: a path, never "//host" or "/\host".
 bool IsLocalPath(std::string_view path) {
   return path.size() >= 1 && path.size() <= 8192 && path.front() == '/' &&
          (path.size() == 1 || (path[1] != '/' && path[1] != '\\')) &&
-         std::none_of(path.begin(), path.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+         std::none_of(path.begin(), path.end(),
+                      [](char c) { return static_cast<unsigned char>(c) < 0x20; });
 }
 
 // What the consent screen names as the destination: "claude.ai", "127.0.0.1:33418", "cursor:".
@@ -106,7 +109,8 @@ std::string IdentityText(const oauth::Client& client) {
 }  // namespace
 
 http::Response Overloaded() {
-  return Message(503, "Try again shortly", "This server is busy right now. Try again in a few seconds.");
+  return Message(503, "Try again shortly",
+                 "This server is busy right now. Try again in a few seconds.");
 }
 
 std::string AccountPages::SessionCookieName() const {
@@ -147,7 +151,8 @@ void AccountPages::ServeAuthorize(http::Request& request, http::Responder respon
   }
   const auto page = [this](const http::Request& r) { return Authorize(r); };
   if (!oauth::MetadataDocuments::IsMetadataUrl(client_id) || deps_.documents.Cached(client_id)) {
-    return http::Offload(deps_.pool, std::move(responder), Overloaded, [page, request = std::move(request)] { return page(request); });
+    return http::Offload(deps_.pool, std::move(responder), Overloaded,
+                         [page, request = std::move(request)] { return page(request); });
   }
   struct Pending {
     http::Request request;
@@ -156,14 +161,17 @@ void AccountPages::ServeAuthorize(http::Request& request, http::Responder respon
   const std::string source = deps_.sources.ClientAddress(request);
   auto pending = std::make_shared<Pending>(Pending{std::move(request), std::move(responder)});
   deps_.documents.ResolveAsync(
-      client_id, source, [this, page, pending](base::Result<oauth::Client> client, std::chrono::seconds retry_after) {
+      client_id, source,
+      [this, page, pending](base::Result<oauth::Client> client, std::chrono::seconds retry_after) {
         if (retry_after.count() > 0) {
           // Fetching is limited (this address or the app's host fetched too much) or busy: the
           // person can try again; the client is unknown, so it cannot be sent an error.
-          const bool limited = !client && client.error().code() == base::ErrorCode::kResourceExhausted;
-          http::Response busy = Message(limited ? 429 : 503, "Try again shortly",
-                                        "This server is checking too many apps' identities right now. Try again in "
-                                        "a few seconds.");
+          const bool limited =
+              !client && client.error().code() == base::ErrorCode::kResourceExhausted;
+          http::Response busy =
+              Message(limited ? 429 : 503, "Try again shortly",
+                      "This server is checking too many apps' identities right now. Try again in "
+                      "a few seconds.");
           busy.headers.Set("Retry-After", std::to_string(retry_after.count()));
           return pending->responder.Send(std::move(busy));
         }
@@ -176,9 +184,11 @@ void AccountPages::ServeAuthorize(http::Request& request, http::Responder respon
 void AccountPages::Register(http::Router& router) const {
   auto add = [this, &router](http::Method method, std::string path,
                              http::Response (AccountPages::*page)(const http::Request&) const) {
-    router.Add(method, std::move(path), [this, page](http::Request& request, http::Responder responder) {
-      Serve(request, std::move(responder), [this, page](const http::Request& r) { return (this->*page)(r); });
-    });
+    router.Add(method, std::move(path),
+               [this, page](http::Request& request, http::Responder responder) {
+                 Serve(request, std::move(responder),
+                       [this, page](const http::Request& r) { return (this->*page)(r); });
+               });
   };
   add(http::Method::kGet, "/signin", &AccountPages::SignInPage);
   add(http::Method::kPost, "/signin", &AccountPages::SignIn);
@@ -186,34 +196,39 @@ void AccountPages::Register(http::Router& router) const {
   add(http::Method::kPost, "/signout/everywhere", &AccountPages::SignOutEverywhere);
   add(http::Method::kPost, "/settings/password", &AccountPages::ChangePassword);
   for (const http::Method method : {http::Method::kGet, http::Method::kPost}) {
-    router.Add(method, "/oauth/authorize", [this](http::Request& request, http::Responder responder) {
-      ServeAuthorize(request, std::move(responder));
-    });
+    router.Add(method, "/oauth/authorize",
+               [this](http::Request& request, http::Responder responder) {
+                 ServeAuthorize(request, std::move(responder));
+               });
   }
   add(http::Method::kGet, "/settings/apps", &AccountPages::Apps);
   add(http::Method::kPost, "/settings/apps/{id}/revoke", &AccountPages::RevokeApp);
 }
 
-std::variant<AccountPages::FormPost, http::Response> AccountPages::SignedInForm(const http::Request& request) const {
+std::variant<AccountPages::FormPost, http::Response> AccountPages::SignedInForm(
+    const http::Request& request) const {
   auto session = SessionOf(request);
   if (!session) return SeeOther("/signin?return_to=%2Fsettings%2Fapps");
   auto form = http::ParseForm(request.body);
   if (!form || !form->contains("csrf") || !TokensEqual(form->at("csrf"), session->csrf)) {
-    return Message(403, "Expired", "The form expired or came from another site. Reload the page and try again.");
+    return Message(403, "Expired",
+                   "The form expired or came from another site. Reload the page and try again.");
   }
   return FormPost{std::move(*session), std::move(*form)};
 }
 
-void AccountPages::NoteWrongPassword(const std::string& source, std::string_view user, std::string_view form,
+void AccountPages::NoteWrongPassword(const std::string& source, std::string_view user,
+                                     std::string_view form,
                                      std::chrono::steady_clock::time_point now) const {
   const bool tripped = deps_.sign_in_failures.RecordFailure(source, now);
   if (deps_.logger == nullptr) return;
   // The name as typed (escaped by the logger), never the password.
   deps_.logger->Warn("auth.sign_in_failed", {{"source", source}, {"user", user}, {"form", form}});
   if (tripped) {
-    deps_.logger->Warn("auth.failure_limit_reached", {{"source", deps_.sign_in_failures.KeyOf(source)},
-                                                      {"surface", "sign_in"},
-                                                      {"per_minute", deps_.sign_in_failures.per_minute()}});
+    deps_.logger->Warn("auth.failure_limit_reached",
+                       {{"source", deps_.sign_in_failures.KeyOf(source)},
+                        {"surface", "sign_in"},
+                        {"per_minute", deps_.sign_in_failures.per_minute()}});
   }
 }
 
@@ -221,7 +236,8 @@ http::Response AccountPages::SignInPage(const http::Request& request) const {
   SignInView view;
   view.return_to = request.QueryParam("return_to").value_or("/settings/apps");
   if (!IsLocalPath(view.return_to)) view.return_to = "/settings/apps";
-  if (view.return_to.starts_with("/oauth/authorize")) view.purpose = "An app wants to connect to your account.";
+  if (view.return_to.starts_with("/oauth/authorize"))
+    view.purpose = "An app wants to connect to your account.";
   view.csrf = base::RandomToken(24);
   http::Response response = Page(200, RenderSignIn(view));
   response.headers.Add("Set-Cookie", std::string(kLoginCookie) + "=" + view.csrf +
@@ -244,12 +260,14 @@ http::Response AccountPages::SignIn(const http::Request& request) const {
   view.csrf = field("csrf");
   const auto cookie = Cookie(request, kLoginCookie);
   if (!cookie || !TokensEqual(*cookie, view.csrf)) {
-    return Message(403, "Sign-in expired", "The sign-in form expired or came from another site. Go back and try again.");
+    return Message(403, "Sign-in expired",
+                   "The sign-in form expired or came from another site. Go back and try again.");
   }
   const std::string source = deps_.sources.ClientAddress(request);
   const auto now = std::chrono::steady_clock::now();
   if (auto wait = deps_.sign_in_failures.Blocked(source, now)) {
-    view.error = "Too many failed attempts from your address. Try again in " + std::to_string(wait->count()) + " seconds.";
+    view.error = "Too many failed attempts from your address. Try again in " +
+                 std::to_string(wait->count()) + " seconds.";
     http::Response response = Page(429, RenderSignIn(view));
     response.headers.Set("Retry-After", std::to_string(wait->count()));
     return response;
@@ -265,14 +283,16 @@ http::Response AccountPages::SignIn(const http::Request& request) const {
   }
   http::Response response = SeeOther(view.return_to);
   response.headers.Add("Set-Cookie", SessionCookieName() + "=" + signed_in->first +
-                                         "; Path=/; HttpOnly; SameSite=Lax" + (deps_.secure_cookies ? "; Secure" : ""));
+                                         "; Path=/; HttpOnly; SameSite=Lax" +
+                                         (deps_.secure_cookies ? "; Secure" : ""));
   response.headers.Add("Set-Cookie", std::string(kLoginCookie) + "=; Path=/signin; Max-Age=0");
   return response;
 }
 
 http::Response AccountPages::SignedOut() const {
   http::Response response = SeeOther("/signin");
-  response.headers.Add("Set-Cookie", SessionCookieName() + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" +
+  response.headers.Add("Set-Cookie", SessionCookieName() +
+                                         "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax" +
                                          (deps_.secure_cookies ? "; Secure" : ""));
   return response;
 }
@@ -293,9 +313,10 @@ http::Response AccountPages::SignOutEverywhere(const http::Request& request) con
   auto ended = deps_.sessions.SignOutEverywhere(session.user_name);
   if (!ended) return Message(503, "Try again", "The server cannot sign you out right now.");
   if (deps_.logger != nullptr) {
-    deps_.logger->Info("auth.signed_out_everywhere", {{"user", session.user_name},
-                                                      {"sessions", *ended},
-                                                      {"source", deps_.sources.ClientAddress(request)}});
+    deps_.logger->Info("auth.signed_out_everywhere",
+                       {{"user", session.user_name},
+                        {"sessions", *ended},
+                        {"source", deps_.sources.ClientAddress(request)}});
   }
   return SignedOut();
 }
@@ -330,7 +351,8 @@ http::Response AccountPages::ChangePassword(const http::Request& request) const 
         NoteWrongPassword(source, session.user_name, "password_change", now);
         return Message(403, "Password not changed", "The current password is wrong.");
       case base::ErrorCode::kInvalidArgument:
-        return Message(400, "Password not changed", "The new password is not accepted: " + changed.error().message() + ".");
+        return Message(400, "Password not changed",
+                       "The new password is not accepted: " + changed.error().message() + ".");
       default:
         return Message(503, "Try again", "The server cannot change your password right now.");
     }
@@ -338,8 +360,9 @@ http::Response AccountPages::ChangePassword(const http::Request& request) const 
   if (deps_.logger != nullptr) {
     deps_.logger->Info("auth.password_changed", {{"user", session.user_name}, {"source", source}});
   }
-  return Message(200, "Password changed",
-                 "Your password is changed, and every other browser that was signed in as you is signed out.");
+  return Message(
+      200, "Password changed",
+      "Your password is changed, and every other browser that was signed in as you is signed out.");
 }
 
 http::Response AccountPages::Authorize(const http::Request& request) const {
@@ -350,15 +373,18 @@ http::Response AccountPages::Authorize(const http::Request& request) const {
   if (auto* page = std::get_if<oauth::ErrorPage>(&check)) {
     return Message(400, "This app cannot connect", page->message);
   }
-  if (auto* redirect = std::get_if<oauth::ErrorRedirect>(&check)) return SeeOther(redirect->location);
+  if (auto* redirect = std::get_if<oauth::ErrorRedirect>(&check))
+    return SeeOther(redirect->location);
   const auto& authorization = std::get<oauth::AuthorizationRequest>(check);
   auto session = SessionOf(request);
   if (!session) {
-    return SeeOther("/signin?return_to=" + http::PercentEncode("/oauth/authorize?" + request.query));
+    return SeeOther("/signin?return_to=" +
+                    http::PercentEncode("/oauth/authorize?" + request.query));
   }
   const auto approve = [&](const std::set<std::string>& granted) {
     auto location = deps_.server.Approve(authorization, session->user_id, granted, site);
-    if (!location) return Message(503, "Try again", "The server cannot record your consent right now.");
+    if (!location)
+      return Message(503, "Try again", "The server cannot record your consent right now.");
     return SeeOther(std::move(*location));
   };
   std::string decision;
@@ -366,10 +392,13 @@ http::Response AccountPages::Authorize(const http::Request& request) const {
     auto form = http::ParseForm(request.body);
     if (!form) return Message(400, "Bad request", form.error().message());
     if (!form->contains("csrf") || !TokensEqual(form->at("csrf"), session->csrf)) {
-      return Message(403, "Consent expired", "The consent form expired or came from another site. Start again from the app.");
+      return Message(
+          403, "Consent expired",
+          "The consent form expired or came from another site. Start again from the app.");
     }
     decision = form->contains("decision") ? form->at("decision") : "";
-    if (decision != "allow" && decision != "continue") return SeeOther(deps_.server.Deny(authorization, site));
+    if (decision != "allow" && decision != "continue")
+      return SeeOther(deps_.server.Deny(authorization, site));
     if (decision == "allow") {
       std::set<std::string> granted;
       for (const auto& scope : authorization.scopes) {
@@ -381,7 +410,8 @@ http::Response AccountPages::Authorize(const http::Request& request) const {
   // Someone who already allowed this client these scopes is not asked again, though they may be
   // asked to confirm (NeedsConfirmation).
   auto prior = deps_.server.PriorConsent(authorization, session->user_id);
-  if (!prior) return Message(503, "Try again", "The server cannot check your earlier consent right now.");
+  if (!prior)
+    return Message(503, "Try again", "The server cannot check your earlier consent right now.");
   if (*prior) {
     if (decision == "continue" || !NeedsConfirmation(authorization)) return approve(**prior);
     ContinueView view;
@@ -403,14 +433,16 @@ http::Response AccountPages::Authorize(const http::Request& request) const {
   view.client_host = HostOf(authorization.client.client_id);
   view.identity = IdentityText(authorization.client);
   if (view.verified && IsLoopbackUri(authorization.redirect_uri)) {
-    view.warning = "This app sends you back to a program on this computer. Any local program can claim to be " +
-                   view.client_name + "; allow only if you just started the connection yourself.";
+    view.warning =
+        "This app sends you back to a program on this computer. Any local program can claim to "
+        "be " +
+        view.client_name + "; allow only if you just started the connection yourself.";
   }
   view.action = "/oauth/authorize?" + request.query;
   view.csrf = session->csrf;
   for (const auto& scope : authorization.scopes) {
-    const bool read = std::find(std::begin(auth::kReadScopes), std::end(auth::kReadScopes), scope) !=
-                      std::end(auth::kReadScopes);
+    const bool read = std::find(std::begin(auth::kReadScopes), std::end(auth::kReadScopes),
+                                scope) != std::end(auth::kReadScopes);
     view.scopes.push_back(ScopeChoice{scope, std::string(ScopeDescription(scope)), read});
   }
   return Page(200, RenderConsent(view));
@@ -425,8 +457,8 @@ http::Response AccountPages::Apps(const http::Request& request) const {
   view.user_name = session->user_name;
   view.csrf = session->csrf;
   for (const auto& grant : *grants) {
-    view.apps.push_back(ConnectedApp{grant.id, grant.client_name, auth::JoinScopes(grant.scopes), grant.created_at,
-                                     grant.last_used_at.value_or("never")});
+    view.apps.push_back(ConnectedApp{grant.id, grant.client_name, auth::JoinScopes(grant.scopes),
+                                     grant.created_at, grant.last_used_at.value_or("never")});
   }
   return Page(200, RenderApps(view));
 }

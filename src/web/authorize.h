@@ -1,7 +1,7 @@
 #pragma once
 
-#include <functional>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <variant>
@@ -40,7 +40,7 @@ class AccountPages {
     std::function<oauth::Site(const http::Request&)> site;
     const http::SourcePolicy& sources;
     auth::FailureLimiter& sign_in_failures;
-    bool secure_cookies = false;  // server.public_url is https
+    bool secure_cookies = false;     // server.public_url is https
     base::Logger* logger = nullptr;  // failed sign-ins go here; null logs nothing
   };
 

@@ -42,11 +42,11 @@ struct ConsentView {
   std::string client_name;
   std::string user_name;
   std::string redirect_host;
-  bool verified = false;     // identified by a metadata document at client_host
+  bool verified = false;  // identified by a metadata document at client_host
   std::string client_host;
-  std::string identity;      // how the client is known when not verified
-  std::string warning;       // e.g. a verified client that only redirects to this computer
-  std::string action;        // where the form posts (the authorization request again)
+  std::string identity;  // how the client is known when not verified
+  std::string warning;   // e.g. a verified client that only redirects to this computer
+  std::string action;    // where the form posts (the authorization request again)
   std::string csrf;
   std::vector<ScopeChoice> scopes;
 };

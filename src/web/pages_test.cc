@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include "web/authorize.h"
-
 #include <algorithm>
+
+#include "web/authorize.h"
 
 namespace taskwire::web {
 namespace {
@@ -35,7 +35,8 @@ TEST(ConsentPage, EscapesWhatTheClientChose) {
   view.redirect_host = "evil.example\"><img src=x>";
   view.action = "/oauth/authorize?state=\"><b>x</b>";
   view.csrf = "token123";
-  view.scopes = {{"tasks:read", "Read your tasks", true}, {"tasks:write", "Change your tasks", false}};
+  view.scopes = {{"tasks:read", "Read your tasks", true},
+                 {"tasks:write", "Change your tasks", false}};
   const std::string page = RenderConsent(view);
   EXPECT_EQ(page.find("<script>"), std::string::npos);
   EXPECT_NE(page.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
@@ -64,8 +65,8 @@ TEST(ContinuePage, EscapesWhatTheClientChoseAndCarriesTheCsrfToken) {
 }
 
 TEST(ConsentPage, DescribesEveryScopeInPlainWords) {
-  for (std::string_view scope : {"mcp:read", "organizations:read", "tasks:read", "tasks:write", "tasks:admin",
-                                 "jobs:read", "jobs:run", "offline_access"}) {
+  for (std::string_view scope : {"mcp:read", "organizations:read", "tasks:read", "tasks:write",
+                                 "tasks:admin", "jobs:read", "jobs:run", "offline_access"}) {
     EXPECT_NE(ScopeDescription(scope), "An unknown permission") << scope;
   }
   EXPECT_EQ(ScopeDescription("nonsense"), "An unknown permission");
@@ -85,7 +86,8 @@ TEST(Assets, IncludeTheStylesheetAndIcon) {
 TEST(OverloadedPage, IsA503HtmlPageNeverCached) {
   const http::Response page = Overloaded();
   EXPECT_EQ(page.status, 503);
-  EXPECT_TRUE(page.headers.Get("Content-Type")->starts_with("text/html")) << *page.headers.Get("Content-Type");
+  EXPECT_TRUE(page.headers.Get("Content-Type")->starts_with("text/html"))
+      << *page.headers.Get("Content-Type");
   EXPECT_EQ(*page.headers.Get("Cache-Control"), "no-store");
   EXPECT_NE(page.body.find("Try again shortly"), std::string::npos);
   EXPECT_EQ(page.body.find("\"error\""), std::string::npos);

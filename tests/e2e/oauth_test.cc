@@ -1,14 +1,14 @@
 // The built-in OAuth authorization server of the real binary, driven the way an app and a person
-// drive it: a client added with the CLI, a person who signs in and consents on the real pages (plain
-// HTTP, cookies and forms, no browser), the code exchanged at /oauth/token, and the tokens used on
-// the REST API. What an app must not get: credentials that outlive the person's revocation, fresh
-// tokens for a stolen refresh token, and a silent re-approval it could replay from any local port.
-
-#include <gtest/gtest.h>
-#include <signal.h>
+// drive it: a client added with the CLI, a person who signs in and consents on the real pages
+// (plain HTTP, cookies and forms, no browser), the code exchanged at /oauth/token, and the tokens
+// used on the REST API. What an app must not get: credentials that outlive the person's revocation,
+// fresh tokens for a stolen refresh token, and a silent re-approval it could replay from any local
+// port.
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,7 +35,8 @@ constexpr std::string_view kChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSst
 constexpr std::string_view kPassword = "ada-password-oauth";
 // Every scope an OAuth client can be granted.
 constexpr std::string_view kEveryGrantableScope =
-    "mcp:read organizations:read tasks:read tasks:write tasks:admin jobs:read jobs:run offline_access";
+    "mcp:read organizations:read tasks:read tasks:write tasks:admin jobs:read jobs:run "
+    "offline_access";
 
 std::string Encode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -54,7 +55,8 @@ std::string Encode(std::string_view text) {
 
 std::string Form(const std::vector<std::pair<std::string, std::string>>& fields) {
   std::string out;
-  for (const auto& [name, value] : fields) out += (out.empty() ? "" : "&") + Encode(name) + "=" + Encode(value);
+  for (const auto& [name, value] : fields)
+    out += (out.empty() ? "" : "&") + Encode(name) + "=" + Encode(value);
   return out;
 }
 
@@ -68,7 +70,8 @@ std::string QueryParam(const std::string& url, const std::string& name) {
 // The value of the hidden form field `name` in a page.
 std::string FormField(const std::string& html, const std::string& name) {
   std::smatch match;
-  if (!std::regex_search(html, match, std::regex("name=\"" + name + "\" value=\"([^\"]*)\""))) return "";
+  if (!std::regex_search(html, match, std::regex("name=\"" + name + "\" value=\"([^\"]*)\"")))
+    return "";
   return match[1].str();
 }
 
@@ -84,7 +87,8 @@ class OAuthTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_EQ(Cli({"user", "add", "ada", "--password-stdin"}, std::string(kPassword) + "\n"), 0);
     ASSERT_EQ(Cli({"org", "add", "acme", "--owner", "ada"}), 0);
-    public_client_ = AddClient({"--name", "Local tool", "--redirect-uri", "http://127.0.0.1/callback"});
+    public_client_ =
+        AddClient({"--name", "Local tool", "--redirect-uri", "http://127.0.0.1/callback"});
     server_ = Process::Start(TASKWIRE_BINARY,
                              {"--data-dir", dir_.File("data"), "serve", "--listen", "127.0.0.1:0"},
                              Environment());
@@ -108,7 +112,8 @@ class OAuthTest : public ::testing::Test {
     return options;
   }
 
-  int Cli(std::vector<std::string> args, std::optional<std::string> input = std::nullopt, std::string* out = nullptr) {
+  int Cli(std::vector<std::string> args, std::optional<std::string> input = std::nullopt,
+          std::string* out = nullptr) {
     args.insert(args.begin(), {"--data-dir", dir_.File("data")});
     auto process = Process::Start(TASKWIRE_BINARY, args, Environment(std::move(input)));
     if (process == nullptr) return -1;
@@ -130,7 +135,8 @@ class OAuthTest : public ::testing::Test {
   }
 
   HttpResponse Send(std::string_view method, const std::string& path,
-                    std::vector<std::pair<std::string, std::string>> headers = {}, std::string_view body = "") {
+                    std::vector<std::pair<std::string, std::string>> headers = {},
+                    std::string_view body = "") {
     auto response = HttpRequest(port_, method, path, std::move(headers), body);
     EXPECT_TRUE(response.has_value()) << method << " " << path;
     return response.value_or(HttpResponse{});
@@ -154,19 +160,23 @@ class OAuthTest : public ::testing::Test {
     const HttpResponse page = Send("GET", "/signin");
     EXPECT_EQ(page.status, 200);
     const std::string csrf = FormField(page.body, "csrf");
-    const HttpResponse signed_in =
-        PostForm("/signin", Form({{"csrf", csrf}, {"return_to", "/settings/apps"}, {"name", "ada"},
-                                  {"password", std::string(kPassword)}}),
-                 {{"Cookie", "tw_login=" + csrf}});
+    const HttpResponse signed_in = PostForm("/signin",
+                                            Form({{"csrf", csrf},
+                                                  {"return_to", "/settings/apps"},
+                                                  {"name", "ada"},
+                                                  {"password", std::string(kPassword)}}),
+                                            {{"Cookie", "tw_login=" + csrf}});
     EXPECT_EQ(signed_in.status, 303) << signed_in.body;
     for (const auto& [name, value] : signed_in.headers) {
-      if (name == "Set-Cookie" && value.starts_with("tw_session=")) return value.substr(0, value.find(';'));
+      if (name == "Set-Cookie" && value.starts_with("tw_session="))
+        return value.substr(0, value.find(';'));
     }
     ADD_FAILURE() << "no session cookie";
     return "";
   }
 
-  std::string AuthorizePath(const std::string& client_id, std::string_view scope, const std::string& redirect_uri) {
+  std::string AuthorizePath(const std::string& client_id, std::string_view scope,
+                            const std::string& redirect_uri) {
     return "/oauth/authorize?" + Form({{"client_id", client_id},
                                        {"redirect_uri", redirect_uri},
                                        {"response_type", "code"},
@@ -199,9 +209,11 @@ class OAuthTest : public ::testing::Test {
   }
 
   // A code for `scope`, consented on the page and exchanged: the token endpoint's JSON.
-  json::object Tokens(std::string_view scope, const std::string& redirect_uri = "http://127.0.0.1:4711/callback") {
+  json::object Tokens(std::string_view scope,
+                      const std::string& redirect_uri = "http://127.0.0.1:4711/callback") {
     const std::string cookie = SignIn();
-    const std::string code = Consent(AuthorizePath(public_client_.first, scope, redirect_uri), cookie, scope);
+    const std::string code =
+        Consent(AuthorizePath(public_client_.first, scope, redirect_uri), cookie, scope);
     const HttpResponse answer = Token({{"grant_type", "authorization_code"},
                                        {"code", code},
                                        {"redirect_uri", redirect_uri},
@@ -213,7 +225,9 @@ class OAuthTest : public ::testing::Test {
   }
 
   HttpResponse Refresh(const std::string& refresh_token) {
-    return Token({{"grant_type", "refresh_token"}, {"refresh_token", refresh_token}, {"client_id", public_client_.first}});
+    return Token({{"grant_type", "refresh_token"},
+                  {"refresh_token", refresh_token},
+                  {"client_id", public_client_.first}});
   }
 
   static std::string Field(const json::object& object, std::string_view name) {
@@ -237,11 +251,14 @@ TEST_F(OAuthTest, AnAppWithEveryGrantableScopeCannotManageKeysOrGrants) {
   ASSERT_EQ(Bearer("GET", "/api/v1/me", access).status, 200) << "the token works";
   ASSERT_EQ(Bearer("POST", "/api/v1/tasks", access, R"({"title":"by the app"})").status, 201);
 
-  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
-           {"POST", "/api/v1/keys"}, {"GET", "/api/v1/keys"}, {"DELETE", "/api/v1/keys/1"},
-           {"GET", "/api/v1/grants"}, {"DELETE", "/api/v1/grants/1"}}) {
-    const HttpResponse refused =
-        Bearer(method, path, access, method == "POST" ? R"({"name":"backdoor","scopes":"all"})" : "");
+  for (const auto& [method, path] :
+       std::vector<std::pair<std::string, std::string>>{{"POST", "/api/v1/keys"},
+                                                        {"GET", "/api/v1/keys"},
+                                                        {"DELETE", "/api/v1/keys/1"},
+                                                        {"GET", "/api/v1/grants"},
+                                                        {"DELETE", "/api/v1/grants/1"}}) {
+    const HttpResponse refused = Bearer(
+        method, path, access, method == "POST" ? R"({"name":"backdoor","scopes":"all"})" : "");
     EXPECT_EQ(refused.status, 403) << method << " " << path << ": " << refused.body;
     EXPECT_EQ(refused.Header("WWW-Authenticate").find("insufficient_scope"), std::string::npos)
         << "no step-up can grant this";
@@ -256,7 +273,9 @@ TEST_F(OAuthTest, AnAppWithEveryGrantableScopeCannotManageKeysOrGrants) {
 // the database worker pool.
 TEST_F(OAuthTest, AuthorizeRequestsNamingAHostThatNeverAnswersDoNotStallTheApi) {
   std::string key;
-  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "stall", "--scopes", "all"}, std::nullopt, &key), 0);
+  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "stall", "--scopes", "all"},
+                std::nullopt, &key),
+            0);
   while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.pop_back();
   ASSERT_EQ(Bearer("GET", "/api/v1/me", key).status, 200);
 
@@ -275,9 +294,10 @@ TEST_F(OAuthTest, AuthorizeRequestsNamingAHostThatNeverAnswersDoNotStallTheApi) 
   for (int i = 0; i < 20; ++i) {
     auto connection = testing::RawConnection::Connect(port_);
     ASSERT_NE(connection, nullptr);
-    const std::string path = AuthorizePath(host + "/client-" + std::to_string(i) + ".json", "tasks:read",
-                                           "https://app.example/cb");
-    ASSERT_TRUE(connection->Send("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) + "\r\n\r\n"));
+    const std::string path = AuthorizePath(host + "/client-" + std::to_string(i) + ".json",
+                                           "tasks:read", "https://app.example/cb");
+    ASSERT_TRUE(connection->Send(
+        "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port_) + "\r\n\r\n"));
     hanging.push_back(std::move(connection));
   }
   // Those beyond the fetch threads and their queue are told at once to come back.
@@ -303,7 +323,8 @@ TEST_F(OAuthTest, AuthorizeRequestsNamingAHostThatNeverAnswersDoNotStallTheApi) 
     const auto took = std::chrono::steady_clock::now() - started;
     // Stalled, a call took about 5 s; 3 s leaves room for a loaded machine.
     EXPECT_LT(took, 3s) << "an authenticated call took "
-                        << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms";
+                        << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                        << " ms";
   }
   // A fetch that timed out is remembered: asked again, the page answers without fetching.
   ASSERT_FALSE(waiting.empty());
@@ -312,7 +333,8 @@ TEST_F(OAuthTest, AuthorizeRequestsNamingAHostThatNeverAnswersDoNotStallTheApi) 
   ASSERT_TRUE(first.has_value());
   EXPECT_EQ(first->status, 400) << first->body;
   EXPECT_NE(first->body.find("could not be checked"), std::string::npos) << first->body;
-  EXPECT_EQ(first->body.find("timed out"), std::string::npos) << "the detail is for the log: " << first->body;
+  EXPECT_EQ(first->body.find("timed out"), std::string::npos)
+      << "the detail is for the log: " << first->body;
   const auto started = std::chrono::steady_clock::now();
   const HttpResponse again =
       Send("GET", AuthorizePath(host + "/client-" + std::to_string(index) + ".json", "tasks:read",
@@ -332,11 +354,13 @@ TEST_F(OAuthTest, KeysManageIsNeverOfferedAdvertisedOrGranted) {
   EXPECT_EQ(resource.body.find("keys:manage"), std::string::npos) << resource.body;
 
   const std::string cookie = SignIn();
-  const HttpResponse asked = Send(
-      "GET", AuthorizePath(public_client_.first, "tasks:read keys:manage", "http://127.0.0.1:4711/callback"),
-      {{"Cookie", cookie}});
+  const HttpResponse asked = Send("GET",
+                                  AuthorizePath(public_client_.first, "tasks:read keys:manage",
+                                                "http://127.0.0.1:4711/callback"),
+                                  {{"Cookie", cookie}});
   ASSERT_EQ(asked.status, 303) << "refused back to the client, no consent page: " << asked.body;
-  EXPECT_EQ(QueryParam(asked.Header("Location"), "error"), "invalid_scope") << asked.Header("Location");
+  EXPECT_EQ(QueryParam(asked.Header("Location"), "error"), "invalid_scope")
+      << asked.Header("Location");
   EXPECT_EQ(QueryParam(asked.Header("Location"), "code"), "");
 }
 
@@ -380,43 +404,53 @@ TEST_F(OAuthTest, OneRetryOfARefreshIsAnsweredASecondRevokesTheFamily) {
 // silently, on any port, with a new PKCE challenge: any local program could get a code.
 TEST_F(OAuthTest, AnEarlierGrantToAPublicLoopbackClientIsReusedOnlyAfterOneClick) {
   const std::string cookie = SignIn();
-  ASSERT_FALSE(Consent(AuthorizePath(public_client_.first, "tasks:read", "http://127.0.0.1:4711/callback"), cookie,
-                       "tasks:read")
-                   .empty());
+  ASSERT_FALSE(
+      Consent(AuthorizePath(public_client_.first, "tasks:read", "http://127.0.0.1:4711/callback"),
+              cookie, "tasks:read")
+          .empty());
 
   // Another port, the same scopes: a page to confirm, not a redirect with a code.
-  const std::string again = AuthorizePath(public_client_.first, "tasks:read", "http://127.0.0.1:5999/callback");
+  const std::string again =
+      AuthorizePath(public_client_.first, "tasks:read", "http://127.0.0.1:5999/callback");
   const HttpResponse page = Send("GET", again, {{"Cookie", cookie}});
   ASSERT_EQ(page.status, 200) << page.Header("Location");
   EXPECT_EQ(page.Header("Location"), "");
   EXPECT_NE(page.body.find("Continue as ada"), std::string::npos) << page.body;
   EXPECT_NE(page.body.find("127.0.0.1:5999"), std::string::npos) << "it names where it sends you";
   EXPECT_EQ(page.Header("X-Frame-Options"), "DENY");
-  EXPECT_NE(page.Header("Content-Security-Policy").find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_NE(page.Header("Content-Security-Policy").find("frame-ancestors 'none'"),
+            std::string::npos);
   EXPECT_EQ(page.Header("Cache-Control"), "no-store");
 
   // The click must come from the page: no CSRF token, no code.
-  const HttpResponse forged = PostForm(again, Form({{"decision", "continue"}}), {{"Cookie", cookie}});
+  const HttpResponse forged =
+      PostForm(again, Form({{"decision", "continue"}}), {{"Cookie", cookie}});
   EXPECT_EQ(forged.status, 403);
-  const HttpResponse wrong = PostForm(again, Form({{"csrf", "nope"}, {"decision", "continue"}}), {{"Cookie", cookie}});
+  const HttpResponse wrong =
+      PostForm(again, Form({{"csrf", "nope"}, {"decision", "continue"}}), {{"Cookie", cookie}});
   EXPECT_EQ(wrong.status, 403);
 
   const HttpResponse cancelled =
-      PostForm(again, Form({{"csrf", FormField(page.body, "csrf")}, {"decision", "deny"}}), {{"Cookie", cookie}});
+      PostForm(again, Form({{"csrf", FormField(page.body, "csrf")}, {"decision", "deny"}}),
+               {{"Cookie", cookie}});
   ASSERT_EQ(cancelled.status, 303);
   EXPECT_EQ(QueryParam(cancelled.Header("Location"), "error"), "access_denied");
 
   const HttpResponse continued =
-      PostForm(again, Form({{"csrf", FormField(page.body, "csrf")}, {"decision", "continue"}}), {{"Cookie", cookie}});
+      PostForm(again, Form({{"csrf", FormField(page.body, "csrf")}, {"decision", "continue"}}),
+               {{"Cookie", cookie}});
   ASSERT_EQ(continued.status, 303) << continued.body;
-  EXPECT_TRUE(continued.Header("Location").starts_with("http://127.0.0.1:5999/callback?")) << continued.Header("Location");
+  EXPECT_TRUE(continued.Header("Location").starts_with("http://127.0.0.1:5999/callback?"))
+      << continued.Header("Location");
   EXPECT_NE(QueryParam(continued.Header("Location"), "code"), "");
 }
 
 TEST_F(OAuthTest, AnEarlierGrantToAPublicPrivateSchemeClientIsReusedOnlyAfterOneClick) {
-  const auto client = AddClient({"--name", "Desktop editor", "--redirect-uri", "cursor://anysphere.cursor-mcp/oauth/callback"});
+  const auto client = AddClient({"--name", "Desktop editor", "--redirect-uri",
+                                 "cursor://anysphere.cursor-mcp/oauth/callback"});
   const std::string cookie = SignIn();
-  const std::string path = AuthorizePath(client.first, "tasks:read", "cursor://anysphere.cursor-mcp/oauth/callback");
+  const std::string path =
+      AuthorizePath(client.first, "tasks:read", "cursor://anysphere.cursor-mcp/oauth/callback");
   ASSERT_FALSE(Consent(path, cookie, "tasks:read").empty());
   const HttpResponse page = Send("GET", path, {{"Cookie", cookie}});
   EXPECT_EQ(page.status, 200) << page.Header("Location");
@@ -425,7 +459,8 @@ TEST_F(OAuthTest, AnEarlierGrantToAPublicPrivateSchemeClientIsReusedOnlyAfterOne
 
 // What keeps the silent path: a client that authenticates at the token endpoint.
 TEST_F(OAuthTest, AnEarlierGrantToAConfidentialClientIsReusedSilently) {
-  const auto client = AddClient({"--name", "Dashboard", "--redirect-uri", "https://dash.example/cb", "--confidential"});
+  const auto client = AddClient(
+      {"--name", "Dashboard", "--redirect-uri", "https://dash.example/cb", "--confidential"});
   ASSERT_FALSE(client.second.empty());
   const std::string cookie = SignIn();
   const std::string path = AuthorizePath(client.first, "tasks:read", "https://dash.example/cb");
@@ -443,31 +478,42 @@ TEST_F(OAuthTest, AWebPasswordChangeEndsTheOtherSessionsAndKeepsThisOne) {
   ASSERT_EQ(settings.status, 200);
   EXPECT_NE(settings.body.find(R"(action="/settings/password")"), std::string::npos);
   const std::string csrf = FormField(settings.body, "csrf");
-  const auto change = [&](const std::string& token, const std::string& current, const std::string& repeat) {
+  const auto change = [&](const std::string& token, const std::string& current,
+                          const std::string& repeat) {
     return PostForm("/settings/password",
-                    Form({{"csrf", token}, {"current", current}, {"new_password", "ada-new-password"}, {"repeat", repeat}}),
+                    Form({{"csrf", token},
+                          {"current", current},
+                          {"new_password", "ada-new-password"},
+                          {"repeat", repeat}}),
                     {{"Cookie", here}});
   };
   EXPECT_EQ(change("forged", std::string(kPassword), "ada-new-password").status, 403);
   EXPECT_EQ(change(csrf, "wrong-current-password", "ada-new-password").status, 403);
   EXPECT_EQ(change(csrf, std::string(kPassword), "something-else").status, 400);
-  EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", elsewhere}}).status, 200) << "nothing changed yet";
+  EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", elsewhere}}).status, 200)
+      << "nothing changed yet";
 
   const HttpResponse changed = change(csrf, std::string(kPassword), "ada-new-password");
   EXPECT_EQ(changed.status, 200) << changed.body;
   EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", here}}).status, 200) << "this session stays";
-  EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", elsewhere}}).status, 303) << "the other one ended";
+  EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", elsewhere}}).status, 303)
+      << "the other one ended";
   // The old password no longer signs in; the failure is logged with the name, never a password.
   const HttpResponse page = Send("GET", "/signin");
   const std::string login = FormField(page.body, "csrf");
-  const HttpResponse old = PostForm(
-      "/signin", Form({{"csrf", login}, {"return_to", "/settings/apps"}, {"name", "ada"}, {"password", std::string(kPassword)}}),
-      {{"Cookie", "tw_login=" + login}});
+  const HttpResponse old = PostForm("/signin",
+                                    Form({{"csrf", login},
+                                          {"return_to", "/settings/apps"},
+                                          {"name", "ada"},
+                                          {"password", std::string(kPassword)}}),
+                                    {{"Cookie", "tw_login=" + login}});
   EXPECT_EQ(old.status, 401);
   server_->Signal(SIGTERM);
   ASSERT_TRUE(server_->Wait(30s).has_value());
   const std::string log = server_->Stderr();
-  EXPECT_NE(log.find(R"("event":"auth.sign_in_failed","source":"127.0.0.1","user":"ada")"), std::string::npos) << log;
+  EXPECT_NE(log.find(R"("event":"auth.sign_in_failed","source":"127.0.0.1","user":"ada")"),
+            std::string::npos)
+      << log;
   EXPECT_NE(log.find(R"("event":"auth.password_changed","user":"ada")"), std::string::npos) << log;
   for (const char* secret : {"wrong-current-password", "ada-new-password", "ada-password-oauth"}) {
     EXPECT_EQ(log.find(secret), std::string::npos) << secret << " in " << log;
@@ -481,11 +527,13 @@ TEST_F(OAuthTest, SignOutEverywhereEndsEverySessionOfThePersonAndNeedsTheFormsTo
   ASSERT_EQ(settings.status, 200);
   EXPECT_NE(settings.body.find(R"(action="/signout/everywhere")"), std::string::npos);
   // Another site cannot post it: without the session's token nothing ends.
-  EXPECT_EQ(PostForm("/signout/everywhere", Form({{"csrf", "forged"}}), {{"Cookie", here}}).status, 403);
+  EXPECT_EQ(PostForm("/signout/everywhere", Form({{"csrf", "forged"}}), {{"Cookie", here}}).status,
+            403);
   EXPECT_EQ(PostForm("/signout/everywhere", "", {{"Cookie", here}}).status, 403);
   EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", elsewhere}}).status, 200);
   const HttpResponse out =
-      PostForm("/signout/everywhere", Form({{"csrf", FormField(settings.body, "csrf")}}), {{"Cookie", here}});
+      PostForm("/signout/everywhere", Form({{"csrf", FormField(settings.body, "csrf")}}),
+               {{"Cookie", here}});
   EXPECT_EQ(out.status, 303);
   EXPECT_EQ(out.Header("Location"), "/signin");
   EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", here}}).status, 303);
@@ -499,7 +547,8 @@ TEST_F(OAuthTest, TheCliSignsAPersonOutEverywhereAndSoDoesItsPasswordChange) {
   const std::string second = SignIn();
   ASSERT_EQ(Send("GET", "/settings/apps", {{"Cookie", second}}).status, 200);
   ASSERT_EQ(Cli({"user", "passwd", "ada", "--password-stdin"}, std::string(kPassword) + "\n"), 0);
-  EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", second}}).status, 303) << "a password change signs them out";
+  EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", second}}).status, 303)
+      << "a password change signs them out";
   EXPECT_EQ(Send("GET", "/settings/apps", {{"Cookie", SignIn()}}).status, 200);
 }
 

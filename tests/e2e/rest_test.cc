@@ -45,7 +45,8 @@ class RestTest : public ::testing::Test {
 
   // Another `taskwire serve` on the same data, with `settings`; null when it did not start.
   std::unique_ptr<Process> Serve(std::vector<std::string> settings, uint16_t& port) {
-    settings.insert(settings.begin(), {"serve", "--listen", "127.0.0.1:0", "--data-dir", dir_.File("data")});
+    settings.insert(settings.begin(),
+                    {"serve", "--listen", "127.0.0.1:0", "--data-dir", dir_.File("data")});
     auto server = Process::Start(TASKWIRE_BINARY, settings, Environment());
     if (server == nullptr) return nullptr;
     auto line = server->WaitForOutput("is listening on ", 30s);
@@ -63,8 +64,8 @@ class RestTest : public ::testing::Test {
     std::string listed;
     EXPECT_EQ(Cli({"key", "list", "--user", user}, std::nullopt, &listed), 0);
     std::smatch match;
-    const bool found =
-        std::regex_search(listed, match, std::regex("\n(\\d+)\\s+tw_\\S+\\s+" + user + "\\s+" + name + "\\s"));
+    const bool found = std::regex_search(
+        listed, match, std::regex("\n(\\d+)\\s+tw_\\S+\\s+" + user + "\\s+" + name + "\\s"));
     EXPECT_TRUE(found) << listed;
     return found ? match[1].str() : "";
   }
@@ -90,9 +91,10 @@ class RestTest : public ::testing::Test {
   std::string Key(const std::string& user, const std::string& scopes) {
     std::string out;
     std::string err;
-    EXPECT_EQ(Cli({"key", "create", "--user", user, "--name", user + "-" + scopes, "--scopes", scopes},
-                  std::nullopt, &out, &err),
-              0)
+    EXPECT_EQ(
+        Cli({"key", "create", "--user", user, "--name", user + "-" + scopes, "--scopes", scopes},
+            std::nullopt, &out, &err),
+        0)
         << err;
     // The raw key, alone on standard output.
     EXPECT_TRUE(std::regex_match(out, std::regex("tw_[A-Za-z0-9_-]{43}\n"))) << out;
@@ -139,9 +141,8 @@ class RestTest : public ::testing::Test {
   // JSON library would keep). Returns the JSON-RPC answer.
   json::value Mcp(const std::string& key, const std::string& method, const std::string& name,
                   const std::string& params) {
-    const std::string meta =
-        R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
-        R"("io.modelcontextprotocol/clientCapabilities":{}})";
+    const std::string meta = R"("_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28",)"
+                             R"("io.modelcontextprotocol/clientCapabilities":{}})";
     const std::string body = R"({"jsonrpc":"2.0","id":1,"method":")" + method + R"(","params":{)" +
                              params + (params.empty() ? "" : ",") + meta + "}}";
     std::vector<std::pair<std::string, std::string>> headers = {
@@ -153,7 +154,8 @@ class RestTest : public ::testing::Test {
     std::string text = response.body;
     if (response.Header("Content-Type").starts_with("text/event-stream")) {
       const size_t data = text.rfind("data: ");
-      text = data == std::string::npos ? "" : text.substr(data + 6, text.find('\n', data) - data - 6);
+      text =
+          data == std::string::npos ? "" : text.substr(data + 6, text.find('\n', data) - data - 6);
     }
     boost::system::error_code ec;
     json::value answer = json::parse(text, ec);
@@ -165,7 +167,8 @@ class RestTest : public ::testing::Test {
   json::object Tool(const std::string& key, const std::string& tool, const std::string& arguments) {
     const json::value answer =
         Mcp(key, "tools/call", tool, R"("name":")" + tool + R"(","arguments":)" + arguments);
-    const json::value* result = answer.is_object() ? answer.as_object().if_contains("result") : nullptr;
+    const json::value* result =
+        answer.is_object() ? answer.as_object().if_contains("result") : nullptr;
     EXPECT_NE(result, nullptr) << json::serialize(answer);
     return result != nullptr && result->is_object() ? result->as_object() : json::object{};
   }
@@ -196,20 +199,22 @@ TEST_F(RestTest, ACredentialIsRequiredAndBadOnesAreRefusedAlike) {
   const HttpResponse none = Call("GET", "/api/v1/me", "");
   EXPECT_EQ(none.status, 401);
   // Where to learn how to authenticate, and no error code when no token was sent (RFC 6750 §3.1).
-  const std::string metadata = "http://127.0.0.1:" + std::to_string(port_) +
-                               "/.well-known/oauth-protected-resource/mcp";
+  const std::string metadata =
+      "http://127.0.0.1:" + std::to_string(port_) + "/.well-known/oauth-protected-resource/mcp";
   EXPECT_EQ(none.Header("WWW-Authenticate"),
-            "Bearer resource_metadata=\"" + metadata + "\", scope=\"mcp:read organizations:read tasks:read\"");
-  for (const std::string& header : {std::string("Basic YWRhOnB3"), std::string("Bearer"),
-                                    std::string("Bearer tw_short"), "Bearer " + ada_ + "x",
-                                    "Bearer tw_" + std::string(43, 'A')}) {
+            "Bearer resource_metadata=\"" + metadata +
+                "\", scope=\"mcp:read organizations:read tasks:read\"");
+  for (const std::string& header :
+       {std::string("Basic YWRhOnB3"), std::string("Bearer"), std::string("Bearer tw_short"),
+        "Bearer " + ada_ + "x", "Bearer tw_" + std::string(43, 'A')}) {
     const HttpResponse bad = Call("GET", "/api/v1/me", "", "", {{"Authorization", header}});
     EXPECT_EQ(bad.status, 401) << header;
     EXPECT_EQ(ErrorCode(bad), "unauthenticated");
     EXPECT_NE(bad.Header("WWW-Authenticate").find(R"(error="invalid_token")"), std::string::npos);
   }
   // Two Authorization headers: which one counts would be a guess.
-  const HttpResponse twice = Call("GET", "/api/v1/me", ada_, "", {{"Authorization", "Bearer " + bob_}});
+  const HttpResponse twice =
+      Call("GET", "/api/v1/me", ada_, "", {{"Authorization", "Bearer " + bob_}});
   EXPECT_EQ(twice.status, 401);
 
   const HttpResponse me = Call("GET", "/api/v1/me", ada_);
@@ -219,7 +224,8 @@ TEST_F(RestTest, ACredentialIsRequiredAndBadOnesAreRefusedAlike) {
 
 TEST_F(RestTest, ProtectedResourceMetadataNamesTheMcpEndpoint) {
   const std::string base = "http://127.0.0.1:" + std::to_string(port_);
-  for (const char* path : {"/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"}) {
+  for (const char* path :
+       {"/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"}) {
     const HttpResponse response = Call("GET", path, "");
     ASSERT_EQ(response.status, 200) << path;
     const json::value metadata = Json(response);
@@ -240,8 +246,8 @@ TEST_F(RestTest, ProtectedResourceMetadataNamesTheMcpEndpoint) {
                                      {"Mcp-Name", "create_task"}});
   EXPECT_EQ(refused.status, 403) << refused.body;
   EXPECT_EQ(refused.Header("WWW-Authenticate"),
-            "Bearer error=\"insufficient_scope\", scope=\"tasks:write\", resource_metadata=\"" + base +
-                "/.well-known/oauth-protected-resource/mcp\"");
+            "Bearer error=\"insufficient_scope\", scope=\"tasks:write\", resource_metadata=\"" +
+                base + "/.well-known/oauth-protected-resource/mcp\"");
 }
 
 TEST_F(RestTest, ARevokedKeyStopsWorkingOnTheNextRequestWhileTheServerRuns) {
@@ -265,7 +271,8 @@ TEST_F(RestTest, ADeletedUsersKeysStopWorkingAtOnce) {
   std::string users;
   ASSERT_EQ(Cli({"user", "list"}, std::nullopt, &users), 0);
   EXPECT_EQ(users.find("carol"), std::string::npos) << users;
-  EXPECT_EQ(Cli({"user", "add", "carol", "--password-stdin"}, "another-password\n", nullptr, &err), 1);
+  EXPECT_EQ(Cli({"user", "add", "carol", "--password-stdin"}, "another-password\n", nullptr, &err),
+            1);
   EXPECT_NE(err.find("exists already"), std::string::npos) << err;
   EXPECT_NE(Cli({"key", "create", "--user", "carol", "--name", "x"}), 0);
   EXPECT_EQ(Cli({"user", "delete", "carol"}, std::nullopt, nullptr, &err), 1);
@@ -278,7 +285,9 @@ TEST_F(RestTest, ADeletedUsersKeysStopWorkingAtOnce) {
 
 TEST_F(RestTest, AnExpiredKeyIsRefused) {
   std::string out;
-  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "brief", "--expires", "1s"}, std::nullopt, &out), 0);
+  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "brief", "--expires", "1s"},
+                std::nullopt, &out),
+            0);
   const std::string key = out.substr(0, out.size() - 1);
   ASSERT_EQ(Call("GET", "/api/v1/me", key).status, 200);
   std::this_thread::sleep_for(1100ms);
@@ -286,8 +295,9 @@ TEST_F(RestTest, AnExpiredKeyIsRefused) {
 }
 
 TEST_F(RestTest, KeysAreManagedOverRestByAKeyWithKeysManage) {
-  const HttpResponse created = Call("POST", "/api/v1/keys", ada_manage_,
-                                    R"({"name":"script","scopes":["tasks:read","organizations:read"],"expiresIn":"30d"})");
+  const HttpResponse created =
+      Call("POST", "/api/v1/keys", ada_manage_,
+           R"({"name":"script","scopes":["tasks:read","organizations:read"],"expiresIn":"30d"})");
   ASSERT_EQ(created.status, 201) << created.body;
   const std::string key(Json(created).at("key").as_string());
   EXPECT_TRUE(std::regex_match(key, std::regex("tw_[A-Za-z0-9_-]{43}")));
@@ -327,12 +337,17 @@ TEST_F(RestTest, KeysAreManagedOverRestByAKeyWithKeysManage) {
 // keys:manage is never part of "all": a key must be minted naming it.
 TEST_F(RestTest, KeysAndGrantsAreNotManagedWithoutKeysManageEvenByAKeyWithAllScopes) {
   for (const std::string* key : {&ada_, &ada_read_}) {
-    for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
-             {"POST", "/api/v1/keys"}, {"GET", "/api/v1/keys"}, {"DELETE", "/api/v1/keys/1"},
-             {"GET", "/api/v1/grants"}, {"DELETE", "/api/v1/grants/1"}}) {
-      const HttpResponse refused = Call(method, path, *key, method == "POST" ? R"({"name":"wider","scopes":"all"})" : "");
+    for (const auto& [method, path] :
+         std::vector<std::pair<std::string, std::string>>{{"POST", "/api/v1/keys"},
+                                                          {"GET", "/api/v1/keys"},
+                                                          {"DELETE", "/api/v1/keys/1"},
+                                                          {"GET", "/api/v1/grants"},
+                                                          {"DELETE", "/api/v1/grants/1"}}) {
+      const HttpResponse refused =
+          Call(method, path, *key, method == "POST" ? R"({"name":"wider","scopes":"all"})" : "");
       EXPECT_EQ(refused.status, 403) << method << " " << path;
-      EXPECT_NE(refused.Header("WWW-Authenticate").find(R"(error="insufficient_scope", scope="keys:manage")"),
+      EXPECT_NE(refused.Header("WWW-Authenticate")
+                    .find(R"(error="insufficient_scope", scope="keys:manage")"),
                 std::string::npos)
           << refused.Header("WWW-Authenticate");
     }
@@ -343,26 +358,36 @@ TEST_F(RestTest, KeysAndGrantsAreNotManagedWithoutKeysManageEvenByAKeyWithAllSco
 // A key mints nothing that could do more, or live longer, than itself.
 TEST_F(RestTest, AKeyWithKeysManageMintsNoWiderOrLongerLivedKeyThanItself) {
   std::string out;
-  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "narrow-manager", "--scopes", "read,keys:manage",
-                 "--expires", "1d"},
+  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "narrow-manager", "--scopes",
+                 "read,keys:manage", "--expires", "1d"},
                 std::nullopt, &out),
             0);
   const std::string narrow = out.substr(0, out.size() - 1);
-  const HttpResponse wider = Call("POST", "/api/v1/keys", narrow, R"({"name":"wider","scopes":"all","expiresIn":"1h"})");
+  const HttpResponse wider =
+      Call("POST", "/api/v1/keys", narrow, R"({"name":"wider","scopes":"all","expiresIn":"1h"})");
   EXPECT_EQ(wider.status, 403) << wider.body;
   EXPECT_NE(wider.body.find("does not hold"), std::string::npos) << wider.body;
-  const HttpResponse longer = Call("POST", "/api/v1/keys", narrow, R"({"name":"longer","scopes":"read"})");
+  const HttpResponse longer =
+      Call("POST", "/api/v1/keys", narrow, R"({"name":"longer","scopes":"read"})");
   EXPECT_EQ(longer.status, 403) << longer.body;
   EXPECT_NE(longer.body.find("expire"), std::string::npos) << longer.body;
-  EXPECT_EQ(Call("POST", "/api/v1/keys", narrow, R"({"name":"same","scopes":"read","expiresIn":"1h"})").status, 201);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/keys", narrow, R"({"name":"same","scopes":"read","expiresIn":"1h"})")
+          .status,
+      201);
 
-  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "reviewed-manager", "--scopes", "all,keys:manage",
-                 "--review"},
+  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "reviewed-manager", "--scopes",
+                 "all,keys:manage", "--review"},
                 std::nullopt, &out),
             0);
   const std::string reviewed = out.substr(0, out.size() - 1);
-  EXPECT_EQ(Call("POST", "/api/v1/keys", reviewed, R"({"name":"unreviewed","scopes":"read"})").status, 403);
-  EXPECT_EQ(Call("POST", "/api/v1/keys", reviewed, R"({"name":"reviewed","scopes":"read","review":true})").status, 403)
+  EXPECT_EQ(
+      Call("POST", "/api/v1/keys", reviewed, R"({"name":"unreviewed","scopes":"read"})").status,
+      403);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/keys", reviewed, R"({"name":"reviewed","scopes":"read","review":true})")
+          .status,
+      403)
       << "a review-mode key mints no key at all";
   EXPECT_EQ(Call("GET", "/api/v1/keys", reviewed).status, 200) << "it may list them";
 }
@@ -370,9 +395,15 @@ TEST_F(RestTest, AKeyWithKeysManageMintsNoWiderOrLongerLivedKeyThanItself) {
 TEST_F(RestTest, ForgedHostOrOriginIsRefused) {
   EXPECT_EQ(Call("GET", "/api/v1/me", ada_, "", {{"Host", "evil.example"}}).status, 403);
   EXPECT_EQ(Call("GET", "/api/v1/me", ada_, "", {{"Origin", "http://evil.example"}}).status, 403);
-  EXPECT_EQ(Call("GET", "/api/v1/me", ada_, "", {{"Origin", "http://127.0.0.1:" + std::to_string(port_)}}).status, 200);
+  EXPECT_EQ(
+      Call("GET", "/api/v1/me", ada_, "", {{"Origin", "http://127.0.0.1:" + std::to_string(port_)}})
+          .status,
+      200);
   // The scheme is part of the origin: this server speaks plain HTTP on its port.
-  EXPECT_EQ(Call("GET", "/api/v1/me", ada_, "", {{"Origin", "https://127.0.0.1:" + std::to_string(port_)}}).status, 403);
+  EXPECT_EQ(Call("GET", "/api/v1/me", ada_, "",
+                 {{"Origin", "https://127.0.0.1:" + std::to_string(port_)}})
+                .status,
+            403);
 }
 
 TEST_F(RestTest, OnlyAllowedSourceAddressesMayConnect) {
@@ -396,10 +427,13 @@ TEST_F(RestTest, OnlyAllowedSourceAddressesMayConnect) {
   {
     // Behind a trusted proxy on this machine, the forwarded address decides.
     auto server = Serve({"--set", "server.allow_origins=192.0.2.0/24", "--set",
-                         "server.trusted_proxies=127.0.0.1/32"}, port);
+                         "server.trusted_proxies=127.0.0.1/32"},
+                        port);
     ASSERT_NE(server, nullptr);
     EXPECT_EQ(CallAt(port, "GET", me, ada_, "", {{"X-Forwarded-For", "192.0.2.7"}}).status, 200);
-    EXPECT_EQ(CallAt(port, "GET", me, ada_, "", {{"X-Forwarded-For", "192.0.2.7, 198.51.100.1"}}).status, 403);
+    EXPECT_EQ(
+        CallAt(port, "GET", me, ada_, "", {{"X-Forwarded-For", "192.0.2.7, 198.51.100.1"}}).status,
+        403);
     EXPECT_EQ(CallAt(port, "GET", me, ada_, "", {{"X-Forwarded-For", "127.0.0.1"}}).status, 403);
     EXPECT_EQ(CallAt(port, "GET", me, ada_).status, 403);
   }
@@ -411,12 +445,14 @@ TEST_F(RestTest, OnlyAllowedSourceAddressesMayConnect) {
                             Environment());
   ASSERT_NE(bad, nullptr);
   EXPECT_EQ(bad->Wait(30s), 2);
-  EXPECT_NE(bad->Stderr().find("no address set named 'antropic'"), std::string::npos) << bad->Stderr();
+  EXPECT_NE(bad->Stderr().find("no address set named 'antropic'"), std::string::npos)
+      << bad->Stderr();
 }
 
 TEST_F(RestTest, BadCredentialsFromOneAddressAreLimited) {
   uint16_t port = 0;
-  auto server = Serve({"--set", "auth.failure_limit=3", "--set", "server.trusted_proxies=127.0.0.1"}, port);
+  auto server =
+      Serve({"--set", "auth.failure_limit=3", "--set", "server.trusted_proxies=127.0.0.1"}, port);
   ASSERT_NE(server, nullptr);
   const auto from = [](const char* address) {
     return std::vector<std::pair<std::string, std::string>>{{"X-Forwarded-For", address}};
@@ -444,17 +480,25 @@ TEST_F(RestTest, BadCredentialsFromOneAddressAreLimited) {
   EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", carol_, "", from("2001:db8:5:5::4")).status, 200);
   // Other addresses are not affected, and a missing credential is not a failure.
   EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", unknown, "", from("192.0.2.2")).status, 401);
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", "", "", from("192.0.2.3")).status, 401);
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", "", "", from("192.0.2.3")).status, 401);
   EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", bob_, "", from("192.0.2.3")).status, 200);
   // Each refusal and each trip is in the log, with the key's prefix and never the key.
   server->Signal(SIGTERM);
   ASSERT_TRUE(server->Wait(30s).has_value());
   const std::string log = server->Stderr();
-  EXPECT_NE(log.find(R"("event":"auth.credential_refused","source":"192.0.2.1","credential":"api_key","key_prefix":"tw_QQQQQQQ")"),
-            std::string::npos)
+  EXPECT_NE(
+      log.find(
+          R"("event":"auth.credential_refused","source":"192.0.2.1","credential":"api_key","key_prefix":"tw_QQQQQQQ")"),
+      std::string::npos)
       << log;
-  EXPECT_NE(log.find(R"("event":"auth.failure_limit_reached","source":"192.0.2.1","surface":"api")"), std::string::npos) << log;
-  EXPECT_NE(log.find(R"("event":"auth.failure_limit_reached","source":"2001:db8:5:5::","surface":"api")"), std::string::npos)
+  EXPECT_NE(
+      log.find(R"("event":"auth.failure_limit_reached","source":"192.0.2.1","surface":"api")"),
+      std::string::npos)
+      << log;
+  EXPECT_NE(
+      log.find(R"("event":"auth.failure_limit_reached","source":"2001:db8:5:5::","surface":"api")"),
+      std::string::npos)
       << log;
   EXPECT_EQ(log.find(unknown), std::string::npos) << log;
 }
@@ -472,9 +516,10 @@ TEST_F(RestTest, FailedSignInsAreLoggedAndAnAddressOverTheLimitWaits) {
     const std::string body = page ? page->body : "";
     EXPECT_TRUE(std::regex_search(body, match, std::regex("name=\"csrf\" value=\"([^\"]+)\"")));
     const std::string csrf = match.size() > 1 ? match[1].str() : "";
-    auto answer = HttpRequest(port, "POST", "/signin",
-                              {{"Content-Type", "application/x-www-form-urlencoded"}, {"Cookie", "tw_login=" + csrf}},
-                              "csrf=" + csrf + "&return_to=%2Fsettings%2Fapps&name=ada&password=" + password);
+    auto answer = HttpRequest(
+        port, "POST", "/signin",
+        {{"Content-Type", "application/x-www-form-urlencoded"}, {"Cookie", "tw_login=" + csrf}},
+        "csrf=" + csrf + "&return_to=%2Fsettings%2Fapps&name=ada&password=" + password);
     EXPECT_TRUE(answer.has_value());
     return answer ? answer->status : 0;
   };
@@ -485,15 +530,19 @@ TEST_F(RestTest, FailedSignInsAreLoggedAndAnAddressOverTheLimitWaits) {
   server->Signal(SIGTERM);
   ASSERT_TRUE(server->Wait(30s).has_value());
   const std::string log = server->Stderr();
-  const std::string failed = R"("event":"auth.sign_in_failed","source":"127.0.0.1","user":"ada","form":"sign_in")";
+  const std::string failed =
+      R"("event":"auth.sign_in_failed","source":"127.0.0.1","user":"ada","form":"sign_in")";
   const size_t first = log.find(failed);
   EXPECT_NE(first, std::string::npos) << log;
   EXPECT_NE(log.find(failed, first + failed.size()), std::string::npos) << log;
-  const std::string trip = R"("event":"auth.failure_limit_reached","source":"127.0.0.1","surface":"sign_in","per_minute":2)";
+  const std::string trip =
+      R"("event":"auth.failure_limit_reached","source":"127.0.0.1","surface":"sign_in","per_minute":2)";
   const size_t tripped = log.find(trip);
   EXPECT_NE(tripped, std::string::npos) << log;
-  EXPECT_EQ(log.find("auth.failure_limit_reached", tripped + trip.size()), std::string::npos) << log;
-  for (const char* secret : {"wrong-password-one", "wrong-password-two", "wrong-password-three", "a-long-password"}) {
+  EXPECT_EQ(log.find("auth.failure_limit_reached", tripped + trip.size()), std::string::npos)
+      << log;
+  for (const char* secret :
+       {"wrong-password-one", "wrong-password-two", "wrong-password-three", "a-long-password"}) {
     EXPECT_EQ(log.find(secret), std::string::npos) << secret;
   }
 }
@@ -508,9 +557,11 @@ TEST_F(RestTest, TheLoopbackBypassNeverTrustsForwardedRequests) {
   // A proxy on this machine relays other people's requests: they get no free pass, whatever the
   // header claims.
   for (const char* claimed : {"127.0.0.1", "::1", "203.0.113.9"}) {
-    EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", "", "", {{"X-Forwarded-For", claimed}}).status, 401) << claimed;
+    EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", "", "", {{"X-Forwarded-For", claimed}}).status, 401)
+        << claimed;
   }
-  EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", "", "", {{"Forwarded", "for=127.0.0.1"}}).status, 401);
+  EXPECT_EQ(CallAt(port, "GET", "/api/v1/me", "", "", {{"Forwarded", "for=127.0.0.1"}}).status,
+            401);
   // A credential still decides who the caller is.
   const HttpResponse bob = CallAt(port, "GET", "/api/v1/me", bob_);
   EXPECT_EQ(Json(bob).at("user").at("name").as_string(), "bob");
@@ -518,8 +569,10 @@ TEST_F(RestTest, TheLoopbackBypassNeverTrustsForwardedRequests) {
 }
 
 TEST_F(RestTest, TasksAreCreatedReadUpdatedAndDeleted) {
-  const int64_t parent = CreateTask(ada_, R"({"title":"Launch","organizationId":1,"labels":["q4","launch","q4"]})");
-  const int64_t child = CreateTask(ada_, R"({"title":"Write notes","parentId":)" + std::to_string(parent) + "}");
+  const int64_t parent =
+      CreateTask(ada_, R"({"title":"Launch","organizationId":1,"labels":["q4","launch","q4"]})");
+  const int64_t child =
+      CreateTask(ada_, R"({"title":"Write notes","parentId":)" + std::to_string(parent) + "}");
   const HttpResponse got = Call("GET", "/api/v1/tasks/" + std::to_string(parent), ada_);
   ASSERT_EQ(got.status, 200);
   const json::value task = Json(got).at("task");
@@ -536,7 +589,8 @@ TEST_F(RestTest, TasksAreCreatedReadUpdatedAndDeleted) {
   EXPECT_EQ(stale.status, 409);
   EXPECT_EQ(ErrorCode(stale), "aborted");
 
-  const HttpResponse audit = Call("GET", "/api/v1/tasks/" + std::to_string(parent) + "/audit", ada_);
+  const HttpResponse audit =
+      Call("GET", "/api/v1/tasks/" + std::to_string(parent) + "/audit", ada_);
   ASSERT_EQ(audit.status, 200);
   EXPECT_GE(Json(audit).at("entries").as_array().size(), 2u);
 
@@ -562,7 +616,8 @@ TEST_F(RestTest, BadInputGetsAClearFourHundred) {
       {R"({"title":"ok","organizationId":"one"})", "organizationId"},
       {R"({"title":"two\nlines","organizationId":1})", "title"},
       {R"({"title":"ok","organizationId":1,"labels":["a",7]})", "labels"},
-      {R"({"title":"ok","organizationId":1,"description":")" + std::string(100 * 1024 + 1, 'd') + "\"}",
+      {R"({"title":"ok","organizationId":1,"description":")" + std::string(100 * 1024 + 1, 'd') +
+           "\"}",
        "description"},
   };
   for (const Case& c : cases) {
@@ -599,17 +654,20 @@ TEST_F(RestTest, DomainRulesAnswerWithTheirOwnStatus) {
                                   R"({"parentId":)" + std::to_string(b) + "}");
   EXPECT_EQ(cycle.status, 400);
   EXPECT_NE(cycle.body.find("cycle"), std::string::npos) << cycle.body;
-  const HttpResponse across = Call("POST", "/api/v1/tasks", ada_,
-                                   R"({"title":"x","organizationId":1,"parentId":)" + std::to_string(other) + "}");
+  const HttpResponse across =
+      Call("POST", "/api/v1/tasks", ada_,
+           R"({"title":"x","organizationId":1,"parentId":)" + std::to_string(other) + "}");
   EXPECT_EQ(across.status, 400);
   EXPECT_NE(across.body.find("parent's organization"), std::string::npos) << across.body;
   // A viewer reads but cannot write.
   EXPECT_EQ(Call("GET", "/api/v1/tasks/" + std::to_string(a), carol_).status, 200);
-  const HttpResponse viewer = Call("PATCH", "/api/v1/tasks/" + std::to_string(a), carol_, R"({"title":"mine"})");
+  const HttpResponse viewer =
+      Call("PATCH", "/api/v1/tasks/" + std::to_string(a), carol_, R"({"title":"mine"})");
   EXPECT_EQ(viewer.status, 403);
   EXPECT_EQ(ErrorCode(viewer), "permission_denied");
   // A read-only key is refused writes, naming the scope it lacks.
-  const HttpResponse read_only = Call("POST", "/api/v1/tasks", ada_read_, R"({"title":"x","organizationId":1})");
+  const HttpResponse read_only =
+      Call("POST", "/api/v1/tasks", ada_read_, R"({"title":"x","organizationId":1})");
   EXPECT_EQ(read_only.status, 403);
   EXPECT_NE(read_only.Header("WWW-Authenticate").find(R"(scope="tasks:write")"), std::string::npos);
   EXPECT_EQ(Call("GET", "/api/v1/tasks/" + std::to_string(a), ada_read_).status, 200);
@@ -617,7 +675,9 @@ TEST_F(RestTest, DomainRulesAnswerWithTheirOwnStatus) {
   const HttpResponse asked = Call("POST", "/api/v1/tasks/" + std::to_string(a) + "/questions", ada_,
                                   R"({"question":"Ship it?","choices":["yes","no"]})");
   ASSERT_EQ(asked.status, 201) << asked.body;
-  const std::string answer = "/api/v1/questions/" + std::to_string(Json(asked).at("question").at("id").as_int64()) + "/answer";
+  const std::string answer = "/api/v1/questions/" +
+                             std::to_string(Json(asked).at("question").at("id").as_int64()) +
+                             "/answer";
   EXPECT_EQ(Call("POST", answer, ada_, R"({"answer":"maybe"})").status, 400);
   EXPECT_EQ(Call("POST", answer, ada_, R"({"answer":"yes"})").status, 200);
   const HttpResponse again = Call("POST", answer, ada_, R"({"answer":"no"})");
@@ -626,14 +686,16 @@ TEST_F(RestTest, DomainRulesAnswerWithTheirOwnStatus) {
 }
 
 TEST_F(RestTest, AnotherUsersDataIsNotFoundEverywhere) {
-  const int64_t secret = CreateTask(ada_, R"({"title":"Secret merger plan zebra","organizationId":1})");
+  const int64_t secret =
+      CreateTask(ada_, R"({"title":"Secret merger plan zebra","organizationId":1})");
   ASSERT_EQ(Call("POST", "/api/v1/tasks/" + std::to_string(secret) + "/messages", ada_,
-                 R"({"text":"zebra details"})").status,
+                 R"({"text":"zebra details"})")
+                .status,
             201);
   const std::string path = "/api/v1/tasks/" + std::to_string(secret);
   const HttpResponse unknown = Call("GET", "/api/v1/tasks/999999", bob_);
-  for (const std::string& route : {path, path + "/messages", path + "/questions", path + "/audit",
-                                   path + "/messages/last"}) {
+  for (const std::string& route :
+       {path, path + "/messages", path + "/questions", path + "/audit", path + "/messages/last"}) {
     const HttpResponse response = Call("GET", route, bob_);
     EXPECT_EQ(response.status, 404) << route << " -> " << response.body;
   }
@@ -661,16 +723,19 @@ TEST_F(RestTest, BodiesMustBeDeclaredApplicationJson) {
   const std::string body = R"({"title":"typed","organizationId":1})";
   auto post = [&](std::string_view method, std::string_view path, std::optional<std::string> type,
                   std::string_view sent = "") {
-    std::vector<std::pair<std::string, std::string>> headers = {{"Authorization", "Bearer " + ada_}};
+    std::vector<std::pair<std::string, std::string>> headers = {
+        {"Authorization", "Bearer " + ada_}};
     if (type) headers.emplace_back("Content-Type", *type);
-    auto response = HttpRequest(port_, method, path, std::move(headers), sent.empty() ? body : sent);
+    auto response =
+        HttpRequest(port_, method, path, std::move(headers), sent.empty() ? body : sent);
     EXPECT_TRUE(response.has_value());
     return response.value_or(HttpResponse{});
   };
   // text/plain is what a cross-site form or no-cors fetch may send without a preflight.
   for (const std::optional<std::string>& type :
-       {std::optional<std::string>("text/plain"), std::optional<std::string>("text/plain; charset=utf-8"),
-        std::optional<std::string>(), std::optional<std::string>("application/json-patch+json"),
+       {std::optional<std::string>("text/plain"),
+        std::optional<std::string>("text/plain; charset=utf-8"), std::optional<std::string>(),
+        std::optional<std::string>("application/json-patch+json"),
         std::optional<std::string>("multipart/form-data; boundary=x"),
         std::optional<std::string>("application/x-www-form-urlencoded")}) {
     const HttpResponse refused = post("POST", "/api/v1/tasks", type);
@@ -678,18 +743,21 @@ TEST_F(RestTest, BodiesMustBeDeclaredApplicationJson) {
     EXPECT_EQ(ErrorCode(refused), "unsupported_media_type") << refused.body;
   }
   EXPECT_EQ(post("POST", "/api/v1/keys", "text/plain").status, 415);
-  EXPECT_TRUE(Json(Call("GET", "/api/v1/tasks", ada_)).at("tasks").as_array().empty()) << "nothing was created";
+  EXPECT_TRUE(Json(Call("GET", "/api/v1/tasks", ada_)).at("tasks").as_array().empty())
+      << "nothing was created";
 
   const HttpResponse created = post("POST", "/api/v1/tasks", "Application/JSON; charset=utf-8");
   ASSERT_EQ(created.status, 201) << created.body;
-  const std::string path = "/api/v1/tasks/" + std::to_string(Json(created).at("task").at("id").as_int64());
+  const std::string path =
+      "/api/v1/tasks/" + std::to_string(Json(created).at("task").at("id").as_int64());
   EXPECT_EQ(post("PATCH", path, "text/plain", R"({"title":"retyped"})").status, 415);
   EXPECT_EQ(post("PATCH", path, "application/json", R"({"title":"retyped"})").status, 200);
 
   // The MCP endpoint refuses the same, as a JSON-RPC error.
   const std::string ping = R"({"jsonrpc":"2.0","id":1,"method":"ping"})";
   const auto mcp = HttpRequest(port_, "POST", "/mcp",
-                               {{"Authorization", "Bearer " + ada_}, {"Content-Type", "text/plain"},
+                               {{"Authorization", "Bearer " + ada_},
+                                {"Content-Type", "text/plain"},
                                 {"Accept", "application/json, text/event-stream"}},
                                ping);
   ASSERT_TRUE(mcp.has_value());
@@ -699,7 +767,8 @@ TEST_F(RestTest, BodiesMustBeDeclaredApplicationJson) {
 
 TEST_F(RestTest, AnswersAreNeverStoredByCaches) {
   // Key creation returns a secret; every other answer is one caller's data.
-  const HttpResponse created = Call("POST", "/api/v1/keys", ada_, R"({"name":"cached","scopes":"read"})");
+  const HttpResponse created =
+      Call("POST", "/api/v1/keys", ada_, R"({"name":"cached","scopes":"read"})");
   EXPECT_EQ(created.Header("Cache-Control"), "no-store") << created.status;
   for (const char* path : {"/api/v1/me", "/api/v1/tasks", "/api/v1/keys", "/api/v1/tasks/999999"}) {
     const HttpResponse response = Call("GET", path, ada_);
@@ -708,15 +777,18 @@ TEST_F(RestTest, AnswersAreNeverStoredByCaches) {
   const HttpResponse unauthenticated = Call("GET", "/api/v1/tasks", "");
   EXPECT_EQ(unauthenticated.status, 401);
   EXPECT_EQ(unauthenticated.Header("Cache-Control"), "no-store");
-  const HttpResponse unsupported = HttpRequest(port_, "POST", "/api/v1/tasks", {{"Content-Type", "text/plain"}}, "x").value();
+  const HttpResponse unsupported =
+      HttpRequest(port_, "POST", "/api/v1/tasks", {{"Content-Type", "text/plain"}}, "x").value();
   EXPECT_EQ(unsupported.Header("Cache-Control"), "no-store");
 }
 
 TEST_F(RestTest, TheEventStreamDeliversChangesAsTheyHappen) {
   auto stream = testing::RawConnection::Connect(port_);
   ASSERT_NE(stream, nullptr);
-  ASSERT_TRUE(stream->Send("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-                           "Authorization: Bearer " + ada_ + "\r\n\r\n"));
+  ASSERT_TRUE(
+      stream->Send("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                   "Authorization: Bearer " +
+                   ada_ + "\r\n\r\n"));
   ASSERT_TRUE(stream->ReadUntil("text/event-stream").has_value());
   // Bob's changes are not Ada's to see; Ada's own are.
   CreateTask(bob_, R"({"title":"Bob's","organizationId":3})");
@@ -728,7 +800,8 @@ TEST_F(RestTest, TheEventStreamDeliversChangesAsTheyHappen) {
   ASSERT_TRUE(data.has_value());
   EXPECT_NE(data->find("\"taskId\":" + std::to_string(id)), std::string::npos) << *data;
   // Each event carries its cursor as the SSE id, for Last-Event-ID.
-  EXPECT_TRUE(std::regex_search(*received, std::regex(R"(id: \d+\nevent: task\.created)"))) << *received;
+  EXPECT_TRUE(std::regex_search(*received, std::regex(R"(id: \d+\nevent: task\.created)")))
+      << *received;
 }
 
 // The three kinds of stream that outlive their request: the REST event feed, an MCP
@@ -742,8 +815,9 @@ class StreamTest : public RestTest {
 
   static std::string McpPost(const std::string& key, const std::string& body,
                              const std::vector<std::string>& headers) {
-    std::string request = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + key +
-                          "\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n";
+    std::string request =
+        "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + key +
+        "\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n";
     for (const std::string& header : headers) request += header + "\r\n";
     return request + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   }
@@ -760,16 +834,21 @@ class StreamTest : public RestTest {
   Streams OpenAll(const std::string& key, int64_t task) {
     const std::string uri = "\"taskwire://tasks/" + std::to_string(task) + "\"";
     Streams streams;
-    streams.feed = Open("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-                        "Authorization: Bearer " + key + "\r\n\r\n");
+    streams.feed = Open(
+        "GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+        "Authorization: Bearer " +
+        key + "\r\n\r\n");
     streams.listen = Open(McpPost(
         key,
         R"({"jsonrpc":"2.0","id":1,"method":"subscriptions/listen","params":{"notifications":)"
-        R"({"resourceSubscriptions":[)" + uri + R"(]},"_meta":{"io.modelcontextprotocol/protocolVersion":)"
-        R"("2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}})",
+        R"({"resourceSubscriptions":[)" +
+            uri +
+            R"(]},"_meta":{"io.modelcontextprotocol/protocolVersion":)"
+            R"("2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}})",
         {"MCP-Protocol-Version: 2026-07-28", "Mcp-Method: subscriptions/listen"}));
     const std::vector<std::pair<std::string, std::string>> json = {
-        {"Authorization", "Bearer " + key}, {"Content-Type", "application/json"},
+        {"Authorization", "Bearer " + key},
+        {"Content-Type", "application/json"},
         {"Accept", "application/json, text/event-stream"}};
     auto initialized = testing::HttpRequest(
         port_, "POST", "/mcp", json,
@@ -785,15 +864,18 @@ class StreamTest : public RestTest {
         port_, "POST", "/mcp", in_session,
         R"({"jsonrpc":"2.0","id":2,"method":"resources/subscribe","params":{"uri":)" + uri + "}}");
     EXPECT_EQ(subscribed ? subscribed->status : 0, 200);
-    streams.get = Open("GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-                       "MCP-Protocol-Version: 2025-11-25\r\nMcp-Session-Id: " + session +
-                       "\r\nAuthorization: Bearer " + key + "\r\n\r\n");
+    streams.get = Open(
+        "GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+        "MCP-Protocol-Version: 2025-11-25\r\nMcp-Session-Id: " +
+        session + "\r\nAuthorization: Bearer " + key + "\r\n\r\n");
     return streams;
   }
 
   void Change(int64_t task, const std::string& title) {
     ASSERT_EQ(Call("PATCH", "/api/v1/tasks/" + std::to_string(task), ada_,
-                   R"({"title":")" + title + R"("})").status, 200);
+                   R"({"title":")" + title + R"("})")
+                  .status,
+              200);
   }
 
   // What `stream` received up to the end of its response (the last chunk), or nullopt when it is
@@ -827,7 +909,8 @@ TEST_F(StreamTest, OpenStreamsEndInsteadOfDeliveringOnceTheirKeyIsRevoked) {
 
 TEST_F(StreamTest, OpenStreamsEndWhenTheirKeyExpires) {
   std::string out;
-  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "brief", "--scopes", "read", "--expires", "4s"},
+  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "brief", "--scopes", "read",
+                 "--expires", "4s"},
                 std::nullopt, &out),
             0);
   const std::string key = out.substr(0, out.size() - 1);
@@ -847,7 +930,8 @@ TEST_F(StreamTest, OpenStreamsEndWhenTheirKeyExpires) {
 // wakes, its credential is asked again.
 TEST_F(StreamTest, ALongPollEndsAtItsKeysExpiryWithoutEvents) {
   std::string out;
-  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "brief", "--scopes", "read", "--expires", "3s"},
+  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "brief", "--scopes", "read",
+                 "--expires", "3s"},
                 std::nullopt, &out),
             0);
   const std::string key = out.substr(0, out.size() - 1);
@@ -863,7 +947,8 @@ TEST_F(StreamTest, ALongPollWokenAfterItsKeyIsRevokedDeliversNothing) {
   auto poll = testing::RawConnection::Connect(port_);
   ASSERT_NE(poll, nullptr);
   ASSERT_TRUE(poll->Send("GET /api/v1/events?timeoutMs=30000&taskId=" + std::to_string(task) +
-                         " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + ada_read_ + "\r\n\r\n"));
+                         " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + ada_read_ +
+                         "\r\n\r\n"));
   std::this_thread::sleep_for(500ms);  // the poll is waiting
   ASSERT_EQ(Cli({"key", "revoke", KeyId("ada", "ada-read")}), 0);
   Change(task, "after the revocation");
@@ -877,10 +962,12 @@ TEST_F(StreamTest, ALongPollWokenAfterItsKeyIsRevokedDeliversNothing) {
 // the gate's refusals on /mcp are JSON-RPC errors (the request's id, WWW-Authenticate kept),
 // while REST keeps its own error shape.
 TEST_F(RestTest, RefusalsOnTheMcpEndpointAreJsonRpcErrorsAndRestKeepsItsShape) {
-  const std::string call = R"({"jsonrpc":"2.0","id":41,"method":"tools/call","params":{"name":"whoami","arguments":{}}})";
+  const std::string call =
+      R"({"jsonrpc":"2.0","id":41,"method":"tools/call","params":{"name":"whoami","arguments":{}}})";
   const std::vector<std::pair<std::string, std::string>> headers = {
       {"Accept", "application/json, text/event-stream"}, {"MCP-Protocol-Version", "2026-07-28"}};
-  for (const std::string& key : {std::string(), std::string("tw_not_a_real_key_at_all_000000000000000000")}) {
+  for (const std::string& key :
+       {std::string(), std::string("tw_not_a_real_key_at_all_000000000000000000")}) {
     const HttpResponse refused = Call("POST", "/mcp", key, call, headers);
     EXPECT_EQ(refused.status, 401) << refused.body;
     EXPECT_NE(refused.Header("WWW-Authenticate").find("resource_metadata="), std::string::npos);
@@ -901,7 +988,9 @@ TEST_F(RestTest, TheCliRefusesBadOrganizationCommands) {
   EXPECT_NE(err.find("exists already"), std::string::npos) << err;
   EXPECT_EQ(Cli({"org", "add", "new", "--owner", "nobody"}, std::nullopt, nullptr, &err), 1);
   EXPECT_NE(err.find("nobody"), std::string::npos) << err;
-  EXPECT_EQ(Cli({"org", "member", "add", "acme", "bob", "--role", "boss"}, std::nullopt, nullptr, &err), 2);
+  EXPECT_EQ(
+      Cli({"org", "member", "add", "acme", "bob", "--role", "boss"}, std::nullopt, nullptr, &err),
+      2);
   EXPECT_EQ(Cli({"key", "create", "--user", "ada", "--name", "x", "--scopes", "tasks:everything"},
                 std::nullopt, nullptr, &err),
             2);
@@ -923,14 +1012,16 @@ TEST_F(RestTest, AnotherOrganizationsNewTaskNeverShowsTheAuditOfADeletedOne) {
   for (int i = 1; i <= 3; ++i) {
     CreateTask(ada_, R"({"organizationId":1,"title":"Routine )" + std::to_string(i) + "\"}");
   }
-  const int64_t secret = CreateTask(ada_, R"({"organizationId":1,"title":"Secret merger with Initech"})");
+  const int64_t secret =
+      CreateTask(ada_, R"({"organizationId":1,"title":"Secret merger with Initech"})");
   ASSERT_EQ(secret, 4);
   const std::string path = "/api/v1/tasks/4";
   ASSERT_EQ(Call("POST", path + "/messages", ada_, R"({"text":"we pay 42 million"})").status, 201);
-  const int64_t question =
-      Created(Call("POST", path + "/questions", ada_, R"({"question":"Sign the merger?"})"), "question");
+  const int64_t question = Created(
+      Call("POST", path + "/questions", ada_, R"({"question":"Sign the merger?"})"), "question");
   ASSERT_EQ(Call("POST", "/api/v1/questions/" + std::to_string(question) + "/answer", ada_,
-                 R"({"answer":"yes, quietly"})").status,
+                 R"({"answer":"yes, quietly"})")
+                .status,
             200);
   ASSERT_EQ(Call("DELETE", path, ada_).status, 200);
 
@@ -938,8 +1029,8 @@ TEST_F(RestTest, AnotherOrganizationsNewTaskNeverShowsTheAuditOfADeletedOne) {
   EXPECT_GT(bobs, 4) << "a deleted task's id went to another organization";
   const HttpResponse audit = Call("GET", "/api/v1/tasks/" + std::to_string(bobs) + "/audit", bob_);
   ASSERT_EQ(audit.status, 200) << audit.body;
-  for (const char* leaked : {"ada", "Secret", "Initech", "42 million", "Sign the merger", "quietly",
-                             "Routine"}) {
+  for (const char* leaked :
+       {"ada", "Secret", "Initech", "42 million", "Sign the merger", "quietly", "Routine"}) {
     EXPECT_EQ(audit.body.find(leaked), std::string::npos) << leaked << " leaked: " << audit.body;
   }
   const json::value body = Json(audit);
@@ -950,8 +1041,8 @@ TEST_F(RestTest, AnotherOrganizationsNewTaskNeverShowsTheAuditOfADeletedOne) {
   EXPECT_EQ(entries[0].at("action").as_string(), "create");
   // Task 4 is gone for both of them, on every route.
   for (const std::string& key : {ada_, bob_}) {
-    for (const std::string& route : {path, path + "/audit", path + "/messages", path + "/messages/last",
-                                     path + "/questions"}) {
+    for (const std::string& route : {path, path + "/audit", path + "/messages",
+                                     path + "/messages/last", path + "/questions"}) {
       EXPECT_EQ(Call("GET", route, key).status, 404) << route;
     }
   }
@@ -967,8 +1058,11 @@ TEST_F(RestTest, EveryByIdReadOfARecreatedTaskSeesOnlyTheNewOne) {
     Made made;
     made.task = CreateTask(ada_, R"({"organizationId":1,"title":")" + word + R"( task"})");
     const std::string path = "/api/v1/tasks/" + std::to_string(made.task);
-    made.message = Created(Call("POST", path + "/messages", ada_, R"({"text":")" + word + R"( note"})"), "message");
-    made.question = Created(Call("POST", path + "/questions", ada_, R"({"question":")" + word + R"( why?"})"), "question");
+    made.message = Created(
+        Call("POST", path + "/messages", ada_, R"({"text":")" + word + R"( note"})"), "message");
+    made.question =
+        Created(Call("POST", path + "/questions", ada_, R"({"question":")" + word + R"( why?"})"),
+                "question");
     return made;
   };
   const Made old = make("Old");
@@ -984,15 +1078,17 @@ TEST_F(RestTest, EveryByIdReadOfARecreatedTaskSeesOnlyTheNewOne) {
     EXPECT_EQ(Call("GET", route, ada_).status, 404) << route;
   }
   EXPECT_EQ(Call("POST", "/api/v1/questions/" + std::to_string(old.question) + "/answer", ada_,
-                 R"({"answer":"late"})").status,
+                 R"({"answer":"late"})")
+                .status,
             404);
   const std::string old_id = std::to_string(old.task);
   for (const char* tool : {"get_task", "get_last_message"}) {
     const json::object result = Tool(ada_, tool, R"({"taskId":)" + old_id + "}");
     EXPECT_TRUE(IsError(result)) << tool << ": " << json::serialize(result);
   }
-  EXPECT_TRUE(IsError(Tool(ada_, "answer_question",
-                           R"({"questionId":)" + std::to_string(old.question) + R"(,"answer":"late"})")));
+  EXPECT_TRUE(
+      IsError(Tool(ada_, "answer_question",
+                   R"({"questionId":)" + std::to_string(old.question) + R"(,"answer":"late"})")));
   const std::string uri = "taskwire://tasks/" + old_id;
   const json::value read = Mcp(ada_, "resources/read", uri, R"("uri":")" + uri + "\"");
   EXPECT_TRUE(read.as_object().contains("error")) << json::serialize(read);
@@ -1005,14 +1101,17 @@ TEST_F(RestTest, EveryByIdReadOfARecreatedTaskSeesOnlyTheNewOne) {
     EXPECT_EQ(response.status, 200) << route;
     EXPECT_EQ(response.body.find("Old"), std::string::npos) << route << ": " << response.body;
   }
-  const json::object task = Tool(ada_, "get_task", R"({"taskId":)" + std::to_string(now.task) + "}");
+  const json::object task =
+      Tool(ada_, "get_task", R"({"taskId":)" + std::to_string(now.task) + "}");
   EXPECT_FALSE(IsError(task));
   EXPECT_EQ(json::serialize(task).find("Old"), std::string::npos) << json::serialize(task);
 
   // Keys are revoked, never deleted, and a new one never takes an old id either.
-  const int64_t first_key = Created(Call("POST", "/api/v1/keys", ada_manage_, R"({"name":"one"})"), "apiKey");
+  const int64_t first_key =
+      Created(Call("POST", "/api/v1/keys", ada_manage_, R"({"name":"one"})"), "apiKey");
   ASSERT_EQ(Call("DELETE", "/api/v1/keys/" + std::to_string(first_key), ada_manage_).status, 200);
-  const int64_t second_key = Created(Call("POST", "/api/v1/keys", ada_manage_, R"({"name":"two"})"), "apiKey");
+  const int64_t second_key =
+      Created(Call("POST", "/api/v1/keys", ada_manage_, R"({"name":"two"})"), "apiKey");
   EXPECT_GT(second_key, first_key);
 }
 
@@ -1062,9 +1161,10 @@ TEST_F(RestTest, APromptArgumentBeyondInt64IsInvalidParamsNamingTheFieldAndRange
       {"standup", R"({"organizationId":"9223372036854775808"})", "organizationId"},
   };
   for (const Case& c : cases) {
-    const json::value answer =
-        Mcp(ada_, "prompts/get", c.prompt, R"("name":")" + c.prompt + R"(","arguments":)" + c.arguments);
-    const json::value* error = answer.is_object() ? answer.as_object().if_contains("error") : nullptr;
+    const json::value answer = Mcp(ada_, "prompts/get", c.prompt,
+                                   R"("name":")" + c.prompt + R"(","arguments":)" + c.arguments);
+    const json::value* error =
+        answer.is_object() ? answer.as_object().if_contains("error") : nullptr;
     ASSERT_NE(error, nullptr) << c.arguments << " -> " << json::serialize(answer);
     EXPECT_EQ(error->at("code").as_int64(), -32602) << json::serialize(answer);
     const std::string message(error->at("message").as_string());
@@ -1072,10 +1172,12 @@ TEST_F(RestTest, APromptArgumentBeyondInt64IsInvalidParamsNamingTheFieldAndRange
     EXPECT_NE(message.find("9223372036854775807"), std::string::npos) << message;
   }
   // An id in range that is not the caller's is the store's own not-found, still InvalidParams.
-  const json::value missing = Mcp(ada_, "prompts/get", "plan_task", R"("name":"plan_task","arguments":{"taskId":"424242"})");
+  const json::value missing = Mcp(ada_, "prompts/get", "plan_task",
+                                  R"("name":"plan_task","arguments":{"taskId":"424242"})");
   ASSERT_TRUE(missing.as_object().contains("error")) << json::serialize(missing);
   EXPECT_EQ(missing.at("error").at("code").as_int64(), -32602);
-  EXPECT_NE(std::string(missing.at("error").at("message").as_string()).find("424242"), std::string::npos);
+  EXPECT_NE(std::string(missing.at("error").at("message").as_string()).find("424242"),
+            std::string::npos);
 }
 
 TEST_F(RestTest, AnIntegerBeyondInt64IsAFourHundredOverRest) {
@@ -1110,14 +1212,18 @@ TEST_F(RestTest, AnIntegerBeyondInt64IsAFourHundredOverRest) {
       {"GET", "/api/v1/events?cursor=" + twenty + "&timeoutMs=0", "", "cursor", ""},
   };
   for (const Case& c : cases) {
-    const HttpResponse response = Call(c.method, c.path, c.path.find("/api/v1/keys") == 0 || c.path.find("/api/v1/grants") == 0 ? ada_manage_ : ada_, c.body);
+    const HttpResponse response = Call(
+        c.method, c.path,
+        c.path.find("/api/v1/keys") == 0 || c.path.find("/api/v1/grants") == 0 ? ada_manage_ : ada_,
+        c.body);
     EXPECT_EQ(response.status, 400) << c.method << " " << c.path << " -> " << response.body;
     EXPECT_EQ(ErrorCode(response), "invalid_argument") << c.path;
     EXPECT_NE(response.body.find(c.field), std::string::npos) << c.path << " -> " << response.body;
     EXPECT_NE(response.body.find(c.range), std::string::npos) << c.path << " -> " << response.body;
   }
   // The version in If-Match, and the stream's task and cursor.
-  const HttpResponse match = Call("PATCH", task, ada_, R"({"title":"x"})", {{"If-Match", "\"" + huge + "\""}});
+  const HttpResponse match =
+      Call("PATCH", task, ada_, R"({"title":"x"})", {{"If-Match", "\"" + huge + "\""}});
   EXPECT_EQ(match.status, 400) << match.body;
   EXPECT_NE(match.body.find("expectedVersion"), std::string::npos) << match.body;
   const HttpResponse stream_task =
@@ -1125,8 +1231,9 @@ TEST_F(RestTest, AnIntegerBeyondInt64IsAFourHundredOverRest) {
   EXPECT_EQ(stream_task.status, 400) << stream_task.body;
   EXPECT_NE(stream_task.body.find("taskId"), std::string::npos) << stream_task.body;
   // Digits beyond int64 were read as cursor 0 before: the whole feed, from the start.
-  const HttpResponse stream_cursor = Call("GET", "/api/v1/events", ada_, "",
-                                          {{"Accept", "text/event-stream"}, {"Last-Event-ID", twenty}});
+  const HttpResponse stream_cursor =
+      Call("GET", "/api/v1/events", ada_, "",
+           {{"Accept", "text/event-stream"}, {"Last-Event-ID", twenty}});
   EXPECT_EQ(stream_cursor.status, 400) << stream_cursor.body;
   EXPECT_EQ(Json(Call("GET", task, ada_)).at("task").at("title").as_string(), "Real");
   // Ordinary ids still work, and a word is still not found.
@@ -1139,14 +1246,16 @@ TEST_F(RestTest, AnIntegerBeyondInt64IsAFourHundredOverRest) {
 TEST_F(RestTest, AReviewModeKeyReadsButEveryWriteIsRefusedAndNotMade) {
   std::string review;
   std::string err;
-  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "reviewed", "--scopes", "all,keys:manage", "--review"},
+  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "reviewed", "--scopes",
+                 "all,keys:manage", "--review"},
                 std::nullopt, &review, &err),
             0);
   review.pop_back();  // the newline
   EXPECT_NE(err.find("review mode"), std::string::npos) << err;
   const int64_t id = CreateTask(ada_, R"({"organizationId":1,"title":"Original"})");
   const int64_t question =
-      Created(Call("POST", "/api/v1/tasks/" + std::to_string(id) + "/questions", ada_, R"({"question":"Go?"})"),
+      Created(Call("POST", "/api/v1/tasks/" + std::to_string(id) + "/questions", ada_,
+                   R"({"question":"Go?"})"),
               "question");
   const std::string task = "/api/v1/tasks/" + std::to_string(id);
   const HttpResponse before = Call("GET", task, ada_);
@@ -1171,13 +1280,15 @@ TEST_F(RestTest, AReviewModeKeyReadsButEveryWriteIsRefusedAndNotMade) {
     const HttpResponse refused = Call(write.method, write.path, review, write.body);
     EXPECT_EQ(refused.status, 403) << write.method << " " << write.path << " -> " << refused.body;
     EXPECT_EQ(ErrorCode(refused), "review_mode") << write.path;
-    EXPECT_NE(refused.body.find("proposals are not available yet"), std::string::npos) << refused.body;
+    EXPECT_NE(refused.body.find("proposals are not available yet"), std::string::npos)
+        << refused.body;
   }
   // Nothing of it happened.
   EXPECT_EQ(Call("GET", task, ada_).body, before.body);
   EXPECT_EQ(Call("GET", "/api/v1/tasks", ada_).body.find("Sneaked"), std::string::npos);
   const HttpResponse keys_after = Call("GET", "/api/v1/keys", ada_manage_);
-  EXPECT_EQ(Json(keys_after).at("keys").as_array().size(), Json(keys_before).at("keys").as_array().size());
+  EXPECT_EQ(Json(keys_after).at("keys").as_array().size(),
+            Json(keys_before).at("keys").as_array().size());
   EXPECT_EQ(keys_after.body.find(R"("revokedAt":")"), std::string::npos) << keys_after.body;
   EXPECT_EQ(Call("GET", "/api/v1/me", ada_).status, 200) << "key 1 is not revoked";
 
@@ -1188,7 +1299,8 @@ TEST_F(RestTest, AReviewModeKeyReadsButEveryWriteIsRefusedAndNotMade) {
            {"delete_task", R"({"taskId":)" + std::to_string(id) + "}"},
            {"send_message", R"({"taskId":)" + std::to_string(id) + R"(,"text":"sneaky"})"},
            {"ask_question", R"({"taskId":)" + std::to_string(id) + R"(,"question":"sneaky?"})"},
-           {"answer_question", R"({"questionId":)" + std::to_string(question) + R"(,"answer":"yes"})"}}) {
+           {"answer_question",
+            R"({"questionId":)" + std::to_string(question) + R"(,"answer":"yes"})"}}) {
     const json::object result = Tool(review, tool, arguments);
     EXPECT_TRUE(IsError(result)) << tool << ": " << json::serialize(result);
     EXPECT_NE(Text(result).find("review mode"), std::string::npos) << Text(result);
@@ -1197,14 +1309,16 @@ TEST_F(RestTest, AReviewModeKeyReadsButEveryWriteIsRefusedAndNotMade) {
   EXPECT_EQ(Call("GET", task, ada_).body, before.body);
 
   // Reads work, and whoami tells the truth on both surfaces.
-  for (const std::string& route : {task, task + "/audit", task + "/questions", std::string("/api/v1/tasks"),
-                                   std::string("/api/v1/keys"), std::string("/api/v1/me")}) {
+  for (const std::string& route :
+       {task, task + "/audit", task + "/questions", std::string("/api/v1/tasks"),
+        std::string("/api/v1/keys"), std::string("/api/v1/me")}) {
     EXPECT_EQ(Call("GET", route, review).status, 200) << route;
   }
   EXPECT_FALSE(IsError(Tool(review, "get_task", R"({"taskId":)" + std::to_string(id) + "}")));
   const json::value me = Json(Call("GET", "/api/v1/me", review));
   EXPECT_TRUE(me.at("reviewMode").as_bool());
-  EXPECT_NE(std::string(me.at("reviewModeNote").as_string()).find("Every write is refused"), std::string::npos);
+  EXPECT_NE(std::string(me.at("reviewModeNote").as_string()).find("Every write is refused"),
+            std::string::npos);
   const json::object whoami = Tool(review, "whoami", "{}");
   EXPECT_TRUE(whoami.at("structuredContent").at("reviewMode").as_bool());
   EXPECT_TRUE(whoami.at("structuredContent").as_object().contains("reviewModeNote"));
@@ -1213,10 +1327,12 @@ TEST_F(RestTest, AReviewModeKeyReadsButEveryWriteIsRefusedAndNotMade) {
   EXPECT_FALSE(plain.as_object().contains("reviewModeNote"));
 
   // A review-mode key made over REST is held to the same rule.
-  const HttpResponse made = Call("POST", "/api/v1/keys", ada_manage_, R"({"name":"rest-review","scopes":"all","review":true})");
+  const HttpResponse made = Call("POST", "/api/v1/keys", ada_manage_,
+                                 R"({"name":"rest-review","scopes":"all","review":true})");
   ASSERT_EQ(made.status, 201) << made.body;
   const std::string rest_review(Json(made).at("key").as_string());
-  EXPECT_EQ(ErrorCode(Call("POST", "/api/v1/tasks", rest_review, R"({"title":"x"})")), "review_mode");
+  EXPECT_EQ(ErrorCode(Call("POST", "/api/v1/tasks", rest_review, R"({"title":"x"})")),
+            "review_mode");
   // And the help says what the flag does now.
   std::string help;
   Cli({"key", "create", "--help"}, std::nullopt, &help);

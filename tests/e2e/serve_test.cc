@@ -44,7 +44,8 @@ class ServeTest : public ::testing::Test {
   }
 
   // Starts `taskwire serve` on a free port; returns the process and sets port_.
-  std::unique_ptr<Process> Serve(std::vector<std::string> extra = {}, const std::string& listen = "127.0.0.1:0") {
+  std::unique_ptr<Process> Serve(std::vector<std::string> extra = {},
+                                 const std::string& listen = "127.0.0.1:0") {
     std::vector<std::string> args = {"serve", "--listen", listen, "--data-dir", data_dir()};
     args.insert(args.end(), extra.begin(), extra.end());
     auto process = Run(args);
@@ -122,9 +123,9 @@ TEST_F(ServeTest, SecondRunKeepsTheDataAndCreatesNoSecondAdmin) {
 TEST_F(ServeTest, APortInUseIsOneClearLineAndExit1) {
   auto first = Serve();
   std::string err;
-  const int code = RunToEnd({"serve", "--listen", "127.0.0.1:" + std::to_string(port_),
-                             "--data-dir", dir_.File("other")},
-                            {}, nullptr, &err);
+  const int code = RunToEnd(
+      {"serve", "--listen", "127.0.0.1:" + std::to_string(port_), "--data-dir", dir_.File("other")},
+      {}, nullptr, &err);
   EXPECT_EQ(code, 1);
   EXPECT_NE(err.find("taskwire: cannot listen on 127.0.0.1:" + std::to_string(port_)),
             std::string::npos)
@@ -148,9 +149,9 @@ TEST_F(ServeTest, ACorruptDatabaseIsOneClearLineAndExit1) {
   // Private already, so the one line is the error (a readable one is tightened, with a notice).
   ASSERT_EQ(::chmod((data_dir() + "/taskwire.db").c_str(), 0600), 0);
   std::string err;
-  EXPECT_EQ(RunToEnd({"serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir()}, {}, nullptr,
-                     &err),
-            1);
+  EXPECT_EQ(
+      RunToEnd({"serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir()}, {}, nullptr, &err),
+      1);
   EXPECT_NE(err.find("not a database"), std::string::npos) << err;
   EXPECT_NE(err.find("taskwire.db"), std::string::npos) << err;
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
@@ -161,7 +162,8 @@ TEST_F(ServeTest, BadConfigurationNamesTheKeyAndExits2) {
   EXPECT_EQ(RunToEnd({"serve", "--set", "server.nope=1"}, {}, nullptr, &err), 2);
   EXPECT_NE(err.find("server.nope"), std::string::npos) << err;
 
-  EXPECT_EQ(RunToEnd({"serve"}, {.environment = {{"TASKWIRE_LISTEN", "nowhere"}}}, nullptr, &err), 2);
+  EXPECT_EQ(RunToEnd({"serve"}, {.environment = {{"TASKWIRE_LISTEN", "nowhere"}}}, nullptr, &err),
+            2);
   EXPECT_NE(err.find("TASKWIRE_LISTEN"), std::string::npos) << err;
 
   const std::string file = dir_.File("taskwire.toml");
@@ -178,7 +180,8 @@ TEST_F(ServeTest, ConfigFileAndEnvironmentAreHonoured) {
   EXPECT_EQ(RunToEnd({"config", "--config", file},
                      {.environment = {{"TASKWIRE_LISTEN", "127.0.0.1:2"}}}, &out),
             0);
-  EXPECT_TRUE(std::regex_search(out, std::regex(R"(server\.listen\s+= "127\.0\.0\.1:2"\s+# environment)")))
+  EXPECT_TRUE(
+      std::regex_search(out, std::regex(R"(server\.listen\s+= "127\.0\.0\.1:2"\s+# environment)")))
       << out;
   EXPECT_TRUE(std::regex_search(out, std::regex(R"(log\.format\s+= "text"\s+# file)"))) << out;
 }
@@ -203,7 +206,8 @@ std::map<std::string, unsigned> ModesUnder(const std::string& dir) {
   std::map<std::string, unsigned> modes;
   for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
     struct stat info {};
-    if (::lstat(entry.path().c_str(), &info) == 0) modes[entry.path().string()] = info.st_mode & 07777;
+    if (::lstat(entry.path().c_str(), &info) == 0)
+      modes[entry.path().string()] = info.st_mode & 07777;
   }
   return modes;
 }
@@ -220,19 +224,26 @@ TEST_F(ServeTest, EveryFileIsPrivateEvenInAnOpenDataDirAndTheServerSaysSo) {
     auto server = Serve();
     ASSERT_NE(port_, 0);
     std::string out, err;
-    EXPECT_EQ(RunToEnd({"key", "create", "--user", "admin", "--name", "probe", "--data-dir", data_dir()}, {},
-                       &out, &err),
-              0)
+    EXPECT_EQ(
+        RunToEnd({"key", "create", "--user", "admin", "--name", "probe", "--data-dir", data_dir()},
+                 {}, &out, &err),
+        0)
         << err;
-    EXPECT_EQ(RunToEnd({"key", "revoke", "1", "--data-dir", data_dir()}, {}, nullptr, &err), 0) << err;
-    EXPECT_EQ(RunToEnd({"backup", dir_.File("backup.db"), "--data-dir", data_dir()}, {}, nullptr, &err), 0)
+    EXPECT_EQ(RunToEnd({"key", "revoke", "1", "--data-dir", data_dir()}, {}, nullptr, &err), 0)
         << err;
-    EXPECT_EQ(RunToEnd({"backup", data_dir() + "/copy.db", "--data-dir", data_dir()}, {}, nullptr, &err), 0)
+    EXPECT_EQ(
+        RunToEnd({"backup", dir_.File("backup.db"), "--data-dir", data_dir()}, {}, nullptr, &err),
+        0)
+        << err;
+    EXPECT_EQ(
+        RunToEnd({"backup", data_dir() + "/copy.db", "--data-dir", data_dir()}, {}, nullptr, &err),
+        0)
         << err;
     // While the server runs: the database, its -wal and -shm, the backups, the revocation signal.
     const auto modes = ModesUnder(data_dir());
     EXPECT_TRUE(modes.contains(data_dir() + "/taskwire.db-wal")) << ::testing::PrintToString(modes);
-    EXPECT_TRUE(modes.contains(data_dir() + "/credentials.revoked")) << ::testing::PrintToString(modes);
+    EXPECT_TRUE(modes.contains(data_dir() + "/credentials.revoked"))
+        << ::testing::PrintToString(modes);
     for (const auto& [file, mode] : modes) EXPECT_EQ(mode, 0600u) << file;
     struct stat info {};
     ASSERT_EQ(::stat(dir_.File("backup.db").c_str(), &info), 0);
@@ -252,15 +263,20 @@ TEST_F(ServeTest, EveryFileIsPrivateEvenInAnOpenDataDirAndTheServerSaysSo) {
     ASSERT_NE(port_, 0);
     server->Signal(SIGTERM);
     EXPECT_EQ(server->Wait(15s), 0);
-    EXPECT_NE(server->Stderr().find("store.file_mode_tightened"), std::string::npos) << server->Stderr();
+    EXPECT_NE(server->Stderr().find("store.file_mode_tightened"), std::string::npos)
+        << server->Stderr();
   }
   for (const auto& [file, mode] : ModesUnder(data_dir())) EXPECT_EQ(mode, 0600u) << file;
   // doctor warns about the open data dir too, and passes once it is closed.
   std::string out;
   RunToEnd({"doctor", "--data-dir", data_dir(), "--set", "server.listen=127.0.0.1:0"}, {}, &out);
-  EXPECT_NE(out.find("warn  files      data dir " + data_dir() + " is mode 0755"), std::string::npos) << out;
+  EXPECT_NE(out.find("warn  files      data dir " + data_dir() + " is mode 0755"),
+            std::string::npos)
+      << out;
   ASSERT_EQ(::chmod(data_dir().c_str(), 0700), 0);
-  EXPECT_EQ(RunToEnd({"doctor", "--data-dir", data_dir(), "--set", "server.listen=127.0.0.1:0"}, {}, &out), 0)
+  EXPECT_EQ(RunToEnd({"doctor", "--data-dir", data_dir(), "--set", "server.listen=127.0.0.1:0"}, {},
+                     &out),
+            0)
       << out;
   EXPECT_NE(out.find("ok    files"), std::string::npos) << out;
 }
@@ -272,7 +288,10 @@ TEST_F(ServeTest, TheSigningKeysNeedTheSecretsKeyFile) {
     ASSERT_NE(port_, 0);
     EXPECT_EQ(HttpRequest(port_, "GET", "/oauth/jwks")->status, 200);
     std::string err;
-    EXPECT_EQ(RunToEnd({"backup", dir_.File("backup.db"), "--data-dir", data_dir()}, {}, nullptr, &err), 0) << err;
+    EXPECT_EQ(
+        RunToEnd({"backup", dir_.File("backup.db"), "--data-dir", data_dir()}, {}, nullptr, &err),
+        0)
+        << err;
     // The backup says what it does not hold.
     EXPECT_NE(err.find("sealed with " + key_file), std::string::npos) << err;
     EXPECT_NE(err.find("stored apart from the backups"), std::string::npos) << err;
@@ -295,8 +314,11 @@ TEST_F(ServeTest, TheSigningKeysNeedTheSecretsKeyFile) {
   ASSERT_EQ(::chmod(restored.c_str(), 0700), 0);
   std::filesystem::copy_file(dir_.File("backup.db"), restored + "/taskwire.db");
   std::string err;
-  EXPECT_EQ(RunToEnd({"serve", "--listen", "127.0.0.1:0", "--data-dir", restored}, {}, nullptr, &err), 1);
-  EXPECT_NE(err.find("the secrets key file " + restored + "/secrets.key does not exist"), std::string::npos) << err;
+  EXPECT_EQ(
+      RunToEnd({"serve", "--listen", "127.0.0.1:0", "--data-dir", restored}, {}, nullptr, &err), 1);
+  EXPECT_NE(err.find("the secrets key file " + restored + "/secrets.key does not exist"),
+            std::string::npos)
+      << err;
   EXPECT_NE(err.find("taskwire oauth reset-keys"), std::string::npos) << err;
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
   EXPECT_FALSE(std::filesystem::exists(restored + "/secrets.key"));
@@ -349,14 +371,14 @@ TEST_F(ServeTest, UsersAreManagedFromTheCommandLine) {
 
 TEST_F(ServeTest, DoctorReportsEachCheck) {
   std::string out;
-  EXPECT_EQ(RunToEnd({"doctor", "--data-dir", data_dir(), "--set", "server.listen=127.0.0.1:0"},
-                     {}, &out),
+  EXPECT_EQ(RunToEnd({"doctor", "--data-dir", data_dir(), "--set", "server.listen=127.0.0.1:0"}, {},
+                     &out),
             1);  // the fresh database has no schema yet
   EXPECT_NE(out.find("ok    data dir"), std::string::npos) << out;
   EXPECT_NE(out.find("FAIL  schema"), std::string::npos) << out;
   EXPECT_EQ(RunToEnd({"migrate", "--data-dir", data_dir()}), 0);
-  EXPECT_EQ(RunToEnd({"doctor", "--data-dir", data_dir(), "--set", "server.listen=127.0.0.1:0"},
-                     {}, &out),
+  EXPECT_EQ(RunToEnd({"doctor", "--data-dir", data_dir(), "--set", "server.listen=127.0.0.1:0"}, {},
+                     &out),
             0)
       << out;
 }
@@ -470,7 +492,8 @@ TEST_F(ServeTest, AQueryStringCannotForgeAFieldOrARecordInTheTextLog) {
       "%20ERROR%20forged.record%20user%3Dadmin&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb");
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->status, 400) << refused->body;
-  ASSERT_TRUE(server->WaitForOutput("oauth.authorize.refused", 10s).has_value()) << server->Stderr();
+  ASSERT_TRUE(server->WaitForOutput("oauth.authorize.refused", 10s).has_value())
+      << server->Stderr();
   server->Signal(SIGTERM);
   EXPECT_EQ(server->Wait(15s), 0);
 
@@ -492,7 +515,8 @@ TEST_F(ServeTest, AQueryStringCannotForgeAFieldOrARecordInTheTextLog) {
     EXPECT_EQ(keys, (std::vector<std::string>{"client_id", "answer", "detail"})) << line;
     ASSERT_FALSE(fields.empty()) << line;
     // The reader above keeps the letter after a backslash, so the escaped newline reads as n.
-    EXPECT_EQ(fields[0].second, "evil user=adminn2026-01-01T00:00:00.000Z ERROR forged.record user=admin")
+    EXPECT_EQ(fields[0].second,
+              "evil user=adminn2026-01-01T00:00:00.000Z ERROR forged.record user=admin")
         << line;
   }
   EXPECT_EQ(refusals, 1) << server->Stderr();
@@ -504,8 +528,9 @@ TEST_F(ServeTest, DiscoveryRefusesAForgedHostAndIsPrivateToEachHost) {
   auto server = Serve();
   ASSERT_NE(port_, 0);
   const std::string own = "127.0.0.1:" + std::to_string(port_);
-  for (const char* path : {"/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource",
-                           "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"}) {
+  for (const char* path :
+       {"/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource",
+        "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"}) {
     auto forged = HttpRequest(port_, "GET", path, {{"Host", "evil.example"}});
     ASSERT_TRUE(forged.has_value()) << path;
     EXPECT_EQ(forged->status, 403) << path << ": " << forged->body;
@@ -515,7 +540,8 @@ TEST_F(ServeTest, DiscoveryRefusesAForgedHostAndIsPrivateToEachHost) {
     EXPECT_EQ(real->status, 200) << path << ": " << real->body;
     EXPECT_NE(real->body.find("http://" + own), std::string::npos) << real->body;
     EXPECT_EQ(real->Header("Vary"), "Host") << path;
-    EXPECT_TRUE(real->Header("Cache-Control").starts_with("private")) << path << ": " << real->Header("Cache-Control");
+    EXPECT_TRUE(real->Header("Cache-Control").starts_with("private"))
+        << path << ": " << real->Header("Cache-Control");
   }
   server->Signal(SIGTERM);
   EXPECT_EQ(server->Wait(20s), 0);
@@ -530,7 +556,8 @@ TEST_F(ServeTest, WithAPublicUrlDiscoveryNamesItWhateverTheHost) {
   std::smatch match;
   ASSERT_TRUE(std::regex_search(*started, match, std::regex(R"(127\.0\.0\.1:(\d+))"))) << *started;
   port_ = static_cast<uint16_t>(std::stoi(match[1]));
-  for (const char* path : {"/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-authorization-server"}) {
+  for (const char* path :
+       {"/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-authorization-server"}) {
     auto answer = HttpRequest(port_, "GET", path, {{"Host", "evil.example"}});
     ASSERT_TRUE(answer.has_value()) << path;
     EXPECT_EQ(answer->status, 200) << path << ": " << answer->body;
@@ -549,8 +576,8 @@ TEST_F(ServeTest, OnEveryAddressWithoutAPublicUrlOnlyIpAndLocalhostHostsAreServe
   ASSERT_TRUE(warning.has_value()) << server->Stderr();
   EXPECT_NE(warning->find("set server.public_url"), std::string::npos) << *warning;
   const std::string port = ":" + std::to_string(port_);
-  for (const char* path : {"/", "/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-authorization-server",
-                           "/signin", "/api/v1/me"}) {
+  for (const char* path : {"/", "/.well-known/oauth-protected-resource/mcp",
+                           "/.well-known/oauth-authorization-server", "/signin", "/api/v1/me"}) {
     auto rebound = HttpRequest(port_, "GET", path, {{"Host", "rebind.attacker.example" + port}});
     ASSERT_TRUE(rebound.has_value()) << path;
     EXPECT_EQ(rebound->status, 403) << path << ": " << rebound->body;
@@ -558,11 +585,13 @@ TEST_F(ServeTest, OnEveryAddressWithoutAPublicUrlOnlyIpAndLocalhostHostsAreServe
     EXPECT_NE(rebound->body.find("DNS"), std::string::npos) << rebound->body;
   }
   // Any IP literal is still served (the server's own addresses are unknown), and localhost.
-  for (const std::string& host : {"127.0.0.1" + port, "192.0.2.7" + port, "[2001:db8::7]" + port, "localhost" + port}) {
+  for (const std::string& host :
+       {"127.0.0.1" + port, "192.0.2.7" + port, "[2001:db8::7]" + port, "localhost" + port}) {
     auto home = HttpRequest(port_, "GET", "/", {{"Host", host}});
     ASSERT_TRUE(home.has_value()) << host;
     EXPECT_EQ(home->status, 200) << host << ": " << home->body;
-    auto metadata = HttpRequest(port_, "GET", "/.well-known/oauth-protected-resource/mcp", {{"Host", host}});
+    auto metadata =
+        HttpRequest(port_, "GET", "/.well-known/oauth-protected-resource/mcp", {{"Host", host}});
     ASSERT_TRUE(metadata.has_value()) << host;
     EXPECT_EQ(metadata->status, 200) << host << ": " << metadata->body;
   }

@@ -132,8 +132,8 @@ base::Result<std::unique_ptr<Connection>> OpenConnection(const SqliteOptions& op
   return connection;
 }
 
-base::Result<Rows> Run(Connection& connection, std::string_view sql,
-                       std::span<const Param> params, int64_t* changes) {
+base::Result<Rows> Run(Connection& connection, std::string_view sql, std::span<const Param> params,
+                       int64_t* changes) {
   auto prepared = connection.Prepare(sql);
   if (!prepared) return std::move(prepared).error();
   sqlite3_stmt* statement = *prepared;
@@ -190,7 +190,8 @@ base::Result<Rows> Run(Connection& connection, std::string_view sql,
           break;
         default: {
           const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, c));
-          cells.emplace_back(std::string(text, static_cast<size_t>(sqlite3_column_bytes(statement, c))));
+          cells.emplace_back(
+              std::string(text, static_cast<size_t>(sqlite3_column_bytes(statement, c))));
         }
       }
     }
@@ -416,8 +417,10 @@ base::Result<void> SqliteDatabase::Backup(const std::string& path) {
   std::filesystem::remove(temporary, ignored);
   // The copy holds everything the database does: only its owner may read it, whatever the
   // umask. Created here (never through a planted symlink); SQLite opens the empty file as new.
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) return base::Error::Unavailable("cannot create " + temporary + ": " + std::strerror(errno));
+  const int fd =
+      ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return base::Error::Unavailable("cannot create " + temporary + ": " + std::strerror(errno));
   ::close(fd);
   {
     sqlite3* target_db = nullptr;

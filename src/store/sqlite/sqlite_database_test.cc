@@ -17,15 +17,16 @@ using namespace std::chrono_literals;
 class SqliteTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto opened = SqliteDatabase::Open({.path = dir_.File("test.db"), .read_connections = 2,
-                                        .busy_timeout = 2000ms});
+    auto opened = SqliteDatabase::Open(
+        {.path = dir_.File("test.db"), .read_connections = 2, .busy_timeout = 2000ms});
     ASSERT_TRUE(opened.has_value()) << opened.error().ToString();
     db_ = std::move(*opened);
     auto tx = db_->Begin(Access::kWrite);
-    ASSERT_TRUE((*tx)->ExecuteScript(
-                         "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
-                         " score REAL, parent INTEGER REFERENCES items(id));")
-                    .has_value());
+    ASSERT_TRUE(
+        (*tx)
+            ->ExecuteScript("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+                            " score REAL, parent INTEGER REFERENCES items(id));")
+            .has_value());
     ASSERT_TRUE((*tx)->Commit().has_value());
   }
 
@@ -40,11 +41,12 @@ class SqliteTest : public ::testing::Test {
 
 TEST_F(SqliteTest, WritesReadBackWithEveryType) {
   auto tx = db_->Begin(Access::kWrite);
-  auto inserted = (*tx)->Query("INSERT INTO items (name, score) VALUES (?, ?) RETURNING id, name, score",
-                               {"first", 1.5});
+  auto inserted = (*tx)->Query(
+      "INSERT INTO items (name, score) VALUES (?, ?) RETURNING id, name, score", {"first", 1.5});
   ASSERT_TRUE(inserted.has_value()) << inserted.error().ToString();
   EXPECT_EQ((*inserted)[0].Text(1), "first");
-  ASSERT_TRUE((*tx)->Execute("INSERT INTO items (name) VALUES (?)", {std::string("second")}).has_value());
+  ASSERT_TRUE(
+      (*tx)->Execute("INSERT INTO items (name) VALUES (?)", {std::string("second")}).has_value());
   ASSERT_TRUE((*tx)->Commit().has_value());
 
   auto read = db_->Begin(Access::kRead);
@@ -116,8 +118,8 @@ TEST_F(SqliteTest, ConcurrentWritersAreSerializedWithoutLosingRows) {
 }
 
 TEST_F(SqliteTest, ABusyWriterTimesOutAsUnavailable) {
-  auto opened = SqliteDatabase::Open({.path = dir_.File("busy.db"), .read_connections = 1,
-                                      .busy_timeout = 100ms});
+  auto opened = SqliteDatabase::Open(
+      {.path = dir_.File("busy.db"), .read_connections = 1, .busy_timeout = 100ms});
   ASSERT_TRUE(opened.has_value());
   auto holder = (*opened)->Begin(Access::kWrite);
   ASSERT_TRUE(holder.has_value());
@@ -130,8 +132,8 @@ TEST_F(SqliteTest, ABusyWriterTimesOutAsUnavailable) {
 }
 
 TEST_F(SqliteTest, TheWriterIsFreeOnceATransactionCommits) {
-  auto opened = SqliteDatabase::Open({.path = dir_.File("busy.db"), .read_connections = 1,
-                                      .busy_timeout = 100ms});
+  auto opened = SqliteDatabase::Open(
+      {.path = dir_.File("busy.db"), .read_connections = 1, .busy_timeout = 100ms});
   ASSERT_TRUE(opened.has_value());
   auto first = (*opened)->Begin(Access::kWrite);
   ASSERT_TRUE(first.has_value());
@@ -167,8 +169,9 @@ TEST_F(SqliteTest, ABackupIsOnlyItsOwnersWhateverTheUmask) {
   auto backed_up = db_->Backup(dir_.File("copy.db"));
   ::umask(old_mask);
   ASSERT_TRUE(backed_up.has_value()) << backed_up.error().ToString();
-  EXPECT_EQ(std::filesystem::status(dir_.File("copy.db")).permissions() & std::filesystem::perms::all,
-            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  EXPECT_EQ(
+      std::filesystem::status(dir_.File("copy.db")).permissions() & std::filesystem::perms::all,
+      std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 TEST_F(SqliteTest, BackupIntoAMissingFolderFails) {
