@@ -31,9 +31,6 @@ ToolResult ToToolResult(base::Result<std::string> result) {
   return ToolResult::StructuredText(std::move(*result));
 }
 
-// What an id argument must be, in the refusals that name one.
-constexpr std::string_view kIdRange = "an integer from 1 to 9223372036854775807";
-
 std::string NotAnId(std::string_view argument) {
   return std::string(argument) + " must be an id: " + std::string(kIdRange);
 }

@@ -85,6 +85,9 @@ json::object MessageJson(const tasks::Message& message);
 json::object QuestionJson(const tasks::Question& question);
 json::object EventJson(const tasks::Event& event);
 
+// What an id must be, in every refusal that names one (prompts, REST paths and queries).
+inline constexpr std::string_view kIdRange = "an integer from 1 to 9223372036854775807";
+
 // How long poll_events may wait at most, and by default.
 inline constexpr std::chrono::milliseconds kMaxPollWait{60'000};
 inline constexpr std::chrono::milliseconds kDefaultPollWait{25'000};

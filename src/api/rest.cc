@@ -34,8 +34,6 @@ void SendResult(http::Responder& responder, int success_status,
   responder.Send(http::Response::Json(success_status, json::serialize(*result)));
 }
 
-constexpr std::string_view kIdRange = "an integer from 1 to 9223372036854775807";
-
 // Digits as the JSON number a schema checks: an int64, or, beyond int64, the largest finite
 // double of that sign, which validation refuses naming the field and its range (never a wrapped
 // or zeroed int64). nullopt when `text` is not all digits.

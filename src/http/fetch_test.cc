@@ -1,6 +1,4 @@
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,6 +15,7 @@
 #include "http/client.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "testing/http_client.h"
 
 namespace taskwire::http {
 namespace {
@@ -28,21 +27,10 @@ using namespace std::chrono_literals;
 // (oversized or half answers, silence).
 class RawServer {
  public:
-  RawServer() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof address;
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&address), size), 0);
-    EXPECT_EQ(::listen(fd_, 8), 0);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
-    port_ = ntohs(address.sin_port);
-  }
+  RawServer() { EXPECT_NE(listener_.port(), 0); }
   ~RawServer() {
     release_.set_value();
     if (thread_.joinable()) thread_.join();
-    ::close(fd_);
   }
 
   // Serves one connection on a thread of its own: sends `reply` once the request head is in,
@@ -50,7 +38,7 @@ class RawServer {
   void AnswerOnce(std::string reply, bool hold = false) {
     thread_ = std::thread([this, reply = std::move(reply), hold] {
       if (!ConnectionPending(5s)) return;
-      const int connection = ::accept(fd_, nullptr, nullptr);
+      const int connection = ::accept(listener_.fd(), nullptr, nullptr);
       if (connection < 0) return;
       accepted_.set_value();
       char chunk[4096];
@@ -75,7 +63,7 @@ class RawServer {
 
   // True when a connection is waiting to be accepted within `timeout`.
   bool ConnectionPending(std::chrono::milliseconds timeout) {
-    pollfd entry{fd_, POLLIN, 0};
+    pollfd entry{listener_.fd(), POLLIN, 0};
     return ::poll(&entry, 1, static_cast<int>(timeout.count())) == 1;
   }
   bool WaitAccepted(std::chrono::milliseconds timeout) {
@@ -88,12 +76,11 @@ class RawServer {
   }
 
   std::string Url(std::string_view scheme = "http") const {
-    return std::string(scheme) + "://127.0.0.1:" + std::to_string(port_) + "/doc.json";
+    return std::string(scheme) + "://127.0.0.1:" + std::to_string(listener_.port()) + "/doc.json";
   }
 
  private:
-  int fd_ = -1;
-  uint16_t port_ = 0;
+  testing::LoopbackListener listener_{8};
   std::thread thread_;
   std::string request_;
   std::promise<void> accepted_;

@@ -1,8 +1,6 @@
 #include "oauth/clients.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -16,6 +14,7 @@
 
 #include "oauth/grants.h"
 #include "testing/fake_clock.h"
+#include "testing/http_client.h"
 #include "testing/migrated_database.h"
 #include "testing/result_matchers.h"
 #include "testing/temp_dir.h"
@@ -421,20 +420,12 @@ TEST(ParseMetadataDocument, RefusesWhatMustBeRefused) {
 class Target {
  public:
   explicit Target(bool hold) : hold_(hold) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t size = sizeof address;
-    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&address), size), 0);
-    EXPECT_EQ(::listen(fd_, 64), 0);
-    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
-    port_ = ntohs(address.sin_port);
+    EXPECT_NE(listener_.port(), 0);
     thread_ = std::thread([this] {
       while (!stop_) {
-        pollfd entry{fd_, POLLIN, 0};
+        pollfd entry{listener_.fd(), POLLIN, 0};
         if (::poll(&entry, 1, 50) != 1) continue;
-        const int connection = ::accept(fd_, nullptr, nullptr);
+        const int connection = ::accept(listener_.fd(), nullptr, nullptr);
         if (connection < 0) continue;
         ++connections_;
         if (hold_)
@@ -448,17 +439,15 @@ class Target {
   ~Target() {
     stop_ = true;
     thread_.join();
-    ::close(fd_);
   }
   std::string Url(std::string_view path) const {
-    return "https://127.0.0.1:" + std::to_string(port_) + std::string(path);
+    return "https://127.0.0.1:" + std::to_string(listener_.port()) + std::string(path);
   }
   int connections() const { return connections_; }
 
  private:
   const bool hold_;
-  int fd_ = -1;
-  uint16_t port_ = 0;
+  testing::LoopbackListener listener_;
   std::atomic<bool> stop_{false};
   std::atomic<int> connections_{0};
   std::vector<int> held_;  // only the accept thread touches it

@@ -246,11 +246,7 @@ base::Result<void> App::Serve(std::FILE* out) {
   api::Usage usage(clock_);
   api::Operations operations(*tasks_, *hub_, pool, usage);
   const bool builtin = config_.auth.mode == "builtin";
-  if (!builtin &&
-      (config_.auth.external_issuer.empty() || config_.auth.external_jwks_url.empty())) {
-    return base::Error::FailedPrecondition(
-        "auth.mode = \"external\" needs auth.external_issuer and auth.external_jwks_url");
-  }
+  if (auto together = CheckSettingsTogether(config_); !together) return together;
   const api::Discovery discovery(config_.server.public_url, config_.server.mcp_path,
                                  builtin ? "" : config_.auth.external_issuer);
   auto ranges = ResolveSourceRanges(config_);

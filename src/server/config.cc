@@ -576,9 +576,9 @@ std::vector<std::string> EnvironmentNames(std::string_view key) {
   return names;
 }
 
-// Settings each valid alone but not together: refused here, like a bad value (one line, exit 2),
-// rather than when a command gets to use them.
-base::Result<void> CheckTogether(const Config& config) {
+// Refused at load, like a bad value (one line, exit 2), rather than when a command gets to use
+// them.
+base::Result<void> CheckSettingsTogether(const Config& config) {
   if (config.auth.mode == "external" &&
       (config.auth.external_issuer.empty() || config.auth.external_jwks_url.empty())) {
     return base::Error::InvalidArgument(
@@ -629,7 +629,7 @@ base::Result<LoadedConfig> LoadConfig(const ConfigSources& sources) {
   if (config.server.data_dir.empty()) config.server.data_dir = DefaultDataDir(sources.environment);
   if (config.storage.url.empty()) config.storage.url = "sqlite:taskwire.db";
   while (config.server.public_url.ends_with('/')) config.server.public_url.pop_back();
-  if (auto together = CheckTogether(config); !together) return std::move(together).error();
+  if (auto together = CheckSettingsTogether(config); !together) return std::move(together).error();
   return loaded;
 }
 

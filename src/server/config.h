@@ -132,6 +132,11 @@ struct LoadedConfig {
 // config file does not exist.
 base::Result<LoadedConfig> LoadConfig(const ConfigSources& sources);
 
+// InvalidArgument for settings each valid alone but not together (auth.mode = "external" without
+// its issuer and JWKS URL; auth.loopback_bypass off a loopback listen address). LoadConfig runs
+// it; so does App, for a Config made another way.
+base::Result<void> CheckSettingsTogether(const Config& config);
+
 // Every key, in order, with its value as text and a line saying what it is.
 struct ConfigKey {
   std::string key;

@@ -19,6 +19,24 @@ struct HttpResponse {
   std::string Header(std::string_view name) const;
 };
 
+// A TCP socket listening on 127.0.0.1, on a free port, closed on destruction: the server side of
+// tests that need a peer http::Server would never be (silent, slow, or sending raw bytes).
+// Accepting is the test's own business (fd()). Its port is 0 when the socket could not be made.
+class LoopbackListener {
+ public:
+  explicit LoopbackListener(int backlog = 64);
+  ~LoopbackListener();
+  LoopbackListener(const LoopbackListener&) = delete;
+  LoopbackListener& operator=(const LoopbackListener&) = delete;
+
+  int fd() const { return fd_; }
+  uint16_t port() const { return port_; }
+
+ private:
+  int fd_ = -1;
+  uint16_t port_ = 0;
+};
+
 // A blocking TCP connection to 127.0.0.1 that sends raw bytes, so tests can send what no HTTP
 // library would (malformed lines, huge headers, half a body) and read the answer.
 class RawConnection {

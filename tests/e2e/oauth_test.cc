@@ -5,12 +5,8 @@
 // fresh tokens for a stolen refresh token, and a silent re-approval it could replay from any local
 // port.
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <boost/json/parse.hpp>
 #include <map>
@@ -280,15 +276,9 @@ TEST_F(OAuthTest, AuthorizeRequestsNamingAHostThatNeverAnswersDoNotStallTheApi) 
   ASSERT_EQ(Bearer("GET", "/api/v1/me", key).status, 200);
 
   // A host that takes connections (the kernel's backlog) and never says a word.
-  const int silent = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t size = sizeof address;
-  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&address), size), 0);
-  ASSERT_EQ(::listen(silent, 128), 0);
-  ::getsockname(silent, reinterpret_cast<sockaddr*>(&address), &size);
-  const std::string host = "https://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+  testing::LoopbackListener silent(128);
+  ASSERT_NE(silent.port(), 0);
+  const std::string host = "https://127.0.0.1:" + std::to_string(silent.port());
 
   std::vector<std::unique_ptr<testing::RawConnection>> hanging;
   for (int i = 0; i < 20; ++i) {
@@ -342,7 +332,6 @@ TEST_F(OAuthTest, AuthorizeRequestsNamingAHostThatNeverAnswersDoNotStallTheApi) 
   EXPECT_EQ(again.status, 400) << again.body;
   EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
   EXPECT_NE(server_->Stderr().find("timed out"), std::string::npos) << "the log says why";
-  ::close(silent);
 }
 
 TEST_F(OAuthTest, KeysManageIsNeverOfferedAdvertisedOrGranted) {
