@@ -48,8 +48,10 @@ const std::vector<ThirdParty>& ThirdParties() {
       {"boost/beast", std::regex("http/.*"), "Beast stays in http/"},
       {"boost/asio", std::regex("http/.*"), "Asio stays in http/"},
       // cli/client_config reads and writes MCP clients' JSON configuration files.
-      {"boost/json", std::regex("(mcp|api|oauth|conformance)/.*|cli/client_config.*"),
-       "Boost.JSON is for the protocol layers (mcp/, api/, oauth/) and client config files"},
+      // jobs/: a job's parameters are JSON (their schema, the JSON on a run's standard input).
+      {"boost/json", std::regex("(mcp|api|oauth|jobs|conformance)/.*|cli/client_config.*"),
+       "Boost.JSON is for the protocol layers (mcp/, api/, oauth/), job parameters and client "
+       "config files"},
       {"sqlite3.h", std::regex("store/sqlite/.*"), "sqlite3.h stays in store/sqlite/"},
       {"libpq-fe.h", std::regex("store/postgres/.*"), "libpq stays in store/postgres/"},
       {"openssl/", std::regex("(auth|oauth)/crypto.*|http/tls.*"),
@@ -148,6 +150,8 @@ TEST(Architecture, CheckerCatchesEachKindOfViolation) {
   EXPECT_TRUE(Violations("api/mcp_gate.h", "#include \"mcp/server.h\"\n").empty());
   EXPECT_TRUE(Violations("http/server.cc", "#include <boost/asio/post.hpp>\n").empty());
   EXPECT_TRUE(Violations("auth/crypto.cc", "#include <openssl/evp.h>\n").empty());
+  EXPECT_TRUE(Violations("jobs/catalog.h", "#include <boost/json/value.hpp>\n").empty());
+  EXPECT_EQ(Violations("jobs/catalog.h", "#include \"mcp/schema.h\"\n").size(), 1u);
   EXPECT_TRUE(Violations("tasks/users_test.cc", "#include \"testing/temp_dir.h\"\n").empty());
   EXPECT_TRUE(Violations("tasks/task_store_test.h", "#include \"testing/temp_dir.h\"\n").empty());
   EXPECT_TRUE(

@@ -252,6 +252,170 @@ std::optional<std::string> ValidateAgainst(const json::object& schema, const jso
   return std::nullopt;
 }
 
+namespace {
+
+// What CheckSchema lets through: every keyword ValidateAgainst enforces, and annotations.
+enum class Keyword {
+  kType,
+  kList,
+  kAny,
+  kCount,
+  kNumber,
+  kBool,
+  kSchema,
+  kSchemas,
+  kProperties,
+  kNames,
+  kBoolOrSchema,
+  kText,
+  kArray
+};
+
+const std::pair<std::string_view, Keyword> kKeywords[] = {
+    {"type", Keyword::kType},
+    {"enum", Keyword::kList},
+    {"const", Keyword::kAny},
+    {"minLength", Keyword::kCount},
+    {"maxLength", Keyword::kCount},
+    {"minimum", Keyword::kNumber},
+    {"maximum", Keyword::kNumber},
+    {"minItems", Keyword::kCount},
+    {"maxItems", Keyword::kCount},
+    {"uniqueItems", Keyword::kBool},
+    {"items", Keyword::kSchema},
+    {"properties", Keyword::kProperties},
+    {"required", Keyword::kNames},
+    {"additionalProperties", Keyword::kBoolOrSchema},
+    {"anyOf", Keyword::kSchemas},
+    {"oneOf", Keyword::kSchemas},
+    // Annotations: they ask nothing of a value.
+    {"title", Keyword::kText},
+    {"description", Keyword::kText},
+    {"$comment", Keyword::kText},
+    {"default", Keyword::kAny},
+    {"examples", Keyword::kArray},
+    {"deprecated", Keyword::kBool},
+    {"readOnly", Keyword::kBool},
+    {"writeOnly", Keyword::kBool},
+};
+
+constexpr std::string_view kChecked =
+    "type, enum, const, minLength, maxLength, minimum, maximum, minItems, maxItems, uniqueItems, "
+    "items, properties, required, additionalProperties, anyOf, oneOf";
+
+std::optional<std::string> CheckSubschema(const json::object& schema, const std::string& path,
+                                          bool root) {
+  for (const auto& [key, value] : schema) {
+    const std::string where = path + "." + std::string(key);
+    if (root && key == "$schema") {
+      if (value != json::value("https://json-schema.org/draft/2020-12/schema")) {
+        return where + " must be https://json-schema.org/draft/2020-12/schema, the dialect checked";
+      }
+      continue;
+    }
+    const auto* known = std::find_if(std::begin(kKeywords), std::end(kKeywords),
+                                     [&](const auto& entry) { return entry.first == key; });
+    if (known == std::end(kKeywords)) {
+      return where +
+             " is not checked by Taskwire, so it may not be declared (the keywords "
+             "checked are " +
+             std::string(kChecked) + ")";
+    }
+    switch (known->second) {
+      case Keyword::kType: {
+        const auto named = [](const json::value& name) {
+          return name == "string" || name == "integer" || name == "number" || name == "boolean" ||
+                 name == "object" || name == "array" || name == "null";
+        };
+        const bool ok =
+            named(value) || (value.is_array() && !value.as_array().empty() &&
+                             std::all_of(value.as_array().begin(), value.as_array().end(), named));
+        if (!ok) {
+          return where +
+                 " must be string, integer, number, boolean, object, array or null, or a "
+                 "list of them";
+        }
+        break;
+      }
+      case Keyword::kList:
+        if (!value.is_array() || value.as_array().empty()) {
+          return where + " must be a list of the allowed values";
+        }
+        break;
+      case Keyword::kAny:
+        break;
+      case Keyword::kCount:
+        if (!IsInteger(value) || BeyondInt64(value) || AsNumber(value) < 0) {
+          return where + " must be a whole number of at least 0";
+        }
+        break;
+      case Keyword::kNumber:
+        if (!value.is_number() || !std::isfinite(AsNumber(value))) {
+          return where + " must be a number";
+        }
+        break;
+      case Keyword::kBool:
+        if (!value.is_bool()) return where + " must be true or false";
+        break;
+      case Keyword::kText:
+        if (!value.is_string()) return where + " must be a string";
+        break;
+      case Keyword::kArray:
+        if (!value.is_array()) return where + " must be a list";
+        break;
+      case Keyword::kSchema:
+        if (!value.is_object()) return where + " must be a schema (a table)";
+        if (auto problem = CheckSubschema(value.as_object(), where, false)) return problem;
+        break;
+      case Keyword::kBoolOrSchema:
+        if (value.is_bool()) break;
+        if (!value.is_object()) return where + " must be true, false or a schema (a table)";
+        if (auto problem = CheckSubschema(value.as_object(), where, false)) return problem;
+        break;
+      case Keyword::kSchemas:
+        if (!value.is_array() || value.as_array().empty()) {
+          return where + " must be a list of schemas";
+        }
+        for (size_t i = 0; i < value.as_array().size(); ++i) {
+          const json::value& option = value.as_array()[i];
+          const std::string option_path = where + "[" + std::to_string(i) + "]";
+          if (!option.is_object()) return option_path + " must be a schema (a table)";
+          if (auto problem = CheckSubschema(option.as_object(), option_path, false)) {
+            return problem;
+          }
+        }
+        break;
+      case Keyword::kProperties:
+        if (!value.is_object()) return where + " must be a table of schemas";
+        for (const auto& [name, property] : value.as_object()) {
+          const std::string property_path = where + "." + std::string(name);
+          if (!property.is_object()) return property_path + " must be a schema (a table)";
+          if (auto problem = CheckSubschema(property.as_object(), property_path, false)) {
+            return problem;
+          }
+        }
+        break;
+      case Keyword::kNames:
+        if (!value.is_array() || !std::all_of(value.as_array().begin(), value.as_array().end(),
+                                              [](const json::value& v) { return v.is_string(); })) {
+          return where + " must be a list of property names";
+        }
+        break;
+    }
+  }
+  // A default that its own schema refuses would be offered to clients as valid.
+  if (const json::value* fallback = schema.if_contains("default")) {
+    if (auto problem = ValidateAgainst(schema, *fallback, path + ".default")) return problem;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> CheckSchema(const json::object& schema, std::string_view path) {
+  return CheckSubschema(schema, std::string(path), /*root=*/true);
+}
+
 Schema Schema::String() { return Schema(json::object{{"type", "string"}}); }
 Schema Schema::Integer() { return Schema(json::object{{"type", "integer"}}); }
 Schema Schema::Number() { return Schema(json::object{{"type", "number"}}); }

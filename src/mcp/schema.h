@@ -72,4 +72,15 @@ class Schema {
 std::optional<std::string> ValidateAgainst(const json::object& schema, const json::value& value,
                                            std::string_view path);
 
+// Whether ValidateAgainst checks everything `schema` asks of a value, for schemas written by
+// people (a job's parameters): nullopt when it does, else one sentence naming the keyword by its
+// path, `path` being the schema's own name ("params.properties.env.pattern is not checked ...").
+// Refused: every keyword ValidateAgainst does not enforce (pattern, format, $ref, allOf, not,
+// if, ...: a schema that promises a check nobody makes is worse than none), enforced keywords
+// with a value it cannot use (a negative maxLength, an unknown type name), and a default that
+// does not pass its own schema. Allowed besides the enforced keywords: the annotations title,
+// description, default, examples, deprecated, readOnly, writeOnly and $comment, and $schema at
+// the root when it names 2020-12.
+std::optional<std::string> CheckSchema(const json::object& schema, std::string_view path);
+
 }  // namespace taskwire::mcp

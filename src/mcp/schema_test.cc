@@ -125,5 +125,82 @@ TEST(Schema, AnyOfAndOneOfNeedAMatch) {
   EXPECT_EQ(ValidateAgainst(one_of.as_object(), json::value(1.5), "v"), std::nullopt);
 }
 
+std::optional<std::string> CheckText(std::string_view schema) {
+  return CheckSchema(boost::json::parse(schema).as_object(), "params");
+}
+
+TEST(CheckSchema, AcceptsWhatValidateAgainstEnforcesAndAnnotations) {
+  EXPECT_EQ(CheckText(R"({"$schema":"https://json-schema.org/draft/2020-12/schema",
+      "type":"object","title":"t","description":"d","$comment":"c","additionalProperties":false,
+      "required":["env"],"properties":{
+        "env":{"enum":["staging","prod"],"default":"staging","examples":["prod"]},
+        "token":{"type":"string","writeOnly":true,"minLength":8,"maxLength":64},
+        "count":{"type":["integer","null"],"minimum":1,"maximum":9.5,"deprecated":false},
+        "tags":{"type":"array","items":{"type":"string"},"minItems":0,"maxItems":3,
+                "uniqueItems":true,"readOnly":false},
+        "mode":{"anyOf":[{"const":"a"},{"type":"integer"}]},
+        "pick":{"oneOf":[{"type":"string"},{"type":"boolean"}]},
+        "extra":{"type":"object","additionalProperties":{"type":"string"}}}})"),
+            std::nullopt);
+  EXPECT_EQ(CheckText("{}"), std::nullopt);
+}
+
+TEST(CheckSchema, RefusesKeywordsNobodyChecksNamingThem) {
+  for (const char* keyword : {"pattern", "format", "$ref", "allOf", "not", "if", "exclusiveMinimum",
+                              "multipleOf", "patternProperties", "minProperties", "contains",
+                              "dependentRequired", "x-mcp-header", "secret"}) {
+    const std::string schema = std::string(R"({"properties":{"env":{")") + keyword + R"(":1}}})";
+    const auto problem = CheckText(schema);
+    ASSERT_TRUE(problem.has_value()) << keyword;
+    EXPECT_TRUE(problem->starts_with(std::string("params.properties.env.") + keyword +
+                                     " is not checked by Taskwire"))
+        << *problem;
+  }
+  // Under every place a schema nests.
+  EXPECT_TRUE(CheckText(R"({"items":{"pattern":"x"}})")->starts_with("params.items.pattern "));
+  EXPECT_TRUE(
+      CheckText(R"({"anyOf":[{},{"format":"email"}]})")->starts_with("params.anyOf[1].format "));
+  EXPECT_TRUE(CheckText(R"({"additionalProperties":{"not":{}}})")
+                  ->starts_with("params.additionalProperties.not "));
+  EXPECT_TRUE(CheckText(R"({"$schema":"http://json-schema.org/draft-07/schema#"})")
+                  ->starts_with("params.$schema must be"));
+  EXPECT_TRUE(CheckText(R"({"items":{"$schema":"https://json-schema.org/draft/2020-12/schema"}})")
+                  ->starts_with("params.items.$schema is not checked"));
+}
+
+TEST(CheckSchema, RefusesValuesTheValidatorCannotUse) {
+  EXPECT_EQ(CheckText(R"({"type":"text"})"),
+            "params.type must be string, integer, number, boolean, object, array or null, or a "
+            "list of them");
+  EXPECT_TRUE(CheckText(R"({"type":[]})").has_value());
+  EXPECT_TRUE(CheckText(R"({"type":["string",1]})").has_value());
+  EXPECT_EQ(CheckText(R"({"maxLength":-1})"),
+            "params.maxLength must be a whole number of at least 0");
+  EXPECT_TRUE(CheckText(R"({"minItems":1.5})").has_value());
+  EXPECT_TRUE(CheckText(R"({"minLength":"3"})").has_value());
+  EXPECT_EQ(CheckText(R"({"maximum":"9"})"), "params.maximum must be a number");
+  EXPECT_EQ(CheckText(R"({"enum":[]})"), "params.enum must be a list of the allowed values");
+  EXPECT_TRUE(CheckText(R"({"enum":"a"})").has_value());
+  EXPECT_EQ(CheckText(R"({"uniqueItems":1})"), "params.uniqueItems must be true or false");
+  EXPECT_EQ(CheckText(R"({"items":[{}]})"), "params.items must be a schema (a table)");
+  EXPECT_EQ(CheckText(R"({"properties":{"a":1}})"),
+            "params.properties.a must be a schema (a table)");
+  EXPECT_EQ(CheckText(R"({"properties":[]})"), "params.properties must be a table of schemas");
+  EXPECT_EQ(CheckText(R"({"required":["a",2]})"),
+            "params.required must be a list of property names");
+  EXPECT_TRUE(CheckText(R"({"additionalProperties":"no"})").has_value());
+  EXPECT_EQ(CheckText(R"({"anyOf":[]})"), "params.anyOf must be a list of schemas");
+  EXPECT_EQ(CheckText(R"({"oneOf":[1]})"), "params.oneOf[0] must be a schema (a table)");
+  EXPECT_EQ(CheckText(R"({"description":3})"), "params.description must be a string");
+  EXPECT_EQ(CheckText(R"({"writeOnly":"yes"})"), "params.writeOnly must be true or false");
+  EXPECT_EQ(CheckText(R"({"examples":{}})"), "params.examples must be a list");
+}
+
+TEST(CheckSchema, ADefaultMustPassItsOwnSchema) {
+  EXPECT_EQ(CheckText(R"({"properties":{"env":{"enum":["a","b"],"default":"c"}}})"),
+            R"(params.properties.env.default must be one of "a", "b")");
+  EXPECT_EQ(CheckText(R"({"properties":{"n":{"type":"integer","default":2}}})"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace taskwire::mcp

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <span>
@@ -16,6 +17,8 @@
 #include "base/log.h"
 #include "http/host_guard.h"
 #include "http/server.h"
+#include "jobs/catalog.h"
+#include "mcp/schema.h"
 
 extern char** environ;
 
@@ -131,6 +134,22 @@ base::Result<void> ValidateAccessTokenTtl(std::string_view value) {
   if (!duration) return std::move(duration).error();
   if (*duration < std::chrono::minutes(1) || *duration > std::chrono::hours(1)) {
     return base::Error::InvalidArgument("must be between 1m and 1h");
+  }
+  return base::Ok();
+}
+
+base::Result<void> ValidateKillGrace(std::string_view value) {
+  auto duration = base::ParseDuration(value);
+  if (!duration) return std::move(duration).error();
+  if (*duration > std::chrono::hours(1)) return base::Error::InvalidArgument("must be at most 1h");
+  return base::Ok();
+}
+
+base::Result<void> ValidateRetention(std::string_view value) {
+  auto duration = base::ParseDuration(value);
+  if (!duration) return std::move(duration).error();
+  if (*duration < std::chrono::minutes(1)) {
+    return base::Error::InvalidArgument("must be at least 1m");
   }
   return base::Ok();
 }
@@ -271,6 +290,15 @@ const KeySpec kKeys[] = {
     {"oauth.registration_limit",
      "dynamic client registrations one source address may make per minute (0 = no limit)",
      [](Config& c) -> FieldRef { return &c.oauth.registration_limit; }, 0, 1'000'000},
+    {"jobs.max_output",
+     "bytes of a run's output kept (beyond: its first and last halves, marked truncated)",
+     [](Config& c) -> FieldRef { return &c.jobs.max_output; }, 1024, 1024 * 1024 * 1024},
+    {"jobs.kill_grace", "time a stopped or timed-out run has between SIGTERM and SIGKILL",
+     [](Config& c) -> FieldRef { return &c.jobs.kill_grace; }, 0, 0, ValidateKillGrace},
+    {"jobs.max_running", "runs running at once, over all jobs (0: twice the cores)",
+     [](Config& c) -> FieldRef { return &c.jobs.max_running; }, 0, 100'000},
+    {"jobs.retention", "how long finished runs and their output are kept",
+     [](Config& c) -> FieldRef { return &c.jobs.retention; }, 0, 0, ValidateRetention},
 };
 
 const KeySpec* FindKey(std::string_view key) {
@@ -341,6 +369,9 @@ base::Result<void> SetFromText(Config& config, const KeySpec& spec, std::string_
   } else {
     auto duration = base::ParseDuration(text);
     if (!duration) return fail(duration.error().message());
+    if (spec.validate != nullptr) {
+      if (auto valid = spec.validate(text); !valid) return fail(valid.error().message());
+    }
     *std::get<std::chrono::milliseconds*>(field) = *duration;
   }
   return base::Ok();
@@ -381,6 +412,139 @@ base::Result<void> SetFromToml(Config& config, const KeySpec& spec, const toml::
   return SetFromText(config, spec, node.as_string()->get(), origin);
 }
 
+// A TOML value as JSON text: a job's params are a JSON Schema written as TOML.
+base::Result<void> AppendJson(std::string& out, const toml::node& node, const std::string& where,
+                              const std::string& file) {
+  if (const auto* table = node.as_table()) {
+    out += '{';
+    bool first = true;
+    for (const auto& [key, value] : *table) {
+      if (!first) out += ',';
+      first = false;
+      out += '"';
+      base::AppendJsonEscaped(out, key.str());
+      out += "\":";
+      if (auto appended = AppendJson(out, value, where + "." + std::string(key.str()), file);
+          !appended) {
+        return appended;
+      }
+    }
+    out += '}';
+  } else if (const auto* array = node.as_array()) {
+    out += '[';
+    for (size_t i = 0; i < array->size(); ++i) {
+      if (i > 0) out += ',';
+      if (auto appended =
+              AppendJson(out, *array->get(i), where + "[" + std::to_string(i) + "]", file);
+          !appended) {
+        return appended;
+      }
+    }
+    out += ']';
+  } else if (const auto* text = node.as_string()) {
+    out += '"';
+    base::AppendJsonEscaped(out, text->get());
+    out += '"';
+  } else if (const auto* integer = node.as_integer()) {
+    out += std::to_string(integer->get());
+  } else if (const auto* number = node.as_floating_point()) {
+    if (!std::isfinite(number->get())) {
+      return base::Error::InvalidArgument(where + " in " + file + ": JSON has no inf or nan");
+    }
+    char buffer[32];
+    const auto written = std::to_chars(buffer, buffer + sizeof buffer, number->get());
+    out.append(buffer, written.ptr);
+  } else if (const auto* flag = node.as_boolean()) {
+    out += flag->get() ? "true" : "false";
+  } else {
+    return base::Error::InvalidArgument(where + " in " + file +
+                                        ": a date or time is no JSON value; write it as a string");
+  }
+  return base::Ok();
+}
+
+// One [[jobs]] table. Types are checked here, values by jobs::Catalog::Make (CheckJobs).
+base::Result<jobs::Declaration> ParseJob(const toml::table& table, size_t index,
+                                         const std::string& file) {
+  jobs::Declaration job;
+  const toml::node* name = table.get("name");
+  const std::string label =
+      name != nullptr && name->is_string() && !name->as_string()->get().empty()
+          ? name->as_string()->get()
+          : std::to_string(index + 1);
+  const auto fail = [&](std::string_view key, const std::string& why) {
+    return base::Error::InvalidArgument("jobs[" + label + "]" +
+                                        (key.empty() ? "" : "." + std::string(key)) + " in " +
+                                        file + ": " + why);
+  };
+  const auto text = [&](std::string_view key, const toml::node& node,
+                        std::string& into) -> base::Result<void> {
+    if (!node.is_string()) return fail(key, "must be a string");
+    into = node.as_string()->get();
+    return base::Ok();
+  };
+  const auto texts = [&](std::string_view key, const toml::node& node,
+                         std::vector<std::string>& into) -> base::Result<void> {
+    const toml::array* items = node.as_array();
+    if (items == nullptr) return fail(key, "must be a list of strings");
+    for (const toml::node& item : *items) {
+      if (!item.is_string()) return fail(key, "must be a list of strings");
+      into.push_back(item.as_string()->get());
+    }
+    return base::Ok();
+  };
+  for (const auto& [key_name, node] : table) {
+    const std::string key(key_name.str());
+    base::Result<void> read;
+    if (key == "name") {
+      read = text(key, node, job.name);
+    } else if (key == "description") {
+      read = text(key, node, job.description);
+    } else if (key == "command") {
+      read = texts(key, node, job.command);
+    } else if (key == "params") {
+      if (!node.is_table()) return fail(key, "must be a table (a JSON Schema written as TOML)");
+      read = AppendJson(job.params, node, "jobs[" + label + "].params", file);
+    } else if (key == "timeout") {
+      if (!node.is_string()) return fail(key, "must be a duration string such as \"10m\"");
+      auto duration = base::ParseDuration(node.as_string()->get());
+      if (!duration) return fail(key, duration.error().message());
+      job.timeout = *duration;
+    } else if (key == "max_concurrent") {
+      if (!node.is_integer()) return fail(key, "must be a whole number");
+      job.max_concurrent = node.as_integer()->get();
+    } else if (key == "on_limit") {
+      std::string value;
+      read = text(key, node, value);
+      if (read && value != "queue" && value != "reject")
+        return fail(key, "must be queue or reject");
+      job.on_limit = value == "reject" ? jobs::OnLimit::kReject : jobs::OnLimit::kQueue;
+    } else if (key == "organization") {
+      read = text(key, node, job.organization);
+      if (read && job.organization.empty()) return fail(key, "must name an organization");
+    } else if (key == "run_roles") {
+      job.run_roles.emplace();
+      read = texts(key, node, *job.run_roles);
+    } else if (key == "workdir") {
+      read = text(key, node, job.workdir);
+    } else if (key == "env") {
+      const toml::table* variables = node.as_table();
+      if (variables == nullptr) return fail(key, "must be a table of strings");
+      for (const auto& [variable, value] : *variables) {
+        if (!value.is_string())
+          return fail("env." + std::string(variable.str()), "must be a string");
+        job.env.emplace_back(std::string(variable.str()), value.as_string()->get());
+      }
+    } else {
+      return fail(key,
+                  "unknown key (a job has name, description, command, params, timeout, "
+                  "max_concurrent, on_limit, organization, run_roles, workdir and env)");
+    }
+    if (!read) return read.error();
+  }
+  return job;
+}
+
 base::Result<void> ApplyFile(Config& config, const std::string& path,
                              std::map<std::string, Source>& sources) {
   std::error_code ec;
@@ -397,7 +561,21 @@ base::Result<void> ApplyFile(Config& config, const std::string& path,
                                         std::string(error.description()));
   }
   for (const auto& [section_name, section] : root) {
-    const std::string section_key(section_name.str());
+    std::string section_key(section_name.str());
+    if (section_key == "jobs" && section.is_array()) {
+      const toml::array& declared = *section.as_array();
+      for (size_t i = 0; i < declared.size(); ++i) {
+        const toml::table* job = declared.get(i)->as_table();
+        if (job == nullptr) {
+          return base::Error::InvalidArgument("jobs in " + path + ": each job is a [[jobs]] table");
+        }
+        auto parsed = ParseJob(*job, i, path);
+        if (!parsed) return std::move(parsed).error();
+        config.jobs.declared.push_back(std::move(*parsed));
+      }
+      continue;
+    }
+    if (section_key == "job_settings") section_key = "jobs";  // beside [[jobs]]
     const toml::table* table = section.as_table();
     if (table == nullptr) {
       return base::Error::InvalidArgument("unknown key '" + section_key + "' in " + path +
@@ -407,7 +585,10 @@ base::Result<void> ApplyFile(Config& config, const std::string& path,
       const std::string key = section_key + "." + std::string(name.str());
       const KeySpec* spec = FindKey(key);
       if (spec == nullptr) {
-        return base::Error::InvalidArgument("unknown key '" + key + "' in " + path);
+        return base::Error::InvalidArgument(
+            "unknown key '" + key + "' in " + path +
+            (section_key == "jobs" ? " (a job is declared in a [[jobs]] table, with two brackets)"
+                                   : ""));
       }
       if (auto set = SetFromToml(config, *spec, node, path); !set) return set;
       sources[key] = Source::kFile;
@@ -576,6 +757,12 @@ std::vector<std::string> EnvironmentNames(std::string_view key) {
   return names;
 }
 
+base::Result<void> CheckJobs(const Config& config) {
+  auto catalog = jobs::Catalog::Make(config.jobs.declared, mcp::CheckSchema, nullptr);
+  if (!catalog) return std::move(catalog).error();
+  return base::Ok();
+}
+
 // Refused at load, like a bad value (one line, exit 2), rather than when a command gets to use
 // them.
 base::Result<void> CheckSettingsTogether(const Config& config) {
@@ -630,6 +817,7 @@ base::Result<LoadedConfig> LoadConfig(const ConfigSources& sources) {
   if (config.storage.url.empty()) config.storage.url = "sqlite:taskwire.db";
   while (config.server.public_url.ends_with('/')) config.server.public_url.pop_back();
   if (auto together = CheckSettingsTogether(config); !together) return std::move(together).error();
+  if (auto checked = CheckJobs(config); !checked) return std::move(checked).error();
   return loaded;
 }
 

@@ -11,6 +11,7 @@
 
 #include "base/result.h"
 #include "http/address.h"
+#include "jobs/declaration.h"
 
 namespace taskwire::server {
 
@@ -91,6 +92,16 @@ struct Config {
     std::string level = "info";
     std::string format = "json";
   } log;
+  // Declared jobs and the limits of their runs (docs/jobs.md). In the file the declarations are
+  // [[jobs]] tables; the settings go in [job_settings], since TOML cannot hold a [jobs] table
+  // beside them ([jobs] works in a file that declares no job).
+  struct Jobs {
+    int64_t max_output = 1024 * 1024;  // bytes of a run's output kept: its head and its tail
+    std::chrono::milliseconds kill_grace{5'000};  // SIGTERM, then SIGKILL after this
+    int64_t max_running = 0;                      // runs running at once; 0: twice the cores
+    std::chrono::milliseconds retention{30LL * 86'400'000};  // finished runs are kept this long
+    std::vector<jobs::Declaration> declared;                 // [[jobs]], in the file's order
+  } jobs;
 
   // The SQLite file storage.url names (after LoadConfig has filled the default).
   std::string SqlitePath() const;
@@ -131,6 +142,11 @@ struct LoadedConfig {
 // (or variable) for an unknown key, a value of the wrong type or a bad value; NotFound when the
 // config file does not exist.
 base::Result<LoadedConfig> LoadConfig(const ConfigSources& sources);
+
+// The jobs of `config`'s file ([[jobs]]) checked as serve checks them, but without the database
+// (the organizations they name are looked up when serve starts): InvalidArgument with one line
+// naming the job and the key. LoadConfig runs it.
+base::Result<void> CheckJobs(const Config& config);
 
 // InvalidArgument for settings each valid alone but not together (auth.mode = "external" without
 // its issuer and JWKS URL; auth.loopback_bypass off a loopback listen address). LoadConfig runs

@@ -274,5 +274,162 @@ TEST_F(ConfigTest, DescribeListsEveryKeyWithItsValue) {
   for (const auto& key : keys) EXPECT_FALSE(key.help.empty()) << key.key;
 }
 
+// The [[jobs]] of issue 17, as the docs show it.
+constexpr std::string_view kDeploy = R"toml(
+[[jobs]]
+name = "deploy"
+description = "Deploy the site to an environment"
+command = ["/srv/bin/deploy", "--env", "{env}"]
+params = { type = "object", properties = { env = { enum = ["staging", "prod"] }, token = { type = "string", writeOnly = true } }, required = ["env"] }
+timeout = "10m"
+max_concurrent = 1
+on_limit = "queue"
+organization = "default"
+run_roles = ["owner", "admin", "member"]
+workdir = "/srv/app"
+env = { LANG = "C.UTF-8" }
+)toml";
+
+TEST_F(ConfigTest, JobsAreDeclaredAsTheIssueShowsThem) {
+  sources_.file =
+      File(std::string(kDeploy) +
+           "\n[[jobs]]\nname = \"backup\"\ncommand = [\"/srv/bin/backup\"]\n"
+           "on_limit = \"reject\"\nparams = { type = \"object\", properties = { "
+           "level = { type = \"integer\", minimum = 1, maximum = 9.5, default = 3 } } }\n");
+  auto loaded = Load();
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  const auto& declared = loaded->config.jobs.declared;
+  ASSERT_EQ(declared.size(), 2u);
+  const jobs::Declaration& deploy = declared[0];
+  EXPECT_EQ(deploy.name, "deploy");
+  EXPECT_EQ(deploy.description, "Deploy the site to an environment");
+  EXPECT_EQ(deploy.command, (std::vector<std::string>{"/srv/bin/deploy", "--env", "{env}"}));
+  // As JSON, keys in order (a TOML table keeps no order).
+  EXPECT_EQ(deploy.params,
+            R"({"properties":{"env":{"enum":["staging","prod"]},"token":{"type":"string",)"
+            R"("writeOnly":true}},"required":["env"],"type":"object"})");
+  EXPECT_EQ(deploy.timeout, std::chrono::minutes(10));
+  EXPECT_EQ(deploy.max_concurrent, 1);
+  EXPECT_EQ(deploy.on_limit, jobs::OnLimit::kQueue);
+  EXPECT_EQ(deploy.organization, "default");
+  EXPECT_EQ(deploy.run_roles, (std::vector<std::string>{"owner", "admin", "member"}));
+  EXPECT_EQ(deploy.workdir, "/srv/app");
+  ASSERT_EQ(deploy.env.size(), 1u);
+  EXPECT_EQ(deploy.env[0], (std::pair<std::string, std::string>{"LANG", "C.UTF-8"}));
+  const jobs::Declaration& backup = declared[1];
+  EXPECT_EQ(backup.timeout, std::chrono::minutes(15));  // the default
+  EXPECT_EQ(backup.on_limit, jobs::OnLimit::kReject);
+  EXPECT_FALSE(backup.run_roles.has_value());
+  EXPECT_EQ(backup.params,
+            R"({"properties":{"level":{"default":3,"maximum":9.5,"minimum":1,"type":"integer"}},)"
+            R"("type":"object"})");
+}
+
+TEST_F(ConfigTest, JobSettingsHaveDefaultsAndGoBesideTheJobs) {
+  auto defaults = Load();
+  ASSERT_TRUE(defaults.has_value());
+  EXPECT_EQ(defaults->config.jobs.max_output, 1024 * 1024);
+  EXPECT_EQ(defaults->config.jobs.kill_grace, milliseconds(5000));
+  EXPECT_EQ(defaults->config.jobs.max_running, 0);
+  EXPECT_EQ(defaults->config.jobs.retention, std::chrono::hours(24 * 30));
+  EXPECT_TRUE(defaults->config.jobs.declared.empty());
+  sources_.file = File(std::string(kDeploy) +
+                       "\n[job_settings]\nmax_output = 4096\nkill_grace = \"1s\"\n"
+                       "max_running = 3\nretention = \"7d\"\n");
+  auto loaded = Load();
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  EXPECT_EQ(loaded->config.jobs.max_output, 4096);
+  EXPECT_EQ(loaded->config.jobs.kill_grace, milliseconds(1000));
+  EXPECT_EQ(loaded->config.jobs.max_running, 3);
+  EXPECT_EQ(loaded->config.jobs.retention, std::chrono::hours(24 * 7));
+  EXPECT_EQ(loaded->sources.at("jobs.max_output"), Source::kFile);
+  // A file without jobs may name the section as the keys do; so may variables and flags.
+  sources_.file = File("[jobs]\nmax_running = 5\n");
+  sources_.environment["TASKWIRE_JOBS_RETENTION"] = "2d";
+  sources_.flags = {{"jobs.kill_grace", "0s"}};
+  loaded = Load();
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  EXPECT_EQ(loaded->config.jobs.max_running, 5);
+  EXPECT_EQ(loaded->config.jobs.retention, std::chrono::hours(48));
+  EXPECT_EQ(loaded->config.jobs.kill_grace, milliseconds(0));
+}
+
+TEST_F(ConfigTest, JobSettingsOutOfRangeAreRefused) {
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, std::string>>{{"jobs.max_output", "100"},
+                                                        {"jobs.kill_grace", "2h"},
+                                                        {"jobs.retention", "30s"},
+                                                        {"jobs.max_running", "-1"},
+                                                        {"oauth.access_token_ttl", "2h"}}) {
+    sources_.flags = {{key, value}};
+    auto refused = Load();
+    ASSERT_FALSE(refused.has_value()) << key;
+    EXPECT_TRUE(refused.error().message().starts_with(key + ": ")) << refused.error().message();
+  }
+}
+
+class JobConfigTest : public ConfigTest {
+ protected:
+  std::string Refusal(const std::string& job) {
+    sources_.file = File("[[jobs]]\n" + job);
+    auto loaded = Load();
+    return loaded ? "" : loaded.error().message();
+  }
+};
+
+TEST_F(JobConfigTest, EachBadDeclarationIsOneLineNamingTheJobAndTheKey) {
+  const std::string file = dir_.File("taskwire.toml");
+  const std::string ok = "name = \"deploy\"\ncommand = [\"/bin/true\"]\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      // Types, read from the file.
+      {ok + "timeout = 10\n", "jobs[deploy].timeout in " + file + ": must be a duration string"},
+      {ok + "timeout = \"soon\"\n", "jobs[deploy].timeout in " + file + ": "},
+      {ok + "max_concurrent = \"1\"\n",
+       "jobs[deploy].max_concurrent in " + file + ": must be a whole"},
+      {ok + "on_limit = \"drop\"\n",
+       "jobs[deploy].on_limit in " + file + ": must be queue or reject"},
+      {ok + "run_roles = \"owner\"\n", "jobs[deploy].run_roles in " + file + ": must be a list"},
+      {ok + "env = { N = 1 }\n", "jobs[deploy].env.N in " + file + ": must be a string"},
+      {ok + "params = \"{}\"\n", "jobs[deploy].params in " + file + ": must be a table"},
+      {ok + "params = { type = \"object\", default = 1979-05-27 }\n",
+       "jobs[deploy].params.default in " + file + ": a date or time"},
+      {ok + "params = { type = \"object\", maximum = inf }\n",
+       "jobs[deploy].params.maximum in " + file + ": JSON has no inf or nan"},
+      {ok + "frobnicate = true\n", "jobs[deploy].frobnicate in " + file + ": unknown key"},
+      {"command = \"/bin/true\"\n", "jobs[1].command in " + file + ": must be a list of strings"},
+      // Values, checked as serve checks them.
+      {"name = \"Deploy\"\ncommand = [\"/bin/true\"]\n",
+       "jobs[1].name: 'Deploy' is not a job name"},
+      {"command = [\"/bin/true\"]\n", "jobs[1].name: every job needs a name"},
+      {ok + "[[jobs]]\n" + ok, "jobs[deploy].name: a second job named 'deploy'"},
+      {"name = \"deploy\"\ncommand = []\n", "jobs[deploy].command: must name the program"},
+      {"name = \"deploy\"\ncommand = [\"/bin/echo\", \"{x}\"]\n",
+       "jobs[deploy].command[1]: {x} names no parameter"},
+      {ok + "params = { type = \"array\" }\n", "jobs[deploy].params: must be an object schema"},
+      {ok + "params = { type = \"object\", properties = { env = { type = \"string\", pattern = "
+            "\"^a\" } } }\n",
+       "jobs[deploy].params.properties.env.pattern is not checked by Taskwire"},
+      {ok + "params = { type = \"object\", properties = { n = { format = \"email\" } } }\n",
+       "jobs[deploy].params.properties.n.format is not checked by Taskwire"},
+      {ok + "params = { type = \"object\", properties = { n = { enum = [1], default = 2 } } }\n",
+       "jobs[deploy].params.properties.n.default must be one of 1"},
+      {ok + "run_roles = [\"owner\"]\n", "jobs[deploy].run_roles: needs organization"},
+      {ok + "organization = \"default\"\nrun_roles = [\"root\"]\n",
+       "jobs[deploy].run_roles: 'root' is not a role"},
+      {ok + "timeout = \"0s\"\n", "jobs[deploy].timeout: must be longer than 0s"},
+      {ok + "max_concurrent = 0\n", "jobs[deploy].max_concurrent: must be from 1 to 10000"},
+      {ok + "workdir = \"app\"\n", "jobs[deploy].workdir: must be an absolute path"},
+      {ok + "env = { TASKWIRE_JOB = \"x\" }\n", "jobs[deploy].env.TASKWIRE_JOB: TASKWIRE_*"},
+  };
+  for (const auto& [toml, expected] : cases) {
+    const std::string refusal = Refusal(toml);
+    EXPECT_TRUE(refusal.starts_with(expected)) << toml << "\n=> " << refusal;
+    EXPECT_EQ(refusal.find('\n'), std::string::npos) << refusal;
+  }
+  EXPECT_EQ(Refusal(ok), "");
+  sources_.file = File("[jobs]\nname = \"deploy\"\n");
+  EXPECT_NE(Load().error().message().find("[[jobs]] table, with two brackets"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace taskwire::server

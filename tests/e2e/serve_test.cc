@@ -173,6 +173,21 @@ TEST_F(ServeTest, BadConfigurationNamesTheKeyAndExits2) {
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
 }
 
+TEST_F(ServeTest, ABadJobIsOneLineNamingTheJobAndExit2) {
+  const std::string file = dir_.File("taskwire.toml");
+  testing::WriteFile(file,
+                     "[[jobs]]\nname = \"deploy\"\ncommand = [\"/srv/bin/deploy\", \"{env}\"]\n");
+  std::string err;
+  EXPECT_EQ(
+      RunToEnd({"serve", "--config", file, "--listen", "127.0.0.1:0", "--data-dir", data_dir()}, {},
+               nullptr, &err),
+      2);
+  EXPECT_EQ(err,
+            "taskwire: config: jobs[deploy].command[1]: {env} names no parameter (declare it "
+            "in params)\n");
+  EXPECT_FALSE(std::filesystem::exists(data_dir() + "/taskwire.db"));  // stopped before opening
+}
+
 TEST_F(ServeTest, ConfigFileAndEnvironmentAreHonoured) {
   const std::string file = dir_.File("taskwire.toml");
   testing::WriteFile(file, "[server]\nlisten = \"127.0.0.1:1\"\n[log]\nformat = \"text\"\n");
