@@ -17,7 +17,6 @@
 #include <random>
 
 #include "api/caller.h"
-#include "api/mcp_gate.h"
 #include "api/mcp_tools.h"
 #include "api/operations.h"
 #include "auth/scopes.h"

@@ -68,7 +68,7 @@ const std::vector<ThirdParty>& ThirdParties() {
 }
 
 // Files that may not include a module their own module may: REST and the gate know nothing of
-// MCP; api/mcp_gate.h is the one bridge from the gate's Caller to an mcp::Principal.
+// MCP; api/mcp_tools.h is the one bridge from the gate's Caller to an mcp::Principal.
 struct FileBan {
   std::regex files;
   std::string header_prefix;
@@ -78,7 +78,7 @@ struct FileBan {
 const std::vector<FileBan>& FileBans() {
   static const std::vector<FileBan> kList = {
       {std::regex("api/(rest|gate|caller)\\.(h|cc)"), "mcp/",
-       "REST and the gate do not go through the MCP library (api/mcp_gate.h bridges them)"},
+       "REST and the gate do not go through the MCP library (api/mcp_tools.h bridges them)"},
   };
   return kList;
 }
@@ -147,7 +147,7 @@ TEST(Architecture, CheckerCatchesEachKindOfViolation) {
   EXPECT_EQ(Violations("api/rest.cc", "#include \"mcp/server.h\"\n").size(), 1u);
   EXPECT_EQ(Violations("api/gate.h", "#include \"mcp/types.h\"\n").size(), 1u);
   // ...and these are fine.
-  EXPECT_TRUE(Violations("api/mcp_gate.h", "#include \"mcp/server.h\"\n").empty());
+  EXPECT_TRUE(Violations("api/mcp_tools.h", "#include \"mcp/server.h\"\n").empty());
   EXPECT_TRUE(Violations("http/server.cc", "#include <boost/asio/post.hpp>\n").empty());
   EXPECT_TRUE(Violations("auth/crypto.cc", "#include <openssl/evp.h>\n").empty());
   EXPECT_TRUE(Violations("jobs/catalog.h", "#include <boost/json/value.hpp>\n").empty());

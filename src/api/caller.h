@@ -18,7 +18,7 @@ namespace taskwire::api {
 
 // Who calls, as the gate (api::Gate) verified it and every MCP tool and REST handler sees it: the
 // verified identity, and the actor the domain writes into the audit record. The MCP side carries
-// it inside an mcp::Principal (api/mcp_gate.h). Thread-safe.
+// it inside an mcp::Principal (api/mcp_tools.h). Thread-safe.
 struct Caller final {
   // Scopes as a set that finds by string_view (the MCP library's Principal::Scopes).
   using Scopes = std::set<std::string, std::less<>>;

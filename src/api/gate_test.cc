@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <future>
 
-#include "api/mcp_gate.h"
+#include "api/mcp_tools.h"
 #include "testing/fake_clock.h"
 #include "testing/faulty_database.h"
 #include "testing/migrated_database.h"

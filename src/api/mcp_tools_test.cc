@@ -6,7 +6,6 @@
 #include <boost/json/serialize.hpp>
 
 #include "api/errors.h"
-#include "api/mcp_gate.h"
 #include "auth/scopes.h"
 #include "testing/fake_clock.h"
 #include "testing/faulty_database.h"

@@ -1,10 +1,62 @@
 #pragma once
 
-// Internal to the mcp module: one request in flight (see server_impl.h).
+// Internal to the mcp module: one request in flight and the channel its answer leaves through
+// (see server_impl.h).
 
-#include "mcp/server_impl.h"
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "http/responder.h"
+#include "mcp/envelope.h"
+#include "mcp/jsonrpc.h"
+#include "mcp/server.h"
+#include "mcp/sessions.h"
 
 namespace taskwire::mcp {
+
+// The key of a request id in a session's tables: its JSON text (server.cc).
+std::string IdKey(const json::value& id);
+
+// How the answer to one request leaves over Streamable HTTP (MCP basic/transports): one JSON-RPC
+// message as application/json with the HTTP status it travels with, an empty 202 for what needs
+// no answer, or an event stream once something must precede the answer. Exactly one of Send,
+// Fail, Accept or OpenStream is used. Move-only; any thread.
+class Channel {
+ public:
+  explicit Channel(http::Responder responder) : responder_(std::move(responder)) {}
+
+  // One JSON-RPC message, already encoded, with `status`. A non-empty `session_id` goes with it as
+  // Mcp-Session-Id (the answer to initialize).
+  void Send(int status, std::string message, std::string_view session_id = {}) {
+    http::Response response = http::Response::Json(status, std::move(message));
+    if (!session_id.empty()) {
+      response.headers.Add(std::string(kSessionHeader), std::string(session_id));
+    }
+    responder_.Send(std::move(response));
+  }
+  // The error answer to `id`, with the HTTP status the error travels with.
+  void Fail(const json::value& id, const RpcError& error) {
+    Send(error.http_status, EncodeError(id, error));
+  }
+  // 202 Accepted without a body: what a notification or a client's response gets.
+  void Accept() { responder_.Send(http::Response{.status = 202, .headers = {}, .body = {}}); }
+  // Starts the event stream (200, text/event-stream) that carries the answer and what precedes it.
+  std::shared_ptr<http::EventStream> OpenStream() {
+    return responder_.StartEventStream(http::Response{});
+  }
+  // Runs `callback` once if the client goes away before the answer is complete.
+  void OnCancel(std::function<void()> callback) { responder_.OnCancel(std::move(callback)); }
+
+ private:
+  http::Responder responder_;
+};
 
 // One request in flight: what its handler may know (CallContext), and how its answer leaves,
 // as one JSON body or, once something must be sent before it, as an event stream.

@@ -1,6 +1,6 @@
 // mcp::Server, 2025-x: a session's requests, answers and notifications, its GET streams and
 // DELETE. The session table is sessions.cc.
-#include "mcp/call.h"
+#include "mcp/server_impl.h"
 
 namespace taskwire::mcp {
 

@@ -1,6 +1,6 @@
-// The method table: which methods each era has (MCP 2026-07-28 changelog: initialize, ping,
-// logging/setLevel and resources/(un)subscribe are gone; server/discover and subscriptions/listen
-// are new).
+// The method table (server.cc): which methods each era has (MCP 2026-07-28 changelog: initialize,
+// ping, logging/setLevel and resources/(un)subscribe are gone; server/discover and
+// subscriptions/listen are new).
 #include <gtest/gtest.h>
 
 #include <map>

@@ -1,10 +1,11 @@
 #pragma once
 
 // Internal to the mcp module: what the parts of mcp::Server share. server.cc holds the entry
-// points; envelope.h is what a request's headers say; modern.cc checks a 2026-07-28 request and
-// legacy.cc a 2025-x session's, before methods.cc, the method table, dispatches it; catalog.h
-// holds what the application registered and calls.cc runs its handlers; sessions.h is the
-// session table, subscriptions.h the listeners and broadcasts; call.h is one request in flight.
+// points and the method table; envelope.h is what a request's headers say, and envelope.cc checks
+// a 2026-07-28 request's envelope against its body, as legacy.cc checks a 2025-x session's, before
+// the method table dispatches it; catalog.h holds what the application registered and catalog.cc
+// runs its handlers; sessions.h is the session table, subscriptions.h the listeners and
+// broadcasts; call.h is one request in flight and the channel its answer leaves through.
 
 #include <algorithm>
 #include <atomic>
@@ -15,8 +16,8 @@
 #include "base/ids.h"
 #include "base/json_writer.h"
 #include "base/random.h"
+#include "mcp/call.h"
 #include "mcp/catalog.h"
-#include "mcp/channel.h"
 #include "mcp/envelope.h"
 #include "mcp/request_state.h"
 #include "mcp/server.h"
@@ -28,12 +29,8 @@ namespace taskwire::mcp {
 // Implementation-defined range (-32000..-32019), as the TypeScript SDK answers it.
 inline constexpr int kSessionNotFound = -32001;
 
-// Helpers (server.cc).
-std::string IdKey(const json::value& id);
 // The answer to a GET or DELETE, or a refusal before a message has its channel.
 http::Response ErrorResponse(const json::value& id, const RpcError& error);
-
-class Call;
 
 // One request on its way to its method, past its era's checks: what the envelope and the body
 // said, who asks, and how the answer leaves.
@@ -61,7 +58,7 @@ inline constexpr Eras kModernOnly{.modern = true, .legacy = false};
 inline constexpr Eras kLegacyOnly{.modern = false, .legacy = true};
 inline constexpr Eras kBothEras{.modern = true, .legacy = true};
 
-// One row of the method table (methods.cc): a method the server answers, in which eras, and how.
+// One row of the method table (server.cc): a method the server answers, in which eras, and how.
 struct MethodEntry {
   std::string_view name;
   Eras eras;
@@ -117,7 +114,7 @@ struct Server::Impl {
   void HandleLegacyNotification(const Message& message, std::shared_ptr<Session> session);
   std::optional<RpcError> CheckModernHeaders(const Envelope& envelope, const Message& message);
 
-  // The handlers of the catalog, run for a call (calls.cc).
+  // The handlers of the catalog, run for a call (catalog.cc).
   void CallTool(std::shared_ptr<Call> call, json::object params);
   void FinishTool(Call& call, ToolResult result);
   void ReadResource(std::shared_ptr<Call> call, const json::object& params);

@@ -11,8 +11,8 @@
 
 #include "base/clock.h"
 #include "http/responder.h"
+#include "mcp/call.h"
 #include "mcp/catalog.h"
-#include "mcp/channel.h"
 #include "mcp/sessions.h"
 
 namespace taskwire::mcp {

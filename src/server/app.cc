@@ -9,7 +9,6 @@
 
 #include "api/discovery.h"
 #include "api/gate.h"
-#include "api/mcp_gate.h"
 #include "api/mcp_tools.h"
 #include "api/operations.h"
 #include "api/rest.h"
