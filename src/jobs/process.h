@@ -73,7 +73,8 @@ class Processes {
   // FailedPrecondition), and leaves no process behind. InvalidArgument: an empty argv, a NUL
   // byte in any string, an env entry without "NAME=", a relative command path with a '/'.
   // FailedPrecondition: the workdir or the command is missing, not a directory or not
-  // executable, or exec failed. The callbacks may run before Start returns.
+  // executable, or exec failed. Unavailable: the program is out of file descriptors. The
+  // callbacks may run before Start returns.
   virtual base::Result<Started> Start(Launch launch, Watch watch) = 0;
   // SIGTERM to the process group now, SIGKILL to the group after `grace` unless the process has
   // exited by then. Safe to call twice (SIGTERM is sent once, the sooner deadline holds), or
