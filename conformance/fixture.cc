@@ -103,6 +103,128 @@ ToolResult Blocks(json::array content) {
   return ToolResult{std::move(content), std::nullopt, false};
 }
 
+// Sleeps `duration` in small steps; false as soon as the call or task is cancelled.
+bool SleepUnlessCancelled(CallContext& context, std::chrono::milliseconds duration) {
+  const auto until = std::chrono::steady_clock::now() + duration;
+  while (std::chrono::steady_clock::now() < until) {
+    if (context.cancelled()) return false;
+    std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
+        20ms, std::chrono::duration_cast<std::chrono::milliseconds>(
+                  until - std::chrono::steady_clock::now())));
+  }
+  return !context.cancelled();
+}
+
+// The tasks extension's fixture tools (SEP-2663; the conformance suite's tasks-* scenarios).
+void RegisterTaskTools(mcp::Server& server) {
+  server.AddTool(mcp::Tool{
+      .name = "greet",
+      .description = "Greets by name, at once (never a task).",
+      .input = Schema::Object().Property("name", Schema::String(), Schema::Required::kYes),
+      .handler = [](const json::object& arguments, CallContext&) -> ToolOutcome {
+        return ToolResult::Text("Hello, " + std::string(arguments.at("name").as_string()) + "!");
+      }});
+  server.AddTool(mcp::Tool{
+      .name = "slow_compute",
+      .description = "Works for `seconds` seconds, then reports its label; a task when the "
+                     "client opts in, and cancellable.",
+      .input =
+          Schema::Object()
+              .Property("seconds", Schema::Number().Minimum(0).Maximum(300), Schema::Required::kYes)
+              .Property("label", Schema::String().MaxLength(200)),
+      .handler = [](const json::object& arguments, CallContext& context) -> ToolOutcome {
+        const double seconds = arguments.at("seconds").to_number<double>();
+        std::string label = "computation";
+        if (const json::value* given = arguments.if_contains("label");
+            given && given->is_string()) {
+          label = std::string(given->as_string());
+        }
+        context.Progress(0, seconds, "computing " + label);
+        if (!SleepUnlessCancelled(
+                context, std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000)))) {
+          return ToolResult::Error("Cancelled: " + label);
+        }
+        return ToolResult::Text("Computed " + label + " in " +
+                                json::serialize(arguments.at("seconds")) + " s");
+      },
+      .task_support = mcp::TaskSupport::kOptional});
+  server.AddTool(
+      mcp::Tool{.name = "failing_job",
+                .description = "Runs only as a task, and fails after a second with a tool error.",
+                .handler = [](const json::object&, CallContext& context) -> ToolOutcome {
+                  SleepUnlessCancelled(context, 1s);
+                  return ToolResult::Error("The job failed: this fixture always fails");
+                },
+                .task_support = mcp::TaskSupport::kRequired});
+  server.AddTool(mcp::Tool{
+      .name = "protocol_error_job",
+      .description = "Ends in a JSON-RPC error (a failed task when run as one).",
+      .handler = [](const json::object&, CallContext&) -> ToolOutcome {
+        return mcp::RpcError::Internal("the job hit an internal error, as this fixture does");
+      },
+      .task_support = mcp::TaskSupport::kOptional});
+  server.AddTool(mcp::Tool{
+      .name = "confirm_delete",
+      .description = "Asks the user to confirm before it deletes a file (pretend).",
+      .input = Schema::Object().Property("filename", Schema::String().MaxLength(200),
+                                         Schema::Required::kYes),
+      .handler = [](const json::object& arguments, CallContext& context) -> ToolOutcome {
+        const std::string filename(arguments.at("filename").as_string());
+        const json::value* answer = context.input_responses().if_contains("confirm");
+        if (answer == nullptr) {
+          return InputRequired{
+              json::object{
+                  {"confirm",
+                   ElicitRequest("Delete " + filename + "?",
+                                 json::object{{"confirm", json::object{{"type", "boolean"}}}},
+                                 json::array{"confirm"})}},
+              std::nullopt};
+        }
+        const json::object* content = AcceptedContent(context, "confirm");
+        const json::value* confirmed = content ? content->if_contains("confirm") : nullptr;
+        if (confirmed != nullptr && confirmed->is_bool() && confirmed->as_bool()) {
+          return ToolResult::Text("Deleted " + filename);
+        }
+        return ToolResult::Text("Kept " + filename);
+      },
+      .task_support = mcp::TaskSupport::kOptional});
+  server.AddTool(mcp::Tool{
+      .name = "multi_input",
+      .description = "Asks two questions at once and answers when both are answered.",
+      .handler = [](const json::object&, CallContext& context) -> ToolOutcome {
+        const json::object* first = AcceptedContent(context, "first");
+        const json::object* second = AcceptedContent(context, "second");
+        if (first == nullptr || second == nullptr) {
+          const json::object field{{"name", json::object{{"type", "string"}}}};
+          return InputRequired{json::object{{"first", ElicitRequest("First name?", field, {})},
+                                            {"second", ElicitRequest("Second name?", field, {})}},
+                               std::nullopt};
+        }
+        const auto name = [](const json::object& content) {
+          const json::value* value = content.if_contains("name");
+          return value && value->is_string() ? std::string(value->as_string()) : std::string("?");
+        };
+        return ToolResult::Text("Got " + name(*first) + " and " + name(*second));
+      },
+      .task_support = mcp::TaskSupport::kOptional});
+  server.AddTool(mcp::Tool{
+      .name = "test_tool_with_task",
+      .description = "Asks the user's name before any task exists, then greets from a task.",
+      .handler = [](const json::object&, CallContext& context) -> ToolOutcome {
+        const json::object* content = AcceptedContent(context, "user_name");
+        const json::value* name = content ? content->if_contains("name") : nullptr;
+        if (name == nullptr || !name->is_string()) return ToolResult::Error("No name was given");
+        return ToolResult::Text("Hello, " + std::string(name->as_string()) + ", from a task");
+      },
+      .task_support = mcp::TaskSupport::kRequired,
+      .before_task = [](const json::object&, CallContext& context) -> std::optional<ToolOutcome> {
+        if (context.request_state() && AcceptedContent(context, "user_name") != nullptr) {
+          return std::nullopt;
+        }
+        return ToolOutcome(InputRequired{json::object{{"user_name", NameRequest()}}, "asked"});
+      }});
+}
+
 }  // namespace
 
 void RegisterFixture(mcp::Server& server) {
@@ -568,6 +690,8 @@ void RegisterFixture(mcp::Server& server) {
     }
     return values;
   });
+
+  RegisterTaskTools(server);
 }
 
 }  // namespace taskwire::conformance

@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
   http_server.Start();
   http_server.Wait();
+  server.StopTasks();
   pool.Shutdown();
   return 0;
 }

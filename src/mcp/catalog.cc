@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "base/base64url.h"
+#include "base/check.h"
 #include "mcp/server_impl.h"
 
 namespace taskwire::mcp {
@@ -90,6 +91,13 @@ bool MatchTemplate(std::string_view pattern, std::string_view uri, json::object&
 }
 
 void Catalog::AddTool(Tool tool) {
+  // An application's tasks need a way to start, read and stop them; without task support the
+  // hooks would never run.
+  if (tool.task_hooks) {
+    CHECK(tool.task_support != TaskSupport::kNone);
+    CHECK(tool.task_hooks->start && tool.task_hooks->get && tool.task_hooks->cancel);
+  }
+  if (tool.task_support != TaskSupport::kNone) has_tasks_ = true;
   tool_headers_.push_back(ParamHeadersOf(tool.input.json()));
   tools_.push_back(std::move(tool));
 }
@@ -129,12 +137,16 @@ std::optional<std::string> Catalog::MissingScope(const Message& message,
     if (scope.empty() || principal.Allows(scope)) return std::nullopt;
     return scope;
   };
-  const json::value* name =
-      message.params.if_contains(message.method == "resources/read" ? "uri" : "name");
+  const bool task_method = message.method.starts_with("tasks/");
+  const json::value* name = message.params.if_contains(
+      message.method == "resources/read" ? "uri" : (task_method ? "taskId" : "name"));
   if (name == nullptr || !name->is_string()) return std::nullopt;  // the handler says what is wrong
   const std::string_view target = name->as_string();
   if (message.method == "tools/call") {
     if (const Tool* tool = FindTool(target)) return lacks(tool->scope);
+  } else if (task_method) {
+    // A task is re-authorized on every request for it: its tool's scope, as for the call.
+    if (const Tool* tool = FindTool(TaskTool(target))) return lacks(tool->scope);
   } else if (message.method == "prompts/get") {
     if (const Prompt* prompt = FindPrompt(target)) return lacks(prompt->scope);
   } else if (message.method == "resources/read") {
@@ -241,6 +253,26 @@ std::string_view RequiredCapabilityOf(std::string_view method) {
 
 }  // namespace
 
+std::optional<RpcError> CheckInputRequests(const InputRequired& input,
+                                           const json::object& client_capabilities) {
+  if (input.input_requests.empty() && !input.request_state) {
+    return RpcError::Internal("the handler asked for input without saying what");
+  }
+  for (const auto& [key, request] : input.input_requests) {
+    const json::object* object = request.if_object();
+    const json::value* method = object ? object->if_contains("method") : nullptr;
+    if (method == nullptr || !method->is_string()) {
+      return RpcError::Internal("an input request has no method");
+    }
+    const std::string_view needed = RequiredCapabilityOf(method->as_string());
+    if (!needed.empty() && !client_capabilities.contains(needed)) {
+      return RpcError::InvalidParams("the client did not declare the \"" + std::string(needed) +
+                                     "\" capability");
+    }
+  }
+  return std::nullopt;
+}
+
 void Server::Impl::Run(std::shared_ptr<Call> call, std::function<void(Call&)> invoke) {
   const bool queued = pool.Post([call, invoke = std::move(invoke)] {
     if (call->cancelled()) return;
@@ -289,20 +321,9 @@ void Server::Impl::AskClient(std::shared_ptr<Call> call, InputRequired input,
     Run(call, std::move(invoke));
     return;
   }
-  for (const auto& [key, request] : input.input_requests) {
-    const json::object* object = request.if_object();
-    const json::value* method = object ? object->if_contains("method") : nullptr;
-    if (method == nullptr || !method->is_string()) {
-      call->Fail(RpcError::Internal("an input request has no method"));
-      return;
-    }
-    const std::string_view needed = RequiredCapabilityOf(method->as_string());
-    if (!needed.empty() && !setup.client_capabilities.contains(needed)) {
-      call->Fail({kInvalidParams,
-                  "the client did not declare the \"" + std::string(needed) + "\" capability",
-                  nullptr, 200});
-      return;
-    }
+  if (auto problem = CheckInputRequests(input, setup.client_capabilities)) {
+    call->Fail(*problem);
+    return;
   }
   call->legacy_state = input.request_state;
   call->invoke = std::move(invoke);
@@ -359,20 +380,35 @@ void Server::Impl::CallTool(std::shared_ptr<Call> call, json::object params) {
     return;
   }
   const Tool* found = tool;
-  std::function<void(Call&)> invoke = [this, found, arguments = std::move(arguments)](Call& self) {
-    ToolOutcome outcome = found->handler(arguments, self);
-    if (Settle(self, outcome)) return;
-    if (auto* later = std::get_if<Deferred>(&outcome)) {
-      // The call runs on the pool, which holds it: shared_from_this is safe here.
-      later->start([this, call = self.shared_from_this()](ToolResult result) {
-        FinishTool(*call, std::move(result));
-      });
-      return;
+  // The tasks extension: the server makes a task of a call that opted in (SEP-2663), on
+  // 2026-07-28 only; a tool that needs one was refused in StartCall when it did not opt in.
+  const bool as_task = call->setup().modern && tool->task_support != TaskSupport::kNone &&
+                       DeclaresTasks(call->setup().client_capabilities);
+  std::function<void(Call&)> invoke = [this, found, as_task,
+                                       arguments = std::move(arguments)](Call& self) {
+    if (found->before_task) {
+      if (std::optional<ToolOutcome> answer = found->before_task(arguments, self)) {
+        return SettleTool(self, *answer);
+      }
     }
-    FinishTool(self, std::move(std::get<ToolResult>(outcome)));
+    if (as_task) return StartTask(self, *found, arguments);
+    ToolOutcome outcome = found->handler(arguments, self);
+    SettleTool(self, outcome);
   };
   call->invoke = std::move(invoke);
   Run(std::move(call));
+}
+
+void Server::Impl::SettleTool(Call& call, ToolOutcome& outcome) {
+  if (Settle(call, outcome)) return;
+  if (auto* later = std::get_if<Deferred>(&outcome)) {
+    // The call runs on the pool, which holds it: shared_from_this is safe here.
+    later->start([this, held = call.shared_from_this()](ToolResult result) {
+      FinishTool(*held, std::move(result));
+    });
+    return;
+  }
+  FinishTool(call, std::move(std::get<ToolResult>(outcome)));
 }
 
 void Server::Impl::FinishTool(Call& call, ToolResult result) {

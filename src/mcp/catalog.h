@@ -47,6 +47,8 @@ class Catalog {
   // Resources or templates: what resources/list and resources/templates/list need.
   bool has_readables() const { return !resources_.empty() || !templates_.empty(); }
   const CompletionHandler& completion() const { return completion_; }
+  // A tool with task support: what the tasks extension's methods need.
+  bool has_tasks() const { return has_tasks_; }
 
   // nullptr when there is no such tool or prompt.
   const Tool* FindTool(std::string_view name) const;
@@ -86,6 +88,7 @@ class Catalog {
   std::vector<ResourceTemplate> templates_;
   std::vector<Prompt> prompts_;
   CompletionHandler completion_;
+  bool has_tasks_ = false;
 };
 
 }  // namespace taskwire::mcp

@@ -148,6 +148,11 @@ std::optional<RpcError> Server::Impl::CheckModernHeaders(const Envelope& envelop
   std::string_view name_field;
   if (message.method == "tools/call" || message.method == "prompts/get") name_field = "name";
   if (message.method == "resources/read") name_field = "uri";
+  // SEP-2663, "Streamable HTTP: Routing Headers": Mcp-Name carries the task id.
+  if (message.method == "tasks/get" || message.method == "tasks/update" ||
+      message.method == "tasks/cancel") {
+    name_field = "taskId";
+  }
   if (name_field.empty()) return std::nullopt;
   const json::value* body_name = message.params.if_contains(name_field);
   const auto& header_name = envelope.name;

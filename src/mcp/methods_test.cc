@@ -28,6 +28,11 @@ const std::map<std::string_view, std::set<Era>>& Expected() {
       {"resources/templates/list", {Era::kModern, Era::kLegacy}},
       {"resources/read", {Era::kModern, Era::kLegacy}},
       {"completion/complete", {Era::kModern, Era::kLegacy}},
+      // The tasks extension (SEP-2663) serves 2026-07-28 only, and has no tasks/result or
+      // tasks/list.
+      {"tasks/get", {Era::kModern}},
+      {"tasks/update", {Era::kModern}},
+      {"tasks/cancel", {Era::kModern}},
   };
   return expected;
 }
@@ -60,11 +65,14 @@ TEST(MethodTable, FindMethodAnswersOnlyInTheMethodsEras) {
   EXPECT_EQ(FindMethod("unknown/method", Era::kModern), nullptr);
   EXPECT_EQ(FindMethod("TOOLS/LIST", Era::kLegacy), nullptr);
   EXPECT_EQ(FindMethod("", Era::kLegacy), nullptr);
+  EXPECT_EQ(FindMethod("tasks/result", Era::kModern), nullptr);
+  EXPECT_EQ(FindMethod("tasks/list", Era::kModern), nullptr);
 }
 
 TEST(MethodTable, ListsOfWhatAServerLacksAreOfferedOnlyWithIt) {
   for (std::string_view name :
-       {"prompts/list", "resources/list", "resources/templates/list", "completion/complete"}) {
+       {"prompts/list", "resources/list", "resources/templates/list", "completion/complete",
+        "tasks/get", "tasks/update", "tasks/cancel"}) {
     EXPECT_NE(FindMethod(name, Era::kModern)->offered, nullptr) << name;
   }
   for (std::string_view name : {"tools/list", "tools/call", "resources/read", "prompts/get"}) {

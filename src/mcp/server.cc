@@ -70,6 +70,8 @@ void Server::SetCompletionHandler(CompletionHandler handler) {
 
 size_t Server::session_count() const { return impl_->sessions->size(); }
 
+void Server::StopTasks() { impl_->tasks->StopAll(); }
+
 void Server::HandlePost(http::Request& request, const Principal& principal,
                         http::Responder responder) {
   auto parsed = ParseMessage(request.body);
@@ -160,7 +162,9 @@ Call::Setup CallSetup(const Envelope& envelope, const Message& message,
     }
   }
   const json::value* target =
-      message.params.if_contains(message.method == "resources/read" ? "uri" : "name");
+      message.params.if_contains(message.method == "resources/read"     ? "uri"
+                                 : message.method.starts_with("tasks/") ? "taskId"
+                                                                        : "name");
   if (target != nullptr && target->is_string()) setup.target = std::string(target->as_string());
   return setup;
 }
@@ -168,10 +172,14 @@ Call::Setup CallSetup(const Envelope& envelope, const Message& message,
 bool HasPrompts(const Impl& impl) { return impl.catalog.has_prompts(); }
 bool HasReadables(const Impl& impl) { return impl.catalog.has_readables(); }
 bool HasCompletion(const Impl& impl) { return static_cast<bool>(impl.catalog.completion()); }
+bool HasTasks(const Impl& impl) { return impl.catalog.has_tasks(); }
 
 void Discover(Impl& impl, Incoming& in) {
+  json::object capabilities = impl.catalog.Capabilities();
+  // SEP-2663: the tasks extension is announced here, on 2026-07-28 only.
+  if (impl.catalog.has_tasks()) capabilities["extensions"] = TasksCapability()["extensions"];
   json::object result{{"supportedVersions", json::array{kModernVersion}},
-                      {"capabilities", impl.catalog.Capabilities()}};
+                      {"capabilities", std::move(capabilities)}};
   if (!impl.options.instructions.empty()) result["instructions"] = impl.options.instructions;
   impl.Answer(in, std::move(result), true);
 }
@@ -257,6 +265,13 @@ const MethodEntry kMethods[] = {
      [](Impl& impl, Incoming& in) {
        if (auto call = impl.StartCall(in)) impl.Complete(call, in.message.params);
      }},
+    // The tasks extension (SEP-2663), which removed tasks/result and tasks/list.
+    {"tasks/get", kModernOnly, HasTasks,
+     [](Impl& impl, Incoming& in) { impl.HandleTaskMethod(in); }},
+    {"tasks/update", kModernOnly, HasTasks,
+     [](Impl& impl, Incoming& in) { impl.HandleTaskMethod(in); }},
+    {"tasks/cancel", kModernOnly, HasTasks,
+     [](Impl& impl, Incoming& in) { impl.HandleTaskMethod(in); }},
 };
 
 }  // namespace
@@ -345,6 +360,11 @@ std::shared_ptr<Call> Server::Impl::StartCall(Incoming& in) {
         for (const auto& [key, value] : tool->required_client_capabilities) {
           if (!setup.client_capabilities.contains(key)) missing[key] = value;
         }
+        // SEP-2663: a tool that runs only as a task needs the request to opt in.
+        if (tool->task_support == TaskSupport::kRequired &&
+            !DeclaresTasks(setup.client_capabilities)) {
+          missing["extensions"] = TasksCapability()["extensions"];
+        }
         if (!missing.empty()) {
           Fail(in, {kMissingRequiredClientCapability,
                     "this tool needs client capabilities the request did not declare",
@@ -379,6 +399,15 @@ std::shared_ptr<Call> Server::Impl::StartCall(Incoming& in) {
       }
     }
   } else {
+    if (in.message.method == "tools/call") {
+      const Tool* tool = catalog.FindTool(setup.target);
+      if (tool != nullptr && tool->task_support == TaskSupport::kRequired) {
+        // 2025-x sessions know no tasks of the extension (SEP-2663 is 2026-07-28 only).
+        Fail(in, RpcError::InvalidParams("this tool runs only as a task of the MCP 2026-07-28 "
+                                         "tasks extension; this session cannot call it"));
+        return nullptr;
+      }
+    }
     setup.session = in.session;
     if (in.session) setup.client_capabilities = in.session->client_capabilities;
   }

@@ -20,6 +20,9 @@ namespace taskwire::mcp {
 inline constexpr std::string_view kModernVersion = "2026-07-28";
 inline constexpr std::string_view kLegacyVersions[] = {"2025-11-25", "2025-06-18", "2025-03-26"};
 
+// The longest a task of the library is kept (ServerOptions::task_ttl).
+inline constexpr std::chrono::hours kMaxTaskTtl{24};
+
 struct ServerOptions {
   std::string name = "taskwire";
   std::string title;
@@ -46,6 +49,16 @@ struct ServerOptions {
   // same process).
   std::string state_key;
   std::chrono::seconds state_lifetime{15 * 60};
+  // The tasks extension (2026-07-28), for the tasks the library runs itself (a tool with task
+  // support and no TaskHooks): each is kept `task_ttl` from its creation (its ttlMs; clamped to
+  // 1 s .. kMaxTaskTtl) and then forgotten, working or not. One subject holds at most
+  // `max_tasks_per_subject` unexpired tasks and everyone together `max_tasks`: past either, a new
+  // task is refused (-32603, with HTTP 429 or 503), never an older one dropped before its time.
+  // `task_poll_interval` is the pollIntervalMs suggested for every task.
+  std::chrono::milliseconds task_ttl{60 * 60'000};
+  std::chrono::milliseconds task_poll_interval{1'000};
+  size_t max_tasks_per_subject = 100;
+  size_t max_tasks = 10'000;
   // The answer to a request for a tool, prompt or resource whose scope the caller lacks (RFC 6750
   // §3.1: 403 with WWW-Authenticate: Bearer error="insufficient_scope", scope="..."). The default
   // names only the scope; applications add resource_metadata.
@@ -106,6 +119,10 @@ class Server {
   void NotifyResourceUpdated(std::string_view uri, const std::set<std::string>* audience = nullptr);
 
   size_t session_count() const;
+
+  // For a shutdown, before the worker pool's: tells the handlers of the tasks the library runs to
+  // stop (their CallContext::cancelled() turns true), so that none holds a pool thread for long.
+  void StopTasks();
 
   struct Impl;
 

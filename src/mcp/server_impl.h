@@ -5,7 +5,8 @@
 // a 2026-07-28 request's envelope against its body, as legacy.cc checks a 2025-x session's, before
 // the method table dispatches it; catalog.h holds what the application registered and catalog.cc
 // runs its handlers; sessions.h is the session table, subscriptions.h the listeners and
-// broadcasts; call.h is one request in flight and the channel its answer leaves through.
+// broadcasts; call.h is one request in flight and the channel its answer leaves through;
+// tasks.h is the tasks extension's table and shapes, and task_methods.cc its methods.
 
 #include <algorithm>
 #include <atomic>
@@ -23,6 +24,7 @@
 #include "mcp/server.h"
 #include "mcp/sessions.h"
 #include "mcp/subscriptions.h"
+#include "mcp/tasks.h"
 
 namespace taskwire::mcp {
 
@@ -47,6 +49,12 @@ struct Incoming {
   // The revision the answer is shaped for (a legacy request without a session: 2025-03-26).
   std::string_view version() const;
 };
+
+// Why the requests of `input` cannot be put to a client that declared `client_capabilities`
+// (each must have a method, and a capability it needs must be declared); nullopt when they can
+// (catalog.cc).
+std::optional<RpcError> CheckInputRequests(const InputRequired& input,
+                                           const json::object& client_capabilities);
 
 // The eras a method serves.
 struct Eras {
@@ -86,7 +94,15 @@ struct Server::Impl {
                           .max_per_subject = options.max_sessions_per_subject,
                           .max_sessions = options.max_sessions},
             clock)),
-        subscriptions(catalog, *sessions, options.stream_replay_events, clock) {
+        subscriptions(catalog, *sessions, options.stream_replay_events, clock),
+        task_ttl(std::clamp<std::chrono::milliseconds>(options.task_ttl, std::chrono::seconds(1),
+                                                       kMaxTaskTtl)),
+        task_poll_interval(std::max<std::chrono::milliseconds>(options.task_poll_interval,
+                                                               std::chrono::milliseconds(1))),
+        tasks(std::make_unique<MemoryTaskTable>(
+            TaskLimits{.max_per_subject = options.max_tasks_per_subject,
+                       .max_tasks = options.max_tasks},
+            clock)) {
     // What Decorate adds to an uncacheable result, as members of its JSON object.
     json::object decorated;
     Decorate(decorated, false, {});
@@ -120,6 +136,23 @@ struct Server::Impl {
   void ReadResource(std::shared_ptr<Call> call, const json::object& params);
   void GetPrompt(std::shared_ptr<Call> call, const json::object& params);
   void Complete(std::shared_ptr<Call> call, const json::object& params);
+  // A tool's outcome answered for `call`: a result, an error, a question, or later.
+  void SettleTool(Call& call, ToolOutcome& outcome);
+
+  // The tasks extension (task_methods.cc). A tools/call that opted in, for a tool with task
+  // support, on the pool: the task is made (the application's, or one in `tasks`), answered with
+  // a CreateTaskResult, and a library task then runs on the same thread.
+  void StartTask(Call& call, const Tool& tool, const json::object& arguments);
+  // Runs a library task's handler until it settles (done, failed, waiting for input, or later).
+  void RunTask(std::shared_ptr<LocalTask> task);
+  // Records a round's outcome; true when the next round must run at once (only state came back).
+  bool SettleTask(const std::shared_ptr<LocalTask>& task, ToolOutcome outcome);
+  // The task `task_id` of `principal`: the library's, or the application's as it is now; -32602
+  // for an unknown, expired or someone else's id.
+  std::variant<std::shared_ptr<LocalTask>, TaskInfo, RpcError> FindTask(std::string_view task_id,
+                                                                        const Principal& principal);
+  // tasks/get, tasks/update and tasks/cancel.
+  void HandleTaskMethod(Incoming& incoming);
 
   // Runs `invoke` on the pool (without one, the call's own Call::invoke, not copied); it answers
   // through `call`.
@@ -149,6 +182,9 @@ struct Server::Impl {
   Catalog catalog;  // filled before serving
   const std::unique_ptr<SessionTable> sessions;
   Subscriptions subscriptions;
+  const std::chrono::milliseconds task_ttl;            // options.task_ttl, clamped
+  const std::chrono::milliseconds task_poll_interval;  // options.task_poll_interval, at least 1 ms
+  const std::unique_ptr<TaskTable> tasks;
   std::atomic<uint64_t> next_request_id{1};
 };
 

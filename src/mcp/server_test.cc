@@ -7,30 +7,13 @@
 #include <condition_variable>
 #include <thread>
 
+#include "mcp/server_test.h"
 #include "testing/fake_clock.h"
-#include "testing/response_recorder.h"
 
 namespace taskwire::mcp {
 namespace {
 
 using namespace std::chrono_literals;
-
-// The kit's recorder, read in MCP terms: the status, and the JSON-RPC message that ended the
-// exchange (the response's body, or the stream's last event).
-class Recorder final : public testing::ResponseRecorder {
- public:
-  bool streamed() const { return stream_head().has_value(); }
-  int status() const {
-    const auto sent = response();
-    return sent ? sent->status : (streamed() ? 200 : 0);
-  }
-  json::value Message() const {
-    if (const auto sent = response())
-      return sent->body.empty() ? json::value() : boost::json::parse(sent->body);
-    const auto received = events();
-    return received.empty() ? json::value() : boost::json::parse(received.back());
-  }
-};
 
 // A credential the test revokes, or lets expire, at will.
 class FakeCredential final : public PrincipalData {
@@ -118,41 +101,20 @@ class McpServerTest : public ::testing::Test {
 
   // A 2026-07-28 request with all the headers and _meta a conforming client sends.
   http::Request Modern(std::string_view method, json::object params = {}, json::value id = 1) {
-    json::object meta{{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
-                      {"io.modelcontextprotocol/clientCapabilities",
-                       json::object{{"elicitation", json::object{}}}}};
-    params["_meta"] = std::move(meta);
-    http::Request request =
-        Raw(json::object{{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", params}});
-    request.headers.Add("MCP-Protocol-Version", "2026-07-28");
-    request.headers.Add("Mcp-Method", std::string(method));
-    if (const json::value* name = params.if_contains(method == "resources/read" ? "uri" : "name")) {
-      request.headers.Add("Mcp-Name", std::string(name->as_string()));
-    }
-    return request;
+    return ModernRequest(method, std::move(params), std::move(id),
+                         json::object{{"elicitation", json::object{}}});
   }
 
-  static http::Request Raw(const json::object& body) {
-    http::Request request;
-    request.method = http::Method::kPost;
-    request.body = json::serialize(body);
-    request.headers.Add("Accept", "application/json, text/event-stream");
-    return request;
-  }
+  static http::Request Raw(const json::object& body) { return RawRequest(body); }
 
   std::shared_ptr<Recorder> Post(http::Request request, Principal principal = {},
                                  Server* server = nullptr) {
-    auto recorder = std::make_shared<Recorder>();
-    (server != nullptr ? *server : server_)
-        .HandlePost(request, principal, http::Responder(recorder));
+    auto recorder = PostTo(server != nullptr ? *server : server_, std::move(request), principal);
     EXPECT_TRUE(recorder->WaitDone());
     return recorder;
   }
 
-  static int ErrorCode(const Recorder& recorder) {
-    const json::value message = recorder.Message();
-    return static_cast<int>(message.at("error").at("code").as_int64());
-  }
+  static int ErrorCode(const Recorder& recorder) { return recorder.ErrorCode(); }
 
   std::mutex later_mutex_;
   std::function<void(ToolResult)> later_;  // guarded by later_mutex_

@@ -133,6 +133,73 @@ struct Deferred {
 using ToolOutcome = std::variant<ToolResult, InputRequired, RpcError, Deferred>;
 using ToolHandler = std::function<ToolOutcome(const json::object& arguments, CallContext& context)>;
 
+// ---- The tasks extension (io.modelcontextprotocol/tasks, SEP-2663; 2026-07-28 only) ----------
+//
+// A client opts in per request, in params._meta["io.modelcontextprotocol/clientCapabilities"]
+// .extensions["io.modelcontextprotocol/tasks"]; the server then answers a tools/call of a tool
+// with task support with a task (CreateTaskResult), which the client polls with tasks/get, feeds
+// with tasks/update and stops with tasks/cancel. docs/mcp.md, "Tasks extension", has the rules.
+
+// Whether a tool's calls become tasks: never (the default); when the request opts in, running as
+// an ordinary call otherwise (kOptional); or only as tasks, so that a 2026-07-28 request that
+// does not opt in is refused with -32021 naming the extension (kRequired).
+enum class TaskSupport { kNone, kOptional, kRequired };
+
+// A task's states (SEP-2663, "Task Status"). Completed, cancelled and failed are terminal.
+enum class TaskStatus { kWorking, kInputRequired, kCompleted, kCancelled, kFailed };
+std::string_view TaskStatusName(TaskStatus status);
+bool IsTerminal(TaskStatus status);
+
+// A task as tasks/get tells of it (SEP-2663 DetailedTask), whoever keeps it.
+struct TaskInfo {
+  // The Principal::subject of the caller that created the task. The library answers only that
+  // caller: to anyone else the task does not exist (-32602, as for an unknown id).
+  std::string subject;
+  TaskStatus status = TaskStatus::kWorking;
+  std::string status_message;  // "" for none
+  base::WallTime created_at;
+  base::WallTime last_updated_at;
+  // How long after created_at the task is kept (ttlMs); nullopt: until its keeper deletes it.
+  std::optional<std::chrono::milliseconds> ttl;
+  // The polling interval to suggest (pollIntervalMs); nullopt: ServerOptions::task_poll_interval.
+  std::optional<std::chrono::milliseconds> poll_interval;
+  json::object input_requests;       // kInputRequired: what the client must answer, by key
+  std::optional<ToolResult> result;  // kCompleted: the tool's result (is_error for a tool error)
+  std::optional<RpcError> error;     // kFailed: the JSON-RPC error the call ended in
+};
+
+// The hooks of a tool whose tasks the application keeps in its own durable records (a job run in
+// its database: the task's status is the run's, cancelling it stops the run), rather than in the
+// library's table. The library mints each task id ("<tool>:" and 128 random bits) and hands it to
+// `start`; the application stores it with the record and the caller's subject. Every hook runs on
+// the worker pool and may block. Before tasks/update or tasks/cancel reaches its hook, the library
+// has found the task with `get` and checked that its subject is the caller's.
+struct TaskHooks {
+  // Starts the work of a task-augmented tools/call (arguments already validated) as task
+  // `task_id`, durably: a tasks/get right after it returns must find the task. Returns the task's
+  // first state (its subject `context.principal().subject`), a ToolResult to answer the call at
+  // once without a task, or an RpcError (no task).
+  std::function<std::variant<TaskInfo, ToolResult, RpcError>(
+      const json::object& arguments, CallContext& context, std::string_view task_id)>
+      start;
+  // The task now; NotFound when there is no such task of `principal` (or it has expired), an
+  // RpcError when the application cannot tell (its database is busy), never NotFound for that.
+  std::function<std::variant<TaskInfo, NotFound, RpcError>(const Principal& principal,
+                                                           std::string_view task_id)>
+      get;
+  // Asks the work to stop; the task should settle as cancelled (or in whatever state the work
+  // reached first). Cancelling a finished task changes nothing and is no error. nullopt on
+  // success.
+  std::function<std::optional<RpcError>(const Principal& principal, std::string_view task_id)>
+      cancel;
+  // The client's answers to the task's input_requests, by key (keys not outstanding are to be
+  // ignored). Null when the application's tasks never ask for input: the library acknowledges.
+  // (start, get and cancel are required: Server::AddTool aborts without them.)
+  std::function<std::optional<RpcError>(const Principal& principal, std::string_view task_id,
+                                        const json::object& input_responses)>
+      update;
+};
+
 struct Tool {
   std::string name;
   std::string title;
@@ -147,6 +214,20 @@ struct Tool {
   // {"sampling": {}}.
   json::object required_client_capabilities;
   ToolHandler handler;
+  // Tasks extension (2026-07-28): whether calls of this tool become tasks. Without task_hooks the
+  // library runs `handler` in the background as the task and keeps it in its table: an
+  // InputRequired becomes the task's input_required status, answered with tasks/update (the
+  // handler then runs again with the answers), and tasks/cancel turns the context's cancelled()
+  // true. With task_hooks the application keeps the task.
+  TaskSupport task_support = TaskSupport::kNone;
+  std::optional<TaskHooks> task_hooks;
+  // Optional: what the tool must learn from the client before any task exists, in ordinary
+  // rounds of the call (SEP-2663: "resolve all MRTR exchanges synchronously before responding
+  // with a CreateTaskResult"). It runs first on every call of the tool; nullopt lets `handler` (or
+  // task_hooks->start) run next with the same input_responses() and request_state(), and an
+  // outcome answers the round instead (an InputRequired asks the client, as from a handler).
+  std::function<std::optional<ToolOutcome>(const json::object& arguments, CallContext& context)>
+      before_task;
 };
 
 struct ResourceContents {
