@@ -133,7 +133,7 @@ http::Response Gate::Refusal::ToRest() const {
   return response;
 }
 
-void Gate::Admit(const http::Request& request, bool guard, Done done) {
+void Gate::Admit(const http::Request& request, bool guard, const Done& done) {
   if (guard && guard_ != nullptr) {
     if (auto refused = guard_->Refuse(request)) {
       done(Refusal{.status = 403,

@@ -100,7 +100,7 @@ class Gate final {
     uint64_t revocations = 0;  // the signal's stamp before the key was verified
   };
 
-  void Admit(const http::Request& request, bool guard, Done done);
+  void Admit(const http::Request& request, bool guard, const Done& done);
   // A verified key of `hash` still in the cache and not revoked since, or null.
   std::shared_ptr<const Caller> CachedCaller(const std::string& hash);
   // The caller of a credential just verified (before which the signal read `stamp`), able to

@@ -118,7 +118,7 @@ void Rest::Authenticated(http::Request& incoming, http::Responder reply, Then th
   });
 }
 
-http::Handler Rest::Route(std::string operation_name, Binding binding, int success_status) {
+http::Handler Rest::Route(std::string_view operation_name, Binding binding, int success_status) {
   const Operation* operation = operations_.Find(operation_name);
   CHECK(operation != nullptr);
   return [this, operation, binding = std::move(binding), success_status](http::Request& incoming,
@@ -165,7 +165,7 @@ void Rest::Run(const Operation& operation, json::object arguments,
   if (!operation.run) {  // poll_events
     auto shared = std::make_shared<http::Responder>(std::move(responder));
     operations_.PollEvents(arguments, std::move(caller),
-                           [shared, success_status](base::Result<json::object> result) {
+                           [shared, success_status](const base::Result<json::object>& result) {
                              SendResult(*shared, success_status, result);
                            });
     return;
@@ -331,9 +331,9 @@ void Rest::StreamEvents(http::Request& incoming, http::Responder reply) {
 struct Rest::Routes {
   http::Router& router;
 
-  void Add(http::Method method, std::string pattern, http::Handler handler) {
+  void Add(http::Method method, std::string_view pattern, http::Handler handler) {
     router.Add(
-        method, std::move(pattern),
+        method, pattern,
         [method, handler = std::move(handler)](http::Request& request, http::Responder responder) {
           http::Responder reply =
               http::WithHeader(std::move(responder), "Cache-Control", "no-store");
@@ -638,9 +638,8 @@ void Rest::ManageKeys(http::Request& incoming, http::Responder reply, int succes
           return;
         }
         Offload(std::move(responder), success_status,
-                [work, caller, copy = std::make_shared<http::Request>(request)] {
-                  return work(*caller, *copy);
-                });
+                [work, caller = std::move(caller),
+                 copy = std::make_shared<http::Request>(request)] { return work(*caller, *copy); });
       });
 }
 
@@ -660,11 +659,11 @@ void Rest::Read(http::Request& incoming, http::Responder reply, Reader reader,
                     return;
                   }
                   const int64_t id = arguments->at("id").as_int64();
-                  Offload(
-                      std::move(responder), 200,
-                      [this, reader, caller, id, copy = std::make_shared<http::Request>(request)] {
-                        return reader(operations_.tasks(), *caller, *copy, id);
-                      });
+                  Offload(std::move(responder), 200,
+                          [this, reader, caller = std::move(caller), id,
+                           copy = std::make_shared<http::Request>(request)] {
+                            return reader(operations_.tasks(), *caller, *copy, id);
+                          });
                 });
 }
 

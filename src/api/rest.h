@@ -45,7 +45,7 @@ class Rest {
   using KeyWork = std::function<base::Result<json::object>(const Caller&, const http::Request&)>;
 
   void Authenticated(http::Request& request, http::Responder responder, Then then);
-  http::Handler Route(std::string operation_name, Binding binding, int success_status);
+  http::Handler Route(std::string_view operation_name, Binding binding, int success_status);
   void Run(const Operation& operation, json::object arguments, std::shared_ptr<const Caller> caller,
            http::Responder responder, int success_status);
   void Read(http::Request& request, http::Responder responder, Reader reader,

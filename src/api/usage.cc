@@ -23,7 +23,8 @@ boost::json::object Usage::Report(int64_t user_id) const {
   namespace json = boost::json;
   const auto percentile = [](std::vector<int64_t>& sorted, double p) {
     if (sorted.empty()) return 0.0;
-    const size_t index = std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()));
+    const size_t index =
+        std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())));
     return static_cast<double>(sorted[index]) / 1000.0;
   };
   json::array clients;

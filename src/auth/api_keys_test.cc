@@ -28,7 +28,7 @@ class ApiKeyStoreTest : public ::testing::Test {
 
   int64_t AddUser(const std::string& name) { return testing::AddUser(*database_, name); }
 
-  std::pair<std::string, ApiKey> NewKey(NewApiKey spec) {
+  std::pair<std::string, ApiKey> NewKey(const NewApiKey& spec) {
     auto created = keys_->Create(spec);
     EXPECT_TRUE(created.has_value()) << created.error().ToString();
     return created.has_value() ? *created : std::pair<std::string, ApiKey>{};

@@ -14,8 +14,8 @@ base::Sha256Digest Sha256ByOpenSsl(std::string_view data) {
   // The algorithm is fetched once and a context kept per thread: fetching by name on each call
   // (what the one-shot SHA256() does in OpenSSL 3) would cost more than hashing a short token.
   static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  thread_local const std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(
-      EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
+                                                                               &EVP_MD_CTX_free);
   base::Sha256Digest digest{};
   unsigned int length = 0;
   CHECK(kSha256 != nullptr && context != nullptr);

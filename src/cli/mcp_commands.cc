@@ -76,6 +76,7 @@ int RunProgram(const std::vector<std::string>& argv) {
   if (pid == 0) {
     ::dup2(STDERR_FILENO, STDOUT_FILENO);
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (const std::string& word : argv) args.push_back(const_cast<char*>(word.c_str()));
     args.push_back(nullptr);
     ::execvp(args[0], args.data());

@@ -33,7 +33,7 @@ int Specificity(const std::vector<std::string>& segments) {
 
 }  // namespace
 
-void Router::Add(Method method, std::string pattern, Handler handler) {
+void Router::Add(Method method, std::string_view pattern, Handler handler) {
   Route route{method, {}, std::move(handler)};
   for (std::string_view segment : SplitPath(pattern)) route.segments.emplace_back(segment);
   routes_.push_back(std::move(route));

@@ -14,7 +14,7 @@ namespace taskwire::http {
 // Handle is then safe to call from any thread.
 class Router {
  public:
-  void Add(Method method, std::string pattern, Handler handler);
+  void Add(Method method, std::string_view pattern, Handler handler);
   void Handle(Request& request, Responder responder) const;
 
  private:

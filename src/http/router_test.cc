@@ -17,10 +17,11 @@ Response Route(const Router& router, Method method, std::string path) {
   return recorder->response().value_or(Response{});
 }
 
-Handler Say(std::string what) {
+Handler Say(const std::string& what) {
   return [what](Request& request, Responder r) {
     std::string body = what;
-    for (const auto& [key, value] : request.params) body += " " + key + "=" + value;
+    for (const auto& [key, value] : request.params)
+      body.append(" ").append(key).append("=").append(value);
     r.Send(Response::Text(200, body));
   };
 }

@@ -322,7 +322,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Shed();
 
   void DeliverResponse(uint64_t sequence, Response response);
-  void DeliverStreamHead(uint64_t sequence, Response head);
+  void DeliverStreamHead(uint64_t sequence, const Response& head);
   void DeliverStreamData(uint64_t sequence, std::string bytes);
   void DeliverStreamEnd(uint64_t sequence);
   // Closes `stream` (the response `sequence`'s) after `delay`, if it is still open then.
@@ -421,9 +421,8 @@ std::shared_ptr<EventStream> Exchange::StartEventStream(Response head) {
     stream_ = stream;
   }
   const bool delivered =
-      !cancelled() &&
-      OnConnection([sequence = sequence_, head = std::move(head)](Connection& c) mutable {
-        c.DeliverStreamHead(sequence, std::move(head));
+      !cancelled() && OnConnection([sequence = sequence_, head = std::move(head)](Connection& c) {
+        c.DeliverStreamHead(sequence, head);
       });
   if (!delivered) stream->MarkClosed();
   return stream;
@@ -804,7 +803,7 @@ void Connection::DeliverResponse(uint64_t sequence, Response response) {
   Queue(std::move(response.body), keep_alive ? AfterWrite::kReadNext : AfterWrite::kClose);
 }
 
-void Connection::DeliverStreamHead(uint64_t sequence, Response head) {
+void Connection::DeliverStreamHead(uint64_t sequence, const Response& head) {
   if (sequence != sequence_ || state_ != State::kHandling) return;
   // HTTP/1.0 has no chunked encoding: the stream then ends with the connection.
   chunked_ = version_ == 11;
@@ -1132,6 +1131,7 @@ void Server::Impl::Admit(asio::io_context& loop, tcp::socket socket) {
     logger.Warn("http.connection_refused",
                 {{"peer", peer.address().to_string()}, {"reason", refusal}});
   }
+  // NOLINTNEXTLINE(bugprone-use-after-move): moved only into a connection, which returned above
   Refuse(std::move(socket), refusal);
 }
 

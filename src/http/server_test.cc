@@ -422,6 +422,7 @@ TEST_F(ServerTest, UncappedPeersMayExceedThePerAddressCap) {
   options.uncapped_peers = {*Cidr::Parse("127.0.0.1")};
   StartServer(options);
   std::vector<std::unique_ptr<RawConnection>> proxy;
+  proxy.reserve(3);
   for (int i = 0; i < 3; ++i) proxy.push_back(Idle("127.0.0.1"));
   auto capped = Idle("127.0.0.2");
   auto refused = Connect("127.0.0.2");

@@ -356,7 +356,7 @@ std::optional<base::Result<Client>> MetadataDocuments::Cached(std::string_view u
   return base::Result<Client>(it->second.error);
 }
 
-void MetadataDocuments::ResolveAsync(std::string url, std::string source, Done done) {
+void MetadataDocuments::ResolveAsync(const std::string& url, std::string_view source, Done done) {
   if (!IsMetadataUrl(url)) {
     return done(
         base::Error::InvalidArgument("a metadata-document client_id is an https URL with a path"),

@@ -144,7 +144,7 @@ class MetadataDocuments {
   // caller's thread), otherwise `done` runs on a fetch thread when the fetch ends. At once, with a
   // retry_after: ResourceExhausted when `source` or the URL's host caused too many fetches this
   // minute, Unavailable when too many fetches are waiting already. Otherwise as Resolve.
-  void ResolveAsync(std::string url, std::string source, Done done);
+  void ResolveAsync(const std::string& url, std::string_view source, Done done);
 
   // The client the document describes, fetched now on the caller's thread unless cached; the
   // outcome is cached. InvalidArgument saying what is wrong with the URL or the document;

@@ -121,7 +121,7 @@ class ClientStoreTest : public ::testing::Test {
     ada_ = testing::AddUser(*database_, "ada");
   }
 
-  std::pair<Client, std::string> Add(NewClient spec, ClientKind kind) {
+  std::pair<Client, std::string> Add(const NewClient& spec, ClientKind kind) {
     auto added = clients_->Add(spec, kind);
     EXPECT_TRUE(added.has_value()) << added.error().ToString();
     return added.value_or(std::pair<Client, std::string>{});
@@ -475,13 +475,13 @@ std::unique_ptr<Outcome> ResolveAsync(MetadataDocuments& documents, const std::s
                                       const std::string& source) {
   auto outcome = std::make_unique<Outcome>();
   Outcome* out = outcome.get();
-  documents.ResolveAsync(url, source,
-                         [out](base::Result<Client> client, std::chrono::seconds retry_after) {
-                           out->at_once = !out->returned;
-                           out->code = Code(client);
-                           out->retry_after = retry_after;
-                           out->finished->set_value();
-                         });
+  documents.ResolveAsync(
+      url, source, [out](const base::Result<Client>& client, std::chrono::seconds retry_after) {
+        out->at_once = !out->returned;
+        out->code = Code(client);
+        out->retry_after = retry_after;
+        out->finished->set_value();
+      });
   out->returned = true;
   return outcome;
 }

@@ -147,6 +147,7 @@ TEST(SigningKey, FromPemRefusesAnythingButPkcs8P256) {
 TEST(SigningKey, SignsFromManyThreadsAtOnce) {
   const SigningKey key = NewKey();
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::vector<int> valid(4, 0);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&key, &valid, t] {

@@ -49,10 +49,12 @@ std::string_view View(json::string_view text) { return std::string_view(text.dat
 // different duplicates disagree on what it says (RFC 8259 §4, RFC 7515 §5.2 step 4).
 class DuplicateFinder {
  public:
+  // NOLINTBEGIN(readability-identifier-naming): the names basic_parser's handler concept requires
   static constexpr size_t max_array_size = std::numeric_limits<size_t>::max();
   static constexpr size_t max_object_size = std::numeric_limits<size_t>::max();
   static constexpr size_t max_string_size = std::numeric_limits<size_t>::max();
   static constexpr size_t max_key_size = std::numeric_limits<size_t>::max();
+  // NOLINTEND(readability-identifier-naming)
 
   bool on_document_begin(json::error_code&) { return true; }
   bool on_document_end(json::error_code&) { return true; }

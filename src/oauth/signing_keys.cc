@@ -45,7 +45,7 @@ base::Result<auth::SealingKey> SigningKeys::Sealing(bool create) {
         ": " + Remedy(secrets_key_file_));
   }
   sealing_ = *loaded;
-  return std::move(*loaded);
+  return *loaded;
 }
 
 base::Result<void> SigningKeys::Load() {

@@ -15,7 +15,7 @@ class ConfigTest : public ::testing::Test {
  protected:
   base::Result<LoadedConfig> Load() { return LoadConfig(sources_); }
   std::string File(const std::string& toml) {
-    const std::string path = dir_.File("taskwire.toml");
+    std::string path = dir_.File("taskwire.toml");
     testing::WriteFile(path, toml);
     return path;
   }

@@ -133,6 +133,7 @@ TEST(EventHub, ManyThreadsWaitAndPublish) {
   std::atomic<int> woken{0};
   EventHub hub;
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 100; ++i) {

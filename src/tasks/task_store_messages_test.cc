@@ -95,6 +95,7 @@ TEST_F(TaskStoreTest, QuestionsAreValidated) {
                                       "c"})),
             "INVALID_ARGUMENT");
   std::vector<std::string> many;
+  many.reserve(21);
   for (int i = 0; i < 21; ++i) many.push_back("c" + std::to_string(i));
   EXPECT_EQ(Code(store_->AskQuestion(ada_, task.id, "many?", many)), "INVALID_ARGUMENT");
   EXPECT_EQ(Count("SELECT count(*) FROM questions"), 0);

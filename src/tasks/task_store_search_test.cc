@@ -100,8 +100,7 @@ TEST_F(TaskStoreTest, SearchTakesFtsSyntaxInUserInputAsWords) {
       "\\",
       "%",
       "_",
-      "foo\x01"
-      "bar",
+      "foo\001bar",
       "\xff\xfe",
       "\xE2\x9C\x93",
       ":",

@@ -171,6 +171,7 @@ TEST_F(TaskStoreTest, LabelsAreTrimmedDistinctAndSorted) {
 
 TEST_F(TaskStoreTest, LabelsAreLimited) {
   std::vector<std::string> many;
+  many.reserve(21);
   for (int i = 0; i < 21; ++i) many.push_back("l" + std::to_string(i));
   EXPECT_EQ(Code(store_->CreateTask(ada_, {.title = "Many", .labels = many})), "INVALID_ARGUMENT");
   many.pop_back();

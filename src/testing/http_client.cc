@@ -197,7 +197,8 @@ std::optional<HttpResponse> HttpRequest(uint16_t port, std::string_view method,
     headers.emplace_back("Content-Length", std::to_string(body.size()));
   }
   std::string request = std::string(method) + " " + std::string(path) + " HTTP/1.1\r\n";
-  for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
+  for (const auto& [name, value] : headers)
+    request.append(name).append(": ").append(value).append("\r\n");
   request += "\r\n";
   request += body;
   if (!connection->Send(request)) return std::nullopt;

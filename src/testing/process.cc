@@ -30,12 +30,15 @@ std::unique_ptr<Process> Process::Start(const std::string& binary, std::vector<s
   for (char** entry = environ; *entry != nullptr; ++entry) {
     if (std::strncmp(*entry, "TASKWIRE_", 9) != 0) env_strings.emplace_back(*entry);
   }
-  for (const auto& [key, value] : options.environment) env_strings.push_back(key + "=" + value);
+  for (const auto& [key, value] : options.environment)
+    env_strings.push_back(std::string(key).append("=").append(value));
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (auto& s : env_strings) envp.push_back(s.data());
   envp.push_back(nullptr);
   args.insert(args.begin(), binary);
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
 

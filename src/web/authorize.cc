@@ -162,7 +162,8 @@ void AccountPages::ServeAuthorize(http::Request& request, http::Responder respon
   auto pending = std::make_shared<Pending>(Pending{std::move(request), std::move(responder)});
   deps_.documents.ResolveAsync(
       client_id, source,
-      [this, page, pending](base::Result<oauth::Client> client, std::chrono::seconds retry_after) {
+      [this, page, pending](const base::Result<oauth::Client>& client,
+                            std::chrono::seconds retry_after) {
         if (retry_after.count() > 0) {
           // Fetching is limited (this address or the app's host fetched too much) or busy: the
           // person can try again; the client is unknown, so it cannot be sent an error.
@@ -182,13 +183,12 @@ void AccountPages::ServeAuthorize(http::Request& request, http::Responder respon
 }
 
 void AccountPages::Register(http::Router& router) const {
-  auto add = [this, &router](http::Method method, std::string path,
+  auto add = [this, &router](http::Method method, std::string_view path,
                              http::Response (AccountPages::*page)(const http::Request&) const) {
-    router.Add(method, std::move(path),
-               [this, page](http::Request& request, http::Responder responder) {
-                 Serve(request, std::move(responder),
-                       [this, page](const http::Request& r) { return (this->*page)(r); });
-               });
+    router.Add(method, path, [this, page](http::Request& request, http::Responder responder) {
+      Serve(request, std::move(responder),
+            [this, page](const http::Request& r) { return (this->*page)(r); });
+    });
   };
   add(http::Method::kGet, "/signin", &AccountPages::SignInPage);
   add(http::Method::kPost, "/signin", &AccountPages::SignIn);

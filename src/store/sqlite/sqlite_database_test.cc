@@ -99,6 +99,7 @@ TEST_F(SqliteTest, ReadsSeeASnapshotWhileTheWriterWorks) {
 
 TEST_F(SqliteTest, ConcurrentWritersAreSerializedWithoutLosingRows) {
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::atomic<int> failures{0};
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
