@@ -273,7 +273,7 @@ std::optional<RpcError> CheckInputRequests(const InputRequired& input,
   return std::nullopt;
 }
 
-void Server::Impl::Run(std::shared_ptr<Call> call, std::function<void(Call&)> invoke) {
+void Server::Impl::Run(const std::shared_ptr<Call>& call, std::function<void(Call&)> invoke) {
   const bool queued = pool.Post([call, invoke = std::move(invoke)] {
     if (call->cancelled()) return;
     try {
@@ -289,7 +289,7 @@ void Server::Impl::Run(std::shared_ptr<Call> call, std::function<void(Call&)> in
   if (!queued) call->Fail({kInternalError, "the server is overloaded; retry", nullptr, 503});
 }
 
-void Server::Impl::AskClient(std::shared_ptr<Call> call, InputRequired input,
+void Server::Impl::AskClient(const std::shared_ptr<Call>& call, InputRequired input,
                              std::function<void(Call&)> invoke) {
   const Call::Setup& setup = call->setup();
   if (input.input_requests.empty() && !input.request_state) {
@@ -356,7 +356,7 @@ bool Server::Impl::Settle(Call& call, Outcome& outcome) {
   return false;
 }
 
-void Server::Impl::CallTool(std::shared_ptr<Call> call, json::object params) {
+void Server::Impl::CallTool(const std::shared_ptr<Call>& call, json::object params) {
   const Tool* tool = catalog.FindTool(call->setup().target);
   if (call->setup().target.empty() || tool == nullptr) {
     call->Fail(RpcError::InvalidParams("unknown tool: " + call->setup().target));
@@ -396,7 +396,7 @@ void Server::Impl::CallTool(std::shared_ptr<Call> call, json::object params) {
     SettleTool(self, outcome);
   };
   call->invoke = std::move(invoke);
-  Run(std::move(call));
+  Run(call);
 }
 
 void Server::Impl::SettleTool(Call& call, ToolOutcome& outcome) {
@@ -436,7 +436,7 @@ void Server::Impl::FinishTool(Call& call, ToolResult result) {
   call.FinishEncoded(std::move(out));
 }
 
-void Server::Impl::ReadResource(std::shared_ptr<Call> call, const json::object& params) {
+void Server::Impl::ReadResource(const std::shared_ptr<Call>& call, const json::object& params) {
   const std::string& uri = call->setup().target;
   if (!params.contains("uri") || !params.at("uri").is_string()) {
     call->Fail(RpcError::InvalidParams("params.uri must be a string"));
@@ -463,10 +463,10 @@ void Server::Impl::ReadResource(std::shared_ptr<Call> call, const json::object& 
     self.Finish(out);
   };
   call->invoke = std::move(invoke);
-  Run(std::move(call));
+  Run(call);
 }
 
-void Server::Impl::GetPrompt(std::shared_ptr<Call> call, const json::object& params) {
+void Server::Impl::GetPrompt(const std::shared_ptr<Call>& call, const json::object& params) {
   const Prompt* prompt = catalog.FindPrompt(call->setup().target);
   if (call->setup().target.empty() || prompt == nullptr) {
     call->Fail(RpcError::InvalidParams("unknown prompt: " + call->setup().target));
@@ -502,10 +502,10 @@ void Server::Impl::GetPrompt(std::shared_ptr<Call> call, const json::object& par
     self.Finish(out);
   };
   call->invoke = std::move(invoke);
-  Run(std::move(call));
+  Run(call);
 }
 
-void Server::Impl::Complete(std::shared_ptr<Call> call, const json::object& params) {
+void Server::Impl::Complete(const std::shared_ptr<Call>& call, const json::object& params) {
   const json::value* ref = params.if_contains("ref");
   const json::value* argument = params.if_contains("argument");
   if (ref == nullptr || !ref->is_object() || argument == nullptr || !argument->is_object()) {

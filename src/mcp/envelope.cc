@@ -176,18 +176,20 @@ std::optional<RpcError> Server::Impl::CheckModernHeaders(const Envelope& envelop
           value != nullptr && value->is_object() ? value->as_object().if_contains(key) : nullptr;
       where += "." + key;
     }
-    const std::string param_header = "Mcp-Param-" + param.name;
+    // "the Mcp-Param-X header" opens every refusal below.
+    const std::string the_header = "the Mcp-Param-" + param.name + " header ";
     const std::string* header = envelope.Param(param.name);
     if (value == nullptr || value->is_null()) {
       if (header)
-        return mismatch("the " + param_header + " header is set but " + where + " is not");
+        return mismatch(
+            std::string(the_header).append("is set but ").append(where).append(" is not"));
       continue;
     }
-    if (!header) return mismatch("the " + param_header + " header must carry " + where);
+    if (!header) return mismatch(std::string(the_header).append("must carry ").append(where));
     auto decoded_value = DecodeHeaderValue(*header);
-    if (!decoded_value) return mismatch("the " + param_header + " header has invalid base64");
+    if (!decoded_value) return mismatch(the_header + "has invalid base64");
     if (!HeaderMatches(*decoded_value, *value)) {
-      return mismatch("the " + param_header + " header does not match " + where);
+      return mismatch(std::string(the_header).append("does not match ").append(where));
     }
   }
   return std::nullopt;

@@ -35,7 +35,8 @@ void Server::Impl::HandleLegacy(const Envelope& envelope, Message& message,
   Dispatch(incoming);
 }
 
-void Server::Impl::HandleLegacyResponse(const Message& message, std::shared_ptr<Session> session) {
+void Server::Impl::HandleLegacyResponse(const Message& message,
+                                        const std::shared_ptr<Session>& session) {
   if (!session) return;  // an answer to nothing we asked
   std::shared_ptr<Call> call;
   std::string key;
@@ -66,7 +67,7 @@ void Server::Impl::HandleLegacyResponse(const Message& message, std::shared_ptr<
 }
 
 void Server::Impl::HandleLegacyNotification(const Message& message,
-                                            std::shared_ptr<Session> session) {
+                                            const std::shared_ptr<Session>& session) {
   if (message.method == "notifications/cancelled" && session) {
     const json::value* request_id = message.params.if_contains("requestId");
     if (request_id == nullptr) return;

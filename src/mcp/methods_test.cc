@@ -12,7 +12,7 @@ namespace taskwire::mcp {
 namespace {
 
 const std::map<std::string_view, std::set<Era>>& Expected() {
-  static const std::map<std::string_view, std::set<Era>> expected{
+  static const std::map<std::string_view, std::set<Era>> kExpected{
       {"initialize", {Era::kLegacy}},
       {"ping", {Era::kLegacy}},
       {"logging/setLevel", {Era::kLegacy}},
@@ -34,7 +34,7 @@ const std::map<std::string_view, std::set<Era>>& Expected() {
       {"tasks/update", {Era::kModern}},
       {"tasks/cancel", {Era::kModern}},
   };
-  return expected;
+  return kExpected;
 }
 
 TEST(MethodTable, EveryMethodIsThereOnceWithItsEras) {

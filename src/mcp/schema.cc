@@ -141,11 +141,11 @@ std::optional<std::string> ValidateAgainst(const json::object& schema, const jso
   if (value.is_string()) {
     const auto length = static_cast<int64_t>(base::CodePoints(value.as_string()));
     if (const json::value* min = schema.if_contains("minLength");
-        min && min->is_number() && length < AsNumber(*min)) {
+        min && min->is_number() && static_cast<double>(length) < AsNumber(*min)) {
       return where + " must have at least " + Number(AsNumber(*min)) + " characters";
     }
     if (const json::value* max = schema.if_contains("maxLength");
-        max && max->is_number() && length > AsNumber(*max)) {
+        max && max->is_number() && static_cast<double>(length) > AsNumber(*max)) {
       return where + " must have at most " + Number(AsNumber(*max)) + " characters";
     }
   }
@@ -163,11 +163,11 @@ std::optional<std::string> ValidateAgainst(const json::object& schema, const jso
   if (value.is_array()) {
     const json::array& items = value.as_array();
     if (const json::value* min = schema.if_contains("minItems");
-        min && min->is_number() && items.size() < AsNumber(*min)) {
+        min && min->is_number() && static_cast<double>(items.size()) < AsNumber(*min)) {
       return where + " must have at least " + Number(AsNumber(*min)) + " items";
     }
     if (const json::value* max = schema.if_contains("maxItems");
-        max && max->is_number() && items.size() > AsNumber(*max)) {
+        max && max->is_number() && static_cast<double>(items.size()) > AsNumber(*max)) {
       return where + " must have at most " + Number(AsNumber(*max)) + " items";
     }
     if (const json::value* unique = schema.if_contains("uniqueItems");

@@ -40,7 +40,7 @@ ToolResult ToolResult::Error(std::string_view text) {
   return result;
 }
 
-ToolResult ToolResult::Structured(json::value value) {
+ToolResult ToolResult::Structured(const json::value& value) {
   return StructuredText(json::serialize(value));
 }
 

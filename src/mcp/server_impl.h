@@ -126,16 +126,16 @@ struct Server::Impl {
   // answered an error.
   std::shared_ptr<Call> StartCall(Incoming& incoming);
   void Initialize(Incoming& incoming);
-  void HandleLegacyResponse(const Message& message, std::shared_ptr<Session> session);
-  void HandleLegacyNotification(const Message& message, std::shared_ptr<Session> session);
+  void HandleLegacyResponse(const Message& message, const std::shared_ptr<Session>& session);
+  void HandleLegacyNotification(const Message& message, const std::shared_ptr<Session>& session);
   std::optional<RpcError> CheckModernHeaders(const Envelope& envelope, const Message& message);
 
   // The handlers of the catalog, run for a call (catalog.cc).
-  void CallTool(std::shared_ptr<Call> call, json::object params);
+  void CallTool(const std::shared_ptr<Call>& call, json::object params);
   void FinishTool(Call& call, ToolResult result);
-  void ReadResource(std::shared_ptr<Call> call, const json::object& params);
-  void GetPrompt(std::shared_ptr<Call> call, const json::object& params);
-  void Complete(std::shared_ptr<Call> call, const json::object& params);
+  void ReadResource(const std::shared_ptr<Call>& call, const json::object& params);
+  void GetPrompt(const std::shared_ptr<Call>& call, const json::object& params);
+  void Complete(const std::shared_ptr<Call>& call, const json::object& params);
   // A tool's outcome answered for `call`: a result, an error, a question, or later.
   void SettleTool(Call& call, ToolOutcome& outcome);
 
@@ -144,7 +144,7 @@ struct Server::Impl {
   // a CreateTaskResult, and a library task then runs on the same thread.
   void StartTask(Call& call, const Tool& tool, const json::object& arguments);
   // Runs a library task's handler until it settles (done, failed, waiting for input, or later).
-  void RunTask(std::shared_ptr<LocalTask> task);
+  void RunTask(const std::shared_ptr<LocalTask>& task);
   // Records a round's outcome; true when the next round must run at once (only state came back).
   bool SettleTask(const std::shared_ptr<LocalTask>& task, ToolOutcome outcome);
   // The task `task_id` of `principal`: the library's, or the application's as it is now; -32602
@@ -156,9 +156,9 @@ struct Server::Impl {
 
   // Runs `invoke` on the pool (without one, the call's own Call::invoke, not copied); it answers
   // through `call`.
-  void Run(std::shared_ptr<Call> call, std::function<void(Call&)> invoke = nullptr);
+  void Run(const std::shared_ptr<Call>& call, std::function<void(Call&)> invoke = nullptr);
   // An InputRequired from a handler: returned to a modern client, or asked of a legacy one.
-  void AskClient(std::shared_ptr<Call> call, InputRequired input,
+  void AskClient(const std::shared_ptr<Call>& call, InputRequired input,
                  std::function<void(Call&)> invoke);
   // Answers the outcomes every handler kind shares: a protocol error, or a need for input.
   // False when the outcome is a result the caller must shape.

@@ -107,7 +107,7 @@ class McpServerTest : public ::testing::Test {
 
   static http::Request Raw(const json::object& body) { return RawRequest(body); }
 
-  std::shared_ptr<Recorder> Post(http::Request request, Principal principal = {},
+  std::shared_ptr<Recorder> Post(http::Request request, const Principal& principal = {},
                                  Server* server = nullptr) {
     auto recorder = PostTo(server != nullptr ? *server : server_, std::move(request), principal);
     EXPECT_TRUE(recorder->WaitDone());

@@ -77,7 +77,7 @@ class Bridge {
       : options_(options), out_(out), log_(log) {}
 
   // Forwards one line from the client; on its own thread, so calls may overlap.
-  void Forward(std::string line) {
+  void Forward(const std::string& line) {
     boost::system::error_code ec;
     json::value message = json::parse(line, ec);
     if (ec || !message.is_object()) {
@@ -350,7 +350,7 @@ base::Result<void> RunStdioBridge(const BridgeOptions& options, std::istream& in
   while (std::getline(in, line)) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     any = true;
-    bridge->Forward(std::move(line));
+    bridge->Forward(line);
   }
   bridge->Finish();
   if (any && !bridge->reached()) {

@@ -89,7 +89,7 @@ void AnswerApplicationTask(Impl& impl, Call& call, const Tool& tool, const std::
 }
 
 // tasks/get, tasks/update or tasks/cancel of one of the library's tasks.
-void AnswerLibraryTask(Impl& impl, Call& call, std::shared_ptr<LocalTask> task,
+void AnswerLibraryTask(Impl& impl, Call& call, const std::shared_ptr<LocalTask>& task,
                        const json::object& responses) {
   const std::string& method = call.setup().method;
   std::optional<json::object> detailed;
@@ -132,7 +132,7 @@ void AnswerLibraryTask(Impl& impl, Call& call, std::shared_ptr<LocalTask> task,
     return call.Finish(*detailed);
   }
   call.Finish(Acknowledgment(impl));
-  if (resume) impl.RunTask(std::move(task));  // the next round, on this pool thread, after the ack
+  if (resume) impl.RunTask(task);  // the next round, on this pool thread, after the ack
 }
 
 }  // namespace
@@ -192,12 +192,12 @@ void Server::Impl::StartTask(Call& call, const Tool& tool, const json::object& a
   }
   out["_meta"] = json::object{{kMetaServerInfo, ServerInfo()}};
   call.Finish(out);
-  RunTask(std::move(task));  // on this pool thread, now that the answer has left
+  RunTask(task);  // on this pool thread, now that the answer has left
 }
 
 // ---- Running the library's tasks ------------------------------------------------------------
 
-void Server::Impl::RunTask(std::shared_ptr<LocalTask> task) {
+void Server::Impl::RunTask(const std::shared_ptr<LocalTask>& task) {
   // A round that returns only state runs the next round at once.
   for (bool again = true; again && !task->stopped.load(std::memory_order_acquire);) {
     ToolOutcome outcome;

@@ -74,7 +74,7 @@ struct ToolResult {
   static ToolResult Text(std::string_view text);
   static ToolResult Error(std::string_view text);
   // A text block holding the JSON, and the same value as structuredContent.
-  static ToolResult Structured(json::value value);
+  static ToolResult Structured(const json::value& value);
   // The same from a JSON object already serialized (the caller vouches that it is one).
   static ToolResult StructuredText(std::string json);
 };
