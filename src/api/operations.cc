@@ -311,13 +311,16 @@ json::object EventJson(const tasks::Event& event) {
   boost::system::error_code ec;
   json::value data = json::parse(event.data, ec);
   if (ec) data = json::object{};
-  return json::object{{"id", std::to_string(event.id)},
-                      {"type", event.type},
-                      {"organizationId", event.organization_id},
-                      {"taskId", Nullable(event.task_id)},
-                      {"actor", event.actor},
-                      {"at", event.at},
-                      {"data", std::move(data)}};
+  return json::object{
+      {"id", std::to_string(event.id)},
+      {"type", event.type},
+      // 0: of no organization (a job run tied to no task, docs/jobs.md).
+      {"organizationId",
+       event.organization_id == 0 ? json::value(nullptr) : json::value(event.organization_id)},
+      {"taskId", Nullable(event.task_id)},
+      {"actor", event.actor},
+      {"at", event.at},
+      {"data", std::move(data)}};
 }
 
 // Operations ----------------------------------------------------------------------------------

@@ -47,6 +47,7 @@ struct CommonOptions {
 };
 
 struct Context {
+  server::ConfigSources sources;  // what `loaded` was read from (serve reads its jobs again)
   server::LoadedConfig loaded;
   base::SystemClock clock;
   std::unique_ptr<base::Logger> logger;
@@ -75,6 +76,7 @@ bool LoadContext(const CommonOptions& options, Context& context) {
     return false;
   }
   context.loaded = std::move(*loaded);
+  context.sources = std::move(sources);
   const auto& log = context.loaded.config.log;
   context.logger = std::make_unique<base::Logger>(
       *base::ParseLogLevel(log.level), *base::ParseLogFormat(log.format), stderr, context.clock);
@@ -128,7 +130,13 @@ int RunServe(Context& context) {
   }
   auto app = OpenApp(context);
   if (!app) return Fail(app.error());
-  if (auto served = (*app)->Serve(stdout); !served) return Fail(served.error());
+  if (auto served = (*app)->Serve(stdout, &context.sources); !served) {
+    if (served.error().reason() == server::kConfigError) {
+      std::fprintf(stderr, "taskwire: config: %s\n", served.error().message().c_str());
+      return kExitUsage;
+    }
+    return Fail(served.error());
+  }
   return kExitOk;
 }
 

@@ -179,6 +179,7 @@ struct Server::Impl {
   void BeginShutdown();
   void WatchShutdown(std::chrono::steady_clock::time_point deadline);
   void StopLoops();
+  void AwaitHangup();  // the next SIGHUP calls on_hangup, and waits again
 
   const ServerOptions options;
   const Handler handler;
@@ -200,6 +201,8 @@ struct Server::Impl {
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::signal_set> signals;
+  std::optional<asio::signal_set> hangups;  // SIGHUP, when OnHangup asked for it
+  std::function<void()> on_hangup;
   std::optional<asio::steady_timer> timer;  // on loops[0]: accept back-off, then shutdown watch
   std::vector<std::thread> threads;
 };
@@ -1049,6 +1052,21 @@ void Server::Start() {
   }
 }
 
+void Server::Impl::AwaitHangup() {
+  hangups->async_wait([this](beast::error_code ec, int) {
+    if (ec) return;  // cancelled: shutting down
+    logger.Info("server.signal", {{"signal", SIGHUP}, {"action", "reload"}});
+    on_hangup();
+    AwaitHangup();
+  });
+}
+
+void Server::OnHangup(std::function<void()> on_hangup) {
+  impl_->on_hangup = std::move(on_hangup);
+  impl_->hangups.emplace(*impl_->loops[0], SIGHUP);
+  impl_->AwaitHangup();
+}
+
 void Server::ShutdownOnSignals() {
   auto& signals = impl_->signals.emplace(*impl_->loops[0], SIGINT, SIGTERM);
   signals.async_wait([impl = impl_.get()](beast::error_code ec, int signal) {
@@ -1208,6 +1226,7 @@ void Server::Impl::BeginShutdown() {
 void Server::Impl::WatchShutdown(std::chrono::steady_clock::time_point deadline) {
   if (connection_count.load(std::memory_order_acquire) == 0) {
     if (signals) signals->cancel();
+    if (hangups) hangups->cancel();
     return;  // loops[0] runs out of work; the others already have
   }
   if (std::chrono::steady_clock::now() >= deadline) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -79,6 +80,9 @@ class Server {
   void Start();
   // SIGINT or SIGTERM then calls Shutdown; a second signal cuts every connection at once.
   void ShutdownOnSignals();
+  // SIGHUP then calls `on_hangup`, on a network thread (so it must hand blocking work off), each
+  // time, until Shutdown. Before Start.
+  void OnHangup(std::function<void()> on_hangup);
   // Stops accepting, closes idle connections, lets in-flight requests finish (with
   // "Connection: close"), ends event streams, and after shutdown_timeout cuts what remains.
   // Idempotent.

@@ -1,11 +1,13 @@
 #include "server/app.h"
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "api/discovery.h"
 #include "api/gate.h"
@@ -20,7 +22,10 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "http/static_assets.h"
+#include "jobs/process.h"
+#include "jobs/runs.h"
 #include "mcp/http_endpoint.h"
+#include "mcp/schema.h"
 #include "mcp/server.h"
 #include "oauth/authorization_server.h"
 #include "oauth/endpoints.h"
@@ -102,6 +107,34 @@ http::Response ReadinessOverloaded() {
   return http::Response::Json(
       503, ReadinessJson(Readiness{
                .ready = false, .schema_version = 0, .reason = "the server is overloaded"}));
+}
+
+// The home directory of the user the server runs as (from the password database, not from the
+// server's environment, which a run never sees): every run's HOME.
+std::string RunHome() {
+  std::vector<char> buffer(16 * 1024);
+  passwd entry{};
+  passwd* found = nullptr;
+  if (::getpwuid_r(::getuid(), &entry, buffer.data(), buffer.size(), &found) == 0 &&
+      found != nullptr && found->pw_dir != nullptr && found->pw_dir[0] == '/') {
+    return found->pw_dir;
+  }
+  return "/";
+}
+
+jobs::RunsOptions RunsOptionsOf(const Config& config) {
+  jobs::RunsOptions options;
+  options.max_output = config.jobs.max_output;
+  options.kill_grace = config.jobs.kill_grace;
+  const size_t cores = std::max(1u, std::thread::hardware_concurrency());
+  options.max_running =
+      config.jobs.max_running > 0 ? static_cast<size_t>(config.jobs.max_running) : 2 * cores;
+  options.retention = config.jobs.retention;
+  options.home = RunHome();
+  options.check_schema = mcp::CheckSchema;
+  options.check_params = mcp::ValidateAgainst;
+  options.kill_leftover = jobs::KillLeftover;
+  return options;
 }
 
 }  // namespace
@@ -188,7 +221,7 @@ base::Result<std::unique_ptr<App>> App::Open(const Config& config, base::Logger&
   return app;
 }
 
-base::Result<void> App::Serve(std::FILE* out) {
+base::Result<void> App::Serve(std::FILE* out, const ConfigSources* reload_from) {
   for (const std::string& warning :
        ExposureWarnings(config_.server.data_dir, config_.SqlitePath(), config_.SecretsKeyPath())) {
     logger_.Warn(
@@ -399,6 +432,39 @@ base::Result<void> App::Serve(std::FILE* out) {
                  {{"user", user->name},
                   {"detail", "requests from this machine without a key act as this user"}});
   }
+  // Jobs: after the first run's organization exists, which a job may name. A job naming one
+  // that does not exist is a configuration error (exit 2), as a bad declaration is.
+  const std::unique_ptr<jobs::Processes> processes = jobs::MakeProcesses(logger_);
+  jobs::Runs runs(*database_, *tasks_, *hub_, *processes, clock_, logger_, RunsOptionsOf(config_));
+  if (auto loaded = runs.Load(config_.jobs.declared); !loaded) {
+    return loaded.error().code() == base::ErrorCode::kInvalidArgument
+               ? loaded.error().WithReason(kConfigError)
+               : loaded.error();
+  }
+  if (auto recovered = runs.Recover(); !recovered) {
+    return std::move(recovered).error().WithContext("recovering job runs");
+  }
+  logger_.Info("jobs.loaded", {{"jobs", runs.catalog()->jobs().size()}});
+  // SIGHUP reads the file's jobs again, and only them; a bad file leaves the jobs as they were.
+  server.OnHangup([this, &pool, &runs, reload_from] {
+    const bool posted = pool.Post([this, &runs, reload_from] {
+      if (reload_from == nullptr) {
+        logger_.Warn("jobs.reload_failed", {{"error", "this server was not started from a file"}});
+        return;
+      }
+      auto reloaded = LoadConfig(*reload_from);
+      base::Result<void> loaded = reloaded ? runs.Load(std::move(reloaded->config.jobs.declared))
+                                           : base::Result<void>(std::move(reloaded).error());
+      if (!loaded) {
+        logger_.Error("jobs.reload_failed", {{"error", loaded.error().message()},
+                                             {"detail", "the jobs stay as they were"}});
+        return;
+      }
+      logger_.Info("jobs.reloaded", {{"jobs", runs.catalog()->jobs().size()}});
+    });
+    if (!posted) logger_.Warn("jobs.reload_failed", {{"error", "the server is overloaded"}});
+  });
+
   const std::string mcp_url =
       display_url.substr(0, display_url.size() - 1) + config_.server.mcp_path;
   const std::string mcp_line =
@@ -423,6 +489,8 @@ base::Result<void> App::Serve(std::FILE* out) {
 
   server.Start();
   server.Wait();
+  // Running runs are stopped and recorded interrupted; their waiters are told.
+  runs.Shutdown();
   // Long-polls waiting on the hub hold references to what this function owns: end them first.
   hub_->Close();
   // Queued fetches answer through the pool: stop them before it.

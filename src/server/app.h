@@ -26,6 +26,8 @@ inline constexpr std::string_view kVersion = "0.1.0";
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;  // something at run time: disk, database, port, ...
 inline constexpr int kExitUsage = 2;    // a bad command line or configuration
+// The reason (base::Error::reason) of an error of Serve that is the configuration's: exit 2.
+inline constexpr std::string_view kConfigError = "config";
 
 // The composition root: owns every long-lived object of a command that works on the data, and
 // passes references down (ARCHITECTURE.md, the module picture: `server` is the composition root).
@@ -43,9 +45,12 @@ class App {
 
   // Runs the HTTP server until SIGINT or SIGTERM: web pages, the REST API under /api/v1/ and the
   // MCP endpoint. On an empty database it first creates the administrator "admin", with an
-  // organization "default" it owns, and prints the password. Writes what a person needs to `out`.
-  // Unavailable when the listen address cannot be bound.
-  base::Result<void> Serve(std::FILE* out);
+  // organization "default" it owns, and prints the password. Then it loads the declared jobs and
+  // recovers the runs a crash left behind; SIGHUP re-reads the jobs from `reload_from` (the
+  // sources the configuration came from; nullptr: it cannot). Writes what a person needs to
+  // `out`. Unavailable when the listen address cannot be bound; an error with reason
+  // kConfigError for a job that names an organization that does not exist.
+  base::Result<void> Serve(std::FILE* out, const ConfigSources* reload_from = nullptr);
 
   store::Database& database() { return *database_; }
   tasks::UserStore& users() { return *users_; }

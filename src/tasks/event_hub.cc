@@ -2,22 +2,22 @@
 
 namespace taskwire::tasks {
 
-EventHub::EventHub() : timer_([this] { RunTimer(); }) {}
+EventHub::EventHub() = default;
 
 EventHub::~EventHub() {
   Close();
-  timer_.join();
+  timer_.Stop();
 }
 
 void EventHub::Close() {
-  std::multimap<std::chrono::steady_clock::time_point, Waiter> pending;
+  std::map<uint64_t, Waiter> pending;
   {
     std::lock_guard lock(mutex_);
     stopping_ = true;
     pending.swap(waiters_);
+    for (auto& [key, waiter] : pending) timer_.Cancel(waiter.deadline);
   }
-  timer_wake_.notify_all();
-  for (auto& [deadline, waiter] : pending) waiter.wake(true);
+  for (auto& [key, waiter] : pending) waiter.wake(true);
 }
 
 void EventHub::Wait(int64_t after, std::chrono::steady_clock::time_point deadline, Wake wake) {
@@ -26,13 +26,27 @@ void EventHub::Wait(int64_t after, std::chrono::steady_clock::time_point deadlin
     std::lock_guard lock(mutex_);
     closed = stopping_;
     if (!closed && latest_ <= after) {
-      const bool earliest = waiters_.empty() || deadline < waiters_.begin()->first;
-      waiters_.emplace(deadline, Waiter{after, std::move(wake)});
-      if (earliest) timer_wake_.notify_one();
+      const uint64_t key = next_key_++;
+      // Under the lock, so Published cannot wake it before its deadline is known; the timer's
+      // work takes this lock only when it runs, never while At holds the scheduler's.
+      const base::Scheduler::Id timer = timer_.At(deadline, [this, key] { Expire(key); });
+      waiters_.emplace(key, Waiter{after, std::move(wake), timer});
       return;
     }
   }
   wake(/*timed_out=*/closed);
+}
+
+void EventHub::Expire(uint64_t key) {
+  Wake wake;
+  {
+    std::lock_guard lock(mutex_);
+    const auto it = waiters_.find(key);
+    if (it == waiters_.end()) return;  // woken by an event meanwhile
+    wake = std::move(it->second.wake);
+    waiters_.erase(it);
+  }
+  wake(true);
 }
 
 void EventHub::Published(const std::vector<Event>& events) {
@@ -44,6 +58,7 @@ void EventHub::Published(const std::vector<Event>& events) {
     for (const Event& event : events) latest_ = std::max(latest_, event.id);
     for (auto it = waiters_.begin(); it != waiters_.end();) {
       if (it->second.after < latest_) {
+        timer_.Cancel(it->second.deadline);
         woken.push_back(std::move(it->second.wake));
         it = waiters_.erase(it);
       } else {
@@ -71,30 +86,6 @@ int64_t EventHub::latest() const {
 size_t EventHub::waiting() const {
   std::lock_guard lock(mutex_);
   return waiters_.size();
-}
-
-void EventHub::RunTimer() {
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    if (waiters_.empty()) {
-      timer_wake_.wait(lock);
-      continue;
-    }
-    const auto next = waiters_.begin()->first;
-    if (std::chrono::steady_clock::now() < next) {
-      timer_wake_.wait_until(lock, next);
-      continue;
-    }
-    std::vector<Wake> due;
-    const auto now = std::chrono::steady_clock::now();
-    while (!waiters_.empty() && waiters_.begin()->first <= now) {
-      due.push_back(std::move(waiters_.begin()->second.wake));
-      waiters_.erase(waiters_.begin());
-    }
-    lock.unlock();
-    for (Wake& wake : due) wake(true);
-    lock.lock();
-  }
 }
 
 }  // namespace taskwire::tasks

@@ -1,21 +1,20 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <mutex>
-#include <thread>
 #include <vector>
 
+#include "base/scheduler.h"
 #include "tasks/model.h"
 
 namespace taskwire::tasks {
 
 // Tells whoever waits that the event feed grew. Long-polls register a callback instead of
-// blocking a thread; one timer thread fires the callbacks whose deadline passes. Callbacks run on
-// the publishing thread or the timer thread, must not block, and must not call back into the
+// blocking a thread; the hub's base::Scheduler fires the callbacks whose deadline passes. Callbacks
+// run on the publishing thread or the timer thread, must not block, and must not call back into the
 // hub. Thread-safe.
 class EventHub {
  public:
@@ -47,20 +46,22 @@ class EventHub {
   size_t waiting() const;
 
  private:
-  void RunTimer();
+  // Fires waiter `key` as timed out, if it still waits.
+  void Expire(uint64_t key);
 
   struct Waiter {
     int64_t after;
     Wake wake;
+    base::Scheduler::Id deadline = 0;
   };
 
   mutable std::mutex mutex_;  // guards everything below
-  std::condition_variable timer_wake_;
-  std::multimap<std::chrono::steady_clock::time_point, Waiter> waiters_;
+  std::map<uint64_t, Waiter> waiters_;
+  uint64_t next_key_ = 1;
   std::vector<Observer> observers_;
   int64_t latest_ = 0;
   bool stopping_ = false;
-  std::thread timer_;
+  base::Scheduler timer_;  // last: stopped first, before what its work uses
 };
 
 }  // namespace taskwire::tasks

@@ -172,13 +172,34 @@ struct SearchPage {
 // One entry of the event feed. `data` is a JSON object.
 struct Event {
   int64_t id = 0;
-  int64_t organization_id = 0;
+  int64_t organization_id = 0;  // 0: of no organization (a job run's, docs/jobs.md)
   std::optional<int64_t> task_id;
   std::string type;  // task.created, task.updated, task.deleted, message.created,
-                     // question.asked, question.answered
+                     // question.asked, question.answered, run.queued, run.started, run.finished
   std::string actor;
   std::string at;
   std::string data;
+  // Set: the one user who sees the event (a job run tied to no task). Unset: the members of the
+  // organization.
+  std::optional<int64_t> user_id;
+};
+
+// An event another module appends to the feed in its own transaction (TaskStore::AppendEvent).
+struct NewEvent {
+  int64_t organization_id = 0;
+  std::optional<int64_t> task_id;
+  std::optional<int64_t> user_id;  // as Event::user_id
+  std::string type;
+  std::string data;  // a JSON object
+};
+
+// An entry another module appends to the audit record (TaskStore::AppendAudit).
+struct NewAuditEntry {
+  std::optional<int64_t> organization_id;
+  std::string entity;  // "run"
+  std::optional<int64_t> entity_id;
+  std::string action;   // "start", "stop"
+  std::string changes;  // a JSON object
 };
 
 struct AuditEntry {

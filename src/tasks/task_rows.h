@@ -177,12 +177,14 @@ class TaskRows {
   // Events and the audit record -----------------------------------------------------------------
   virtual base::Result<void> InsertAudit(Tx& tx, const Actor& actor, std::string_view now,
                                          const AuditRow& row) = 0;
-  // Returns the event's id.
+  // Returns the event's id. `user_id`: the one user who sees it (Event::user_id).
   virtual base::Result<int64_t> InsertEvent(Tx& tx, const Actor& actor, std::string_view now,
                                             int64_t organization_id, std::optional<int64_t> task_id,
-                                            std::string_view type, std::string_view data) = 0;
-  // Events of the user's organizations after `after`, oldest first; of one task's lifetime when
-  // `task_id` is given (all of them once the task is gone).
+                                            std::optional<int64_t> user_id, std::string_view type,
+                                            std::string_view data) = 0;
+  // Events the user sees after `after` (those of the user's organizations for everyone in them,
+  // and those for the user alone), oldest first; of one task's lifetime when `task_id` is given
+  // (all of them once the task is gone).
   virtual base::Result<std::vector<Event>> EventsAfter(Tx& tx, int64_t user_id, int64_t after,
                                                        std::optional<int64_t> task_id,
                                                        size_t limit) = 0;

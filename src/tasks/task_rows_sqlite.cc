@@ -685,11 +685,12 @@ base::Result<void> SqliteTaskRows::InsertAudit(Tx& tx, const Actor& actor, std::
 base::Result<int64_t> SqliteTaskRows::InsertEvent(Tx& tx, const Actor& actor, std::string_view now,
                                                   int64_t organization_id,
                                                   std::optional<int64_t> task_id,
+                                                  std::optional<int64_t> user_id,
                                                   std::string_view type, std::string_view data) {
   auto rows = tx.Query(
-      "INSERT INTO events (organization_id, task_id, type, actor, at, data) "
-      "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-      {organization_id, task_id, type, actor.user_name, now, data});
+      "INSERT INTO events (organization_id, task_id, user_id, type, actor, at, data) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+      {organization_id, task_id, user_id, type, actor.user_name, now, data});
   if (!rows) return std::move(rows).error();
   return rows->front().Int(0);
 }
@@ -697,11 +698,13 @@ base::Result<int64_t> SqliteTaskRows::InsertEvent(Tx& tx, const Actor& actor, st
 base::Result<std::vector<Event>> SqliteTaskRows::EventsAfter(Tx& tx, int64_t user_id, int64_t after,
                                                              std::optional<int64_t> task_id,
                                                              size_t limit) {
+  // The organizations' events for their members, and the events for this user alone (a job run
+  // of theirs tied to no task), each found through its own index.
   std::string sql =
-      "SELECT e.id, e.organization_id, e.task_id, e.type, e.actor, e.at, e.data FROM events e "
-      "JOIN memberships m ON m.organization_id = e.organization_id AND m.user_id = ? "
-      "WHERE e.id > ?";
-  std::vector<Param> params{user_id, after};
+      "SELECT e.id, e.organization_id, e.task_id, e.type, e.actor, e.at, e.data, e.user_id "
+      "FROM events e WHERE e.id > ? AND ((e.user_id IS NULL AND e.organization_id IN "
+      "(SELECT organization_id FROM memberships WHERE user_id = ?)) OR e.user_id = ?)";
+  std::vector<Param> params{after, user_id, user_id};
   if (task_id) {
     // Bound to the task's lifetime: an id reused before migration 6 (which ended reuse) must not
     // bring back the events of the task that held it before. Once the task is deleted there is no
@@ -715,7 +718,7 @@ base::Result<std::vector<Event>> SqliteTaskRows::EventsAfter(Tx& tx, int64_t use
   params.emplace_back(static_cast<int64_t>(limit));
   return All<Event>(tx.Query(sql, params), [](const Row& row) {
     return Event{row.Int(0),  row.Int(1),  row.OptionalInt(2), row.Text(3),
-                 row.Text(4), row.Text(5), row.Text(6)};
+                 row.Text(4), row.Text(5), row.Text(6),        row.OptionalInt(7)};
   });
 }
 

@@ -89,7 +89,8 @@ class SqliteTaskRows final : public TaskRows {
                                  const AuditRow& row) override;
   base::Result<int64_t> InsertEvent(Tx& tx, const Actor& actor, std::string_view now,
                                     int64_t organization_id, std::optional<int64_t> task_id,
-                                    std::string_view type, std::string_view data) override;
+                                    std::optional<int64_t> user_id, std::string_view type,
+                                    std::string_view data) override;
   base::Result<std::vector<Event>> EventsAfter(Tx& tx, int64_t user_id, int64_t after,
                                                std::optional<int64_t> task_id,
                                                size_t limit) override;

@@ -95,11 +95,11 @@ base::Result<int64_t> MemberId(TaskRows& rows, Transaction& tx, int64_t organiza
   return **id;
 }
 
-base::Result<Event> AppendEvent(TaskRows& rows, Transaction& tx, const Actor& actor,
-                                std::string_view now, int64_t organization_id,
-                                std::optional<int64_t> task_id, std::string_view type,
-                                std::string data) {
-  auto id = rows.InsertEvent(tx, actor, now, organization_id, task_id, type, data);
+base::Result<Event> WriteEvent(TaskRows& rows, Transaction& tx, const Actor& actor,
+                               std::string_view now, int64_t organization_id,
+                               std::optional<int64_t> task_id, std::string_view type,
+                               std::string data) {
+  auto id = rows.InsertEvent(tx, actor, now, organization_id, task_id, std::nullopt, type, data);
   if (!id) return std::move(id).error();
   return Event{*id,
                organization_id,
@@ -381,12 +381,12 @@ base::Result<Task> TaskStore::CreateTask(const Actor& actor, const NewTask& spec
       !ok) {
     return std::move(ok).error();
   }
-  auto event = AppendEvent(*rows_, t, actor, now, task.organization_id, *id, "task.created",
-                           JsonWriter()
-                               .String("title", task.title)
-                               .String("status", StatusName(task.status))
-                               .OptionalInt("parentId", task.parent_id)
-                               .Finish());
+  auto event = WriteEvent(*rows_, t, actor, now, task.organization_id, *id, "task.created",
+                          JsonWriter()
+                              .String("title", task.title)
+                              .String("status", StatusName(task.status))
+                              .OptionalInt("parentId", task.parent_id)
+                              .Finish());
   if (!event) return std::move(event).error();
   if (auto ok = CommitAndPublish(t, hub_, {*event}); !ok) return std::move(ok).error();
   return created->task;
@@ -476,13 +476,13 @@ base::Result<Task> TaskStore::UpdateTask(const Actor& actor, int64_t task_id,
       !ok) {
     return std::move(ok).error();
   }
-  auto event = AppendEvent(*rows_, t, actor, now, before.organization_id, task_id, "task.updated",
-                           JsonWriter()
-                               .String("title", after->task.title)
-                               .String("status", StatusName(after->task.status))
-                               .Int("version", after->task.version)
-                               .Raw("changes", changed)
-                               .Finish());
+  auto event = WriteEvent(*rows_, t, actor, now, before.organization_id, task_id, "task.updated",
+                          JsonWriter()
+                              .String("title", after->task.title)
+                              .String("status", StatusName(after->task.status))
+                              .Int("version", after->task.version)
+                              .Raw("changes", changed)
+                              .Finish());
   if (!event) return std::move(event).error();
   if (auto ok = CommitAndPublish(t, hub_, {*event}); !ok) return std::move(ok).error();
   return after->task;
@@ -516,8 +516,8 @@ base::Result<std::vector<int64_t>> TaskStore::DeleteTask(const Actor& actor, int
       !ok) {
     return std::move(ok).error();
   }
-  auto event = AppendEvent(*rows_, t, actor, now, task.organization_id, task_id, "task.deleted",
-                           deleted_ids);
+  auto event =
+      WriteEvent(*rows_, t, actor, now, task.organization_id, task_id, "task.deleted", deleted_ids);
   if (!event) return std::move(event).error();
   if (auto ok = CommitAndPublish(t, hub_, {*event}); !ok) return std::move(ok).error();
   return *ids;
@@ -552,7 +552,7 @@ base::Result<Message> TaskStore::SendMessage(const Actor& actor, int64_t task_id
       !ok) {
     return std::move(ok).error();
   }
-  auto event = AppendEvent(
+  auto event = WriteEvent(
       *rows_, t, actor, now, task->task.organization_id, task_id, "message.created",
       JsonWriter().Int("messageId", message->id).String("text", text.substr(0, 200)).Finish());
   if (!event) return std::move(event).error();
@@ -604,12 +604,12 @@ base::Result<Question> TaskStore::AskQuestion(const Actor& actor, int64_t task_i
     return std::move(ok).error();
   }
   auto event =
-      AppendEvent(*rows_, t, actor, now, task->task.organization_id, task_id, "question.asked",
-                  JsonWriter()
-                      .Int("questionId", asked->id)
-                      .String("question", question)
-                      .Strings("choices", choices)
-                      .Finish());
+      WriteEvent(*rows_, t, actor, now, task->task.organization_id, task_id, "question.asked",
+                 JsonWriter()
+                     .Int("questionId", asked->id)
+                     .String("question", question)
+                     .Strings("choices", choices)
+                     .Finish());
   if (!event) return std::move(event).error();
   if (auto ok = CommitAndPublish(t, hub_, {*event}); !ok) return std::move(ok).error();
   return asked;
@@ -652,13 +652,13 @@ base::Result<Question> TaskStore::AnswerQuestion(const Actor& actor, int64_t que
       !ok) {
     return std::move(ok).error();
   }
-  auto event = AppendEvent(*rows_, t, actor, now, task->task.organization_id, question.task_id,
-                           "question.answered",
-                           JsonWriter()
-                               .Int("questionId", question_id)
-                               .String("question", question.question)
-                               .String("answer", answer)
-                               .Finish());
+  auto event = WriteEvent(*rows_, t, actor, now, task->task.organization_id, question.task_id,
+                          "question.answered",
+                          JsonWriter()
+                              .Int("questionId", question_id)
+                              .String("question", question.question)
+                              .String("answer", answer)
+                              .Finish());
   if (!event) return std::move(event).error();
   if (auto ok = CommitAndPublish(t, hub_, {*event}); !ok) return std::move(ok).error();
   return answered;
@@ -739,6 +739,44 @@ base::Result<std::vector<AuditEntry>> TaskStore::TaskAudit(const Actor& actor, i
   auto task = LoadTask(*rows_, **tx, actor, task_id);
   if (!task) return std::move(task).error();
   return rows_->TaskAudit(**tx, task->task, limit);
+}
+
+// Writes beside the domain's ----------------------------------------------------------------------
+
+base::Result<Event> TaskStore::AppendEvent(store::Transaction& tx, const Actor& actor,
+                                           std::string_view now, NewEvent event) {
+  auto id = rows_->InsertEvent(tx, actor, now, event.organization_id, event.task_id, event.user_id,
+                               event.type, event.data);
+  if (!id) return std::move(id).error();
+  return Event{*id,
+               event.organization_id,
+               event.task_id,
+               std::move(event.type),
+               actor.user_name,
+               std::string(now),
+               std::move(event.data),
+               event.user_id};
+}
+
+base::Result<void> TaskStore::AppendAudit(store::Transaction& tx, const Actor& actor,
+                                          std::string_view now, const NewAuditEntry& entry) {
+  return rows_->InsertAudit(
+      tx, actor, now,
+      {entry.organization_id, entry.entity, entry.entity_id, entry.action, entry.changes});
+}
+
+base::Result<std::optional<int64_t>> TaskStore::ReadableTaskOrganization(store::Transaction& tx,
+                                                                         int64_t user_id,
+                                                                         int64_t task_id) {
+  auto loaded = rows_->LoadTask(tx, user_id, task_id);
+  if (!loaded) return std::move(loaded).error();
+  if (!*loaded) return std::optional<int64_t>();
+  return std::optional<int64_t>((*loaded)->task.organization_id);
+}
+
+base::Result<std::optional<Role>> TaskStore::RoleIn(store::Transaction& tx, int64_t user_id,
+                                                    int64_t organization_id) {
+  return rows_->RoleOf(tx, user_id, organization_id);
 }
 
 }  // namespace taskwire::tasks

@@ -106,6 +106,22 @@ class TaskStore {
   base::Result<std::vector<AuditEntry>> TaskAudit(const Actor& actor, int64_t task_id,
                                                   size_t limit);
 
+  // Writes beside the domain's -----------------------------------------------------------------
+  // For a module whose rows live beside the domain's and whose writes belong in the domain's
+  // audit record and event feed (jobs/). Each runs in the caller's transaction; the caller
+  // commits, then tells the hub (EventHub::Published). Errors: the database's.
+  base::Result<Event> AppendEvent(store::Transaction& tx, const Actor& actor, std::string_view now,
+                                  NewEvent event);
+  base::Result<void> AppendAudit(store::Transaction& tx, const Actor& actor, std::string_view now,
+                                 const NewAuditEntry& entry);
+  // The organization of the task when the user may read it; nullopt otherwise (no such task, or
+  // not the user's to see).
+  base::Result<std::optional<int64_t>> ReadableTaskOrganization(store::Transaction& tx,
+                                                                int64_t user_id, int64_t task_id);
+  // The user's role in the organization; nullopt when not a member.
+  base::Result<std::optional<Role>> RoleIn(store::Transaction& tx, int64_t user_id,
+                                           int64_t organization_id);
+
  private:
   store::Database& database_;
   const base::Clock& clock_;

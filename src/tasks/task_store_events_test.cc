@@ -56,6 +56,63 @@ TEST_F(TaskStoreTest, EventsAreFilteredByMembership) {
   EXPECT_EQ(store_->EventsAfter(ada_, 0, std::nullopt, 100)->size(), 2u);
 }
 
+TEST_F(TaskStoreTest, AnEventForOneUserIsSeenByThatUserAlone) {
+  const Actor bob = Join("bob", acme_, Role::kMember);
+  const Actor eve = NewUser("eve");
+  const Task task = MakeTask(ada_, "Shared");
+  std::vector<Event> appended;
+  {
+    // As jobs/ writes them: in its own transaction, then the hub hears of them.
+    auto tx = database_->Begin(store::Access::kWrite);
+    ASSERT_TRUE(tx.has_value());
+    const std::string now = "2026-01-01T00:00:01.000Z";
+    for (NewEvent event : {NewEvent{acme_, std::nullopt, bob.user_id, "run.started", "{}"},
+                           NewEvent{0, std::nullopt, eve.user_id, "run.started", "{}"},
+                           NewEvent{acme_, task.id, std::nullopt, "run.started", "{}"}}) {
+      auto written = store_->AppendEvent(**tx, bob, now, event);
+      ASSERT_TRUE(written.has_value()) << written.error().ToString();
+      appended.push_back(*written);
+    }
+    ASSERT_TRUE(store_->AppendAudit(**tx, bob, now, {acme_, "run", 1, "start", "{}"}).has_value());
+    ASSERT_TRUE((*tx)->Commit().has_value());
+  }
+  hub_.Published(appended);
+  EXPECT_EQ(appended[0].user_id, bob.user_id);
+  EXPECT_EQ(hub_.latest(), appended.back().id);
+  const auto types = [this](const Actor& actor, std::optional<int64_t> task_id = std::nullopt) {
+    std::vector<std::string> seen;
+    const auto events = store_->EventsAfter(actor, 0, task_id, 100);
+    for (const Event& event : *events) {
+      seen.push_back(event.type + (event.user_id ? ":own" : ""));
+    }
+    return seen;
+  };
+  // Bob sees his own run's event, and the task's; Ada, the other member, only the task's.
+  EXPECT_EQ(types(bob),
+            (std::vector<std::string>{"task.created", "run.started:own", "run.started"}));
+  EXPECT_EQ(types(ada_), (std::vector<std::string>{"task.created", "run.started"}));
+  // Eve belongs to no organization: her own event of none, nothing else.
+  EXPECT_EQ(types(eve), (std::vector<std::string>{"run.started:own"}));
+  EXPECT_EQ(types(bob, task.id), (std::vector<std::string>{"task.created", "run.started"}));
+  auto audit = store_->TaskAudit(ada_, task.id, 100);
+  ASSERT_TRUE(audit.has_value());
+  EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE entity = 'run' AND action = 'start'"), 1);
+}
+
+TEST_F(TaskStoreTest, ReadableTaskOrganizationAndRoleAreTheUsers) {
+  const Actor bob = Join("bob", acme_, Role::kViewer);
+  const Actor eve = NewUser("eve");
+  const Task task = MakeTask(ada_, "Readable");
+  auto tx = database_->Begin(store::Access::kRead);
+  ASSERT_TRUE(tx.has_value());
+  EXPECT_EQ(*store_->ReadableTaskOrganization(**tx, bob.user_id, task.id), acme_);
+  EXPECT_EQ(*store_->ReadableTaskOrganization(**tx, eve.user_id, task.id), std::nullopt);
+  EXPECT_EQ(*store_->ReadableTaskOrganization(**tx, bob.user_id, task.id + 100), std::nullopt);
+  EXPECT_EQ(*store_->RoleIn(**tx, bob.user_id, acme_), Role::kViewer);
+  EXPECT_EQ(*store_->RoleIn(**tx, ada_.user_id, acme_), Role::kOwner);
+  EXPECT_EQ(*store_->RoleIn(**tx, eve.user_id, acme_), std::nullopt);
+}
+
 TEST_F(TaskStoreTest, ConsumerPositionsAreRemembered) {
   EXPECT_FALSE(store_->ConsumerPosition("ada/cli")->has_value());
   ASSERT_TRUE(store_->SetConsumerPosition("ada/cli", 7).has_value());

@@ -188,6 +188,55 @@ TEST_F(ServeTest, ABadJobIsOneLineNamingTheJobAndExit2) {
   EXPECT_FALSE(std::filesystem::exists(data_dir() + "/taskwire.db"));  // stopped before opening
 }
 
+TEST_F(ServeTest, AJobOfAnOrganizationThatDoesNotExistIsOneLineAndExit2) {
+  const std::string file = dir_.File("taskwire.toml");
+  // "default" exists from the first run on, so its jobs start on the first run too.
+  testing::WriteFile(file,
+                     "[[jobs]]\nname = \"ok\"\ncommand = [\"/bin/true\"]\norganization = "
+                     "\"default\"\n");
+  auto server = Serve({"--config", file});
+  ASSERT_NE(port_, 0);
+  EXPECT_TRUE(server->WaitForOutput(R"("event":"jobs.loaded","jobs":1)", 20s).has_value())
+      << server->Stderr();
+  server->Signal(SIGTERM);
+  ASSERT_EQ(server->Wait(20s), 0);
+  testing::WriteFile(file,
+                     "[[jobs]]\nname = \"deploy\"\ncommand = [\"/bin/true\"]\norganization = "
+                     "\"nowhere\"\n");
+  std::string err;
+  EXPECT_EQ(
+      RunToEnd({"serve", "--config", file, "--listen", "127.0.0.1:0", "--data-dir", data_dir()}, {},
+               nullptr, &err),
+      2);
+  EXPECT_TRUE(
+      err.ends_with("taskwire: config: jobs[deploy].organization: no organization is "
+                    "named 'nowhere' (taskwire org list)\n"))
+      << err;
+}
+
+TEST_F(ServeTest, SighupRereadsTheJobsAndABadFileKeepsThem) {
+  const std::string file = dir_.File("taskwire.toml");
+  const std::string one = "[[jobs]]\nname = \"one\"\ncommand = [\"/bin/true\"]\n";
+  testing::WriteFile(file, one);
+  auto server = Serve({"--config", file});
+  ASSERT_NE(port_, 0);
+  testing::WriteFile(file, one + "[[jobs]]\nname = \"two\"\ncommand = [\"/bin/echo\", \"{x}\"]\n");
+  server->Signal(SIGHUP);
+  auto failed = server->WaitForOutput("jobs.reload_failed", 20s);
+  ASSERT_TRUE(failed.has_value()) << server->Stderr();
+  EXPECT_NE(failed->find("{x} names no parameter"), std::string::npos) << *failed;
+  testing::WriteFile(file, one + "[[jobs]]\nname = \"two\"\ncommand = [\"/bin/true\"]\n");
+  server->Signal(SIGHUP);
+  auto reloaded = server->WaitForOutput(R"("event":"jobs.reloaded","jobs":2)", 20s);
+  EXPECT_TRUE(reloaded.has_value()) << server->Stderr();
+  // Still serving, and it stops as ever.
+  auto health = HttpRequest(port_, "GET", "/healthz");
+  ASSERT_TRUE(health.has_value());
+  EXPECT_EQ(health->status, 200);
+  server->Signal(SIGTERM);
+  EXPECT_EQ(server->Wait(20s), 0);
+}
+
 TEST_F(ServeTest, ConfigFileAndEnvironmentAreHonoured) {
   const std::string file = dir_.File("taskwire.toml");
   testing::WriteFile(file, "[server]\nlisten = \"127.0.0.1:1\"\n[log]\nformat = \"text\"\n");
