@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "base/duration.h"
 #include "base/log.h"
+#include "cli/job_commands.h"
 #include "cli/mcp_commands.h"
 #include "cli/oauth_commands.h"
 #include "http/server.h"
@@ -592,6 +593,49 @@ int Main(int argc, char** argv) {
   key_revoke->callback(with_context([&] { return RunKeyRevoke(context, key_id); }));
 
   const AppOpener open_app = [&](bool migrate) { return OpenApp(context, migrate); };
+
+  // Reading only: starting and stopping a run needs the running server (docs/jobs.md).
+  const char* const kStartStop =
+      "These commands only read. Runs are started and stopped by the running server, which "
+      "supervises their processes, through its MCP tools and REST routes (docs/jobs.md).";
+  auto* job = app.add_subcommand("job", "Show the jobs declared in the config file ([[jobs]])");
+  job->require_subcommand(1);
+  job->fallthrough();
+  job->footer(kStartStop);
+  auto* job_list = job->add_subcommand(
+      "list", "List the declared jobs: timeout, runs at once, parameters (docs/jobs.md)");
+  job_list->fallthrough();
+  job_list->callback(with_context([&] { return RunJobList(context.loaded.config); }));
+
+  auto* run = app.add_subcommand(
+      "run", "Show job runs and their output, from the database (the server may be running)");
+  run->require_subcommand(1);
+  run->fallthrough();
+  run->footer(kStartStop);
+  RunListOptions run_list_options;
+  int64_t run_task_id = 0;
+  auto* run_list = run->add_subcommand("list", "List runs of every user, newest first");
+  run_list->fallthrough();
+  run_list->add_option("--job", run_list_options.job, "only this job's runs");
+  run_list->add_option("--status", run_list_options.status,
+                       "only runs in these states, comma-separated: queued, running, succeeded, "
+                       "failed, cancelled, timed_out, interrupted");
+  auto* run_task = run_list->add_option("--task", run_task_id, "only the runs tied to this task");
+  run_list->add_option("--limit", run_list_options.limit, "at most this many runs (default 50)");
+  run_list->callback(with_context([&] {
+    if (run_task->count() > 0) run_list_options.task_id = run_task_id;
+    return RunRunList(open_app, run_list_options);
+  }));
+  int64_t run_id = 0;
+  bool run_output = false;
+  auto* run_show = run->add_subcommand(
+      "show", "Show a run: its state, parameters (secrets redacted), who started and stopped it");
+  run_show->fallthrough();
+  run_show->add_option("ID", run_id, "the run's id (run list shows it)")->required();
+  run_show->add_flag("--output", run_output,
+                     "also print its output as stored (standard output and error in the order "
+                     "written, secrets redacted)");
+  run_show->callback(with_context([&] { return RunRunShow(open_app, run_id, run_output); }));
   auto* client =
       app.add_subcommand("client", "Manage OAuth clients an administrator registers by hand");
   client->require_subcommand(1);

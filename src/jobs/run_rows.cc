@@ -148,9 +148,21 @@ base::Result<std::optional<Run>> RunRows::LoadVisible(Tx& tx, int64_t user_id, i
 base::Result<std::vector<Run>> RunRows::ListVisible(Tx& tx, int64_t user_id,
                                                     const RunFilter& filter, int64_t before,
                                                     size_t limit) {
-  std::string sql =
-      "SELECT " + std::string(kRunColumns) + " FROM job_runs r WHERE " + std::string(kVisible);
-  std::vector<Param> params{user_id, user_id};
+  return List(tx, user_id, filter, before, limit);
+}
+
+base::Result<std::vector<Run>> RunRows::ListAll(Tx& tx, const RunFilter& filter, int64_t before,
+                                                size_t limit) {
+  return List(tx, std::nullopt, filter, before, limit);
+}
+
+base::Result<std::vector<Run>> RunRows::List(Tx& tx, std::optional<int64_t> user_id,
+                                             const RunFilter& filter, int64_t before,
+                                             size_t limit) {
+  std::string sql = "SELECT " + std::string(kRunColumns) + " FROM job_runs r WHERE " +
+                    (user_id ? std::string(kVisible) : std::string("1"));
+  std::vector<Param> params;
+  if (user_id) params = {*user_id, *user_id};
   if (before > 0) {
     sql += " AND r.id < ?";
     params.emplace_back(before);

@@ -75,6 +75,9 @@ class RunRows {
   // `before` (0: no bound), newest first.
   base::Result<std::vector<Run>> ListVisible(Tx& tx, int64_t user_id, const RunFilter& filter,
                                              int64_t before, size_t limit);
+  // The same whoever started them: what an operator reads on the machine (taskwire run list).
+  base::Result<std::vector<Run>> ListAll(Tx& tx, const RunFilter& filter, int64_t before,
+                                         size_t limit);
   // Stored pieces that end after `offset`, in order, until about `max_bytes` are gathered.
   base::Result<std::vector<OutputCapture::Piece>> ReadOutput(Tx& tx, int64_t id, int64_t offset,
                                                              size_t max_bytes);
@@ -83,6 +86,11 @@ class RunRows {
   // Deletes up to `limit` runs finished before `cutoff` (ISO 8601), with their output; returns
   // how many.
   base::Result<int64_t> DeleteFinishedBefore(Tx& tx, std::string_view cutoff, size_t limit);
+
+ private:
+  // ListVisible for `user_id`, or ListAll without one.
+  base::Result<std::vector<Run>> List(Tx& tx, std::optional<int64_t> user_id,
+                                      const RunFilter& filter, int64_t before, size_t limit);
 };
 
 }  // namespace taskwire::jobs
