@@ -1,5 +1,6 @@
 #include "api/mcp_tools.h"
 
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
 #include <string>
@@ -66,14 +67,9 @@ using mcp::ToolResult;
 constexpr std::string_view kJson = "application/json";
 constexpr size_t kPromptTasks = 30;
 
-// A tool's errors are all isError results the model reads (api/errors.h): the real reason, and
-// for a failure of the server a hint to retry.
-ToolResult ToToolResult(base::Result<json::object> result) {
-  if (!result) return ToolResult::Error(McpMessage(result.error()));
-  return ToolResult::Structured(std::move(*result));
-}
-
-// An operation's answer, already JSON text (Operation::run).
+// An operation's answer, already JSON text (Operation::run). A tool's errors are all isError
+// results the model reads (api/errors.h): the real reason, and for a failure of the server a hint
+// to retry.
 ToolResult ToToolResult(base::Result<std::string> result) {
   if (!result) return ToolResult::Error(McpMessage(result.error()));
   return ToolResult::StructuredText(std::move(*result));
@@ -182,14 +178,25 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
                      error);
       };
       if (!op->run) {
-        // poll_events: answer when an event arrives, holding no thread meanwhile.
-        return mcp::Deferred{[&operations, arguments, caller, record](auto resume) {
-          operations.PollEvents(
-              arguments, caller,
-              [resume = std::move(resume), record](base::Result<json::object> result) {
-                record(!result);
-                resume(ToToolResult(std::move(result)));
-              });
+        // An operation that waits (poll_events, run_job, get_run): answered when it is done,
+        // holding no thread meanwhile. A run's progress reaches a caller that sent a
+        // progressToken as notifications/progress; the copy of `resume` keeps the context
+        // usable until then (mcp::Deferred).
+        return mcp::Deferred{[op, arguments, caller, record,
+                              &context](std::function<void(ToolResult)> resume) {
+          Waiting waiting;
+          waiting.progress = [resume, &context](const jobs::Progress& progress) {
+            context.Progress(static_cast<double>(progress.done),
+                             progress.total > 0
+                                 ? std::optional<double>(static_cast<double>(progress.total))
+                                 : std::nullopt,
+                             progress.message);
+          };
+          waiting.done = [resume = std::move(resume), record](base::Result<std::string> result) {
+            record(!result);
+            resume(ToToolResult(std::move(result)));
+          };
+          op->wait(arguments, caller, std::move(waiting));
         }};
       }
       auto result = op->run(arguments, *caller);
@@ -253,6 +260,42 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
         for (const auto& task : page->tasks) list.push_back(TaskJson(task, false));
         return json::object{{"organizationId", id}, {"tasks", std::move(list)}};
       })});
+
+  if (jobs::Runs* runs = operations.runs()) {
+    server.AddResourceTemplate(mcp::ResourceTemplate{
+        .uri_template = "taskwire://runs/{id}",
+        .scope = std::string(auth::kScopeJobsRead),
+        .name = "run",
+        .title = "Job run",
+        .description = "One run of a job, as get_run shows it (without its output).",
+        .mime_type = std::string(kJson),
+        .handler = JsonById([runs](const Caller& caller, int64_t id) -> base::Result<json::object> {
+          auto run = runs->Get(caller.actor, id);
+          if (!run) return std::move(run).error();
+          return RunJson(*run);
+        })});
+    server.AddResourceTemplate(mcp::ResourceTemplate{
+        .uri_template = "taskwire://jobs/{name}",
+        .scope = std::string(auth::kScopeJobsRead),
+        .name = "job",
+        .title = "Job",
+        .description =
+            "A job you may run, as list_jobs shows it: its parameters' schema and limits.",
+        .mime_type = std::string(kJson),
+        .handler = [runs](std::string_view uri, const json::object& variables,
+                          CallContext& context) -> mcp::ReadOutcome {
+          const Caller* caller = CallerOf(context.principal()).get();
+          if (caller == nullptr) return mcp::RpcError::InvalidParams(std::string(kNoIdentity));
+          auto job = runs->GetJob(caller->actor, VariableOf(variables, "name"));
+          if (!job) {
+            if (job.error().code() == base::ErrorCode::kNotFound) return mcp::NotFound{};
+            return RpcErrorOf(job.error());
+          }
+          return std::vector<mcp::ResourceContents>{{std::string(uri), std::string(kJson),
+                                                     json::serialize(JobJson(**job)),
+                                                     std::nullopt}};
+        }});
+  }
 
   // Prompts.
   server.AddPrompt(mcp::Prompt{
@@ -388,15 +431,37 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       }});
 
   // Completions of prompt and template arguments.
-  server.SetCompletionHandler([&store](const json::object& ref, std::string_view argument,
-                                       std::string_view value, const json::object&,
-                                       const mcp::Principal& principal) {
+  server.SetCompletionHandler([&store, runs = operations.runs()](
+                                  const json::object& ref, std::string_view argument,
+                                  std::string_view value, const json::object&,
+                                  const mcp::Principal& principal) {
     std::vector<std::string> out;
     const Caller* caller = CallerOf(principal).get();
     if (caller == nullptr) return out;
     const json::value* uri = ref.if_contains("uri");
-    const bool organization_template =
-        uri && uri->is_string() && uri->as_string().starts_with("taskwire://organizations/");
+    const auto of_template = [uri](std::string_view prefix) {
+      return uri && uri->is_string() && uri->as_string().starts_with(prefix);
+    };
+    const bool organization_template = of_template("taskwire://organizations/");
+    if (runs != nullptr && (of_template("taskwire://runs/") || of_template("taskwire://jobs/"))) {
+      // The runs and jobs the caller sees: the newest 50 runs, every job.
+      if (!caller->Allows(auth::kScopeJobsRead)) return out;
+      if (argument == "id") {
+        auto page = runs->List(caller->actor, jobs::RunFilter{});
+        if (!page) return out;
+        for (const jobs::Run& run : page->runs) {
+          const std::string id = std::to_string(run.id);
+          if (id.starts_with(value)) out.push_back(id);
+        }
+      } else if (argument == "name") {
+        auto visible = runs->ListJobs(caller->actor);
+        if (!visible) return out;
+        for (const auto& job : *visible) {
+          if (job->name().starts_with(value)) out.push_back(job->name());
+        }
+      }
+      return out;
+    }
     if (argument == "status") {
       for (auto status : {tasks::Status::kTodo, tasks::Status::kInProgress, tasks::Status::kDone,
                           tasks::Status::kCancelled}) {
@@ -421,8 +486,27 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
     return out;
   });
 
-  // Clients subscribed to a task hear of its changes; only members of its organization do.
+  // Clients subscribed to a task or a run hear of its changes; only those who see it do: the
+  // members of its organization, or the one user a run tied to no task belongs to.
   hub.Observe([&server, &store](const tasks::Event& event) {
+    if (event.type.starts_with("run.")) {
+      boost::system::error_code ec;
+      const json::value data = json::parse(event.data, ec);
+      const json::value* run_id =
+          ec || !data.is_object() ? nullptr : data.as_object().if_contains("runId");
+      if (run_id == nullptr || !run_id->is_int64()) return;
+      std::set<std::string> audience;
+      if (event.user_id) {
+        audience.insert("user:" + std::to_string(*event.user_id));
+      } else {
+        auto members = store.MemberUserIds(event.organization_id);
+        if (!members) return;
+        for (int64_t id : *members) audience.insert("user:" + std::to_string(id));
+      }
+      server.NotifyResourceUpdated("taskwire://runs/" + std::to_string(run_id->as_int64()),
+                                   &audience);
+      return;
+    }
     if (!event.task_id) return;
     auto members = store.MemberUserIds(event.organization_id);
     if (!members) return;

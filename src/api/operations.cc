@@ -4,10 +4,13 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
+#include "api/operation_parts.h"
 #include "auth/scopes.h"
 #include "base/json_writer.h"
 
 namespace taskwire::api {
+
+using namespace parts;  // NOLINT(google-build-using-namespace): api/'s own shared parts
 
 namespace {
 
@@ -16,30 +19,6 @@ using Required = mcp::Schema::Required;
 
 constexpr size_t kListDescriptionPreview = 300;
 constexpr size_t kMaxEventsPerPoll = 100;
-
-// Arguments were checked against the operation's schema: these only convert.
-int64_t IntArg(const json::object& arguments, std::string_view key) {
-  const json::value& value = arguments.at(key);
-  if (value.is_int64()) return value.as_int64();
-  if (value.is_uint64()) return static_cast<int64_t>(value.as_uint64());
-  return static_cast<int64_t>(value.as_double());
-}
-
-std::optional<int64_t> OptionalInt(const json::object& arguments, std::string_view key) {
-  const json::value* value = arguments.if_contains(key);
-  if (value == nullptr || value->is_null()) return std::nullopt;
-  return IntArg(arguments, key);
-}
-
-std::optional<std::string> OptionalString(const json::object& arguments, std::string_view key) {
-  const json::value* value = arguments.if_contains(key);
-  if (value == nullptr || !value->is_string()) return std::nullopt;
-  return std::string(value->as_string());
-}
-
-std::string StringArg(const json::object& arguments, std::string_view key) {
-  return std::string(arguments.at(key).as_string());
-}
 
 std::vector<std::string> Strings(const json::value& value) {
   std::vector<std::string> out;
@@ -57,26 +36,6 @@ tasks::Description DescriptionArg(const json::value& value) {
 
 json::value Nullable(const std::optional<int64_t>& value) {
   return value ? json::value(*value) : json::value(nullptr);
-}
-
-// Adapts an operation that builds its answer as a tree to Operation::run (the answer as text).
-template <typename Build>
-auto Serialized(Build build) {
-  return [build = std::move(build)](const json::object& arguments,
-                                    const Caller& caller) -> base::Result<std::string> {
-    auto answer = build(arguments, caller);
-    if (!answer) return std::move(answer).error();
-    return json::serialize(*answer);
-  };
-}
-
-// The object a writer of members renders, as a tree: the json::object renderings are these
-// writers' text parsed, so that each field list is written once.
-template <typename Write>
-json::object Parsed(Write write) {
-  base::JsonWriter out;
-  write(out);
-  return std::move(json::parse(std::move(out).Finish()).as_object());
 }
 
 // A JSON description (kept as a document) as it is; anything else, or a stored document that is
@@ -106,10 +65,6 @@ Schema StatusSchema() {
   return Schema::String().Enum({"TODO", "IN_PROGRESS", "DONE", "CANCELLED"});
 }
 
-Schema IdSchema(std::string_view what) {
-  return Schema::Integer().Minimum(1).Description(std::string("The ") + std::string(what) + " id.");
-}
-
 Schema TitleSchema() {
   return Schema::String()
       .MinLength(1)
@@ -133,20 +88,6 @@ Schema LabelsSchema() {
       .MaxItems(static_cast<int64_t>(tasks::kMaxLabels))
       .Description("Up to 20 labels of at most 50 characters; replaces the task's labels.");
 }
-
-Schema LimitSchema() {
-  return Schema::Integer()
-      .Minimum(1)
-      .Maximum(static_cast<double>(tasks::kMaxPage))
-      .Description("Results per page, 1 to 50 (default 50).");
-}
-
-Schema CursorSchema() {
-  return Schema::String().MaxLength(200).Description(
-      "nextCursor of the previous page; leave out for the first page.");
-}
-
-Schema Open() { return Schema::Object().AdditionalProperties(true); }
 
 Schema TaskSchema() {
   return Open()
@@ -184,15 +125,6 @@ Schema QuestionSchema() {
       .Property("choices", Schema::Array(Schema::String()))
       .Property("status", Schema::String().Enum({"open", "answered"}), Required::kYes)
       .Property("answer", Schema::String().Nullable());
-}
-
-json::object Annotations(bool read_only, bool destructive, bool idempotent) {
-  json::object annotations{{"readOnlyHint", read_only}, {"openWorldHint", false}};
-  if (!read_only) {
-    annotations["destructiveHint"] = destructive;
-    annotations["idempotentHint"] = idempotent;
-  }
-  return annotations;
 }
 
 base::Result<int64_t> ParseCursor(std::string_view cursor) {
@@ -331,19 +263,33 @@ bool Operation::Writes() const {
 }
 
 Operations::Operations(tasks::TaskStore& tasks, tasks::EventHub& hub, base::WorkerPool& pool,
-                       Usage& usage)
-    : tasks_(tasks), hub_(hub), pool_(pool), usage_(usage) {
+                       Usage& usage, jobs::Runs* runs)
+    : tasks_(tasks), hub_(hub), pool_(pool), usage_(usage), runs_(runs) {
   AddOperations();
+  AddJobOperations();
   // Review mode, for every surface at once: a review-mode caller's write is refused here, so no
   // binding can apply it.
   for (Operation& operation : operations_) {
-    if (!operation.Writes() || !operation.run) continue;
-    operation.run = [run = std::move(operation.run)](
-                        const json::object& arguments,
-                        const Caller& caller) -> base::Result<std::string> {
-      if (!caller.MayWrite()) return base::Error::PermissionDenied(std::string(kReviewModeRefusal));
-      return run(arguments, caller);
-    };
+    if (!operation.Writes()) continue;
+    if (operation.run) {
+      operation.run = [run = std::move(operation.run)](
+                          const json::object& arguments,
+                          const Caller& caller) -> base::Result<std::string> {
+        if (!caller.MayWrite())
+          return base::Error::PermissionDenied(std::string(kReviewModeRefusal));
+        return run(arguments, caller);
+      };
+    }
+    if (operation.wait) {
+      operation.wait = [wait = std::move(operation.wait)](const json::object& arguments,
+                                                          std::shared_ptr<const Caller> caller,
+                                                          Waiting waiting) {
+        if (!caller->MayWrite()) {
+          return waiting.done(base::Error::PermissionDenied(std::string(kReviewModeRefusal)));
+        }
+        wait(arguments, std::move(caller), std::move(waiting));
+      };
+    }
   }
 }
 
@@ -472,19 +418,30 @@ void Operations::AddOperations() {
       .description =
           "Returns one task in full: description, status, assignee, owners, labels, version, "
           "parent, subtasks, the latest 5 messages of its thread (messageCount has the total), "
-          "and its open questions. Use version as expectedVersion in update_task.",
+          "its open questions and, for a credential with jobs:read, its latest 10 job runs "
+          "(runs). Use version as expectedVersion in update_task.",
       .scope = std::string(auth::kScopeTasksRead),
       .input = Schema::Object().Property("taskId", IdSchema("task"), Required::kYes),
-      .output = Open().Property("task", TaskSchema(), Required::kYes),
+      .output = Open()
+                    .Property("task", TaskSchema(), Required::kYes)
+                    .Property("runs", Schema::Array(Open())),
       .annotations = Annotations(true, false, true),
       .run = [this](const json::object& arguments,
                     const Caller& caller) -> base::Result<std::string> {
-        auto detail = tasks_.GetTask(caller.actor, IntArg(arguments, "taskId"));
+        const int64_t id = IntArg(arguments, "taskId");
+        auto detail = tasks_.GetTask(caller.actor, id);
         if (!detail) return std::move(detail).error();
+        auto runs = TaskRuns(caller, id);
+        if (!runs) return std::move(runs).error();
         base::JsonWriter out;
-        out.Reserve(2048);
+        out.Reserve(2048 + 512 * runs->size());
         WriteTaskDetail(out.BeginObject("task"), *detail);
         out.EndObject();
+        if (runs_ != nullptr && caller.Allows(auth::kScopeJobsRead)) {
+          out.BeginArray("runs");
+          for (const jobs::Run& run : *runs) WriteRun(out.BeginObject(), run), out.EndObject();
+          out.EndArray();
+        }
         return std::move(out).Finish();
       }});
 
@@ -750,7 +707,8 @@ void Operations::AddOperations() {
       .title = "Wait for events",
       .description =
           "Returns what happened in your organizations after a cursor: task.created, "
-          "task.updated, task.deleted, message.created, question.asked, question.answered. If "
+          "task.updated, task.deleted, message.created, question.asked, question.answered, "
+          "and the state changes of job runs (run.queued, run.started, run.finished). If "
           "nothing has happened yet it waits up to timeoutMs (default 25000, at most 60000) for "
           "the first event. Pass the returned cursor to the next call; without one you continue "
           "where this credential's last poll ended (the first poll starts from now). taskId "
@@ -772,7 +730,16 @@ void Operations::AddOperations() {
                     .Property("cursor", Schema::String(), Required::kYes)
                     .Property("hasMore", Schema::Boolean(), Required::kYes),
       .annotations = Annotations(true, false, false),
-      .run = nullptr,  // asynchronous: PollEvents
+      .run = nullptr,
+      .wait =
+          [this](const json::object& arguments, std::shared_ptr<const Caller> caller,
+                 Waiting waiting) {
+            PollEvents(arguments, std::move(caller),
+                       [done = std::move(waiting.done)](base::Result<json::object> events) {
+                         if (!events) return done(std::move(events).error());
+                         done(json::serialize(*events));
+                       });
+          },
   });
 
   operations_.push_back(Operation{
@@ -819,14 +786,7 @@ void Operations::PollEvents(const json::object& arguments, std::shared_ptr<const
     if (auto task = tasks_.GetTask(caller->actor, *task_id); !task)
       return done(std::move(task).error());
   }
-  // The wait ends at the credential's expiry at the latest; the check there refuses it.
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  if (const auto expires = caller->Expires()) {
-    const auto left = *expires - std::chrono::system_clock::now();
-    deadline = std::min(deadline,
-                        std::chrono::steady_clock::now() +
-                            std::chrono::duration_cast<std::chrono::steady_clock::duration>(left));
-  }
+  const auto deadline = DeadlineFor(*caller, timeout);
   WaitForEvents(std::move(caller), after, task_id, deadline, std::move(done));
 }
 

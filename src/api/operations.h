@@ -14,6 +14,7 @@
 #include "base/json_writer.h"
 #include "base/result.h"
 #include "base/worker_pool.h"
+#include "jobs/runs.h"
 #include "mcp/schema.h"
 #include "tasks/event_hub.h"
 #include "tasks/task_store.h"
@@ -22,8 +23,18 @@ namespace taskwire::api {
 
 namespace json = boost::json;
 
+// How an operation that waits answers (Operation::wait).
+struct Waiting {
+  // Called exactly once, from any thread, with the answer (one JSON object's text) or the error.
+  std::function<void(base::Result<std::string>)> done;
+  // Told of a job run's progress while the operation waits for the run; null: nobody listens.
+  // Called from a thread of jobs::Runs; must not block.
+  std::function<void(const jobs::Progress&)> progress;
+};
+
 // One thing a caller can do, declared once for both surfaces: the MCP tool of the same name and
-// the REST handlers call `run` with the same arguments object, checked against `input` first.
+// the REST handlers call `run` (or `wait`) with the same arguments object, checked against
+// `input` first.
 struct Operation {
   std::string name;
   std::string title;
@@ -34,11 +45,17 @@ struct Operation {
   json::object annotations;  // MCP tool annotations
   // Blocking (database). The answer is one JSON object, serialized: the hot reads write it as
   // text (base::JsonWriter), the others serialize a tree. Errors as tasks::TaskStore returns them.
-  // Null for poll_events (Operations::PollEvents).
+  // Null for an operation that waits.
   std::function<base::Result<std::string>(const json::object& arguments, const Caller& caller)> run;
+  // Set instead of `run` for an operation that waits without holding a thread (poll_events; run_job
+  // and get_run, which wait for a run to end): it may block (the database) before it waits, then
+  // answers through `waiting`. Run on the worker pool.
+  std::function<void(const json::object& arguments, std::shared_ptr<const Caller> caller,
+                     Waiting waiting)>
+      wait;
 
   // Whether it changes anything: not marked readOnlyHint. A review-mode caller may not run it
-  // (run refuses with PermissionDenied, kReviewModeRefusal).
+  // (run and wait refuse with PermissionDenied, kReviewModeRefusal).
   bool Writes() const;
 };
 
@@ -46,20 +63,38 @@ struct Operation {
 // share. Thread-safe.
 class Operations {
  public:
-  Operations(tasks::TaskStore& tasks, tasks::EventHub& hub, base::WorkerPool& pool, Usage& usage);
+  // With `runs`, the job operations too (list_jobs, run_job, get_run, list_runs, stop_run:
+  // docs/jobs.md, "Surfaces"), and get_task lists the task's runs; `runs` must outlive this.
+  Operations(tasks::TaskStore& tasks, tasks::EventHub& hub, base::WorkerPool& pool, Usage& usage,
+             jobs::Runs* runs = nullptr);
 
   const std::vector<Operation>& all() const { return operations_; }
   const Operation* Find(std::string_view name) const;
 
+  tasks::TaskStore& tasks() { return tasks_; }
+  jobs::Runs* runs() { return runs_; }
+
+  // run_job's answer for run `run_id` as it is now: the run, its output's tail and, while it
+  // runs, how to follow it. NotFound when the caller does not see the run.
+  base::Result<std::string> RunJobAnswer(const Caller& caller, int64_t run_id);
+
+ private:
+  // Starts the run that run_job's `arguments` ask for; errors as run_job's, PermissionDenied
+  // (kReviewModeRefusal) for a review-mode caller.
+  base::Result<jobs::Run> StartRun(const json::object& arguments, const Caller& caller);
+  void AddOperations();
+  void AddJobOperations();  // api/job_operations.cc
   // poll_events: answers `done` (exactly once, from some thread) with the events after the
   // caller's cursor, waiting up to `timeout` for the first one without holding a thread.
   void PollEvents(const json::object& arguments, std::shared_ptr<const Caller> caller,
                   std::function<void(base::Result<json::object>)> done);
-
-  tasks::TaskStore& tasks() { return tasks_; }
-
- private:
-  void AddOperations();
+  // Waits up to `wait` for run `run_id` to end (at once when `ended`), telling `waiting` of its
+  // progress meanwhile, then answers `waiting` with `answer` on the pool.
+  void WaitForRun(std::shared_ptr<const Caller> caller, int64_t run_id, bool ended,
+                  std::chrono::milliseconds wait, Waiting waiting,
+                  std::function<base::Result<std::string>(const Caller&)> answer);
+  // The runs of task `task_id` the caller may see (jobs:read), newest first, for get_task.
+  base::Result<std::vector<jobs::Run>> TaskRuns(const Caller& caller, int64_t task_id);
   void WaitForEvents(std::shared_ptr<const Caller> caller, int64_t after,
                      std::optional<int64_t> task_id, std::chrono::steady_clock::time_point deadline,
                      std::function<void(base::Result<json::object>)> done);
@@ -68,6 +103,7 @@ class Operations {
   tasks::EventHub& hub_;
   base::WorkerPool& pool_;
   Usage& usage_;
+  jobs::Runs* const runs_;  // null: no job operations
   std::vector<Operation> operations_;
 };
 
@@ -84,6 +120,14 @@ json::object OrganizationJson(const tasks::Organization& organization);
 json::object MessageJson(const tasks::Message& message);
 json::object QuestionJson(const tasks::Question& question);
 json::object EventJson(const tasks::Event& event);
+// Jobs and runs (docs/jobs.md, "Surfaces"): one shape of each for every surface.
+void WriteJob(base::JsonWriter& out, const jobs::Job& job);
+void WriteRun(base::JsonWriter& out, const jobs::Run& run);
+// Output read from an offset (jobs::OutputPage): its text (bytes that are not UTF-8 become
+// U+FFFD; offsets count the bytes), where it starts and ends, and what is missing.
+void WriteOutput(base::JsonWriter& out, const jobs::OutputPage& page);
+json::object JobJson(const jobs::Job& job);
+json::object RunJson(const jobs::Run& run);
 
 // What an id must be, in every refusal that names one (prompts, REST paths and queries).
 inline constexpr std::string_view kIdRange = "an integer from 1 to 9223372036854775807";
@@ -91,5 +135,15 @@ inline constexpr std::string_view kIdRange = "an integer from 1 to 9223372036854
 // How long poll_events may wait at most, and by default.
 inline constexpr std::chrono::milliseconds kMaxPollWait{60'000};
 inline constexpr std::chrono::milliseconds kDefaultPollWait{25'000};
+
+// How long run_job waits for its run by default, and at most (a longer waitMs waits this long);
+// get_run waits only when asked, as long at most.
+inline constexpr std::chrono::milliseconds kDefaultRunWait{20'000};
+inline constexpr std::chrono::milliseconds kMaxRunWait{60'000};
+// How much of the output's end run_job shows.
+inline constexpr size_t kRunOutputTail = 4096;
+// How much output get_run reads by default, and at most.
+inline constexpr int64_t kDefaultOutputRead = 16 * 1024;
+inline constexpr int64_t kMaxOutputRead = 1024 * 1024;
 
 }  // namespace taskwire::api

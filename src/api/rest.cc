@@ -162,26 +162,27 @@ http::Handler Rest::Route(std::string_view operation_name, Binding binding, int 
 void Rest::Run(const Operation& operation, json::object arguments,
                std::shared_ptr<const Caller> caller, http::Responder responder,
                int success_status) {
-  if (!operation.run) {  // poll_events
-    auto shared = std::make_shared<http::Responder>(std::move(responder));
-    operations_.PollEvents(arguments, std::move(caller),
-                           [shared, success_status](const base::Result<json::object>& result) {
-                             SendResult(*shared, success_status, result);
-                           });
-    return;
-  }
   // The answer is JSON text already: sent as it is.
   auto shared = std::make_shared<http::Responder>(std::move(responder));
-  const bool queued =
-      pool_.Post([shared, success_status, &operation, arguments = std::move(arguments), caller] {
-        if (shared->cancelled()) return;  // the answer would go nowhere
-        auto answer = operation.run(arguments, *caller);
-        if (!answer) {
-          shared->Send(RestError(answer.error()));
-          return;
-        }
-        shared->Send(http::Response::Json(success_status, std::move(*answer)));
-      });
+  const auto send = [shared, success_status](base::Result<std::string> answer) {
+    if (shared->cancelled()) return;
+    if (!answer) {
+      shared->Send(RestError(answer.error()));
+      return;
+    }
+    shared->Send(http::Response::Json(success_status, std::move(*answer)));
+  };
+  const bool queued = pool_.Post([shared, send, &operation, arguments = std::move(arguments),
+                                  caller = std::move(caller)]() mutable {
+    if (shared->cancelled()) return;  // the answer would go nowhere
+    if (!operation.run) {
+      // An operation that waits (poll_events, run_job, get_run): it answers when it is done,
+      // holding no thread meanwhile.
+      operation.wait(arguments, std::move(caller), Waiting{.done = send, .progress = nullptr});
+      return;
+    }
+    send(operation.run(arguments, *caller));
+  });
   if (!queued) shared->Send(RestOverloaded());
 }
 

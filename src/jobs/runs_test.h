@@ -19,6 +19,7 @@
 
 #include "jobs/runs.h"
 #include "tasks/users.h"
+#include "testing/eventually.h"
 #include "testing/fake_clock.h"
 #include "testing/migrated_database.h"
 #include "testing/result_matchers.h"
@@ -269,15 +270,7 @@ class RunsTest : public ::testing::Test {
     return run.has_value() ? *run : Run{};
   }
 
-  // Waits (at most 20 s) until `done` holds.
-  static bool Eventually(const std::function<bool()>& done) {
-    const auto deadline = std::chrono::steady_clock::now() + 20s;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) return false;
-      std::this_thread::sleep_for(1ms);
-    }
-    return true;
-  }
+  static bool Eventually(const std::function<bool()>& done) { return testing::Eventually(done); }
 
   std::vector<std::string> PublishedTypes() {
     std::lock_guard lock(mutex_);
@@ -289,24 +282,7 @@ class RunsTest : public ::testing::Test {
   }
 
   // Every text cell of every table, and the log: for finding what must never be stored.
-  std::string EverythingStored() {
-    std::string all;
-    auto tx = database_->Begin(store::Access::kRead);
-    auto tables = (*tx)->Query("SELECT name FROM sqlite_master WHERE type = 'table'");
-    for (const store::Row& table : *tables) {
-      auto rows = (*tx)->Query("SELECT * FROM \"" + table.Text(0) + "\"");
-      if (!rows) continue;  // virtual tables' shadow parts
-      for (const store::Row& row : *rows) {
-        for (size_t c = 0; c < row.size(); ++c) all += row.Text(c) + "\x1f";
-      }
-    }
-    std::fflush(log_);
-    std::rewind(log_);
-    char buffer[4096];
-    size_t n = 0;
-    while ((n = std::fread(buffer, 1, sizeof buffer, log_)) > 0) all.append(buffer, n);
-    return all;
-  }
+  std::string EverythingStored() { return testing::EverythingStored(*database_, log_); }
 
   int64_t Count(const std::string& sql) {
     auto tx = database_->Begin(store::Access::kRead);

@@ -146,7 +146,9 @@ struct Server::Impl {
   // Runs a library task's handler until it settles (done, failed, waiting for input, or later).
   void RunTask(const std::shared_ptr<LocalTask>& task);
   // Records a round's outcome; true when the next round must run at once (only state came back).
-  bool SettleTask(const std::shared_ptr<LocalTask>& task, ToolOutcome outcome);
+  // A Deferred outcome keeps `context`, the round's, until it resumes.
+  bool SettleTask(const std::shared_ptr<LocalTask>& task, ToolOutcome outcome,
+                  std::shared_ptr<CallContext> context = nullptr);
   // The task `task_id` of `principal`: the library's, or the application's as it is now; -32602
   // for an unknown, expired or someone else's id.
   std::variant<std::shared_ptr<LocalTask>, TaskInfo, RpcError> FindTask(std::string_view task_id,

@@ -80,6 +80,16 @@ class McpServerTest : public ::testing::Test {
                              later_ = std::move(resume);
                            }};
                          }});
+    server_.AddTool(
+        Tool{.name = "later_progress",
+             .description = "Answers when the test says so, with progress before.",
+             .handler = [this](const json::object&, CallContext& context) -> ToolOutcome {
+               return Deferred{[this, &context](std::function<void(ToolResult)> resume) {
+                 std::lock_guard lock(later_mutex_);
+                 later_context_ = &context;
+                 later_ = std::move(resume);
+               }};
+             }});
     server_.AddResource(Resource{
         .uri = "test://a",
         .name = "a",
@@ -118,6 +128,7 @@ class McpServerTest : public ::testing::Test {
 
   std::mutex later_mutex_;
   std::function<void(ToolResult)> later_;  // guarded by later_mutex_
+  CallContext* later_context_ = nullptr;   // guarded by later_mutex_
   testing::FakeClock clock_;
   base::Logger logger_{base::LogLevel::kError, base::LogFormat::kText, stderr, clock_};
   base::WorkerPool pool_{2, 100};
@@ -141,6 +152,36 @@ TEST_F(McpServerTest, ADeferredToolAnswersWhenResumedFromAnotherThread) {
   std::thread([resume] { resume(ToolResult::Text("at last")); }).join();
   ASSERT_TRUE(recorder->WaitDone());
   EXPECT_EQ(recorder->Message().at("result").at("content").at(0).at("text"), "at last");
+}
+
+// While a Deferred tool waits, its context stays usable from any thread: progress it reports
+// streams ahead of the result.
+TEST_F(McpServerTest, ADeferredToolReportsProgressUntilItResumes) {
+  http::Request request = Modern("tools/call", {{"name", "later_progress"}});
+  json::value body = boost::json::parse(request.body);
+  body.at("params").at("_meta").as_object()["progressToken"] = "p2";
+  request.body = json::serialize(body);
+  auto recorder = std::make_shared<Recorder>();
+  server_.HandlePost(request, {}, http::Responder(recorder));
+  std::function<void(ToolResult)> resume;
+  CallContext* context = nullptr;
+  for (int i = 0; i < 500 && !resume; ++i) {
+    std::this_thread::sleep_for(1ms);
+    std::lock_guard lock(later_mutex_);
+    resume = later_;
+    context = later_context_;
+  }
+  ASSERT_TRUE(resume);
+  std::thread([context] { context->Progress(1, 3, "one of three"); }).join();
+  std::thread([resume] { resume(ToolResult::Text("at last")); }).join();
+  ASSERT_TRUE(recorder->WaitDone());
+  const auto events = recorder->events();
+  ASSERT_EQ(events.size(), 2u);
+  const json::value progress = boost::json::parse(events[0]);
+  EXPECT_EQ(progress.at("method"), "notifications/progress");
+  EXPECT_EQ(progress.at("params").at("progressToken"), "p2");
+  EXPECT_EQ(progress.at("params").at("message"), "one of three");
+  EXPECT_EQ(boost::json::parse(events[1]).at("result").at("content").at(0).at("text"), "at last");
 }
 
 TEST_F(McpServerTest, ModernDiscoverDescribesTheServer) {
@@ -271,7 +312,7 @@ TEST_F(McpServerTest, UndeclaredClientCapabilityIs400WithTheCapabilities) {
 
 TEST_F(McpServerTest, ListsCarryCachingHintsAndRejectForeignCursors) {
   const json::value result = Post(Modern("tools/list"))->Message().at("result");
-  EXPECT_EQ(result.at("tools").as_array().size(), 5u);
+  EXPECT_EQ(result.at("tools").as_array().size(), 6u);
   EXPECT_EQ(result.at("tools").at(0).at("name"), "echo");
   EXPECT_TRUE(result.at("tools").at(0).at("inputSchema").is_object());
   EXPECT_TRUE(result.at("ttlMs").is_int64());

@@ -201,19 +201,24 @@ void Server::Impl::RunTask(const std::shared_ptr<LocalTask>& task) {
   // A round that returns only state runs the next round at once.
   for (bool again = true; again && !task->stopped.load(std::memory_order_acquire);) {
     ToolOutcome outcome;
+    // Shared: a Deferred outcome keeps it, so the handler may still report progress through it
+    // until it resumes (mcp::Deferred).
+    auto context = std::make_shared<TaskContext>(task, clock);
     try {
-      TaskContext context(task, clock);
-      outcome = task->tool->handler(task->arguments, context);
+      outcome = task->tool->handler(task->arguments, *context);
     } catch (const std::exception& e) {
       outcome = RpcError::Internal(std::string("the handler failed: ") + e.what());
     }
-    again = SettleTask(task, std::move(outcome));
+    again = SettleTask(task, std::move(outcome), std::move(context));
   }
 }
 
-bool Server::Impl::SettleTask(const std::shared_ptr<LocalTask>& task, ToolOutcome outcome) {
+bool Server::Impl::SettleTask(const std::shared_ptr<LocalTask>& task, ToolOutcome outcome,
+                              std::shared_ptr<CallContext> context) {
   if (auto* later = std::get_if<Deferred>(&outcome)) {
-    later->start([this, task](ToolResult result) { SettleTask(task, std::move(result)); });
+    later->start([this, task, context = std::move(context)](ToolResult result) {
+      SettleTask(task, std::move(result));
+    });
     return false;
   }
   std::lock_guard lock(task->mutex);

@@ -156,6 +156,17 @@ class TasksTest : public ::testing::Test {
                return ToolResult::Text("released");
              },
              .task_support = TaskSupport::kOptional});
+    server.AddTool(
+        Tool{.name = "deferred",
+             .description = "Answers later, reporting progress meanwhile.",
+             .handler = [this](const json::object&, CallContext& context) -> ToolOutcome {
+               return Deferred{[this, &context](std::function<void(ToolResult)> resume) {
+                 std::lock_guard lock(deferred_mutex_);
+                 deferred_context_ = &context;
+                 deferred_resume_ = std::move(resume);
+               }};
+             },
+             .task_support = TaskSupport::kOptional});
     server.AddTool(Tool{.name = "tool_error",
                         .description = "Only a task; a tool error.",
                         .handler = [this](const json::object&, CallContext&) -> ToolOutcome {
@@ -288,6 +299,9 @@ class TasksTest : public ::testing::Test {
   std::atomic<bool> blocker_started_{false};
   std::atomic<int> tool_error_runs_{0};
   std::atomic<int> two_question_rounds_{0};
+  std::mutex deferred_mutex_;  // guards the two below
+  CallContext* deferred_context_ = nullptr;
+  std::function<void(ToolResult)> deferred_resume_;
   int64_t next_id_ = 1;
 };
 
@@ -540,6 +554,28 @@ TEST_F(TasksTest, ProgressBecomesTheStatusMessage) {
   EXPECT_EQ(task.at("statusMessage"), "halfway");
   release_ = true;
   EXPECT_EQ(WaitWhile(id, "working").at("status"), "completed");
+}
+
+// A library task whose handler answers later may report progress through its context until it
+// resumes: the context outlives the round that returned the Deferred (ASan would see it freed).
+TEST_F(TasksTest, ADeferredTaskReportsProgressThroughItsContextUntilItResumes) {
+  const std::string id = StartTask("deferred");
+  CallContext* context = nullptr;
+  std::function<void(ToolResult)> resume;
+  for (int i = 0; i < 5000 && !resume; ++i) {
+    std::this_thread::sleep_for(1ms);
+    std::lock_guard lock(deferred_mutex_);
+    context = deferred_context_;
+    resume = deferred_resume_;
+  }
+  ASSERT_TRUE(resume);
+  std::this_thread::sleep_for(20ms);  // the round that returned the Deferred has ended
+  std::thread([context] { context->Progress(3, 4, "three of four"); }).join();
+  EXPECT_EQ(Get(id).at("statusMessage"), "three of four");
+  std::thread([resume] { resume(ToolResult::Text("later")); }).join();
+  const json::value task = WaitWhile(id, "working");
+  EXPECT_EQ(task.at("status"), "completed");
+  EXPECT_EQ(task.at("result").at("content").at(0).at("text"), "later");
 }
 
 TEST_F(TasksTest, StoppingTasksForAShutdownEndsTheirHandlers) {

@@ -125,7 +125,9 @@ class CallContext {
 
 // "I will answer later, without holding a thread" (a long poll waiting for events): the library
 // calls `start` once, on the worker pool, with `resume`; the handler arranges for `resume` to be
-// called exactly once, from any thread, with the result. `resume` must not block.
+// called exactly once, from any thread, with the result. `resume` must not block. The handler's
+// CallContext stays valid while `resume` (or a copy of it) exists, so that the handler may report
+// Progress and Log through it from any thread until it resumes; after that they do nothing.
 struct Deferred {
   std::function<void(std::function<void(ToolResult)> resume)> start;
 };

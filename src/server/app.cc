@@ -274,9 +274,13 @@ base::Result<void> App::Serve(std::FILE* out, const ConfigSources* reload_from) 
         });
       });
 
+  // The job runs, which the task API offers; their jobs are loaded below, before serving.
+  const std::unique_ptr<jobs::Processes> processes = jobs::MakeProcesses(logger_);
+  jobs::Runs runs(*database_, *tasks_, *hub_, *processes, clock_, logger_, RunsOptionsOf(config_));
+
   // The task API: REST under /api/v1/ and the MCP endpoint, both authenticated by API key.
   api::Usage usage(clock_);
-  api::Operations operations(*tasks_, *hub_, pool, usage);
+  api::Operations operations(*tasks_, *hub_, pool, usage, &runs);
   const bool builtin = config_.auth.mode == "builtin";
   if (auto together = CheckSettingsTogether(config_); !together) return together;
   const api::Discovery discovery(config_.server.public_url, config_.server.mcp_path,
@@ -434,8 +438,6 @@ base::Result<void> App::Serve(std::FILE* out, const ConfigSources* reload_from) 
   }
   // Jobs: after the first run's organization exists, which a job may name. A job naming one
   // that does not exist is a configuration error (exit 2), as a bad declaration is.
-  const std::unique_ptr<jobs::Processes> processes = jobs::MakeProcesses(logger_);
-  jobs::Runs runs(*database_, *tasks_, *hub_, *processes, clock_, logger_, RunsOptionsOf(config_));
   if (auto loaded = runs.Load(config_.jobs.declared); !loaded) {
     return loaded.error().code() == base::ErrorCode::kInvalidArgument
                ? loaded.error().WithReason(kConfigError)

@@ -50,4 +50,33 @@ int64_t AddUser(store::Database& database, std::string_view name, std::string_vi
   return rows->front().Int(0);
 }
 
+std::string EverythingStored(store::Database& database, std::FILE* log) {
+  std::string all;
+  auto tx = database.Begin(store::Access::kRead);
+  if (!tx) {
+    ADD_FAILURE() << "reading everything stored: " << tx.error().ToString();
+    return all;
+  }
+  auto tables = (*tx)->Query("SELECT name FROM sqlite_master WHERE type = 'table'");
+  if (!tables) {
+    ADD_FAILURE() << "reading everything stored: " << tables.error().ToString();
+    return all;
+  }
+  for (const store::Row& table : *tables) {
+    auto rows = (*tx)->Query("SELECT * FROM \"" + table.Text(0) + "\"");
+    if (!rows) continue;  // virtual tables' shadow parts
+    for (const store::Row& row : *rows) {
+      for (size_t c = 0; c < row.size(); ++c) all += row.Text(c) + "\x1f";
+    }
+  }
+  if (log != nullptr) {
+    std::fflush(log);
+    std::rewind(log);
+    char buffer[4096];
+    size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, log)) > 0) all.append(buffer, n);
+  }
+  return all;
+}
+
 }  // namespace taskwire::testing

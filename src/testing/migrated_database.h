@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -25,5 +26,9 @@ std::unique_ptr<store::Database> OpenMigrated(const std::string& path, const bas
 // fails the test and returns 0.
 int64_t AddUser(store::Database& database, std::string_view name,
                 std::string_view password_hash = "hash");
+
+// Every text cell of every table, then everything `log` (a file open for reading too, or null)
+// holds: for finding what must never be stored, such as a secret.
+std::string EverythingStored(store::Database& database, std::FILE* log = nullptr);
 
 }  // namespace taskwire::testing
