@@ -48,7 +48,9 @@ std::optional<json::value> IntegerValue(std::string_view text) {
 // A query parameter as the operation expects it: integers for the *Id, limit and timeoutMs
 // parameters (left as text when they are not numbers, so validation names them).
 json::value QueryValue(std::string_view name, const std::string& text) {
-  const bool numeric = name.ends_with("Id") || name == "limit" || name == "timeoutMs";
+  const bool numeric = name.ends_with("Id") || name == "limit" || name == "timeoutMs" ||
+                       name == "waitMs" || name == "outputOffset" || name == "outputLimit" ||
+                       name == "offset";
   if (numeric) {
     if (auto number = IntegerValue(text)) return std::move(*number);
   }
@@ -89,10 +91,15 @@ base::Result<json::object> Arguments(const http::Request& request, const Rest::B
     if (!id) return std::move(id).error();
     arguments[binding.path_id] = *id;
   }
+  if (!binding.path_name.empty()) arguments[binding.path_name] = request.Param("name");
   return arguments;
 }
 
 }  // namespace
+
+base::Result<json::object> Rest::ArgumentsOf(const http::Request& request, const Binding& binding) {
+  return Arguments(request, binding);
+}
 
 Rest::Rest(Operations& operations, Gate& gate, const Discovery& discovery, base::WorkerPool& pool,
            tasks::EventHub& hub, auth::ApiKeyStore& keys, oauth::GrantStore& grants)
@@ -325,31 +332,25 @@ void Rest::StreamEvents(http::Request& incoming, http::Responder reply) {
       });
 }
 
-// The routes of the API, each behind its edge: every answer is Cache-Control: no-store (answers
-// are one caller's, and key creation returns a secret), and a body that is not declared
-// application/json is refused before anything else, text/plain above all: a browser sends it
-// cross-site without asking first.
-struct Rest::Routes {
-  http::Router& router;
-
-  void Add(http::Method method, std::string_view pattern, http::Handler handler) {
-    router.Add(
-        method, pattern,
-        [method, handler = std::move(handler)](http::Request& request, http::Responder responder) {
-          http::Responder reply =
-              http::WithHeader(std::move(responder), "Cache-Control", "no-store");
-          const bool carries_body = method == http::Method::kPost ||
-                                    method == http::Method::kPatch || method == http::Method::kPut;
-          if (carries_body && !http::HasMediaType(request.headers, "application/json")) {
-            reply.Send(http::Response::JsonError(
-                415, "unsupported_media_type",
-                "the body must be a JSON object sent with Content-Type: application/json"));
-            return;
-          }
-          handler(request, std::move(reply));
-        });
-  }
-};
+// Every answer is Cache-Control: no-store (answers are one caller's, and key creation returns a
+// secret), and a body that is not declared application/json is refused before anything else,
+// text/plain above all: a browser sends it cross-site without asking first.
+void Rest::Routes::Add(http::Method method, std::string_view pattern, http::Handler handler) {
+  router.Add(
+      method, pattern,
+      [method, handler = std::move(handler)](http::Request& request, http::Responder responder) {
+        http::Responder reply = http::WithHeader(std::move(responder), "Cache-Control", "no-store");
+        const bool carries_body = method == http::Method::kPost || method == http::Method::kPatch ||
+                                  method == http::Method::kPut;
+        if (carries_body && !http::HasMediaType(request.headers, "application/json")) {
+          reply.Send(http::Response::JsonError(
+              415, "unsupported_media_type",
+              "the body must be a JSON object sent with Content-Type: application/json"));
+          return;
+        }
+        handler(request, std::move(reply));
+      });
+}
 
 void Rest::Register(http::Router& outer) {
   using http::Method;
@@ -464,6 +465,7 @@ void Rest::Register(http::Router& outer) {
              });
   RegisterKeys(router);
   RegisterGrants(router);
+  RegisterJobs(router);
 }
 
 namespace {

@@ -32,11 +32,18 @@ class Rest {
     std::vector<std::string> query;  // query parameters copied into the arguments
     std::string path_id;             // the argument the path's {id} fills ("taskId"), if any
     bool body = false;               // the JSON body object holds the arguments
+    std::string path_name;           // the argument the path's {name} fills ("job"), if any
   };
 
  private:
   struct Feed;
-  struct Routes;
+  struct OutputFeed;
+  // The routes of the API, each behind its edge (rest.cc): no-store answers, and a body that is
+  // not declared application/json is refused (415) before anything else.
+  struct Routes {
+    http::Router& router;
+    void Add(http::Method method, std::string_view pattern, http::Handler handler);
+  };
   using Then =
       std::function<void(const http::Request&, http::Responder, std::shared_ptr<const Caller>)>;
   using Reader = std::function<base::Result<json::object>(tasks::TaskStore&, const Caller&,
@@ -51,6 +58,16 @@ class Rest {
   void Read(http::Request& request, http::Responder responder, Reader reader,
             std::string_view scope = auth::kScopeTasksRead);
   void StreamEvents(http::Request& request, http::Responder responder);
+  // The job routes (api/rest_jobs.cc): /api/v1/jobs and /api/v1/runs, when the operations have
+  // job runs.
+  void RegisterJobs(Routes& router);
+  // GET /api/v1/runs/{id}/output: a page of the output as JSON, or, for Accept:
+  // text/event-stream, the output as it comes until the run ends.
+  void ReadRunOutput(http::Request& request, http::Responder responder);
+  // The request's arguments as `binding` says (the path, the query, the body); InvalidArgument or
+  // NotFound (an id that is not one) otherwise.
+  static base::Result<json::object> ArgumentsOf(const http::Request& request,
+                                                const Binding& binding);
   void RegisterKeys(Routes& router);
   // The caller's connected apps: GET /api/v1/grants, DELETE /api/v1/grants/{id}.
   void RegisterGrants(Routes& router);

@@ -11,6 +11,7 @@ struct ResponseRecorder::State {
   std::vector<http::Response> sent;
   std::optional<http::Response> stream_head;
   std::vector<std::string> events;
+  std::vector<http::SseEvent> whole_events;
   bool stream_closed = false;
   std::optional<std::chrono::milliseconds> close_after;
   bool cancelled = false;
@@ -29,6 +30,7 @@ class RecordingStream final : public http::EventStream {
     std::lock_guard lock(state_->mutex);
     if (state_->stream_closed) return false;
     state_->events.push_back(event.data);
+    state_->whole_events.push_back(event);
     state_->changed.notify_all();
     return true;
   }
@@ -127,6 +129,11 @@ std::optional<http::Response> ResponseRecorder::response() const {
 std::optional<http::Response> ResponseRecorder::stream_head() const {
   std::lock_guard lock(state_->mutex);
   return state_->stream_head;
+}
+
+std::vector<http::SseEvent> ResponseRecorder::whole_events() const {
+  std::lock_guard lock(state_->mutex);
+  return state_->whole_events;
 }
 
 std::vector<std::string> ResponseRecorder::events() const {

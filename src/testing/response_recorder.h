@@ -37,6 +37,8 @@ class ResponseRecorder : public http::ResponseSink {
   std::optional<http::Response> stream_head() const;
   // The data of each event on the stream, in order.
   std::vector<std::string> events() const;
+  // Each event on the stream as sent (id, event type, data), in order.
+  std::vector<http::SseEvent> whole_events() const;
   bool stream_closed() const;
   // What was last asked of EventStream::CloseAfter, if anything.
   std::optional<std::chrono::milliseconds> close_after() const;
