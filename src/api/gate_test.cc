@@ -134,7 +134,7 @@ class GateTest : public ::testing::Test {
   base::WorkerPool pool_{2, 100};
   const Discovery discovery_{"", "/mcp"};
   const auth::RevocationSignal revocations_{dir_.File("credentials.revoked")};
-  const http::SourcePolicy sources_;
+  const http::SourcePolicy sources_{};
   std::FILE* log_ = nullptr;
   std::unique_ptr<base::Logger> logger_;
 };

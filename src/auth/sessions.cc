@@ -13,8 +13,8 @@ std::string Hash(std::string_view cookie) { return base::ToHex(base::Sha256(cook
 // Verifying against this keeps a wrong user name as slow as a wrong password, so timing does not
 // tell which names exist.
 const std::string& DummyHash() {
-  static const std::string hash = HashPassword(GeneratePassword()).value_or("");
-  return hash;
+  static const std::string kHash = HashPassword(GeneratePassword()).value_or("");
+  return kHash;
 }
 
 }  // namespace

@@ -15,7 +15,7 @@
 using namespace taskwire;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const http::HostGuard guard(
+  static const http::HostGuard kGuard(
       {.hosts = {"localhost", "127.0.0.1", "[::1]", "tasks.example.com"},
        .origins = {"https://claude.ai"}});
   if (size == 0) return 0;
@@ -29,7 +29,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (newline != std::string_view::npos) {
         request.headers.Add("Origin", std::string(text.substr(newline + 1)));
       }
-      (void)guard.Check(request);
+      (void)kGuard.Check(request);
       break;
     }
     case 1:

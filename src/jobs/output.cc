@@ -82,7 +82,8 @@ void OutputCapture::Keep(std::string_view text) {
   int64_t position = total_;
   total_ += static_cast<int64_t>(text.size());
   if (position < head_limit_) {
-    const size_t n = static_cast<size_t>(std::min<int64_t>(head_limit_ - position, text.size()));
+    const size_t n = static_cast<size_t>(
+        std::min<int64_t>(head_limit_ - position, static_cast<int64_t>(text.size())));
     if (head_.empty()) head_start_ = position;
     head_.append(text.substr(0, n));
     text.remove_prefix(n);

@@ -215,6 +215,7 @@ Direct SpawnDirectly(std::vector<std::string> args, bool own_session) {
   posix_spawnattr_setflags(&attributes, own_session ? POSIX_SPAWN_SETSID : 0);
   args.insert(args.begin(), kChild);
   std::vector<char*> argv;
+  argv.reserve(args.size() + 1);
   for (std::string& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
   char* envp[] = {nullptr};
@@ -610,8 +611,10 @@ TEST_F(ProcessesTest, StartAndStopFromManyThreadsAtOnce) {
   constexpr int kThreads = 4;
   constexpr int kEach = 20;
   std::vector<Recorder*> recorders;
+  recorders.reserve(kThreads * kEach);
   for (int i = 0; i < kThreads * kEach; ++i) recorders.push_back(&NewRecorder());
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kEach; ++i) {

@@ -412,7 +412,7 @@ void Runs::Promote() {
     const std::string now = base::FormatIso8601(clock_.Now());
     auto tx = database_.Begin(store::Access::kWrite);
     base::Result<void> marked =
-        tx ? rows_.MarkRunning(**tx, id, now) : base::Result<void>(std::move(tx).error());
+        tx ? rows_.MarkRunning(**tx, id, now) : base::Result<void>(tx.error());
     if (!marked) {
       // Back to the head of the queue; try again shortly.
       logger_.Error("jobs.run_start_failed", {{"run", id}, {"error", marked.error().message()}});
@@ -476,8 +476,8 @@ void Runs::Flush(int64_t run_id) {
   }
   if (batch.empty()) return;
   auto tx = database_.Begin(store::Access::kWrite);
-  base::Result<void> written = tx ? rows_.WriteOutput(**tx, run_id, batch, head_limit)
-                                  : base::Result<void>(std::move(tx).error());
+  base::Result<void> written =
+      tx ? rows_.WriteOutput(**tx, run_id, batch, head_limit) : base::Result<void>(tx.error());
   if (written) written = (*tx)->Commit();
   if (!written) {
     logger_.Warn("jobs.output_not_written",

@@ -142,8 +142,8 @@ base::Result<Run> Runs::Stop(const tasks::Actor& caller, int64_t run_id) {
   // The stop is audited before it is made.
   const std::string now = base::FormatIso8601(clock_.Now());
   auto tx = database_.Begin(store::Access::kWrite);
-  base::Result<void> recorded = tx ? rows_.SetStoppedBy(**tx, run_id, caller.user_name)
-                                   : base::Result<void>(std::move(tx).error());
+  base::Result<void> recorded =
+      tx ? rows_.SetStoppedBy(**tx, run_id, caller.user_name) : base::Result<void>(tx.error());
   if (recorded) recorded = tasks_.AppendAudit(**tx, caller, now, audit);
   if (recorded) recorded = (*tx)->Commit();
   if (!recorded) {
@@ -195,7 +195,8 @@ base::Result<OutputPage> Runs::ReadOutput(const tasks::Actor& caller, int64_t ru
     const int64_t from =
         std::max<int64_t>(0, page.offset + static_cast<int64_t>(page.data.size()) - piece.position);
     std::string_view data(piece.data);
-    data.remove_prefix(static_cast<size_t>(std::min<int64_t>(from, data.size())));
+    data.remove_prefix(
+        static_cast<size_t>(std::min<int64_t>(from, static_cast<int64_t>(data.size()))));
     const size_t room = max_bytes - page.data.size();
     if (data.size() > room) {
       data = data.substr(0, room);

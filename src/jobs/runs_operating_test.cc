@@ -32,6 +32,7 @@ TEST_F(RunsTest, RunsAreListedNewestFirstWithFiltersAndACursor) {
   MakeRuns();
   const int64_t task = NewTask(ada_);
   std::vector<int64_t> ids;
+  ids.reserve(5);
   for (int i = 0; i < 5; ++i) ids.push_back(MustStart(ada_, "echo").id);  // one runs, four queue
   const Run other = MustStart(ada_, "acme-only");
   const Run tied = *Start(ada_, "acme-only", "{}", task);

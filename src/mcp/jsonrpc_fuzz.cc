@@ -10,7 +10,7 @@
 using namespace taskwire::mcp;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const Schema schema =
+  static const Schema kSchema =
       Schema::Object()
           .Property("title", Schema::String().MaxLength(500), Schema::Required::kYes)
           .Property("status", Schema::String().Enum({"TODO", "DONE"}))
@@ -20,9 +20,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   auto parsed = ParseMessage(text);
   if (auto* message = std::get_if<Message>(&parsed)) {
-    (void)schema.Validate(message->params, "params");
+    (void)kSchema.Validate(message->params, "params");
     if (const json::value* arguments = message->params.if_contains("arguments")) {
-      (void)schema.Validate(*arguments, "arguments");
+      (void)kSchema.Validate(*arguments, "arguments");
     }
     (void)EncodeResult(message->id, message->params);
   } else {

@@ -313,8 +313,9 @@ std::optional<std::string> CheckSubschema(const json::object& schema, const std:
       }
       continue;
     }
-    const auto* known = std::find_if(std::begin(kKeywords), std::end(kKeywords),
-                                     [&](const auto& entry) { return entry.first == key; });
+    const auto* known = std::find_if(
+        std::begin(kKeywords), std::end(kKeywords),
+        [name = std::string_view(key)](const auto& entry) { return entry.first == name; });
     if (known == std::end(kKeywords)) {
       return where +
              " is not checked by Taskwire, so it may not be declared (the keywords "

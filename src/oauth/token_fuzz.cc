@@ -13,12 +13,12 @@
 using namespace taskwire::oauth;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const SigningKey key = *SigningKey::Generate();
-  static const std::vector<Jwk> keys{PublicJwk(key, "k1")};
-  static const std::vector<std::string> algorithms{"ES256", "RS256", "EdDSA", "HS256", "none"};
+  static const SigningKey kKey = *SigningKey::Generate();
+  static const std::vector<Jwk> kKeys{PublicJwk(kKey, "k1")};
+  static const std::vector<std::string> kAlgorithms{"ES256", "RS256", "EdDSA", "HS256", "none"};
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   (void)ReadUnverifiedHeader(text);
-  if (auto claims = VerifyJwt(text, keys, algorithms)) {
+  if (auto claims = VerifyJwt(text, kKeys, kAlgorithms)) {
     ClaimRules rules;
     rules.issuer = "https://tasks.example.com";
     rules.audience = "https://tasks.example.com/mcp";

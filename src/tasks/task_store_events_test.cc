@@ -66,9 +66,9 @@ TEST_F(TaskStoreTest, AnEventForOneUserIsSeenByThatUserAlone) {
     auto tx = database_->Begin(store::Access::kWrite);
     ASSERT_TRUE(tx.has_value());
     const std::string now = "2026-01-01T00:00:01.000Z";
-    for (NewEvent event : {NewEvent{acme_, std::nullopt, bob.user_id, "run.started", "{}"},
-                           NewEvent{0, std::nullopt, eve.user_id, "run.started", "{}"},
-                           NewEvent{acme_, task.id, std::nullopt, "run.started", "{}"}}) {
+    for (const NewEvent& event : {NewEvent{acme_, std::nullopt, bob.user_id, "run.started", "{}"},
+                                  NewEvent{0, std::nullopt, eve.user_id, "run.started", "{}"},
+                                  NewEvent{acme_, task.id, std::nullopt, "run.started", "{}"}}) {
       auto written = store_->AppendEvent(**tx, bob, now, event);
       ASSERT_TRUE(written.has_value()) << written.error().ToString();
       appended.push_back(*written);

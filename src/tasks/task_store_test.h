@@ -81,14 +81,14 @@ class TaskStoreTest : public ::testing::Test {
   // written in between.
   std::string Dump() {
     static const char* const kQueries[] = {
-        "SELECT id, organization_id, parent_id, title, description, description_format, status, "
-        "assignee_id, created_by, version, created_at, updated_at, completed_at FROM tasks "
-        "ORDER BY id",
+        ("SELECT id, organization_id, parent_id, title, description, description_format, status, "
+         "assignee_id, created_by, version, created_at, updated_at, completed_at FROM tasks "
+         "ORDER BY id"),
         "SELECT task_id, user_id FROM task_owners ORDER BY 1, 2",
         "SELECT task_id, label FROM task_labels ORDER BY 1, 2",
         "SELECT id, task_id, author_name, text FROM messages ORDER BY id",
-        "SELECT id, task_id, question, choices, answer, answered_by_name, answered_at "
-        "FROM questions ORDER BY id",
+        ("SELECT id, task_id, question, choices, answer, answered_by_name, answered_at "
+         "FROM questions ORDER BY id"),
         "SELECT id, action, entity, entity_id, changes FROM audit_log ORDER BY id",
         "SELECT id, type, task_id, data FROM events ORDER BY id",
         "SELECT rowid, title, body, task_id, message_id FROM search_index ORDER BY rowid",

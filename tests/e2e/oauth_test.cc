@@ -200,7 +200,7 @@ class OAuthTest : public ::testing::Test {
     return QueryParam(allowed.Header("Location"), "code");
   }
 
-  HttpResponse Token(std::vector<std::pair<std::string, std::string>> fields) {
+  HttpResponse Token(const std::vector<std::pair<std::string, std::string>>& fields) {
     return PostForm("/oauth/token", Form(fields));
   }
 

@@ -575,6 +575,7 @@ TEST_F(ServeTest, AQueryStringCannotForgeAFieldOrARecordInTheTextLog) {
     ++refusals;
     const auto fields = LogFields(line.substr(at + event.size()));
     std::vector<std::string> keys;
+    keys.reserve(fields.size());
     for (const auto& field : fields) keys.push_back(field.first);
     EXPECT_EQ(keys, (std::vector<std::string>{"client_id", "answer", "detail"})) << line;
     ASSERT_FALSE(fields.empty()) << line;
