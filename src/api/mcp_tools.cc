@@ -165,8 +165,8 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
     tool.output = op->output;
     tool.annotations = op->annotations;
     tool.scope = op->scope;
-    tool.handler = [op, &operations, &usage](const json::object& arguments,
-                                             CallContext& context) -> mcp::ToolOutcome {
+    tool.handler = [op, &usage](const json::object& arguments,
+                                CallContext& context) -> mcp::ToolOutcome {
       // The library has checked the tool's scope (Tool::scope) before this runs.
       const std::shared_ptr<const Caller>& caller = CallerOf(context.principal());
       if (!caller) return ToolResult::Error(kNoIdentity);
