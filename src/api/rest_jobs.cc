@@ -166,8 +166,8 @@ void Rest::ReadRunOutput(http::Request& incoming, http::Responder reply) {
         const auto max_bytes = static_cast<size_t>(limit ? limit->as_int64() : kDefaultOutputPage);
         jobs::Runs& runs = *operations_.runs();
         auto shared = std::make_shared<http::Responder>(std::move(responder));
-        const bool queued =
-            pool_.Post([this, &runs, shared, caller, run_id, offset, max_bytes, follow] {
+        const bool queued = pool_.Post(
+            [this, &runs, shared, caller = std::move(caller), run_id, offset, max_bytes, follow] {
               if (shared->cancelled()) return;
               // The first read answers the errors (an unknown run, an offset past the output)
               // before any stream starts.

@@ -97,7 +97,7 @@ class RestJobsTest : public JobsTest {
   testing::TempDir rest_dir_;
   auth::RevocationSignal revocations_{rest_dir_.File("revocations")};
   const Discovery discovery_{"http://127.0.0.1:8080", "/mcp"};
-  const http::SourcePolicy sources_;
+  const http::SourcePolicy sources_{};
   auth::FailureLimiter failures_{1000};
   std::unique_ptr<auth::ApiKeyStore> keys_;
   std::unique_ptr<oauth::GrantStore> grants_;
