@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "api/operations.h"
 #include "base/duration.h"
+#include "base/json_writer.h"
 #include "jobs/run_rows.h"
 #include "mcp/schema.h"
 
@@ -122,6 +124,61 @@ base::Result<StoredOutput> ReadStoredOutput(store::Database& database, const job
   return output;
 }
 
+std::vector<jobs::OutputPage> OutputPages(const jobs::Run& run, const StoredOutput& output) {
+  const auto page = [&](size_t from, size_t to, int64_t offset, bool skipped) {
+    jobs::OutputPage out;
+    out.data = output.data.substr(from, to - from);
+    out.offset = offset;
+    out.next_offset = offset + static_cast<int64_t>(to - from);
+    out.total = output.total;
+    out.truncated = run.output_truncated;
+    out.skipped = skipped;
+    out.finished = jobs::IsTerminal(run.status) && out.next_offset >= output.total;
+    return out;
+  };
+  if (!output.gap_at) return {page(0, output.data.size(), 0, false)};
+  const size_t gap_at = *output.gap_at;
+  return {page(0, gap_at, 0, false),
+          page(gap_at, output.data.size(), static_cast<int64_t>(gap_at) + output.gap, true)};
+}
+
+std::string JobsJson(const std::vector<std::shared_ptr<const jobs::Job>>& jobs) {
+  base::JsonWriter out;
+  out.BeginArray("jobs");
+  for (const auto& job : jobs) {
+    api::WriteJob(out.BeginObject(), *job);
+    out.EndObject();
+  }
+  out.EndArray();
+  return std::move(out).Finish() + "\n";
+}
+
+std::string RunsJson(const std::vector<jobs::Run>& runs) {
+  base::JsonWriter out;
+  out.BeginArray("runs");
+  for (const jobs::Run& run : runs) {
+    api::WriteRun(out.BeginObject(), run);
+    out.EndObject();
+  }
+  out.EndArray();
+  return std::move(out).Finish() + "\n";
+}
+
+std::string RunShowJson(const jobs::Run& run, const std::vector<jobs::OutputPage>* output) {
+  base::JsonWriter out;
+  api::WriteRun(out.BeginObject("run"), run);
+  out.EndObject();
+  if (output != nullptr) {
+    out.BeginArray("output");
+    for (const jobs::OutputPage& page : *output) {
+      api::WriteOutput(out.BeginObject(), page);
+      out.EndObject();
+    }
+    out.EndArray();
+  }
+  return std::move(out).Finish() + "\n";
+}
+
 std::string ExitText(const jobs::Run& run) {
   if (run.exit_code) return std::to_string(*run.exit_code);
   if (run.signal) {
@@ -188,11 +245,12 @@ std::string RunRecord(const jobs::Run& run) {
   return text;
 }
 
-int RunJobList(const server::Config& config) {
+int RunJobList(const server::Config& config, bool json) {
   // LoadConfig has checked them already; the organizations are looked up by serve.
   auto catalog = jobs::Catalog::Make(config.jobs.declared, mcp::CheckSchema, nullptr);
   if (!catalog) return Fail(catalog.error());
-  std::fputs(JobTable((*catalog)->jobs()).c_str(), stdout);
+  const auto& jobs = (*catalog)->jobs();
+  std::fputs((json ? JobsJson(jobs) : JobTable(jobs)).c_str(), stdout);
   return server::kExitOk;
 }
 
@@ -214,19 +272,29 @@ int RunRunList(const AppOpener& open_app, const RunListOptions& options) {
   if (!app) return Fail(app.error());
   auto runs = ListRuns((*app)->database(), filter, options.limit);
   if (!runs) return Fail(runs.error());
-  std::fputs(RunTable(*runs).c_str(), stdout);
+  std::fputs((options.json ? RunsJson(*runs) : RunTable(*runs)).c_str(), stdout);
   return server::kExitOk;
 }
 
-int RunRunShow(const AppOpener& open_app, int64_t id, bool output) {
+int RunRunShow(const AppOpener& open_app, int64_t id, bool output, bool json) {
   auto app = open_app(true);
   if (!app) return Fail(app.error());
   auto run = LoadRun((*app)->database(), id);
   if (!run) return Fail(run.error());
+  std::optional<StoredOutput> stored;
+  if (output) {
+    auto read = ReadStoredOutput((*app)->database(), *run);
+    if (!read) return Fail(read.error());
+    stored = std::move(*read);
+  }
+  if (json) {
+    const std::vector<jobs::OutputPage> pages =
+        stored ? OutputPages(*run, *stored) : std::vector<jobs::OutputPage>();
+    std::fputs(RunShowJson(*run, stored ? &pages : nullptr).c_str(), stdout);
+    return server::kExitOk;
+  }
   std::fputs(RunRecord(*run).c_str(), stdout);
-  if (!output) return server::kExitOk;
-  auto stored = ReadStoredOutput((*app)->database(), *run);
-  if (!stored) return Fail(stored.error());
+  if (!stored) return server::kExitOk;
   std::fputs("\n", stdout);
   if (stored->gap_at) {
     std::fwrite(stored->data.data(), 1, *stored->gap_at, stdout);

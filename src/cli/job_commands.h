@@ -24,12 +24,13 @@ struct RunListOptions {
   std::string status;  // "": any; else names, comma-separated: "failed,timed_out"
   std::optional<int64_t> task_id;
   int64_t limit = 50;  // 1 to 10000
+  bool json = false;   // the API's shapes (docs/jobs.md, "Surfaces") instead of a table
 };
 
 // Exit codes as the rest of the command: 0 done, 1 failed, 2 bad usage.
-int RunJobList(const server::Config& config);
+int RunJobList(const server::Config& config, bool json);
 int RunRunList(const AppOpener& open_app, const RunListOptions& options);
-int RunRunShow(const AppOpener& open_app, int64_t id, bool output);
+int RunRunShow(const AppOpener& open_app, int64_t id, bool output, bool json);
 
 // The parts, apart from the command line (job_commands_test.cc).
 
@@ -52,6 +53,15 @@ struct StoredOutput {
   int64_t gap = 0;
 };
 base::Result<StoredOutput> ReadStoredOutput(store::Database& database, const jobs::Run& run);
+// The same as the pages get_run would read from offset 0 on: one, or two when the middle was not
+// kept (the second `skipped`).
+std::vector<jobs::OutputPage> OutputPages(const jobs::Run& run, const StoredOutput& output);
+
+// --json: {"jobs": [...]}, {"runs": [...]}, {"run": {...}, "output": [page, ...]?}, in the
+// shapes of list_jobs, list_runs and get_run.
+std::string JobsJson(const std::vector<std::shared_ptr<const jobs::Job>>& jobs);
+std::string RunsJson(const std::vector<jobs::Run>& runs);
+std::string RunShowJson(const jobs::Run& run, const std::vector<jobs::OutputPage>* output);
 
 // The tables and the record, as printed.
 std::string JobTable(const std::vector<std::shared_ptr<const jobs::Job>>& jobs);

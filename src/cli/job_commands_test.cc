@@ -191,7 +191,65 @@ TEST_F(JobCommandsTest, ReadStoredOutputSaysWhereTheMiddleWasNotKept) {
   EXPECT_NE(RunRecord(*run).find("its middle was not kept"), std::string::npos);
 }
 
-TEST(JobCommands, JobTableShowsLimitsAndParametersWithSecretsAndRequiredMarked) {
+TEST_F(JobCommandsTest, RunShowJsonIsGetRunsShapeWithOnePageOfOutput) {
+  const int64_t id = AddRun(ada_, "deploy", RunStatus::kSucceeded, "hello\n");
+  auto run = LoadRun(*database_, id);
+  ASSERT_TRUE(run.has_value());
+  auto stored = ReadStoredOutput(*database_, *run);
+  ASSERT_TRUE(stored.has_value());
+  const auto pages = OutputPages(*run, *stored);
+  const std::string run_json =
+      R"({"id":)" + std::to_string(id) +
+      R"(,"job":"deploy","status":"succeeded","params":{"env":"prod","token":"[redacted]"},)"
+      R"("exitCode":0,"startedBy":"ada","credential":"key:7","client":"claude-code",)"
+      R"("createdAt":"2026-12-01T10:00:00.000Z","startedAt":"2026-12-01T10:00:00.000Z",)"
+      R"("finishedAt":"2026-12-01T10:00:01.000Z","outputBytes":6,"truncated":false})";
+  EXPECT_EQ(RunShowJson(*run, &pages),
+            R"({"run":)" + run_json +
+                R"(,"output":[{"text":"hello\n","offset":0,"nextOffset":6,"total":6,)"
+                R"("truncated":false,"skipped":false,"finished":true}]})"
+                "\n");
+  EXPECT_EQ(RunShowJson(*run, nullptr), R"({"run":)" + run_json + "}\n");
+}
+
+TEST_F(JobCommandsTest, OutputPagesAreTwoWhenTheMiddleWasNotKeptTheSecondSkipped) {
+  std::string output;
+  for (int i = 0; i < 10; ++i) output += std::string(9, static_cast<char>('a' + i)) + "\n";
+  auto run = LoadRun(*database_, AddRun(ada_, "deploy", RunStatus::kRunning, output, 20));
+  ASSERT_TRUE(run.has_value());
+  auto stored = ReadStoredOutput(*database_, *run);
+  ASSERT_TRUE(stored.has_value());
+  const auto pages = OutputPages(*run, *stored);
+  ASSERT_EQ(pages.size(), 2u);
+  EXPECT_EQ(pages[0].data, output.substr(0, 10));
+  EXPECT_EQ(pages[0].offset, 0);
+  EXPECT_EQ(pages[0].next_offset, 10);
+  EXPECT_TRUE(pages[0].truncated);
+  EXPECT_FALSE(pages[0].skipped);
+  EXPECT_EQ(pages[1].data, output.substr(90));
+  EXPECT_EQ(pages[1].offset, 90);
+  EXPECT_EQ(pages[1].next_offset, 100);
+  EXPECT_TRUE(pages[1].skipped);
+  EXPECT_FALSE(pages[1].finished);  // it still runs
+  EXPECT_EQ(pages[1].total, 100);
+}
+
+TEST_F(JobCommandsTest, RunsJsonIsListRunsShape) {
+  const int64_t first = AddRun(ada_, "deploy", RunStatus::kSucceeded);
+  const int64_t second = AddRun(bob_, "deploy", RunStatus::kFailed, "", 1024, 3);
+  auto runs = ListRuns(*database_, {}, 50);
+  ASSERT_TRUE(runs.has_value());
+  const std::string json = RunsJson(*runs);
+  EXPECT_TRUE(json.starts_with(R"({"runs":[{"id":)" + std::to_string(second) +
+                               R"(,"job":"deploy","status":"failed",)"))
+      << json;
+  EXPECT_NE(json.find(R"("exitCode":3,"startedBy":"bob")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"(},{"id":)" + std::to_string(first) + ","), std::string::npos) << json;
+  EXPECT_TRUE(json.ends_with("}]}\n")) << json;
+  EXPECT_EQ(RunsJson({}), "{\"runs\":[]}\n");
+}
+
+TEST(JobCommands, JobListShowsLimitsAndParametersWithSecretsAndRequiredMarked) {
   jobs::Declaration deploy;
   deploy.name = "deploy";
   deploy.command = {"/srv/bin/deploy", "--env", "{env}"};
@@ -206,6 +264,15 @@ TEST(JobCommands, JobTableShowsLimitsAndParametersWithSecretsAndRequiredMarked) 
   plain.on_limit = jobs::OnLimit::kReject;
   auto catalog = jobs::Catalog::Make({deploy, plain}, mcp::CheckSchema, nullptr);
   ASSERT_TRUE(catalog.has_value()) << catalog.error().message();
+  EXPECT_EQ(JobsJson((*catalog)->jobs()),
+            R"({"jobs":[{"name":"deploy","description":"","params":{"type":"object",)"
+            R"("properties":{"env":{"enum":["staging","prod"]},"token":{"type":"string",)"
+            R"("writeOnly":true}},"required":["env"],"additionalProperties":false},)"
+            R"("timeout":"10m","maxConcurrent":1,"onLimit":"queue","organization":"acme"},)"
+            R"({"name":"true","description":"","params":{"type":"object",)"
+            R"("additionalProperties":false},"timeout":"15m","maxConcurrent":4,)"
+            R"("onLimit":"reject"}]})"
+            "\n");
   const std::string table = JobTable((*catalog)->jobs());
   EXPECT_EQ(table,
             "NAME                     TIMEOUT  MAX  ON LIMIT ORGANIZATION     PARAMETERS (* "

@@ -597,7 +597,8 @@ int Main(int argc, char** argv) {
   // Reading only: starting and stopping a run needs the running server (docs/jobs.md).
   const char* const kStartStop =
       "These commands only read. Runs are started and stopped by the running server, which "
-      "supervises their processes, through its MCP tools and REST routes (docs/jobs.md).";
+      "supervises their processes: with the MCP tools run_job and stop_run and a credential that "
+      "has jobs:run (docs/jobs.md).";
   auto* job = app.add_subcommand("job", "Show the jobs declared in the config file ([[jobs]])");
   job->require_subcommand(1);
   job->fallthrough();
@@ -605,7 +606,9 @@ int Main(int argc, char** argv) {
   auto* job_list = job->add_subcommand(
       "list", "List the declared jobs: timeout, runs at once, parameters (docs/jobs.md)");
   job_list->fallthrough();
-  job_list->callback(with_context([&] { return RunJobList(context.loaded.config); }));
+  bool job_json = false;
+  job_list->add_flag("--json", job_json, "print list_jobs' JSON instead of a table");
+  job_list->callback(with_context([&] { return RunJobList(context.loaded.config, job_json); }));
 
   auto* run = app.add_subcommand(
       "run", "Show job runs and their output, from the database (the server may be running)");
@@ -622,6 +625,8 @@ int Main(int argc, char** argv) {
                        "failed, cancelled, timed_out, interrupted");
   auto* run_task = run_list->add_option("--task", run_task_id, "only the runs tied to this task");
   run_list->add_option("--limit", run_list_options.limit, "at most this many runs (default 50)");
+  run_list->add_flag("--json", run_list_options.json,
+                     "print {\"runs\": [...]} in list_runs' shape instead of a table");
   run_list->callback(with_context([&] {
     if (run_task->count() > 0) run_list_options.task_id = run_task_id;
     return RunRunList(open_app, run_list_options);
@@ -635,7 +640,13 @@ int Main(int argc, char** argv) {
   run_show->add_flag("--output", run_output,
                      "also print its output as stored (standard output and error in the order "
                      "written, secrets redacted)");
-  run_show->callback(with_context([&] { return RunRunShow(open_app, run_id, run_output); }));
+  bool run_json = false;
+  run_show->add_flag("--json", run_json,
+                     "print get_run's JSON: {\"run\"}, and with --output \"output\", a list of "
+                     "the pages get_run would read from offset 0 (two when the middle was not "
+                     "kept)");
+  run_show->callback(
+      with_context([&] { return RunRunShow(open_app, run_id, run_output, run_json); }));
   auto* client =
       app.add_subcommand("client", "Manage OAuth clients an administrator registers by hand");
   client->require_subcommand(1);
