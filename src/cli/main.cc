@@ -597,8 +597,8 @@ int Main(int argc, char** argv) {
   // Reading only: starting and stopping a run needs the running server (docs/jobs.md).
   const char* const kStartStop =
       "These commands only read. Runs are started and stopped by the running server, which "
-      "supervises their processes: with the MCP tools run_job and stop_run and a credential that "
-      "has jobs:run (docs/jobs.md).";
+      "supervises their processes, with a credential that has jobs:run: the MCP tools run_job "
+      "and stop_run, or POST /api/v1/jobs/NAME/runs and POST /api/v1/runs/ID/stop (docs/jobs.md).";
   auto* job = app.add_subcommand("job", "Show the jobs declared in the config file ([[jobs]])");
   job->require_subcommand(1);
   job->fallthrough();

@@ -5,7 +5,8 @@
 // key: the API key sent as "Authorization: Bearer", none if undefined; url: the endpoint
 // (TW_URL if not given); fetch: handed to the transport, which makes every HTTP request with it.
 // Resolves to a connected client with listTools, callTool, readResource, listResourceTemplates,
-// getPrompt, complete and close; rejects if the server refuses the connection.
+// getPrompt, complete and close, and callToolWith(params, options) for the SDK's request options
+// (onprogress, timeout); rejects if the server refuses the connection.
 //   const connect = stdioConnector('taskwire-e2e-…');
 //   const client = await connect(key);
 // The same client through the stdio bridge (`TW_BINARY mcp stdio --key key --url TW_URL`),
@@ -30,6 +31,7 @@ export function connector(name) {
     assert.equal(client.getNegotiatedProtocolVersion(), '2026-07-28');
     return {
       ...clientCalls(client),
+      callToolWith: (params, options) => client.callTool(params, options),
       close: () => client.close(),
     };
   };

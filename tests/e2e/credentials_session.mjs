@@ -8,44 +8,13 @@
 //   await runSession({ label, connect })
 // connect(key, { url, fetch }) resolves to a connected client (client_legacy.mjs,
 // client_modern.mjs). The HTTP status and WWW-Authenticate header of each request are seen through
-// a recording fetch handed to the client's transport. Prints one line per check and a summary;
+// a recording fetch handed to the client's transport (harness.mjs, recorder). Prints one line per check and a summary;
 // returns the number of failed checks.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { allTools, checker, data, environment, expectToolError, note, rejection } from './harness.mjs';
-
-// A fetch for the client's transport that remembers every request's method and body and the
-// response's status and WWW-Authenticate header, in order.
-function recorder() {
-  const log = [];
-  const record = async (input, init) => {
-    const response = await fetch(input, init);
-    log.push({
-      method: init?.method ?? 'GET',
-      body: typeof init?.body === 'string' ? init.body : '',
-      status: response.status,
-      challenge: response.headers.get('www-authenticate'),
-    });
-    return response;
-  };
-  // The first POST made since `mark` (log.length before the call of interest).
-  const postSince = (mark) => {
-    const post = log.slice(mark).find((entry) => entry.method === 'POST');
-    assert.ok(post, 'the client made no POST request');
-    note(`POST ${post.body.slice(0, 80)} -> HTTP ${post.status}, WWW-Authenticate: ${post.challenge}`);
-    return post;
-  };
-  return { fetch: record, log, postSince };
-}
-
-// The parameters of a "Bearer k="v", …" challenge, as an object; throws if it is not one.
-function bearerChallenge(header) {
-  assert.ok(header, 'no WWW-Authenticate header');
-  assert.match(header, /^Bearer /, `not a Bearer challenge: ${header}`);
-  return Object.fromEntries([...header.matchAll(/([a-z_]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-}
+import { allTools, bearerChallenge, checker, data, environment, expectToolError, note, recorder, rejection } from './harness.mjs';
 
 const names = (tools) => tools.map((tool) => tool.name).sort();
 const execFileAsync = promisify(execFile);

@@ -1,4 +1,4 @@
-// What the e2e session scripts (tasks_session.mjs, credentials_session.mjs) share: the
+// What the e2e session scripts (tasks_session.mjs, credentials_session.mjs, ...) share: the
 // environment run_serve_sdk.sh sets, named checks that print ok/FAIL with notes and a summary,
 // reading tool results, and the entry point the era scripts call.
 import assert from 'node:assert/strict';
@@ -104,6 +104,39 @@ export async function expectToolError(client, name, args, pattern) {
   assert.match(errorText(result), pattern);
   note(`${name}: ${errorText(result).slice(0, 160)}`);
   return errorText(result);
+}
+
+// A fetch for the client's transport that remembers every request's method and body and the
+// response's status and WWW-Authenticate header, in order; `keep(response)`, when given, gets a
+// clone of every response (to read its body as it arrives).
+export function recorder({ keep } = {}) {
+  const log = [];
+  const record = async (input, init) => {
+    const response = await fetch(input, init);
+    log.push({
+      method: init?.method ?? 'GET',
+      body: typeof init?.body === 'string' ? init.body : '',
+      status: response.status,
+      challenge: response.headers.get('www-authenticate'),
+    });
+    keep?.(response.clone());
+    return response;
+  };
+  // The first POST made since `mark` (log.length before the call of interest).
+  const postSince = (mark) => {
+    const post = log.slice(mark).find((entry) => entry.method === 'POST');
+    assert.ok(post, 'the client made no POST request');
+    note(`POST ${post.body.slice(0, 80)} -> HTTP ${post.status}, WWW-Authenticate: ${post.challenge}`);
+    return post;
+  };
+  return { fetch: record, log, postSince };
+}
+
+// The parameters of a "Bearer k="v", …" challenge, as an object; throws if it is not one.
+export function bearerChallenge(header) {
+  assert.ok(header, 'no WWW-Authenticate header');
+  assert.match(header, /^Bearer /, `not a Bearer challenge: ${header}`);
+  return Object.fromEntries([...header.matchAll(/([a-z_]+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
 }
 
 // Runs named checks, one line each, and counts them:

