@@ -14,14 +14,14 @@
 //   bench/load/run [--duration 10] [--rounds 3] [--connections 32] [--smoke] [--json FILE]
 // Exits 1 when any answer was wrong or an idle connection was lost (a correctness failure);
 // missed performance targets are reported, not failed.
-import { spawn, execFileSync } from 'node:child_process';
-import { once } from 'node:events';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { harness, median, sleep } from '../harness.mjs';
 import { mintAccessToken } from './oauth_token.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -54,42 +54,9 @@ const MODERN = '2026-07-28';
 const LEGACY = '2025-11-25';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'taskwire-load-'));
-const children = new Set();
-let failures = 0;
-const fail = (message) => {
-  failures++;
-  console.error(`FAILED: ${message}`);
-};
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
+const { fail, failures, start, stop, wrk: runWrk, run } = harness('load benchmark', work);
 
 // ---- processes -------------------------------------------------------------------------------
-
-// Starts `command` pinned to `cpu`. Resolves once `ready` (a RegExp over its output, or an async
-// probe) says it serves; rejects when it exits first or takes over 20 s.
-function start(name, cpu, command, argv, ready, options = {}) {
-  const child = spawn('taskset', ['-c', String(cpu), command, ...argv], { stdio: ['ignore', 'pipe', 'pipe'], ...options });
-  children.add(child);
-  let seen = '';
-  child.stdout.on('data', (chunk) => (seen += chunk));
-  child.stderr.on('data', (chunk) => (seen += chunk));
-  let exited = false;
-  child.on('exit', () => {
-    exited = true;
-    children.delete(child);
-  });
-  return (async () => {
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline && !exited; await sleep(25)) {
-      const match = ready instanceof RegExp ? seen.match(ready) : await ready();
-      if (match) return { name, child, pid: child.pid, match, output: () => seen };
-    }
-    child.kill('SIGKILL');
-    throw new Error(`${name} did not start:\n${seen}`);
-  })();
-}
 
 function portOpen(port) {
   return new Promise((resolve) => {
@@ -99,14 +66,6 @@ function portOpen(port) {
     });
     socket.on('error', () => resolve(false));
   });
-}
-
-async function stop(server) {
-  if (!server || server.child.exitCode !== null || server.child.signalCode !== null) return;
-  const exited = new Promise((resolve) => server.child.once('exit', resolve));
-  server.child.kill('SIGTERM');
-  await Promise.race([exited, sleep(5000)]);
-  server.child.kill('SIGKILL');
 }
 
 function freePort() {
@@ -227,24 +186,8 @@ function requestFile(name, headers, body) {
   return file;
 }
 
-// Asynchronous, so that a signal is handled while wrk runs (see the end of this file).
-async function wrk(url, file, seconds) {
-  const child = spawn(
-    'taskset',
-    ['-c', '1', 'wrk', '-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--timeout', '5s', '-s', path.join(here, 'check.lua'), url, '--', file],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  children.add(child);
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk) => (out += chunk));
-  const [code, signal] = await once(child, 'exit');
-  children.delete(child);
-  if (code !== 0) throw new Error(`wrk exited with ${signal ?? code}`);
-  const line = out.trim().split('\n').at(-1);
-  const result = JSON.parse(line);
-  result.errors = result.bad + result.socket_errors + (result.requests - result.checked);
-  return result;
-}
+// wrk -c CONNECTIONS against `url` with the request in `file`, for `seconds`.
+const wrk = (url, file, seconds) => runWrk({ url, file, seconds, connections: CONNECTIONS });
 
 // ---- setup -----------------------------------------------------------------------------------
 
@@ -570,7 +513,7 @@ async function main() {
   const servers = { nginx: floor, sdk, taskwire, ...(baseline ? { baseline: baseline.server } : {}) };
   const names = { nginx: 'nginx (floor)', sdk: 'SDK v2', taskwire: 'taskwire', baseline: 'taskwire (baseline)' };
   const measured = Object.keys(servers);
-  if (failures) throw new Error('a server answered wrongly before load; not measuring');
+  if (failures()) throw new Error('a server answered wrongly before load; not measuring');
 
   // Peak RSS is taken under load: the peaks of start-up and setup are forgotten first (a sign-in's
   // Argon2id hash alone touches 64 MiB for a moment).
@@ -661,28 +604,6 @@ async function main() {
   }
 }
 
-// Interrupted (SIGINT, SIGTERM, SIGHUP): stop every server and wrk, remove the work folder,
-// exit. bench/load/run also runs this process in a process group of its own and kills what is
-// left of the group, should this process itself be killed.
-let cleaning = null;
-const cleanup = () => {
-  cleaning ??= (async () => {
-    await Promise.all([...children].map((child) => stop({ child })));
-    fs.rmSync(work, { recursive: true, force: true });
-  })();
-  return cleaning;
-};
-for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
-  process.on(signal, () => {
-    console.error(`load benchmark: ${signal}, stopping`);
-    cleanup().then(() => process.exit(code));
-  });
-}
-try {
-  await main();
-} catch (e) {
-  if (!cleaning) fail(e.stack ?? String(e));  // else: stopped by a signal, which says so
-}
-await cleanup();
-console.log(`\n${failures === 0 ? 'load benchmark: every answer was right' : `load benchmark: ${failures} failure(s)`}`);
-process.exit(failures === 0 ? 0 : 1);
+// Interrupted (SIGINT, SIGTERM, SIGHUP): every server and wrk stopped, the work folder removed
+// (bench/harness.mjs).
+await run(main);
