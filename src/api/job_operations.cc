@@ -347,7 +347,8 @@ void Operations::AddJobOperations() {
       }});
 }
 
-base::Result<jobs::Run> Operations::StartRun(const json::object& arguments, const Caller& caller) {
+base::Result<jobs::Run> Operations::StartRun(const json::object& arguments, const Caller& caller,
+                                             std::string_view mcp_task) {
   CHECK(runs_ != nullptr);
   if (!caller.MayWrite()) return base::Error::PermissionDenied(std::string(kReviewModeRefusal));
   jobs::StartRequest request;
@@ -356,6 +357,7 @@ base::Result<jobs::Run> Operations::StartRun(const json::object& arguments, cons
     request.params = *params;
   }
   request.task_id = OptionalInt(arguments, "taskId");
+  request.mcp_task = std::string(mcp_task);
   return runs_->Start(caller.actor, request);
 }
 

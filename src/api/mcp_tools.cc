@@ -149,6 +149,116 @@ mcp::ReadHandler JsonById(std::function<base::Result<json::object>(const Caller&
   };
 }
 
+// ---- run_job as an MCP task (the tasks extension, docs/jobs.md "The tasks extension") ---------
+
+base::WallTime TimeOf(const std::string& iso, base::WallTime fallback) {
+  auto time = base::ParseIso8601(iso);
+  return time ? *time : fallback;
+}
+
+// The task a run is, for its starter: its status from the run's, and, once the run has ended,
+// run_job's answer for it as the result.
+std::variant<mcp::TaskInfo, mcp::RpcError> TaskOf(Operations& operations, const Caller& caller,
+                                                  const jobs::Run& run, std::string subject) {
+  const base::WallTime now = std::chrono::system_clock::now();
+  mcp::TaskInfo info;
+  info.subject = std::move(subject);
+  info.created_at = TimeOf(run.created_at, now);
+  info.last_updated_at =
+      TimeOf(run.finished_at.value_or(run.started_at.value_or(run.created_at)), info.created_at);
+  // Kept for jobs.retention after it ends: from its creation that is at least as long as it has
+  // lasted so far and the retention, exactly that once it has ended.
+  const base::WallTime until =
+      run.finished_at ? info.last_updated_at : std::max(now, info.created_at);
+  info.ttl = std::chrono::duration_cast<std::chrono::milliseconds>(until - info.created_at) +
+             operations.runs()->retention();
+  const std::string id = std::to_string(run.id);
+  switch (run.status) {
+    case jobs::RunStatus::kQueued:
+      info.status = mcp::TaskStatus::kWorking;
+      info.status_message = "run " + id + " is queued, waiting for a free slot";
+      break;
+    case jobs::RunStatus::kRunning:
+      info.status = mcp::TaskStatus::kWorking;
+      info.status_message =
+          run.progress
+              ? std::to_string(run.progress->done) + "/" + std::to_string(run.progress->total) +
+                    (run.progress->message.empty() ? "" : " " + run.progress->message)
+              : "run " + id + " is running";
+      break;
+    case jobs::RunStatus::kCancelled:
+      info.status = mcp::TaskStatus::kCancelled;
+      info.status_message = "run " + id + " was stopped" +
+                            (run.stopped_by ? " by " + *run.stopped_by : std::string());
+      break;
+    case jobs::RunStatus::kInterrupted:
+      info.status = mcp::TaskStatus::kFailed;
+      info.status_message = "the server stopped during run " + id + ", which ended interrupted";
+      info.error = mcp::RpcError{mcp::kInternalError,
+                                 info.status_message + "; start the job again with run_job",
+                                 json::object{{"runId", run.id}}, 200};
+      break;
+    case jobs::RunStatus::kSucceeded:
+    case jobs::RunStatus::kFailed:
+    case jobs::RunStatus::kTimedOut: {
+      // The same answer run_job gives, with the run's status in it: a failed run is no tool error.
+      auto answer = operations.RunJobAnswer(caller, run.id);
+      if (!answer) return RpcErrorOf(answer.error());
+      info.status = mcp::TaskStatus::kCompleted;
+      info.status_message = "run " + id + " " + std::string(jobs::RunStatusName(run.status));
+      info.result = ToolResult::StructuredText(std::move(*answer));
+      break;
+    }
+  }
+  return info;
+}
+
+// The hooks that keep run_job's tasks in the runs' own records: the MCP task id is stored on the
+// run (migration 0011) when it starts, bound to its starter, and the task is the run.
+mcp::TaskHooks RunJobTasks(Operations& operations) {
+  mcp::TaskHooks hooks;
+  hooks.start =
+      [&operations](
+          const json::object& arguments, CallContext& context,
+          std::string_view task_id) -> std::variant<mcp::TaskInfo, ToolResult, mcp::RpcError> {
+    const std::shared_ptr<const Caller>& caller = CallerOf(context.principal());
+    if (!caller) return ToolResult::Error(kNoIdentity);
+    // Refused before any task exists: the answer is run_job's isError, as without a task.
+    auto run = operations.StartRun(arguments, *caller, task_id);
+    if (!run) return ToolResult::Error(McpMessage(run.error()));
+    auto info = TaskOf(operations, *caller, *run, context.principal().subject);
+    if (auto* error = std::get_if<mcp::RpcError>(&info)) return std::move(*error);
+    return std::get<mcp::TaskInfo>(std::move(info));
+  };
+  hooks.get = [&operations](const mcp::Principal& principal, std::string_view task_id)
+      -> std::variant<mcp::TaskInfo, mcp::NotFound, mcp::RpcError> {
+    const std::shared_ptr<const Caller>& caller = CallerOf(principal);
+    if (!caller) return mcp::NotFound{};
+    auto run = operations.runs()->FindMcpTask(caller->actor, task_id);
+    if (!run) {
+      if (run.error().code() == base::ErrorCode::kNotFound) return mcp::NotFound{};
+      return RpcErrorOf(run.error());
+    }
+    auto info = TaskOf(operations, *caller, *run, principal.subject);
+    if (auto* error = std::get_if<mcp::RpcError>(&info)) return std::move(*error);
+    return std::get<mcp::TaskInfo>(std::move(info));
+  };
+  hooks.cancel = [&operations](const mcp::Principal& principal,
+                               std::string_view task_id) -> std::optional<mcp::RpcError> {
+    const std::shared_ptr<const Caller>& caller = CallerOf(principal);
+    if (!caller) return mcp::RpcError::InvalidParams(std::string(kNoIdentity));
+    // Stopping a run is a write, refused to a review-mode credential like stop_run.
+    if (!caller->MayWrite()) return mcp::RpcError::InvalidParams(std::string(kReviewModeRefusal));
+    auto run = operations.runs()->FindMcpTask(caller->actor, task_id);
+    if (!run) return RpcErrorOf(run.error());
+    if (auto stopped = operations.runs()->Stop(caller->actor, run->id); !stopped) {
+      return RpcErrorOf(stopped.error());
+    }
+    return std::nullopt;
+  };
+  return hooks;
+}
+
 }  // namespace
 
 void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, tasks::EventHub& hub) {
@@ -203,6 +313,11 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
       record(!result);
       return ToToolResult(std::move(result));
     };
+    if (op->name == "run_job" && operations.runs() != nullptr) {
+      // A 2026-07-28 client that opts into the tasks extension gets the run as a task.
+      tool.task_support = mcp::TaskSupport::kOptional;
+      tool.task_hooks = RunJobTasks(operations);
+    }
     server.AddTool(std::move(tool));
   }
 

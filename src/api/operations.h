@@ -74,14 +74,16 @@ class Operations {
   tasks::TaskStore& tasks() { return tasks_; }
   jobs::Runs* runs() { return runs_; }
 
+  // Starts the run that run_job's `arguments` ask for, recorded as MCP task `mcp_task` ("" for
+  // none: api/mcp_tools.cc maps the tasks extension onto runs); errors as run_job's,
+  // PermissionDenied (kReviewModeRefusal) for a review-mode caller.
+  base::Result<jobs::Run> StartRun(const json::object& arguments, const Caller& caller,
+                                   std::string_view mcp_task = {});
   // run_job's answer for run `run_id` as it is now: the run, its output's tail and, while it
   // runs, how to follow it. NotFound when the caller does not see the run.
   base::Result<std::string> RunJobAnswer(const Caller& caller, int64_t run_id);
 
  private:
-  // Starts the run that run_job's `arguments` ask for; errors as run_job's, PermissionDenied
-  // (kReviewModeRefusal) for a review-mode caller.
-  base::Result<jobs::Run> StartRun(const json::object& arguments, const Caller& caller);
   void AddOperations();
   void AddJobOperations();  // api/job_operations.cc
   // poll_events: answers `done` (exactly once, from some thread) with the events after the

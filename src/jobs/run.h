@@ -62,6 +62,9 @@ struct StartRequest {
   std::string job;
   boost::json::value params = boost::json::object();  // checked against the job's schema
   std::optional<int64_t> task_id;
+  // The MCP task (the tasks extension) this run is, recorded with the run: "" for none. Unique;
+  // only the starter finds the run by it (Runs::FindMcpTask).
+  std::string mcp_task;
 };
 
 struct RunFilter {

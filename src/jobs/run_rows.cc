@@ -66,11 +66,12 @@ base::Result<void> Done(base::Result<int64_t> changed) {
 base::Result<int64_t> RunRows::Insert(Tx& tx, const NewRunRow& row) {
   const bool running = row.status == RunStatus::kRunning;
   auto rows = tx.Query(
-      "INSERT INTO job_runs (job, status, params, organization_id, task_id, user_id, user_name, "
-      "credential, client, output_limit, created_at, started_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+      "INSERT INTO job_runs (job, status, params, organization_id, task_id, mcp_task, user_id, "
+      "user_name, credential, client, output_limit, created_at, started_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
       {row.job, RunStatusName(row.status), row.params, row.organization_id, row.task_id,
-       row.user_id, row.user_name, row.credential, row.client, row.output_limit, row.now,
+       row.mcp_task.empty() ? Param(nullptr) : Param(row.mcp_task), row.user_id, row.user_name,
+       row.credential, row.client, row.output_limit, row.now,
        running ? Param(row.now) : Param(nullptr)});
   if (!rows) return std::move(rows).error();
   return rows->front().Int(0);
@@ -143,6 +144,15 @@ base::Result<std::optional<Run>> RunRows::LoadVisible(Tx& tx, int64_t user_id, i
   return FirstRun(tx.Query("SELECT " + std::string(kRunColumns) +
                                " FROM job_runs r WHERE r.id = ? AND " + std::string(kVisible),
                            {id, user_id, user_id}));
+}
+
+base::Result<std::optional<int64_t>> RunRows::FindMcpTask(Tx& tx, int64_t user_id,
+                                                          std::string_view mcp_task) {
+  auto rows =
+      tx.Query("SELECT id FROM job_runs WHERE mcp_task = ? AND user_id = ?", {mcp_task, user_id});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<int64_t>();
+  return std::optional<int64_t>(rows->front().Int(0));
 }
 
 base::Result<std::vector<Run>> RunRows::ListVisible(Tx& tx, int64_t user_id,

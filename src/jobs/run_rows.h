@@ -1,7 +1,7 @@
 #pragma once
 
 // The rows of job runs, apart from their rules: every statement jobs::Runs runs on job_runs and
-// job_run_output (migration 0010), one method each, in the transaction given. The SQL is
+// job_run_output (migrations 0010 and 0011), one method each, in the transaction given. The SQL is
 // SQLite's; a PostgreSQL backend forks this file. Stateless. Errors: the database's; an absent
 // row is an empty optional, never NotFound.
 
@@ -25,6 +25,7 @@ struct NewRunRow {
   std::string_view params;  // redacted
   std::optional<int64_t> organization_id;
   std::optional<int64_t> task_id;
+  std::string_view mcp_task;  // "": none
   int64_t user_id = 0;
   std::string_view user_name;
   std::string_view credential;
@@ -71,6 +72,9 @@ class RunRows {
   // The run when the user may see it: they started it, or it is tied to a task of one of their
   // organizations (they may read the task).
   base::Result<std::optional<Run>> LoadVisible(Tx& tx, int64_t user_id, int64_t id);
+  // The id of the run user `user_id` started as MCP task `mcp_task` (migration 0011).
+  base::Result<std::optional<int64_t>> FindMcpTask(Tx& tx, int64_t user_id,
+                                                   std::string_view mcp_task);
   // Up to `limit` runs the user may see that pass `filter` (its cursor aside), with ids below
   // `before` (0: no bound), newest first.
   base::Result<std::vector<Run>> ListVisible(Tx& tx, int64_t user_id, const RunFilter& filter,

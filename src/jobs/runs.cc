@@ -207,6 +207,7 @@ base::Result<Run> Runs::Start(const tasks::Actor& caller, const StartRequest& re
                                 .params = redacted_text,
                                 .organization_id = organization,
                                 .task_id = request.task_id,
+                                .mcp_task = request.mcp_task,
                                 .user_id = caller.user_id,
                                 .user_name = caller.user_name,
                                 .credential = caller.credential,

@@ -108,6 +108,9 @@ class Runs {
   // its error.
   base::Result<Run> Start(const tasks::Actor& caller, const StartRequest& request);
   base::Result<Run> Get(const tasks::Actor& caller, int64_t run_id);
+  // The run the caller started as MCP task `mcp_task` (StartRequest::mcp_task); NotFound for any
+  // other caller's, as for an id never used.
+  base::Result<Run> FindMcpTask(const tasks::Actor& caller, std::string_view mcp_task);
   base::Result<RunPage> List(const tasks::Actor& caller, const RunFilter& filter);
   // A queued run is taken off the queue (cancelled at once); a running one gets SIGTERM, then
   // SIGKILL after jobs.kill_grace, and ends cancelled. A finished run is returned as it is.
@@ -138,6 +141,8 @@ class Runs {
   void Shutdown();
 
   size_t running() const;  // runs whose process runs or starts now
+  // jobs.retention: how long a finished run is kept.
+  std::chrono::milliseconds retention() const { return options_.retention; }
   size_t queued() const;
 
  private:

@@ -50,6 +50,18 @@ base::Result<Run> Runs::Get(const tasks::Actor& caller, int64_t run_id) {
   return LoadVisible(caller, run_id);
 }
 
+base::Result<Run> Runs::FindMcpTask(const tasks::Actor& caller, std::string_view mcp_task) {
+  auto tx = database_.Begin(store::Access::kRead);
+  if (!tx) return std::move(tx).error();
+  auto id = rows_.FindMcpTask(**tx, caller.user_id, mcp_task);
+  if (!id) return std::move(id).error();
+  if (!*id) return base::Error::NotFound("task", mcp_task);
+  auto run = rows_.Load(**tx, **id);
+  if (!run) return std::move(run).error();
+  if (!*run) return base::Error::NotFound("task", mcp_task);
+  return std::move(**run);
+}
+
 base::Result<RunPage> Runs::List(const tasks::Actor& caller, const RunFilter& filter) {
   if (filter.limit < 1 || filter.limit > kMaxPage) {
     return base::Error::InvalidArgument("limit must be from 1 to " + std::to_string(kMaxPage));
