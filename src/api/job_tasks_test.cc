@@ -67,7 +67,9 @@ TEST_F(JobTasksTest, ATaskIsTheRunAndCompletesWithRunJobsAnswer) {
   const json::object created = StartTask(ada, "lines");
   const std::string id(created.at("taskId").as_string());
   EXPECT_TRUE(id.starts_with("run_job:")) << id;
-  EXPECT_EQ(created.at("status"), "working");
+  // Working, or already completed when the run was that quick.
+  EXPECT_TRUE(created.at("status") == "working" || created.at("status") == "completed")
+      << json::serialize(created);
   // Kept as long as the run is: jobs.retention after it ends.
   EXPECT_GE(created.at("ttlMs").as_int64(), 30LL * 86'400'000);
   // Durable before the answer left: the run's record holds the task.

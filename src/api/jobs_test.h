@@ -113,8 +113,8 @@ class JobsTest : public ::testing::Test {
         "secret", sh("echo token=$TASKWIRE_PARAM_TOKEN; cat; echo \"$TASKWIRE_PARAM_TOKEN\" >&2"),
         R"({"type":"object","properties":{"token":{"type":"string","writeOnly":true},)"
         R"("env":{"enum":["staging","prod"]}},"required":["token","env"]})"));
-    out.push_back(job("progress",
-                      sh("echo '::progress 1/2 half way'; sleep 0.3; echo '::progress 2/2 done'")));
+    out.push_back(
+        job("progress", sh("echo '::progress 1/2 half way'; sleep 1; echo '::progress 2/2 done'")));
     jobs::Declaration single = job("single", sh("sleep 60"));
     single.max_concurrent = 1;
     single.on_limit = jobs::OnLimit::kReject;
