@@ -141,16 +141,20 @@ function runCounts(dataDir) {
   }));
 }
 
-// Resolves once no run is queued or running (the runs of the calls wrk left when it stopped: its
-// connections close, the runs go on and end), at most 30 s; then the counts.
+// Resolves, with the counts, once no run is queued or running and none has been added for half
+// a second: the calls wrk had sent when it stopped (their connections close, but a call the
+// server has taken still starts its run, which goes on and ends). At most 30 s.
 async function settled(dataDir) {
-  for (const deadline = Date.now() + 30_000; ; await sleep(50)) {
+  const total = (counts) => Object.values(counts).reduce((a, b) => a + b, 0);
+  let last = null;
+  for (const deadline = Date.now() + 30_000; ; await sleep(500)) {
     const counts = runCounts(dataDir);
-    if (!counts.queued && !counts.running) return counts;
+    if (!counts.queued && !counts.running && last && total(last) === total(counts)) return counts;
     if (Date.now() > deadline) {
       fail(`runs still unfinished 30 s after the load: ${JSON.stringify(counts)}`);
       return counts;
     }
+    last = counts;
   }
 }
 
