@@ -4,11 +4,12 @@
 // small sh scripts (see jobs_setup.sh for the jobs and the variables it sets). ada belongs to
 // acme only, bob to globex only.
 //
-//   await runSession({ label, connect })
-// connect(key, { fetch }) resolves to a connected client (client_legacy.mjs, client_modern.mjs).
-// Every HTTP answer the clients and the REST calls receive is recorded, so that the last check
-// can look for the secret in all of them. Prints one line per check and a summary; returns the
-// number of failed checks.
+//   await runSession({ label, connect, modern })
+// connect(key, { fetch }) resolves to a connected client (client_legacy.mjs, client_modern.mjs);
+// `modern` adds the checks of the tasks extension, which only 2026-07-28 has. Every HTTP answer
+// the clients and the REST calls receive is recorded, so that the last check can look for the
+// secret in all of them. Prints one line per check and a summary; returns the number of failed
+// checks.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +20,8 @@ import { bearerChallenge, checker, data, environment, errorText, expectToolError
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const execFileAsync = promisify(execFile);
+const MODERN = '2026-07-28';
+const TASKS = 'io.modelcontextprotocol/tasks';
 
 // `probe()` until it returns something truthy, at most `ms`; then the last value, or a failure
 // naming `what`. Output reaches the database within a tenth of a second, processes die within
@@ -102,7 +105,7 @@ function alive(pid) {
 
 const gateName = () => `g${randomBytes(8).toString('hex')}`;
 
-export async function runSession({ label, connect }) {
+export async function runSession({ label, connect, modern = false }) {
   const env = environment(['TW_URL', 'TW_KEY_ADA', 'TW_KEY_ADA_READ', 'TW_KEY_BOB', 'TW_BINARY',
                            'TW_DATA_DIR', 'TW_CONFIG', 'TW_SERVER_LOG', 'TW_GATES', 'TW_SECRETS']);
   const { check, summary } = checker();
@@ -457,6 +460,95 @@ export async function runSession({ label, connect }) {
     }
     note(`searched ${answers.length} answers, ${seen.text().length} bytes of HTTP answers, the log and the database`);
   });
+
+  // --- The tasks extension (2026-07-28) --------------------------------------------------------
+  if (modern) {
+    let rpcId = 100;
+    // A raw 2026-07-28 request that opts into the tasks extension (the SDK's client has no tasks
+    // API at 2026-07-28): resolves to { status, message }.
+    const rpc = async (key, method, name, params) => {
+      const response = await fetch(env.TW_URL, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+          'MCP-Protocol-Version': MODERN,
+          'Mcp-Method': method,
+          'Mcp-Name': name,
+          Authorization: `Bearer ${key}`,
+        },
+        body: JSON.stringify({
+          jsonrpc: '2.0', id: ++rpcId, method,
+          params: {
+            ...params,
+            _meta: {
+              'io.modelcontextprotocol/protocolVersion': MODERN,
+              'io.modelcontextprotocol/clientCapabilities': { extensions: { [TASKS]: {} } },
+            },
+          },
+        }),
+      });
+      const text = await response.text();
+      seen.add(text);
+      const body = (response.headers.get('content-type') ?? '').startsWith('text/event-stream')
+        ? JSON.parse(text.split('\n').filter((line) => line.startsWith('data:')).at(-1).slice(5))
+        : JSON.parse(text);
+      return { status: response.status, message: body };
+    };
+    const getTask = async (key, taskId) => rpc(key, 'tasks/get', taskId, { taskId });
+    const startTask = async (gate) => {
+      const { status, message } = await rpc(env.TW_KEY_ADA, 'tools/call', 'run_job',
+                                            { name: 'run_job', arguments: { job: 'watch', params: { gate } } });
+      assert.equal(status, 200, JSON.stringify(message));
+      assert.equal(message.result?.resultType, 'task', JSON.stringify(message));
+      return message.result;
+    };
+
+    await check('tasks extension: run_job as a task, tasks/get until completed with the run', async () => {
+      const gate = gateName();
+      const created = await startTask(gate);
+      assert.match(created.taskId, /^run_job:/);
+      assert.equal(created.status, 'working');
+      assert.ok(Number.isInteger(created.pollIntervalMs));
+      const working = (await getTask(env.TW_KEY_ADA, created.taskId)).message.result;
+      assert.equal(working.status, 'working', JSON.stringify(working));
+      open(gate, 'go');
+      open(gate, 'end');
+      const done = await eventually('the task completed', async () => {
+        const task = (await getTask(env.TW_KEY_ADA, created.taskId)).message.result;
+        return task.status === 'completed' ? task : null;
+      }, 20000);
+      assert.equal(done.result.structuredContent.run.status, 'succeeded');
+      assert.equal(done.result.structuredContent.run.job, 'watch');
+      const { runs } = await call(ada, 'list_runs', { job: 'watch', limit: 1 });
+      assert.equal(runs[0].id, done.result.structuredContent.run.id, 'the task is the newest run');
+      s.taskId = created.taskId;
+      note(`task ${created.taskId}: run ${runs[0].id}`);
+    });
+
+    await check('tasks extension: another caller\'s task id is -32602', async () => {
+      const { message } = await getTask(env.TW_KEY_BOB, s.taskId);
+      assert.equal(message.error?.code, -32602, JSON.stringify(message));
+      const unknown = await getTask(env.TW_KEY_ADA, 'run_job:AAAAAAAAAAAAAAAAAAAAAA');
+      assert.equal(unknown.message.error?.code, -32602);
+      assert.equal(message.error.message, unknown.message.error.message, 'another\'s id and an unknown one alike');
+    });
+
+    await check('tasks extension: tasks/cancel stops the run, the task ends cancelled', async () => {
+      const gate = gateName();
+      const created = await startTask(gate);
+      const { message } = await rpc(env.TW_KEY_ADA, 'tasks/cancel', created.taskId, { taskId: created.taskId });
+      assert.ok(message.result, JSON.stringify(message));
+      const cancelled = await eventually('the task cancelled', async () => {
+        const task = (await getTask(env.TW_KEY_ADA, created.taskId)).message.result;
+        return task.status === 'cancelled' ? task : null;
+      }, 20000);
+      assert.equal(cancelled.status, 'cancelled');
+      const { runs } = await call(ada, 'list_runs', { job: 'watch', limit: 1 });
+      assert.equal(runs[0].status, 'cancelled');
+      assert.equal(runs[0].stoppedBy, 'ada');
+    });
+  }
 
   for (const client of [ada, reader, bob]) await client.close().catch(() => {});
   return summary(label);
