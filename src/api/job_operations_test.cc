@@ -107,7 +107,7 @@ TEST_F(JobToolsTest, ARunStillGoingHasItsIdAndAHintAndStopRunEndsItsProcessGroup
       << started.at("hint");
   // Its process id, read from its output while it runs.
   int pid = 0;
-  ASSERT_TRUE(Eventually([&] {
+  ASSERT_TRUE(testing::Eventually([&] {
     const json::object got = Ok(ada, "get_run", {{"runId", id}});
     const std::string text = Text(got.at("output").at("text"));
     if (got.at("run").at("status") != "running" || !text.starts_with("pid=")) return false;
@@ -154,7 +154,7 @@ TEST_F(JobToolsTest, OutputIsReadableWhileTheRunRuns) {
                          .at("run")
                          .at("id")
                          .as_int64();
-  EXPECT_TRUE(Eventually([&] {
+  EXPECT_TRUE(testing::Eventually([&] {
     const json::object got = Ok(ada, "get_run", {{"runId", id}});
     return got.at("run").at("status") == "running" && got.at("output").at("text") == "first\n" &&
            got.at("output").at("finished") == false;

@@ -44,7 +44,7 @@ class JobTasksTest : public JobsTest {
   // The task once it has left "working" (at most 20 s).
   json::object Settled(const mcp::Principal& principal, std::string_view task_id) {
     json::value task = Get(principal, task_id).at("result");
-    EXPECT_TRUE(Eventually([&] {
+    EXPECT_TRUE(testing::Eventually([&] {
       task = Get(principal, task_id).at("result");
       return task.at("status") != "working";
     })) << json::serialize(task);
@@ -118,7 +118,7 @@ TEST_F(JobTasksTest, CancellingTheTaskStopsTheRunAndItsProcessGroup) {
   const std::string id(StartTask(ada, "slow").at("taskId").as_string());
   const int64_t run = RunOf(id);
   int pid = 0;
-  ASSERT_TRUE(Eventually([&] {
+  ASSERT_TRUE(testing::Eventually([&] {
     const std::string text(
         Ok(ada, "get_run", {{"runId", run}}).at("output").at("text").as_string());
     if (!text.starts_with("pid=")) return false;
@@ -154,7 +154,7 @@ TEST_F(JobTasksTest, ProgressIsTheStatusMessage) {
   const mcp::Principal ada = PrincipalFor(ada_);
   const std::string id(StartTask(ada, "progress").at("taskId").as_string());
   std::string message;
-  EXPECT_TRUE(Eventually([&] {
+  EXPECT_TRUE(testing::Eventually([&] {
     const json::value task = Get(ada, id).at("result");
     if (const json::value* text = task.as_object().if_contains("statusMessage")) {
       message = text->as_string();

@@ -211,8 +211,6 @@ class JobsTest : public ::testing::Test {
   // Whether process group `pgid` has no member left.
   static bool GroupGone(int pgid) { return ::kill(-pgid, 0) != 0 && errno == ESRCH; }
 
-  static bool Eventually(const std::function<bool()>& done) { return testing::Eventually(done); }
-
   // Every text cell of every table, and the log: for finding what must never be stored.
   std::string EverythingStored() { return testing::EverythingStored(*database_, log_); }
 

@@ -142,7 +142,7 @@ TEST_F(RestJobsTest, StopEndsARunAndItsProcessGroup) {
   const std::string id = std::to_string(started.at("run").at("id").as_int64());
   EXPECT_EQ(started.at("hint").is_string(), true);
   int pid = 0;
-  ASSERT_TRUE(Eventually([&] {
+  ASSERT_TRUE(testing::Eventually([&] {
     const json::object got = Body(Call(Method::kGet, "/api/v1/runs/" + id, ada_key_));
     const std::string text(got.at("output").at("text").as_string());
     if (!text.starts_with("pid=")) return false;

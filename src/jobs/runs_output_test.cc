@@ -9,14 +9,16 @@ TEST_F(RunsTest, OutputIsReadableFromAnOffsetWhileTheRunRuns) {
   MakeRuns();
   const Run run = MustStart(ada_, "echo");
   processes_.Write(1, "first line\n");
-  ASSERT_TRUE(Eventually([&] { return runs_->ReadOutput(ada_, run.id, 0, 100)->total == 11; }));
+  ASSERT_TRUE(
+      testing::Eventually([&] { return runs_->ReadOutput(ada_, run.id, 0, 100)->total == 11; }));
   auto page = runs_->ReadOutput(ada_, run.id, 0, 100);
   EXPECT_EQ(page->data, "first line\n");
   EXPECT_EQ(page->next_offset, 11);
   EXPECT_FALSE(page->finished);
   EXPECT_FALSE(page->truncated);
   processes_.Write(1, "second\n");
-  ASSERT_TRUE(Eventually([&] { return runs_->ReadOutput(ada_, run.id, 11, 100)->total == 18; }));
+  ASSERT_TRUE(
+      testing::Eventually([&] { return runs_->ReadOutput(ada_, run.id, 11, 100)->total == 18; }));
   EXPECT_EQ(runs_->ReadOutput(ada_, run.id, 11, 100)->data, "second\n");
   EXPECT_EQ(runs_->ReadOutput(ada_, run.id, 11, 3)->data, "sec");
   EXPECT_EQ(runs_->ReadOutput(ada_, run.id, 18, 100)->data, "");  // nothing new yet

@@ -88,7 +88,7 @@ TEST_F(RealRunsTest, AFailingScriptAndAMissingCommandFail) {
 TEST_F(RealRunsTest, StoppingALongRunEndsItAndItsProcessGroup) {
   MakeRuns({Script("long", "echo $$; sleep 1000 & sleep 1000")});
   const Run run = MustStart(ada_, "long");
-  ASSERT_TRUE(Eventually([&] { return !Output(run.id).empty(); }));
+  ASSERT_TRUE(testing::Eventually([&] { return !Output(run.id).empty(); }));
   const int pid = std::stoi(Output(run.id));
   EXPECT_EQ(::kill(-pid, 0), 0);  // the group lives
   ASSERT_THAT(runs_->Stop(ada_, run.id), testing::IsOk());

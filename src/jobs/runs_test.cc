@@ -176,8 +176,8 @@ TEST_F(RunsTest, AFullJobQueuesItsRunsAndStartsThemInOrder) {
   processes_.Exit(1, {.code = 0});
   ASSERT_TRUE(processes_.AwaitStarted(2));
   EXPECT_EQ(processes_.launch(2).env.back(), "TASKWIRE_RUN_ID=" + std::to_string(second.id));
-  ASSERT_TRUE(
-      Eventually([&] { return runs_->Get(ada_, second.id)->status == RunStatus::kRunning; }));
+  ASSERT_TRUE(testing::Eventually(
+      [&] { return runs_->Get(ada_, second.id)->status == RunStatus::kRunning; }));
   EXPECT_EQ(runs_->Get(ada_, third.id)->status, RunStatus::kQueued);
   processes_.Exit(2, {.code = 0});
   ASSERT_TRUE(processes_.AwaitStarted(3));
@@ -202,7 +202,7 @@ TEST_F(RunsTest, AJobThatRejectsRefusesRunsBeyondItsLimitNamingIt) {
       << ErrorText(refused);
   EXPECT_EQ(Count("SELECT count(*) FROM job_runs"), 2);
   processes_.Exit(1, {.code = 0});
-  ASSERT_TRUE(Eventually([&] { return runs_->running() == 1; }));
+  ASSERT_TRUE(testing::Eventually([&] { return runs_->running() == 1; }));
   EXPECT_THAT(Start(ada_, "echo"), testing::IsOk());
 }
 
@@ -248,7 +248,7 @@ TEST_F(RunsTest, StoppingAQueuedRunTakesItOffTheQueue) {
   EXPECT_EQ(stopped->stopped_by, "ada");
   EXPECT_EQ(runs_->queued(), 0u);
   processes_.Exit(1, {.code = 0});
-  ASSERT_TRUE(Eventually([&] { return runs_->running() == 0; }));
+  ASSERT_TRUE(testing::Eventually([&] { return runs_->running() == 0; }));
   EXPECT_EQ(processes_.started(), 1u);  // it never started
   EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE entity = 'run' AND action = 'stop' AND "
                   "entity_id = " +

@@ -270,8 +270,6 @@ class RunsTest : public ::testing::Test {
     return run.has_value() ? *run : Run{};
   }
 
-  static bool Eventually(const std::function<bool()>& done) { return testing::Eventually(done); }
-
   std::vector<std::string> PublishedTypes() {
     std::lock_guard lock(mutex_);
     std::vector<std::string> types;
