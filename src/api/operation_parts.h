@@ -1,8 +1,8 @@
 #pragma once
 
-// What the operation files (api/operations.cc, api/job_operations.cc) share: reading arguments
-// their schema has checked, the schemas and annotations they have in common, and the adapters
-// between answers as trees and as text. Internal to api/.
+// What the operation files (api/operations.cc, api/job_operations.cc, api/trash_operations.cc)
+// share: reading arguments their schema has checked, the schemas and annotations they have in
+// common, and the adapters between answers as trees and as text. Internal to api/.
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -85,6 +85,10 @@ inline Schema CursorSchema() {
 }
 
 inline Schema Open() { return Schema::Object().AdditionalProperties(true); }
+
+// TODO, IN_PROGRESS, DONE, CANCELLED; and a task as every operation answers it (operations.cc).
+Schema StatusSchema();
+Schema TaskSchema();
 
 inline json::object Annotations(bool read_only, bool destructive, bool idempotent) {
   json::object annotations{{"readOnlyHint", read_only}, {"openWorldHint", false}};

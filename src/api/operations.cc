@@ -61,10 +61,6 @@ void WriteSummary(base::JsonWriter& out, const tasks::TaskSummary& summary) {
 
 // Schemas -------------------------------------------------------------------------------------
 
-Schema StatusSchema() {
-  return Schema::String().Enum({"TODO", "IN_PROGRESS", "DONE", "CANCELLED"});
-}
-
 Schema TitleSchema() {
   return Schema::String()
       .MinLength(1)
@@ -87,25 +83,6 @@ Schema LabelsSchema() {
              Schema::String().MinLength(1).MaxLength(static_cast<int64_t>(tasks::kMaxLabel)))
       .MaxItems(static_cast<int64_t>(tasks::kMaxLabels))
       .Description("Up to 20 labels of at most 50 characters; replaces the task's labels.");
-}
-
-Schema TaskSchema() {
-  return Open()
-      .Property("id", Schema::Integer(), Required::kYes)
-      .Property("organizationId", Schema::Integer(), Required::kYes)
-      .Property("organization", Schema::String())
-      .Property("parentId", Schema::Integer().Nullable())
-      .Property("title", Schema::String(), Required::kYes)
-      .Property("description", Schema::Any())
-      .Property("descriptionFormat", Schema::String().Enum({"markdown", "json"}))
-      .Property("status", StatusSchema(), Required::kYes)
-      .Property("assignee", Schema::String().Nullable())
-      .Property("owners", Schema::Array(Schema::String()))
-      .Property("labels", Schema::Array(Schema::String()))
-      .Property("version", Schema::Integer(), Required::kYes)
-      .Property("createdAt", Schema::String())
-      .Property("updatedAt", Schema::String())
-      .Property("completedAt", Schema::String().Nullable());
 }
 
 Schema MessageSchema() {
@@ -140,6 +117,37 @@ base::Result<int64_t> ParseCursor(std::string_view cursor) {
 
 }  // namespace
 
+namespace parts {
+
+Schema StatusSchema() {
+  return Schema::String().Enum({"TODO", "IN_PROGRESS", "DONE", "CANCELLED"});
+}
+
+Schema TaskSchema() {
+  return Open()
+      .Property("id", Schema::Integer(), Required::kYes)
+      .Property("organizationId", Schema::Integer(), Required::kYes)
+      .Property("organization", Schema::String())
+      .Property("parentId", Schema::Integer().Nullable())
+      .Property("title", Schema::String(), Required::kYes)
+      .Property("description", Schema::Any())
+      .Property("descriptionFormat", Schema::String().Enum({"markdown", "json"}))
+      .Property("status", StatusSchema(), Required::kYes)
+      .Property("assignee", Schema::String().Nullable())
+      .Property("owners", Schema::Array(Schema::String()))
+      .Property("labels", Schema::Array(Schema::String()))
+      .Property("version", Schema::Integer(), Required::kYes)
+      .Property("createdAt", Schema::String())
+      .Property("updatedAt", Schema::String())
+      .Property("completedAt", Schema::String().Nullable())
+      .Property("forkedFrom", Schema::Integer())
+      .Property("deletedAt", Schema::String())
+      .Property("deletedBy", Schema::String())
+      .Property("purgeAt", Schema::String());
+}
+
+}  // namespace parts
+
 // Renderings ----------------------------------------------------------------------------------
 
 void WriteTask(base::JsonWriter& out, const tasks::Task& task, bool full_description) {
@@ -171,6 +179,12 @@ void WriteTask(base::JsonWriter& out, const tasks::Task& task, bool full_descrip
       .String("createdAt", task.created_at)
       .String("updatedAt", task.updated_at)
       .OptionalString("completedAt", task.completed_at);
+  if (task.forked_from) out.Int("forkedFrom", *task.forked_from);
+  if (task.deleted_at) {
+    out.String("deletedAt", *task.deleted_at)
+        .OptionalString("deletedBy", task.deleted_by)
+        .OptionalString("purgeAt", task.purge_at);
+  }
 }
 
 void WriteTaskDetail(base::JsonWriter& out, const tasks::TaskDetail& detail) {
@@ -266,6 +280,7 @@ Operations::Operations(tasks::TaskStore& tasks, tasks::EventHub& hub, base::Work
                        Usage& usage, jobs::Runs* runs)
     : tasks_(tasks), hub_(hub), pool_(pool), usage_(usage), runs_(runs) {
   AddOperations();
+  AddTrashOperations();
   AddJobOperations();
   // Review mode, for every surface at once: a review-mode caller's write is refused here, so no
   // binding can apply it.
@@ -370,7 +385,9 @@ void Operations::AddOperations() {
           "filtered. Filters combine: status, organizationId, assignee (a user name, or \"me\"), "
           "parentId (a task's subtasks; 0 for top-level tasks only), label. Long descriptions are "
           "cut to 300 characters (descriptionTruncated); get_task returns the whole task. When "
-          "nextCursor is present, pass it as cursor for the next page.",
+          "nextCursor is present, pass it as cursor for the next page. deleted: true lists the "
+          "trash instead, most recently deleted first, each task with deletedAt, deletedBy and "
+          "purgeAt (restore_task brings one back).",
       .scope = std::string(auth::kScopeTasksRead),
       .input = Schema::Object()
                    .Property("status", StatusSchema().Description("Only tasks with this status."))
@@ -380,6 +397,8 @@ void Operations::AddOperations() {
                    .Property("parentId", Schema::Integer().Minimum(0).Description(
                                              "Subtasks of this task; 0 for top-level tasks."))
                    .Property("label", Schema::String().MinLength(1).MaxLength(50))
+                   .Property("deleted", Schema::Boolean().Description(
+                                            "true: the trash instead of the live tasks."))
                    .Property("limit", LimitSchema())
                    .Property("cursor", CursorSchema()),
       .output = Open()
@@ -396,6 +415,8 @@ void Operations::AddOperations() {
         filter.assignee = OptionalString(arguments, "assignee");
         filter.parent_id = OptionalInt(arguments, "parentId");
         filter.label = OptionalString(arguments, "label");
+        if (const json::value* deleted = arguments.if_contains("deleted"))
+          filter.deleted = deleted->is_bool() && deleted->as_bool();
         filter.limit =
             static_cast<size_t>(OptionalInt(arguments, "limit").value_or(tasks::kMaxPage));
         filter.cursor = OptionalString(arguments, "cursor").value_or("");
@@ -589,26 +610,6 @@ void Operations::AddOperations() {
       })});
 
   operations_.push_back(Operation{
-      .name = "delete_task",
-      .title = "Delete a task and its subtasks",
-      .description =
-          "Permanently deletes a task together with all its subtasks, messages and questions. "
-          "Cannot be undone. Allowed to the organization's owners and admins and to the task's "
-          "owners. Returns the ids deleted.",
-      .scope = std::string(auth::kScopeTasksAdmin),
-      .input = Schema::Object().Property("taskId", IdSchema("task"), Required::kYes),
-      .output = Open().Property("deletedTaskIds", Schema::Array(Schema::Integer()), Required::kYes),
-      .annotations = Annotations(false, true, true),
-      .run = Serialized([this](const json::object& arguments,
-                               const Caller& caller) -> base::Result<json::object> {
-        auto ids = tasks_.DeleteTask(caller.actor, IntArg(arguments, "taskId"));
-        if (!ids) return std::move(ids).error();
-        json::array out;
-        for (int64_t id : *ids) out.emplace_back(id);
-        return json::object{{"deletedTaskIds", std::move(out)}};
-      })});
-
-  operations_.push_back(Operation{
       .name = "send_message",
       .title = "Send a message",
       .description =
@@ -707,7 +708,8 @@ void Operations::AddOperations() {
       .title = "Wait for events",
       .description =
           "Returns what happened in your organizations after a cursor: task.created, "
-          "task.updated, task.deleted, message.created, question.asked, question.answered, "
+          "task.updated, task.deleted, task.restored, task.purged, message.created, "
+          "question.asked, question.answered, "
           "and the state changes of job runs (run.queued, run.started, run.finished). If "
           "nothing has happened yet it waits up to timeoutMs (default 25000, at most 60000) for "
           "the first event. Pass the returned cursor to the next call; without one you continue "

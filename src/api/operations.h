@@ -85,7 +85,8 @@ class Operations {
 
  private:
   void AddOperations();
-  void AddJobOperations();  // api/job_operations.cc
+  void AddJobOperations();    // api/job_operations.cc
+  void AddTrashOperations();  // api/trash_operations.cc: delete, restore, purge, fork
   // poll_events: answers `done` (exactly once, from some thread) with the events after the
   // caller's cursor, waiting up to `timeout` for the first one without holding a thread.
   void PollEvents(const json::object& arguments, std::shared_ptr<const Caller> caller,

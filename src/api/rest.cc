@@ -46,8 +46,10 @@ std::optional<json::value> IntegerValue(std::string_view text) {
 }
 
 // A query parameter as the operation expects it: integers for the *Id, limit and timeoutMs
-// parameters (left as text when they are not numbers, so validation names them).
+// parameters, a boolean for deleted (left as text when they are not, so validation names them).
 json::value QueryValue(std::string_view name, const std::string& text) {
+  // Booleans (deleted=true) likewise: anything but true or false is left as text.
+  if (name == "deleted" && (text == "true" || text == "false")) return json::value(text == "true");
   const bool numeric = name.ends_with("Id") || name == "limit" || name == "timeoutMs" ||
                        name == "waitMs" || name == "outputOffset" || name == "outputLimit" ||
                        name == "offset";
@@ -356,7 +358,7 @@ void Rest::Register(http::Router& outer) {
   using http::Method;
   Routes router{outer};
   const std::vector<std::string> list_query = {"status", "organizationId", "assignee", "parentId",
-                                               "label",  "limit",          "cursor"};
+                                               "label",  "deleted",        "limit",    "cursor"};
   router.Add(Method::kGet, "/api/v1/me", Route("whoami", {}, 200));
   router.Add(Method::kGet, "/api/v1/usage", Route("get_usage", {}, 200));
   router.Add(Method::kGet, "/api/v1/organizations", Route("list_organizations", {}, 200));
@@ -366,6 +368,12 @@ void Rest::Register(http::Router& outer) {
   router.Add(Method::kPatch, "/api/v1/tasks/{id}", Route("update_task", {{}, "taskId", true}, 200));
   router.Add(Method::kDelete, "/api/v1/tasks/{id}",
              Route("delete_task", {{}, "taskId", false}, 200));
+  router.Add(Method::kPost, "/api/v1/tasks/{id}/restore",
+             Route("restore_task", {{}, "taskId", true}, 200));
+  router.Add(Method::kPost, "/api/v1/tasks/{id}/purge",
+             Route("purge_task", {{}, "taskId", true}, 200));
+  router.Add(Method::kPost, "/api/v1/tasks/{id}/fork",
+             Route("fork_task", {{}, "taskId", true}, 201));
   router.Add(Method::kPost, "/api/v1/tasks/{id}/messages",
              Route("send_message", {{}, "taskId", true}, 201));
   router.Add(Method::kGet, "/api/v1/tasks/{id}/messages/last",

@@ -34,6 +34,7 @@
 #include "server/readiness.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_database.h"
+#include "tasks/trash_sweep.h"
 #include "web/authorize.h"
 #include "web/pages.h"
 
@@ -200,7 +201,9 @@ base::Result<std::unique_ptr<App>> App::Open(const Config& config, base::Logger&
   }
   app->users_ = std::make_unique<tasks::UserStore>(*app->database_, clock);
   app->hub_ = std::make_unique<tasks::EventHub>();
-  app->tasks_ = std::make_unique<tasks::TaskStore>(*app->database_, clock, *app->hub_);
+  app->tasks_ = std::make_unique<tasks::TaskStore>(
+      *app->database_, clock, *app->hub_,
+      std::chrono::duration_cast<std::chrono::seconds>(config.tasks.recovery_window));
   app->revocations_ = std::make_unique<auth::RevocationSignal>(
       (std::filesystem::path(config.server.data_dir) / "credentials.revoked").string());
   app->keys_ = std::make_unique<auth::ApiKeyStore>(*app->database_, clock, app->revocations_.get());
@@ -446,6 +449,9 @@ base::Result<void> App::Serve(std::FILE* out, const ConfigSources* reload_from) 
   if (auto recovered = runs.Recover(); !recovered) {
     return std::move(recovered).error().WithContext("recovering job runs");
   }
+  // The trash: what was deleted longer than tasks.recovery_window ago is purged now and hourly.
+  tasks::TrashSweep sweep(*tasks_, logger_);
+  sweep.Start();
   logger_.Info("jobs.loaded", {{"jobs", runs.catalog()->jobs().size()}});
   // SIGHUP reads the file's jobs again, and only them; a bad file leaves the jobs as they were.
   server.OnHangup([this, &pool, &runs, reload_from] {

@@ -299,6 +299,9 @@ const KeySpec kKeys[] = {
      [](Config& c) -> FieldRef { return &c.jobs.max_running; }, 0, 100'000},
     {"jobs.retention", "how long finished runs and their output are kept",
      [](Config& c) -> FieldRef { return &c.jobs.retention; }, 0, 0, ValidateRetention},
+    {"tasks.recovery_window",
+     "how long a deleted task stays in the trash, restorable, before it is purged",
+     [](Config& c) -> FieldRef { return &c.tasks.recovery_window; }, 0, 0, ValidateRetention},
 };
 
 const KeySpec* FindKey(std::string_view key) {

@@ -88,6 +88,10 @@ struct Config {
     int64_t metadata_host_limit = 30;   // metadata-document fetches from one host per minute
     int64_t registration_limit = 10;    // dynamic registrations per source address per minute
   } oauth;
+  struct Tasks {
+    // How long delete_task's trash keeps a task before the sweep purges it (docs/tasks.md).
+    std::chrono::milliseconds recovery_window{30LL * 86'400'000};
+  } tasks;
   struct Log {
     std::string level = "info";
     std::string format = "json";

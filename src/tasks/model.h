@@ -2,6 +2,7 @@
 
 // The task domain's vocabulary: plain structs, no wire format (ARCHITECTURE.md, "The task API").
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +25,10 @@ inline constexpr size_t kMaxAnswer = 5000;
 inline constexpr size_t kMaxSearchQuery = 500;
 inline constexpr size_t kMaxPage = 50;
 inline constexpr size_t kMaxOrganizationName = 100;
+// How many tasks one fork_task copies at most (the task and its subtree).
+inline constexpr size_t kMaxForkTasks = 500;
+// How long a deleted task stays in the trash before the sweep purges it (tasks.recovery_window).
+inline constexpr std::chrono::seconds kDefaultRecoveryWindow{30LL * 86'400};
 
 // Who acts: the user a credential belongs to, the credential, and the client it was given to.
 // Written into the audit record of every change.
@@ -78,6 +83,13 @@ struct Task {
   std::string created_at;
   std::string updated_at;
   std::optional<std::string> completed_at;
+  std::optional<int64_t> forked_from;  // the task fork_task copied
+  // Set while the task is in the trash: when, by whom, the task whose delete trashed it (itself
+  // when it was the one deleted), and when the sweep purges it.
+  std::optional<std::string> deleted_at;
+  std::optional<std::string> deleted_by;
+  std::optional<int64_t> deleted_with;
+  std::optional<std::string> purge_at;
 };
 
 // A task in a list: what a person scans.
@@ -126,6 +138,8 @@ struct TaskFilter {
   std::optional<int64_t> parent_id;     // 0: top-level tasks only
   std::optional<std::string> label;
   std::optional<std::string> updated_since;  // ISO 8601
+  // The trash instead of the live tasks, most recently deleted first.
+  bool deleted = false;
   size_t limit = kMaxPage;
   std::string cursor;  // from an earlier page's next_cursor
 };
@@ -169,13 +183,26 @@ struct SearchPage {
   std::string next_cursor;
 };
 
+// What delete_task moved to the trash: the ids, the task's first, and when the sweep purges them.
+struct Trashed {
+  std::vector<int64_t> ids;
+  std::string purge_at;
+};
+
+// What fork_task made: the copy of the task, and the ids of every copy, the task's first.
+struct Fork {
+  Task task;
+  std::vector<int64_t> ids;
+};
+
 // One entry of the event feed. `data` is a JSON object.
 struct Event {
   int64_t id = 0;
   int64_t organization_id = 0;  // 0: of no organization (a job run's, docs/jobs.md)
   std::optional<int64_t> task_id;
-  std::string type;  // task.created, task.updated, task.deleted, message.created,
-                     // question.asked, question.answered, run.queued, run.started, run.finished
+  std::string type;  // task.created, task.updated, task.deleted, task.restored, task.purged,
+                     // message.created, question.asked, question.answered, run.queued,
+                     // run.started, run.finished
   std::string actor;
   std::string at;
   std::string data;

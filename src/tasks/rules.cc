@@ -235,4 +235,42 @@ void AddOwners(UpdatePlan& plan, const Task& before, const std::vector<std::stri
   }
 }
 
+// The trash ---------------------------------------------------------------------------------
+
+base::Result<void> MayDelete(const Task& task, Role role, const Actor& actor,
+                             std::string_view verb) {
+  if (role == Role::kOwner || role == Role::kAdmin) return base::Ok();
+  if (!CanWrite(role)) return ViewerCannotWrite(task.organization_name);
+  const bool owns =
+      std::find(task.owners.begin(), task.owners.end(), actor.user_name) != task.owners.end() ||
+      task.created_by == actor.user_name;
+  if (owns) return base::Ok();
+  return base::Error::PermissionDenied(
+      "only the organization's owners and admins, and the task's "
+      "owners, may " +
+      std::string(verb) + " task " + std::to_string(task.id));
+}
+
+base::Result<void> CheckRestorable(const Task& task, const std::optional<Task>& parent) {
+  if (!parent || !parent->deleted_at) return base::Ok();
+  const int64_t first = parent->deleted_with.value_or(parent->id);
+  std::string why = "task " + std::to_string(task.id) + "'s parent, task " +
+                    std::to_string(parent->id) + ", is in the trash";
+  if (first != parent->id) why += " (deleted with task " + std::to_string(first) + ")";
+  return base::Error::FailedPrecondition(why + ": restore task " + std::to_string(first) +
+                                         " first");
+}
+
+base::Error NotInTrash(int64_t task_id, std::string_view verb) {
+  return base::Error::FailedPrecondition(
+      "task " + std::to_string(task_id) + " is not in the trash, so there is nothing to " +
+      std::string(verb) + (verb == "purge" ? "; delete_task moves a task to the trash first" : ""));
+}
+
+std::string PurgeAt(std::string_view deleted_at, std::chrono::seconds window) {
+  auto at = base::ParseIso8601(deleted_at);
+  if (!at) return std::string(deleted_at);
+  return base::FormatIso8601(*at + window);
+}
+
 }  // namespace taskwire::tasks::rules

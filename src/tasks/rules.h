@@ -5,6 +5,7 @@
 // database, no clock), so every storage backend applies the same rules, and their tests are
 // tables that need no database. TaskStore loads rows, asks these rules for a plan, and applies it.
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,6 +64,19 @@ struct UpdatePlan {
 };
 base::Result<UpdatePlan> PlanUpdate(const Task& before, const TaskChanges& checked,
                                     std::string_view now);
+// The trash (docs/tasks.md, "The trash") ------------------------------------------------------
+// Who may delete, restore or purge a task (`verb`): the organization's owners and admins, and
+// members who own or created the task; PermissionDenied otherwise.
+base::Result<void> MayDelete(const Task& task, Role role, const Actor& actor,
+                             std::string_view verb);
+// A trashed task comes back only with its parent out of the trash: FailedPrecondition naming the
+// task to restore first (the one whose delete trashed the parent) when `parent` is in the trash.
+base::Result<void> CheckRestorable(const Task& task, const std::optional<Task>& parent);
+// FailedPrecondition for restoring or purging (`verb`) a task that is not in the trash.
+base::Error NotInTrash(int64_t task_id, std::string_view verb);
+// When the sweep purges a task deleted at `deleted_at` (ISO 8601): `window` later.
+std::string PurgeAt(std::string_view deleted_at, std::chrono::seconds window);
+
 // The owners after the store resolved them (sorted names): a diff member when they differ.
 void AddOwners(UpdatePlan& plan, const Task& before, const std::vector<std::string>& owners);
 

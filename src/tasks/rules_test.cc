@@ -226,5 +226,60 @@ TEST(Rules, ATaskCannotBeItsOwnParent) {
   EXPECT_EQ(Code(PlanUpdate(Before(), changes, kNow)), "OK");
 }
 
+TEST(Rules, WhoMayDeleteRestoreAndPurge) {
+  Task task = Before();
+  task.organization_name = "acme";
+  task.owners = {"ada"};
+  task.created_by = "cy";
+  const Actor ada{.user_id = 1, .user_name = "ada"};
+  const Actor bob{.user_id = 2, .user_name = "bob"};
+  const Actor cy{.user_id = 3, .user_name = "cy"};
+  struct Case {
+    Role role;
+    const Actor& actor;
+    std::string code;
+  };
+  const std::vector<Case> cases = {
+      {Role::kOwner, bob, "OK"},
+      {Role::kAdmin, bob, "OK"},
+      {Role::kMember, ada, "OK"},
+      {Role::kMember, cy, "OK"},
+      {Role::kMember, bob, "PERMISSION_DENIED"},
+      {Role::kViewer, ada, "PERMISSION_DENIED"},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(Code(MayDelete(task, c.role, c.actor, "purge")), c.code)
+        << RoleName(c.role) << " " << c.actor.user_name;
+  }
+  EXPECT_EQ(testing::ErrorText(MayDelete(task, Role::kMember, bob, "restore")),
+            "only the organization's owners and admins, and the task's owners, may restore task 7");
+}
+
+TEST(Rules, ATaskComesBackOnlyAfterItsParent) {
+  Task task = Before();
+  task.parent_id = 5;
+  EXPECT_EQ(Code(CheckRestorable(task, std::nullopt)), "OK");
+  Task parent;
+  parent.id = 5;
+  EXPECT_EQ(Code(CheckRestorable(task, parent)), "OK");  // not in the trash
+  parent.deleted_at = std::string(kNow);
+  parent.deleted_with = 5;
+  EXPECT_EQ(testing::ErrorText(CheckRestorable(task, parent)),
+            "task 7's parent, task 5, is in the trash: restore task 5 first");
+  parent.deleted_with = 2;
+  EXPECT_EQ(testing::ErrorText(CheckRestorable(task, parent)),
+            "task 7's parent, task 5, is in the trash (deleted with task 2): restore task 2 first");
+  EXPECT_EQ(Code(CheckRestorable(task, parent)), "FAILED_PRECONDITION");
+}
+
+TEST(Rules, TheTrashsMessagesAndPurgeTime) {
+  EXPECT_EQ(NotInTrash(4, "purge").message(),
+            "task 4 is not in the trash, so there is nothing to purge; delete_task moves a task "
+            "to the trash first");
+  EXPECT_EQ(NotInTrash(4, "restore").code(), base::ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(PurgeAt(kNow, std::chrono::hours(24 * 30)), "2027-01-01T10:00:00.000Z");
+  EXPECT_EQ(PurgeAt(kNow, std::chrono::seconds(90)), "2026-12-02T10:01:30.000Z");
+}
+
 }  // namespace
 }  // namespace taskwire::tasks::rules

@@ -54,6 +54,13 @@ struct TaskColumns {
   std::optional<std::optional<int64_t>> parent_id;
 };
 
+// A task the sweep purges: deleted itself (not with its parent) before the cutoff.
+struct ExpiredTask {
+  int64_t id = 0;
+  int64_t organization_id = 0;
+  std::string title;
+};
+
 // One row of the audit record; the actor and the time come beside it.
 struct AuditRow {
   std::optional<int64_t> organization_id;
@@ -100,17 +107,20 @@ class TaskRows {
                                                         std::string_view name) = 0;
 
   // Tasks ---------------------------------------------------------------------------------------
-  // The task, if it is in one of the user's organizations.
+  // The task, if it is in one of the user's organizations and not in the trash.
   virtual base::Result<std::optional<LoadedTask>> LoadTask(Tx& tx, int64_t user_id,
                                                            int64_t task_id) = 0;
+  // The task, if it is in one of the user's organizations and in the trash.
+  virtual base::Result<std::optional<LoadedTask>> LoadTrashedTask(Tx& tx, int64_t user_id,
+                                                                  int64_t task_id) = 0;
   // Up to `limit` of the user's tasks that pass `filter` (its cursor aside), after `position`,
-  // most recently updated first, owners and labels included.
+  // most recently updated first (deleted first, for the trash), owners and labels included.
   virtual base::Result<RowPage<Task>> ListTasks(Tx& tx, int64_t user_id, const TaskFilter& filter,
                                                 const std::optional<ListPosition>& position,
                                                 size_t limit) = 0;
   // Whatever organization it is in.
   virtual base::Result<std::optional<TaskSummary>> Summary(Tx& tx, int64_t task_id) = 0;
-  // The first 100 children, by id.
+  // The first 100 children not in the trash, by id.
   virtual base::Result<std::vector<TaskSummary>> Subtasks(Tx& tx, int64_t task_id) = 0;
   // Ids of the user's tasks whose id starts with `prefix`, most recently updated first.
   virtual base::Result<std::vector<int64_t>> TaskIdsWithPrefix(Tx& tx, int64_t user_id,
@@ -129,6 +139,17 @@ class TaskRows {
   virtual base::Result<std::vector<int64_t>> Subtree(Tx& tx, int64_t task_id) = 0;
   // The task, and with it everything below it and everything that belongs to them.
   virtual base::Result<void> DeleteTask(Tx& tx, int64_t task_id) = 0;
+  // Moves the task and every task below it not in the trash yet to the trash, as deleted with
+  // the task, by `by` at `now`; returns their ids.
+  virtual base::Result<std::vector<int64_t>> TrashSubtree(Tx& tx, int64_t task_id,
+                                                          std::string_view by,
+                                                          std::string_view now) = 0;
+  // Takes out of the trash what was deleted with `task_id`; returns their ids.
+  virtual base::Result<std::vector<int64_t>> RestoreDeletedWith(Tx& tx, int64_t task_id) = 0;
+  // Up to `limit` tasks deleted themselves before `cutoff` (ISO 8601), oldest first.
+  virtual base::Result<std::vector<ExpiredTask>> DeletedBefore(Tx& tx, std::string_view cutoff,
+                                                               size_t limit) = 0;
+  virtual base::Result<void> SetForkedFrom(Tx& tx, int64_t task_id, int64_t original_id) = 0;
   virtual base::Result<void> InsertOwners(Tx& tx, int64_t task_id,
                                           const std::vector<int64_t>& user_ids) = 0;
   virtual base::Result<void> DeleteOwners(Tx& tx, int64_t task_id) = 0;
@@ -183,13 +204,18 @@ class TaskRows {
                                             std::optional<int64_t> user_id, std::string_view type,
                                             std::string_view data) = 0;
   // Events the user sees after `after` (those of the user's organizations for everyone in them,
-  // and those for the user alone), oldest first; of one task's lifetime when `task_id` is given
-  // (all of them once the task is gone).
+  // and those for the user alone; none of a task in the trash but its task.deleted), oldest first;
+  // of one task's lifetime when `task_id` is given (all of them once the task is gone).
   virtual base::Result<std::vector<Event>> EventsAfter(Tx& tx, int64_t user_id, int64_t after,
                                                        std::optional<int64_t> task_id,
                                                        size_t limit) = 0;
   // 0 when there is none.
   virtual base::Result<int64_t> LatestEventId(Tx& tx) = 0;
+  // Takes the events of these tasks out of the feed (they were purged).
+  virtual base::Result<void> DeleteEvents(Tx& tx, const std::vector<int64_t>& task_ids) = 0;
+  // The newest audit entry of the user's organizations that purged the task, if any.
+  virtual base::Result<std::optional<AuditEntry>> PurgeOf(Tx& tx, int64_t user_id,
+                                                          int64_t task_id) = 0;
   virtual base::Result<std::optional<int64_t>> ConsumerPosition(Tx& tx,
                                                                 std::string_view consumer) = 0;
   virtual base::Result<void> SetConsumerPosition(Tx& tx, std::string_view consumer,

@@ -24,15 +24,18 @@ constexpr char kSeparator = '\x1f';
   "(SELECT name FROM users WHERE id = t.assignee_id), "                                       \
   "(SELECT name FROM users WHERE id = t.created_by), t.version, t.created_at, t.updated_at, " \
   "t.completed_at, "
+#define TASKWIRE_TASK_COLUMNS_TAIL "t.forked_from, t.deleted_at, t.deleted_by, t.deleted_with "
 constexpr std::string_view kTaskColumns = TASKWIRE_TASK_COLUMNS_HEAD
     "(SELECT group_concat((SELECT name FROM users WHERE id = ow.user_id), char(31)) "
     " FROM task_owners ow WHERE ow.task_id = t.id), "
     "(SELECT group_concat(label, char(31)) FROM (SELECT label FROM task_labels "
-    " WHERE task_id = t.id ORDER BY label)), m.role ";
+    " WHERE task_id = t.id ORDER BY label)), m.role, " TASKWIRE_TASK_COLUMNS_TAIL;
 // The same columns with owners and labels left NULL: a page reads those for all its tasks in
 // two queries (AddOwnersAndLabels) instead of two sorted subqueries per task.
-constexpr std::string_view kTaskPageColumns = TASKWIRE_TASK_COLUMNS_HEAD "NULL, NULL, m.role ";
+constexpr std::string_view kTaskPageColumns =
+    TASKWIRE_TASK_COLUMNS_HEAD "NULL, NULL, m.role, " TASKWIRE_TASK_COLUMNS_TAIL;
 #undef TASKWIRE_TASK_COLUMNS_HEAD
+#undef TASKWIRE_TASK_COLUMNS_TAIL
 // Every task query starts from the caller's memberships (parameter 1), so invisible tasks are
 // absent.
 constexpr std::string_view kTaskFrom =
@@ -82,7 +85,7 @@ std::string_view FormatName(DescriptionFormat format) {
   return format == DescriptionFormat::kJson ? "json" : "markdown";
 }
 
-// Moves the strings out of `row` (columns 0-16), which the caller reads no further.
+// Moves the strings out of `row` (columns 0-20), which the caller reads no further.
 LoadedTask TaskFromRow(Row& row) {
   Task task;
   task.id = row.Int(0);
@@ -103,6 +106,10 @@ LoadedTask TaskFromRow(Row& row) {
   task.owners = SplitList(row.OptionalText(14));
   SortNames(task.owners);
   task.labels = SplitList(row.OptionalText(15));
+  task.forked_from = row.OptionalInt(17);
+  task.deleted_at = row.TakeOptionalText(18);
+  task.deleted_by = row.TakeOptionalText(19);
+  task.deleted_with = row.OptionalInt(20);
   return {std::move(task), ParseRole(row.Text(16)).value_or(Role::kViewer)};
 }
 
@@ -140,7 +147,7 @@ constexpr std::string_view kQuestionReturning =
 
 constexpr std::string_view kOrganizationColumns =
     "o.id, o.name, m.role, (SELECT count(*) FROM tasks t WHERE t.organization_id = o.id "
-    "AND t.status IN ('TODO', 'IN_PROGRESS')), o.created_at";
+    "AND t.status IN ('TODO', 'IN_PROGRESS') AND t.deleted_at IS NULL), o.created_at";
 Organization OrganizationFromRow(const Row& row) {
   return Organization{row.Int(0), row.Text(1), ParseRole(row.Text(2)).value_or(Role::kViewer),
                       row.Int(3), row.Text(4)};
@@ -191,6 +198,13 @@ base::Result<std::optional<T>> First(base::Result<store::Rows> rows, From from) 
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return std::optional<T>();
   return std::optional<T>(from(rows->front()));
+}
+
+// The task a query by id found, if any.
+base::Result<std::optional<LoadedTask>> OneTask(base::Result<store::Rows> rows) {
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<LoadedTask>();
+  return std::optional<LoadedTask>(TaskFromRow(rows->front()));
 }
 
 // Fills the owners and labels of `tasks` (read with kTaskPageColumns), two queries in all.
@@ -357,19 +371,27 @@ base::Result<std::optional<int64_t>> SqliteTaskRows::MemberId(Tx& tx, int64_t or
 
 base::Result<std::optional<LoadedTask>> SqliteTaskRows::LoadTask(Tx& tx, int64_t user_id,
                                                                  int64_t task_id) {
-  static const std::string kSql = Sql({"SELECT ", kTaskColumns, kTaskFrom, "WHERE t.id = ?"});
-  auto rows = tx.Query(kSql, {user_id, task_id});
-  if (!rows) return std::move(rows).error();
-  if (rows->empty()) return std::optional<LoadedTask>();
-  return std::optional<LoadedTask>(TaskFromRow(rows->front()));
+  static const std::string kSql =
+      Sql({"SELECT ", kTaskColumns, kTaskFrom, "WHERE t.id = ? AND t.deleted_at IS NULL"});
+  return OneTask(tx.Query(kSql, {user_id, task_id}));
+}
+
+base::Result<std::optional<LoadedTask>> SqliteTaskRows::LoadTrashedTask(Tx& tx, int64_t user_id,
+                                                                        int64_t task_id) {
+  static const std::string kSql =
+      Sql({"SELECT ", kTaskColumns, kTaskFrom, "WHERE t.id = ? AND t.deleted_at IS NOT NULL"});
+  return OneTask(tx.Query(kSql, {user_id, task_id}));
 }
 
 base::Result<RowPage<Task>> SqliteTaskRows::ListTasks(Tx& tx, int64_t user_id,
                                                       const TaskFilter& filter,
                                                       const std::optional<ListPosition>& position,
                                                       size_t limit) {
+  // The trash is ordered by deletion: its pages walk tasks_in_trash.
+  const std::string order = filter.deleted ? "t.deleted_at" : "t.updated_at";
   std::string sql =
-      "SELECT " + std::string(kTaskPageColumns) + std::string(kTaskPageFrom) + "WHERE 1 = 1";
+      "SELECT " + std::string(kTaskPageColumns) + std::string(kTaskPageFrom) +
+      (filter.deleted ? "WHERE t.deleted_at IS NOT NULL" : "WHERE t.deleted_at IS NULL");
   std::vector<Param> params{user_id};
   if (filter.organization_id) {
     sql += " AND t.organization_id = ?";
@@ -411,11 +433,11 @@ base::Result<RowPage<Task>> SqliteTaskRows::ListTasks(Tx& tx, int64_t user_id,
   if (position) {
     // A row value, not "a < ? OR (a = ? AND b < ?)": with bound parameters only this form lets
     // SQLite keep walking the index in order (the OR form sorts every older task).
-    sql += " AND (t.updated_at, t.id) < (?, ?)";
+    sql += " AND (" + order + ", t.id) < (?, ?)";
     params.emplace_back(position->updated_at);
     params.emplace_back(position->id);
   }
-  sql += " ORDER BY t.updated_at DESC, t.id DESC LIMIT ?";
+  sql += " ORDER BY " + order + " DESC, t.id DESC LIMIT ?";
   params.emplace_back(static_cast<int64_t>(limit + 1));  // one more: whether more follow
 
   auto rows = tx.Query(sql, params);
@@ -441,7 +463,8 @@ base::Result<std::optional<TaskSummary>> SqliteTaskRows::Summary(Tx& tx, int64_t
 }
 
 base::Result<std::vector<TaskSummary>> SqliteTaskRows::Subtasks(Tx& tx, int64_t task_id) {
-  static const std::string kSql = Sql({kSummary, "WHERE t.parent_id = ? ORDER BY t.id LIMIT 100"});
+  static const std::string kSql =
+      Sql({kSummary, "WHERE t.parent_id = ? AND t.deleted_at IS NULL ORDER BY t.id LIMIT 100"});
   return All<TaskSummary>(tx.Query(kSql, {task_id}), SummaryFromRow);
 }
 
@@ -451,7 +474,8 @@ base::Result<std::vector<int64_t>> SqliteTaskRows::TaskIdsWithPrefix(Tx& tx, int
   const std::string pattern = std::string(prefix) + "%";
   return Ids(tx.Query(
       "SELECT t.id FROM tasks t JOIN memberships m ON m.organization_id = t.organization_id "
-      "AND m.user_id = ? WHERE CAST(t.id AS TEXT) LIKE ? ORDER BY t.updated_at DESC LIMIT ?",
+      "AND m.user_id = ? WHERE CAST(t.id AS TEXT) LIKE ? AND t.deleted_at IS NULL "
+      "ORDER BY t.updated_at DESC LIMIT ?",
       {user_id, pattern, static_cast<int64_t>(limit)}));
 }
 
@@ -511,6 +535,41 @@ base::Result<std::vector<int64_t>> SqliteTaskRows::Subtree(Tx& tx, int64_t task_
 base::Result<void> SqliteTaskRows::DeleteTask(Tx& tx, int64_t task_id) {
   // Foreign keys cascade to the subtasks, owners, labels, messages and questions.
   return Run(tx, "DELETE FROM tasks WHERE id = ?", {task_id});
+}
+
+base::Result<std::vector<int64_t>> SqliteTaskRows::TrashSubtree(Tx& tx, int64_t task_id,
+                                                                std::string_view by,
+                                                                std::string_view now) {
+  // A subtask in the trash already (deleted on its own) is left as it is, with what is below it.
+  return Ids(tx.Query(
+      "WITH RECURSIVE tree(id) AS (SELECT ? UNION ALL SELECT t.id FROM tasks t JOIN tree ON "
+      "t.parent_id = tree.id WHERE t.deleted_at IS NULL) "
+      "UPDATE tasks SET deleted_at = ?, deleted_by = ?, deleted_with = ? "
+      "WHERE id IN (SELECT id FROM tree) AND deleted_at IS NULL RETURNING id",
+      {task_id, now, by, task_id}));
+}
+
+base::Result<std::vector<int64_t>> SqliteTaskRows::RestoreDeletedWith(Tx& tx, int64_t task_id) {
+  return Ids(
+      tx.Query("UPDATE tasks SET deleted_at = NULL, deleted_by = NULL, deleted_with = NULL "
+               "WHERE deleted_with = ? RETURNING id",
+               {task_id}));
+}
+
+base::Result<std::vector<ExpiredTask>> SqliteTaskRows::DeletedBefore(Tx& tx,
+                                                                     std::string_view cutoff,
+                                                                     size_t limit) {
+  return All<ExpiredTask>(
+      tx.Query("SELECT id, organization_id, title FROM tasks WHERE deleted_at IS NOT NULL AND "
+               "deleted_at < ? AND deleted_with = id ORDER BY deleted_at, id LIMIT ?",
+               {cutoff, static_cast<int64_t>(limit)}),
+      [](const Row& row) {
+        return ExpiredTask{row.Int(0), row.Int(1), row.Text(2)};
+      });
+}
+
+base::Result<void> SqliteTaskRows::SetForkedFrom(Tx& tx, int64_t task_id, int64_t original_id) {
+  return Run(tx, "UPDATE tasks SET forked_from = ? WHERE id = ?", {original_id, task_id});
 }
 
 base::Result<void> SqliteTaskRows::InsertOwners(Tx& tx, int64_t task_id,
@@ -599,7 +658,8 @@ base::Result<std::optional<Question>> SqliteTaskRows::QuestionOf(Tx& tx, int64_t
   static const std::string kSql =
       Sql({"SELECT ", kQuestionColumns,
            " FROM questions q JOIN tasks t ON t.id = q.task_id JOIN memberships m "
-           "ON m.organization_id = t.organization_id AND m.user_id = ? WHERE q.id = ?"});
+           "ON m.organization_id = t.organization_id AND m.user_id = ? "
+           "WHERE q.id = ? AND t.deleted_at IS NULL"});
   return First<Question>(tx.Query(kSql, {user_id, question_id}), QuestionFromRow);
 }
 
@@ -649,7 +709,7 @@ base::Result<RowPage<SearchHit>> SqliteTaskRows::Search(Tx& tx, int64_t user_id,
       "SELECT " +
       std::string(kTaskColumns) +
       ", hits.snip, hits.score FROM hits "
-      "JOIN tasks t ON t.id = hits.task_id AND hits.n = 1 "
+      "JOIN tasks t ON t.id = hits.task_id AND hits.n = 1 AND t.deleted_at IS NULL "
       "JOIN memberships m ON m.organization_id = t.organization_id AND m.user_id = ?";
   std::vector<Param> params{query, user_id};
   if (organization_id) {
@@ -665,7 +725,7 @@ base::Result<RowPage<SearchHit>> SqliteTaskRows::Search(Tx& tx, int64_t user_id,
   page.more = rows->size() > limit;
   for (size_t i = 0; i < rows->size() && i < limit; ++i) {
     Row& row = (*rows)[i];
-    page.items.push_back({TaskFromRow(row).task, row.Text(17), row.Double(18)});
+    page.items.push_back({TaskFromRow(row).task, row.Text(21), row.Double(22)});
   }
   return page;
 }
@@ -703,7 +763,10 @@ base::Result<std::vector<Event>> SqliteTaskRows::EventsAfter(Tx& tx, int64_t use
   std::string sql =
       "SELECT e.id, e.organization_id, e.task_id, e.type, e.actor, e.at, e.data, e.user_id "
       "FROM events e WHERE e.id > ? AND ((e.user_id IS NULL AND e.organization_id IN "
-      "(SELECT organization_id FROM memberships WHERE user_id = ?)) OR e.user_id = ?)";
+      "(SELECT organization_id FROM memberships WHERE user_id = ?)) OR e.user_id = ?) "
+      // Nothing of a task in the trash but its deletion.
+      "AND (e.task_id IS NULL OR e.type = 'task.deleted' OR NOT EXISTS (SELECT 1 FROM tasks d "
+      "WHERE d.id = e.task_id AND d.deleted_at IS NOT NULL))";
   std::vector<Param> params{after, user_id, user_id};
   if (task_id) {
     // Bound to the task's lifetime: an id reused before migration 6 (which ended reuse) must not
@@ -726,6 +789,32 @@ base::Result<int64_t> SqliteTaskRows::LatestEventId(Tx& tx) {
   auto rows = tx.Query("SELECT coalesce(max(id), 0) FROM events");
   if (!rows) return std::move(rows).error();
   return rows->front().Int(0);
+}
+
+base::Result<void> SqliteTaskRows::DeleteEvents(Tx& tx, const std::vector<int64_t>& task_ids) {
+  std::string ids = "[";
+  for (int64_t id : task_ids) ids += (ids.size() > 1 ? "," : "") + std::to_string(id);
+  ids += "]";
+  return Run(tx, "DELETE FROM events WHERE task_id IN (SELECT value FROM json_each(?))", {ids});
+}
+
+namespace {
+constexpr std::string_view kAuditColumns =
+    "a.id, a.at, a.user_name, a.credential, a.client, a.entity, a.entity_id, a.action, a.changes";
+AuditEntry AuditFromRow(const Row& row) {
+  return AuditEntry{row.Int(0),  row.Text(1),        row.Text(2), row.Text(3), row.Text(4),
+                    row.Text(5), row.OptionalInt(6), row.Text(7), row.Text(8)};
+}
+}  // namespace
+
+base::Result<std::optional<AuditEntry>> SqliteTaskRows::PurgeOf(Tx& tx, int64_t user_id,
+                                                                int64_t task_id) {
+  static const std::string kSql = Sql(
+      {"SELECT ", kAuditColumns,
+       " FROM audit_log a WHERE a.entity = 'task' AND a.action = 'purge' AND a.organization_id IN "
+       "(SELECT organization_id FROM memberships WHERE user_id = ?) AND EXISTS (SELECT 1 FROM "
+       "json_each(a.changes, '$.purgedIds') WHERE value = ?) ORDER BY a.id DESC LIMIT 1"});
+  return First<AuditEntry>(tx.Query(kSql, {user_id, task_id}), AuditFromRow);
 }
 
 base::Result<std::optional<int64_t>> SqliteTaskRows::ConsumerPosition(Tx& tx,
@@ -755,17 +844,14 @@ base::Result<std::vector<AuditEntry>> SqliteTaskRows::TaskAudit(Tx& tx, const Ta
       "(SELECT coalesce(max(id), 0) + 1 FROM audit_log))",
       {task.id, task.organization_id, task.created_at});
   if (!born) return std::move(born).error();
-  return All<AuditEntry>(
-      tx.Query("SELECT id, at, user_name, credential, client, entity, entity_id, action, changes "
-               "FROM audit_log WHERE organization_id = ? AND id >= ? AND ((entity = 'task' AND "
-               "entity_id = ?) OR (entity IN ('message', 'question') AND "
-               "json_extract(changes, '$.taskId') = ?)) ORDER BY id DESC LIMIT ?",
-               {task.organization_id, born->front().Int(0), task.id, task.id,
-                static_cast<int64_t>(limit)}),
-      [](const Row& row) {
-        return AuditEntry{row.Int(0),  row.Text(1),        row.Text(2), row.Text(3), row.Text(4),
-                          row.Text(5), row.OptionalInt(6), row.Text(7), row.Text(8)};
-      });
+  static const std::string kSql =
+      Sql({"SELECT ", kAuditColumns,
+           " FROM audit_log a WHERE a.organization_id = ? AND a.id >= ? AND "
+           "((a.entity = 'task' AND a.entity_id = ?) OR (a.entity IN ('message', 'question') AND "
+           "json_extract(a.changes, '$.taskId') = ?)) ORDER BY a.id DESC LIMIT ?"});
+  return All<AuditEntry>(tx.Query(kSql, {task.organization_id, born->front().Int(0), task.id,
+                                         task.id, static_cast<int64_t>(limit)}),
+                         AuditFromRow);
 }
 
 }  // namespace taskwire::tasks

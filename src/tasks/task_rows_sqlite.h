@@ -38,6 +38,8 @@ class SqliteTaskRows final : public TaskRows {
 
   base::Result<std::optional<LoadedTask>> LoadTask(Tx& tx, int64_t user_id,
                                                    int64_t task_id) override;
+  base::Result<std::optional<LoadedTask>> LoadTrashedTask(Tx& tx, int64_t user_id,
+                                                          int64_t task_id) override;
   base::Result<RowPage<Task>> ListTasks(Tx& tx, int64_t user_id, const TaskFilter& filter,
                                         const std::optional<ListPosition>& position,
                                         size_t limit) override;
@@ -55,6 +57,12 @@ class SqliteTaskRows final : public TaskRows {
   base::Result<void> Touch(Tx& tx, int64_t task_id, std::string_view now) override;
   base::Result<std::vector<int64_t>> Subtree(Tx& tx, int64_t task_id) override;
   base::Result<void> DeleteTask(Tx& tx, int64_t task_id) override;
+  base::Result<std::vector<int64_t>> TrashSubtree(Tx& tx, int64_t task_id, std::string_view by,
+                                                  std::string_view now) override;
+  base::Result<std::vector<int64_t>> RestoreDeletedWith(Tx& tx, int64_t task_id) override;
+  base::Result<std::vector<ExpiredTask>> DeletedBefore(Tx& tx, std::string_view cutoff,
+                                                       size_t limit) override;
+  base::Result<void> SetForkedFrom(Tx& tx, int64_t task_id, int64_t original_id) override;
   base::Result<void> InsertOwners(Tx& tx, int64_t task_id,
                                   const std::vector<int64_t>& user_ids) override;
   base::Result<void> DeleteOwners(Tx& tx, int64_t task_id) override;
@@ -95,6 +103,9 @@ class SqliteTaskRows final : public TaskRows {
                                                std::optional<int64_t> task_id,
                                                size_t limit) override;
   base::Result<int64_t> LatestEventId(Tx& tx) override;
+  base::Result<void> DeleteEvents(Tx& tx, const std::vector<int64_t>& task_ids) override;
+  base::Result<std::optional<AuditEntry>> PurgeOf(Tx& tx, int64_t user_id,
+                                                  int64_t task_id) override;
   base::Result<std::optional<int64_t>> ConsumerPosition(Tx& tx, std::string_view consumer) override;
   base::Result<void> SetConsumerPosition(Tx& tx, std::string_view consumer,
                                          int64_t position) override;

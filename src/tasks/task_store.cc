@@ -10,12 +10,16 @@
 #include "tasks/rules.h"
 #include "tasks/task_rows.h"
 #include "tasks/task_rows_sqlite.h"
+#include "tasks/task_store_parts.h"
 
 namespace taskwire::tasks {
 
 namespace {
 
 using base::JsonWriter;  // audit changes and event data are written as text
+using parts::CommitAndPublish;
+using parts::LoadTask;
+using parts::WriteEvent;
 using rules::CanWrite;
 using rules::CheckLine;
 using rules::CheckText;
@@ -29,8 +33,10 @@ std::unique_ptr<TaskRows> RowsFor(const store::Database& database) {
   return std::make_unique<SqliteTaskRows>();
 }
 
-std::string EncodeListCursor(const Task& task) {
-  return base::Base64UrlEncode(task.updated_at + "|" + std::to_string(task.id));
+// A page of the trash resumes by deletion time, a page of tasks by update time.
+std::string EncodeListCursor(const Task& task, bool trash) {
+  return base::Base64UrlEncode((trash ? task.deleted_at.value_or("") : task.updated_at) + "|" +
+                               std::to_string(task.id));
 }
 
 base::Result<ListPosition> DecodeListCursor(std::string_view cursor) {
@@ -64,15 +70,6 @@ base::Result<size_t> DecodeOffsetCursor(std::string_view cursor) {
   return offset;
 }
 
-// The task if the actor sees it; NotFound naming `what` otherwise.
-base::Result<LoadedTask> LoadTask(TaskRows& rows, Transaction& tx, const Actor& actor,
-                                  int64_t task_id, std::string_view what = "task") {
-  auto loaded = rows.LoadTask(tx, actor.user_id, task_id);
-  if (!loaded) return std::move(loaded).error();
-  if (!*loaded) return base::Error::NotFound(what, std::to_string(task_id));
-  return std::move(**loaded);
-}
-
 // Loads a task the actor may write to, for adding messages and questions.
 base::Result<LoadedTask> WritableTask(TaskRows& rows, Transaction& tx, const Actor& actor,
                                       int64_t task_id) {
@@ -93,29 +90,6 @@ base::Result<int64_t> MemberId(TaskRows& rows, Transaction& tx, int64_t organiza
                                         "' is named '" + std::string(name) + "'");
   }
   return **id;
-}
-
-base::Result<Event> WriteEvent(TaskRows& rows, Transaction& tx, const Actor& actor,
-                               std::string_view now, int64_t organization_id,
-                               std::optional<int64_t> task_id, std::string_view type,
-                               std::string data) {
-  auto id = rows.InsertEvent(tx, actor, now, organization_id, task_id, std::nullopt, type, data);
-  if (!id) return std::move(id).error();
-  return Event{*id,
-               organization_id,
-               task_id,
-               std::string(type),
-               actor.user_name,
-               std::string(now),
-               std::move(data)};
-}
-
-// Makes the writes durable, then tells the hub.
-base::Result<void> CommitAndPublish(Transaction& tx, EventHub& hub,
-                                    const std::vector<Event>& events) {
-  if (auto committed = tx.Commit(); !committed) return committed;
-  hub.Published(events);
-  return base::Ok();
 }
 
 }  // namespace
@@ -162,8 +136,13 @@ std::optional<Status> ParseStatus(std::string_view name) {
   return std::nullopt;
 }
 
-TaskStore::TaskStore(store::Database& database, const base::Clock& clock, EventHub& hub)
-    : database_(database), clock_(clock), hub_(hub), rows_(RowsFor(database)) {}
+TaskStore::TaskStore(store::Database& database, const base::Clock& clock, EventHub& hub,
+                     std::chrono::seconds recovery_window)
+    : database_(database),
+      clock_(clock),
+      hub_(hub),
+      recovery_window_(recovery_window),
+      rows_(RowsFor(database)) {}
 
 TaskStore::~TaskStore() = default;
 
@@ -277,7 +256,10 @@ base::Result<TaskPage> TaskStore::ListTasks(const Actor& actor, const TaskFilter
   if (!tasks) return std::move(tasks).error();
   TaskPage page;
   page.tasks = std::move(tasks->items);
-  if (tasks->more) page.next_cursor = EncodeListCursor(page.tasks.back());
+  for (Task& task : page.tasks) {
+    if (task.deleted_at) task.purge_at = rules::PurgeAt(*task.deleted_at, recovery_window_);
+  }
+  if (tasks->more) page.next_cursor = EncodeListCursor(page.tasks.back(), filter.deleted);
   return page;
 }
 
@@ -486,41 +468,6 @@ base::Result<Task> TaskStore::UpdateTask(const Actor& actor, int64_t task_id,
   if (!event) return std::move(event).error();
   if (auto ok = CommitAndPublish(t, hub_, {*event}); !ok) return std::move(ok).error();
   return after->task;
-}
-
-base::Result<std::vector<int64_t>> TaskStore::DeleteTask(const Actor& actor, int64_t task_id) {
-  auto tx = database_.Begin(store::Access::kWrite);
-  if (!tx) return std::move(tx).error();
-  Transaction& t = **tx;
-  auto loaded = LoadTask(*rows_, t, actor, task_id);
-  if (!loaded) return std::move(loaded).error();
-  const Task& task = loaded->task;
-  const bool owns =
-      std::find(task.owners.begin(), task.owners.end(), actor.user_name) != task.owners.end() ||
-      task.created_by == actor.user_name;
-  if (!(loaded->role == Role::kOwner || loaded->role == Role::kAdmin ||
-        (loaded->role == Role::kMember && owns))) {
-    if (!CanWrite(loaded->role)) return ViewerCannotWrite(task.organization_name);
-    return base::Error::PermissionDenied(
-        "only the organization's owners and admins, and the task's owners, may delete task " +
-        std::to_string(task_id));
-  }
-  auto ids = rows_->Subtree(t, task_id);
-  if (!ids) return std::move(ids).error();
-  if (auto deleted = rows_->DeleteTask(t, task_id); !deleted) return std::move(deleted).error();
-  const std::string now = base::FormatIso8601(clock_.Now());
-  const std::string deleted_ids =
-      JsonWriter().String("title", task.title).Ints("deletedIds", *ids).Finish();
-  if (auto ok = rows_->InsertAudit(t, actor, now,
-                                   {task.organization_id, "task", task_id, "delete", deleted_ids});
-      !ok) {
-    return std::move(ok).error();
-  }
-  auto event =
-      WriteEvent(*rows_, t, actor, now, task.organization_id, task_id, "task.deleted", deleted_ids);
-  if (!event) return std::move(event).error();
-  if (auto ok = CommitAndPublish(t, hub_, {*event}); !ok) return std::move(ok).error();
-  return *ids;
 }
 
 base::Result<std::vector<int64_t>> TaskStore::TaskIdsWithPrefix(const Actor& actor,

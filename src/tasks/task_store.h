@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -22,18 +23,24 @@ class TaskRows;
 // PermissionDenied, so nothing of it leaks. Every write is one transaction that also appends its
 // audit entries and events; the hub hears of the events after the commit.
 //
+// A deleted task goes to the trash with its subtree (docs/tasks.md, "The trash"): every read and
+// write but the trash's own answers NotFound for it, and its events leave the feed, until it is
+// restored; the trash keeps it for the recovery window, then PurgeExpired removes it.
+//
 // Errors: InvalidArgument naming the field and the rule; NotFound for unknown or invisible ids;
 // PermissionDenied when the user's role forbids a write; Aborted for a stale expectedVersion;
-// FailedPrecondition for a rule of the current state (an answered question); Unavailable from
-// the database. Blocking (database); thread-safe.
+// FailedPrecondition for a rule of the current state (an answered question, a task not in the
+// trash); Unavailable from the database. Blocking (database); thread-safe.
 //
 // The store orchestrates: it begins the transaction, loads rows, asks tasks/rules for the checks
 // and the plan, writes through the rows of the database's dialect (tasks/task_rows.h), appends the
 // audit entry and the event, commits, and tells the hub.
 class TaskStore {
  public:
-  // CHECKs that tasks/ has rows for the database's dialect.
-  TaskStore(store::Database& database, const base::Clock& clock, EventHub& hub);
+  // CHECKs that tasks/ has rows for the database's dialect. `recovery_window`:
+  // tasks.recovery_window, how long the trash keeps a deleted task.
+  TaskStore(store::Database& database, const base::Clock& clock, EventHub& hub,
+            std::chrono::seconds recovery_window = kDefaultRecoveryWindow);
   ~TaskStore();
   TaskStore(const TaskStore&) = delete;
   TaskStore& operator=(const TaskStore&) = delete;
@@ -65,9 +72,33 @@ class TaskStore {
   base::Result<Task> CreateTask(const Actor& actor, const NewTask& task);
   // Nothing changes, and the version stays, when every given value equals the current one.
   base::Result<Task> UpdateTask(const Actor& actor, int64_t task_id, const TaskChanges& changes);
-  // Deletes the task and its whole subtree; returns the ids deleted, the task's first. Allowed
-  // to the organization's owners and admins, and to members who own or created the task.
-  base::Result<std::vector<int64_t>> DeleteTask(const Actor& actor, int64_t task_id);
+  // The trash (task_store_trash.cc) ------------------------------------------------------------
+  // ListTasks with filter.deleted lists it. Deleting, restoring and purging are allowed to the
+  // organization's owners and admins, and to members who own or created the task.
+  //
+  // Moves the task and its subtree to the trash; returns the ids trashed, the task's first, and
+  // when they will be purged. A subtask in the trash already stays as it was deleted (restored
+  // on its own).
+  base::Result<Trashed> DeleteTask(const Actor& actor, int64_t task_id);
+  // Takes out of the trash what deleting the task trashed; returns those ids, the task's first.
+  // FailedPrecondition when the task is not in the trash (it never was, or it was purged: the
+  // message says when and by whom) or its parent is (naming the task to restore first).
+  base::Result<std::vector<int64_t>> RestoreTask(const Actor& actor, int64_t task_id);
+  // Removes a task in the trash at once, with its subtree, messages and questions, and their
+  // events; returns the ids removed, the task's first. FailedPrecondition when it is not in the
+  // trash.
+  base::Result<std::vector<int64_t>> PurgeTask(const Actor& actor, int64_t task_id);
+  // Purges what was deleted longer than the recovery window ago (as `actor`, the sweep); returns
+  // how many tasks it removed.
+  base::Result<int64_t> PurgeExpired(const Actor& actor);
+  // Copies a task the actor may write to into a new task beside it (same organization and
+  // parent) that records forked_from: title (or `title`), description, status, assignee and
+  // labels; the actor owns the copy. With `subtasks`, the subtree (not what is in the trash) is
+  // copied too, each copy under its parent's copy. Messages, questions, runs and the audit
+  // record are not copied. InvalidArgument beyond kMaxForkTasks.
+  base::Result<Fork> ForkTask(const Actor& actor, int64_t task_id,
+                              const std::optional<std::string>& title, bool subtasks);
+  std::chrono::seconds recovery_window() const { return recovery_window_; }
   // Up to `limit` ids of the user's tasks whose id starts with `prefix`, newest first.
   base::Result<std::vector<int64_t>> TaskIdsWithPrefix(const Actor& actor, std::string_view prefix,
                                                        size_t limit);
@@ -126,6 +157,7 @@ class TaskStore {
   store::Database& database_;
   const base::Clock& clock_;
   EventHub& hub_;
+  const std::chrono::seconds recovery_window_;
   std::unique_ptr<TaskRows> rows_;  // stateless, shared by every thread
 };
 

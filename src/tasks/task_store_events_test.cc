@@ -15,7 +15,7 @@ TEST_F(TaskStoreTest, EveryWriteAppendsOneEventAndTellsTheHub) {
   ASSERT_TRUE(store_->SendMessage(ada_, task.id, "hi").has_value());
   auto question = store_->AskQuestion(ada_, task.id, "ok?", {"yes", "no"});
   ASSERT_TRUE(store_->AnswerQuestion(ada_, question->id, "yes").has_value());
-  ASSERT_TRUE(store_->DeleteTask(ada_, task.id).has_value());
+  ASSERT_TRUE(store_->UpdateTask(ada_, task.id, {.title = "Eventful again"}).has_value());
   auto events = store_->EventsAfter(ada_, 0, std::nullopt, 100);
   ASSERT_TRUE(events.has_value());
   std::vector<std::string> types;
@@ -28,11 +28,11 @@ TEST_F(TaskStoreTest, EveryWriteAppendsOneEventAndTellsTheHub) {
   }
   EXPECT_EQ(types,
             (std::vector<std::string>{"task.created", "task.updated", "message.created",
-                                      "question.asked", "question.answered", "task.deleted"}));
+                                      "question.asked", "question.answered", "task.updated"}));
   EXPECT_EQ(*store_->LatestEventId(), events->back().id);
   EXPECT_EQ(hub_.latest(), events->back().id);
   ASSERT_EQ(observed_.size(), events->size());
-  EXPECT_EQ(observed_.back().type, "task.deleted");
+  EXPECT_EQ(observed_.back().type, "task.updated");
   // After an id, and for one task.
   auto later = store_->EventsAfter(ada_, (*events)[3].id, std::nullopt, 100);
   EXPECT_EQ(later->size(), 2u);
@@ -156,6 +156,7 @@ TEST_F(TaskStoreTest, IdsOfDeletedTasksMessagesAndQuestionsAreNeverReused) {
   auto question = store_->AskQuestion(ada_, first.id, "Why?", {});
   ASSERT_TRUE(message.has_value() && question.has_value());
   ASSERT_TRUE(store_->DeleteTask(ada_, first.id).has_value());
+  ASSERT_TRUE(store_->PurgeTask(ada_, first.id).has_value());
   const Task second = MakeTask(ada_, "Second");
   auto message2 = store_->SendMessage(ada_, second.id, "hello again");
   auto question2 = store_->AskQuestion(ada_, second.id, "Why not?", {});
@@ -185,6 +186,7 @@ TEST_F(TaskStoreTest, TheAuditOfAnIdReusedBeforeMigration6ShowsOnlyTheCurrentTas
   ASSERT_TRUE(asked.has_value());
   ASSERT_TRUE(store_->AnswerQuestion(ada_, asked->id, "yes, secretly").has_value());
   ASSERT_TRUE(store_->DeleteTask(ada_, secret.id).has_value());
+  ASSERT_TRUE(store_->PurgeTask(ada_, secret.id).has_value());
   // Bob, of another organization, gets the same id, as schema 5 handed it out.
   const Actor bob = NewUser("bob");
   const int64_t globex = NewOrganization(bob, "globex");
@@ -201,6 +203,7 @@ TEST_F(TaskStoreTest, TheAuditOfAnIdReusedBeforeMigration6ShowsOnlyTheCurrentTas
   EXPECT_EQ(audit->front().action, "create");
   // In the same organization too: a task recreated under an old id has only its own record.
   ASSERT_TRUE(store_->DeleteTask(bob, reused.id).has_value());
+  ASSERT_TRUE(store_->PurgeTask(bob, reused.id).has_value());
   RewindIds("tasks", reused.id - 1);
   const Task again = MakeTask(bob, "Bob's second", std::nullopt, globex);
   ASSERT_EQ(again.id, secret.id);
@@ -216,26 +219,30 @@ TEST_F(TaskStoreTest, TheEventsOfAnIdReusedBeforeMigration6AreOnlyTheCurrentTask
   const Task first = MakeTask(bob, "Bob's first", std::nullopt, globex);
   ASSERT_TRUE(store_->SendMessage(bob, first.id, "old news").has_value());
   ASSERT_TRUE(store_->DeleteTask(bob, first.id).has_value());
+  ASSERT_TRUE(store_->PurgeTask(bob, first.id).has_value());
   clock_.Advance(1s);
   RewindIds("tasks", first.id - 1);
   const Task again = MakeTask(bob, "Bob's second", std::nullopt, globex);
   ASSERT_EQ(again.id, first.id);
   // Filtered by the task, the feed holds the current task's life only: created, not the old
-  // task's created, message and deleted.
+  // task's purge (its created, message and deleted went with it).
   auto events = store_->EventsAfter(bob, 0, again.id, 100);
   ASSERT_TRUE(events.has_value()) << events.error().ToString();
   ASSERT_EQ(events->size(), 1u);
   EXPECT_EQ(events->front().type, "task.created");
   EXPECT_NE(events->front().data.find("Bob's second"), std::string::npos) << events->front().data;
   // Once the current task is deleted too, its deletion is still delivered to a stream that
-  // follows it (from its last position); the unfiltered feed keeps everything.
+  // follows it (from its last position).
   const int64_t position = events->front().id;
   ASSERT_TRUE(store_->DeleteTask(bob, again.id).has_value());
   auto after_delete = store_->EventsAfter(bob, position, again.id, 100);
   ASSERT_TRUE(after_delete.has_value());
   ASSERT_EQ(after_delete->size(), 1u);
   EXPECT_EQ(after_delete->front().type, "task.deleted");
-  EXPECT_EQ(store_->EventsAfter(bob, 0, std::nullopt, 100)->size(), 5u);  // both lives
+  // Unfiltered, the old task's purge is of an id now in the trash: only the deletion shows.
+  auto everything = store_->EventsAfter(bob, 0, std::nullopt, 100);
+  ASSERT_EQ(everything->size(), 1u);
+  EXPECT_EQ(everything->front().type, "task.deleted");
 }
 
 }  // namespace

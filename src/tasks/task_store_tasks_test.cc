@@ -364,7 +364,7 @@ TEST_F(TaskStoreTest, UnknownTaskIsNotFound) {
 
 // Deleting tasks ---------------------------------------------------------------------------------
 
-TEST_F(TaskStoreTest, DeleteRemovesTheWholeSubtree) {
+TEST_F(TaskStoreTest, DeleteMovesTheWholeSubtreeToTheTrashAndPurgeRemovesIt) {
   const Task root = MakeTask(ada_, "Root");
   const Task child = MakeTask(ada_, "Child", root.id);
   const Task grandchild = MakeTask(ada_, "Grandchild", child.id);
@@ -373,22 +373,32 @@ TEST_F(TaskStoreTest, DeleteRemovesTheWholeSubtree) {
   ASSERT_TRUE(store_->AskQuestion(ada_, child.id, "why?", {}).has_value());
   auto deleted = store_->DeleteTask(ada_, root.id);
   ASSERT_TRUE(deleted.has_value()) << deleted.error().ToString();
-  ASSERT_EQ(deleted->size(), 3u);
-  EXPECT_EQ((*deleted)[0], root.id);
-  EXPECT_EQ(std::set<int64_t>(deleted->begin(), deleted->end()),
+  ASSERT_EQ(deleted->ids.size(), 3u);
+  EXPECT_EQ(deleted->ids[0], root.id);
+  EXPECT_EQ(std::set<int64_t>(deleted->ids.begin(), deleted->ids.end()),
             (std::set<int64_t>{root.id, child.id, grandchild.id}));
   for (int64_t id : {root.id, child.id, grandchild.id}) {
     EXPECT_EQ(Code(store_->GetTask(ada_, id)), "NOT_FOUND") << id;
   }
+  // In the trash, nothing is lost yet.
+  EXPECT_EQ(Count("SELECT count(*) FROM tasks"), 4);
+  EXPECT_EQ(Count("SELECT count(*) FROM messages"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM questions"), 1);
+  auto purged = store_->PurgeTask(ada_, root.id);
+  ASSERT_TRUE(purged.has_value()) << purged.error().ToString();
+  EXPECT_EQ(*purged, deleted->ids);
   EXPECT_EQ(Count("SELECT count(*) FROM tasks"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM messages"), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM questions"), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM task_owners"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM search_index"), 1);
   EXPECT_EQ(store_->GetTask(ada_, other.id)->task.title, "Other");
-  auto audit = Count("SELECT count(*) FROM audit_log WHERE action = 'delete' AND entity_id = " +
-                     std::to_string(root.id));
-  EXPECT_EQ(audit, 1);
+  for (const char* action : {"delete", "purge"}) {
+    EXPECT_EQ(Count(std::string("SELECT count(*) FROM audit_log WHERE action = '") + action +
+                    "' AND entity_id = " + std::to_string(root.id)),
+              1)
+        << action;
+  }
 }
 
 TEST_F(TaskStoreTest, DeleteIsRefusedToAMemberWhoDoesNotOwnTheTask) {

@@ -82,7 +82,8 @@ class TaskStoreTest : public ::testing::Test {
   std::string Dump() {
     static const char* const kQueries[] = {
         ("SELECT id, organization_id, parent_id, title, description, description_format, status, "
-         "assignee_id, created_by, version, created_at, updated_at, completed_at FROM tasks "
+         "assignee_id, created_by, version, created_at, updated_at, completed_at, deleted_at, "
+         "deleted_by, deleted_with, forked_from FROM tasks "
          "ORDER BY id"),
         "SELECT task_id, user_id FROM task_owners ORDER BY 1, 2",
         "SELECT task_id, label FROM task_labels ORDER BY 1, 2",

@@ -42,14 +42,14 @@ export async function runSession({ label, connect }) {
   const s = {};
 
   // --- A full key and a read-only key ----------------------------------------------------------
-  await check('full key: tools/list shows all 19 tools', async () => {
+  await check('full key: tools/list shows all 22 tools', async () => {
     s.tools = await allTools(ada);
     const all = names(s.tools);
     assert.equal(new Set(all).size, all.length, `duplicate names in ${all}`);
     for (const name of ['whoami', 'list_tasks', 'get_task', 'create_task', 'update_task', 'delete_task']) {
       assert.ok(all.includes(name), `${name} not in ${all}`);
     }
-    assert.equal(all.length, 19, `got ${all}`);
+    assert.equal(all.length, 22, `got ${all}`);
   });
 
   await check('full key: create_task works and lands in acme', async () => {
@@ -66,7 +66,7 @@ export async function runSession({ label, connect }) {
     }
     const writes = names(s.tools.filter((tool) => !tool.annotations.readOnlyHint));
     const reads = names(s.tools.filter((tool) => tool.annotations.readOnlyHint));
-    for (const name of ['create_task', 'update_task', 'delete_task', 'send_message', 'ask_question', 'answer_question']) {
+    for (const name of ['create_task', 'update_task', 'delete_task', 'restore_task', 'purge_task', 'fork_task', 'send_message', 'ask_question', 'answer_question']) {
       assert.ok(writes.includes(name), `${name} is not marked readOnlyHint false`);
     }
     const shown = names(await allTools(reader));
