@@ -628,6 +628,21 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
     std::set<std::string> audience;
     for (int64_t id : *members) audience.insert("user:" + std::to_string(id));
     server.NotifyResourceUpdated(TaskUri(*event.task_id), &audience);
+    // A delete, restore or purge changes every task of the subtree it names, not just its root.
+    if (event.type == "task.deleted" || event.type == "task.restored" ||
+        event.type == "task.purged") {
+      boost::system::error_code ec;
+      const json::value data = json::parse(event.data, ec);
+      for (const char* key : {"deletedIds", "restoredIds", "purgedIds"}) {
+        const json::value* ids =
+            ec || !data.is_object() ? nullptr : data.as_object().if_contains(key);
+        if (ids == nullptr || !ids->is_array()) continue;
+        for (const json::value& id : ids->as_array()) {
+          if (id.is_int64() && id.as_int64() != *event.task_id)
+            server.NotifyResourceUpdated(TaskUri(id.as_int64()), &audience);
+        }
+      }
+    }
     server.NotifyResourceUpdated(
         "taskwire://organizations/" + std::to_string(event.organization_id) + "/tasks", &audience);
   });

@@ -9,11 +9,13 @@
 // without its subtasks; the REST routes of the same; and the refusals, each changing nothing.
 // The expiry sweep runs on a fake clock in src/tasks/task_store_trash_test.cc.
 //
-//   await runSession({ label, connect })
+//   await runSession({ label, connect, subscriber? })
+// subscriber(key), when given, connects a client with subscribeResource and onResourceUpdated
+// (the legacy era's stdio connector): a subtask's resource hears of its parent's delete.
 import assert from 'node:assert/strict';
 import { allTools, checker, data, environment, expectToolError } from './harness.mjs';
 
-export async function runSession({ label, connect }) {
+export async function runSession({ label, connect, subscriber }) {
   const env = environment();
   const { check, summary } = checker();
   const ada = await connect(env.TW_KEY_ADA);
@@ -83,6 +85,36 @@ export async function runSession({ label, connect }) {
     assert.equal(copy.messageCount, 0, 'messages are not copied');
     s.treeFork = fork.task;
   });
+
+  if (subscriber) {
+    await check('a subscriber to a subtask hears of the delete and the restore of its parent', async () => {
+      const watcher = await subscriber(env.TW_KEY_ADA);
+      try {
+        const uri = `taskwire://tasks/${s.a.id}`;
+        let heard = 0;
+        let wake = () => {};
+        watcher.onResourceUpdated((params) => {
+          if (params.uri === uri) { heard += 1; wake(); }
+        });
+        const next = (count) => new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no notifications/resources/updated for ${uri}`)), 10000);
+          wake = () => { if (heard >= count) { clearTimeout(timer); resolve(); } };
+          wake();
+        });
+        await watcher.subscribeResource({ uri });
+        const fork = await call(ada, 'fork_task', { taskId: s.root.id });  // the root's own copy
+        await call(ada, 'delete_task', { taskId: s.root.id });
+        const deleted = await next(1).then(() => null, (error) => error);
+        await call(ada, 'restore_task', { taskId: s.root.id });  // the later checks need the tree
+        if (deleted) throw deleted;
+        await next(2);
+        await call(ada, 'delete_task', { taskId: fork.task.id });
+        await call(ada, 'purge_task', { taskId: fork.task.id });
+      } finally {
+        await watcher.close();
+      }
+    });
+  }
 
   await check('delete_task moves a subtask to the trash on its own', async () => {
     const { deletedTaskIds, purgeAt } = await call(ada, 'delete_task', { taskId: s.b1.id });
