@@ -354,11 +354,32 @@ TEST_F(ConfigTest, JobSettingsHaveDefaultsAndGoBesideTheJobs) {
   EXPECT_EQ(loaded->config.jobs.kill_grace, milliseconds(0));
 }
 
+TEST_F(ConfigTest, TheRecoveryWindowComesFromTheFileTheEnvironmentOrAFlag) {
+  auto defaults = Load();
+  ASSERT_TRUE(defaults.has_value());
+  EXPECT_EQ(defaults->config.tasks.recovery_window, std::chrono::hours(24 * 30));
+  sources_.file = File("[tasks]\nrecovery_window = \"7d\"\n");
+  auto loaded = Load();
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  EXPECT_EQ(loaded->config.tasks.recovery_window, std::chrono::hours(24 * 7));
+  EXPECT_EQ(loaded->sources.at("tasks.recovery_window"), Source::kFile);
+  sources_.environment["TASKWIRE_TASKS_RECOVERY_WINDOW"] = "2d";
+  loaded = Load();
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  EXPECT_EQ(loaded->config.tasks.recovery_window, std::chrono::hours(48));
+  sources_.flags = {{"tasks.recovery_window", "90m"}};
+  loaded = Load();
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().message();
+  EXPECT_EQ(loaded->config.tasks.recovery_window, std::chrono::minutes(90));
+  EXPECT_EQ(loaded->sources.at("tasks.recovery_window"), Source::kFlag);
+}
+
 TEST_F(ConfigTest, JobSettingsOutOfRangeAreRefused) {
   for (const auto& [key, value] :
        std::vector<std::pair<std::string, std::string>>{{"jobs.max_output", "100"},
                                                         {"jobs.kill_grace", "2h"},
                                                         {"jobs.retention", "30s"},
+                                                        {"tasks.recovery_window", "30s"},
                                                         {"jobs.max_running", "-1"},
                                                         {"oauth.access_token_ttl", "2h"}}) {
     sources_.flags = {{key, value}};
