@@ -391,6 +391,9 @@ class Supervisor final : public Processes {
     bool stopping = false;  // SIGTERM sent
     bool reaped = false;    // the pid and its group id may belong to someone else now
     std::optional<Clock::time_point> kill_at;
+    // Supervisor thread only: the leader is reaped, and `exited` waits for what is left of its
+    // group (killed, but perhaps not dead yet, or dead and not reaped) to be gone.
+    std::optional<Exit> ending;
   };
   struct Orphan {
     int pidfd = -1;
@@ -405,6 +408,8 @@ class Supervisor final : public Processes {
   size_t ReadOutput(Child& child);
   void WriteInput(Child& child);
   void Finish(Child& child);
+  void EndIfGroupGone(Child& child);
+  void EndGroupsGone();
   void KillOverdue();
   void FindOrphans();
   void ReapOrphan(int pid);
@@ -681,7 +686,24 @@ void Supervisor::Finish(Child& child) {
   if (child.output_fd >= 0) Unregister(child.output_fd);
   // The leader's children are ours now (we are their subreaper).
   FindOrphans();
-  if (child.watch.exited) child.watch.exited(ExitOf(info));
+  child.ending = ExitOf(info);
+  EndIfGroupGone(child);
+}
+
+// A process has ended once no member of its group is left, zombies included (they still count
+// for kill(2)), so that whoever `exited` tells finds the group gone. The members were killed with
+// the leader; those that are our children die and are reaped as orphans (ReapOrphan calls back
+// here), and those that were not become ours when their parent dies. When no orphan is left to
+// reap, nothing here can make the group go away any more (its id may even name a new group
+// now), so the process ends then too.
+void Supervisor::EndIfGroupGone(Child& child) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!orphans_.empty() && (::kill(-child.pid, 0) == 0 || errno != ESRCH)) return;
+  }
+  const Exit exit = *child.ending;
+  child.ending.reset();
+  if (child.watch.exited) child.watch.exited(exit);
   std::unique_ptr<Child> done;
   {
     std::lock_guard lock(mutex_);
@@ -691,6 +713,18 @@ void Supervisor::Finish(Child& child) {
   }
   changed_.notify_all();
   // `done` (and what its callbacks hold) goes here, without the lock.
+}
+
+void Supervisor::EndGroupsGone() {
+  std::vector<Child*> ending;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, child] : children_) {
+      if (child->ending) ending.push_back(child.get());
+    }
+  }
+  // Only this thread erases children, so the pointers stay good.
+  for (Child* child : ending) EndIfGroupGone(*child);
 }
 
 void Supervisor::KillOverdue() {
@@ -757,6 +791,7 @@ void Supervisor::ReapOrphan(int pid) {
     orphans_.erase(pid);
   }
   FindOrphans();  // its own children are ours now
+  EndGroupsGone();
   changed_.notify_all();
 }
 

@@ -43,7 +43,8 @@ struct Started {
 //
 // A process ends when its leader exits: what the output pipe holds is read, whatever is left in
 // its process group is killed (SIGKILL), the pipe is closed (a descendant that keeps it open
-// does not keep the process alive) and `exited` is called.
+// does not keep the process alive) and, once no member of the group is left (its zombies
+// reaped too), `exited` is called.
 //
 // Descendants that leave the group (setsid, setpgid) are caught as orphans: the owning program
 // becomes a child subreaper (PR_SET_CHILD_SUBREAPER), so they are reparented to it when their

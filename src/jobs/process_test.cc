@@ -479,9 +479,13 @@ TEST_F(ProcessesTest, ProcessThatObeysTermEndsByIt) {
 
 TEST_F(ProcessesTest, ChildrenThatOutliveTheLeaderAreKilledAndDoNotHoldItsEnd) {
   Recorder& recorder = NewRecorder();
-  ASSERT_THAT(Start(recorder, Child({"linger", "3"})), IsOk());
+  const base::Result<Started> started = Start(recorder, Child({"linger", "3"}));
+  ASSERT_THAT(started, IsOk());
   // They keep the output pipe open, and the process has ended all the same.
   EXPECT_EQ(recorder.WaitForExit(), "exit 0");
+  // By then no member of the group is left, not even a zombie.
+  EXPECT_EQ(::kill(-started->pid, 0), -1);
+  EXPECT_EQ(errno, ESRCH);
   const std::vector<int> children = NumbersAfter(recorder.output(), "child");
   ASSERT_EQ(children.size(), 3u);
   for (const int child : children) EXPECT_TRUE(Ends(child)) << child;
