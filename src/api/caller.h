@@ -28,11 +28,13 @@ struct Caller final {
   using Recheck = std::function<std::optional<bool>()>;
 
   // A caller whose credential cannot be revoked (the loopback caller) has no `recheck`. Otherwise
-  // `stamp` is `signal`'s stamp read before the credential was verified.
+  // `stamp` is `signal`'s stamp read before the credential was verified. `surface` is the edge
+  // the credential came in through (api::Gate makes one caller per credential and surface).
   explicit Caller(auth::Identity verified, const auth::RevocationSignal* signal = nullptr,
-                  uint64_t stamp = 0, Recheck recheck = nullptr)
+                  uint64_t stamp = 0, Recheck recheck = nullptr,
+                  tasks::Surface surface = tasks::Surface::kMcp)
       : identity(std::move(verified)),
-        actor{identity.user_id, identity.user_name, identity.credential, identity.client},
+        actor{identity.user_id, identity.user_name, identity.credential, identity.client, surface},
         scopes(Expanded(identity.scopes)),
         signal_(signal),
         recheck_(std::move(recheck)),

@@ -56,11 +56,12 @@ std::shared_ptr<const Caller> Gate::CachedCaller(const std::string& hash) {
 
 std::shared_ptr<const Caller> Gate::MakeCaller(auth::Identity identity, uint64_t stamp,
                                                const std::string& raw, const std::string& hash,
-                                               bool jwt, const oauth::Site& site) {
+                                               bool jwt, const oauth::Site& site,
+                                               tasks::Surface surface) {
   // A stream opened with this credential outlives its request: it asks again after any
   // revocation (Caller::StillValid), through the cache first, so that the streams of one key
   // cost one verification between them.
-  Caller::Recheck recheck = [this, raw, hash, jwt, site]() -> std::optional<bool> {
+  Caller::Recheck recheck = [this, raw, hash, jwt, site, surface]() -> std::optional<bool> {
     if (CachedCaller(hash)) return true;
     const uint64_t again_stamp = deps_.revocations.Stamp();
     auto again = jwt ? deps_.tokens->Verify(raw, site) : deps_.keys.Verify(raw);
@@ -68,14 +69,14 @@ std::shared_ptr<const Caller> Gate::MakeCaller(auth::Identity identity, uint64_t
       if (again.error().code() == base::ErrorCode::kUnauthenticated) return false;
       return std::nullopt;
     }
-    auto fresh = MakeCaller(std::move(*again), again_stamp, raw, hash, jwt, site);
+    auto fresh = MakeCaller(std::move(*again), again_stamp, raw, hash, jwt, site, surface);
     std::lock_guard lock(mutex_);
     cache_.Insert(
         hash, Cached{std::move(fresh), std::chrono::steady_clock::now() + cache_ttl_, again_stamp});
     return true;
   };
   return std::make_shared<const Caller>(std::move(identity), &deps_.revocations, stamp,
-                                        std::move(recheck));
+                                        std::move(recheck), surface);
 }
 
 Gate::Refusal Gate::Unauthorized(const http::Request& request, std::string message,
@@ -133,7 +134,8 @@ http::Response Gate::Refusal::ToRest() const {
   return response;
 }
 
-void Gate::Admit(const http::Request& request, bool guard, const Done& done) {
+void Gate::Admit(const http::Request& request, bool guard, tasks::Surface surface,
+                 const Done& done) {
   if (guard && guard_ != nullptr) {
     if (auto refused = guard_->Refuse(request)) {
       done(Refusal{.status = 403,
@@ -153,9 +155,10 @@ void Gate::Admit(const http::Request& request, bool guard, const Done& done) {
   }
   bool present = false;
   const std::string_view token = BearerToken(request, present);
-  if (!present && loopback_caller_ && request.peer.loopback &&
-      !http::SourcePolicy::Forwarded(request)) {
-    done(loopback_caller_);
+  const std::shared_ptr<const Caller>& loopback =
+      surface == tasks::Surface::kRest ? loopback_rest_ : loopback_mcp_;
+  if (!present && loopback && request.peer.loopback && !http::SourcePolicy::Forwarded(request)) {
+    done(loopback);
     return;
   }
   if (!present) {
@@ -171,6 +174,9 @@ void Gate::Admit(const http::Request& request, bool guard, const Done& done) {
     hash += ' ';
     hash += deps_.discovery.ResourceUrl(request);
   }
+  // One caller per surface: the audit record names the edge (Caller::actor).
+  hash += ' ';
+  hash += tasks::SurfaceName(surface);
   if (!token.empty()) {
     if (auto caller = CachedCaller(hash)) {
       done(std::move(caller));
@@ -205,7 +211,7 @@ void Gate::Admit(const http::Request& request, bool guard, const Done& done) {
     site = oauth::Site{deps_.discovery.BaseUrl(request), deps_.discovery.ResourceUrl(request)};
   const bool queued =
       deps_.pool.Post([this, raw = std::string(token), hash = std::move(hash), done, stamp, source,
-                       jwt, site = std::move(site), over_limit,
+                       jwt, site = std::move(site), over_limit, surface,
                        request = std::make_shared<const http::Request>(CopyHead(request))]() {
         auto identity = jwt ? deps_.tokens->Verify(raw, site) : deps_.keys.Verify(raw);
         if (!identity) {
@@ -221,7 +227,7 @@ void Gate::Admit(const http::Request& request, bool guard, const Done& done) {
           }
           return;
         }
-        auto caller = MakeCaller(std::move(*identity), stamp, raw, hash, jwt, site);
+        auto caller = MakeCaller(std::move(*identity), stamp, raw, hash, jwt, site, surface);
         {
           std::lock_guard lock(mutex_);
           cache_.Insert(hash, Cached{caller, std::chrono::steady_clock::now() + cache_ttl_, stamp});

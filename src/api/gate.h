@@ -39,6 +39,9 @@ namespace taskwire::api {
 // Refusals and limit trips are logged (auth.credential_refused, auth.failure_limit_reached)
 // with the source and the key's non-secret prefix, never the credential. Which scopes a caller
 // holds is decided here, once (Caller::scopes); what an operation needs is checked by its edge.
+// Each caller acts on the surface of the edge that asked: Authenticate is REST's door
+// (tasks::Surface::kRest), AuthenticateGuarded the MCP endpoint's (kMcp); the audit record
+// names it. A credential used on both gets one cached caller per surface.
 // Thread-safe.
 class Gate final {
  public:
@@ -76,19 +79,25 @@ class Gate final {
   // Calls `done` exactly once, with the caller or the refusal: at once from the network thread
   // (the guard, the policy, the bypass, a cache hit, a malformed credential), or later from the
   // worker pool after a lookup. Never blocks.
+  // The caller acts on the REST surface.
   void Authenticate(const http::Request& request, Done done) {
-    Admit(request, /*guard=*/true, std::move(done));
+    Admit(request, /*guard=*/true, tasks::Surface::kRest, std::move(done));
   }
-  // The same from step 1, for an edge that has run the Host guard on this request already.
+  // The same from step 1, for the MCP endpoint, which has run the Host guard on this request
+  // already; the caller acts on the MCP surface.
   void AuthenticateGuarded(const http::Request& request, Done done) {
-    Admit(request, /*guard=*/false, std::move(done));
+    Admit(request, /*guard=*/false, tasks::Surface::kMcp, std::move(done));
   }
 
   // Requests without an Authorization header whose connection comes from a loopback address act
   // as `caller` (auth.loopback_bypass). Decided by the socket's peer, never by a header. Set
   // before serving.
-  void SetLoopbackCaller(std::shared_ptr<const Caller> caller) {
-    loopback_caller_ = std::move(caller);
+  // (Its identity is what counts: the gate makes one caller of it per surface.)
+  void SetLoopbackCaller(const std::shared_ptr<const Caller>& caller) {
+    loopback_rest_ = std::make_shared<const Caller>(caller->identity, nullptr, 0, nullptr,
+                                                    tasks::Surface::kRest);
+    loopback_mcp_ =
+        std::make_shared<const Caller>(caller->identity, nullptr, 0, nullptr, tasks::Surface::kMcp);
   }
   // The Host/Origin check, known once the server listens. Set before serving.
   void SetHostGuard(const http::HostGuard* guard) { guard_ = guard; }
@@ -100,14 +109,15 @@ class Gate final {
     uint64_t revocations = 0;  // the signal's stamp before the key was verified
   };
 
-  void Admit(const http::Request& request, bool guard, const Done& done);
+  void Admit(const http::Request& request, bool guard, tasks::Surface surface, const Done& done);
   // A verified key of `hash` still in the cache and not revoked since, or null.
   std::shared_ptr<const Caller> CachedCaller(const std::string& hash);
   // The caller of a credential just verified (before which the signal read `stamp`), able to
   // check it again for the streams it opens.
   std::shared_ptr<const Caller> MakeCaller(auth::Identity identity, uint64_t stamp,
                                            const std::string& raw, const std::string& hash,
-                                           bool jwt, const oauth::Site& site);
+                                           bool jwt, const oauth::Site& site,
+                                           tasks::Surface surface);
   // 401 with the challenge that points at the protected-resource metadata (RFC 6750 §3,
   // RFC 9728); with `token_given`, error="invalid_token".
   Refusal Unauthorized(const http::Request& request, std::string message, bool token_given) const;
@@ -122,10 +132,12 @@ class Gate final {
 
   const Dependencies deps_;
   const std::chrono::milliseconds cache_ttl_;
-  std::shared_ptr<const Caller> loopback_caller_;
+  std::shared_ptr<const Caller> loopback_rest_;  // the loopback caller on each surface
+  std::shared_ptr<const Caller> loopback_mcp_;
   const http::HostGuard* guard_ = nullptr;
-  std::mutex mutex_;                         // guards cache_
-  base::LruMap<std::string, Cached> cache_;  // by auth::CredentialHash of the key
+  std::mutex mutex_;  // guards cache_
+  // By auth::CredentialHash of the key and the surface.
+  base::LruMap<std::string, Cached> cache_;
 };
 
 }  // namespace taskwire::api

@@ -86,8 +86,9 @@ class GateTest : public ::testing::Test {
     return refusal != nullptr ? std::move(*refusal) : Gate::Refusal{};
   }
 
-  static std::shared_ptr<const Caller> Passed(Gate& gate, const http::Request& request) {
-    Gate::Outcome outcome = Outcome(gate, request);
+  static std::shared_ptr<const Caller> Passed(Gate& gate, const http::Request& request,
+                                              bool guarded = false) {
+    Gate::Outcome outcome = Outcome(gate, request, guarded);
     if (auto* refusal = std::get_if<Gate::Refusal>(&outcome)) {
       ADD_FAILURE() << "refused: " << refusal->status << " " << refusal->message;
       return nullptr;
@@ -263,8 +264,12 @@ TEST_F(GateTest, TheLoopbackBypassComesBeforeTheFailureLimitAndOnlyWithoutAHeade
   EXPECT_EQ(Status(*gate, kUnknown, "127.0.0.1"), 401);
   EXPECT_EQ(Status(*gate, kUnknown, "127.0.0.1"), 401);
   EXPECT_EQ(Status(*gate, kUnknown, "127.0.0.1"), 429);
-  EXPECT_EQ(Passed(*gate, Request("", "127.0.0.1")), loopback)
-      << "no header: the loopback caller, over the limit too";
+  const auto passed = Passed(*gate, Request("", "127.0.0.1"));
+  ASSERT_NE(passed, nullptr) << "no header: the loopback caller, over the limit too";
+  EXPECT_EQ(passed->identity.credential, "loopback");
+  EXPECT_EQ(passed->actor.surface, tasks::Surface::kRest);
+  EXPECT_EQ(Passed(*gate, Request("", "127.0.0.1"), /*guarded=*/true)->actor.surface,
+            tasks::Surface::kMcp);
   // Relayed by a proxy, a loopback peer is not this machine's person.
   http::Request relayed = Request("", "127.0.0.1");
   relayed.headers.Add("X-Forwarded-For", "203.0.113.9");
@@ -350,6 +355,21 @@ TEST(PrincipalOf, CarriesTheCallerItsScopesAndItsAnswers) {
   EXPECT_TRUE(principal.StillValid(clock.Now()));
   EXPECT_FALSE(principal.StillValid(expires));
   EXPECT_EQ(CallerOf(mcp::Principal{}), nullptr) << "anonymous";
+}
+
+TEST_F(GateTest, OneKeyActsOnTheSurfaceOfTheEdgeItCameThrough) {
+  const std::string good = NewKey("laptop");
+  auth::FailureLimiter failures(10);
+  auto gate = Make(failures);
+  for (int round = 0; round < 2; ++round) {  // verified, then from the cache
+    const auto rest = Passed(*gate, Request(good, "192.0.2.1"));
+    const auto mcp = Passed(*gate, Request(good, "192.0.2.1"), /*guarded=*/true);
+    ASSERT_NE(rest, nullptr);
+    ASSERT_NE(mcp, nullptr);
+    EXPECT_EQ(rest->actor.surface, tasks::Surface::kRest) << "round " << round;
+    EXPECT_EQ(mcp->actor.surface, tasks::Surface::kMcp) << "round " << round;
+    EXPECT_EQ(rest->actor.credential, mcp->actor.credential);
+  }
 }
 
 TEST_F(GateTest, McpGateMakesAVerifiedKeyAPrincipalOfItsCaller) {

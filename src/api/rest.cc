@@ -441,6 +441,7 @@ void Rest::Register(http::Router& outer) {
                      {"user", entry.user},
                      {"credential", entry.credential},
                      {"client", entry.client},
+                     {"surface", entry.surface},
                      {"entity", entry.entity},
                      {"entityId",
                       entry.entity_id ? json::value(*entry.entity_id) : json::value(nullptr)},

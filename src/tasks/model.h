@@ -30,13 +30,20 @@ inline constexpr size_t kMaxForkTasks = 500;
 // How long a deleted task stays in the trash before the sweep purges it (tasks.recovery_window).
 inline constexpr std::chrono::seconds kDefaultRecoveryWindow{30LL * 86'400};
 
-// Who acts: the user a credential belongs to, the credential, and the client it was given to.
-// Written into the audit record of every change.
+// Where a change came in: the MCP endpoint, the REST API, the web pages, or the taskwire command
+// on the server's machine. Each edge sets it; the audit record keeps it beside the credential.
+enum class Surface { kCli, kMcp, kRest, kWeb };
+std::string_view SurfaceName(Surface surface);  // "cli", "mcp", "rest", "web"
+std::optional<Surface> ParseSurface(std::string_view name);
+
+// Who acts: the user a credential belongs to, the credential, the client it was given to, and
+// the surface the request came through. Written into the audit record of every change.
 struct Actor {
   int64_t user_id = 0;
   std::string user_name;
   std::string credential = "cli";  // "key:12", "grant:4", "cli", ...
   std::string client;              // "claude-code", ...; "" when unknown
+  Surface surface = Surface::kCli;
 };
 
 enum class Role { kViewer, kMember, kAdmin, kOwner };
@@ -235,6 +242,7 @@ struct AuditEntry {
   std::string user;
   std::string credential;
   std::string client;
+  std::string surface;  // SurfaceName; "" for entries written before migration 0013 recorded it
   std::string entity;
   std::optional<int64_t> entity_id;
   std::string action;

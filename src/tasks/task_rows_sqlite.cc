@@ -735,11 +735,12 @@ base::Result<RowPage<SearchHit>> SqliteTaskRows::Search(Tx& tx, int64_t user_id,
 base::Result<void> SqliteTaskRows::InsertAudit(Tx& tx, const Actor& actor, std::string_view now,
                                                const AuditRow& row) {
   return Run(tx,
-             "INSERT INTO audit_log (at, user_id, user_name, credential, client, organization_id, "
-             "entity, entity_id, action, changes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             "INSERT INTO audit_log (at, user_id, user_name, credential, client, surface, "
+             "organization_id, entity, entity_id, action, changes) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
              {now, actor.user_id == 0 ? Param(nullptr) : Param(actor.user_id), actor.user_name,
-              actor.credential, actor.client, row.organization_id, row.entity, row.entity_id,
-              row.action, row.changes});
+              actor.credential, actor.client, SurfaceName(actor.surface), row.organization_id,
+              row.entity, row.entity_id, row.action, row.changes});
 }
 
 base::Result<int64_t> SqliteTaskRows::InsertEvent(Tx& tx, const Actor& actor, std::string_view now,
@@ -800,10 +801,19 @@ base::Result<void> SqliteTaskRows::DeleteEvents(Tx& tx, const std::vector<int64_
 
 namespace {
 constexpr std::string_view kAuditColumns =
-    "a.id, a.at, a.user_name, a.credential, a.client, a.entity, a.entity_id, a.action, a.changes";
+    "a.id, a.at, a.user_name, a.credential, a.client, a.entity, a.entity_id, a.action, a.changes, "
+    "a.surface";
 AuditEntry AuditFromRow(const Row& row) {
-  return AuditEntry{row.Int(0),  row.Text(1),        row.Text(2), row.Text(3), row.Text(4),
-                    row.Text(5), row.OptionalInt(6), row.Text(7), row.Text(8)};
+  return AuditEntry{.id = row.Int(0),
+                    .at = row.Text(1),
+                    .user = row.Text(2),
+                    .credential = row.Text(3),
+                    .client = row.Text(4),
+                    .surface = row.Text(9),
+                    .entity = row.Text(5),
+                    .entity_id = row.OptionalInt(6),
+                    .action = row.Text(7),
+                    .changes = row.Text(8)};
 }
 }  // namespace
 

@@ -94,6 +94,27 @@ base::Result<int64_t> MemberId(TaskRows& rows, Transaction& tx, int64_t organiza
 
 }  // namespace
 
+std::string_view SurfaceName(Surface surface) {
+  switch (surface) {
+    case Surface::kCli:
+      return "cli";
+    case Surface::kMcp:
+      return "mcp";
+    case Surface::kRest:
+      return "rest";
+    case Surface::kWeb:
+      return "web";
+  }
+  return "cli";
+}
+
+std::optional<Surface> ParseSurface(std::string_view name) {
+  for (Surface surface : {Surface::kCli, Surface::kMcp, Surface::kRest, Surface::kWeb}) {
+    if (SurfaceName(surface) == name) return surface;
+  }
+  return std::nullopt;
+}
+
 std::string_view RoleName(Role role) {
   switch (role) {
     case Role::kViewer:

@@ -138,6 +138,7 @@ TEST_F(TaskStoreTest, WritesAreAuditedWithTheActor) {
     EXPECT_EQ(entry.user, "ada");
     EXPECT_EQ(entry.credential, ada_.credential);
     EXPECT_EQ(entry.client, "test-client");
+    EXPECT_EQ(entry.surface, "cli") << "an Actor's surface unless an edge sets another";
   }
   EXPECT_EQ(actions, (std::vector<std::string>{"question.answer", "question.ask", "message.create",
                                                "task.update", "task.create"}));
@@ -148,6 +149,22 @@ TEST_F(TaskStoreTest, WritesAreAuditedWithTheActor) {
       << update.changes;
   EXPECT_NE(update.changes.find("\"completedAt\""), std::string::npos) << update.changes;
   EXPECT_EQ(store_->TaskAudit(ada_, task.id, 2)->size(), 2u);
+}
+
+TEST_F(TaskStoreTest, TheAuditRecordNamesTheSurfaceOfEachChange) {
+  Actor over_mcp = ada_;
+  over_mcp.surface = Surface::kMcp;
+  Actor over_rest = ada_;
+  over_rest.surface = Surface::kRest;
+  const Task task = MakeTask(over_mcp, "Surfaces");
+  ASSERT_TRUE(store_->UpdateTask(over_rest, task.id, {.title = "Surfaces too"}).has_value());
+  auto audit = store_->TaskAudit(ada_, task.id, 100);
+  ASSERT_TRUE(audit.has_value());
+  ASSERT_EQ(audit->size(), 2u);
+  EXPECT_EQ((*audit)[0].surface, "rest");
+  EXPECT_EQ((*audit)[1].surface, "mcp");
+  EXPECT_EQ(ParseSurface("web"), Surface::kWeb);
+  EXPECT_EQ(ParseSurface("ftp"), std::nullopt);
 }
 
 TEST_F(TaskStoreTest, IdsOfDeletedTasksMessagesAndQuestionsAreNeverReused) {

@@ -593,6 +593,10 @@ TEST_F(RestTest, TasksAreCreatedReadUpdatedAndDeleted) {
       Call("GET", "/api/v1/tasks/" + std::to_string(parent) + "/audit", ada_);
   ASSERT_EQ(audit.status, 200);
   EXPECT_GE(Json(audit).at("entries").as_array().size(), 2u);
+  const json::value audit_body = Json(audit);
+  for (const auto& entry : audit_body.at("entries").as_array()) {
+    EXPECT_EQ(entry.at("surface").as_string(), "rest") << "every change above came through REST";
+  }
 
   const HttpResponse deleted = Call("DELETE", "/api/v1/tasks/" + std::to_string(parent), ada_);
   ASSERT_EQ(deleted.status, 200) << deleted.body;
