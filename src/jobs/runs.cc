@@ -469,11 +469,6 @@ void Runs::Flush(int64_t run_id) {
     if (active.exit || active.abandoned) return;  // its ending writes the rest
     batch = active.output.Take();
     head_limit = active.output.head_limit();
-    if (batch.progress) {
-      for (const auto& [key, waiter] : waiters_) {
-        if (waiter.run_id == run_id && waiter.progress) watchers.push_back(waiter.progress);
-      }
-    }
   }
   if (batch.empty()) return;
   auto tx = database_.Begin(store::Access::kWrite);
@@ -494,6 +489,17 @@ void Runs::Flush(int64_t run_id) {
           loop_.At(SteadyClock::now() + kRetryAfter, [this, run_id] { Flush(run_id); });
     }
     return;
+  }
+  if (!batch.progress) return;
+  {
+    // Stored: the waiters hear it, and a later one hears it on arrival (Wait).
+    std::lock_guard lock(mutex_);
+    const auto it = active_.find(run_id);
+    if (it == active_.end()) return;
+    it->second->progress = batch.progress;
+    for (const auto& [key, waiter] : waiters_) {
+      if (waiter.run_id == run_id && waiter.progress) watchers.push_back(waiter.progress);
+    }
   }
   for (const ProgressWatch& watch : watchers) watch(*batch.progress);
 }
@@ -619,7 +625,11 @@ void Runs::Finalize(int64_t run_id) {
                                      {"status", RunStatusName(status)},
                                      {"exit_code", exit.code.value_or(-1)},
                                      {"signal", exit.signal.value_or(0)}});
-  for (Waiter& waiter : woken) waiter.wake(false);
+  for (Waiter& waiter : woken) {
+    // The progress the process printed last, stored with its ending, precedes the answer.
+    if (batch.progress && waiter.progress) waiter.progress(*batch.progress);
+    waiter.wake(false);
+  }
   Promote();
 }
 

@@ -123,9 +123,10 @@ class Runs {
                                       std::optional<int64_t> offset, size_t max_bytes);
   // Calls `wake` exactly once: at once when the run is not queued or running (it finished, or it
   // is no run at all: the caller found it with Get or Start first), when it finishes (false), or
-  // at `deadline` (true). `progress` (optional) hears each new progress of the run meanwhile,
-  // once it is stored. Both run on a thread of this service, must not block and must not call
-  // back into it. Returns at once.
+  // at `deadline` (true). `progress` (optional) hears the newest progress stored so far at once,
+  // then each new one meanwhile, once it is stored, the last one before `wake`. Both run on a
+  // thread of this service or the caller's, must not block and must not call back into it.
+  // Returns at once.
   void Wait(int64_t run_id, std::chrono::steady_clock::time_point deadline, Wake wake,
             ProgressWatch progress = nullptr);
 
@@ -234,6 +235,7 @@ struct Runs::Active {
   std::string stopped_by;
   bool interrupted = false;  // stopped by the shutdown
   OutputCapture output;
+  std::optional<Progress> progress;  // the newest stored, told to a waiter that comes later
   bool flush_scheduled = false;
   bool flush_urgent = false;
   base::Scheduler::Id flush_timer = 0;

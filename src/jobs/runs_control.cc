@@ -233,10 +233,13 @@ void Runs::Wait(int64_t run_id, std::chrono::steady_clock::time_point deadline, 
                 ProgressWatch progress) {
   {
     std::lock_guard lock(mutex_);
-    if (active_.contains(run_id)) {
+    if (const auto it = active_.find(run_id); it != active_.end()) {
       const uint64_t key = next_waiter_++;
       const base::Scheduler::Id timer = loop_.At(deadline, [this, key] { ExpireWaiter(key); });
       if (timer != 0) {
+        // What was stored before this waiter came, under the lock so that it precedes what Flush
+        // tells it next.
+        if (progress && it->second->progress) progress(*it->second->progress);
         waiters_.emplace(key, Waiter{run_id, std::move(wake), std::move(progress), timer});
         return;
       }

@@ -96,6 +96,44 @@ TEST_F(RunsTest, ProgressLinesAreStoredAndToldToWaiters) {
   EXPECT_EQ(AwaitEnd(run.id).progress, (Progress{5, 5, ""}));
 }
 
+// A waiter that comes after a progress was stored hears it on arrival, and the progress written
+// just before the exit (stored with the ending, not by a flush) reaches it before its wake.
+TEST_F(RunsTest, ALateWaiterHearsTheStoredProgressAndTheLastOneBeforeItsWake) {
+  MakeRuns();
+  const Run run = MustStart(ada_, "echo");
+  processes_.Write(1, "::progress 1/2 half way\n");
+  ASSERT_TRUE(testing::Eventually([&] {
+    return runs_->Get(ada_, run.id)->progress == Progress{1, 2, "half way"};
+  }));
+  struct Heard {
+    std::mutex mutex;
+    std::vector<std::string> things;  // progress and the wake, in order
+  };
+  auto heard = std::make_shared<Heard>();
+  auto woken = std::make_shared<std::promise<void>>();
+  runs_->Wait(
+      run.id, std::chrono::steady_clock::now() + 20s,
+      [heard, woken](bool expired) {
+        std::lock_guard lock(heard->mutex);
+        heard->things.push_back(expired ? "expired" : "woken");
+        woken->set_value();
+      },
+      [heard](const Progress& progress) {
+        std::lock_guard lock(heard->mutex);
+        heard->things.push_back(std::to_string(progress.done) + "/" +
+                                std::to_string(progress.total) + " " + progress.message);
+      });
+  {
+    std::lock_guard lock(heard->mutex);
+    EXPECT_EQ(heard->things, (std::vector<std::string>{"1/2 half way"}));
+  }
+  processes_.Write(1, "::progress 2/2 done\n");
+  processes_.Exit(1, {.code = 0});
+  ASSERT_EQ(woken->get_future().wait_for(20s), std::future_status::ready);
+  std::lock_guard lock(heard->mutex);
+  EXPECT_EQ(heard->things, (std::vector<std::string>{"1/2 half way", "2/2 done", "woken"}));
+}
+
 TEST_F(RunsTest, ASecretIsInNoRowEventAuditEntryLogLineOrOutput) {
   MakeRuns();
   const std::string secret = "correct-horse-battery-staple";
