@@ -1,6 +1,6 @@
 // Micro benchmarks of one MCP tools/call on the 2026-07-28 wire: decoding the JSON-RPC body,
 // checking the arguments against the tool's schema, encoding the result, and the whole
-// Server::HandlePost path (headers, _meta, dispatch to the worker pool, answer) without sockets.
+// mcp::Serve path (headers, _meta, dispatch to the worker pool, answer) without sockets.
 //
 //   build/release/bench/mcp_benchmark
 
@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/worker_pool.h"
 #include "bench/response_waiter.h"
+#include "mcp/http_endpoint.h"
 #include "mcp/server.h"
 
 using namespace taskwire;
@@ -93,7 +94,7 @@ void BM_HandlePostToolsCall(benchmark::State& state) {
   for (auto _ : state) {
     request.body = kBody;
     auto waiter = std::make_shared<bench::ResponseWaiter>();
-    server.HandlePost(request, mcp::Principal{}, http::Responder(waiter));
+    mcp::Serve(server, request, mcp::Principal{}, http::Responder(waiter));
     bytes = waiter->Wait().size();
   }
   state.counters["response_bytes"] = static_cast<double>(bytes);

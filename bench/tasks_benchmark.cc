@@ -1,4 +1,4 @@
-// get_task and list_tasks through the whole MCP path (Server::HandlePost on the 2026-07-28 wire,
+// get_task and list_tasks through the whole MCP path (mcp::Serve on the 2026-07-28 wire,
 // argument validation, the worker pool, the SQLite store, JSON results) against a database of
 // 100,000 tasks (TW_BENCH_TASKS overrides the count). No sockets: the HTTP layer is measured by
 // the load benchmarks.
@@ -24,6 +24,7 @@
 #include "base/log.h"
 #include "base/worker_pool.h"
 #include "bench/response_waiter.h"
+#include "mcp/http_endpoint.h"
 #include "mcp/server.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_database.h"
@@ -77,7 +78,7 @@ class World {
     std::filesystem::remove_all(dir_, ec);
   }
 
-  // One tools/call through HandlePost; returns the response body.
+  // One tools/call through mcp::Serve; returns the response body.
   std::string Call(std::string_view tool, const json::object& arguments) {
     http::Request request;
     request.method = http::Method::kPost;
@@ -98,7 +99,7 @@ class World {
               json::object{{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
                            {"io.modelcontextprotocol/clientCapabilities", json::object{}}}}}}});
     auto waiter = std::make_shared<bench::ResponseWaiter>();
-    server_->HandlePost(request, principal_, http::Responder(waiter));
+    mcp::Serve(*server_, request, principal_, http::Responder(waiter));
     return waiter->Wait();
   }
 

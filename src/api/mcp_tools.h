@@ -7,6 +7,7 @@
 #include "api/gate.h"
 #include "api/operations.h"
 #include "http/message.h"
+#include "mcp/http_endpoint.h"
 #include "mcp/server.h"
 #include "mcp/types.h"
 

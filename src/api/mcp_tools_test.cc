@@ -18,8 +18,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The MCP tools, prompts and resources over a real database, through the library's HandlePost
-// (2025-03-26 sessionless requests), as the endpoint hands them over after the gate.
+// The MCP tools, prompts and resources over a real database, through the library's HTTP transport
+// (mcp::Serve) (2025-03-26 sessionless requests), as the endpoint hands them over after the gate.
 class McpToolsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -66,7 +66,7 @@ class McpToolsTest : public ::testing::Test {
     request.body = json::serialize(json::object{
         {"jsonrpc", "2.0"}, {"id", 7}, {"method", method}, {"params", std::move(params)}});
     auto answer = std::make_shared<testing::ResponseRecorder>();
-    server_->HandlePost(request, principal, http::Responder(answer));
+    mcp::Serve(*server_, request, principal, http::Responder(answer));
     EXPECT_TRUE(answer->WaitDone(10s)) << "no answer";
     return answer->response().value_or(http::Response{});
   }

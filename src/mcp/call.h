@@ -13,7 +13,6 @@
 #include <string_view>
 #include <utility>
 
-#include "http/responder.h"
 #include "mcp/envelope.h"
 #include "mcp/jsonrpc.h"
 #include "mcp/server.h"
@@ -23,40 +22,6 @@ namespace taskwire::mcp {
 
 // The key of a request id in a session's tables: its JSON text (server.cc).
 std::string IdKey(const json::value& id);
-
-// How the answer to one request leaves over Streamable HTTP (MCP basic/transports): one JSON-RPC
-// message as application/json with the HTTP status it travels with, an empty 202 for what needs
-// no answer, or an event stream once something must precede the answer. Exactly one of Send,
-// Fail, Accept or OpenStream is used. Move-only; any thread.
-class Channel {
- public:
-  explicit Channel(http::Responder responder) : responder_(std::move(responder)) {}
-
-  // One JSON-RPC message, already encoded, with `status`. A non-empty `session_id` goes with it as
-  // Mcp-Session-Id (the answer to initialize).
-  void Send(int status, std::string message, std::string_view session_id = {}) {
-    http::Response response = http::Response::Json(status, std::move(message));
-    if (!session_id.empty()) {
-      response.headers.Add(std::string(kSessionHeader), std::string(session_id));
-    }
-    responder_.Send(std::move(response));
-  }
-  // The error answer to `id`, with the HTTP status the error travels with.
-  void Fail(const json::value& id, const RpcError& error) {
-    Send(error.http_status, EncodeError(id, error));
-  }
-  // 202 Accepted without a body: what a notification or a client's response gets.
-  void Accept() { responder_.Send(http::Response{.status = 202, .headers = {}, .body = {}}); }
-  // Starts the event stream (200, text/event-stream) that carries the answer and what precedes it.
-  std::shared_ptr<http::EventStream> OpenStream() {
-    return responder_.StartEventStream(http::Response{});
-  }
-  // Runs `callback` once if the client goes away before the answer is complete.
-  void OnCancel(std::function<void()> callback) { responder_.OnCancel(std::move(callback)); }
-
- private:
-  http::Responder responder_;
-};
 
 // One request in flight: what its handler may know (CallContext), and how its answer leaves,
 // as one JSON body or, once something must be sent before it, as an event stream.
@@ -76,7 +41,8 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
     std::optional<LogLevel> log_level;  // modern: from _meta; legacy: from the session
   };
 
-  Call(Setup setup, Channel channel) : setup_(std::move(setup)), channel_(std::move(channel)) {}
+  Call(Setup setup, std::unique_ptr<Channel> channel)
+      : setup_(std::move(setup)), channel_(std::move(channel)) {}
 
   ~Call() override {
     std::lock_guard lock(mutex_);
@@ -110,8 +76,7 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
     std::lock_guard lock(mutex_);
     if (!resumable_ || finished_ || cancelled()) return;
     if (!OpenStream()) return;
-    stream_->Send(http::SseEvent{
-        .id = EventId(next_seq_ - 1), .data = "", .retry_ms = static_cast<int>(retry.count())});
+    stream_->Send(StreamEvent{.id = EventId(next_seq_ - 1), .message = {}, .retry = retry});
     stream_->Close();
     stream_.reset();
   }
@@ -124,7 +89,7 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
 
   // A GET with Last-Event-ID "<this stream>-<after>": sends what came after it, then whatever
   // follows, on `stream`.
-  void Resume(std::shared_ptr<http::EventStream> stream, uint64_t after) {
+  void Resume(std::shared_ptr<Stream> stream, uint64_t after) {
     std::lock_guard lock(mutex_);
     bool ended = false;
     {
@@ -132,7 +97,8 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
       const auto log = setup_.session->post_streams.find(stream_number_);
       if (log != setup_.session->post_streams.end()) {
         for (const auto& [seq, message] : log->second.events) {
-          if (seq > after) stream->Send(http::SseEvent{.id = EventId(seq), .data = message});
+          if (seq > after)
+            stream->Send(StreamEvent{.id = EventId(seq), .message = message, .retry = {}});
         }
         ended = log->second.ended;
       }
@@ -251,7 +217,7 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
       Write(std::move(body), /*last=*/true);
       if (stream_) stream_->Close();
     } else if (stream_) {
-      stream_->Send(http::SseEvent{.data = std::move(body)});
+      stream_->Send(StreamEvent{.id = {}, .message = std::move(body), .retry = {}});
       stream_->Close();
     } else if (channel_) {
       channel_->Send(status, std::move(body));
@@ -276,7 +242,7 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
       while (setup_.session->post_streams.size() > kMaxStreamLogs) {
         setup_.session->post_streams.erase(setup_.session->post_streams.begin());
       }
-      stream_->Send(http::SseEvent{.id = EventId(0), .data = ""});
+      stream_->Send(StreamEvent{.id = EventId(0), .message = {}, .retry = {}});
     }
     return true;
   }
@@ -284,11 +250,12 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
   // With mutex_ held: one event, logged when resumable, sent when connected.
   void Write(std::string message, bool last = false) {
     if (stream_number_ == 0) {
-      stream_->Send(http::SseEvent{.data = std::move(message)});
+      stream_->Send(StreamEvent{.id = {}, .message = std::move(message), .retry = {}});
       return;
     }
     const uint64_t seq = next_seq_++;
-    if (stream_ && !stream_->Send(http::SseEvent{.id = EventId(seq), .data = message})) {
+    if (stream_ &&
+        !stream_->Send(StreamEvent{.id = EventId(seq), .message = message, .retry = {}})) {
       stream_.reset();  // gone again: the log keeps the event for the next resumption
     }
     std::lock_guard session_lock(setup_.session->mutex);
@@ -319,8 +286,8 @@ class Call final : public CallContext, public std::enable_shared_from_this<Call>
   static constexpr size_t kMaxStreamLogs = 32;
 
   std::mutex mutex_;  // guards channel_, stream_, finished_, stream_number_, next_seq_
-  std::optional<Channel> channel_;
-  std::shared_ptr<http::EventStream> stream_;  // null before streaming, or while detached
+  std::unique_ptr<Channel> channel_;  // null once answered, or once the stream is open
+  std::shared_ptr<Stream> stream_;    // null before streaming, or while detached
   bool finished_ = false;
   bool resumable_ = false;      // set once by Attach
   uint64_t stream_number_ = 0;  // non-zero once a resumable stream was opened

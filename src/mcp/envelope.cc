@@ -196,8 +196,8 @@ std::optional<RpcError> Server::Impl::CheckModernHeaders(const Envelope& envelop
 }
 
 void Server::Impl::HandleModern(const Envelope& envelope, Message& message,
-                                const Principal& principal, Channel& channel) {
-  auto fail = [&](const RpcError& error) { channel.Fail(message.id, error); };
+                                const Principal& principal, std::unique_ptr<Channel>& channel) {
+  auto fail = [&](const RpcError& error) { channel->Fail(message.id, error); };
 
   // MCP 2026-07-28 basic/transports, the order in which a request's headers and body are checked.
   const auto& header_version = envelope.protocol_version;

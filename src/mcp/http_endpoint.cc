@@ -2,6 +2,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include "mcp/envelope.h"
+
 namespace taskwire::mcp {
 
 namespace {
@@ -11,6 +13,77 @@ constexpr std::string_view kAllowHeaders =
     "Authorization, Content-Type, Accept, MCP-Protocol-Version, Mcp-Method, Mcp-Name, "
     "Mcp-Session-Id, Last-Event-ID";
 constexpr std::string_view kExposeHeaders = "Mcp-Session-Id, WWW-Authenticate";
+
+// A stream of messages as Server-Sent Events: the event id is the resumption point, the data the
+// message (WHATWG HTML §9.2; MCP basic/transports).
+class SseStream final : public Stream {
+ public:
+  explicit SseStream(std::shared_ptr<http::EventStream> events) : events_(std::move(events)) {}
+
+  bool Send(StreamEvent event) override {
+    return events_->Send(
+        http::SseEvent{.id = std::move(event.id),
+                       .event = {},
+                       .data = std::move(event.message),
+                       .retry_ms = event.retry ? static_cast<int>(event.retry->count()) : -1});
+  }
+  void Close() override { events_->Close(); }
+  void CloseAfter(std::chrono::milliseconds delay) override { events_->CloseAfter(delay); }
+  bool closed() const override { return events_->closed(); }
+  void OnClose(std::function<void()> callback) override { events_->OnClose(std::move(callback)); }
+
+ private:
+  const std::shared_ptr<http::EventStream> events_;
+};
+
+// The server's answer over HTTP: a JSON-RPC message as application/json with its status, an
+// empty body, or an event stream. `request` and `options` are read only by Challenge, which
+// comes before Server::Receive returns, while both still exist.
+class HttpChannel final : public Channel {
+ public:
+  HttpChannel(http::Responder responder, const http::Request& request,
+              const EndpointOptions& options)
+      : responder_(std::move(responder)), request_(request), options_(options) {}
+
+  void Answer(Reply reply) override {
+    http::Response response =
+        reply.message.empty() ? http::Response{.status = reply.status, .headers = {}, .body = {}}
+                              : http::Response::Json(reply.status, std::move(reply.message));
+    if (!reply.session_id.empty()) {
+      response.headers.Add(std::string(kSessionHeader), std::move(reply.session_id));
+    }
+    // RFC 9110 §15.5.6: a 405 names what is allowed; POST is the one method every era serves.
+    if (reply.status == 405) response.headers.Add("Allow", "POST");
+    responder_.Send(std::move(response));
+  }
+
+  void Challenge(const json::value& id, std::string_view scope) override {
+    if (options_.insufficient_scope) {
+      responder_.Send(options_.insufficient_scope(request_, scope));
+      return;
+    }
+    http::Response refusal = http::Response::Json(
+        403,
+        EncodeError(id, RpcError{kInvalidRequest, "insufficient scope: needs " + std::string(scope),
+                                 nullptr, 403}));
+    refusal.headers.Set("WWW-Authenticate", "Bearer error=\"insufficient_scope\", scope=\"" +
+                                                std::string(scope) + "\"");
+    responder_.Send(std::move(refusal));
+  }
+
+  std::shared_ptr<Stream> OpenStream() override {
+    return std::make_shared<SseStream>(responder_.StartEventStream(http::Response{}));
+  }
+
+  void OnCancel(std::function<void()> callback) override {
+    responder_.OnCancel(std::move(callback));
+  }
+
+ private:
+  http::Responder responder_;
+  const http::Request& request_;
+  const EndpointOptions& options_;
+};
 
 http::Response GuardRefusal(const http::Response& refusal) {
   // A JSON-RPC error without id, which MCP clients can read, in place of our REST error body.
@@ -50,12 +123,10 @@ void AddCors(const http::Request& request, http::Response& response) {
   }
 }
 
-using Method = void (Server::*)(http::Request&, const Principal&, http::Responder);
-
 http::Handler Guarded(Server& server, const http::HostGuard& guard, Authenticator* authenticator,
-                      Method method) {
-  return [&server, &guard, authenticator, method](http::Request& request,
-                                                  http::Responder responder) {
+                      std::shared_ptr<const EndpointOptions> options) {
+  return [&server, &guard, authenticator, options](http::Request& request,
+                                                   http::Responder responder) {
     if (auto refused = guard.Check(request)) {
       responder.Send(GuardRefusal(*refused));
       return;
@@ -74,7 +145,7 @@ http::Handler Guarded(Server& server, const http::HostGuard& guard, Authenticato
       return;
     }
     if (authenticator == nullptr) {
-      (server.*method)(request, Principal{}, std::move(responder));
+      Serve(server, request, Principal{}, std::move(responder), *options);
       return;
     }
     // The authenticator may answer later from another thread, after the network thread has
@@ -82,7 +153,7 @@ http::Handler Guarded(Server& server, const http::HostGuard& guard, Authenticato
     auto held = std::make_shared<std::pair<http::Request, http::Responder>>(std::move(request),
                                                                             std::move(responder));
     authenticator->Authenticate(
-        held->first, [&server, method, held](Authenticator::Outcome outcome) {
+        held->first, [&server, options, held](Authenticator::Outcome outcome) {
           auto& [held_request, held_responder] = *held;
           if (auto* refused = std::get_if<Refusal>(&outcome)) {
             http::Response refusal = AuthenticationRefusal(held_request, std::move(*refused));
@@ -90,19 +161,40 @@ http::Handler Guarded(Server& server, const http::HostGuard& guard, Authenticato
             held_responder.Send(std::move(refusal));
             return;
           }
-          (server.*method)(held_request, std::get<Principal>(outcome), std::move(held_responder));
+          Serve(server, held_request, std::get<Principal>(outcome), std::move(held_responder),
+                *options);
         });
   };
 }
 
 }  // namespace
 
+void Serve(Server& server, http::Request& request, const Principal& principal,
+           http::Responder responder, const EndpointOptions& options) {
+  const Envelope envelope = ReadEnvelope(request.headers);
+  auto channel = std::make_unique<HttpChannel>(std::move(responder), request, options);
+  switch (request.method) {
+    case http::Method::kPost:
+      return server.Receive(envelope, request.body, principal, std::move(channel));
+    case http::Method::kGet:
+      return server.OpenSessionStream(envelope, principal, std::move(channel));
+    case http::Method::kDelete:
+      return server.EndSession(envelope, principal, std::move(channel));
+    default:
+      return channel->Fail(
+          nullptr,
+          RpcError{kInvalidRequest, "the MCP endpoint serves POST, GET and DELETE", nullptr, 405});
+  }
+}
+
 void RegisterEndpoint(http::Router& router, const std::string& path, Server& server,
-                      const http::HostGuard& guard, Authenticator* authenticator) {
-  router.Add(http::Method::kPost, path, Guarded(server, guard, authenticator, &Server::HandlePost));
-  router.Add(http::Method::kGet, path, Guarded(server, guard, authenticator, &Server::HandleGet));
-  router.Add(http::Method::kDelete, path,
-             Guarded(server, guard, authenticator, &Server::HandleDelete));
+                      const http::HostGuard& guard, Authenticator* authenticator,
+                      EndpointOptions options) {
+  auto shared = std::make_shared<const EndpointOptions>(std::move(options));
+  for (const http::Method method :
+       {http::Method::kPost, http::Method::kGet, http::Method::kDelete}) {
+    router.Add(method, path, Guarded(server, guard, authenticator, shared));
+  }
   router.Add(http::Method::kOptions, path,
              [&guard](http::Request& request, http::Responder responder) {
                if (auto refused = guard.Check(request)) {

@@ -5,24 +5,24 @@
 namespace taskwire::mcp {
 
 void Server::Impl::HandleLegacy(const Envelope& envelope, Message& message,
-                                const Principal& principal, Channel& channel) {
+                                const Principal& principal, std::unique_ptr<Channel>& channel) {
   std::shared_ptr<Session> session;
   if (envelope.session_id) {
     session = sessions->Find(*envelope.session_id, principal.subject);
     if (!session) {
       // MCP 2025-11-25 transports, "Session Management": the client must start over.
-      return channel.Fail(
+      return channel->Fail(
           message.id, {kSessionNotFound, "session not found; send initialize again", nullptr, 404});
     }
   }
 
   if (message.kind == Message::Kind::kResponse) {
     HandleLegacyResponse(message, session);
-    return channel.Accept();
+    return channel->Accept();
   }
   if (message.kind == Message::Kind::kNotification) {
     HandleLegacyNotification(message, session);
-    return channel.Accept();
+    return channel->Accept();
   }
 
   Incoming incoming{.envelope = envelope,
@@ -82,37 +82,29 @@ void Server::Impl::HandleLegacyNotification(const Message& message,
   // notifications/initialized, notifications/roots/list_changed and the rest need no action.
 }
 
-std::shared_ptr<Session> Server::Impl::SessionOf(const http::Request& request,
-                                                 const Envelope& envelope,
-                                                 const Principal& principal,
-                                                 http::Responder& responder) {
+std::shared_ptr<Session> Server::Impl::SessionOf(std::string_view what, const Envelope& envelope,
+                                                 const Principal& principal, Channel& channel) {
   if (!envelope.session_id) {
     // GET and DELETE exist only for legacy sessions; 2026-07-28 has neither (405).
-    http::Response response = ErrorResponse(
-        nullptr, RpcError{kInvalidRequest,
-                          std::string(http::MethodName(request.method)) +
-                              " needs the Mcp-Session-Id of a session from initialize",
-                          nullptr, 405});
-    response.headers.Add("Allow", "POST");
-    responder.Send(std::move(response));
+    channel.Fail(nullptr, RpcError{kInvalidRequest,
+                                   std::string(what) +
+                                       " needs the Mcp-Session-Id of a session from initialize",
+                                   nullptr, 405});
     return nullptr;
   }
   auto session = sessions->Find(*envelope.session_id, principal.subject);
-  if (!session) {
-    responder.Send(
-        ErrorResponse(nullptr, RpcError{kSessionNotFound, "session not found", nullptr, 404}));
-  }
+  if (!session)
+    channel.Fail(nullptr, RpcError{kSessionNotFound, "session not found", nullptr, 404});
   return session;
 }
 
-void Server::HandleGet(http::Request& request, const Principal& principal,
-                       http::Responder responder) {
-  const Envelope envelope = ReadEnvelope(request.headers);
-  auto session = impl_->SessionOf(request, envelope, principal, responder);
+void Server::OpenSessionStream(const Envelope& envelope, const Principal& principal,
+                               std::unique_ptr<Channel> channel) {
+  auto session = impl_->SessionOf("GET", envelope, principal, *channel);
   if (!session) return;
   if (!envelope.accepts_event_stream) {
-    responder.Send(ErrorResponse(
-        nullptr, RpcError{kInvalidRequest, "GET needs Accept: text/event-stream", nullptr, 406}));
+    channel->Fail(nullptr,
+                  RpcError{kInvalidRequest, "GET needs Accept: text/event-stream", nullptr, 406});
     return;
   }
   // Last-Event-ID "<stream>-<seq>" (MCP 2025-11-25 transports, "Resumability"): stream 0 is the
@@ -142,12 +134,11 @@ void Server::HandleGet(http::Request& request, const Principal& principal,
       }
     }
     if (!known) {
-      responder.Send(ErrorResponse(
-          nullptr,
-          RpcError{kInvalidRequest, "that stream can no longer be resumed", nullptr, 404}));
+      channel->Fail(
+          nullptr, RpcError{kInvalidRequest, "that stream can no longer be resumed", nullptr, 404});
       return;
     }
-    auto stream = responder.StartEventStream(http::Response{});
+    auto stream = channel->OpenStream();
     if (call) {
       call->Resume(std::move(stream), last_seen);
       return;
@@ -155,8 +146,9 @@ void Server::HandleGet(http::Request& request, const Principal& principal,
     // The call is over: what it sent after the client's last event, ending with its answer.
     for (const auto& [seq, message] : logged) {
       if (seq > last_seen) {
-        stream->Send(http::SseEvent{.id = std::to_string(stream_number) + "-" + std::to_string(seq),
-                                    .data = message});
+        stream->Send(StreamEvent{.id = std::to_string(stream_number) + "-" + std::to_string(seq),
+                                 .message = message,
+                                 .retry = {}});
       }
     }
     stream->Close();
@@ -164,24 +156,24 @@ void Server::HandleGet(http::Request& request, const Principal& principal,
   }
   std::lock_guard lock(session->mutex);
   if (session->get_stream && !session->get_stream->closed()) {
-    responder.Send(ErrorResponse(
-        nullptr, RpcError{kInvalidRequest, "this session already has a GET stream", nullptr, 409}));
+    channel->Fail(nullptr,
+                  RpcError{kInvalidRequest, "this session already has a GET stream", nullptr, 409});
     return;
   }
-  session->get_stream = responder.StartEventStream(http::Response{});
+  session->get_stream = channel->OpenStream();
   session->get_principal = principal;
   EndAtExpiry(*session->get_stream, principal, impl_->clock);
   for (const auto& [event_id, message] : session->replay) {
     if (resuming && event_id > last_seen) {
       session->get_stream->Send(
-          http::SseEvent{.id = "0-" + std::to_string(event_id), .data = message});
+          StreamEvent{.id = "0-" + std::to_string(event_id), .message = message, .retry = {}});
     }
   }
 }
 
-void Server::HandleDelete(http::Request& request, const Principal& principal,
-                          http::Responder responder) {
-  auto session = impl_->SessionOf(request, ReadEnvelope(request.headers), principal, responder);
+void Server::EndSession(const Envelope& envelope, const Principal& principal,
+                        std::unique_ptr<Channel> channel) {
+  auto session = impl_->SessionOf("DELETE", envelope, principal, *channel);
   if (!session) return;
   impl_->sessions->Drop(session);
   std::vector<std::shared_ptr<Call>> calls;
@@ -192,7 +184,7 @@ void Server::HandleDelete(http::Request& request, const Principal& principal,
     }
   }
   for (auto& call : calls) call->MarkCancelled();
-  responder.Send(http::Response{.status = 204, .headers = {}, .body = {}});
+  channel->Answer(Reply{.status = 204, .message = {}, .session_id = {}});
 }
 
 }  // namespace taskwire::mcp

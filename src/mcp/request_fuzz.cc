@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "base/worker_pool.h"
+#include "mcp/http_endpoint.h"
 #include "mcp/server.h"
 
 using namespace taskwire;
@@ -58,6 +59,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (end == std::string_view::npos) break;
     head.remove_prefix(end + 1);
   }
-  server.HandlePost(request, mcp::Principal{}, http::Responder(std::make_shared<Discard>()));
+  mcp::Serve(server, request, mcp::Principal{}, http::Responder(std::make_shared<Discard>()));
   return 0;
 }

@@ -9,10 +9,6 @@ namespace taskwire::mcp {
 
 std::string IdKey(const json::value& id) { return json::serialize(id); }
 
-http::Response ErrorResponse(const json::value& id, const RpcError& error) {
-  return http::Response::Json(error.http_status, EncodeError(id, error));
-}
-
 // ---- LogLevel and ToolResult -------------------------------------------------------------
 
 namespace {
@@ -72,11 +68,11 @@ size_t Server::session_count() const { return impl_->sessions->size(); }
 
 void Server::StopTasks() { impl_->tasks->StopAll(); }
 
-void Server::HandlePost(http::Request& request, const Principal& principal,
-                        http::Responder responder) {
-  auto parsed = ParseMessage(request.body);
+void Server::Receive(const Envelope& envelope, std::string_view message_text,
+                     const Principal& principal, std::unique_ptr<Channel> channel) {
+  auto parsed = ParseMessage(message_text);
   if (auto* failure = std::get_if<ParseFailure>(&parsed)) {
-    Channel(std::move(responder)).Fail(failure->id, failure->error);
+    channel->Fail(failure->id, failure->error);
     return;
   }
   Message& message = std::get<Message>(parsed);
@@ -84,28 +80,20 @@ void Server::HandlePost(http::Request& request, const Principal& principal,
   // authorization, "Scope challenge handling"): the client can ask for the scope and retry.
   if (message.kind == Message::Kind::kRequest) {
     if (auto scope = impl_->catalog.MissingScope(message, principal)) {
-      if (impl_->options.insufficient_scope) {
-        responder.Send(impl_->options.insufficient_scope(request, *scope));
-      } else {
-        http::Response refusal = ErrorResponse(
-            message.id, {kInvalidRequest, "insufficient scope: needs " + *scope, nullptr, 403});
-        refusal.headers.Set("WWW-Authenticate",
-                            "Bearer error=\"insufficient_scope\", scope=\"" + *scope + "\"");
-        responder.Send(std::move(refusal));
-      }
+      channel->Challenge(message.id, *scope);
       return;
     }
   }
-  Envelope envelope = ReadEnvelope(request.headers);
-  envelope.era = EraOf(envelope, message);
-  impl_->Handle(envelope, message, principal, Channel(std::move(responder)));
+  Envelope read = envelope;
+  read.era = EraOf(read, message);
+  impl_->Handle(read, message, principal, std::move(channel));
 }
 
 void Server::Impl::Handle(const Envelope& envelope, Message& message, const Principal& principal,
-                          Channel channel) {
+                          std::unique_ptr<Channel> channel) {
   if (envelope.era == Era::kLegacy) return HandleLegacy(envelope, message, principal, channel);
   // No client notifications are defined for HTTP in 2026-07-28; accept and ignore.
-  if (message.kind != Message::Kind::kRequest) return channel.Accept();
+  if (message.kind != Message::Kind::kRequest) return channel->Accept();
   HandleModern(envelope, message, principal, channel);
 }
 
@@ -300,7 +288,7 @@ void Server::Impl::Dispatch(Incoming& in) {
 }
 
 void Server::Impl::Fail(Incoming& in, const RpcError& error) {
-  in.channel.Fail(in.message.id, error);
+  in.channel->Fail(in.message.id, error);
 }
 
 void Server::Impl::Answer(Incoming& in, std::variant<json::object, RpcError> outcome,
@@ -308,7 +296,7 @@ void Server::Impl::Answer(Incoming& in, std::variant<json::object, RpcError> out
   if (auto* error = std::get_if<RpcError>(&outcome)) return Fail(in, *error);
   json::object& result = std::get<json::object>(outcome);
   if (in.modern()) Decorate(result, cacheable, options.list_ttl);
-  in.channel.Send(200, EncodeResult(in.message.id, result));
+  in.channel->Send(200, EncodeResult(in.message.id, result));
 }
 
 void Server::Impl::Initialize(Incoming& in) {
@@ -342,7 +330,7 @@ void Server::Impl::Initialize(Incoming& in) {
                       {"capabilities", catalog.Capabilities()},
                       {"serverInfo", ServerInfo()}};
   if (!options.instructions.empty()) result["instructions"] = options.instructions;
-  in.channel.Send(200, EncodeResult(in.message.id, result), created->id);
+  in.channel->Send(200, EncodeResult(in.message.id, result), created->id);
 }
 
 std::shared_ptr<Call> Server::Impl::StartCall(Incoming& in) {

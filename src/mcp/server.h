@@ -3,15 +3,16 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
-#include <variant>
+#include <utility>
 
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/worker_pool.h"
-#include "http/responder.h"
+#include "mcp/jsonrpc.h"
 #include "mcp/types.h"
 
 namespace taskwire::mcp {
@@ -59,37 +60,86 @@ struct ServerOptions {
   std::chrono::milliseconds task_poll_interval{1'000};
   size_t max_tasks_per_subject = 100;
   size_t max_tasks = 10'000;
-  // The answer to a request for a tool, prompt or resource whose scope the caller lacks (RFC 6750
-  // §3.1: 403 with WWW-Authenticate: Bearer error="insufficient_scope", scope="..."). The default
-  // names only the scope; applications add resource_metadata.
-  std::function<http::Response(const http::Request& request, std::string_view scope)>
-      insufficient_scope;
 };
 
-// Why an authenticator turned a request away. The endpoint answers with `status` and `headers`
-// (WWW-Authenticate, Retry-After) and a JSON-RPC error (-32600) whose message is `message`,
-// answering the request's id when its body had one.
-struct Refusal {
-  int status = 401;
+// ---- The channel: how the server's answers reach the transport that carries them, without
+// knowing which one it is. Streamable HTTP (mcp/http_endpoint.cc) is the one in production; tests
+// record what arrives (channel_test.cc). See ARCHITECTURE.md, "The MCP library".
+
+// One event of a stream of messages to the client.
+struct StreamEvent {
+  // What a client that lost the stream resumes after (MCP 2025-11-25 transports,
+  // "Resumability"); empty when the event cannot be resumed after.
+  std::string id;
+  // One JSON-RPC message, already encoded; empty for a priming event (an id alone).
   std::string message;
-  http::Headers headers;
+  // How long the client waits before it comes back, when the server ends the stream first.
+  std::optional<std::chrono::milliseconds> retry;
 };
 
-// Decides who a request is made by, for every POST, GET and DELETE of the endpoint, after the
-// endpoint's Host/Origin check.
-class Authenticator {
+// An open stream of messages to the client. Any thread may call any method.
+class Stream {
  public:
-  using Outcome = std::variant<Principal, Refusal>;
-  virtual ~Authenticator() = default;
-  // Calls `done` exactly once with the principal, or with the refusal (401/403 with
-  // WWW-Authenticate, 429, 503). Called on a network thread: answer at once from a cache, or
-  // call `done` later from another thread after blocking work; never block here.
-  virtual void Authenticate(const http::Request& request, std::function<void(Outcome)> done) = 0;
+  virtual ~Stream() = default;
+  // Queues `event`. False once the stream is closed (by Close, the client, or shutdown) or when
+  // the client reads too slowly (the stream is then closed).
+  virtual bool Send(StreamEvent event) = 0;
+  // Ends the stream. Idempotent.
+  virtual void Close() = 0;
+  // Closes the stream by itself after `delay` (at once when it is not positive) unless it closed
+  // before: for a stream whose credential expires. A later call replaces an earlier one.
+  virtual void CloseAfter(std::chrono::milliseconds delay) = 0;
+  virtual bool closed() const = 0;
+  // Runs `callback` once when the stream closes for any reason (at once if it already has). It
+  // must not block, nor take a lock that whoever closes the stream may hold.
+  virtual void OnClose(std::function<void()> callback) = 0;
 };
+
+// The whole answer to one exchange.
+struct Reply {
+  // The status MCP's Streamable HTTP transport ties to the answer (200; 202 for what needs no
+  // answer; the status an RpcError travels with). Decided where the answer is made, since the
+  // same error may travel with different statuses in the two eras; a transport without statuses
+  // ignores it.
+  int status = 200;
+  std::string message;     // one JSON-RPC message, already encoded; empty: none
+  std::string session_id;  // the answer to a legacy initialize: the new session's id
+};
+
+// The one answer to one message, GET or DELETE: exactly one of Answer, Challenge or OpenStream is
+// used. Any thread.
+class Channel {
+ public:
+  virtual ~Channel() = default;
+
+  virtual void Answer(Reply reply) = 0;
+  // The caller lacks `scope` for the request `id`, checked before anything starts (RFC 6750
+  // §3.1; MCP authorization, "Scope challenge handling"), so that the client can ask for it and
+  // retry. Only from within Server::Receive, before it returns.
+  virtual void Challenge(const json::value& id, std::string_view scope) = 0;
+  // Starts the stream that carries the answer and what precedes it.
+  virtual std::shared_ptr<Stream> OpenStream() = 0;
+  // Runs `callback` once if the client goes away before the answer is complete.
+  virtual void OnCancel(std::function<void()> callback) = 0;
+
+  // One JSON-RPC message with `status`; a non-empty `session_id` goes with it.
+  void Send(int status, std::string message, std::string_view session_id = {}) {
+    Answer(Reply{
+        .status = status, .message = std::move(message), .session_id = std::string(session_id)});
+  }
+  // The error answer to `id`, with the status the error travels with.
+  void Fail(const json::value& id, const RpcError& error) {
+    Send(error.http_status, EncodeError(id, error));
+  }
+  // Nothing to answer (a notification, a client's response): 202 Accepted.
+  void Accept() { Answer(Reply{.status = 202, .message = {}, .session_id = {}}); }
+};
+
+struct Envelope;  // mcp/envelope.h
 
 // An MCP server: both eras on one endpoint, decided per request (2026-07-28 stateless requests;
 // 2025-11-25, 2025-06-18 and 2025-03-26 through initialize and Mcp-Session-Id sessions). Register
-// tools, resources and prompts before serving; the Handle* and Notify* methods are then safe
+// tools, resources and prompts before serving; the entry points and Notify* methods are then safe
 // from any thread. Handlers run on `pool`.
 class Server {
  public:
@@ -105,10 +155,19 @@ class Server {
   void AddPrompt(Prompt prompt);
   void SetCompletionHandler(CompletionHandler handler);
 
-  // The three HTTP methods of the endpoint, after the Host/Origin guard and authentication.
-  void HandlePost(http::Request& request, const Principal& principal, http::Responder responder);
-  void HandleGet(http::Request& request, const Principal& principal, http::Responder responder);
-  void HandleDelete(http::Request& request, const Principal& principal, http::Responder responder);
+  // What a transport hands over once it has checked and authenticated a request, with the
+  // envelope it read (Streamable HTTP: mcp/http_endpoint.cc). Each answers through `channel`.
+  // One JSON-RPC message (a POST's body). A request for a tool, prompt or resource whose scope
+  // the caller lacks is challenged (Channel::Challenge) before anything starts.
+  void Receive(const Envelope& envelope, std::string_view message, const Principal& principal,
+               std::unique_ptr<Channel> channel);
+  // A legacy session's stream (a GET): its own, or a POST response stream resumed after the
+  // envelope's Last-Event-ID.
+  void OpenSessionStream(const Envelope& envelope, const Principal& principal,
+                         std::unique_ptr<Channel> channel);
+  // Ends the legacy session the envelope names (a DELETE).
+  void EndSession(const Envelope& envelope, const Principal& principal,
+                  std::unique_ptr<Channel> channel);
 
   // Tell the clients that listen (2026-07-28 subscriptions/listen) or hold a legacy session.
   void NotifyToolsListChanged();

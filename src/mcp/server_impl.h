@@ -5,7 +5,7 @@
 // a 2026-07-28 request's envelope against its body, as legacy.cc checks a 2025-x session's, before
 // the method table dispatches it; catalog.h holds what the application registered and catalog.cc
 // runs its handlers; sessions.h is the session table, subscriptions.h the listeners and
-// broadcasts; call.h is one request in flight and the channel its answer leaves through;
+// broadcasts; call.h is one request in flight, answering through its Channel (server.h);
 // tasks.h is the tasks extension's table and shapes, and task_methods.cc its methods.
 
 #include <algorithm>
@@ -31,16 +31,13 @@ namespace taskwire::mcp {
 // Implementation-defined range (-32000..-32019), as the TypeScript SDK answers it.
 inline constexpr int kSessionNotFound = -32001;
 
-// The answer to a GET or DELETE, or a refusal before a message has its channel.
-http::Response ErrorResponse(const json::value& id, const RpcError& error);
-
 // One request on its way to its method, past its era's checks: what the envelope and the body
 // said, who asks, and how the answer leaves.
 struct Incoming {
   const Envelope& envelope;
   Message& message;
   const Principal& principal;
-  Channel& channel;
+  std::unique_ptr<Channel>& channel;                  // null once a call or a listener has taken it
   std::shared_ptr<Session> session;                   // legacy: the session it named, if any
   const json::object* client_capabilities = nullptr;  // modern: from params._meta
   std::optional<LogLevel> log_level;                  // modern: from params._meta
@@ -112,11 +109,11 @@ struct Server::Impl {
 
   // One message, in the era its envelope names: each era's checks, then the method table.
   void Handle(const Envelope& envelope, Message& message, const Principal& principal,
-              Channel channel);
+              std::unique_ptr<Channel> channel);
   void HandleModern(const Envelope& envelope, Message& message, const Principal& principal,
-                    Channel& channel);
+                    std::unique_ptr<Channel>& channel);
   void HandleLegacy(const Envelope& envelope, Message& message, const Principal& principal,
-                    Channel& channel);
+                    std::unique_ptr<Channel>& channel);
   void Dispatch(Incoming& incoming);
   // Answers a result shaped for the request's era (a modern one decorated, cacheable or not), or
   // the error.
@@ -169,10 +166,10 @@ struct Server::Impl {
 
   void Decorate(json::object& result, bool cacheable, std::chrono::milliseconds ttl) const;
   json::object ServerInfo() const;
-  // The legacy session a GET or DELETE names; nullptr after answering 405 (no Mcp-Session-Id)
-  // or 404 (unknown, ended, or someone else's).
-  std::shared_ptr<Session> SessionOf(const http::Request& request, const Envelope& envelope,
-                                     const Principal& principal, http::Responder& responder);
+  // The legacy session a GET or DELETE (`what`) names; nullptr after answering 405 (no
+  // Mcp-Session-Id) or 404 (unknown, ended, or someone else's).
+  std::shared_ptr<Session> SessionOf(std::string_view what, const Envelope& envelope,
+                                     const Principal& principal, Channel& channel);
 
   const ServerOptions options;
   base::WorkerPool& pool;

@@ -140,7 +140,7 @@ class McpServerTest : public ::testing::Test {
 TEST_F(McpServerTest, ADeferredToolAnswersWhenResumedFromAnotherThread) {
   auto recorder = std::make_shared<Recorder>();
   http::Request request = Modern("tools/call", {{"name", "later"}});
-  server_.HandlePost(request, {}, http::Responder(recorder));
+  Serve(server_, request, {}, http::Responder(recorder));
   std::function<void(ToolResult)> resume;
   for (int i = 0; i < 500 && !resume; ++i) {
     std::this_thread::sleep_for(1ms);
@@ -162,7 +162,7 @@ TEST_F(McpServerTest, ADeferredToolReportsProgressUntilItResumes) {
   body.at("params").at("_meta").as_object()["progressToken"] = "p2";
   request.body = json::serialize(body);
   auto recorder = std::make_shared<Recorder>();
-  server_.HandlePost(request, {}, http::Responder(recorder));
+  Serve(server_, request, {}, http::Responder(recorder));
   std::function<void(ToolResult)> resume;
   CallContext* context = nullptr;
   for (int i = 0; i < 500 && !resume; ++i) {
@@ -430,7 +430,7 @@ class StreamCredentialTest : public McpServerTest {
     auto listen = std::make_shared<Recorder>();
     http::Request request = Modern("subscriptions/listen",
                                    {{"notifications", json::object{{"toolsListChanged", true}}}});
-    server_.HandlePost(request, principal, http::Responder(listen));
+    Serve(server_, request, principal, http::Responder(listen));
     EXPECT_TRUE(listen->WaitEvents(1));  // the acknowledgment
     return listen;
   }
@@ -503,7 +503,7 @@ class LegacyTest : public McpServerTest {
   std::shared_ptr<Recorder> OpenGet(const std::string& session, const Principal& principal) {
     http::Request get = Get(session);
     auto stream = std::make_shared<Recorder>();
-    server_.HandleGet(get, principal, http::Responder(stream));
+    Serve(server_, get, principal, http::Responder(stream));
     EXPECT_TRUE(stream->streamed());
     return stream;
   }
@@ -548,7 +548,7 @@ TEST_F(LegacyTest, UnknownOrDeletedSessionsAre404) {
   remove.method = http::Method::kDelete;
   remove.headers.Add("Mcp-Session-Id", session);
   auto deleted = std::make_shared<Recorder>();
-  server_.HandleDelete(remove, {}, http::Responder(deleted));
+  Serve(server_, remove, {}, http::Responder(deleted));
   ASSERT_TRUE(deleted->WaitDone());
   EXPECT_EQ(deleted->status(), 204);
   EXPECT_EQ(Post(InSession(session, "ping"))->status(), 404);
@@ -575,7 +575,7 @@ TEST_F(LegacyTest, InputRequiredBecomesServerToClientRequests) {
       Initialize("2025-11-25", json::object{{"elicitation", json::object{}}});
   auto call = std::make_shared<Recorder>();
   http::Request request = InSession(session, "tools/call", {{"name", "ask_name"}});
-  server_.HandlePost(request, {}, http::Responder(call));
+  Serve(server_, request, {}, http::Responder(call));
   // 2025-11-25 streams start with a priming event (an id and empty data), then the request.
   ASSERT_TRUE(call->WaitEvents(2));
   EXPECT_EQ(call->events()[0], "");
@@ -620,13 +620,13 @@ TEST_F(LegacyTest, APostStreamCanBeResumedWithLastEventId) {
   get.headers.Add("Mcp-Session-Id", session);
   get.headers.Add("Last-Event-ID", "1-0");
   auto resumed = std::make_shared<Recorder>();
-  server_.HandleGet(get, {}, http::Responder(resumed));
+  Serve(server_, get, {}, http::Responder(resumed));
   ASSERT_TRUE(resumed->WaitDone());
   EXPECT_EQ(resumed->Message().at("result").at("content").at(0).at("text"), "after the hang-up");
 
   get.headers.Set("Last-Event-ID", "99-0");
   auto unknown = std::make_shared<Recorder>();
-  server_.HandleGet(get, {}, http::Responder(unknown));
+  Serve(server_, get, {}, http::Responder(unknown));
   EXPECT_EQ(unknown->status(), 404);
 }
 
@@ -635,15 +635,15 @@ TEST_F(LegacyTest, GetWithoutSessionIs405AndTheStreamIsExclusive) {
   get.method = http::Method::kGet;
   get.headers.Add("Accept", "text/event-stream");
   auto no_session = std::make_shared<Recorder>();
-  server_.HandleGet(get, {}, http::Responder(no_session));
+  Serve(server_, get, {}, http::Responder(no_session));
   EXPECT_EQ(no_session->status(), 405);
 
   get.headers.Add("Mcp-Session-Id", Initialize("2025-11-25"));
   auto first = std::make_shared<Recorder>();
-  server_.HandleGet(get, {}, http::Responder(first));
+  Serve(server_, get, {}, http::Responder(first));
   EXPECT_TRUE(first->streamed());
   auto second = std::make_shared<Recorder>();
-  server_.HandleGet(get, {}, http::Responder(second));
+  Serve(server_, get, {}, http::Responder(second));
   EXPECT_EQ(second->status(), 409);
   server_.NotifyToolsListChanged();
   ASSERT_TRUE(first->WaitEvents(1));
@@ -668,13 +668,13 @@ TEST_F(LegacyTest, GetAndDeleteRefusalsAreJsonRpcErrors) {
   get.method = http::Method::kGet;
   get.headers.Add("Accept", "text/event-stream");
   auto no_session = std::make_shared<Recorder>();
-  server_.HandleGet(get, {}, http::Responder(no_session));
+  Serve(server_, get, {}, http::Responder(no_session));
   expect_rpc_error(*no_session, 405, "GET without a session");
   EXPECT_EQ(*no_session->response()->headers.Get("Allow"), "POST");
   http::Request del;
   del.method = http::Method::kDelete;
   auto delete_no_session = std::make_shared<Recorder>();
-  server_.HandleDelete(del, {}, http::Responder(delete_no_session));
+  Serve(server_, del, {}, http::Responder(delete_no_session));
   expect_rpc_error(*delete_no_session, 405, "DELETE without a session");
 
   const std::string session = Initialize("2025-11-25");
@@ -682,19 +682,19 @@ TEST_F(LegacyTest, GetAndDeleteRefusalsAreJsonRpcErrors) {
   plain.method = http::Method::kGet;
   plain.headers.Add("Mcp-Session-Id", session);
   auto not_acceptable = std::make_shared<Recorder>();
-  server_.HandleGet(plain, {}, http::Responder(not_acceptable));
+  Serve(server_, plain, {}, http::Responder(not_acceptable));
   expect_rpc_error(*not_acceptable, 406, "GET without Accept: text/event-stream");
 
   get.headers.Add("Mcp-Session-Id", session);
   auto first = std::make_shared<Recorder>();
-  server_.HandleGet(get, {}, http::Responder(first));
+  Serve(server_, get, {}, http::Responder(first));
   ASSERT_TRUE(first->streamed());
   auto second = std::make_shared<Recorder>();
-  server_.HandleGet(get, {}, http::Responder(second));
+  Serve(server_, get, {}, http::Responder(second));
   expect_rpc_error(*second, 409, "a second GET stream");
   get.headers.Add("Last-Event-ID", "99-0");
   auto gone = std::make_shared<Recorder>();
-  server_.HandleGet(get, {}, http::Responder(gone));
+  Serve(server_, get, {}, http::Responder(gone));
   expect_rpc_error(*gone, 404, "a stream that cannot be resumed");
 }
 
@@ -721,7 +721,7 @@ TEST_F(LegacyTest, ResourceUpdatesReachOnlyTheirAudience) {
     get.headers.Add("Accept", "text/event-stream");
     get.headers.Add("Mcp-Session-Id", session);
     streams.push_back(std::make_shared<Recorder>());
-    server_.HandleGet(get, *who, http::Responder(streams.back()));
+    Serve(server_, get, *who, http::Responder(streams.back()));
   }
   const std::set<std::string> audience{"bob"};
   server_.NotifyResourceUpdated("test://items/1", &audience);
@@ -746,8 +746,8 @@ TEST_F(LegacyTest, AGetStreamEndsInsteadOfDeliveringOnceItsCredentialIsRevoked) 
   http::Request resume = Get(session);
   resume.headers.Add("Last-Event-ID", "0-1");
   auto again = std::make_shared<Recorder>();
-  server_.HandleGet(resume, Holding("ada", std::make_shared<FakeCredential>()),
-                    http::Responder(again));
+  Serve(server_, resume, Holding("ada", std::make_shared<FakeCredential>()),
+        http::Responder(again));
   ASSERT_TRUE(again->WaitEvents(1));
   EXPECT_EQ(boost::json::parse(again->events()[0]).at("method"),
             "notifications/tools/list_changed");

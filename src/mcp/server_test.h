@@ -8,6 +8,7 @@
 #include <memory>
 #include <string_view>
 
+#include "mcp/http_endpoint.h"
 #include "mcp/server.h"
 #include "testing/response_recorder.h"
 
@@ -64,7 +65,7 @@ inline http::Request ModernRequest(std::string_view method, json::object params,
 inline std::shared_ptr<Recorder> PostTo(Server& server, http::Request request,
                                         const Principal& principal = {}) {
   auto recorder = std::make_shared<Recorder>();
-  server.HandlePost(request, principal, http::Responder(recorder));
+  Serve(server, request, principal, http::Responder(recorder));
   return recorder;
 }
 

@@ -18,8 +18,7 @@
 #include <vector>
 
 #include "base/clock.h"
-#include "http/responder.h"
-#include "mcp/types.h"
+#include "mcp/server.h"
 
 namespace taskwire::mcp {
 
@@ -45,7 +44,7 @@ struct Session {
   std::set<std::string> subscriptions;
   base::SteadyTime last_used;
   bool used = false;  // a request came after initialize
-  std::shared_ptr<http::EventStream> get_stream;
+  std::shared_ptr<Stream> get_stream;
   Principal get_principal;                              // whose credential opened get_stream
   std::deque<std::pair<uint64_t, std::string>> replay;  // GET stream events, for Last-Event-ID
   uint64_t next_event = 1;

@@ -11,10 +11,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class ClosableStream final : public http::EventStream {
+class ClosableStream final : public Stream {
  public:
-  bool Send(const http::SseEvent&) override { return !closed_; }
-  bool SendComment(std::string_view) override { return !closed_; }
+  bool Send(StreamEvent) override { return !closed_; }
   void Close() override { closed_ = true; }
   void CloseAfter(std::chrono::milliseconds) override {}
   bool closed() const override { return closed_; }

@@ -5,7 +5,8 @@
 
 namespace taskwire::mcp {
 
-void Subscriptions::Listen(const Message& message, const Principal& principal, Channel channel) {
+void Subscriptions::Listen(const Message& message, const Principal& principal,
+                           std::unique_ptr<Channel> channel) {
   auto listener = std::make_shared<Listener>();
   listener->id = message.id;
   listener->principal = principal;
@@ -41,14 +42,16 @@ void Subscriptions::Listen(const Message& message, const Principal& principal, C
       if (!accepted.empty()) honoured["resourceSubscriptions"] = std::move(accepted);
     }
   }
-  listener->stream = channel.OpenStream();
+  listener->stream = channel->OpenStream();
   EndAtExpiry(*listener->stream, principal, clock_);
   // The acknowledgment comes first (MCP 2026-07-28 subscriptions).
   listener->stream->Send(
-      http::SseEvent{.data = EncodeNotification(
-                         "notifications/subscriptions/acknowledged",
-                         json::object{{"_meta", json::object{{kMetaSubscriptionId, listener->id}}},
-                                      {"notifications", std::move(honoured)}})});
+      StreamEvent{.id = {},
+                  .message = EncodeNotification(
+                      "notifications/subscriptions/acknowledged",
+                      json::object{{"_meta", json::object{{kMetaSubscriptionId, listener->id}}},
+                                   {"notifications", std::move(honoured)}}),
+                  .retry = {}});
   {
     std::lock_guard lock(mutex_);
     listeners_.push_back(listener);
@@ -85,11 +88,12 @@ void Subscriptions::Broadcast(std::string_view method, bool Listener::*wants, st
     }
     json::object params{{"_meta", json::object{{kMetaSubscriptionId, listener->id}}}};
     if (!uri.empty()) params["uri"] = uri;
-    listener->stream->Send(http::SseEvent{.data = EncodeNotification(method, std::move(params))});
+    listener->stream->Send(StreamEvent{
+        .id = {}, .message = EncodeNotification(method, std::move(params)), .retry = {}});
   }
   // Legacy sessions hear list changes on their GET stream; resource updates only if subscribed.
   for (const auto& session : sessions_.All()) {
-    std::shared_ptr<http::EventStream> stream;
+    std::shared_ptr<Stream> stream;
     Principal reader;
     {
       std::lock_guard lock(session->mutex);
@@ -121,11 +125,11 @@ void Subscriptions::SendToSession(Session& session, const std::string& message) 
   while (session.replay.size() > replay_events_) session.replay.pop_front();
   if (session.get_stream && !session.get_stream->closed()) {
     session.get_stream->Send(
-        http::SseEvent{.id = "0-" + std::to_string(event_id), .data = message});
+        StreamEvent{.id = "0-" + std::to_string(event_id), .message = message, .retry = {}});
   }
 }
 
-void EndAtExpiry(http::EventStream& stream, const Principal& principal, const base::Clock& clock) {
+void EndAtExpiry(Stream& stream, const Principal& principal, const base::Clock& clock) {
   if (const auto expires = principal.Expires()) {
     stream.CloseAfter(std::chrono::ceil<std::chrono::milliseconds>(*expires - clock.Now()));
   }

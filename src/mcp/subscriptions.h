@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "base/clock.h"
-#include "http/responder.h"
 #include "mcp/call.h"
 #include "mcp/catalog.h"
 #include "mcp/sessions.h"
@@ -21,7 +20,7 @@ namespace taskwire::mcp {
 struct Listener {
   json::value id;
   Principal principal;  // who listens: asked before each notification whether it still holds
-  std::shared_ptr<http::EventStream> stream;
+  std::shared_ptr<Stream> stream;
   bool tools = false;
   bool prompts = false;
   bool resources = false;
@@ -39,7 +38,7 @@ class Subscriptions {
 
   // subscriptions/listen: the acknowledgment of what is honoured opens the stream, which then
   // lives until it closes.
-  void Listen(const Message& message, const Principal& principal, Channel channel);
+  void Listen(const Message& message, const Principal& principal, std::unique_ptr<Channel> channel);
 
   // To the listeners and sessions that want `method` (a list change they flagged by `wants`, or
   // with `wants` null an update of `uri` they subscribed to); with an `audience`, only to those
@@ -59,6 +58,6 @@ class Subscriptions {
 };
 
 // A stream that outlives its request ends when the credential that opened it expires.
-void EndAtExpiry(http::EventStream& stream, const Principal& principal, const base::Clock& clock);
+void EndAtExpiry(Stream& stream, const Principal& principal, const base::Clock& clock);
 
 }  // namespace taskwire::mcp

@@ -210,7 +210,7 @@ struct Tool {
   std::optional<Schema> output;
   json::object annotations;  // readOnlyHint, destructiveHint, idempotentHint, openWorldHint
   // The scope a caller's Principal::scopes must hold: tools/list hides the tool from others, and
-  // calling it answers ServerOptions::insufficient_scope (HTTP 403). "" for any caller.
+  // calling it is challenged (Channel::Challenge; HTTP 403). "" for any caller.
   std::string scope;
   // Client capabilities a 2026-07-28 request must declare to call this tool (else -32021), e.g.
   // {"sampling": {}}.

@@ -361,10 +361,6 @@ base::Result<void> App::Serve(std::FILE* out, const ConfigSources* reload_from) 
   mcp_options.per_caller_results = true;
   mcp_options.max_sessions_per_subject =
       static_cast<size_t>(config_.server.mcp_sessions_per_subject);
-  mcp_options.insufficient_scope = [&discovery](const http::Request& request,
-                                                std::string_view scope) {
-    return discovery.InsufficientScope(request, scope, /*json_rpc=*/true);
-  };
   mcp::Server mcp_server(mcp_options, pool, clock_, logger_);
   api::RegisterMcp(mcp_server, operations, usage, *hub_);
 
@@ -385,7 +381,13 @@ base::Result<void> App::Serve(std::FILE* out, const ConfigSources* reload_from) 
   oauth_endpoints.SetHostGuard(discovery_guard);
   // Routes are complete before Start; the endpoint needs the guard, known only now.
   if (config_.server.mcp) {
-    mcp::RegisterEndpoint(router, config_.server.mcp_path, mcp_server, *guard, &mcp_gate);
+    mcp::EndpointOptions endpoint_options;
+    endpoint_options.insufficient_scope = [&discovery](const http::Request& request,
+                                                       std::string_view scope) {
+      return discovery.InsufficientScope(request, scope, /*json_rpc=*/true);
+    };
+    mcp::RegisterEndpoint(router, config_.server.mcp_path, mcp_server, *guard, &mcp_gate,
+                          std::move(endpoint_options));
     discovery.Register(router, discovery_guard);
   }
   display_url = DisplayUrl(config_, server);
