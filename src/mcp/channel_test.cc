@@ -1,8 +1,6 @@
 // mcp::Server driven through a recording mcp::Channel, without HTTP: what the server decides in MCP
 // terms (replies with their status, challenges, streams of events) before any transport shapes
 // it. server_test.cc covers the same server through the Streamable HTTP transport.
-#include "mcp/server.h"
-
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
@@ -11,6 +9,7 @@
 #include <mutex>
 
 #include "mcp/envelope.h"
+#include "mcp/server.h"
 #include "testing/fake_clock.h"
 
 namespace taskwire::mcp {
@@ -63,8 +62,7 @@ class RecordingStream final : public Stream {
 
 class RecordingChannel final : public Channel {
  public:
-  explicit RecordingChannel(std::shared_ptr<Recorded> recorded)
-      : recorded_(std::move(recorded)) {}
+  explicit RecordingChannel(std::shared_ptr<Recorded> recorded) : recorded_(std::move(recorded)) {}
   void Answer(Reply reply) override {
     std::lock_guard lock(recorded_->mutex);
     recorded_->reply = std::move(reply);
@@ -89,13 +87,13 @@ class RecordingChannel final : public Channel {
 class ChannelTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server_.AddTool(Tool{.name = "echo",
-                         .description = "Echoes its text.",
-                         .input = Schema::Object().Property("text", Schema::String(),
-                                                            Schema::Required::kYes),
-                         .handler = [](const json::object& arguments, CallContext&) -> ToolOutcome {
-                           return ToolResult::Text(arguments.at("text").as_string());
-                         }});
+    server_.AddTool(
+        Tool{.name = "echo",
+             .description = "Echoes its text.",
+             .input = Schema::Object().Property("text", Schema::String(), Schema::Required::kYes),
+             .handler = [](const json::object& arguments, CallContext&) -> ToolOutcome {
+               return ToolResult::Text(arguments.at("text").as_string());
+             }});
     server_.AddTool(Tool{.name = "secret",
                          .description = "Needs a scope.",
                          .scope = "secrets:read",
@@ -170,12 +168,11 @@ TEST_F(ChannelTest, AMissingScopeIsChallengedBeforeTheToolRuns) {
   EXPECT_EQ(recorded->challenge->second, "secrets:read");
   EXPECT_FALSE(recorded->reply.has_value());
 
-  const auto allowed = Receive(
-      envelope, message,
-      Principal{.subject = "ada",
-                .scopes = std::make_shared<const Principal::Scopes>(
-                    Principal::Scopes{"secrets:read"}),
-                .data = nullptr});
+  const auto allowed = Receive(envelope, message,
+                               Principal{.subject = "ada",
+                                         .scopes = std::make_shared<const Principal::Scopes>(
+                                             Principal::Scopes{"secrets:read"}),
+                                         .data = nullptr});
   ASSERT_TRUE(allowed->reply.has_value());
   EXPECT_EQ(allowed->reply->status, 200);
 }
@@ -197,9 +194,8 @@ TEST_F(ChannelTest, ProgressOpensAStreamThatEndsWithTheAnswer) {
 
 TEST_F(ChannelTest, ALegacySessionStartsWithItsIdAndEndsWithNoMessage) {
   Envelope envelope;  // 2025-x: no version header, no _meta
-  const auto opened =
-      Receive(envelope, R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":)"
-                        R"({"protocolVersion":"2025-11-25","capabilities":{}}})");
+  const auto opened = Receive(envelope, R"({"jsonrpc":"2.0","id":1,"method":"initialize","params":)"
+                                        R"({"protocolVersion":"2025-11-25","capabilities":{}}})");
   ASSERT_TRUE(opened->reply.has_value());
   EXPECT_EQ(opened->reply->status, 200);
   ASSERT_FALSE(opened->reply->session_id.empty());

@@ -124,7 +124,7 @@ void AddCors(const http::Request& request, http::Response& response) {
 }
 
 http::Handler Guarded(Server& server, const http::HostGuard& guard, Authenticator* authenticator,
-                      std::shared_ptr<const EndpointOptions> options) {
+                      const std::shared_ptr<const EndpointOptions>& options) {
   return [&server, &guard, authenticator, options](http::Request& request,
                                                    http::Responder responder) {
     if (auto refused = guard.Check(request)) {
