@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "auth/crypto.h"
+#include "base/sha256.h"
 
 namespace taskwire::api {
 
@@ -35,6 +36,30 @@ http::Request CopyHead(const http::Request& request) {
   head.headers = request.headers;
   head.peer = request.peer;
   return head;
+}
+
+constexpr std::string_view kSessionEnded =
+    "the web session has ended (signed out or expired); sign in again";
+
+// Methods that change nothing (RFC 9110 §9.2.1): the only ones a session may send without its
+// CSRF token.
+bool IsSafe(const http::Request& request) {
+  return request.method == http::Method::kGet || request.method == http::Method::kHead ||
+         request.method == http::Method::kOptions;
+}
+
+// The person behind a web session: every scope a person holds (keys:manage too: the keys page is
+// theirs), never an app's (not oauth), never in review mode.
+auth::Identity SessionIdentity(const auth::Session& session) {
+  auth::Identity identity;
+  identity.user_id = session.user_id;
+  identity.user_name = session.user_name;
+  identity.credential = "web";
+  identity.client = "web";
+  for (const std::string_view scope : auth::kAllScopes) {
+    if (scope != auth::kScopeOfflineAccess) identity.scopes.emplace(scope);
+  }
+  return identity;
 }
 
 }  // namespace
@@ -155,6 +180,13 @@ void Gate::Admit(const http::Request& request, bool guard, tasks::Surface surfac
   }
   bool present = false;
   const std::string_view token = BearerToken(request, present);
+  if (!present && surface == tasks::Surface::kRest && deps_.sessions != nullptr) {
+    if (auto cookie = http::CookieValue(request.headers, deps_.session_cookie);
+        cookie && !cookie->empty()) {
+      AdmitSession(request, std::move(*cookie), done);
+      return;
+    }
+  }
   const std::shared_ptr<const Caller>& loopback =
       surface == tasks::Surface::kRest ? loopback_rest_ : loopback_mcp_;
   if (!present && loopback && request.peer.loopback && !http::SourcePolicy::Forwarded(request)) {
@@ -237,6 +269,52 @@ void Gate::Admit(const http::Request& request, bool guard, tasks::Surface surfac
   if (!queued) {
     done(Unavailable("the server is overloaded; retry"));
   }
+}
+
+void Gate::AdmitSession(const http::Request& request, std::string cookie, const Done& done) {
+  if (cookie.size() > 100) {
+    done(Unauthorized(request, std::string(kSessionEnded), false));
+    return;
+  }
+  std::optional<std::string> csrf;
+  if (!IsSafe(request)) {
+    auto given = request.headers.GetAll("X-CSRF-Token");
+    csrf = given.size() == 1 ? std::string(given.front()) : std::string();
+  }
+  const uint64_t stamp = deps_.revocations.Stamp();
+  const bool queued =
+      deps_.pool.Post([this, cookie = std::move(cookie), csrf = std::move(csrf), done, stamp,
+                       request = std::make_shared<const http::Request>(CopyHead(request))] {
+        auto session = deps_.sessions->Find(cookie);
+        if (!session) {
+          if (session.error().code() == base::ErrorCode::kUnauthenticated) {
+            done(Unauthorized(*request, std::string(kSessionEnded), false));
+          } else {
+            done(Unavailable("cannot check the web session now; retry"));
+          }
+          return;
+        }
+        // A page of another site can make the browser send the cookie, but cannot read the
+        // token, which only this server's pages carry (their <meta name="csrf-token">).
+        if (csrf && (csrf->empty() || !base::ConstantTimeEquals(*csrf, session->csrf))) {
+          done(Refusal{.status = 403,
+                       .code = "csrf",
+                       .message = "a change made with the web session must carry the page's "
+                                  "CSRF token in the X-CSRF-Token header; reload the page",
+                       .headers = {}});
+          return;
+        }
+        // Sign-out raises the revocation signal, so a stream opened with the session asks again.
+        Caller::Recheck recheck = [this, cookie]() -> std::optional<bool> {
+          auto again = deps_.sessions->Find(cookie);
+          if (again) return true;
+          if (again.error().code() == base::ErrorCode::kUnauthenticated) return false;
+          return std::nullopt;
+        };
+        done(std::make_shared<const Caller>(SessionIdentity(*session), &deps_.revocations, stamp,
+                                            std::move(recheck), tasks::Surface::kWeb));
+      });
+  if (!queued) done(Unavailable("the server is overloaded; retry"));
 }
 
 }  // namespace taskwire::api

@@ -12,6 +12,7 @@
 #include "auth/api_keys.h"
 #include "auth/failure_limiter.h"
 #include "auth/revocation_signal.h"
+#include "auth/sessions.h"
 #include "base/log.h"
 #include "base/lru_map.h"
 #include "base/worker_pool.h"
@@ -27,8 +28,13 @@ namespace taskwire::api {
 //     the MCP transport runs this check itself (mcp::RegisterEndpoint), so its requests enter
 //     at step 1 (AuthenticateGuarded) and the guard runs once per request;
 //  1. the source address must be allowed (server.allow_origins), else 403;
-//  2. a request without the header from a loopback peer acts as the loopback caller, when one is
-//     set (auth.loopback_bypass) and no proxy relayed it;
+//  2. on REST, a request without the header that carries the web pages' session cookie acts as
+//     the signed-in person (tasks::Surface::kWeb, every scope a person holds), once the session
+//     is found on the worker pool; one that changes something (any method but GET, HEAD and
+//     OPTIONS) must also carry the session's CSRF token in X-CSRF-Token, else 403 csrf. An ended
+//     session is 401; a stream it opened ends at the next revocation signal (sign-out raises it);
+//     otherwise, a request without the header from a loopback peer acts as the loopback caller,
+//     when one is set (auth.loopback_bypass) and no proxy relayed it;
 //  3. a verified key is remembered for `cache_ttl`, so the hot path does not touch the database;
 //     every hit checks the revocation signal (one stat), so a key revoked by any process, the CLI
 //     included, fails on the very next request;
@@ -55,6 +61,9 @@ class Gate final {
     // Verifies bearer tokens that are not API keys (OAuth JWTs); null accepts API keys only.
     oauth::TokenVerifier* tokens = nullptr;
     base::Logger* logger = nullptr;  // where refusals go; null logs nothing
+    // The web pages' sign-in sessions, accepted on REST (step 2); null accepts none.
+    auth::SessionStore* sessions = nullptr;
+    std::string session_cookie = "tw_session";  // its name: "__Host-tw_session" behind https
   };
 
   // Why the gate turned a request away, before any edge puts it in its own shape: REST as
@@ -110,6 +119,8 @@ class Gate final {
   };
 
   void Admit(const http::Request& request, bool guard, tasks::Surface surface, const Done& done);
+  // Step 2: the person of the session `cookie`, found on the pool.
+  void AdmitSession(const http::Request& request, std::string cookie, const Done& done);
   // A verified key of `hash` still in the cache and not revoked since, or null.
   std::shared_ptr<const Caller> CachedCaller(const std::string& hash);
   // The caller of a credential just verified (before which the signal read `stamp`), able to

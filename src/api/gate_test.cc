@@ -6,6 +6,7 @@
 #include <future>
 
 #include "api/mcp_tools.h"
+#include "auth/password.h"
 #include "testing/fake_clock.h"
 #include "testing/faulty_database.h"
 #include "testing/migrated_database.h"
@@ -408,6 +409,85 @@ TEST_F(GateTest, McpGateDoesNotRunTheHostGuardAgain) {
   const auto* refusal = std::get_if<mcp::Refusal>(&outcome);
   ASSERT_NE(refusal, nullptr);
   EXPECT_EQ(refusal->status, 401) << "past the guard: no credential";
+}
+
+}  // namespace
+}  // namespace taskwire::api
+
+namespace taskwire::api {
+namespace {
+
+TEST_F(GateTest, ASessionCookieIsThePersonOnTheWebSurfaceAndAChangeNeedsItsCsrfToken) {
+  auth::SessionStore sessions(*database_, clock_);
+  auto hash = auth::HashPassword("correct horse battery");
+  ASSERT_TRUE(hash.has_value());
+  ASSERT_TRUE(sessions.SetPassword("ada", *hash).has_value());
+  auto signed_in = sessions.SignIn("ada", "correct horse battery");
+  ASSERT_TRUE(signed_in.has_value());
+  const auto& [cookie, session] = *signed_in;
+  auth::FailureLimiter failures(100);
+  Gate::Dependencies deps{*keys_,   pool_,    discovery_, revocations_,
+                          sources_, failures, nullptr,    logger_.get()};
+  deps.sessions = &sessions;
+  Gate gate(deps);
+  const auto with_cookie = [](const std::string& value, http::Method method,
+                              const std::string& csrf) {
+    http::Request request = Request("", "192.0.2.7");
+    request.method = method;
+    request.headers.Add("Cookie", "other=1; tw_session=" + value);
+    if (!csrf.empty()) request.headers.Add("X-CSRF-Token", csrf);
+    return request;
+  };
+
+  // A read needs no token; the caller is the person, with keys:manage, acting on the web.
+  auto caller = Passed(gate, with_cookie(cookie, http::Method::kGet, ""));
+  ASSERT_NE(caller, nullptr);
+  EXPECT_EQ(caller->identity.user_name, "ada");
+  EXPECT_EQ(caller->actor.surface, tasks::Surface::kWeb);
+  EXPECT_TRUE(caller->Allows("keys:manage"));
+  EXPECT_TRUE(caller->Allows("tasks:admin"));
+  EXPECT_FALSE(caller->identity.oauth);
+  EXPECT_TRUE(caller->MayWrite());
+
+  // A change without the token, or with another, is 403 csrf; with it, it passes.
+  for (const http::Method method :
+       {http::Method::kPost, http::Method::kPatch, http::Method::kDelete}) {
+    EXPECT_EQ(Refused(gate, with_cookie(cookie, method, "")).code, "csrf");
+    EXPECT_EQ(Refused(gate, with_cookie(cookie, method, session.csrf + "x")).status, 403);
+    EXPECT_NE(Passed(gate, with_cookie(cookie, method, session.csrf)), nullptr);
+  }
+  http::Request twice = with_cookie(cookie, http::Method::kPost, session.csrf);
+  twice.headers.Add("X-CSRF-Token", session.csrf);
+  EXPECT_EQ(Refused(gate, twice).code, "csrf");
+
+  // An unknown cookie is 401, and not a bad credential that counts against the address.
+  const Gate::Refusal unknown = Refused(gate, with_cookie("nope", http::Method::kGet, ""));
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_EQ(Refused(gate, with_cookie(std::string(200, 'a'), http::Method::kGet, "")).status, 401);
+
+  // An Authorization header wins over the cookie: the key is judged, not the session.
+  http::Request both = with_cookie(cookie, http::Method::kGet, "");
+  both.headers.Add("Authorization", "Bearer " + kUnknown);
+  EXPECT_EQ(Refused(gate, both).status, 401);
+
+  // The MCP endpoint never takes the cookie: an agent is never the person.
+  EXPECT_EQ(Refused(gate, with_cookie(cookie, http::Method::kGet, ""), /*guarded=*/true).status,
+            401);
+
+  // A stream the session opened asks again once the signal moves, and ends after sign-out.
+  EXPECT_TRUE(caller->StillValid(std::chrono::system_clock::now()));
+  sessions.SignOut(cookie);
+  ASSERT_TRUE(revocations_.Raise().has_value());
+  EXPECT_FALSE(caller->StillValid(std::chrono::system_clock::now()));
+  EXPECT_EQ(Refused(gate, with_cookie(cookie, http::Method::kGet, "")).status, 401);
+}
+
+TEST_F(GateTest, WithoutASessionStoreTheCookieIsNoCredential) {
+  auth::FailureLimiter failures(100);
+  auto gate = Make(failures);
+  http::Request request = Request("", "192.0.2.7");
+  request.headers.Add("Cookie", "tw_session=anything");
+  EXPECT_EQ(Refused(*gate, request).status, 401);
 }
 
 }  // namespace

@@ -474,6 +474,7 @@ void Rest::Register(http::Router& outer) {
              });
   RegisterKeys(router);
   RegisterGrants(router);
+  RegisterBoard(router);
   RegisterJobs(router);
 }
 

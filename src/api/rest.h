@@ -69,6 +69,9 @@ class Rest {
   static base::Result<json::object> ArgumentsOf(const http::Request& request,
                                                 const Binding& binding);
   void RegisterKeys(Routes& router);
+  // GET /api/v1/board (api/rest_board.cc): every task the caller reads, with subtask progress
+  // and open questions, for the web board.
+  void RegisterBoard(Routes& router);
   // The caller's connected apps: GET /api/v1/grants, DELETE /api/v1/grants/{id}.
   void RegisterGrants(Routes& router);
   // Authenticates, refuses OAuth tokens (403) and credentials without keys:manage

@@ -93,6 +93,23 @@ std::string_view Request::Param(std::string_view name) const {
   return {};
 }
 
+std::optional<std::string> CookieValue(const Headers& headers, std::string_view name) {
+  for (std::string_view header : headers.GetAll("Cookie")) {
+    while (!header.empty()) {
+      const size_t end = header.find(';');
+      std::string_view pair = header.substr(0, end);
+      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+      const size_t equals = pair.find('=');
+      if (equals != std::string_view::npos && pair.substr(0, equals) == name) {
+        return std::string(pair.substr(equals + 1));
+      }
+      if (end == std::string_view::npos) break;
+      header.remove_prefix(end + 1);
+    }
+  }
+  return std::nullopt;
+}
+
 bool HasMediaType(const Headers& headers, std::string_view type) {
   const auto values = headers.GetAll("Content-Type");
   if (values.size() != 1) return false;

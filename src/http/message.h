@@ -80,6 +80,10 @@ struct Request {
 // (RFC 9110 §8.3.1). False when it is missing, repeated or another type.
 bool HasMediaType(const Headers& headers, std::string_view type);
 
+// The value of the cookie `name` in the request's Cookie headers (RFC 6265 §5.4), the first one
+// when it is sent more than once; nullopt when absent.
+std::optional<std::string> CookieValue(const Headers& headers, std::string_view name);
+
 struct Response {
   int status = 200;
   Headers headers;

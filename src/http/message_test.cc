@@ -72,5 +72,15 @@ TEST(Methods, ParseAndName) {
   EXPECT_EQ(StatusReason(431), "Request Header Fields Too Large");
 }
 
+TEST(CookieValue, FindsTheNamedCookieAmongOthersAndHeaders) {
+  Headers headers;
+  headers.Add("Cookie", "a=1; tw_session=abc");
+  headers.Add("Cookie", "tw_session=later");
+  EXPECT_EQ(CookieValue(headers, "tw_session"), "abc");
+  EXPECT_EQ(CookieValue(headers, "a"), "1");
+  EXPECT_EQ(CookieValue(headers, "session"), std::nullopt);  // never a suffix of another name
+  EXPECT_EQ(CookieValue(Headers{}, "a"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace taskwire::http

@@ -35,6 +35,7 @@
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_database.h"
 #include "tasks/trash_sweep.h"
+#include "web/app_pages.h"
 #include "web/authorize.h"
 #include "web/pages.h"
 
@@ -326,9 +327,9 @@ base::Result<void> App::Serve(std::FILE* out, const ConfigSources* reload_from) 
   };
   oauth::Endpoints oauth_endpoints(authorization, pool, site, sources);
   auth::FailureLimiter sign_in_failures(config_.auth.failure_limit);
+  const bool https = config_.server.public_url.starts_with("https://");
   web::AccountPages account_pages({authorization, documents, *grants_, *sessions_, pool, site,
-                                   sources, sign_in_failures,
-                                   config_.server.public_url.starts_with("https://"), &logger_});
+                                   sources, sign_in_failures, https, &logger_, revocations_.get()});
   oauth::ExternalIssuer::Options external_options;
   external_options.issuer = config_.auth.external_issuer;
   external_options.jwks_url = config_.auth.external_jwks_url;
@@ -338,14 +339,31 @@ base::Result<void> App::Serve(std::FILE* out, const ConfigSources* reload_from) 
   external_options.max_lifetime =
       std::chrono::duration_cast<std::chrono::seconds>(config_.auth.external_max_token_lifetime);
   oauth::ExternalIssuer external(std::move(external_options), *database_, clock_, &logger_);
+  web::AppPages app_pages(
+      {*sessions_, pool,
+       [&discovery](const http::Request& request) { return discovery.ResourceUrl(request); },
+       web::SessionCookieName(https)});
   if (builtin) {
     oauth_endpoints.Register(router);
     account_pages.Register(router);
+    app_pages.Register(router);
   }
 
-  api::Gate gate({*keys_, pool, discovery, *revocations_, sources, failures,
-                  builtin ? static_cast<oauth::TokenVerifier*>(&authorization) : &external,
-                  &logger_});
+  api::Gate::Dependencies gate_deps{
+      *keys_,
+      pool,
+      discovery,
+      *revocations_,
+      sources,
+      failures,
+      builtin ? static_cast<oauth::TokenVerifier*>(&authorization) : &external,
+      &logger_};
+  // The web pages call REST with the person's session (docs/web.md).
+  if (builtin) {
+    gate_deps.sessions = sessions_.get();
+    gate_deps.session_cookie = web::SessionCookieName(https);
+  }
+  api::Gate gate(gate_deps);
   api::McpGate mcp_gate(gate);
   api::Rest rest(operations, gate, discovery, pool, *hub_, *keys_, *grants_);
   rest.Register(router);
@@ -376,6 +394,7 @@ base::Result<void> App::Serve(std::FILE* out, const ConfigSources* reload_from) 
   guard.emplace(GuardPolicy(config_, server, logger_));
   gate.SetHostGuard(&*guard);
   account_pages.SetHostGuard(&*guard);
+  app_pages.SetHostGuard(&*guard);
   // Discovery names this server by the request's Host unless public_url is set: guard it then.
   const http::HostGuard* discovery_guard = config_.server.public_url.empty() ? &*guard : nullptr;
   oauth_endpoints.SetHostGuard(discovery_guard);

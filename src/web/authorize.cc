@@ -14,18 +14,7 @@ namespace {
 constexpr std::string_view kLoginCookie = "tw_login";  // the sign-in form's CSRF token
 constexpr size_t kMaxFormBytes = 16 * 1024;
 
-// Every page here shows or takes something personal: never cached, never framed.
-http::Response Page(int status, std::string body) {
-  http::Response response = http::Response::Html(status, std::move(body));
-  response.headers.Set("Cache-Control", "no-store");
-  response.headers.Set("X-Frame-Options", "DENY");
-  response.headers.Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'");
-  // Not "no-referrer": under it browsers send "Origin: null" with the page's own form posts
-  // (Fetch, "serializing a request origin"), which the Host/Origin check refuses. "same-origin"
-  // still sends nothing to other sites, the client's redirect target included.
-  response.headers.Set("Referrer-Policy", "same-origin");
-  return response;
-}
+http::Response Page(int status, std::string body) { return PrivatePage(status, std::move(body)); }
 
 http::Response Message(int status, std::string_view title, std::string_view message) {
   return Page(status, RenderMessage(title, message));
@@ -40,20 +29,7 @@ http::Response SeeOther(std::string location) {
 }
 
 std::optional<std::string> Cookie(const http::Request& request, std::string_view name) {
-  for (std::string_view header : request.headers.GetAll("Cookie")) {
-    while (!header.empty()) {
-      const size_t end = header.find(';');
-      std::string_view pair = header.substr(0, end);
-      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-      const size_t equals = pair.find('=');
-      if (equals != std::string_view::npos && pair.substr(0, equals) == name) {
-        return std::string(pair.substr(equals + 1));
-      }
-      if (end == std::string_view::npos) break;
-      header.remove_prefix(end + 1);
-    }
-  }
-  return std::nullopt;
+  return http::CookieValue(request.headers, name);
 }
 
 bool TokensEqual(std::string_view a, std::string_view b) {
@@ -113,9 +89,25 @@ http::Response Overloaded() {
                  "This server is busy right now. Try again in a few seconds.");
 }
 
+http::Response PrivatePage(int status, std::string body) {
+  http::Response response = http::Response::Html(status, std::move(body));
+  response.headers.Set("Cache-Control", "no-store");
+  response.headers.Set("X-Frame-Options", "DENY");
+  response.headers.Set("Content-Security-Policy", std::string(kContentSecurityPolicy));
+  response.headers.Set("X-Content-Type-Options", "nosniff");
+  // Not "no-referrer": under it browsers send "Origin: null" with the page's own form posts
+  // (Fetch, "serializing a request origin"), which the Host/Origin check refuses. "same-origin"
+  // still sends nothing to other sites, the client's redirect target included.
+  response.headers.Set("Referrer-Policy", "same-origin");
+  return response;
+}
+
+std::string SessionCookieName(bool secure_cookies) {
+  return secure_cookies ? "__Host-tw_session" : "tw_session";
+}
+
 std::string AccountPages::SessionCookieName() const {
-  // "__Host-" cookies are only ever set over https, for this host, for every path.
-  return deps_.secure_cookies ? "__Host-tw_session" : "tw_session";
+  return web::SessionCookieName(deps_.secure_cookies);
 }
 
 std::optional<auth::Session> AccountPages::SessionOf(const http::Request& request) const {
@@ -289,6 +281,13 @@ http::Response AccountPages::SignIn(const http::Request& request) const {
   return response;
 }
 
+void AccountPages::SessionsEnded() const {
+  if (deps_.revocations == nullptr) return;
+  if (auto raised = deps_.revocations->Raise(); !raised && deps_.logger != nullptr) {
+    deps_.logger->Warn("auth.revocation_signal_failed", {{"reason", raised.error().message()}});
+  }
+}
+
 http::Response AccountPages::SignedOut() const {
   http::Response response = SeeOther("/signin");
   response.headers.Add("Set-Cookie", SessionCookieName() +
@@ -302,6 +301,7 @@ http::Response AccountPages::SignOut(const http::Request& request) const {
   auto form = http::ParseForm(request.body);
   if (session && form && form->contains("csrf") && TokensEqual(form->at("csrf"), session->csrf)) {
     deps_.sessions.SignOut(*Cookie(request, SessionCookieName()));
+    SessionsEnded();
   }
   return SignedOut();
 }
@@ -312,6 +312,7 @@ http::Response AccountPages::SignOutEverywhere(const http::Request& request) con
   const auth::Session& session = std::get<FormPost>(post).session;
   auto ended = deps_.sessions.SignOutEverywhere(session.user_name);
   if (!ended) return Message(503, "Try again", "The server cannot sign you out right now.");
+  SessionsEnded();
   if (deps_.logger != nullptr) {
     deps_.logger->Info("auth.signed_out_everywhere",
                        {{"user", session.user_name},
@@ -357,6 +358,7 @@ http::Response AccountPages::ChangePassword(const http::Request& request) const 
         return Message(503, "Try again", "The server cannot change your password right now.");
     }
   }
+  SessionsEnded();
   if (deps_.logger != nullptr) {
     deps_.logger->Info("auth.password_changed", {{"user", session.user_name}, {"source", source}});
   }

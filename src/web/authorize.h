@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "auth/failure_limiter.h"
+#include "auth/revocation_signal.h"
 #include "auth/sessions.h"
 #include "base/log.h"
 #include "base/worker_pool.h"
@@ -42,6 +43,9 @@ class AccountPages {
     auth::FailureLimiter& sign_in_failures;
     bool secure_cookies = false;     // server.public_url is https
     base::Logger* logger = nullptr;  // failed sign-ins go here; null logs nothing
+    // Raised when sessions end (sign-out, a password change), so that the event streams a
+    // session opened over REST end too (api::Gate); null raises nothing.
+    const auth::RevocationSignal* revocations = nullptr;
   };
 
   explicit AccountPages(Dependencies deps) : deps_(std::move(deps)) {}
@@ -69,6 +73,8 @@ class AccountPages {
                          std::chrono::steady_clock::time_point now) const;
   // To the sign-in page, with the session cookie cleared.
   http::Response SignedOut() const;
+  // Tells open streams that sessions ended (Dependencies::revocations).
+  void SessionsEnded() const;
   // Runs `page` on the pool after Refuse.
   void Serve(http::Request& request, http::Responder responder,
              std::function<http::Response(const http::Request&)> page) const;
@@ -88,6 +94,21 @@ class AccountPages {
   Dependencies deps_;
   const http::HostGuard* guard_ = nullptr;
 };
+
+// What every page may load: its own scripts, styles and images, nothing inline, nothing from
+// another site; it may not be framed. (No form-action: browsers apply it to the redirect after a
+// post too, and consent's redirect goes to the app.)
+inline constexpr std::string_view kContentSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+// A page that shows or takes something personal: never cached, never framed, under
+// kContentSecurityPolicy.
+http::Response PrivatePage(int status, std::string body);
+
+// The session cookie's name: "__Host-tw_session" over https ("__Host-" cookies are only ever
+// set over https, for this host, for every path), else "tw_session".
+std::string SessionCookieName(bool secure_cookies);
 
 // A page's answer when the worker pool is full: 503, an HTML page asking to try again shortly.
 http::Response Overloaded();

@@ -18,7 +18,28 @@ std::string_view Template(std::string_view name) {
   return {};
 }
 
+// The navigation every signed-in page shows; `current` is the page it marks.
+void SetNav(kainjow::mustache::data& data, std::string_view current) {
+  data.set("nav", kainjow::mustache::partial([] { return std::string(Template("nav.html")); }));
+  data.set("nav_board", current == "board" || current == "task");
+  data.set("nav_keys", current == "keys");
+  data.set("nav_apps", current == "apps");
+}
+
 }  // namespace
+
+std::string RenderApp(const AppView& view) {
+  kainjow::mustache::mustache page{std::string(Template("app.html"))};
+  kainjow::mustache::data data;
+  SetNav(data, view.page);
+  data.set("page", view.page);
+  data.set("title", view.title);
+  data.set("user_name", view.user_name);
+  data.set("csrf", view.csrf);
+  data.set("task_id", view.task_id);
+  data.set("mcp_url", view.mcp_url);
+  return page.render(data);
+}
 
 std::string RenderHome(const HomeView& view) {
   kainjow::mustache::mustache page{std::string(Template("home.html"))};
@@ -91,6 +112,7 @@ std::string RenderMessage(std::string_view title, std::string_view message) {
 std::string RenderApps(const AppsView& view) {
   kainjow::mustache::mustache page{std::string(Template("apps.html"))};
   kainjow::mustache::data data;
+  SetNav(data, "apps");
   data.set("user_name", view.user_name);
   data.set("csrf", view.csrf);
   data.set("has_apps", !view.apps.empty());

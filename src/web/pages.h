@@ -81,6 +81,18 @@ struct AppsView {
 };
 std::string RenderApps(const AppsView& view);
 
+// The pages of the web app (web/app_pages.h): a shell with the navigation, whose script
+// (/static/js/<page>.js) draws the page from the REST API with the person's session.
+struct AppView {
+  std::string page;  // "board", "task" or "keys"
+  std::string title;
+  std::string user_name;
+  std::string csrf;     // the session's, for forms and the X-CSRF-Token header
+  std::string task_id;  // the task page's task
+  std::string mcp_url;  // the MCP endpoint's address, for the keys page's connect commands
+};
+std::string RenderApp(const AppView& view);
+
 // What a scope lets an app do, in plain words.
 std::string_view ScopeDescription(std::string_view scope);
 
