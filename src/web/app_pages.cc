@@ -9,7 +9,8 @@
 namespace taskwire::web {
 
 void AppPages::Register(http::Router& router) const {
-  const auto add = [this, &router](std::string_view path, std::string page, std::string title) {
+  const auto add = [this, &router](std::string_view path, const std::string& page,
+                                   const std::string& title) {
     router.Add(http::Method::kGet, path,
                [this, page, title](http::Request& request, http::Responder responder) {
                  if (guard_ != nullptr) {
