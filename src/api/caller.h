@@ -34,7 +34,8 @@ struct Caller final {
                   uint64_t stamp = 0, Recheck recheck = nullptr,
                   tasks::Surface surface = tasks::Surface::kMcp)
       : identity(std::move(verified)),
-        actor{identity.user_id, identity.user_name, identity.credential, identity.client, surface},
+        actor{identity.user_id, identity.user_name, identity.credential, identity.client,
+              surface,          identity.review},
         scopes(Expanded(identity.scopes)),
         signal_(signal),
         recheck_(std::move(recheck)),

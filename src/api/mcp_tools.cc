@@ -335,6 +335,27 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
         return TaskDetailJson(*detail);
       })});
   server.AddResourceTemplate(mcp::ResourceTemplate{
+      .uri_template = "taskwire://tasks/{id}/history",
+      .scope = std::string(auth::kScopeTasksRead),
+      .name = "task-history",
+      .title = "Task history",
+      .description = "The task's audit record, newest first (the latest 50 entries): who changed "
+                     "what, when, through which credential, client and surface, per field before "
+                     "and after.",
+      .mime_type = std::string(kJson),
+      .handler = JsonById([&store](const Caller& caller, int64_t id) -> base::Result<json::object> {
+        tasks::AuditFilter filter;
+        filter.task_id = id;
+        auto page = store.ListAudit(caller.actor, filter);
+        if (!page) return std::move(page).error();
+        json::array entries;
+        for (const tasks::AuditEntry& entry : page->entries)
+          entries.push_back(AuditEntryJson(entry));
+        json::object out{{"taskId", id}, {"entries", std::move(entries)}};
+        if (!page->next_cursor.empty()) out["nextCursor"] = page->next_cursor;
+        return out;
+      })});
+  server.AddResourceTemplate(mcp::ResourceTemplate{
       .uri_template = "taskwire://organizations/{id}",
       .scope = std::string(auth::kScopeOrganizationsRead),
       .name = "organization",
@@ -509,17 +530,9 @@ void RegisterMcp(mcp::Server& server, Operations& operations, Usage& usage, task
         if (caller == nullptr) return mcp::RpcError::InvalidParams(std::string(kNoIdentity));
         std::string since = PromptArgument(arguments, "since");
         if (since.empty()) since = "24h";
-        std::string since_time;
-        if (auto duration = base::ParseDuration(since)) {
-          since_time = base::FormatIso8601(
-              std::chrono::system_clock::now() -
-              std::chrono::duration_cast<std::chrono::system_clock::duration>(*duration));
-        } else if (auto time = base::ParseIso8601(since)) {
-          since_time = base::FormatIso8601(*time);
-        } else {
-          return mcp::RpcError::InvalidParams(
-              "since must be an ISO 8601 time or a duration such as 24h");
-        }
+        auto since_at = base::ParseSince("since", since, std::chrono::system_clock::now());
+        if (!since_at) return mcp::RpcError::InvalidParams(since_at.error().message());
+        const std::string since_time = base::FormatIso8601(*since_at);
         tasks::TaskFilter filter;
         const std::string organization = PromptArgument(arguments, "organizationId");
         if (!organization.empty()) {

@@ -1,6 +1,7 @@
 #pragma once
 
-// What the operation files (api/operations.cc, api/job_operations.cc, api/trash_operations.cc)
+// What the operation files (api/operations.cc, api/job_operations.cc, api/trash_operations.cc,
+// api/question_operations.cc)
 // share: reading arguments their schema has checked, the schemas and annotations they have in
 // common, and the adapters between answers as trees and as text. Internal to api/.
 
@@ -89,6 +90,8 @@ inline Schema Open() { return Schema::Object().AdditionalProperties(true); }
 // TODO, IN_PROGRESS, DONE, CANCELLED; and a task as every operation answers it (operations.cc).
 Schema StatusSchema();
 Schema TaskSchema();
+// A question as every operation answers it (operations.cc).
+Schema QuestionSchema();
 
 inline json::object Annotations(bool read_only, bool destructive, bool idempotent) {
   json::object annotations{{"readOnlyHint", read_only}, {"openWorldHint", false}};

@@ -94,16 +94,6 @@ Schema MessageSchema() {
       .Property("createdAt", Schema::String(), Required::kYes);
 }
 
-Schema QuestionSchema() {
-  return Open()
-      .Property("id", Schema::Integer(), Required::kYes)
-      .Property("taskId", Schema::Integer(), Required::kYes)
-      .Property("question", Schema::String(), Required::kYes)
-      .Property("choices", Schema::Array(Schema::String()))
-      .Property("status", Schema::String().Enum({"open", "answered"}), Required::kYes)
-      .Property("answer", Schema::String().Nullable());
-}
-
 base::Result<int64_t> ParseCursor(std::string_view cursor) {
   int64_t position = 0;
   const auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), position);
@@ -144,6 +134,18 @@ Schema TaskSchema() {
       .Property("deletedAt", Schema::String())
       .Property("deletedBy", Schema::String())
       .Property("purgeAt", Schema::String());
+}
+
+Schema QuestionSchema() {
+  return Open()
+      .Property("id", Schema::Integer(), Required::kYes)
+      .Property("taskId", Schema::Integer(), Required::kYes)
+      .Property("question", Schema::String(), Required::kYes)
+      .Property("choices", Schema::Array(Schema::String()))
+      .Property("status", Schema::String().Enum({"open", "answered"}), Required::kYes)
+      .Property("forPerson", Schema::Boolean())
+      .Property("answer", Schema::String().Nullable())
+      .Property("answeredVia", Open().Nullable());
 }
 
 }  // namespace parts
@@ -204,6 +206,12 @@ void WriteTaskDetail(base::JsonWriter& out, const tasks::TaskDetail& detail) {
   out.EndArray().Int("messageCount", detail.message_count).BeginArray("openQuestions");
   for (const auto& question : detail.open_questions)
     WriteQuestion(out.BeginObject(), question), out.EndObject();
+  out.EndArray().BeginArray("answeredQuestions");
+  for (const auto& question : detail.answered_questions)
+    WriteQuestion(out.BeginObject(), question), out.EndObject();
+  out.EndArray().BeginArray("history");
+  for (const auto& entry : detail.history)
+    WriteAuditEntry(out.BeginObject(), entry), out.EndObject();
   out.EndArray();
 }
 
@@ -232,6 +240,13 @@ void WriteMessage(base::JsonWriter& out, const tasks::Message& message) {
   if (!message.client.empty()) out.String("client", message.client);
 }
 
+// Which credential, client and surface asked or answered; "" where it was not recorded.
+void WriteVia(base::JsonWriter& out, const tasks::Via& via) {
+  out.String("credential", via.credential)
+      .String("client", via.client)
+      .String("surface", via.surface);
+}
+
 void WriteQuestion(base::JsonWriter& out, const tasks::Question& question) {
   out.Int("id", question.id)
       .Int("taskId", question.task_id)
@@ -240,9 +255,18 @@ void WriteQuestion(base::JsonWriter& out, const tasks::Question& question) {
       .String("askedBy", question.asked_by)
       .String("askedAt", question.created_at)
       .String("status", question.answer ? "answered" : "open")
+      .Bool("forPerson", question.for_person)
       .OptionalString("answer", question.answer)
       .OptionalString("answeredBy", question.answered_by)
       .OptionalString("answeredAt", question.answered_at);
+  WriteVia(out.BeginObject("askedVia"), question.asked_via);
+  out.EndObject();
+  if (question.answered_via) {
+    WriteVia(out.BeginObject("answeredVia"), *question.answered_via);
+    out.EndObject();
+  } else {
+    out.Null("answeredVia");
+  }
 }
 
 json::object MessageJson(const tasks::Message& message) {
@@ -281,6 +305,8 @@ Operations::Operations(tasks::TaskStore& tasks, tasks::EventHub& hub, base::Work
     : tasks_(tasks), hub_(hub), pool_(pool), usage_(usage), runs_(runs) {
   AddOperations();
   AddTrashOperations();
+  AddQuestionOperations();
+  AddAuditOperations();
   AddJobOperations();
   // Review mode, for every surface at once: a review-mode caller's write is refused here, so no
   // binding can apply it.
@@ -439,7 +465,9 @@ void Operations::AddOperations() {
       .description =
           "Returns one task in full: description, status, assignee, owners, labels, version, "
           "parent, subtasks, the latest 5 messages of its thread (messageCount has the total), "
-          "its open questions and, for a credential with jobs:read, its latest 10 job runs "
+          "its open questions, its 5 latest answered questions (who answered, through what), its "
+          "history (the latest 10 audit entries: who changed what through which surface) and, for "
+          "a credential with jobs:read, its latest 10 job runs "
           "(runs). Use version as expectedVersion in update_task.",
       .scope = std::string(auth::kScopeTasksRead),
       .input = Schema::Object().Property("taskId", IdSchema("task"), Required::kYes),
@@ -654,29 +682,37 @@ void Operations::AddOperations() {
       .title = "Ask a person a question",
       .description =
           "Asks the people on a task a question and returns its id at once. Give choices (2 to "
-          "20) for a multiple-choice answer, or none for free text. The answer arrives as a "
-          "question.answered event: wait for it with poll_events (taskId filter), or read it "
-          "later with get_task.",
+          "20) for a multiple-choice answer, or none for free text. Only a person answers it "
+          "(forPerson, true by default; false lets another agent's credential answer too), and "
+          "never the credential that asked. The answer arrives as a question.answered event: "
+          "wait for it with poll_events (taskId filter), or read it later with list_questions "
+          "(taskId, status: answered) or get_task.",
       .scope = std::string(auth::kScopeTasksWrite),
-      .input = Schema::Object()
-                   .Property("taskId", IdSchema("task"), Required::kYes)
-                   .Property("question",
-                             Schema::String().MinLength(1).MaxLength(
-                                 static_cast<int64_t>(tasks::kMaxQuestion)),
-                             Required::kYes)
-                   .Property("choices",
-                             Schema::Array(Schema::String().MinLength(1).MaxLength(
-                                               static_cast<int64_t>(tasks::kMaxChoice)))
-                                 .MaxItems(static_cast<int64_t>(tasks::kMaxChoices))
-                                 .Description("Possible answers; the answer must be one of them.")),
+      .input =
+          Schema::Object()
+              .Property("taskId", IdSchema("task"), Required::kYes)
+              .Property("question",
+                        Schema::String().MinLength(1).MaxLength(
+                            static_cast<int64_t>(tasks::kMaxQuestion)),
+                        Required::kYes)
+              .Property("choices",
+                        Schema::Array(Schema::String().MinLength(1).MaxLength(
+                                          static_cast<int64_t>(tasks::kMaxChoice)))
+                            .MaxItems(static_cast<int64_t>(tasks::kMaxChoices))
+                            .Description("Possible answers; the answer must be one of them."))
+              .Property("forPerson", Schema::Boolean().Description(
+                                         "Only a person may answer (default true): not this or any "
+                                         "other agent's credential.")),
       .output = Open().Property("question", QuestionSchema(), Required::kYes),
       .annotations = Annotations(false, false, false),
       .run = Serialized([this](const json::object& arguments,
                                const Caller& caller) -> base::Result<json::object> {
         std::vector<std::string> choices;
         if (const json::value* given = arguments.if_contains("choices")) choices = Strings(*given);
-        auto question = tasks_.AskQuestion(caller.actor, IntArg(arguments, "taskId"),
-                                           StringArg(arguments, "question"), choices);
+        const json::value* for_person = arguments.if_contains("forPerson");
+        auto question = tasks_.AskQuestion(
+            caller.actor, IntArg(arguments, "taskId"), StringArg(arguments, "question"), choices,
+            for_person == nullptr || !for_person->is_bool() || for_person->as_bool());
         if (!question) return std::move(question).error();
         return json::object{{"question", QuestionJson(*question)}};
       })});
@@ -684,8 +720,12 @@ void Operations::AddOperations() {
   operations_.push_back(Operation{
       .name = "answer_question",
       .title = "Answer a question",
-      .description = "Answers an open question (once; with choices, the answer must be one of "
-                     "them). Returns the answered question.",
+      .description =
+          "Answers an open question (once; with choices, the answer must be one of them). The "
+          "credential that asked cannot answer its own question, and a question forPerson (the "
+          "default) is answered only by a person: on the web, with the taskwire command, or "
+          "through REST with their own API key, never over MCP. Returns the answered question "
+          "with who answered through what (answeredVia).",
       .scope = std::string(auth::kScopeTasksWrite),
       .input = Schema::Object()
                    .Property("questionId", IdSchema("question"), Required::kYes)

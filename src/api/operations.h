@@ -85,8 +85,10 @@ class Operations {
 
  private:
   void AddOperations();
-  void AddJobOperations();    // api/job_operations.cc
-  void AddTrashOperations();  // api/trash_operations.cc: delete, restore, purge, fork
+  void AddJobOperations();       // api/job_operations.cc
+  void AddTrashOperations();     // api/trash_operations.cc: delete, restore, purge, fork
+  void AddQuestionOperations();  // api/question_operations.cc: list_questions
+  void AddAuditOperations();     // api/audit_operations.cc: list_audit
   // poll_events: answers `done` (exactly once, from some thread) with the events after the
   // caller's cursor, waiting up to `timeout` for the first one without holding a thread.
   void PollEvents(const json::object& arguments, std::shared_ptr<const Caller> caller,
@@ -117,11 +119,16 @@ void WriteTask(base::JsonWriter& out, const tasks::Task& task, bool full_descrip
 void WriteTaskDetail(base::JsonWriter& out, const tasks::TaskDetail& detail);
 void WriteMessage(base::JsonWriter& out, const tasks::Message& message);
 void WriteQuestion(base::JsonWriter& out, const tasks::Question& question);
+// An audit entry as every surface shows it (api/audit_operations.cc): who, through which
+// credential, client and surface, when, what, the change as recorded (`changes`) and per field
+// its before and after (`fields`), secrets redacted.
+void WriteAuditEntry(base::JsonWriter& out, const tasks::AuditEntry& entry);
 json::object TaskJson(const tasks::Task& task, bool full_description);
 json::object TaskDetailJson(const tasks::TaskDetail& detail);
 json::object OrganizationJson(const tasks::Organization& organization);
 json::object MessageJson(const tasks::Message& message);
 json::object QuestionJson(const tasks::Question& question);
+json::object AuditEntryJson(const tasks::AuditEntry& entry);
 json::object EventJson(const tasks::Event& event);
 // Jobs and runs (docs/jobs.md, "Surfaces"): one shape of each for every surface.
 void WriteJob(base::JsonWriter& out, const jobs::Job& job);

@@ -382,6 +382,10 @@ void Rest::Register(http::Router& outer) {
              Route("ask_question", {{}, "taskId", true}, 201));
   router.Add(Method::kPost, "/api/v1/questions/{id}/answer",
              Route("answer_question", {{}, "questionId", true}, 200));
+  router.Add(Method::kGet, "/api/v1/questions",
+             Route("list_questions", {{"taskId", "status", "limit", "cursor"}, "", false}, 200));
+  router.Add(Method::kGet, "/api/v1/audit",
+             Route("list_audit", {{"taskId", "user", "since", "limit", "cursor"}, "", false}, 200));
   router.Add(
       Method::kGet, "/api/v1/search",
       Route("search_tasks", {{"query", "organizationId", "limit", "cursor"}, "", false}, 200));
@@ -424,33 +428,18 @@ void Rest::Register(http::Router& outer) {
                       return json::object{{"questions", std::move(out)}};
                     });
              });
-  router.Add(
-      Method::kGet, "/api/v1/tasks/{id}/audit", [this](http::Request& request, http::Responder r) {
-        Read(request, std::move(r),
-             [](tasks::TaskStore& store, const Caller& caller, const http::Request&,
-                int64_t id) -> base::Result<json::object> {
-               auto entries = store.TaskAudit(caller.actor, id, 200);
-               if (!entries) return std::move(entries).error();
-               json::array out;
-               for (const auto& entry : *entries) {
-                 boost::system::error_code ec;
-                 json::value changes = json::parse(entry.changes, ec);
-                 out.push_back(json::object{
-                     {"id", entry.id},
-                     {"at", entry.at},
-                     {"user", entry.user},
-                     {"credential", entry.credential},
-                     {"client", entry.client},
-                     {"surface", entry.surface},
-                     {"entity", entry.entity},
-                     {"entityId",
-                      entry.entity_id ? json::value(*entry.entity_id) : json::value(nullptr)},
-                     {"action", entry.action},
-                     {"changes", ec ? json::value(json::object{}) : std::move(changes)}});
-               }
-               return json::object{{"entries", std::move(out)}};
+  router.Add(Method::kGet, "/api/v1/tasks/{id}/audit",
+             [this](http::Request& request, http::Responder r) {
+               Read(request, std::move(r),
+                    [](tasks::TaskStore& store, const Caller& caller, const http::Request&,
+                       int64_t id) -> base::Result<json::object> {
+                      auto entries = store.TaskAudit(caller.actor, id, 200);
+                      if (!entries) return std::move(entries).error();
+                      json::array out;
+                      for (const auto& entry : *entries) out.push_back(AuditEntryJson(entry));
+                      return json::object{{"entries", std::move(out)}};
+                    });
              });
-      });
   router.Add(Method::kGet, "/api/v1/organizations/{id}",
              [this](http::Request& request, http::Responder r) {
                Read(

@@ -63,4 +63,15 @@ std::string FormatDuration(std::chrono::milliseconds duration) {
   return out;
 }
 
+Result<WallTime> ParseSince(std::string_view field, std::string_view text, WallTime now) {
+  if (auto duration = ParseDuration(text)) {
+    return now - std::chrono::duration_cast<WallTime::duration>(*duration);
+  }
+  if (auto time = ParseIso8601(text)) return *time;
+  return Error::InvalidArgument(std::string(field) +
+                                " must be an ISO 8601 time (2026-12-01T09:00:00Z) or a duration "
+                                "before now such as 24h or 7d, not '" +
+                                std::string(text) + "'");
+}
+
 }  // namespace taskwire::base

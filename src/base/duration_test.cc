@@ -38,4 +38,16 @@ TEST(Duration, FormatsTheShortestFormItReadsBack) {
 }
 
 }  // namespace
+TEST(Duration, SinceIsAnIsoTimeOrADurationBeforeNow) {
+  const WallTime now = *ParseIso8601("2026-12-03T12:00:00Z");
+  EXPECT_EQ(FormatIso8601(*ParseSince("since", "24h", now)), "2026-12-02T12:00:00.000Z");
+  EXPECT_EQ(FormatIso8601(*ParseSince("since", "7d", now)), "2026-11-26T12:00:00.000Z");
+  EXPECT_EQ(FormatIso8601(*ParseSince("since", "2026-12-01T09:00:00Z", now)),
+            "2026-12-01T09:00:00.000Z");
+  auto bad = ParseSince("--since", "yesterday", now);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(bad.error().message().find("--since must be an ISO 8601 time"), std::string::npos);
+}
+
 }  // namespace taskwire::base

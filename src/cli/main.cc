@@ -19,6 +19,7 @@
 #include "cli/job_commands.h"
 #include "cli/mcp_commands.h"
 #include "cli/oauth_commands.h"
+#include "cli/show_audit.h"
 #include "http/server.h"
 #include "server/app.h"
 #include "server/config.h"
@@ -647,6 +648,31 @@ int Main(int argc, char** argv) {
                      "kept)");
   run_show->callback(
       with_context([&] { return RunRunShow(open_app, run_id, run_output, run_json); }));
+
+  AuditOptions audit_options;
+  int64_t audit_task_id = 0;
+  auto* audit = app.add_subcommand(
+      "audit",
+      "Read the audit record of every organization, newest first: who changed what, when, "
+      "through which credential, client and surface, per field before -> after");
+  audit->fallthrough();
+  auto* audit_task =
+      audit->add_option("--task", audit_task_id, "only this task's history (even once purged)");
+  audit->add_option("--user", audit_options.user, "only what this user did (a user name)");
+  audit->add_option("--since", audit_options.since,
+                    "only entries since TIME: ISO 8601 (2026-12-01T09:00:00Z) or a duration "
+                    "before now (24h, 7d)");
+  audit->add_option("--limit", audit_options.limit, "at most this many entries (default 50)");
+  audit->add_flag("--json", audit_options.json,
+                  "print {\"entries\": [...]} as GET /api/v1/audit shows them instead of a table");
+  audit->footer(
+      "Secrets never appear: job parameters marked writeOnly are redacted before they are "
+      "recorded, and tokens and keys are never recorded. People and agents read their own "
+      "organizations' record: list_audit, GET /api/v1/audit (docs/tasks.md).");
+  audit->callback(with_context([&] {
+    if (audit_task->count() > 0) audit_options.task_id = audit_task_id;
+    return RunAudit(open_app, audit_options);
+  }));
   auto* client =
       app.add_subcommand("client", "Manage OAuth clients an administrator registers by hand");
   client->require_subcommand(1);

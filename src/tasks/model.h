@@ -25,6 +25,8 @@ inline constexpr size_t kMaxAnswer = 5000;
 inline constexpr size_t kMaxSearchQuery = 500;
 inline constexpr size_t kMaxPage = 50;
 inline constexpr size_t kMaxOrganizationName = 100;
+// How many of a task's latest audit entries get_task shows (its history).
+inline constexpr size_t kTaskHistory = 10;
 // How many tasks one fork_task copies at most (the task and its subtree).
 inline constexpr size_t kMaxForkTasks = 500;
 // How long a deleted task stays in the trash before the sweep purges it (tasks.recovery_window).
@@ -44,6 +46,8 @@ struct Actor {
   std::string credential = "cli";  // "key:12", "grant:4", "cli", ...
   std::string client;              // "claude-code", ...; "" when unknown
   Surface surface = Surface::kCli;
+  // A review-mode credential: not a person acting directly (rules::ActsAsPerson).
+  bool review = false;
 };
 
 enum class Role { kViewer, kMember, kAdmin, kOwner };
@@ -116,17 +120,56 @@ struct Message {
   std::string created_at;
 };
 
+// Which credential, client and surface a question was asked or answered through.
+struct Via {
+  std::string credential;  // "key:12", ...; "" when not recorded (before migration 0014)
+  std::string client;
+  std::string surface;  // SurfaceName; "" when not recorded
+};
+
 struct Question {
   int64_t id = 0;
   int64_t task_id = 0;
   std::string asked_by;
-  std::string client;
+  std::string client;  // the asker's
   std::string question;
   std::vector<std::string> choices;  // empty: free text
   std::optional<std::string> answer;
   std::optional<std::string> answered_by;
   std::string created_at;
   std::optional<std::string> answered_at;
+  // Only a person may answer it (rules::ActsAsPerson); never the credential that asked it.
+  bool for_person = true;
+  Via asked_via;
+  std::optional<Via> answered_via;  // set with the answer, when it was recorded
+};
+
+enum class QuestionStatus { kAny, kOpen, kAnswered };
+
+struct QuestionFilter {
+  std::optional<int64_t> task_id;
+  QuestionStatus status = QuestionStatus::kAny;
+  size_t limit = kMaxPage;
+  std::string cursor;
+};
+
+struct QuestionPage {
+  std::vector<Question> questions;  // newest first
+  std::string next_cursor;
+};
+
+struct AuditEntry {
+  int64_t id = 0;
+  std::string at;
+  std::string user;
+  std::string credential;
+  std::string client;
+  std::string surface;  // SurfaceName; "" for entries written before migration 0013 recorded it
+  std::string entity;
+  std::optional<int64_t> entity_id;
+  std::string action;
+  std::string changes;                     // a JSON object
+  std::optional<int64_t> organization_id;  // none: of no organization (the actor's alone)
 };
 
 struct TaskDetail {
@@ -136,6 +179,8 @@ struct TaskDetail {
   std::vector<Message> latest_messages;  // newest last, at most 5
   int64_t message_count = 0;
   std::vector<Question> open_questions;
+  std::vector<Question> answered_questions;  // the latest answered, newest answer first, at most 5
+  std::vector<AuditEntry> history;           // the task's latest audit entries, newest first
 };
 
 struct TaskFilter {
@@ -236,17 +281,20 @@ struct NewAuditEntry {
   std::string changes;  // a JSON object
 };
 
-struct AuditEntry {
-  int64_t id = 0;
-  std::string at;
-  std::string user;
-  std::string credential;
-  std::string client;
-  std::string surface;  // SurfaceName; "" for entries written before migration 0013 recorded it
-  std::string entity;
-  std::optional<int64_t> entity_id;
-  std::string action;
-  std::string changes;  // a JSON object
+// Which part of the audit record to read (TaskStore::ListAudit), newest first.
+struct AuditFilter {
+  // One task's record: its own entries and those naming it (messages, questions, runs, ...) since
+  // it was created.
+  std::optional<int64_t> task_id;
+  std::optional<std::string> user;   // only what this user did (a user name)
+  std::optional<std::string> since;  // ISO 8601: only entries at or after it
+  size_t limit = kMaxPage;
+  std::string cursor;  // from an earlier page's next_cursor
+};
+
+struct AuditPage {
+  std::vector<AuditEntry> entries;  // newest first
+  std::string next_cursor;          // "" on the last page
 };
 
 }  // namespace taskwire::tasks

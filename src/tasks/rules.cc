@@ -273,4 +273,33 @@ std::string PurgeAt(std::string_view deleted_at, std::chrono::seconds window) {
   return base::FormatIso8601(*at + window);
 }
 
+bool ActsAsPerson(const Actor& actor) {
+  switch (actor.surface) {
+    case Surface::kWeb:  // a person signed in to the web pages
+    case Surface::kCli:  // the taskwire command, run by someone on the server's machine
+      return !actor.review;
+    case Surface::kRest:  // a person's own API key; an OAuth token is an app's, loopback no one's
+      return !actor.review && actor.credential.rfind("key:", 0) == 0;
+    case Surface::kMcp:  // every MCP client is an agent, whatever credential it holds
+      return false;
+  }
+  return false;
+}
+
+base::Result<void> MayAnswer(const Question& question, const Actor& actor) {
+  const std::string id = std::to_string(question.id);
+  if (!question.asked_via.credential.empty() && question.asked_via.credential == actor.credential) {
+    return base::Error::PermissionDenied(
+        "question " + id + " was asked with this credential (" + actor.credential +
+        "), which cannot answer its own question: a person answers it");
+  }
+  if (question.for_person && !ActsAsPerson(actor)) {
+    return base::Error::PermissionDenied(
+        "question " + id +
+        " is for a person: an agent cannot answer it. A person answers on the web, with the "
+        "taskwire command, or through REST with their own API key (not in review mode)");
+  }
+  return base::Ok();
+}
+
 }  // namespace taskwire::tasks::rules

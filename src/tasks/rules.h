@@ -77,6 +77,16 @@ base::Error NotInTrash(int64_t task_id, std::string_view verb);
 // When the sweep purges a task deleted at `deleted_at` (ISO 8601): `window` later.
 std::string PurgeAt(std::string_view deleted_at, std::chrono::seconds window);
 
+// Questions are for people (docs/tasks.md, "Questions") ---------------------------------------
+// Whether `actor` is a person acting directly, not an agent: the web pages (a signed-in
+// session), the taskwire command on the server's machine, or REST with an API key not in review
+// mode. Never the MCP endpoint (whatever the credential), an OAuth token (an app acting for the
+// person), the loopback bypass (no credential at all) or a review-mode key.
+bool ActsAsPerson(const Actor& actor);
+// Who may answer `question`: PermissionDenied for the credential that asked it, and for anyone
+// but a person (ActsAsPerson) when it is for a person.
+base::Result<void> MayAnswer(const Question& question, const Actor& actor);
+
 // The owners after the store resolved them (sorted names): a diff member when they differ.
 void AddOwners(UpdatePlan& plan, const Task& before, const std::vector<std::string>& owners);
 

@@ -281,5 +281,48 @@ TEST(Rules, TheTrashsMessagesAndPurgeTime) {
   EXPECT_EQ(PurgeAt(kNow, std::chrono::seconds(90)), "2026-12-02T10:01:30.000Z");
 }
 
+// Who counts as a person (docs/tasks.md, "Questions"): the table of surfaces and credentials.
+TEST(Rules, APersonIsTheWebTheCliOrRestWithAPersonsOwnKey) {
+  struct Case {
+    Surface surface;
+    std::string credential;
+    bool review;
+    bool person;
+  };
+  const Case cases[] = {
+      {Surface::kWeb, "session:3", false, true},  {Surface::kCli, "cli", false, true},
+      {Surface::kRest, "key:4", false, true},     {Surface::kRest, "key:4", true, false},
+      {Surface::kRest, "grant:2", false, false},  {Surface::kRest, "external:1", false, false},
+      {Surface::kRest, "loopback", false, false}, {Surface::kMcp, "key:4", false, false},
+      {Surface::kMcp, "grant:2", false, false},   {Surface::kMcp, "loopback", false, false},
+      {Surface::kWeb, "session:3", true, false},
+  };
+  for (const Case& c : cases) {
+    const Actor actor{1, "ada", c.credential, "x", c.surface, c.review};
+    EXPECT_EQ(ActsAsPerson(actor), c.person)
+        << SurfaceName(c.surface) << " " << c.credential << " review=" << c.review;
+  }
+}
+
+TEST(Rules, MayAnswerRefusesTheAskerAndAgentsForAPerson) {
+  Question question;
+  question.id = 9;
+  question.asked_via = {"key:1", "claude-code", "mcp"};
+  const Actor asker{1, "ada", "key:1", "claude-code", Surface::kMcp};
+  const Actor agent{1, "ada", "key:2", "cursor", Surface::kMcp};
+  const Actor person{1, "ada", "key:3", "curl", Surface::kRest};
+  const Actor asker_on_rest{1, "ada", "key:1", "curl", Surface::kRest};
+  EXPECT_EQ(Code(MayAnswer(question, asker)), "PERMISSION_DENIED");
+  EXPECT_EQ(Code(MayAnswer(question, asker_on_rest)), "PERMISSION_DENIED");  // same credential
+  EXPECT_EQ(Code(MayAnswer(question, agent)), "PERMISSION_DENIED");
+  EXPECT_TRUE(MayAnswer(question, person).has_value());
+  question.for_person = false;
+  EXPECT_EQ(Code(MayAnswer(question, asker)), "PERMISSION_DENIED");
+  EXPECT_TRUE(MayAnswer(question, agent).has_value());
+  // A question asked before the credential was recorded refuses no one as its asker.
+  question.asked_via = {};
+  EXPECT_TRUE(MayAnswer(question, asker).has_value());
+}
+
 }  // namespace
 }  // namespace taskwire::tasks::rules

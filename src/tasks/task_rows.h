@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/result.h"
@@ -59,6 +60,20 @@ struct ExpiredTask {
   int64_t id = 0;
   int64_t organization_id = 0;
   std::string title;
+};
+
+// What part of the audit record AuditPage reads, resolved by the store.
+struct AuditQuery {
+  std::optional<int64_t> viewer;  // the user whose organizations' rows are read; none: all rows
+  // One task's record: its own rows and those naming it in changes.taskId, of its organization,
+  // from row `born` (its creation) on.
+  std::optional<int64_t> task_id;
+  int64_t task_organization = 0;
+  int64_t born = 0;
+  std::optional<std::string> user;   // the acting user's name
+  std::optional<std::string> since;  // ISO 8601
+  int64_t before = 0;                // only rows below this id; 0: from the newest
+  size_t limit = 0;
 };
 
 // One row of the audit record; the actor and the time come beside it.
@@ -172,18 +187,26 @@ class TaskRows {
   virtual base::Result<Question> InsertQuestion(Tx& tx, int64_t task_id, const Actor& asker,
                                                 std::string_view question,
                                                 const std::vector<std::string>& choices,
-                                                std::string_view now) = 0;
+                                                bool for_person, std::string_view now) = 0;
   // The question, if its task is in one of the user's organizations.
   virtual base::Result<std::optional<Question>> QuestionOf(Tx& tx, int64_t user_id,
                                                            int64_t question_id) = 0;
-  // Answers a question not answered yet; Aborted when it has an answer.
+  // Answers a question not answered yet, recording who through what; Aborted when it has an
+  // answer.
   virtual base::Result<Question> AnswerQuestion(Tx& tx, int64_t question_id,
-                                                std::string_view answer,
-                                                std::string_view answered_by,
+                                                std::string_view answer, const Actor& answerer,
                                                 std::string_view now) = 0;
   // By id; only those without an answer when `open_only`.
   virtual base::Result<std::vector<Question>> Questions(Tx& tx, int64_t task_id,
                                                         bool open_only) = 0;
+  // The task's `limit` latest answered questions, the newest answer first.
+  virtual base::Result<std::vector<Question>> LatestAnswered(Tx& tx, int64_t task_id,
+                                                             size_t limit) = 0;
+  // The questions of the user's live tasks (of one task when filter.task_id is set) with the
+  // status asked for, newest first, below question id `before` (0: from the newest).
+  virtual base::Result<RowPage<Question>> QuestionPage(Tx& tx, int64_t user_id,
+                                                       const QuestionFilter& filter, int64_t before,
+                                                       size_t limit) = 0;
 
   // Search --------------------------------------------------------------------------------------
   // The backend's query for words a person typed (every word must match, the last as a prefix;
@@ -224,6 +247,15 @@ class TaskRows {
   // messages and its questions since it was created.
   virtual base::Result<std::vector<AuditEntry>> TaskAudit(Tx& tx, const Task& task,
                                                           size_t limit) = 0;
+  // The row of the task's creation: the first of its record (by the clock for a task created
+  // before creations were recorded); a row id above every row when there is none yet.
+  virtual base::Result<int64_t> TaskBorn(Tx& tx, const Task& task) = 0;
+  // The latest creation row of a task of this id in any organization, with its organization;
+  // nullopt when none was ever recorded (operators' reads of purged tasks).
+  virtual base::Result<std::optional<std::pair<int64_t, int64_t>>> LatestCreation(
+      Tx& tx, int64_t task_id) = 0;
+  // Rows as `query` says, newest first, up to query.limit (more: whether more follow).
+  virtual base::Result<RowPage<AuditEntry>> AuditPage(Tx& tx, const AuditQuery& query) = 0;
 };
 
 }  // namespace taskwire::tasks

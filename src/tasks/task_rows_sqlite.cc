@@ -136,14 +136,22 @@ Question QuestionFromRow(const Row& row) {
   question.answered_by = row.OptionalText(7);
   question.created_at = row.Text(8);
   question.answered_at = row.OptionalText(9);
+  question.asked_via = Via{row.Text(10), question.client, row.Text(11)};
+  question.for_person = row.Int(12) != 0;
+  if (auto credential = row.OptionalText(13)) {
+    question.answered_via =
+        Via{*credential, row.OptionalText(14).value_or(""), row.OptionalText(15).value_or("")};
+  }
   return question;
 }
-constexpr std::string_view kQuestionColumns =
-    "q.id, q.task_id, q.asked_by_name, q.client, q.question, q.choices, q.answer, "
-    "q.answered_by_name, q.created_at, q.answered_at";
-constexpr std::string_view kQuestionReturning =
-    "id, task_id, asked_by_name, client, question, choices, answer, answered_by_name, created_at, "
-    "answered_at";
+#define TASKWIRE_QUESTION_COLUMNS(q)                                                              \
+  q "id, " q "task_id, " q "asked_by_name, " q "client, " q "question, " q "choices, " q          \
+    "answer, " q "answered_by_name, " q "created_at, " q "answered_at, " q "asked_credential, " q \
+    "asked_surface, " q "for_person, " q "answered_credential, " q "answered_client, " q          \
+    "answered_surface"
+constexpr std::string_view kQuestionColumns = TASKWIRE_QUESTION_COLUMNS("q.");
+constexpr std::string_view kQuestionReturning = TASKWIRE_QUESTION_COLUMNS("");
+#undef TASKWIRE_QUESTION_COLUMNS
 
 constexpr std::string_view kOrganizationColumns =
     "o.id, o.name, m.role, (SELECT count(*) FROM tasks t WHERE t.organization_id = o.id "
@@ -640,15 +648,17 @@ base::Result<int64_t> SqliteTaskRows::MessageCount(Tx& tx, int64_t task_id) {
 base::Result<Question> SqliteTaskRows::InsertQuestion(Tx& tx, int64_t task_id, const Actor& asker,
                                                       std::string_view question,
                                                       const std::vector<std::string>& choices,
-                                                      std::string_view now) {
+                                                      bool for_person, std::string_view now) {
   static const std::string kSql =
-      Sql({"INSERT INTO questions (task_id, asked_by_name, client, question, choices, created_at) "
-           "VALUES (?, ?, ?, ?, ?, ?) RETURNING ",
+      Sql({"INSERT INTO questions (task_id, asked_by_name, client, question, choices, created_at, "
+           "asked_credential, asked_surface, for_person) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+           "RETURNING ",
            kQuestionReturning});
   const std::string joined = JoinList(choices);
   auto rows = tx.Query(
       kSql, {task_id, asker.user_name, asker.client.empty() ? Param(nullptr) : Param(asker.client),
-             question, choices.empty() ? Param(nullptr) : Param(joined), now});
+             question, choices.empty() ? Param(nullptr) : Param(joined), now, asker.credential,
+             SurfaceName(asker.surface), int64_t{for_person ? 1 : 0}});
   if (!rows) return std::move(rows).error();
   return QuestionFromRow(rows->front());
 }
@@ -665,13 +675,14 @@ base::Result<std::optional<Question>> SqliteTaskRows::QuestionOf(Tx& tx, int64_t
 
 base::Result<Question> SqliteTaskRows::AnswerQuestion(Tx& tx, int64_t question_id,
                                                       std::string_view answer,
-                                                      std::string_view answered_by,
-                                                      std::string_view now) {
+                                                      const Actor& answerer, std::string_view now) {
   static const std::string kSql =
-      Sql({"UPDATE questions SET answer = ?, answered_by_name = ?, answered_at = ? "
+      Sql({"UPDATE questions SET answer = ?, answered_by_name = ?, answered_at = ?, "
+           "answered_credential = ?, answered_client = ?, answered_surface = ? "
            "WHERE id = ? AND answer IS NULL RETURNING ",
            kQuestionReturning});
-  auto rows = tx.Query(kSql, {answer, answered_by, now, question_id});
+  auto rows = tx.Query(kSql, {answer, answerer.user_name, now, answerer.credential, answerer.client,
+                              SurfaceName(answerer.surface), question_id});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) {  // answered since the caller read it
     return base::Error::Aborted("question " + std::to_string(question_id) +
@@ -688,6 +699,46 @@ base::Result<std::vector<Question>> SqliteTaskRows::Questions(Tx& tx, int64_t ta
       Sql({"SELECT ", kQuestionColumns,
            " FROM questions q WHERE q.task_id = ? AND q.answer IS NULL ORDER BY q.id"});
   return All<Question>(tx.Query(open_only ? kOpen : kAll, {task_id}), QuestionFromRow);
+}
+
+base::Result<std::vector<Question>> SqliteTaskRows::LatestAnswered(Tx& tx, int64_t task_id,
+                                                                   size_t limit) {
+  static const std::string kSql =
+      Sql({"SELECT ", kQuestionColumns,
+           " FROM questions q WHERE q.task_id = ? AND q.answer IS NOT NULL "
+           "ORDER BY q.answered_at DESC, q.id DESC LIMIT ?"});
+  return All<Question>(tx.Query(kSql, {task_id, static_cast<int64_t>(limit)}), QuestionFromRow);
+}
+
+base::Result<RowPage<Question>> SqliteTaskRows::QuestionPage(Tx& tx, int64_t user_id,
+                                                             const QuestionFilter& filter,
+                                                             int64_t before, size_t limit) {
+  // From the caller's memberships to their live tasks to the tasks' questions (questions_by_task),
+  // then newest first.
+  std::string sql = Sql({"SELECT ", kQuestionColumns,
+                         " FROM memberships m CROSS JOIN tasks t ON t.organization_id = "
+                         "m.organization_id AND m.user_id = ? AND t.deleted_at IS NULL "
+                         "CROSS JOIN questions q ON q.task_id = t.id WHERE 1 = 1"});
+  std::vector<Param> params{user_id};
+  if (filter.task_id) {
+    sql += " AND t.id = ?";
+    params.emplace_back(*filter.task_id);
+  }
+  if (filter.status == QuestionStatus::kOpen) sql += " AND q.answer IS NULL";
+  if (filter.status == QuestionStatus::kAnswered) sql += " AND q.answer IS NOT NULL";
+  if (before > 0) {
+    sql += " AND q.id < ?";
+    params.emplace_back(before);
+  }
+  sql += " ORDER BY q.id DESC LIMIT ?";
+  params.emplace_back(static_cast<int64_t>(limit + 1));  // one more: whether more follow
+  auto questions = All<Question>(tx.Query(sql, params), QuestionFromRow);
+  if (!questions) return std::move(questions).error();
+  RowPage<Question> page;
+  page.more = questions->size() > limit;
+  if (page.more) questions->resize(limit);
+  page.items = std::move(*questions);
+  return page;
 }
 
 // Search ------------------------------------------------------------------------------------------
@@ -802,7 +853,7 @@ base::Result<void> SqliteTaskRows::DeleteEvents(Tx& tx, const std::vector<int64_
 namespace {
 constexpr std::string_view kAuditColumns =
     "a.id, a.at, a.user_name, a.credential, a.client, a.entity, a.entity_id, a.action, a.changes, "
-    "a.surface";
+    "a.surface, a.organization_id";
 AuditEntry AuditFromRow(const Row& row) {
   return AuditEntry{.id = row.Int(0),
                     .at = row.Text(1),
@@ -813,7 +864,8 @@ AuditEntry AuditFromRow(const Row& row) {
                     .entity = row.Text(5),
                     .entity_id = row.OptionalInt(6),
                     .action = row.Text(7),
-                    .changes = row.Text(8)};
+                    .changes = row.Text(8),
+                    .organization_id = row.OptionalInt(10)};
 }
 }  // namespace
 
@@ -842,8 +894,7 @@ base::Result<void> SqliteTaskRows::SetConsumerPosition(Tx& tx, std::string_view 
              {consumer, position});
 }
 
-base::Result<std::vector<AuditEntry>> SqliteTaskRows::TaskAudit(Tx& tx, const Task& task,
-                                                                size_t limit) {
+base::Result<int64_t> SqliteTaskRows::TaskBorn(Tx& tx, const Task& task) {
   // Only this task's own record: rows of its organization written since it was created. A task
   // id that named another task before (ids were reused until migration 0006), in this
   // organization or another one, never brings that task's rows along.
@@ -854,14 +905,76 @@ base::Result<std::vector<AuditEntry>> SqliteTaskRows::TaskAudit(Tx& tx, const Ta
       "(SELECT coalesce(max(id), 0) + 1 FROM audit_log))",
       {task.id, task.organization_id, task.created_at});
   if (!born) return std::move(born).error();
-  static const std::string kSql =
-      Sql({"SELECT ", kAuditColumns,
-           " FROM audit_log a WHERE a.organization_id = ? AND a.id >= ? AND "
-           "((a.entity = 'task' AND a.entity_id = ?) OR (a.entity IN ('message', 'question') AND "
-           "json_extract(a.changes, '$.taskId') = ?)) ORDER BY a.id DESC LIMIT ?"});
-  return All<AuditEntry>(tx.Query(kSql, {task.organization_id, born->front().Int(0), task.id,
-                                         task.id, static_cast<int64_t>(limit)}),
-                         AuditFromRow);
+  return born->front().Int(0);
+}
+
+base::Result<std::optional<std::pair<int64_t, int64_t>>> SqliteTaskRows::LatestCreation(
+    Tx& tx, int64_t task_id) {
+  return First<std::pair<int64_t, int64_t>>(
+      tx.Query("SELECT id, organization_id FROM audit_log WHERE entity = 'task' AND entity_id = ? "
+               "AND action = 'create' AND organization_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+               {task_id}),
+      [](const Row& row) { return std::pair<int64_t, int64_t>(row.Int(0), row.Int(1)); });
+}
+
+base::Result<RowPage<AuditEntry>> SqliteTaskRows::AuditPage(Tx& tx, const AuditQuery& query) {
+  std::string sql = Sql({"SELECT ", kAuditColumns, " FROM audit_log a WHERE 1 = 1"});
+  std::vector<Param> params;
+  if (query.viewer) {
+    // The organizations the viewer belongs to now, and the viewer's own rows of none.
+    sql +=
+        " AND (a.organization_id IN (SELECT organization_id FROM memberships WHERE user_id = ?) "
+        "OR (a.organization_id IS NULL AND a.user_id = ?))";
+    params.emplace_back(*query.viewer);
+    params.emplace_back(*query.viewer);
+  }
+  if (query.task_id) {
+    // The task's own rows, and every other entity's rows that name it (messages, questions, job
+    // runs, proposals, ...), each found through its index (audit_log_by_entity, _by_task).
+    sql +=
+        " AND a.organization_id = ? AND a.id >= ? AND a.id IN (SELECT id FROM audit_log WHERE "
+        "entity = 'task' AND entity_id = ? UNION ALL SELECT id FROM audit_log WHERE "
+        "json_extract(changes, '$.taskId') = ? AND entity <> 'task')";
+    params.emplace_back(query.task_organization);
+    params.emplace_back(query.born);
+    params.emplace_back(*query.task_id);
+    params.emplace_back(*query.task_id);
+  }
+  if (query.user) {
+    sql += " AND a.user_name = ?";
+    params.emplace_back(*query.user);
+  }
+  if (query.since) {
+    sql += " AND a.at >= ?";
+    params.emplace_back(*query.since);
+  }
+  if (query.before > 0) {
+    sql += " AND a.id < ?";
+    params.emplace_back(query.before);
+  }
+  sql += " ORDER BY a.id DESC LIMIT ?";
+  params.emplace_back(static_cast<int64_t>(query.limit + 1));  // one more: whether more follow
+  auto entries = All<AuditEntry>(tx.Query(sql, params), AuditFromRow);
+  if (!entries) return std::move(entries).error();
+  RowPage<AuditEntry> page;
+  page.more = entries->size() > query.limit;
+  if (page.more) entries->resize(query.limit);
+  page.items = std::move(*entries);
+  return page;
+}
+
+base::Result<std::vector<AuditEntry>> SqliteTaskRows::TaskAudit(Tx& tx, const Task& task,
+                                                                size_t limit) {
+  auto born = TaskBorn(tx, task);
+  if (!born) return std::move(born).error();
+  AuditQuery query;
+  query.task_id = task.id;
+  query.task_organization = task.organization_id;
+  query.born = *born;
+  query.limit = limit;
+  auto page = AuditPage(tx, query);
+  if (!page) return std::move(page).error();
+  return std::move(page->items);
 }
 
 }  // namespace taskwire::tasks

@@ -79,14 +79,18 @@ class SqliteTaskRows final : public TaskRows {
   base::Result<int64_t> MessageCount(Tx& tx, int64_t task_id) override;
   base::Result<Question> InsertQuestion(Tx& tx, int64_t task_id, const Actor& asker,
                                         std::string_view question,
-                                        const std::vector<std::string>& choices,
+                                        const std::vector<std::string>& choices, bool for_person,
                                         std::string_view now) override;
   base::Result<std::optional<Question>> QuestionOf(Tx& tx, int64_t user_id,
                                                    int64_t question_id) override;
   base::Result<Question> AnswerQuestion(Tx& tx, int64_t question_id, std::string_view answer,
-                                        std::string_view answered_by,
-                                        std::string_view now) override;
+                                        const Actor& answerer, std::string_view now) override;
   base::Result<std::vector<Question>> Questions(Tx& tx, int64_t task_id, bool open_only) override;
+  base::Result<std::vector<Question>> LatestAnswered(Tx& tx, int64_t task_id,
+                                                     size_t limit) override;
+  base::Result<RowPage<Question>> QuestionPage(Tx& tx, int64_t user_id,
+                                               const QuestionFilter& filter, int64_t before,
+                                               size_t limit) override;
 
   base::Result<std::string> SearchQuery(std::string_view words) const override;
   base::Result<RowPage<SearchHit>> Search(Tx& tx, int64_t user_id, std::string_view query,
@@ -110,6 +114,10 @@ class SqliteTaskRows final : public TaskRows {
   base::Result<void> SetConsumerPosition(Tx& tx, std::string_view consumer,
                                          int64_t position) override;
   base::Result<std::vector<AuditEntry>> TaskAudit(Tx& tx, const Task& task, size_t limit) override;
+  base::Result<int64_t> TaskBorn(Tx& tx, const Task& task) override;
+  base::Result<std::optional<std::pair<int64_t, int64_t>>> LatestCreation(Tx& tx,
+                                                                          int64_t task_id) override;
+  base::Result<RowPage<AuditEntry>> AuditPage(Tx& tx, const AuditQuery& query) override;
 };
 
 // Turns words a person typed into an FTS5 query that matches them all, whatever characters they

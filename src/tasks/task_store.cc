@@ -57,17 +57,30 @@ base::Result<ListPosition> DecodeListCursor(std::string_view cursor) {
   return ListPosition{text->substr(0, bar), id};
 }
 
-base::Result<size_t> DecodeOffsetCursor(std::string_view cursor) {
-  if (cursor.empty()) return size_t{0};
-  size_t offset = 0;
+// A cursor that is a number behind a tag ("o:" an offset, "q:" a question id, "a:" an audit
+// entry id), base64url; "" is 0, the start.
+base::Result<int64_t> DecodeTaggedCursor(std::string_view cursor, std::string_view tag) {
+  if (cursor.empty()) return int64_t{0};
+  int64_t number = 0;
   auto text = base::Base64UrlDecode(cursor);
-  const auto parsed = text && text->rfind("o:", 0) == 0
-                          ? std::from_chars(text->data() + 2, text->data() + text->size(), offset)
-                          : std::from_chars_result{nullptr, std::errc::invalid_argument};
-  if (parsed.ec != std::errc() || parsed.ptr != text->data() + text->size()) {
+  const auto parsed =
+      text && text->rfind(tag, 0) == 0
+          ? std::from_chars(text->data() + tag.size(), text->data() + text->size(), number)
+          : std::from_chars_result{nullptr, std::errc::invalid_argument};
+  if (parsed.ec != std::errc() || parsed.ptr != text->data() + text->size() || number < 0) {
     return base::Error::InvalidArgument("cursor is not one this server issued; start without it");
   }
-  return offset;
+  return number;
+}
+
+std::string EncodeTaggedCursor(std::string_view tag, int64_t number) {
+  return base::Base64UrlEncode(std::string(tag) + std::to_string(number));
+}
+
+base::Result<size_t> DecodeOffsetCursor(std::string_view cursor) {
+  auto offset = DecodeTaggedCursor(cursor, "o:");
+  if (!offset) return std::move(offset).error();
+  return static_cast<size_t>(*offset);
 }
 
 // Loads a task the actor may write to, for adding messages and questions.
@@ -309,6 +322,12 @@ base::Result<TaskDetail> TaskStore::GetTask(const Actor& actor, int64_t task_id)
   auto questions = rows_->Questions(t, task_id, /*open_only=*/true);
   if (!questions) return std::move(questions).error();
   detail.open_questions = std::move(*questions);
+  auto answered = rows_->LatestAnswered(t, task_id, 5);
+  if (!answered) return std::move(answered).error();
+  detail.answered_questions = std::move(*answered);
+  auto history = rows_->TaskAudit(t, detail.task, kTaskHistory);
+  if (!history) return std::move(history).error();
+  detail.history = std::move(*history);
   return detail;
 }
 
@@ -549,7 +568,8 @@ base::Result<std::vector<Message>> TaskStore::ListMessages(const Actor& actor, i
 
 base::Result<Question> TaskStore::AskQuestion(const Actor& actor, int64_t task_id,
                                               std::string_view question,
-                                              const std::vector<std::string>& choices) {
+                                              const std::vector<std::string>& choices,
+                                              bool for_person) {
   if (auto ok = CheckText("question", question, kMaxQuestion); !ok) return std::move(ok).error();
   if (auto ok = rules::CheckChoices(choices); !ok) return std::move(ok).error();
   auto tx = database_.Begin(store::Access::kWrite);
@@ -558,13 +578,14 @@ base::Result<Question> TaskStore::AskQuestion(const Actor& actor, int64_t task_i
   auto task = WritableTask(*rows_, t, actor, task_id);
   if (!task) return std::move(task).error();
   const std::string now = base::FormatIso8601(clock_.Now());
-  auto asked = rows_->InsertQuestion(t, task_id, actor, question, choices, now);
+  auto asked = rows_->InsertQuestion(t, task_id, actor, question, choices, for_person, now);
   if (!asked) return std::move(asked).error();
   if (auto ok = rows_->Touch(t, task_id, now); !ok) return std::move(ok).error();
   const std::string changes = JsonWriter()
                                   .Int("taskId", task_id)
                                   .String("question", question)
                                   .Strings("choices", choices)
+                                  .Bool("forPerson", for_person)
                                   .Finish();
   if (auto ok = rows_->InsertAudit(
           t, actor, now, {task->task.organization_id, "question", asked->id, "ask", changes});
@@ -577,6 +598,9 @@ base::Result<Question> TaskStore::AskQuestion(const Actor& actor, int64_t task_i
                      .Int("questionId", asked->id)
                      .String("question", question)
                      .Strings("choices", choices)
+                     .Bool("forPerson", for_person)
+                     .String("client", actor.client)
+                     .String("surface", SurfaceName(actor.surface))
                      .Finish());
   if (!event) return std::move(event).error();
   if (auto ok = CommitAndPublish(t, hub_, {*event}); !ok) return std::move(ok).error();
@@ -595,6 +619,7 @@ base::Result<Question> TaskStore::AnswerQuestion(const Actor& actor, int64_t que
   const Question& question = **found;
   auto task = WritableTask(*rows_, t, actor, question.task_id);
   if (!task) return std::move(task).error();
+  if (auto may = rules::MayAnswer(question, actor); !may) return std::move(may).error();
   if (question.answer) {
     return base::Error::FailedPrecondition(
         "question " + std::to_string(question_id) + " was answered already by " +
@@ -610,7 +635,7 @@ base::Result<Question> TaskStore::AnswerQuestion(const Actor& actor, int64_t que
     return base::Error::InvalidArgument("answer must be one of the question's choices: " + listed);
   }
   const std::string now = base::FormatIso8601(clock_.Now());
-  auto answered = rows_->AnswerQuestion(t, question_id, answer, actor.user_name, now);
+  auto answered = rows_->AnswerQuestion(t, question_id, answer, actor, now);
   if (!answered) return std::move(answered).error();
   if (auto ok = rows_->Touch(t, question.task_id, now); !ok) return std::move(ok).error();
   const std::string changes =
@@ -626,6 +651,8 @@ base::Result<Question> TaskStore::AnswerQuestion(const Actor& actor, int64_t que
                               .Int("questionId", question_id)
                               .String("question", question.question)
                               .String("answer", answer)
+                              .String("client", actor.client)
+                              .String("surface", SurfaceName(actor.surface))
                               .Finish());
   if (!event) return std::move(event).error();
   if (auto ok = CommitAndPublish(t, hub_, {*event}); !ok) return std::move(ok).error();
@@ -638,6 +665,27 @@ base::Result<std::vector<Question>> TaskStore::ListQuestions(const Actor& actor,
   auto task = LoadTask(*rows_, **tx, actor, task_id);
   if (!task) return std::move(task).error();
   return rows_->Questions(**tx, task_id, /*open_only=*/false);
+}
+
+base::Result<QuestionPage> TaskStore::ListQuestions(const Actor& actor,
+                                                    const QuestionFilter& filter) {
+  auto before = DecodeTaggedCursor(filter.cursor, "q:");
+  if (!before) return std::move(before).error();
+  auto tx = database_.Begin(store::Access::kRead);
+  if (!tx) return std::move(tx).error();
+  if (filter.task_id) {
+    auto task = LoadTask(*rows_, **tx, actor, *filter.task_id);
+    if (!task) return std::move(task).error();
+  }
+  const size_t limit = std::clamp<size_t>(filter.limit, 1, kMaxPage);
+  auto rows = rows_->QuestionPage(**tx, actor.user_id, filter, *before, limit);
+  if (!rows) return std::move(rows).error();
+  QuestionPage page;
+  page.questions = std::move(rows->items);
+  if (rows->more) {
+    page.next_cursor = EncodeTaggedCursor("q:", page.questions.back().id);
+  }
+  return page;
 }
 
 base::Result<Question> TaskStore::GetQuestion(const Actor& actor, int64_t question_id) {
@@ -669,7 +717,8 @@ base::Result<SearchPage> TaskStore::Search(const Actor& actor, std::string_view 
   if (!hits) return std::move(hits).error();
   SearchPage page;
   page.hits = std::move(hits->items);
-  if (hits->more) page.next_cursor = base::Base64UrlEncode("o:" + std::to_string(*offset + limit));
+  if (hits->more)
+    page.next_cursor = EncodeTaggedCursor("o:", static_cast<int64_t>(*offset + limit));
   return page;
 }
 
@@ -707,6 +756,76 @@ base::Result<std::vector<AuditEntry>> TaskStore::TaskAudit(const Actor& actor, i
   auto task = LoadTask(*rows_, **tx, actor, task_id);
   if (!task) return std::move(task).error();
   return rows_->TaskAudit(**tx, task->task, limit);
+}
+
+namespace {
+
+// The part of `filter` every reader shares: the since time, the cursor and the page size.
+base::Result<AuditQuery> AuditQueryOf(const AuditFilter& filter) {
+  AuditQuery query;
+  if (filter.since) {
+    auto since = base::ParseIso8601(*filter.since);
+    if (!since) {
+      return base::Error::InvalidArgument(
+          "since must be an ISO 8601 time such as "
+          "2026-12-01T09:00:00Z, not '" +
+          *filter.since + "'");
+    }
+    query.since = base::FormatIso8601(*since);
+  }
+  auto before = DecodeTaggedCursor(filter.cursor, "a:");
+  if (!before) return std::move(before).error();
+  query.before = *before;
+  query.user = filter.user;
+  query.limit = std::clamp<size_t>(filter.limit, 1, kMaxPage);
+  return query;
+}
+
+AuditPage PageOf(RowPage<AuditEntry> rows) {
+  AuditPage page;
+  page.entries = std::move(rows.items);
+  if (rows.more) page.next_cursor = EncodeTaggedCursor("a:", page.entries.back().id);
+  return page;
+}
+
+}  // namespace
+
+base::Result<AuditPage> TaskStore::ListAudit(const Actor& actor, const AuditFilter& filter) {
+  auto query = AuditQueryOf(filter);
+  if (!query) return std::move(query).error();
+  query->viewer = actor.user_id;
+  auto tx = database_.Begin(store::Access::kRead);
+  if (!tx) return std::move(tx).error();
+  if (filter.task_id) {
+    auto task = LoadTask(*rows_, **tx, actor, *filter.task_id);
+    if (!task) return std::move(task).error();
+    auto born = rows_->TaskBorn(**tx, task->task);
+    if (!born) return std::move(born).error();
+    query->task_id = task->task.id;
+    query->task_organization = task->task.organization_id;
+    query->born = *born;
+  }
+  auto rows = rows_->AuditPage(**tx, *query);
+  if (!rows) return std::move(rows).error();
+  return PageOf(std::move(*rows));
+}
+
+base::Result<AuditPage> TaskStore::ListAllAudit(const AuditFilter& filter) {
+  auto query = AuditQueryOf(filter);
+  if (!query) return std::move(query).error();
+  auto tx = database_.Begin(store::Access::kRead);
+  if (!tx) return std::move(tx).error();
+  if (filter.task_id) {
+    auto created = rows_->LatestCreation(**tx, *filter.task_id);
+    if (!created) return std::move(created).error();
+    if (!*created) return base::Error::NotFound("task", std::to_string(*filter.task_id));
+    query->task_id = *filter.task_id;
+    query->born = (*created)->first;
+    query->task_organization = (*created)->second;
+  }
+  auto rows = rows_->AuditPage(**tx, *query);
+  if (!rows) return std::move(rows).error();
+  return PageOf(std::move(*rows));
 }
 
 // Writes beside the domain's ----------------------------------------------------------------------

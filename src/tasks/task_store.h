@@ -110,13 +110,22 @@ class TaskStore {
   // Oldest first, after message id `after`.
   base::Result<std::vector<Message>> ListMessages(const Actor& actor, int64_t task_id,
                                                   int64_t after, size_t limit);
+  // `for_person`: only a person may answer it (rules::ActsAsPerson). Never the credential that
+  // asks it.
   base::Result<Question> AskQuestion(const Actor& actor, int64_t task_id, std::string_view question,
-                                     const std::vector<std::string>& choices);
+                                     const std::vector<std::string>& choices,
+                                     bool for_person = true);
+  // Records who answered through which credential, client and surface. PermissionDenied for the
+  // credential that asked it, and for an agent when it is for a person (rules::MayAnswer);
   // FailedPrecondition when answered already; InvalidArgument when choices exist and the answer
   // is none of them.
   base::Result<Question> AnswerQuestion(const Actor& actor, int64_t question_id,
                                         std::string_view answer);
+  // The task's questions, oldest first.
   base::Result<std::vector<Question>> ListQuestions(const Actor& actor, int64_t task_id);
+  // The questions of the user's organizations (or of one task), newest first, a page at a time;
+  // NotFound for a task the user does not see, InvalidArgument for a cursor not issued here.
+  base::Result<QuestionPage> ListQuestions(const Actor& actor, const QuestionFilter& filter);
   base::Result<Question> GetQuestion(const Actor& actor, int64_t question_id);
 
   // Search, events, audit -----------------------------------------------------------------------
@@ -136,6 +145,15 @@ class TaskStore {
   // was created, never those of an earlier task that had the same id.
   base::Result<std::vector<AuditEntry>> TaskAudit(const Actor& actor, int64_t task_id,
                                                   size_t limit);
+  // The audit record as the user may read it (docs/tasks.md, "Audit record"): the entries of the
+  // organizations the user belongs to now, whatever the role, and the user's own entries of no
+  // organization; newest first, a page at a time. NotFound for a task the user does not see;
+  // InvalidArgument for a `since` that is not ISO 8601 or a cursor not issued here.
+  base::Result<AuditPage> ListAudit(const Actor& actor, const AuditFilter& filter);
+  // The whole record, for operators on the server's machine (taskwire audit). A task filter finds
+  // the task's record from its latest creation, even once it is purged; NotFound when no task of
+  // that id was ever created.
+  base::Result<AuditPage> ListAllAudit(const AuditFilter& filter);
 
   // Writes beside the domain's -----------------------------------------------------------------
   // For a module whose rows live beside the domain's and whose writes belong in the domain's

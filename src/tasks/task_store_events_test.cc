@@ -14,7 +14,7 @@ TEST_F(TaskStoreTest, EveryWriteAppendsOneEventAndTellsTheHub) {
   ASSERT_TRUE(store_->UpdateTask(ada_, task.id, {.title = "Still eventful"}).has_value());  // no-op
   ASSERT_TRUE(store_->SendMessage(ada_, task.id, "hi").has_value());
   auto question = store_->AskQuestion(ada_, task.id, "ok?", {"yes", "no"});
-  ASSERT_TRUE(store_->AnswerQuestion(ada_, question->id, "yes").has_value());
+  ASSERT_TRUE(store_->AnswerQuestion(OtherCredential(ada_), question->id, "yes").has_value());
   ASSERT_TRUE(store_->UpdateTask(ada_, task.id, {.title = "Eventful again"}).has_value());
   auto events = store_->EventsAfter(ada_, 0, std::nullopt, 100);
   ASSERT_TRUE(events.has_value());
@@ -129,14 +129,16 @@ TEST_F(TaskStoreTest, WritesAreAuditedWithTheActor) {
   ASSERT_TRUE(store_->UpdateTask(ada_, task.id, {.title = "Audited twice"}).has_value());  // no-op
   ASSERT_TRUE(store_->SendMessage(ada_, task.id, "note").has_value());
   auto question = store_->AskQuestion(ada_, task.id, "fine?", {});
-  ASSERT_TRUE(store_->AnswerQuestion(ada_, question->id, "fine").has_value());
+  ASSERT_TRUE(store_->AnswerQuestion(OtherCredential(ada_), question->id, "fine").has_value());
   auto audit = store_->TaskAudit(ada_, task.id, 100);
   ASSERT_TRUE(audit.has_value()) << audit.error().ToString();
   std::vector<std::string> actions;
   for (const AuditEntry& entry : *audit) {
     actions.push_back(entry.entity + "." + entry.action);
     EXPECT_EQ(entry.user, "ada");
-    EXPECT_EQ(entry.credential, ada_.credential);
+    // The answer is another credential's: the one that asked cannot answer.
+    EXPECT_EQ(entry.credential,
+              entry.action == "answer" ? OtherCredential(ada_).credential : ada_.credential);
     EXPECT_EQ(entry.client, "test-client");
     EXPECT_EQ(entry.surface, "cli") << "an Actor's surface unless an edge sets another";
   }
@@ -201,7 +203,8 @@ TEST_F(TaskStoreTest, TheAuditOfAnIdReusedBeforeMigration6ShowsOnlyTheCurrentTas
   ASSERT_TRUE(store_->SendMessage(ada_, secret.id, "the price is 42").has_value());
   auto asked = store_->AskQuestion(ada_, secret.id, "Sign?", {});
   ASSERT_TRUE(asked.has_value());
-  ASSERT_TRUE(store_->AnswerQuestion(ada_, asked->id, "yes, secretly").has_value());
+  ASSERT_TRUE(
+      store_->AnswerQuestion(OtherCredential(ada_), asked->id, "yes, secretly").has_value());
   ASSERT_TRUE(store_->DeleteTask(ada_, secret.id).has_value());
   ASSERT_TRUE(store_->PurgeTask(ada_, secret.id).has_value());
   // Bob, of another organization, gets the same id, as schema 5 handed it out.

@@ -95,7 +95,7 @@ TEST_F(TaskStoreTest, FailedAnswerQuestionWritesNothing) {
   auto question = store_->AskQuestion(ada_, task.id, "Which?", {"this", "that"});
   ASSERT_TRUE(question.has_value());
   const int64_t n = ExpectAtomic([&]() -> base::Result<void> {
-    auto answered = store_->AnswerQuestion(ada_, question->id, "that");
+    auto answered = store_->AnswerQuestion(OtherCredential(ada_), question->id, "that");
     if (!answered) return std::move(answered).error();
     return base::Ok();
   });

@@ -63,7 +63,7 @@ TEST_F(TaskStoreTest, QuestionWithChoicesTakesOnlyAChoiceAndOnlyOnce) {
   EXPECT_EQ(answered->answer, "green");
   EXPECT_EQ(answered->answered_by, "bob");
   EXPECT_EQ(answered->answered_at, "2026-01-01T00:00:01.000Z");
-  auto twice = store_->AnswerQuestion(ada_, asked->id, "red");
+  auto twice = store_->AnswerQuestion(OtherCredential(ada_), asked->id, "red");
   EXPECT_EQ(Code(twice), "FAILED_PRECONDITION");
   EXPECT_NE(ErrorText(twice).find("bob"), std::string::npos) << ErrorText(twice);
   EXPECT_EQ(store_->GetQuestion(ada_, asked->id)->answer, "green");
@@ -76,8 +76,9 @@ TEST_F(TaskStoreTest, FreeTextQuestionTakesAnyAnswer) {
   auto asked = store_->AskQuestion(ada_, task.id, "Anything to add?", {});
   ASSERT_TRUE(asked.has_value());
   EXPECT_TRUE(asked->choices.empty());
-  EXPECT_EQ(Code(store_->AnswerQuestion(ada_, asked->id, "  ")), "INVALID_ARGUMENT");
-  EXPECT_EQ(store_->AnswerQuestion(ada_, asked->id, "Yes:\nmore tests")->answer,
+  EXPECT_EQ(Code(store_->AnswerQuestion(OtherCredential(ada_), asked->id, "  ")),
+            "INVALID_ARGUMENT");
+  EXPECT_EQ(store_->AnswerQuestion(OtherCredential(ada_), asked->id, "Yes:\nmore tests")->answer,
             "Yes:\nmore tests");
 }
 

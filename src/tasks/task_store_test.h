@@ -47,6 +47,12 @@ class TaskStoreTest : public ::testing::Test {
     return Actor{user->id, user->name, "key:" + std::to_string(user->id), "test-client"};
   }
 
+  // The same user through another credential (the one that asks a question cannot answer it).
+  static Actor OtherCredential(Actor actor) {
+    actor.credential += "-other";
+    return actor;
+  }
+
   int64_t NewOrganization(const Actor& owner, const std::string& name) {
     auto organization = store_->CreateOrganization(owner, name, owner.user_id);
     EXPECT_TRUE(organization.has_value()) << organization.error().ToString();

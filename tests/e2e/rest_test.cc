@@ -675,16 +675,27 @@ TEST_F(RestTest, DomainRulesAnswerWithTheirOwnStatus) {
   EXPECT_EQ(read_only.status, 403);
   EXPECT_NE(read_only.Header("WWW-Authenticate").find(R"(scope="tasks:write")"), std::string::npos);
   EXPECT_EQ(Call("GET", "/api/v1/tasks/" + std::to_string(a), ada_read_).status, 200);
-  // Questions: choices are binding, and an answer is final.
+  // Questions: the asking key cannot answer; choices are binding, and an answer is final. Another
+  // key of ada's on REST is a person answering.
   const HttpResponse asked = Call("POST", "/api/v1/tasks/" + std::to_string(a) + "/questions", ada_,
                                   R"({"question":"Ship it?","choices":["yes","no"]})");
   ASSERT_EQ(asked.status, 201) << asked.body;
   const std::string answer = "/api/v1/questions/" +
                              std::to_string(Json(asked).at("question").at("id").as_int64()) +
                              "/answer";
-  EXPECT_EQ(Call("POST", answer, ada_, R"({"answer":"maybe"})").status, 400);
-  EXPECT_EQ(Call("POST", answer, ada_, R"({"answer":"yes"})").status, 200);
-  const HttpResponse again = Call("POST", answer, ada_, R"({"answer":"no"})");
+  const HttpResponse own = Call("POST", answer, ada_, R"({"answer":"yes"})");
+  EXPECT_EQ(own.status, 403);
+  EXPECT_EQ(ErrorCode(own), "permission_denied");
+  EXPECT_EQ(Call("POST", answer, ada_manage_, R"({"answer":"maybe"})").status, 400);
+  const HttpResponse answered = Call("POST", answer, ada_manage_, R"({"answer":"yes"})");
+  ASSERT_EQ(answered.status, 200) << answered.body;
+  EXPECT_EQ(Json(answered).at("question").at("answeredVia").at("surface"), "rest");
+  const HttpResponse listed =
+      Call("GET", "/api/v1/questions?status=answered&taskId=" + std::to_string(a), ada_);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(Json(listed).at("questions").as_array().size(), 1u);
+  EXPECT_EQ(Call("GET", "/api/v1/questions?status=maybe", ada_).status, 400);
+  const HttpResponse again = Call("POST", answer, ada_manage_, R"({"answer":"no"})");
   EXPECT_EQ(again.status, 409);
   EXPECT_EQ(ErrorCode(again), "failed_precondition");
 }
@@ -1023,7 +1034,7 @@ TEST_F(RestTest, AnotherOrganizationsNewTaskNeverShowsTheAuditOfADeletedOne) {
   ASSERT_EQ(Call("POST", path + "/messages", ada_, R"({"text":"we pay 42 million"})").status, 201);
   const int64_t question = Created(
       Call("POST", path + "/questions", ada_, R"({"question":"Sign the merger?"})"), "question");
-  ASSERT_EQ(Call("POST", "/api/v1/questions/" + std::to_string(question) + "/answer", ada_,
+  ASSERT_EQ(Call("POST", "/api/v1/questions/" + std::to_string(question) + "/answer", ada_manage_,
                  R"({"answer":"yes, quietly"})")
                 .status,
             200);

@@ -8,6 +8,8 @@
 // connect(key) resolves to a connected client (client_legacy.mjs, client_modern.mjs). Prints one
 // line per check and a summary; returns the number of failed checks.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { checker, data, environment, errorText, expectToolError, note } from './harness.mjs';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -101,20 +103,36 @@ export async function runSession({ label, connect }) {
     assert.equal(last.message.author, 'ada');
   });
 
-  await check('ask_question with choices, then answer_question', async () => {
+  await check('ask_question with choices; not the asker but a person answers (REST)', async () => {
     const asked = data(await ada.callTool({
       name: 'ask_question',
       arguments: { taskId: s.task.id, question: 'Which format?', choices: ['Markdown', 'HTML'] },
     }), 'ask_question');
     assert.equal(asked.question.status, 'open');
+    assert.equal(asked.question.forPerson, true);
     assert.deepEqual(asked.question.choices, ['Markdown', 'HTML']);
-    await expectToolError(ada, 'answer_question', { questionId: asked.question.id, answer: 'PDF' }, /choices/);
-    const answered = data(await ada.callTool({
-      name: 'answer_question', arguments: { questionId: asked.question.id, answer: 'Markdown' },
-    }), 'answer_question');
+    await expectToolError(ada, 'answer_question', { questionId: asked.question.id, answer: 'Markdown' },
+      /asked with this credential/);
+    // ada herself, with a key of her own on REST: a person.
+    const { TW_BINARY, TW_DATA_DIR } = environment(['TW_BINARY', 'TW_DATA_DIR']);
+    const person = (await promisify(execFile)(TW_BINARY, ['--data-dir', TW_DATA_DIR, 'key', 'create',
+      '--user', 'ada', '--name', 'ada-herself', '--scopes', 'all'], { timeout: 30000 })).stdout.trim();
+    const answer = async (text) => {
+      const response = await fetch(env.TW_URL.replace(/mcp$/, `api/v1/questions/${asked.question.id}/answer`), {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${person}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ answer: text }),
+      });
+      return { status: response.status, body: await response.json() };
+    };
+    assert.equal((await answer('PDF')).status, 400, 'an answer outside the choices');
+    const { status, body } = await answer('Markdown');
+    assert.equal(status, 200, JSON.stringify(body));
+    const answered = body;
     assert.equal(answered.question.status, 'answered');
     assert.equal(answered.question.answer, 'Markdown');
     assert.equal(answered.question.answeredBy, 'ada');
+    assert.equal(answered.question.answeredVia.surface, 'rest');
     s.questionId = asked.question.id;
   });
 
