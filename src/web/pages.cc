@@ -132,11 +132,12 @@ std::string RenderApps(const AppsView& view) {
 }
 
 std::string_view ScopeDescription(std::string_view scope) {
-  if (scope == "mcp:read") return "See which tools, resources and prompts this server offers";
+  // Each says what the tools that need the scope do (docs/tasks.md lists them), nothing more.
+  if (scope == "mcp:read") return "See your own use of this server: calls, errors and timings";
   if (scope == "organizations:read") return "See your organizations and their members";
   if (scope == "tasks:read") return "Read your tasks, comments and history";
   if (scope == "tasks:write") return "Create, change and comment on tasks as you";
-  if (scope == "tasks:admin") return "Delete tasks and manage organizations as you";
+  if (scope == "tasks:admin") return "Delete, restore and purge tasks as you";
   if (scope == "jobs:read") return "See jobs and their runs";
   if (scope == "jobs:run") return "Start and cancel jobs as you";
   if (scope == "offline_access") return "Stay connected when you are away (a refresh token)";
