@@ -105,6 +105,24 @@ base::Result<void> UserStore::Delete(std::string_view name) {
                                              "(taskwire user add NAME --admin)");
     }
   }
+  // An organization is never left without an owner: nobody could then manage its members.
+  auto orphaned = (*transaction)
+                      ->Query(
+                          "SELECT o.name FROM memberships m JOIN organizations o ON o.id = "
+                          "m.organization_id WHERE m.user_id = ? AND m.role = 'owner' AND NOT "
+                          "EXISTS (SELECT 1 FROM memberships other WHERE other.organization_id = "
+                          "m.organization_id AND other.role = 'owner' AND other.user_id <> ?) "
+                          "ORDER BY o.name",
+                          {id, id});
+  if (!orphaned) return std::move(orphaned).error();
+  if (!orphaned->empty()) {
+    std::string names;
+    for (const store::Row& row : *orphaned) names += (names.empty() ? "" : ", ") + row.Text(0);
+    return base::Error::FailedPrecondition(
+        "'" + std::string(name) + "' is the last owner of " + names +
+        "; make someone else an owner first (taskwire org member add ORG USER --role owner), "
+        "or delete the organization (taskwire org delete ORG)");
+  }
   const std::string now = base::FormatIso8601(clock_.Now());
   auto deleted =
       (*transaction)

@@ -37,8 +37,8 @@ class UserStore {
   base::Result<User> Find(std::string_view name);
   // Makes the account inert: it leaves every organization and its credentials stop working (the
   // caller raises the revocation signal). The row stays, so history still names who did what, and
-  // the name stays taken. NotFound for an unknown or deleted user; FailedPrecondition for the last
-  // administrator.
+  // the name stays taken. NotFound for an unknown or deleted user; FailedPrecondition, saying the
+  // way out, for the last administrator or the last owner of an organization.
   base::Result<void> Delete(std::string_view name);
 
  private:

@@ -62,5 +62,46 @@ TEST_F(UserStoreTest, FindsExistingUsersOnly) {
   EXPECT_EQ(users_->Find("nobody").error().code(), base::ErrorCode::kNotFound);
 }
 
+TEST_F(UserStoreTest, TheLastOwnerOfAnOrganizationIsNotDeleted) {
+  auto ada = users_->Create("ada", "hash", false);
+  auto bob = users_->Create("bob", "hash", false);
+  ASSERT_TRUE(ada.has_value() && bob.has_value());
+  {
+    auto tx = database_->Begin(store::Access::kWrite);
+    ASSERT_TRUE(tx.has_value());
+    ASSERT_TRUE(
+        (*tx)
+            ->Execute("INSERT INTO organizations (name, created_at) VALUES ('acme', 'x')", {})
+            .has_value());
+    ASSERT_TRUE((*tx)
+                    ->Execute("INSERT INTO memberships (organization_id, user_id, role, "
+                              "created_at) VALUES (1, ?, 'owner', 'x'), (1, ?, 'member', 'x')",
+                              {ada->id, bob->id})
+                    .has_value());
+    ASSERT_TRUE((*tx)->Commit().has_value());
+  }
+  auto refused = users_->Delete("ada");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code(), base::ErrorCode::kFailedPrecondition);
+  EXPECT_NE(refused.error().message().find("last owner of acme"), std::string::npos);
+  EXPECT_NE(refused.error().message().find("--role owner"), std::string::npos);
+  EXPECT_TRUE(users_->Find("ada").has_value());
+  // A member goes; with a second owner, so does the first.
+  EXPECT_TRUE(users_->Delete("bob").has_value());
+  auto carol = users_->Create("carol", "hash", false);
+  ASSERT_TRUE(carol.has_value());
+  {
+    auto tx = database_->Begin(store::Access::kWrite);
+    ASSERT_TRUE(tx.has_value());
+    ASSERT_TRUE((*tx)
+                    ->Execute("INSERT INTO memberships (organization_id, user_id, role, "
+                              "created_at) VALUES (1, ?, 'owner', 'x')",
+                              {carol->id})
+                    .has_value());
+    ASSERT_TRUE((*tx)->Commit().has_value());
+  }
+  EXPECT_TRUE(users_->Delete("ada").has_value());
+}
+
 }  // namespace
 }  // namespace taskwire::tasks
