@@ -116,6 +116,7 @@ function taskwireCli(dataDir, argv, input) {
 
 function seed(dataDir) {
   fs.mkdirSync(dataDir, { recursive: true });
+  taskwireCli(dataDir, ['migrate']); // only serve and migrate create a database
   taskwireCli(dataDir, ['user', 'add', 'ada', '--password-stdin'], 'jobs-benchmark-password\n');
   return taskwireCli(dataDir, ['key', 'create', '--user', 'ada', '--name', 'bench', '--scopes', 'all']).trim();
 }

@@ -202,6 +202,7 @@ function taskwireCli(dataDir, argv, input, binary = args.binary) {
 // A database of TASKS tasks in one organization, the same rows the SDK peer holds in memory.
 function seedTaskwire(dataDir, binary = args.binary) {
   const password = 'load-benchmark-password';
+  taskwireCli(dataDir, ['migrate'], undefined, binary); // only serve and migrate create a database
   taskwireCli(dataDir, ['user', 'add', 'ada', '--password-stdin'], `${password}\n`, binary);
   taskwireCli(dataDir, ['org', 'add', 'acme', '--owner', 'ada'], undefined, binary);
   const key = taskwireCli(dataDir, ['key', 'create', '--user', 'ada', '--name', 'load', '--scopes', 'all'], undefined, binary).trim();

@@ -251,9 +251,7 @@ void Gate::Admit(const http::Request& request, bool guard, tasks::Surface surfac
             // Over the limit, a miss is neither counted (the wait stays within a minute) nor logged
             // again: auth.failure_limit_reached said so once.
             done(over_limit ? Limited(*over_limit)
-                            : Refuse(*request,
-                                     jwt ? identity.error().message() : "the API key is not valid",
-                                     source, raw));
+                            : Refuse(*request, identity.error().message(), source, raw));
           } else {
             done(Unavailable("cannot verify the credential now; retry"));
           }

@@ -18,7 +18,7 @@ constexpr size_t kDisplayPrefix = 10;  // "tw_" and 7 characters
 
 constexpr std::string_view kKeyColumns =
     "k.id, u.name, k.name, k.prefix, k.scopes, k.review, k.created_at, k.expires_at, "
-    "k.last_used_at, k.revoked_at";
+    "k.last_used_at, k.revoked_at, u.deleted_at IS NOT NULL";
 
 ApiKey KeyFromRow(const store::Row& row) {
   ApiKey key;
@@ -32,6 +32,7 @@ ApiKey KeyFromRow(const store::Row& row) {
   key.expires_at = row.OptionalText(7);
   key.last_used_at = row.OptionalText(8);
   key.revoked_at = row.OptionalText(9);
+  key.owner_deleted = row.Int(10) != 0;
   return key;
 }
 
@@ -41,6 +42,16 @@ std::string HashKey(std::string_view raw) { return CredentialHash(raw); }
 
 std::string_view DisplayPrefix(std::string_view raw_key) {
   return raw_key.substr(0, kDisplayPrefix);
+}
+
+std::string_view KeyState(const ApiKey& key, base::WallTime now) {
+  if (key.revoked_at) return "revoked";
+  if (key.owner_deleted) return "owner-deleted";
+  if (key.expires_at) {
+    auto at = base::ParseIso8601(*key.expires_at);
+    if (!at || *at <= now) return "expired";
+  }
+  return "active";
 }
 
 bool LooksLikeApiKey(std::string_view text) {
@@ -159,7 +170,7 @@ base::Result<Identity> ApiKeyStore::Verify(std::string_view raw_key) {
   Identity identity;
   if (auto expires = row.OptionalText(6)) {
     auto at = base::ParseIso8601(*expires);
-    if (!at || *at <= now) return refused();
+    if (!at || *at <= now) return base::Error::Unauthenticated("the API key has expired");
     identity.expires = *at;
   }
   identity.user_id = row.Int(1);

@@ -39,7 +39,12 @@ struct ApiKey {
   std::optional<std::string> expires_at;
   std::optional<std::string> last_used_at;
   std::optional<std::string> revoked_at;
+  bool owner_deleted = false;  // its user was deleted: the key no longer works
 };
+
+// What a key is at `now`: "revoked", "owner-deleted", "expired" or "active" (the first that
+// holds, in that order), as `key list` and GET /api/v1/keys show it.
+std::string_view KeyState(const ApiKey& key, base::WallTime now);
 
 struct NewApiKey {
   std::string user_name;
@@ -66,8 +71,9 @@ class ApiKeyStore {
   // NotFound for an unknown id, or one of another user's keys when `user_name` is given;
   // revoking twice is not an error.
   base::Result<ApiKey> Revoke(int64_t id, std::optional<std::string_view> user_name = std::nullopt);
-  // The identity of a raw key, and records its use. Unauthenticated (one message for every
-  // reason: malformed, unknown, revoked, expired, a deleted user's) otherwise.
+  // The identity of a raw key, and records its use. Unauthenticated otherwise: "the API key has
+  // expired" for a key past its expiry (only whoever holds the secret can learn that), one message
+  // for every other reason (malformed, unknown, revoked, a deleted user's).
   base::Result<Identity> Verify(std::string_view raw_key);
 
  private:

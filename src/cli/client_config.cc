@@ -70,13 +70,16 @@ std::string PrettyText(const json::value& value) {
   return out + "\n";
 }
 
+// JSON with comments and trailing commas (JSONC), as VS Code and Cursor write their settings.
 base::Result<json::object> ParseDocument(std::string_view document) {
   if (document.find_first_not_of(" \t\r\n") == std::string_view::npos) return json::object{};
+  json::parse_options options;
+  options.allow_comments = true;
+  options.allow_trailing_commas = true;
   boost::system::error_code ec;
-  json::value value = json::parse(document, ec);
+  json::value value = json::parse(document, ec, {}, options);
   if (ec || !value.is_object()) {
-    return base::Error::InvalidArgument(
-        "it is not a plain JSON object (comments or a syntax error?)");
+    return base::Error::InvalidArgument("it is not a JSON object (a syntax error?)");
   }
   return std::move(value.as_object());
 }
@@ -176,6 +179,40 @@ base::Result<std::string> MergeConfig(McpClient client, std::string_view documen
     servers.as_object().erase(kServerName);
   }
   return PrettyText(root);
+}
+
+std::optional<std::string> ConfiguredKey(McpClient client, std::string_view document) {
+  auto parsed = ParseDocument(document);
+  if (!parsed) return std::nullopt;
+  const json::value* entry = nullptr;
+  if (const json::value* servers = parsed->if_contains(ServersKey(client));
+      servers != nullptr && servers->is_object()) {
+    entry = servers->as_object().if_contains(kServerName);
+  }
+  if (entry == nullptr || !entry->is_object()) return std::nullopt;
+  const json::object& fields = entry->as_object();
+  const auto text = [](const json::value* value, std::string_view member) -> const json::string* {
+    if (value == nullptr || !value->is_object()) return nullptr;
+    const json::value* found = value->as_object().if_contains(member);
+    return found != nullptr && found->is_string() ? &found->as_string() : nullptr;
+  };
+  if (const json::string* header = text(fields.if_contains("headers"), "Authorization")) {
+    constexpr std::string_view kBearer = "Bearer ";
+    const std::string_view value(header->data(), header->size());
+    if (value.starts_with(kBearer)) return std::string(value.substr(kBearer.size()));
+  }
+  if (const json::string* key = text(fields.if_contains("env"), kApiKeyVariable)) {
+    return std::string(key->data(), key->size());
+  }
+  return std::nullopt;
+}
+
+bool HasJsoncExtras(std::string_view document) {
+  if (!ParseDocument(document)) return false;
+  if (document.find_first_not_of(" \t\r\n") == std::string_view::npos) return false;
+  boost::system::error_code ec;
+  (void)json::parse(document, ec);
+  return static_cast<bool>(ec);
 }
 
 bool HasTaskwireServer(McpClient client, std::string_view document) {

@@ -48,9 +48,18 @@ std::string ConfigSnippet(McpClient client, const Connection& connection);
 
 // `document` (the file's text; "" when there is none) with the "taskwire" server set to
 // `connection`, or removed when `connection` is nullopt; every other setting is kept.
-// InvalidArgument when the text is not a JSON object (for example a file with comments).
+// The text may be JSONC (comments, trailing commas: VS Code writes them); the result is plain JSON,
+// so comments are not kept (HasJsoncExtras tells, and `mcp install` keeps a copy of the file).
+// InvalidArgument when the text is not a JSON object.
 base::Result<std::string> MergeConfig(McpClient client, std::string_view document,
                                       const std::optional<Connection>& connection);
+
+// True when `document` is JSONC that plain JSON would refuse: it has comments or trailing commas.
+bool HasJsoncExtras(std::string_view document);
+
+// The API key the "taskwire" server of `document` sends (its Authorization header, or Claude
+// Desktop's TASKWIRE_API_KEY), if any.
+std::optional<std::string> ConfiguredKey(McpClient client, std::string_view document);
 
 // True when `document` holds a "taskwire" server.
 bool HasTaskwireServer(McpClient client, std::string_view document);

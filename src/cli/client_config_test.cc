@@ -56,8 +56,24 @@ TEST(ClientConfig, EachClientGetsItsOwnShape) {
   EXPECT_EQ(ConfigFilePath(McpClient::kClaudeCode, "/p", "/h"), std::nullopt);
 }
 
+TEST(ClientConfig, JsoncAsVsCodeWritesItIsMerged) {
+  const std::string text =
+      "// Settings of MCP servers\n{\n  \"servers\": {\n    /* mine */ \"other\": "
+      "{\"type\": \"stdio\", \"command\": \"x\",},\n  },\n  \"inputs\": [],\n}\n";
+  EXPECT_TRUE(HasJsoncExtras(text));
+  auto merged = MergeConfig(McpClient::kVsCode, text, kConnection);
+  ASSERT_TRUE(merged.has_value()) << merged.error().message();
+  EXPECT_FALSE(HasJsoncExtras(*merged));
+  EXPECT_NE(merged->find("\"other\""), std::string::npos);
+  EXPECT_NE(merged->find("\"inputs\""), std::string::npos);
+  EXPECT_TRUE(HasTaskwireServer(McpClient::kVsCode, *merged));
+  EXPECT_TRUE(HasTaskwireServer(McpClient::kVsCode, "{\"servers\": {\"taskwire\": {},}, // x\n}"));
+  EXPECT_FALSE(HasJsoncExtras("{\"servers\": {}}"));
+  EXPECT_FALSE(HasJsoncExtras(""));
+}
+
 TEST(ClientConfig, AFileItCannotParseIsLeftAlone) {
-  for (const char* text : {"// comment\n{}", "[1]", "{", R"({"mcpServers": 3})"}) {
+  for (const char* text : {"// comment\n[]", "[1]", "{", R"({"mcpServers": 3})", "{/* open"}) {
     auto merged = MergeConfig(McpClient::kCursor, text, kConnection);
     EXPECT_FALSE(merged.has_value()) << text;
   }

@@ -8,6 +8,7 @@
 #include "api/operations.h"
 #include "base/duration.h"
 #include "base/json_writer.h"
+#include "cli/exit_codes.h"
 #include "jobs/run_rows.h"
 #include "mcp/schema.h"
 
@@ -16,12 +17,6 @@ namespace taskwire::cli {
 namespace {
 
 constexpr int64_t kMaxListed = 10'000;
-
-int Fail(const base::Error& error) {
-  std::fprintf(stderr, "taskwire: %s\n", error.message().c_str());
-  return error.code() == base::ErrorCode::kInvalidArgument ? server::kExitUsage
-                                                           : server::kExitFailure;
-}
 
 std::string Printf(const char* format, auto... values) {
   const int size = std::snprintf(nullptr, 0, format, values...);

@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "base/duration.h"
 #include "base/log.h"
+#include "cli/exit_codes.h"
 #include "cli/job_commands.h"
 #include "cli/mcp_commands.h"
 #include "cli/oauth_commands.h"
@@ -24,6 +25,7 @@
 #include "server/app.h"
 #include "server/config.h"
 #include "server/file_modes.h"
+#include "server/runtime_file.h"
 #include "store/migrations.h"
 
 namespace taskwire::cli {
@@ -33,11 +35,6 @@ namespace {
 using server::kExitFailure;
 using server::kExitOk;
 using server::kExitUsage;
-
-int Fail(const base::Error& error) {
-  std::fprintf(stderr, "taskwire: %s\n", error.message().c_str());
-  return kExitFailure;
-}
 
 // Options every command takes: where the configuration and the data are.
 struct CommonOptions {
@@ -85,7 +82,15 @@ bool LoadContext(const CommonOptions& options, Context& context) {
   return true;
 }
 
-base::Result<std::unique_ptr<server::App>> OpenApp(Context& context, bool migrate = true) {
+// Opens the data. Only `serve` and `migrate` (`create`) make a database where there is none; every
+// other command refuses a data dir without one (RequireDatabase), rather than leave an empty one.
+base::Result<std::unique_ptr<server::App>> OpenApp(Context& context, bool migrate = true,
+                                                   bool create = false) {
+  if (!create) {
+    if (auto present = RequireDatabase(context.loaded.config); !present) {
+      return std::move(present).error();
+    }
+  }
   return server::App::Open(context.loaded.config, *context.logger, context.clock,
                            server::App::Options{.migrate = migrate});
 }
@@ -130,7 +135,7 @@ int RunServe(Context& context) {
     std::fprintf(stderr, "taskwire: config: %s\n", ranges.error().message().c_str());
     return kExitUsage;
   }
-  auto app = OpenApp(context);
+  auto app = OpenApp(context, /*migrate=*/true, /*create=*/true);
   if (!app) return Fail(app.error());
   if (auto served = (*app)->Serve(stdout, &context.sources); !served) {
     if (served.error().reason() == server::kConfigError) {
@@ -169,10 +174,12 @@ int RunUserList(Context& context) {
 }
 
 int RunUserPasswd(Context& context, const std::string& name, bool password_stdin) {
-  auto password = ChoosePassword(password_stdin);
-  if (!password) return Fail(password.error());
+  // An unknown user is said before a password is asked for.
   auto app = OpenApp(context);
   if (!app) return Fail(app.error());
+  if (auto user = (*app)->users().Find(name); !user) return Fail(user.error());
+  auto password = ChoosePassword(password_stdin);
+  if (!password) return Fail(password.error());
   // Whoever signed in with the old password in a browser is signed out with it.
   if (auto set = (*app)->sessions().SetPassword(name, password->hash); !set) {
     return Fail(set.error());
@@ -192,9 +199,32 @@ int RunUserSignout(Context& context, const std::string& name) {
   return kExitOk;
 }
 
-int RunUserDelete(Context& context, const std::string& name) {
+// Whether the person at the terminal confirms deleting `what` (they type its name), or `yes`
+// was given. Off a terminal without `yes`: InvalidArgument, so a script never deletes by accident.
+base::Result<bool> Confirmed(const std::string& what, const std::string& name, bool yes) {
+  if (yes) return true;
+  if (::isatty(STDIN_FILENO) == 0) {
+    return base::Error::InvalidArgument("deleting " + what +
+                                        " needs --yes when standard input is not a terminal");
+  }
+  std::fprintf(stderr,
+               "Delete %s? This cannot be undone. Type its name to confirm: ", what.c_str());
+  std::fflush(stderr);
+  std::string typed;
+  if (!std::getline(std::cin, typed)) return false;
+  return typed == name;
+}
+
+int RunUserDelete(Context& context, const std::string& name, bool yes) {
   auto app = OpenApp(context);
   if (!app) return Fail(app.error());
+  if (auto user = (*app)->users().Find(name); !user) return Fail(user.error());
+  auto confirmed = Confirmed("the user '" + name + "'", name, yes);
+  if (!confirmed) return Fail(confirmed.error());
+  if (!*confirmed) {
+    std::fprintf(stderr, "taskwire: not confirmed; '%s' was not deleted\n", name.c_str());
+    return kExitFailure;
+  }
   if (auto deleted = (*app)->users().Delete(name); !deleted) return Fail(deleted.error());
   if (auto raised = (*app)->revocations().Raise(); !raised) {
     std::fprintf(stderr,
@@ -306,15 +336,19 @@ int RunKeyCreate(Context& context, const KeyOptions& options) {
 int RunKeyList(Context& context, const std::string& user) {
   auto app = OpenApp(context);
   if (!app) return Fail(app.error());
+  // An unknown user is the same error as for key create, not an empty list.
+  if (!user.empty()) {
+    if (auto found = (*app)->users().Find(user); !found) return Fail(found.error());
+  }
   auto keys =
       (*app)->keys().List(user.empty() ? std::nullopt : std::optional<std::string_view>(user));
   if (!keys) return Fail(keys.error());
-  std::printf("%-5s %-12s %-16s %-20s %-11s %-24s %-24s %s\n", "ID", "PREFIX", "USER", "NAME",
+  std::printf("%-5s %-12s %-16s %-20s %-13s %-24s %-24s %s\n", "ID", "PREFIX", "USER", "NAME",
               "STATE", "LAST USED", "EXPIRES", "SCOPES");
   for (const auto& key : *keys) {
-    const char* state = key.revoked_at ? "revoked" : "active";
-    std::printf("%-5lld %-12s %-16s %-20s %-11s %-24s %-24s %s\n", static_cast<long long>(key.id),
-                key.prefix.c_str(), key.user_name.c_str(), key.name.c_str(), state,
+    const std::string state(auth::KeyState(key, context.clock.Now()));
+    std::printf("%-5lld %-12s %-16s %-20s %-13s %-24s %-24s %s\n", static_cast<long long>(key.id),
+                key.prefix.c_str(), key.user_name.c_str(), key.name.c_str(), state.c_str(),
                 key.last_used_at.value_or("never").c_str(),
                 key.expires_at.value_or("never").c_str(), auth::JoinScopes(key.scopes).c_str());
   }
@@ -334,9 +368,7 @@ int RunKeyRevoke(Context& context, int64_t id) {
 int RunBackup(Context& context, const std::string& file) {
   const std::string path = context.loaded.config.SqlitePath();
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return Fail(base::Error::NotFound("database", path));
-  }
+  if (auto present = RequireDatabase(context.loaded.config); !present) return Fail(present.error());
   if (std::filesystem::exists(file, ec)) {
     return Fail(base::Error::AlreadyExists(file + " exists already; choose a new file"));
   }
@@ -358,7 +390,7 @@ int RunBackup(Context& context, const std::string& file) {
 }
 
 int RunMigrate(Context& context, bool status_only) {
-  auto app = OpenApp(context, /*migrate=*/!status_only);
+  auto app = OpenApp(context, /*migrate=*/!status_only, /*create=*/!status_only);
   if (!app) return Fail(app.error());
   // Signing keys an older version kept in clear are sealed now, not at the next serve.
   if (!status_only) {
@@ -381,9 +413,20 @@ int RunDoctor(Context& context) {
     if (!ok) ++failures;
   };
   report(true, "config", "loaded");
-  auto dir = server::PrepareDataDir(config.server.data_dir);
+  // Doctor looks and changes nothing: a data dir or database that is not there is reported.
+  std::error_code ec;
+  base::Result<void> dir = base::Ok();
+  if (!std::filesystem::is_directory(config.server.data_dir, ec)) {
+    dir = base::Error::FailedPrecondition(
+        config.server.data_dir +
+        " does not exist (start `taskwire serve` once, or pass --data-dir)");
+  } else {
+    dir = server::PrepareDataDir(config.server.data_dir);
+  }
   report(dir.has_value(), "data dir", dir ? config.server.data_dir : dir.error().message());
-  if (dir) {
+  auto present = RequireDatabase(config);
+  if (dir && !present) report(false, "database", present.error().message());
+  if (dir && present) {
     // Before the database is opened, which makes a loose one private.
     const auto warnings = server::ExposureWarnings(config.server.data_dir, config.SqlitePath(),
                                                    config.SecretsKeyPath());
@@ -408,6 +451,13 @@ int RunDoctor(Context& context) {
                                     : ": 'taskwire migrate' or 'taskwire serve' applies the rest"));
     }
   }
+  // A server running on this data dir holds the port: that is health, not a failure.
+  if (auto running = server::FindRunningServer(config.server.data_dir)) {
+    report(
+        true, "listen",
+        "taskwire is running on " + running->url + " (pid " + std::to_string(running->pid) + ")");
+    return failures == 0 ? kExitOk : kExitFailure;
+  }
   http::ServerOptions options;
   options.listen = config.server.listen;
   options.threads = 1;
@@ -418,6 +468,18 @@ int RunDoctor(Context& context) {
          bound ? config.server.listen + " is free"
                : bound.error().message() + " (is taskwire already running?)");
   return failures == 0 ? kExitOk : kExitFailure;
+}
+
+// A sentence for the parser's "Could not convert: ID = abc": every number the commands take is a
+// whole number (an id, a limit).
+std::string ConversionMessage(std::string_view what) {
+  constexpr std::string_view kPrefix = "Could not convert: ";
+  const size_t eq = what.find(" = ");
+  if (!what.starts_with(kPrefix) || eq == std::string_view::npos) return std::string(what);
+  const std::string_view name = what.substr(kPrefix.size(), eq - kPrefix.size());
+  const std::string_view value = what.substr(eq + 3);
+  return std::string(name) + " must be a whole number, such as 12; '" + std::string(value) +
+         "' is not one";
 }
 
 int RunConfig(Context& context) {
@@ -510,7 +572,11 @@ int Main(int argc, char** argv) {
       "delete", "Delete a user: they leave every organization and their keys stop working");
   user_delete->fallthrough();
   user_delete->add_option("NAME", user_name, "the user's name")->required();
-  user_delete->callback(with_context([&] { return RunUserDelete(context, user_name); }));
+  bool user_yes = false;
+  user_delete->add_flag("--yes", user_yes,
+                        "do not ask (needed when standard input is not a terminal); the last "
+                        "administrator and the last owner of an organization are never deleted");
+  user_delete->callback(with_context([&] { return RunUserDelete(context, user_name, user_yes); }));
   std::string link_subject;
   std::string link_issuer;
   const auto link_opener = [&](bool migrate) { return OpenApp(context, migrate); };
@@ -768,11 +834,12 @@ int Main(int argc, char** argv) {
   mcp_install->callback(
       with_context([&] { return RunMcpInstall(context.loaded.config, opener, mcp_options); }));
   auto* mcp_uninstall = mcp->add_subcommand(
-      "uninstall", "Remove Taskwire from a client and revoke the keys named after it");
+      "uninstall", "Remove Taskwire from a client and revoke its key (one user's, never all)");
   mcp_uninstall->fallthrough();
   mcp_uninstall->add_option("--client", mcp_options.client, kClientHelp);
   mcp_uninstall->add_option("--user", mcp_options.user,
-                            "only this user's key (default: every user's)");
+                            "whose key to revoke (default: the key the client's config file "
+                            "sends, else the only user's; never every user's)");
   mcp_uninstall->add_option("--project", mcp_options.project,
                             "folder whose .cursor/ or .vscode/ holds the config");
   mcp_uninstall->add_option("--file", mcp_options.file,
@@ -836,7 +903,19 @@ int Main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
+  } catch (const CLI::ConversionError& e) {
+    std::fprintf(stderr, "taskwire: %s\nRun 'taskwire --help' for the commands.\n",
+                 ConversionMessage(e.what()).c_str());
+    return kExitUsage;
   } catch (const CLI::ParseError& e) {
+    // A word where a command belongs: name it, rather than ask for a command.
+    const std::vector<std::string> left = app.remaining();
+    if (app.get_subcommands().empty() && !left.empty() && !left.front().starts_with('-')) {
+      std::fprintf(stderr,
+                   "taskwire: '%s' is not a command\nRun 'taskwire --help' for the commands.\n",
+                   left.front().c_str());
+      return kExitUsage;
+    }
     std::fprintf(stderr, "taskwire: %s\nRun 'taskwire --help' for the commands.\n", e.what());
     return kExitUsage;
   }

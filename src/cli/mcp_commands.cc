@@ -13,12 +13,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "auth/scopes.h"
 #include "cli/client_config.h"
+#include "cli/exit_codes.h"
 #include "http/server.h"
 #include "mcp/stdio_bridge.h"
+#include "server/runtime_file.h"
 
 namespace taskwire::cli {
 
@@ -40,10 +43,16 @@ int Usage(const std::string& message) {
   return kExitUsage;
 }
 
-// The MCP URL clients use: server.public_url, else the listen address (a wildcard listen is
+// The MCP URL clients use: server.public_url, else the address the server running on this data
+// dir listens on (its runtime file), else the configured listen address (a wildcard listen is
 // reached as localhost).
 std::string DefaultUrl(const server::Config& config) {
   if (!config.server.public_url.empty()) return config.server.public_url + config.server.mcp_path;
+  if (auto running = server::FindRunningServer(config.server.data_dir)) {
+    std::string base = running->url;
+    while (base.ends_with('/')) base.pop_back();
+    return base + config.server.mcp_path;
+  }
   std::string host = "localhost";
   std::string port = "8080";
   if (auto listen = http::ParseListenAddress(config.server.listen)) {
@@ -235,6 +244,39 @@ base::Result<std::vector<auth::ApiKey>> ClientKeys(server::App& app, McpClient c
   return found;
 }
 
+// The keys `mcp uninstall` revokes: the user's of --user; else the one key the client's config
+// file sends, when it is one of this client's active keys; else the only user's. Never every
+// user's: with several users and nothing to tell whose, InvalidArgument asks for --user.
+base::Result<std::vector<auth::ApiKey>> UninstalledKeys(server::App& app, McpClient client,
+                                                        const McpOptions& options) {
+  if (!options.user.empty()) {
+    if (auto user = app.users().Find(options.user); !user) return std::move(user).error();
+    return ClientKeys(app, client, options.user);
+  }
+  auto all = ClientKeys(app, client, "");
+  if (!all) return std::move(all).error();
+  if (client != McpClient::kClaudeCode) {
+    const auto document = ReadFile(ConfigFile(client, options));
+    if (auto sent = document ? ConfiguredKey(client, *document) : std::nullopt;
+        sent && auth::LooksLikeApiKey(*sent)) {
+      for (const auth::ApiKey& key : *all) {
+        if (key.prefix == auth::DisplayPrefix(*sent)) return std::vector<auth::ApiKey>{key};
+      }
+    }
+  }
+  auto users = app.users().List();
+  if (!users) return std::move(users).error();
+  if (users->size() == 1) return ClientKeys(app, client, users->front().name);
+  std::set<std::string> owners;
+  for (const auth::ApiKey& key : *all) owners.insert(key.user_name);
+  if (owners.empty()) return std::vector<auth::ApiKey>{};
+  std::string names;
+  for (const std::string& owner : owners) names += (names.empty() ? "" : ", ") + owner;
+  return base::Error::InvalidArgument("say whose " + std::string(McpClientName(client)) +
+                                      " key to revoke with --user NAME (active keys of: " + names +
+                                      ")");
+}
+
 base::Result<McpClient> ClientOf(const McpOptions& options) {
   auto client = ParseMcpClient(options.client.empty() ? "claude-code" : options.client);
   if (!client) {
@@ -243,6 +285,9 @@ base::Result<McpClient> ClientOf(const McpOptions& options) {
   }
   return *client;
 }
+
+// The reason of a Configure error after which the person adds the snippet by hand.
+constexpr std::string_view kSnippetNeeded = "snippet";
 
 // Puts `connection` into the client's configuration: `claude mcp add`, or its config file.
 base::Result<std::string> Configure(McpClient client, const Connection& connection,
@@ -268,8 +313,17 @@ base::Result<std::string> Configure(McpClient client, const Connection& connecti
   auto merged = MergeConfig(client, current, connection);
   if (!merged) {
     return base::Error::FailedPrecondition("cannot update " + path + ": " +
-                                           merged.error().message() + "; add this by hand:\n" +
-                                           ConfigSnippet(client, connection));
+                                           merged.error().message())
+        .WithReason(kSnippetNeeded);
+  }
+  if (HasJsoncExtras(current)) {
+    // Written back as plain JSON, the comments go: the file as it was stays beside it.
+    const std::string copy = path + ".before-taskwire";
+    if (auto kept = WriteFileAtomically(copy, current); !kept) return std::move(kept).error();
+    std::fprintf(stderr,
+                 "taskwire: note: %s had comments or trailing commas, which the rewritten file "
+                 "does not keep; the file as it was is in %s\n",
+                 path.c_str(), copy.c_str());
   }
   if (auto tree = GitWorkTree(path)) {
     std::fprintf(
@@ -302,12 +356,14 @@ int RunMcpInstall(const server::Config& config, const AppOpener& open_app,
   if (options.print) {
     // A rehearsal changes nothing: where a new key would be minted, the printed command mints it
     // when run.
+    // It reads only: the data dir must hold a database (no empty one is made), and the user the
+    // printed command names must exist.
     std::string user = options.user;
-    if (options.key.empty() && user.empty()) {
+    if (options.key.empty()) {
       auto app = open_app(/*migrate=*/false);
-      if (!app) return Fail(app.error().message());
-      auto chosen = ChooseUser(**app, "");
-      if (!chosen) return Usage(chosen.error().message());
+      if (!app) return Fail(app.error());
+      auto chosen = ChooseUser(**app, user);
+      if (!chosen) return Fail(chosen.error());
       user = *chosen;
     }
     if (*client == McpClient::kClaudeCode) {
@@ -331,7 +387,7 @@ int RunMcpInstall(const server::Config& config, const AppOpener& open_app,
   }
 
   auto app = open_app(/*migrate=*/true);
-  if (!app) return Fail(app.error().message());
+  if (!app) return Fail(app.error());
   std::vector<auth::ApiKey> previous;
   std::optional<auth::ApiKey> minted;
   if (options.key.empty()) {
@@ -350,7 +406,22 @@ int RunMcpInstall(const server::Config& config, const AppOpener& open_app,
   }
   auto configured = Configure(*client, connection, options);
   if (!configured) {
-    if (minted) (void)(*app)->keys().Revoke(minted->id);  // unused: do not leave it behind
+    if (configured.error().reason() == kSnippetNeeded) {
+      // The person is told to paste this key: it stays live, and the previous keys too, since
+      // their client still uses one of them until the snippet is in place.
+      std::fprintf(stderr, "taskwire: %s; add this by hand:\n",
+                   configured.error().message().c_str());
+      std::printf("%s", ConfigSnippet(*client, connection).c_str());
+      if (minted) {
+        std::fprintf(stderr,
+                     "The key %lld in it works (revoke it with 'taskwire key revoke %lld' if you "
+                     "do not use it); the previous %s keys were left as they were.\n",
+                     static_cast<long long>(minted->id), static_cast<long long>(minted->id),
+                     name.c_str());
+      }
+      return kExitFailure;
+    }
+    if (minted) (void)(*app)->keys().Revoke(minted->id);  // never shown: do not leave it behind
     return Fail(configured.error().message());
   }
   std::fprintf(stderr, "Configured %s to reach %s", configured->c_str(), connection.url.c_str());
@@ -378,9 +449,9 @@ int RunMcpUninstall(const server::Config& config, const AppOpener& open_app,
   auto client = ClientOf(options);
   if (!client) return Usage(client.error().message());
   auto app = open_app(/*migrate=*/true);
-  if (!app) return Fail(app.error().message());
-  auto keys = ClientKeys(**app, *client, options.user);
-  if (!keys) return Fail(keys.error().message());
+  if (!app) return Fail(app.error());
+  auto keys = UninstalledKeys(**app, *client, options);
+  if (!keys) return Fail(keys.error());
   const std::string name(McpClientName(*client));
   if (options.print) {
     for (const auth::ApiKey& key : *keys) {

@@ -3,17 +3,12 @@
 #include <cstdio>
 
 #include "auth/scopes.h"
+#include "cli/exit_codes.h"
 #include "oauth/external.h"
 
 namespace taskwire::cli {
 
 namespace {
-
-int Fail(const base::Error& error) {
-  std::fprintf(stderr, "taskwire: %s\n", error.message().c_str());
-  return error.code() == base::ErrorCode::kInvalidArgument ? server::kExitUsage
-                                                           : server::kExitFailure;
-}
 
 // The issuer a link command is about: --issuer, else auth.external_issuer.
 std::string IssuerOf(server::App& app, const std::string& given) {
@@ -71,15 +66,21 @@ int RunClientRemove(const AppOpener& open_app, const std::string& client_id) {
 int RunGrantList(const AppOpener& open_app, const std::string& user, bool all) {
   auto app = open_app(true);
   if (!app) return Fail(app.error());
+  // An unknown user is an error, as for key list, not an empty list.
+  if (!user.empty()) {
+    if (auto found = (*app)->users().Find(user); !found) return Fail(found.error());
+  }
   auto grants = (*app)->grants().List(
       user.empty() ? std::nullopt : std::optional<std::string_view>(user), all);
   if (!grants) return Fail(grants.error());
-  std::printf("%-5s %-16s %-24s %-8s %-24s %-24s %s\n", "ID", "USER", "CLIENT", "STATE",
+  std::printf("%-5s %-16s %-24s %-13s %-24s %-24s %s\n", "ID", "USER", "CLIENT", "STATE",
               "FIRST USE", "LAST USED", "SCOPES");
   for (const auto& grant : *grants) {
-    std::printf("%-5lld %-16s %-24s %-8s %-24s %-24s %s\n", static_cast<long long>(grant.id),
-                grant.user_name.c_str(), grant.client_name.c_str(),
-                grant.revoked_at ? "revoked" : "active", grant.created_at.c_str(),
+    const char* state = grant.revoked_at      ? "revoked"
+                        : grant.owner_deleted ? "owner-deleted"
+                                              : "active";
+    std::printf("%-5lld %-16s %-24s %-13s %-24s %-24s %s\n", static_cast<long long>(grant.id),
+                grant.user_name.c_str(), grant.client_name.c_str(), state, grant.created_at.c_str(),
                 grant.last_used_at.value_or("never").c_str(),
                 auth::JoinScopes(grant.scopes).c_str());
   }

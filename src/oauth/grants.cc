@@ -23,7 +23,7 @@ base::Error InvalidGrant(std::string why) { return base::Error::PermissionDenied
 
 constexpr std::string_view kGrantColumns =
     "g.id, g.user_id, u.name, g.client_id, g.client_name, g.scopes, g.created_at, g.last_used_at, "
-    "g.revoked_at";
+    "g.revoked_at, u.deleted_at IS NOT NULL";
 
 Grant GrantFromRow(const store::Row& row) {
   Grant grant;
@@ -36,6 +36,7 @@ Grant GrantFromRow(const store::Row& row) {
   grant.created_at = row.Text(6);
   grant.last_used_at = row.OptionalText(7);
   grant.revoked_at = row.OptionalText(8);
+  grant.owner_deleted = row.Int(9) != 0;
   return grant;
 }
 

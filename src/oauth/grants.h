@@ -29,6 +29,7 @@ struct Grant {
   std::string created_at;
   std::optional<std::string> last_used_at;
   std::optional<std::string> revoked_at;
+  bool owner_deleted = false;  // its user was deleted: its tokens no longer work
 };
 
 // An authorization request the person approved, bound into its code.

@@ -32,6 +32,7 @@
 #include "oauth/external.h"
 #include "server/file_modes.h"
 #include "server/readiness.h"
+#include "server/runtime_file.h"
 #include "store/migrations.h"
 #include "store/sqlite/sqlite_database.h"
 #include "tasks/trash_sweep.h"
@@ -102,6 +103,27 @@ std::string DisplayUrl(const Config& config, const http::Server& server) {
     return "http://localhost:" + std::to_string(server.port()) + "/";
   }
   return "http://" + server.local_address() + "/";
+}
+
+// The command that mints a key for an agent, as serve suggests it: --data-dir when the data dir
+// is not the one every command finds by itself, and the scopes `mcp install` gives (reading,
+// and writing tasks), never `all`.
+std::string ConnectHint(const Config& config, const ConfigSources* sources) {
+  std::string command = "taskwire ";
+  const std::string default_dir =
+      DefaultDataDir(sources != nullptr ? sources->environment : ProcessEnvironment());
+  std::error_code ec;
+  if (std::filesystem::weakly_canonical(config.server.data_dir, ec) !=
+      std::filesystem::weakly_canonical(default_dir, ec)) {
+    const std::string dir = std::filesystem::absolute(config.server.data_dir, ec).string();
+    std::string quoted = "'";
+    for (char c : dir) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    quoted += "'";
+    const bool plain = dir.find_first_of(" \t'\"$`\\") == std::string::npos;
+    command += "--data-dir " + (plain ? dir : quoted) + " ";
+  }
+  return command + "mcp install --client claude-code, or " + command +
+         "key create --user NAME --name CLIENT --scopes read,tasks:write";
 }
 
 // /readyz when the worker pool is full: not ready, in the probe's own shape.
@@ -501,9 +523,8 @@ base::Result<void> App::Serve(std::FILE* out, const ConfigSources* reload_from) 
       : !config_.auth.loopback_bypass.empty()
           ? mcp_url + " (no key needed from this machine: acts as " + config_.auth.loopback_bypass +
                 ")"
-          : mcp_url +
-                " (connect a client with an API key: taskwire key create --user NAME "
-                "--name CLIENT --scopes all)";
+          : mcp_url + " (connect a client with an API key: " + ConnectHint(config_, reload_from) +
+                ")";
   std::fprintf(out,
                "Taskwire %s is listening on %s\n"
                "  data:      %s\n"
@@ -515,9 +536,14 @@ base::Result<void> App::Serve(std::FILE* out, const ConfigSources* reload_from) 
                display_url.c_str(), mcp_line.c_str());
   std::fflush(out);
   logger_.Info("server.started", {{"address", server.local_address()}, {"url", display_url}});
+  // Commands on this data dir (mcp print-config, mcp install, doctor) read the real address here.
+  if (auto recorded = WriteRuntimeFile(config_.server.data_dir, display_url); !recorded) {
+    logger_.Warn("server.runtime_file_failed", {{"error", recorded.error().message()}});
+  }
 
   server.Start();
   server.Wait();
+  RemoveRuntimeFile(config_.server.data_dir);
   // Running runs are stopped and recorded interrupted; their waiters are told.
   runs.Shutdown();
   // Long-polls waiting on the hub hold references to what this function owns: end them first.

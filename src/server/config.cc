@@ -630,16 +630,6 @@ base::Result<void> ApplyEnvironment(Config& config, const std::map<std::string, 
   return base::Ok();
 }
 
-std::string DefaultDataDir(const std::map<std::string, std::string>& env) {
-  if (auto it = env.find("XDG_DATA_HOME"); it != env.end() && !it->second.empty()) {
-    return it->second + "/taskwire";
-  }
-  if (auto it = env.find("HOME"); it != env.end() && !it->second.empty()) {
-    return it->second + "/.local/share/taskwire";
-  }
-  return "taskwire-data";
-}
-
 std::string FieldText(Config& config, const KeySpec& spec) {
   FieldRef field = spec.field(config);
   if (auto** s = std::get_if<std::string*>(&field)) return **s;
@@ -654,6 +644,16 @@ std::string FieldText(Config& config, const KeySpec& spec) {
 }
 
 }  // namespace
+
+std::string DefaultDataDir(const std::map<std::string, std::string>& env) {
+  if (auto it = env.find("XDG_DATA_HOME"); it != env.end() && !it->second.empty()) {
+    return it->second + "/taskwire";
+  }
+  if (auto it = env.find("HOME"); it != env.end() && !it->second.empty()) {
+    return it->second + "/.local/share/taskwire";
+  }
+  return "taskwire-data";
+}
 
 std::string Config::SqlitePath() const {
   std::string_view path = storage.url;

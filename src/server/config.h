@@ -172,4 +172,7 @@ std::vector<std::string> EnvironmentNames(std::string_view key);
 // The process environment as ConfigSources wants it.
 std::map<std::string, std::string> ProcessEnvironment();
 
+// server.data_dir when nothing sets it: $XDG_DATA_HOME/taskwire, else ~/.local/share/taskwire.
+std::string DefaultDataDir(const std::map<std::string, std::string>& env);
+
 }  // namespace taskwire::server

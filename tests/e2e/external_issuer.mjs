@@ -44,6 +44,7 @@ const jwksUrl = `http://127.0.0.1:${jwks.address().port}/jwks.json`;
 
 const data = mkdtempSync(join(tmpdir(), 'tw-external-'));
 const tw = (...args) => execFileSync(binary, ['--data-dir', data, ...args], { input: 'ada-password-e2e\n', timeout: 30000 });
+tw('migrate'); // only serve and migrate create a database
 for (const name of ['ada', 'bob', 'carol', 'dave']) tw('user', 'add', name, '--password-stdin');
 tw('org', 'add', 'acme', '--owner', 'ada');
 tw('org', 'add', 'globex', '--owner', 'bob');

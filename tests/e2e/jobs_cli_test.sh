@@ -104,6 +104,7 @@ check 'job list --json: the list_jobs shape' eval '
   expect "deploy" "$(jsq "$work/jobs.json" "[d.jobs[0].timeout, d.jobs[0].maxConcurrent, d.jobs[0].onLimit, d.jobs[0].organization, d.jobs[0].params.properties.token.writeOnly]")" "[\"15m\",2,\"reject\",\"acme\",true]"'
 
 # --- Setup: a user, an organization, a task, a key, the server ---------------------------------
+tw migrate >/dev/null 2>>"$work/setup.err" || fail_setup "migrate"  # only serve and migrate create a database
 printf 'ada-password-e2e\n' | tw user add ada --password-stdin >/dev/null 2>>"$work/setup.err" || fail_setup "user add ada"
 tw org add acme --owner ada >/dev/null 2>>"$work/setup.err" || fail_setup "org add acme"
 key=$(tw key create --user ada --name cli-test --scopes all 2>>"$work/setup.err") || fail_setup "key create"

@@ -70,6 +70,7 @@ add_call() {
 remove_call() { printf '%s\n' mcp remove taskwire --end--; }
 
 # --- Setup -------------------------------------------------------------------------------------
+tw migrate >/dev/null 2>>"$work/setup.err" || fail_setup "migrate"  # only serve and migrate create a database
 printf 'ada-password-e2e\n' | tw user add ada --password-stdin >/dev/null 2>>"$work/setup.err" || fail_setup "user add ada"
 tw org add acme --owner ada >/dev/null 2>>"$work/setup.err" || fail_setup "org add acme"
 

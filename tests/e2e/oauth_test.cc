@@ -81,6 +81,7 @@ json::value Json(const HttpResponse& response) {
 class OAuthTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    ASSERT_EQ(Cli({"migrate"}), 0);
     ASSERT_EQ(Cli({"user", "add", "ada", "--password-stdin"}, std::string(kPassword) + "\n"), 0);
     ASSERT_EQ(Cli({"org", "add", "acme", "--owner", "ada"}), 0);
     public_client_ =

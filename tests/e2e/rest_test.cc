@@ -27,6 +27,7 @@ namespace json = boost::json;
 class RestTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    ASSERT_EQ(Cli({"migrate"}), 0);
     for (const char* name : {"ada", "bob", "carol"}) {
       ASSERT_EQ(Cli({"user", "add", name, "--password-stdin"}, "a-long-password\n"), 0);
     }
@@ -265,21 +266,25 @@ TEST_F(RestTest, ARevokedKeyStopsWorkingOnTheNextRequestWhileTheServerRuns) {
 TEST_F(RestTest, ADeletedUsersKeysStopWorkingAtOnce) {
   ASSERT_EQ(Call("GET", "/api/v1/me", carol_).status, 200);
   std::string err;
-  ASSERT_EQ(Cli({"user", "delete", "carol"}, std::nullopt, nullptr, &err), 0) << err;
+  ASSERT_EQ(Cli({"user", "delete", "carol", "--yes"}, std::nullopt, nullptr, &err), 0) << err;
   EXPECT_EQ(Call("GET", "/api/v1/me", carol_).status, 401);
   // Gone from the user list and from acme; the name stays taken.
   std::string users;
   ASSERT_EQ(Cli({"user", "list"}, std::nullopt, &users), 0);
   EXPECT_EQ(users.find("carol"), std::string::npos) << users;
   EXPECT_EQ(Cli({"user", "add", "carol", "--password-stdin"}, "another-password\n", nullptr, &err),
-            1);
+            2);
   EXPECT_NE(err.find("exists already"), std::string::npos) << err;
-  EXPECT_NE(Cli({"key", "create", "--user", "carol", "--name", "x"}), 0);
-  EXPECT_EQ(Cli({"user", "delete", "carol"}, std::nullopt, nullptr, &err), 1);
+  EXPECT_EQ(Cli({"key", "create", "--user", "carol", "--name", "x"}), 1);
+  // Listed, carol's keys say why they stopped working.
+  std::string keys;
+  ASSERT_EQ(Cli({"key", "list"}, std::nullopt, &keys), 0);
+  EXPECT_TRUE(std::regex_search(keys, std::regex(R"(carol\s+carol-all\s+owner-deleted)"))) << keys;
+  EXPECT_EQ(Cli({"user", "delete", "carol", "--yes"}, std::nullopt, nullptr, &err), 1);
   EXPECT_NE(err.find("not found"), std::string::npos) << err;
   // The last administrator cannot be deleted.
   ASSERT_EQ(Cli({"user", "add", "root", "--admin", "--password-stdin"}, "a-long-password\n"), 0);
-  EXPECT_EQ(Cli({"user", "delete", "root"}, std::nullopt, nullptr, &err), 1);
+  EXPECT_EQ(Cli({"user", "delete", "root", "--yes"}, std::nullopt, nullptr, &err), 1);
   EXPECT_NE(err.find("last administrator"), std::string::npos) << err;
 }
 
@@ -291,7 +296,16 @@ TEST_F(RestTest, AnExpiredKeyIsRefused) {
   const std::string key = out.substr(0, out.size() - 1);
   ASSERT_EQ(Call("GET", "/api/v1/me", key).status, 200);
   std::this_thread::sleep_for(1100ms);
-  EXPECT_EQ(Call("GET", "/api/v1/me", key).status, 401);
+  const HttpResponse refused = Call("GET", "/api/v1/me", key);
+  EXPECT_EQ(refused.status, 401);
+  // Whoever holds the key learns it expired; nobody else learns anything from it.
+  EXPECT_NE(refused.body.find("the API key has expired"), std::string::npos) << refused.body;
+  const HttpResponse unknown = Call("GET", "/api/v1/me", "tw_" + std::string(43, 'A'));
+  EXPECT_EQ(unknown.status, 401);
+  EXPECT_NE(unknown.body.find("the API key is not valid"), std::string::npos) << unknown.body;
+  std::string keys;
+  ASSERT_EQ(Cli({"key", "list", "--user", "ada"}, std::nullopt, &keys), 0);
+  EXPECT_TRUE(std::regex_search(keys, std::regex(R"(ada\s+brief\s+expired)"))) << keys;
 }
 
 TEST_F(RestTest, KeysAreManagedOverRestByAKeyWithKeysManage) {
@@ -999,7 +1013,7 @@ TEST_F(RestTest, RefusalsOnTheMcpEndpointAreJsonRpcErrorsAndRestKeepsItsShape) {
 
 TEST_F(RestTest, TheCliRefusesBadOrganizationCommands) {
   std::string err;
-  EXPECT_EQ(Cli({"org", "add", "acme", "--owner", "ada"}, std::nullopt, nullptr, &err), 1);
+  EXPECT_EQ(Cli({"org", "add", "acme", "--owner", "ada"}, std::nullopt, nullptr, &err), 2);
   EXPECT_NE(err.find("exists already"), std::string::npos) << err;
   EXPECT_EQ(Cli({"org", "add", "new", "--owner", "nobody"}, std::nullopt, nullptr, &err), 1);
   EXPECT_NE(err.find("nobody"), std::string::npos) << err;

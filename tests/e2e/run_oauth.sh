@@ -44,6 +44,7 @@ fail_setup() { echo "setup failed: $*" >&2; cat "$work/setup.err" >&2; exit 1; }
 ada_password=ada-password-oauth-e2e
 bob_password=bob-password-oauth-e2e
 mkdir -p "$work/data"
+tw migrate >/dev/null 2>>"$work/setup.err" || fail_setup "migrate"  # only serve and migrate create a database
 printf '%s\n' "$ada_password" | tw user add ada --password-stdin >/dev/null 2>>"$work/setup.err" || fail_setup "user add ada"
 printf '%s\n' "$bob_password" | tw user add bob --password-stdin >/dev/null 2>>"$work/setup.err" || fail_setup "user add bob"
 tw org add acme --owner ada >/dev/null 2>>"$work/setup.err" || fail_setup "org add acme"

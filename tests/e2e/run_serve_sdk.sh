@@ -45,6 +45,7 @@ fi
 config_args=()
 [[ -n $config ]] && config_args=(--config "$config")
 tw() { timeout 30 "$binary" --data-dir "$work/data" "${config_args[@]}" "$@"; }
+tw migrate >/dev/null 2>>"$work/setup.err" || fail_setup "migrate"  # only serve and migrate create a database
 printf 'ada-password-e2e\n' | tw user add ada --password-stdin >/dev/null 2>>"$work/setup.err" || fail_setup "user add ada"
 printf 'bob-password-e2e\n' | tw user add bob --password-stdin >/dev/null 2>>"$work/setup.err" || fail_setup "user add bob"
 tw org add acme --owner ada >/dev/null 2>>"$work/setup.err" || fail_setup "org add acme"

@@ -259,8 +259,8 @@ TEST_F(ServeTest, BackupCopiesTheDatabaseWhileTheServerRuns) {
   std::string out;
   EXPECT_EQ(RunToEnd({"migrate", "--status", "--set", "storage.url=sqlite:" + copy}, {}, &out), 0);
   EXPECT_NE(out.find("(up to date)"), std::string::npos) << out;
-  // A second backup to the same file refuses to overwrite it.
-  EXPECT_EQ(RunToEnd({"backup", copy, "--data-dir", data_dir()}, {}, nullptr, &err), 1);
+  // A second backup to the same file refuses to overwrite it: bad input, exit 2.
+  EXPECT_EQ(RunToEnd({"backup", copy, "--data-dir", data_dir()}, {}, nullptr, &err), 2);
   EXPECT_NE(err.find("exists already"), std::string::npos) << err;
   EXPECT_EQ(HttpRequest(port_, "GET", "/readyz")->status, 200);
 }
@@ -415,6 +415,11 @@ TEST_F(ServeTest, TheSigningKeysNeedTheSecretsKeyFile) {
 
 TEST_F(ServeTest, UsersAreManagedFromTheCommandLine) {
   std::string out, err;
+  // Only serve and migrate create a database.
+  EXPECT_EQ(RunToEnd({"user", "add", "grace", "--data-dir", data_dir()}, {}, nullptr, &err), 2);
+  EXPECT_NE(err.find("no Taskwire database in " + data_dir()), std::string::npos) << err;
+  EXPECT_FALSE(std::filesystem::exists(data_dir() + "/taskwire.db"));
+  ASSERT_EQ(RunToEnd({"migrate", "--data-dir", data_dir()}), 0);
   EXPECT_EQ(RunToEnd({"user", "add", "grace", "--password-stdin", "--data-dir", data_dir()},
                      {.stdin_data = "a long enough password\n"}, &out, &err),
             0)
@@ -422,14 +427,14 @@ TEST_F(ServeTest, UsersAreManagedFromTheCommandLine) {
   EXPECT_TRUE(out.empty());
   EXPECT_EQ(RunToEnd({"user", "add", "ada", "--admin", "--data-dir", data_dir()}, {}, &out), 0);
   EXPECT_TRUE(std::regex_match(out, std::regex(R"([A-Za-z0-9_-]{24}\n)"))) << out;
-  EXPECT_EQ(RunToEnd({"user", "add", "grace", "--data-dir", data_dir()}, {}, nullptr, &err), 1);
+  EXPECT_EQ(RunToEnd({"user", "add", "grace", "--data-dir", data_dir()}, {}, nullptr, &err), 2);
   EXPECT_NE(err.find("exists already"), std::string::npos);
-  EXPECT_EQ(RunToEnd({"user", "add", "bad name", "--data-dir", data_dir()}, {}, nullptr, &err), 1);
+  EXPECT_EQ(RunToEnd({"user", "add", "bad name", "--data-dir", data_dir()}, {}, nullptr, &err), 2);
   EXPECT_EQ(RunToEnd({"user", "passwd", "nobody", "--data-dir", data_dir()}, {}, nullptr, &err), 1);
   EXPECT_NE(err.find("user nobody not found"), std::string::npos) << err;
   EXPECT_EQ(RunToEnd({"user", "passwd", "grace", "--password-stdin", "--data-dir", data_dir()},
                      {.stdin_data = "short\n"}, nullptr, &err),
-            1);
+            2);  // bad input
   EXPECT_NE(err.find("at least 8 characters"), std::string::npos) << err;
 }
 
@@ -437,9 +442,19 @@ TEST_F(ServeTest, DoctorReportsEachCheck) {
   std::string out;
   EXPECT_EQ(RunToEnd({"doctor", "--data-dir", data_dir(), "--set", "server.listen=127.0.0.1:0"}, {},
                      &out),
-            1);  // the fresh database has no schema yet
+            1);
+  EXPECT_NE(out.find("FAIL  data dir   " + data_dir() + " does not exist"), std::string::npos)
+      << out;
+  EXPECT_FALSE(std::filesystem::exists(data_dir()));
+  ASSERT_TRUE(std::filesystem::create_directory(data_dir()));
+  std::filesystem::permissions(data_dir(), std::filesystem::perms::owner_all);
+  EXPECT_EQ(RunToEnd({"doctor", "--data-dir", data_dir(), "--set", "server.listen=127.0.0.1:0"}, {},
+                     &out),
+            1);  // no database yet, and doctor makes none
   EXPECT_NE(out.find("ok    data dir"), std::string::npos) << out;
-  EXPECT_NE(out.find("FAIL  schema"), std::string::npos) << out;
+  EXPECT_NE(out.find("FAIL  database   no Taskwire database in " + data_dir()), std::string::npos)
+      << out;
+  EXPECT_FALSE(std::filesystem::exists(data_dir() + "/taskwire.db"));
   EXPECT_EQ(RunToEnd({"migrate", "--data-dir", data_dir()}), 0);
   EXPECT_EQ(RunToEnd({"doctor", "--data-dir", data_dir(), "--set", "server.listen=127.0.0.1:0"}, {},
                      &out),
