@@ -30,9 +30,9 @@ base::Result<void> RequireDatabase(const server::Config& config) {
   const std::filesystem::path file(path);
   const std::filesystem::path dir(config.server.data_dir);
   const bool inside = file.parent_path().lexically_normal() == dir.lexically_normal();
-  return base::Error::InvalidArgument(
-      "no Taskwire database in " + (inside ? config.server.data_dir : path) +
-      "; start `taskwire serve` once, or pass --data-dir");
+  return base::Error::InvalidArgument("no Taskwire database in " +
+                                      (inside ? config.server.data_dir : path) +
+                                      "; start `taskwire serve` once, or pass --data-dir");
 }
 
 }  // namespace taskwire::cli

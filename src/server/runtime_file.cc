@@ -69,7 +69,8 @@ std::optional<RunningServer> ParseRuntimeFile(const std::string& text) {
       running.url = line.substr(4);
     }
   }
-  if (running.pid <= 0 || !(running.url.starts_with("http://") || running.url.starts_with("https://")))
+  if (running.pid <= 0 ||
+      !(running.url.starts_with("http://") || running.url.starts_with("https://")))
     return std::nullopt;
   return running;
 }
