@@ -650,7 +650,9 @@ int Main(int argc, char** argv) {
                        "writes are to become proposals a person commits; proposals are not "
                        "available yet)");
   key_create->callback(with_context([&] { return RunKeyCreate(context, key_options); }));
-  auto* key_list = key->add_subcommand("list", "List API keys (never the keys themselves)");
+  auto* key_list = key->add_subcommand(
+      "list",
+      "List API keys and their state: active, expired, revoked, owner-deleted (never the keys)");
   key_list->fallthrough();
   key_list->add_option("--user", key_options.user, "only this user's keys");
   key_list->callback(with_context([&] { return RunKeyList(context, key_options.user); }));
@@ -777,7 +779,9 @@ int Main(int argc, char** argv) {
   bool grant_all = false;
   int64_t grant_id = 0;
   auto* grant_list = grant->add_subcommand(
-      "list", "List connected apps: client, user, scopes, first and last use");
+      "list",
+      "List connected apps: client, user, state (active, revoked, owner-deleted), scopes, first "
+      "and last use");
   grant_list->fallthrough();
   grant_list->add_option("--user", grant_user, "only this user's grants");
   grant_list->add_flag("--all", grant_all, "include revoked grants");
@@ -822,15 +826,17 @@ int Main(int argc, char** argv) {
   mcp_install->add_option("--key", mcp_options.key, "use this API key instead of minting one");
   mcp_install->add_option("--scopes", mcp_options.scopes,
                           "scopes of the minted key (default: read,tasks:write)");
-  mcp_install->add_option(
-      "--url", mcp_options.url,
-      "the MCP URL (default: server.public_url or server.listen, plus server.mcp_path)");
+  mcp_install->add_option("--url", mcp_options.url,
+                          "the MCP URL (default: server.public_url, else the address of the "
+                          "server running on this data dir, else server.listen; plus "
+                          "server.mcp_path)");
   mcp_install->add_option("--project", mcp_options.project,
                           "folder whose .cursor/ or .vscode/ gets the config (default: .)");
   mcp_install->add_option("--file", mcp_options.file,
                           "write this config file instead of the client's usual one");
   mcp_install->add_flag("--print", mcp_options.print,
-                        "print the command or file instead; change nothing");
+                        "print the command or file instead; change nothing (the data dir must "
+                        "hold a database)");
   mcp_install->callback(
       with_context([&] { return RunMcpInstall(context.loaded.config, opener, mcp_options); }));
   auto* mcp_uninstall = mcp->add_subcommand(
@@ -853,7 +859,9 @@ int Main(int argc, char** argv) {
   mcp_print->add_option("--client", mcp_options.client, "only this client");
   mcp_print->add_option("--key", mcp_options.key,
                         "put this key in the snippets (default: a placeholder)");
-  mcp_print->add_option("--url", mcp_options.url, "the MCP URL");
+  mcp_print->add_option("--url", mcp_options.url,
+                        "the MCP URL (default: server.public_url, else the address of the server "
+                        "running on this data dir, else server.listen)");
   mcp_print->callback(
       with_context([&] { return RunMcpPrintConfig(context.loaded.config, mcp_options); }));
   auto* mcp_stdio = mcp->add_subcommand(
@@ -886,7 +894,9 @@ int Main(int argc, char** argv) {
   migrate->callback(with_context([&] { return RunMigrate(context, status_only); }));
 
   auto* doctor = app.add_subcommand(
-      "doctor", "Check the configuration, data dir, database and listen address");
+      "doctor",
+      "Check the configuration, data dir, database and listen address (a server running on this "
+      "data dir is healthy); changes nothing");
   doctor->fallthrough();
   doctor->callback(with_context([&] { return RunDoctor(context); }));
 
