@@ -49,12 +49,14 @@ bool IsSafe(const http::Request& request) {
 }
 
 // The person behind a web session: every scope a person holds (keys:manage too: the keys page is
-// theirs), never an app's (not oauth), never in review mode.
+// theirs), never an app's (not oauth), never in review mode. The credential is the person's own
+// ("web:<user id>"), so that the rule "the credential that asked cannot answer" keeps one person
+// from answering their own question on the web, not every person from answering it.
 auth::Identity SessionIdentity(const auth::Session& session) {
   auth::Identity identity;
   identity.user_id = session.user_id;
   identity.user_name = session.user_name;
-  identity.credential = "web";
+  identity.credential = "web:" + std::to_string(session.user_id);
   identity.client = "web";
   for (const std::string_view scope : auth::kAllScopes) {
     if (scope != auth::kScopeOfflineAccess) identity.scopes.emplace(scope);
