@@ -31,6 +31,7 @@ fail_setup() { echo "setup failed: $*" >&2; cat "$work/setup.err" >&2; exit 1; }
 ada_password=ada-password-web-e2e
 vic_password=vic-password-web-e2e
 mkdir -p "$work/data" "$shots"
+tw migrate >/dev/null 2>>"$work/setup.err" || fail_setup "migrate"  # only serve and migrate create a database
 printf '%s\n' "$ada_password" | tw user add ada --password-stdin >/dev/null 2>>"$work/setup.err" || fail_setup "user add ada"
 printf '%s\n' "$vic_password" | tw user add vic --password-stdin >/dev/null 2>>"$work/setup.err" || fail_setup "user add vic"
 printf '%s\n' "bob-password-web-e2e" | tw user add bob --password-stdin >/dev/null 2>>"$work/setup.err" || fail_setup "user add bob"
