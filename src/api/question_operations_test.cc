@@ -157,8 +157,7 @@ TEST_F(QuestionOperationsTest, AnotherUsersQuestionIsNotFound) {
 }
 
 TEST_F(QuestionOperationsTest, ListQuestionsPagesNewestFirst) {
-  std::vector<int64_t> ids;
-  for (int i = 0; i < 3; ++i) ids.push_back(Ask());
+  const std::vector<int64_t> ids = {Ask(), Ask(), Ask()};  // evaluated in order: braced list
   auto first = Run("list_questions", R"({"limit":2})", *agent_);
   ASSERT_TRUE(first.has_value()) << first.error().ToString();
   ASSERT_EQ(first->at("questions").as_array().size(), 2u);
