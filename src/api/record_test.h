@@ -19,6 +19,22 @@
 
 namespace taskwire::api {
 
+// Operation `name` with `arguments`, checked against its schema first, as `caller`: what MCP
+// and REST do with a call.
+inline base::Result<json::object> RunOperation(const Operations& operations, std::string_view name,
+                                               std::string_view arguments, const Caller& caller) {
+  const Operation* operation = operations.Find(name);
+  EXPECT_NE(operation, nullptr) << name;
+  if (operation == nullptr) return base::Error::Internal("no such operation");
+  json::object args = json::parse(arguments).as_object();
+  if (auto problem = operation->input.Validate(args, "arguments")) {
+    return base::Error::InvalidArgument(*problem);
+  }
+  auto answer = operation->run(args, caller);
+  if (!answer) return std::move(answer).error();
+  return json::parse(*answer).as_object();
+}
+
 class RecordTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -49,19 +65,9 @@ class RecordTest : public ::testing::Test {
                                           nullptr, 0, nullptr, surface);
   }
 
-  // Operation `name` with `arguments`, checked against its schema first, as `caller`.
   base::Result<json::object> Run(std::string_view name, std::string_view arguments,
                                  const Caller& caller) {
-    const Operation* operation = operations_->Find(name);
-    EXPECT_NE(operation, nullptr) << name;
-    if (operation == nullptr) return base::Error::Internal("no such operation");
-    json::object args = json::parse(arguments).as_object();
-    if (auto problem = operation->input.Validate(args, "arguments")) {
-      return base::Error::InvalidArgument(*problem);
-    }
-    auto answer = operation->run(args, caller);
-    if (!answer) return std::move(answer).error();
-    return json::parse(*answer).as_object();
+    return RunOperation(*operations_, name, arguments, caller);
   }
 
   // A task of acme's (or of `organization`), created by `caller`; its id.

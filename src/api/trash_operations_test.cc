@@ -7,6 +7,7 @@
 #include <boost/json/parse.hpp>
 
 #include "api/operations.h"
+#include "api/record_test.h"
 #include "auth/scopes.h"
 #include "testing/fake_clock.h"
 #include "testing/faulty_database.h"
@@ -42,16 +43,7 @@ class TrashOperationsTest : public ::testing::Test {
   void TearDown() override { pool_.Shutdown(); }
 
   base::Result<json::object> Run(std::string_view name, std::string_view arguments) {
-    const Operation* operation = operations_->Find(name);
-    EXPECT_NE(operation, nullptr) << name;
-    if (operation == nullptr) return base::Error::Internal("no such operation");
-    json::object args = json::parse(arguments).as_object();
-    if (auto problem = operation->input.Validate(args, "arguments")) {
-      return base::Error::InvalidArgument(*problem);
-    }
-    auto answer = operation->run(args, *ada_);
-    if (!answer) return std::move(answer).error();
-    return json::parse(*answer).as_object();
+    return RunOperation(*operations_, name, arguments, *ada_);
   }
 
   int64_t NewTask(std::string_view title, std::optional<int64_t> parent = std::nullopt) {
