@@ -65,7 +65,7 @@ class World {
                             .credential = "key:1",
                             .client = "bench",
                             .scopes = {},
-                            .review = false,
+                            .review = auth::ReviewMode::kOff,
                             .expires = {}};
     for (std::string_view scope : auth::kAllScopes) identity.scopes.emplace(scope);
     principal_ = api::PrincipalOf(std::make_shared<const api::Caller>(std::move(identity)));

@@ -34,8 +34,12 @@ struct Caller final {
                   uint64_t stamp = 0, Recheck recheck = nullptr,
                   tasks::Surface surface = tasks::Surface::kMcp)
       : identity(std::move(verified)),
-        actor{identity.user_id, identity.user_name, identity.credential, identity.client,
-              surface,          identity.review},
+        actor{identity.user_id,
+              identity.user_name,
+              identity.credential,
+              identity.client,
+              surface,
+              identity.review != auth::ReviewMode::kOff},
         scopes(Expanded(identity.scopes)),
         signal_(signal),
         recheck_(std::move(recheck)),
@@ -43,9 +47,9 @@ struct Caller final {
 
   // A broader scope holds the narrower ones (tasks:admin holds tasks:write and tasks:read).
   bool Allows(std::string_view scope) const { return scope.empty() || scopes->contains(scope); }
-  // False for a review-mode credential: its writes are meant to become proposals that a person
-  // commits, and until proposals exist a write it asks for is refused, never applied.
-  bool MayWrite() const { return !identity.review; }
+  // False for a review-mode credential: its writes become proposals (api::Operations), or are
+  // refused, never applied.
+  bool MayWrite() const { return identity.review == auth::ReviewMode::kOff; }
 
   // False from `identity.expires` on, and once a recheck refused the credential. The recheck runs
   // only when the revocation signal moved since the last one (one stat otherwise), one at a time:
@@ -73,10 +77,28 @@ struct Caller final {
   }
 };
 
+// What whoami says of a review mode; "" for kOff.
+inline std::string_view ReviewModeNote(auth::ReviewMode mode) {
+  switch (mode) {
+    case auth::ReviewMode::kOff:
+      return "";
+    case auth::ReviewMode::kPerson:
+      return "Review mode (person): your writes are checked but not applied; each returns a "
+             "proposal that only a person can commit or reject (you cannot commit it). "
+             "poll_events tells you the outcome. Reads work as usual.";
+    case auth::ReviewMode::kConfirm:
+      return "Review mode (confirm): your writes are checked but not applied; each returns a "
+             "proposal that you may apply with commit_proposal in a separate call (or drop with "
+             "reject_proposal) before it expires. Reads work as usual.";
+  }
+  return "";
+}
+
 // Why a review-mode credential's write was refused, in every protocol's answer.
 inline constexpr std::string_view kReviewModeRefusal =
-    "this key is in review mode: its writes are meant to become proposals for a person to "
-    "commit, and proposals are not available yet, so the write was not made. Reads work; to "
-    "write, use a key without review mode";
+    "this credential is in review mode, and this write cannot become a proposal (only "
+    "create_task, update_task, delete_task, send_message, ask_question and answer_question "
+    "can), so it was not made. Reads work; a person can make this change with a credential not "
+    "in review mode";
 
 }  // namespace taskwire::api

@@ -20,7 +20,7 @@ class CallerTest : public ::testing::Test {
                             .credential = "key:1",
                             .client = "c",
                             .scopes = {},
-                            .review = false,
+                            .review = auth::ReviewMode::kOff,
                             .expires = expires};
     return std::make_shared<const Caller>(std::move(identity), &signal_, signal_.Stamp(), [this] {
       ++asked_;
@@ -81,7 +81,7 @@ TEST_F(CallerTest, ACallerWithoutRecheckHoldsUntilItsExpiry) {
                                        .credential = "loopback",
                                        .client = "local",
                                        .scopes = {},
-                                       .review = false,
+                                       .review = auth::ReviewMode::kOff,
                                        .expires = {}});
   ASSERT_TRUE(signal_.Raise().has_value());
   EXPECT_TRUE(loopback.StillValid(clock_.Now()));

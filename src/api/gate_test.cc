@@ -103,7 +103,7 @@ class GateTest : public ::testing::Test {
                                                          .credential = "loopback",
                                                          .client = "local",
                                                          .scopes = {"tasks:read"},
-                                                         .review = false,
+                                                         .review = auth::ReviewMode::kOff,
                                                          .expires = {}});
   }
 
@@ -345,7 +345,7 @@ TEST(PrincipalOf, CarriesTheCallerItsScopesAndItsAnswers) {
                                                               .credential = "key:1",
                                                               .client = "c",
                                                               .scopes = {"tasks:write"},
-                                                              .review = false,
+                                                              .review = auth::ReviewMode::kOff,
                                                               .expires = expires});
   const mcp::Principal principal = PrincipalOf(caller);
   EXPECT_EQ(principal.subject, "user:7");

@@ -136,13 +136,14 @@ class JobsTest : public ::testing::Test {
                                                  std::set<std::string> scopes = {"jobs:run",
                                                                                  "tasks:write"},
                                                  bool review = false) {
-    return std::make_shared<const Caller>(auth::Identity{.user_id = actor.user_id,
-                                                         .user_name = actor.user_name,
-                                                         .credential = actor.credential,
-                                                         .client = actor.client,
-                                                         .scopes = std::move(scopes),
-                                                         .review = review,
-                                                         .expires = {}});
+    return std::make_shared<const Caller>(
+        auth::Identity{.user_id = actor.user_id,
+                       .user_name = actor.user_name,
+                       .credential = actor.credential,
+                       .client = actor.client,
+                       .scopes = std::move(scopes),
+                       .review = review ? auth::ReviewMode::kPerson : auth::ReviewMode::kOff,
+                       .expires = {}});
   }
   static mcp::Principal PrincipalFor(const tasks::Actor& actor,
                                      std::set<std::string> scopes = {"jobs:run", "tasks:write"},

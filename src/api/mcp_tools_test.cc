@@ -48,13 +48,14 @@ class McpToolsTest : public ::testing::Test {
   }
 
   static mcp::Principal Holding(std::set<std::string> scopes) {
-    return PrincipalOf(std::make_shared<const Caller>(auth::Identity{.user_id = 1,
-                                                                     .user_name = "ada",
-                                                                     .credential = "key:1",
-                                                                     .client = "test",
-                                                                     .scopes = std::move(scopes),
-                                                                     .review = false,
-                                                                     .expires = {}}));
+    return PrincipalOf(
+        std::make_shared<const Caller>(auth::Identity{.user_id = 1,
+                                                      .user_name = "ada",
+                                                      .credential = "key:1",
+                                                      .client = "test",
+                                                      .scopes = std::move(scopes),
+                                                      .review = auth::ReviewMode::kOff,
+                                                      .expires = {}}));
   }
 
   http::Response Ask(const mcp::Principal& principal, std::string_view method,
@@ -79,7 +80,7 @@ class McpToolsTest : public ::testing::Test {
                                                 .credential = "key:1",
                                                 .client = "test",
                                                 .scopes = {"tasks:write"},
-                                                .review = false,
+                                                .review = auth::ReviewMode::kOff,
                                                 .expires = {}}));
     EXPECT_TRUE(task.has_value()) << task.error().ToString();
     return task ? json::parse(*task).at("task").at("id").as_int64() : 0;

@@ -301,37 +301,21 @@ bool Operation::Writes() const {
 }
 
 Operations::Operations(tasks::TaskStore& tasks, tasks::EventHub& hub, base::WorkerPool& pool,
-                       Usage& usage, jobs::Runs* runs)
-    : tasks_(tasks), hub_(hub), pool_(pool), usage_(usage), runs_(runs) {
+                       Usage& usage, jobs::Runs* runs, ReviewSettings review)
+    : tasks_(tasks),
+      hub_(hub),
+      pool_(pool),
+      usage_(usage),
+      runs_(runs),
+      proposals_(review.proposals),
+      review_(review) {
   AddOperations();
   AddTrashOperations();
   AddQuestionOperations();
   AddAuditOperations();
   AddJobOperations();
-  // Review mode, for every surface at once: a review-mode caller's write is refused here, so no
-  // binding can apply it.
-  for (Operation& operation : operations_) {
-    if (!operation.Writes()) continue;
-    if (operation.run) {
-      operation.run = [run = std::move(operation.run)](
-                          const json::object& arguments,
-                          const Caller& caller) -> base::Result<std::string> {
-        if (!caller.MayWrite())
-          return base::Error::PermissionDenied(std::string(kReviewModeRefusal));
-        return run(arguments, caller);
-      };
-    }
-    if (operation.wait) {
-      operation.wait = [wait = std::move(operation.wait)](const json::object& arguments,
-                                                          std::shared_ptr<const Caller> caller,
-                                                          Waiting waiting) {
-        if (!caller->MayWrite()) {
-          return waiting.done(base::Error::PermissionDenied(std::string(kReviewModeRefusal)));
-        }
-        wait(arguments, std::move(caller), std::move(waiting));
-      };
-    }
-  }
+  AddProposalOperations();
+  RouteReviewWrites();
 }
 
 const Operation* Operations::Find(std::string_view name) const {
@@ -347,8 +331,10 @@ void Operations::AddOperations() {
       .title = "Who am I",
       .description =
           "Returns the user this connection acts for, the client and credential it uses, the "
-          "scopes granted to it, and whether review mode is on (a review-mode key cannot write "
-          "yet: reviewModeNote says so). Call it first if unsure what you may do.",
+          "scopes granted to it, and its review mode: off (writes apply), person (writes become "
+          "proposals a person commits) or confirm (writes become proposals you may commit with "
+          "commit_proposal in a separate call); reviewModeNote says what that means for you. "
+          "Call it first if unsure what you may do.",
       .scope = "",
       .input = Schema::Object(),
       .output =
@@ -357,7 +343,8 @@ void Operations::AddOperations() {
                         Open().Property("id", Schema::Integer()).Property("name", Schema::String()),
                         Required::kYes)
               .Property("scopes", Schema::Array(Schema::String()), Required::kYes)
-              .Property("reviewMode", Schema::Boolean(), Required::kYes)
+              .Property("reviewMode", Schema::String().Enum({"off", "person", "confirm"}),
+                        Required::kYes)
               .Property("reviewModeNote", Schema::String()),
       .annotations = Annotations(true, false, true),
       .run =
@@ -370,14 +357,11 @@ void Operations::AddOperations() {
                 {"client", id.client},
                 {"credential", id.credential},
                 {"scopes", std::move(scopes)},
-                {"reviewMode", id.review},
+                {"reviewMode", auth::ReviewModeName(id.review)},
                 {"credentialExpiresAt", id.expires ? json::value(base::FormatIso8601(*id.expires))
                                                    : json::value(nullptr)}};
-            if (!caller.MayWrite()) {
-              me["reviewModeNote"] =
-                  "Every write is refused: this key is in review mode, where writes are meant to "
-                  "become proposals for a person to commit, and proposals are not available yet. "
-                  "Reads work.";
+            if (const std::string_view note = ReviewModeNote(id.review); !note.empty()) {
+              me["reviewModeNote"] = note;
             }
             return me;
           })});
@@ -749,7 +733,8 @@ void Operations::AddOperations() {
       .description =
           "Returns what happened in your organizations after a cursor: task.created, "
           "task.updated, task.deleted, task.restored, task.purged, message.created, "
-          "question.asked, question.answered, "
+          "question.asked, question.answered, proposal.created, proposal.committed and "
+          "proposal.rejected (your own proposals, in review mode), "
           "and the state changes of job runs (run.queued, run.started, run.finished). If "
           "nothing has happened yet it waits up to timeoutMs (default 25000, at most 60000) for "
           "the first event. Pass the returned cursor to the next call; without one you continue "

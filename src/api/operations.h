@@ -17,6 +17,7 @@
 #include "jobs/runs.h"
 #include "mcp/schema.h"
 #include "tasks/event_hub.h"
+#include "tasks/proposals.h"
 #include "tasks/task_store.h"
 
 namespace taskwire::api {
@@ -31,6 +32,11 @@ struct Waiting {
   // Called from a thread of jobs::Runs; must not block.
   std::function<void(const jobs::Progress&)> progress;
 };
+
+// What a review-mode caller's call of a write does (docs/review.md): refused (kRefuse: it cannot
+// be proposed), checked and kept as a proposal (kPropose), or run as it is (kRun: the review
+// workflow's own commit_proposal and reject_proposal, which decide for themselves).
+enum class InReview { kRefuse, kPropose, kRun };
 
 // One thing a caller can do, declared once for both surfaces: the MCP tool of the same name and
 // the REST handlers call `run` (or `wait`) with the same arguments object, checked against
@@ -54,9 +60,22 @@ struct Operation {
                      Waiting waiting)>
       wait;
 
-  // Whether it changes anything: not marked readOnlyHint. A review-mode caller may not run it
-  // (run and wait refuse with PermissionDenied, kReviewModeRefusal).
+  // Set by Operations for a write (Writes()).
+  InReview in_review = InReview::kRefuse;
+
+  // Whether it changes anything: not marked readOnlyHint. A review-mode caller's call of it is
+  // refused (run and wait answer PermissionDenied, kReviewModeRefusal) unless `in_review` says
+  // otherwise.
   bool Writes() const;
+};
+
+// Review mode's settings (docs/review.md): where proposals are kept, and how long each mode's
+// wait (proposals.ttl, proposals.confirm_ttl). Without `proposals`, every review-mode write is
+// refused.
+struct ReviewSettings {
+  tasks::Proposals* proposals = nullptr;
+  std::chrono::seconds person_ttl = tasks::kDefaultPersonTtl;
+  std::chrono::seconds confirm_ttl = tasks::kDefaultConfirmTtl;
 };
 
 // The domain as JSON: the operations (docs/tasks.md) and the renderings the resources and prompts
@@ -65,8 +84,10 @@ class Operations {
  public:
   // With `runs`, the job operations too (list_jobs, run_job, get_run, list_runs, stop_run:
   // docs/jobs.md, "Surfaces"), and get_task lists the task's runs; `runs` must outlive this.
+  // With `review.proposals`, a review-mode caller's covered writes become proposals and the
+  // proposal operations exist (list_proposals, commit_proposal, reject_proposal).
   Operations(tasks::TaskStore& tasks, tasks::EventHub& hub, base::WorkerPool& pool, Usage& usage,
-             jobs::Runs* runs = nullptr);
+             jobs::Runs* runs = nullptr, ReviewSettings review = {});
 
   const std::vector<Operation>& all() const { return operations_; }
   const Operation* Find(std::string_view name) const;
@@ -79,6 +100,16 @@ class Operations {
   // PermissionDenied (kReviewModeRefusal) for a review-mode caller.
   base::Result<jobs::Run> StartRun(const json::object& arguments, const Caller& caller,
                                    std::string_view mcp_task = {});
+  // The proposal operations (list_proposals, commit_proposal, reject_proposal: docs/review.md) for
+  // a caller outside MCP and REST (taskwire proposal): each answers what its operation answers, as
+  // JSON text, with its errors. Only with ReviewSettings::proposals.
+  base::Result<std::string> ListProposals(const Caller& caller,
+                                          const tasks::ProposalFilter& filter);
+  base::Result<std::string> CommitProposal(int64_t proposal_id, const Caller& caller);
+  base::Result<std::string> RejectProposal(int64_t proposal_id,
+                                           const std::optional<std::string>& reason,
+                                           const Caller& caller);
+
   // run_job's answer for run `run_id` as it is now: the run, its output's tail and, while it
   // runs, how to follow it. NotFound when the caller does not see the run.
   base::Result<std::string> RunJobAnswer(const Caller& caller, int64_t run_id);
@@ -89,6 +120,15 @@ class Operations {
   void AddTrashOperations();     // api/trash_operations.cc: delete, restore, purge, fork
   void AddQuestionOperations();  // api/question_operations.cc: list_questions
   void AddAuditOperations();     // api/audit_operations.cc: list_audit
+  // api/proposal_operations.cc: review mode.
+  using Run = std::function<base::Result<std::string>(const json::object&, const Caller&)>;
+  void AddProposalOperations();
+  // Makes each write a review-mode caller may call a proposal or a refusal (Operation::in_review).
+  void RouteReviewWrites();
+  // Checks `action` by running it rolled back, then keeps it as the caller's proposal; answers
+  // the proposal (or, for an update that changes nothing, what the write answers).
+  base::Result<std::string> Propose(const std::string& action, const Run& run,
+                                    const json::object& arguments, const Caller& caller);
   // poll_events: answers `done` (exactly once, from some thread) with the events after the
   // caller's cursor, waiting up to `timeout` for the first one without holding a thread.
   void PollEvents(const json::object& arguments, std::shared_ptr<const Caller> caller,
@@ -108,7 +148,9 @@ class Operations {
   tasks::EventHub& hub_;
   base::WorkerPool& pool_;
   Usage& usage_;
-  jobs::Runs* const runs_;  // null: no job operations
+  jobs::Runs* const runs_;             // null: no job operations
+  tasks::Proposals* const proposals_;  // null: review-mode writes are refused
+  const ReviewSettings review_;
   std::vector<Operation> operations_;
 };
 

@@ -54,15 +54,16 @@ class RecordTest : public ::testing::Test {
   static std::shared_ptr<const Caller> Make(int64_t user, std::string name, std::string credential,
                                             std::string client, tasks::Surface surface,
                                             bool review = false, bool oauth = false) {
-    return std::make_shared<const Caller>(auth::Identity{.user_id = user,
-                                                         .user_name = std::move(name),
-                                                         .credential = std::move(credential),
-                                                         .client = std::move(client),
-                                                         .scopes = {"tasks:admin"},
-                                                         .review = review,
-                                                         .expires = {},
-                                                         .oauth = oauth},
-                                          nullptr, 0, nullptr, surface);
+    return std::make_shared<const Caller>(
+        auth::Identity{.user_id = user,
+                       .user_name = std::move(name),
+                       .credential = std::move(credential),
+                       .client = std::move(client),
+                       .scopes = {"tasks:admin"},
+                       .review = review ? auth::ReviewMode::kPerson : auth::ReviewMode::kOff,
+                       .expires = {},
+                       .oauth = oauth},
+        nullptr, 0, nullptr, surface);
   }
 
   base::Result<json::object> Run(std::string_view name, std::string_view arguments,

@@ -141,7 +141,8 @@ http::Handler Rest::Route(std::string_view operation_name, Binding binding, int 
             responder.Send(discovery_.InsufficientScope(request, operation->scope, false));
             return;
           }
-          if (operation->Writes() && !caller->MayWrite()) {
+          if (operation->Writes() && !caller->MayWrite() &&
+              operation->in_review == InReview::kRefuse) {
             responder.Send(ReviewModeRefusal());
             return;
           }
@@ -173,13 +174,16 @@ void Rest::Run(const Operation& operation, json::object arguments,
                int success_status) {
   // The answer is JSON text already: sent as it is.
   auto shared = std::make_shared<http::Responder>(std::move(responder));
-  const auto send = [shared, success_status](base::Result<std::string> answer) {
+  const bool proposes = operation.in_review == InReview::kPropose;
+  const auto send = [shared, success_status, proposes](base::Result<std::string> answer) {
     if (shared->cancelled()) return;
     if (!answer) {
       shared->Send(RestError(answer.error()));
       return;
     }
-    shared->Send(http::Response::Json(success_status, std::move(*answer)));
+    // A review-mode caller's write kept as a proposal was accepted, not made: 202.
+    const bool proposed = proposes && answer->starts_with(R"({"proposal":)");
+    shared->Send(http::Response::Json(proposed ? 202 : success_status, std::move(*answer)));
   };
   const bool queued = pool_.Post([shared, send, &operation, arguments = std::move(arguments),
                                   caller = std::move(caller)]() mutable {
@@ -386,6 +390,17 @@ void Rest::Register(http::Router& outer) {
              Route("list_questions", {{"taskId", "status", "limit", "cursor"}, "", false}, 200));
   router.Add(Method::kGet, "/api/v1/audit",
              Route("list_audit", {{"taskId", "user", "since", "limit", "cursor"}, "", false}, 200));
+  // Review mode's proposals (docs/review.md), when the operations have them.
+  if (operations_.Find("list_proposals") != nullptr) {
+    router.Add(Method::kGet, "/api/v1/proposals",
+               Route("list_proposals", {{"status", "taskId"}, "", false}, 200));
+    router.Add(Method::kGet, "/api/v1/proposals/{id}",
+               Route("list_proposals", {{}, "proposalId", false}, 200));
+    router.Add(Method::kPost, "/api/v1/proposals/{id}/commit",
+               Route("commit_proposal", {{}, "proposalId", true}, 200));
+    router.Add(Method::kPost, "/api/v1/proposals/{id}/reject",
+               Route("reject_proposal", {{}, "proposalId", true}, 200));
+  }
   router.Add(
       Method::kGet, "/api/v1/search",
       Route("search_tasks", {{"query", "organizationId", "limit", "cursor"}, "", false}, 200));
@@ -465,6 +480,7 @@ void Rest::Register(http::Router& outer) {
   RegisterGrants(router);
   RegisterBoard(router);
   RegisterJobs(router);
+  RegisterOrganizations(router);
 }
 
 namespace {
@@ -479,7 +495,8 @@ json::object KeyJson(const auth::ApiKey& key) {
                       {"name", key.name},
                       {"prefix", key.prefix},
                       {"scopes", std::move(scopes)},
-                      {"review", key.review},
+                      {"review", key.review != auth::ReviewMode::kOff},
+                      {"reviewMode", auth::ReviewModeName(key.review)},
                       {"createdAt", key.created_at},
                       {"expiresAt", optional(key.expires_at)},
                       {"lastUsedAt", optional(key.last_used_at)},
@@ -506,7 +523,8 @@ void Rest::RegisterKeys(Routes& router) {
         [this](const Caller& caller, const http::Request& query) -> base::Result<json::object> {
           auto arguments = Arguments(query, Binding{{}, "", true});
           if (!arguments) return std::move(arguments).error();
-          auth::NewApiKey spec{caller.identity.user_name, "", {}, std::nullopt, false};
+          auth::NewApiKey spec{
+              caller.identity.user_name, "", {}, std::nullopt, auth::ReviewMode::kOff};
           std::string scopes = "read";
           for (const auto& [name, value] : *arguments) {
             if (name == "name" && value.is_string()) {
@@ -525,12 +543,16 @@ void Rest::RegisterKeys(Routes& router) {
               if (!duration) return std::move(duration).error().WithContext("expiresIn");
               spec.expires = std::chrono::system_clock::now() + *duration;
             } else if (name == "review" && value.is_bool()) {
-              spec.review = value.as_bool();
+              spec.review = value.as_bool() ? auth::ReviewMode::kPerson : auth::ReviewMode::kOff;
+            } else if (name == "review" && value.is_string() &&
+                       auth::ParseReviewMode(value.as_string())) {
+              spec.review = *auth::ParseReviewMode(value.as_string());
             } else {
               return base::Error::InvalidArgument(
                   "'" + std::string(name) +
                   "' is not a key field of the right type: name (string), scopes (list or \"read\"/"
-                  "\"all\"), expiresIn (\"30d\"), review (boolean)");
+                  "\"all\"), expiresIn (\"30d\"), review (true, false, \"off\", \"person\" or "
+                  "\"confirm\")");
             }
           }
           auto parsed = auth::ParseScopes(scopes);
@@ -580,6 +602,7 @@ void Rest::RegisterGrants(Routes& router) {
                         {"clientId", grant.client_id},
                         {"clientName", grant.client_name},
                         {"scopes", std::move(scopes)},
+                        {"reviewMode", auth::ReviewModeName(grant.review)},
                         {"createdAt", grant.created_at},
                         {"lastUsedAt", optional(grant.last_used_at)},
                         {"revokedAt", optional(grant.revoked_at)}};

@@ -74,6 +74,9 @@ class Rest {
   void RegisterBoard(Routes& router);
   // The caller's connected apps: GET /api/v1/grants, DELETE /api/v1/grants/{id}.
   void RegisterGrants(Routes& router);
+  // Managing an organization the caller owns (api/rest_organizations.cc): its members' roles,
+  // removing a member, renaming and deleting it.
+  void RegisterOrganizations(Routes& router);
   // Authenticates, refuses OAuth tokens (403) and credentials without keys:manage
   // (insufficient_scope), then runs `work` on the pool.
   void ManageKeys(http::Request& request, http::Responder responder, int success_status,

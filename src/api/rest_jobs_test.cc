@@ -37,11 +37,12 @@ class RestJobsTest : public JobsTest {
   }
 
   std::string Key(const std::string& user, std::set<std::string> scopes, bool review = false) {
-    auto created = keys_->Create({.user_name = user,
-                                  .name = user + "-" + std::to_string(++keys_made_),
-                                  .scopes = std::move(scopes),
-                                  .expires = std::nullopt,
-                                  .review = review});
+    auto created =
+        keys_->Create({.user_name = user,
+                       .name = user + "-" + std::to_string(++keys_made_),
+                       .scopes = std::move(scopes),
+                       .expires = std::nullopt,
+                       .review = review ? auth::ReviewMode::kPerson : auth::ReviewMode::kOff});
     EXPECT_TRUE(created.has_value()) << created.error().ToString();
     return created ? created->first : "";
   }

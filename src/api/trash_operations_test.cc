@@ -35,7 +35,7 @@ class TrashOperationsTest : public ::testing::Test {
                                                          .credential = "key:1",
                                                          .client = "test",
                                                          .scopes = {"tasks:admin"},
-                                                         .review = false,
+                                                         .review = auth::ReviewMode::kOff,
                                                          .expires = {}});
     auto organization = tasks_->CreateOrganization(ada_->actor, "acme", 1);
     ASSERT_TRUE(organization.has_value());

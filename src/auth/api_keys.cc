@@ -27,7 +27,7 @@ ApiKey KeyFromRow(const store::Row& row) {
   key.name = row.Text(2);
   key.prefix = row.Text(3);
   key.scopes = ParseScopes(row.Text(4)).value_or(std::set<std::string>{});
-  key.review = row.Int(5) != 0;
+  key.review = ReviewModeOf(row.Int(5));
   key.created_at = row.Text(6);
   key.expires_at = row.OptionalText(7);
   key.last_used_at = row.OptionalText(8);
@@ -39,6 +39,31 @@ ApiKey KeyFromRow(const store::Row& row) {
 std::string HashKey(std::string_view raw) { return CredentialHash(raw); }
 
 }  // namespace
+
+std::string_view ReviewModeName(ReviewMode mode) {
+  switch (mode) {
+    case ReviewMode::kOff:
+      return "off";
+    case ReviewMode::kPerson:
+      return "person";
+    case ReviewMode::kConfirm:
+      return "confirm";
+  }
+  return "off";
+}
+
+std::optional<ReviewMode> ParseReviewMode(std::string_view name) {
+  for (ReviewMode mode : {ReviewMode::kOff, ReviewMode::kPerson, ReviewMode::kConfirm}) {
+    if (ReviewModeName(mode) == name) return mode;
+  }
+  return std::nullopt;
+}
+
+ReviewMode ReviewModeOf(int64_t stored) {
+  if (stored == 1) return ReviewMode::kPerson;
+  if (stored == 2) return ReviewMode::kConfirm;
+  return ReviewMode::kOff;
+}
 
 std::string_view DisplayPrefix(std::string_view raw_key) {
   return raw_key.substr(0, kDisplayPrefix);
@@ -89,7 +114,7 @@ base::Result<std::pair<std::string, ApiKey>> ApiKeyStore::Create(const NewApiKey
       "INSERT INTO api_keys (user_id, name, prefix, hash, scopes, review, created_at, expires_at) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
       {user->front().Int(0), spec.name, std::string(DisplayPrefix(raw)), HashKey(raw), scopes,
-       spec.review, now_text, expires});
+       static_cast<int64_t>(spec.review), now_text, expires});
   if (!rows) return std::move(rows).error();
   const int64_t id = rows->front().Int(0);
   auto created =
@@ -178,7 +203,7 @@ base::Result<Identity> ApiKeyStore::Verify(std::string_view raw_key) {
   identity.credential = "key:" + std::to_string(row.Int(0));
   identity.client = row.Text(3);
   identity.scopes = ParseScopes(row.Text(4)).value_or(std::set<std::string>{});
-  identity.review = row.Int(5) != 0;
+  identity.review = ReviewModeOf(row.Int(5));
   auto used = (*tx)->Execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?",
                              {base::FormatIso8601(now), row.Int(0)});
   if (!used) return std::move(used).error();

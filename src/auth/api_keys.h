@@ -14,6 +14,17 @@
 
 namespace taskwire::auth {
 
+// What a credential's writes do (docs/review.md): applied (kOff), or recorded as proposals that
+// only a person commits (kPerson) or that the same credential may commit in a separate call
+// (kConfirm). Stored as 0, 1, 2 (migration 0015).
+enum class ReviewMode { kOff = 0, kPerson = 1, kConfirm = 2 };
+// "off", "person", "confirm".
+std::string_view ReviewModeName(ReviewMode mode);
+// nullopt for anything but those three names.
+std::optional<ReviewMode> ParseReviewMode(std::string_view name);
+// The stored integer; kOff for an unknown one.
+ReviewMode ReviewModeOf(int64_t stored);
+
 // Who a verified credential speaks for, and what it may do.
 struct Identity {
   int64_t user_id = 0;
@@ -21,7 +32,7 @@ struct Identity {
   std::string credential;  // "key:12"
   std::string client;      // the key's name, e.g. "claude-code"
   std::set<std::string> scopes;
-  bool review = false;  // writes become proposals (review mode)
+  ReviewMode review = ReviewMode::kOff;  // writes become proposals unless kOff
   std::optional<base::WallTime> expires;
   // An OAuth access token (built-in or external): an app acting for the person. It never holds
   // keys:manage, and REST refuses it key, grant and user management whatever its scopes.
@@ -34,7 +45,7 @@ struct ApiKey {
   std::string name;
   std::string prefix;  // the first characters of the key, for telling keys apart
   std::set<std::string> scopes;
-  bool review = false;
+  ReviewMode review = ReviewMode::kOff;
   std::string created_at;
   std::optional<std::string> expires_at;
   std::optional<std::string> last_used_at;
@@ -51,7 +62,7 @@ struct NewApiKey {
   std::string name;
   std::set<std::string> scopes;
   std::optional<base::WallTime> expires;
-  bool review = false;
+  ReviewMode review = ReviewMode::kOff;
 };
 
 // API keys (personal access tokens): "tw_" and 43 base64url characters (256 random bits), shown

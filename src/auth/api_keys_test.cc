@@ -83,7 +83,7 @@ TEST_F(ApiKeyStoreTest, VerifyGivesTheIdentityAndRecordsUse) {
                             .name = "claude-code",
                             .scopes = {"tasks:read", "mcp:read"},
                             .expires = expires,
-                            .review = true});
+                            .review = ReviewMode::kPerson});
   clock_.Advance(1min);
   auto identity = keys_->Verify(raw);
   ASSERT_TRUE(identity.has_value()) << identity.error().ToString();
@@ -92,12 +92,28 @@ TEST_F(ApiKeyStoreTest, VerifyGivesTheIdentityAndRecordsUse) {
   EXPECT_EQ(identity->credential, "key:" + std::to_string(key.id));
   EXPECT_EQ(identity->client, "claude-code");
   EXPECT_EQ(identity->scopes, (std::set<std::string>{"mcp:read", "tasks:read"}));
-  EXPECT_TRUE(identity->review);
+  EXPECT_EQ(identity->review, ReviewMode::kPerson);
   ASSERT_TRUE(identity->expires.has_value());
   EXPECT_EQ(base::FormatIso8601(*identity->expires), base::FormatIso8601(expires));
   auto listed = keys_->List("ada");
   ASSERT_EQ(listed->size(), 1u);
   EXPECT_EQ((*listed)[0].last_used_at, "2026-01-01T00:01:00.000Z");
+}
+
+TEST_F(ApiKeyStoreTest, EachReviewModeIsKeptAndVerified) {
+  for (ReviewMode mode : {ReviewMode::kOff, ReviewMode::kPerson, ReviewMode::kConfirm}) {
+    auto [raw, key] = NewKey({.user_name = "ada",
+                              .name = std::string(ReviewModeName(mode)),
+                              .scopes = {"tasks:write"},
+                              .review = mode});
+    EXPECT_EQ(key.review, mode);
+    auto identity = keys_->Verify(raw);
+    ASSERT_TRUE(identity.has_value()) << identity.error().ToString();
+    EXPECT_EQ(identity->review, mode) << ReviewModeName(mode);
+    EXPECT_EQ(ParseReviewMode(ReviewModeName(mode)), mode);
+  }
+  EXPECT_EQ(ParseReviewMode("true"), std::nullopt);
+  EXPECT_EQ(ParseReviewMode(""), std::nullopt);
 }
 
 TEST_F(ApiKeyStoreTest, EveryBadKeyIsUnauthenticatedWithOneMessage) {

@@ -16,10 +16,13 @@
 #include "base/clock.h"
 #include "base/duration.h"
 #include "base/log.h"
+#include "cli/confirmation.h"
 #include "cli/exit_codes.h"
 #include "cli/job_commands.h"
 #include "cli/mcp_commands.h"
 #include "cli/oauth_commands.h"
+#include "cli/org_commands.h"
+#include "cli/proposal_commands.h"
 #include "cli/show_audit.h"
 #include "http/server.h"
 #include "server/app.h"
@@ -199,27 +202,11 @@ int RunUserSignout(Context& context, const std::string& name) {
   return kExitOk;
 }
 
-// Whether the person at the terminal confirms deleting `what` (they type its name), or `yes`
-// was given. Off a terminal without `yes`: InvalidArgument, so a script never deletes by accident.
-base::Result<bool> Confirmed(const std::string& what, const std::string& name, bool yes) {
-  if (yes) return true;
-  if (::isatty(STDIN_FILENO) == 0) {
-    return base::Error::InvalidArgument("deleting " + what +
-                                        " needs --yes when standard input is not a terminal");
-  }
-  std::fprintf(stderr,
-               "Delete %s? This cannot be undone. Type its name to confirm: ", what.c_str());
-  std::fflush(stderr);
-  std::string typed;
-  if (!std::getline(std::cin, typed)) return false;
-  return typed == name;
-}
-
 int RunUserDelete(Context& context, const std::string& name, bool yes) {
   auto app = OpenApp(context);
   if (!app) return Fail(app.error());
   if (auto user = (*app)->users().Find(name); !user) return Fail(user.error());
-  auto confirmed = Confirmed("the user '" + name + "'", name, yes);
+  auto confirmed = ConfirmDeletion("the user '" + name + "'", name, yes);
   if (!confirmed) return Fail(confirmed.error());
   if (!*confirmed) {
     std::fprintf(stderr, "taskwire: not confirmed; '%s' was not deleted\n", name.c_str());
@@ -237,12 +224,6 @@ int RunUserDelete(Context& context, const std::string& name, bool yes) {
                "Their name stays on the history they made.\n",
                name.c_str());
   return kExitOk;
-}
-
-// The actor of commands an operator runs on the machine: the audit record says "cli".
-tasks::Actor OperatorActor() {
-  const char* login = std::getenv("USER");
-  return tasks::Actor{0, std::string("operator:") + (login ? login : "unknown"), "cli", "taskwire"};
 }
 
 int RunOrgAdd(Context& context, const std::string& name, const std::string& owner) {
@@ -299,7 +280,7 @@ struct KeyOptions {
   std::string name;
   std::string scopes = "read";
   std::string expires;
-  bool review = false;
+  std::string review = "off";  // --review alone: person; --review=confirm
 };
 
 int RunKeyCreate(Context& context, const KeyOptions& options) {
@@ -308,7 +289,13 @@ int RunKeyCreate(Context& context, const KeyOptions& options) {
     std::fprintf(stderr, "taskwire: --scopes: %s\n", scopes.error().message().c_str());
     return kExitUsage;
   }
-  auth::NewApiKey spec{options.user, options.name, *scopes, std::nullopt, options.review};
+  const std::optional<auth::ReviewMode> review = auth::ParseReviewMode(options.review);
+  if (!review) {
+    std::fprintf(stderr, "taskwire: --review: '%s' is not a review mode: person or confirm\n",
+                 options.review.c_str());
+    return kExitUsage;
+  }
+  auth::NewApiKey spec{options.user, options.name, *scopes, std::nullopt, *review};
   if (!options.expires.empty()) {
     auto duration = base::ParseDuration(options.expires);
     if (!duration) {
@@ -328,7 +315,11 @@ int RunKeyCreate(Context& context, const KeyOptions& options) {
                static_cast<long long>(key.id), key.name.c_str(), key.user_name.c_str(),
                auth::JoinScopes(key.scopes).c_str(),
                key.expires_at ? ("; expires " + *key.expires_at).c_str() : "",
-               key.review ? "; review mode: it reads, and its writes are refused" : "");
+               key.review == auth::ReviewMode::kOff
+                   ? ""
+                   : ("; review mode " + std::string(auth::ReviewModeName(key.review)) +
+                      ": its writes become proposals")
+                         .c_str());
   std::printf("%s\n", created->first.c_str());
   return kExitOk;
 }
@@ -343,12 +334,14 @@ int RunKeyList(Context& context, const std::string& user) {
   auto keys =
       (*app)->keys().List(user.empty() ? std::nullopt : std::optional<std::string_view>(user));
   if (!keys) return Fail(keys.error());
-  std::printf("%-5s %-12s %-16s %-20s %-13s %-24s %-24s %s\n", "ID", "PREFIX", "USER", "NAME",
-              "STATE", "LAST USED", "EXPIRES", "SCOPES");
+  std::printf("%-5s %-12s %-16s %-20s %-13s %-8s %-24s %-24s %s\n", "ID", "PREFIX", "USER", "NAME",
+              "STATE", "REVIEW", "LAST USED", "EXPIRES", "SCOPES");
   for (const auto& key : *keys) {
     const std::string state(auth::KeyState(key, context.clock.Now()));
-    std::printf("%-5lld %-12s %-16s %-20s %-13s %-24s %-24s %s\n", static_cast<long long>(key.id),
-                key.prefix.c_str(), key.user_name.c_str(), key.name.c_str(), state.c_str(),
+    std::printf("%-5lld %-12s %-16s %-20s %-13s %-8s %-24s %-24s %s\n",
+                static_cast<long long>(key.id), key.prefix.c_str(), key.user_name.c_str(),
+                key.name.c_str(), state.c_str(),
+                std::string(auth::ReviewModeName(key.review)).c_str(),
                 key.last_used_at.value_or("never").c_str(),
                 key.expires_at.value_or("never").c_str(), auth::JoinScopes(key.scopes).c_str());
   }
@@ -626,6 +619,43 @@ int Main(int argc, char** argv) {
   member_add->add_option("--role", member_role, "owner, admin, member (default) or viewer");
   member_add->callback(
       with_context([&] { return RunOrgMemberAdd(context, org_name, user_name, member_role); }));
+  const AppOpener org_opener = [&](bool migrate) { return OpenApp(context, migrate); };
+  auto* member_list =
+      org_member->add_subcommand("list", "List an organization's members and roles");
+  member_list->fallthrough();
+  member_list->add_option("ORG", org_name, "the organization's name")->required();
+  member_list->callback(with_context([&] { return RunOrgMemberList(org_opener, org_name); }));
+  auto* member_remove = org_member->add_subcommand(
+      "remove", "Remove a member (never the last owner); what they did keeps their name");
+  member_remove->fallthrough();
+  member_remove->add_option("ORG", org_name, "the organization's name")->required();
+  member_remove->add_option("USER", user_name, "the member's name")->required();
+  member_remove->callback(
+      with_context([&] { return RunOrgMemberRemove(org_opener, org_name, user_name); }));
+  auto* member_role_command =
+      org_member->add_subcommand("role", "Change a member's role (the last owner stays owner)");
+  member_role_command->fallthrough();
+  member_role_command->add_option("ORG", org_name, "the organization's name")->required();
+  member_role_command->add_option("USER", user_name, "the member's name")->required();
+  std::string new_role;
+  member_role_command->add_option("ROLE", new_role, "owner, admin, member or viewer")->required();
+  member_role_command->callback(
+      with_context([&] { return RunOrgMemberRole(org_opener, org_name, user_name, new_role); }));
+  std::string org_new_name;
+  auto* org_rename = org->add_subcommand("rename", "Rename an organization (its id stays)");
+  org_rename->fallthrough();
+  org_rename->add_option("ORG", org_name, "the organization's name")->required();
+  org_rename->add_option("NEW_NAME", org_new_name, "its new name")->required();
+  org_rename->callback(
+      with_context([&] { return RunOrgRename(org_opener, org_name, org_new_name); }));
+  bool org_yes = false;
+  auto* org_delete = org->add_subcommand(
+      "delete", "Delete an organization that has no tasks left (the trash included)");
+  org_delete->fallthrough();
+  org_delete->add_option("ORG", org_name, "the organization's name")->required();
+  org_delete->add_flag("--yes", org_yes,
+                       "do not ask (needed when standard input is not a terminal)");
+  org_delete->callback(with_context([&] { return RunOrgDelete(org_opener, org_name, org_yes); }));
 
   auto* key = app.add_subcommand("key", "Manage API keys (personal access tokens)");
   key->require_subcommand(1);
@@ -645,10 +675,13 @@ int Main(int argc, char** argv) {
       "keys:manage (managing keys and grants over REST) only when named, never in 'all'");
   key_create->add_option("--expires", key_options.expires,
                          "lifetime such as 30d or 12h (default: never)");
-  key_create->add_flag("--review", key_options.review,
-                       "review mode: the key reads, and every write it asks for is refused (its "
-                       "writes are to become proposals a person commits; proposals are not "
-                       "available yet)");
+  key_create->add_flag(
+      "--review{person}", key_options.review,
+      "review mode: the key reads as usual, and each write it asks for is checked, not applied, "
+      "and kept as a proposal. --review (person mode): only a person commits or rejects it "
+      "(taskwire proposal commit, REST, the web). --review=confirm: the key may commit its own "
+      "proposals with commit_proposal, a separate call the MCP client shows the user. Writes "
+      "that cannot be proposed (run_job, stop_run, restore, purge, fork, keys) are refused");
   key_create->callback(with_context([&] { return RunKeyCreate(context, key_options); }));
   auto* key_list = key->add_subcommand(
       "list",
@@ -741,6 +774,58 @@ int Main(int argc, char** argv) {
     if (audit_task->count() > 0) audit_options.task_id = audit_task_id;
     return RunAudit(open_app, audit_options);
   }));
+  auto* proposal = app.add_subcommand(
+      "proposal",
+      "Review what review-mode credentials proposed: list, show, commit or reject (as a person)");
+  proposal->require_subcommand(1);
+  proposal->fallthrough();
+  ProposalOptions proposal_options;
+  int64_t proposal_id = 0;
+  int64_t proposal_task = 0;
+  auto* proposal_list =
+      proposal->add_subcommand("list", "List a user's proposals, newest first (at most 50)");
+  proposal_list->fallthrough();
+  proposal_list->add_option("--user", proposal_options.user, "whose proposals")->required();
+  proposal_list
+      ->add_option("--status", proposal_options.status,
+                   "only pending, committed, rejected or expired ones")
+      ->check(CLI::IsMember({"pending", "committed", "rejected", "expired"}));
+  auto* proposal_task_option =
+      proposal_list->add_option("--task", proposal_task, "only the proposals of this task");
+  proposal_list->add_flag("--json", proposal_options.json,
+                          "print {\"proposals\": [...]} in list_proposals' shape");
+  proposal_list->callback(with_context([&] {
+    if (proposal_task_option->count() > 0) proposal_options.task_id = proposal_task;
+    return RunProposalList(open_app, context.clock, proposal_options);
+  }));
+  auto* proposal_show = proposal->add_subcommand(
+      "show", "Show a proposal: what it changes (before and after), who proposed it, its state");
+  proposal_show->fallthrough();
+  proposal_show->add_option("ID", proposal_id, "the proposal's id")->required();
+  proposal_show->add_option("--user", proposal_options.user, "whose proposal")->required();
+  proposal_show->add_flag("--json", proposal_options.json, "print list_proposals' JSON");
+  proposal_show->callback(with_context(
+      [&] { return RunProposalShow(open_app, context.clock, proposal_id, proposal_options); }));
+  auto* proposal_commit = proposal->add_subcommand(
+      "commit",
+      "Apply a pending proposal once, checked again against the task as it is now (refused, "
+      "and nothing applied, when it is stale, expired, rejected or committed already)");
+  proposal_commit->fallthrough();
+  proposal_commit->add_option("ID", proposal_id, "the proposal's id")->required();
+  proposal_commit->add_option("--user", proposal_options.user, "whose proposal")->required();
+  proposal_commit->add_flag("--json", proposal_options.json, "print commit_proposal's JSON");
+  proposal_commit->callback(with_context(
+      [&] { return RunProposalCommit(open_app, context.clock, proposal_id, proposal_options); }));
+  auto* proposal_reject = proposal->add_subcommand(
+      "reject", "Reject a pending proposal: nothing of it is applied, and its proposer is told");
+  proposal_reject->fallthrough();
+  proposal_reject->add_option("ID", proposal_id, "the proposal's id")->required();
+  proposal_reject->add_option("--user", proposal_options.user, "whose proposal")->required();
+  proposal_reject->add_option("--reason", proposal_options.reason,
+                              "why, for the proposer (it reads it in poll_events)");
+  proposal_reject->add_flag("--json", proposal_options.json, "print reject_proposal's JSON");
+  proposal_reject->callback(with_context(
+      [&] { return RunProposalReject(open_app, context.clock, proposal_id, proposal_options); }));
   auto* client =
       app.add_subcommand("client", "Manage OAuth clients an administrator registers by hand");
   client->require_subcommand(1);

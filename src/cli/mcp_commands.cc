@@ -399,7 +399,8 @@ int RunMcpInstall(const server::Config& config, const AppOpener& open_app,
     auto existing = ClientKeys(**app, *client, *user);
     if (!existing) return Fail(existing.error().message());
     previous = std::move(*existing);
-    auto created = (*app)->keys().Create({*user, name, *scopes, std::nullopt, false});
+    auto created =
+        (*app)->keys().Create({*user, name, *scopes, std::nullopt, auth::ReviewMode::kOff});
     if (!created) return Fail(created.error().message());
     connection.key = created->first;
     minted = created->second;

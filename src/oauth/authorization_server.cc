@@ -270,8 +270,10 @@ base::Result<std::optional<std::set<std::string>>> AuthorizationServer::PriorCon
 base::Result<std::string> AuthorizationServer::Approve(const AuthorizationRequest& request,
                                                        int64_t user_id,
                                                        const std::set<std::string>& granted,
-                                                       const Site& site) {
+                                                       const Site& site,
+                                                       std::optional<auth::ReviewMode> review) {
   CodeRequest code_request;
+  code_request.review = review;
   code_request.user_id = user_id;
   code_request.client_id = request.client.client_id;
   code_request.client_name = request.client.name;
@@ -662,6 +664,8 @@ base::Result<auth::Identity> AuthorizationServer::IdentityOf(const Claims& claim
   identity.user_name = family->user_name;
   identity.credential = "grant:" + std::to_string(family->grant_id);
   identity.client = family->client_name;
+  // The grant's review mode as it is now: the family is read on every verification.
+  identity.review = family->review;
   auto scopes = RequestedScopes(*claims.String("scope"));
   if (!scopes) return base::Error::Unauthenticated("the token's scope is unreadable");
   identity.scopes = std::move(*scopes);

@@ -110,9 +110,11 @@ class AuthorizationServer final : public TokenVerifier {
   // ResolveAsync), or the person gets an error page asking to try again. Blocking (the database).
   AuthorizeCheck CheckAuthorize(const Params& query, const Site& site);
   // The person approved `granted` (a subset of the request's scopes): records the grant and
-  // returns the redirect with code, state and iss. Blocking.
+  // returns the redirect with code, state and iss. `review`, when given, becomes the grant's
+  // review mode (the consent form's checkbox); nullopt keeps the grant's. Blocking.
   base::Result<std::string> Approve(const AuthorizationRequest& request, int64_t user_id,
-                                    const std::set<std::string>& granted, const Site& site);
+                                    const std::set<std::string>& granted, const Site& site,
+                                    std::optional<auth::ReviewMode> review = std::nullopt);
   // The redirect for a person who said no.
   std::string Deny(const AuthorizationRequest& request, const Site& site) const;
   // The person's live grant to the client, when it already covers every requested scope (so they

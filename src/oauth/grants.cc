@@ -23,7 +23,7 @@ base::Error InvalidGrant(std::string why) { return base::Error::PermissionDenied
 
 constexpr std::string_view kGrantColumns =
     "g.id, g.user_id, u.name, g.client_id, g.client_name, g.scopes, g.created_at, g.last_used_at, "
-    "g.revoked_at, u.deleted_at IS NOT NULL";
+    "g.revoked_at, g.review, u.deleted_at IS NOT NULL";
 
 Grant GrantFromRow(const store::Row& row) {
   Grant grant;
@@ -36,7 +36,8 @@ Grant GrantFromRow(const store::Row& row) {
   grant.created_at = row.Text(6);
   grant.last_used_at = row.OptionalText(7);
   grant.revoked_at = row.OptionalText(8);
-  grant.owner_deleted = row.Int(9) != 0;
+  grant.review = auth::ReviewModeOf(row.Int(9));
+  grant.owner_deleted = row.Int(10) != 0;
   return grant;
 }
 
@@ -109,11 +110,10 @@ base::Result<std::string> GrantStore::IssueCode(const CodeRequest& request) {
   int64_t grant_id = 0;
   if (live->empty()) {
     auto inserted = (*tx)->Query(
-        "INSERT INTO oauth_grants (user_id, client_id, client_name, scopes, created_at) VALUES (?, "
-        "?, ?, ?, ?) "
-        "RETURNING id",
+        "INSERT INTO oauth_grants (user_id, client_id, client_name, scopes, review, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         {request.user_id, request.client_id, request.client_name, auth::JoinScopes(request.scopes),
-         now_text});
+         static_cast<int64_t>(request.review.value_or(auth::ReviewMode::kOff)), now_text});
     if (!inserted) return std::move(inserted).error();
     grant_id = inserted->front().Int(0);
   } else {
@@ -124,6 +124,12 @@ base::Result<std::string> GrantStore::IssueCode(const CodeRequest& request) {
         (*tx)->Execute("UPDATE oauth_grants SET scopes = ?, client_name = ? WHERE id = ?",
                        {auth::JoinScopes(scopes), request.client_name, grant_id});
     if (!updated) return std::move(updated).error();
+    // The consent form's checkbox decides anew each time it is shown.
+    if (request.review) {
+      auto reviewed = (*tx)->Execute("UPDATE oauth_grants SET review = ? WHERE id = ?",
+                                     {static_cast<int64_t>(*request.review), grant_id});
+      if (!reviewed) return std::move(reviewed).error();
+    }
   }
   const std::string code = base::RandomToken(kTokenBytes);
   auto inserted = (*tx)->Execute(
@@ -331,14 +337,15 @@ base::Result<LiveFamily> GrantStore::CheckFamily(std::string_view family_id) {
   auto tx = database_.Begin(store::Access::kWrite);
   if (!tx) return std::move(tx).error();
   auto rows = (*tx)->Query(
-      "SELECT g.id, g.user_id, u.name, g.client_name FROM oauth_token_families f "
+      "SELECT g.id, g.user_id, u.name, g.client_name, g.review FROM oauth_token_families f "
       "JOIN oauth_grants g ON g.id = f.grant_id JOIN users u ON u.id = g.user_id "
       "WHERE f.id = ? AND f.revoked_at IS NULL AND g.revoked_at IS NULL AND u.deleted_at IS NULL",
       {family_id});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return base::Error::Unauthenticated("the token was revoked");
   const auto& row = rows->front();
-  LiveFamily family{row.Int(0), row.Int(1), row.Text(2), row.Text(3)};
+  LiveFamily family{row.Int(0), row.Int(1), row.Text(2), row.Text(3),
+                    auth::ReviewModeOf(row.Int(4))};
   auto touched = (*tx)->Execute("UPDATE oauth_grants SET last_used_at = ? WHERE id = ?",
                                 {now_text, family.grant_id});
   if (!touched) return std::move(touched).error();

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "auth/api_keys.h"
 #include "auth/revocation_signal.h"
 #include "base/clock.h"
 #include "base/result.h"
@@ -26,6 +27,7 @@ struct Grant {
   std::string client_id;
   std::string client_name;
   std::set<std::string> scopes;
+  auth::ReviewMode review = auth::ReviewMode::kOff;  // "Ask me before this app changes anything"
   std::string created_at;
   std::optional<std::string> last_used_at;
   std::optional<std::string> revoked_at;
@@ -41,6 +43,9 @@ struct CodeRequest {
   std::string code_challenge;  // S256
   std::string resource;
   std::set<std::string> scopes;  // what the person granted
+  // The review mode the consent form set on the grant; nullopt keeps the grant's (a request an
+  // earlier consent covers).
+  std::optional<auth::ReviewMode> review;
 };
 
 // What a code or a refresh token was exchanged for.
@@ -61,6 +66,7 @@ struct LiveFamily {
   int64_t user_id = 0;
   std::string user_name;
   std::string client_name;
+  auth::ReviewMode review = auth::ReviewMode::kOff;  // the grant's, as it is now
 };
 
 // Grants, authorization codes, token families and refresh tokens. Codes and refresh tokens are

@@ -111,6 +111,31 @@ TEST_F(GrantStoreTest, ExchangeCodeIssuesTheGrantedScopesForTheUserAndResource) 
   EXPECT_EQ(family->client_name, "Claude");
 }
 
+TEST_F(GrantStoreTest, TheConsentFormsReviewModeIsTheGrantsUntilTheFormSaysOtherwise) {
+  // Unticked: the grant's writes apply.
+  Issued plain = Exchange({"tasks:write"});
+  EXPECT_EQ(grants_->CheckFamily(plain.family_id)->review, auth::ReviewMode::kOff);
+  // "Ask me before this app changes anything": every token of the grant is in review mode, the
+  // ones issued before too, since the family is read on each verification.
+  CodeRequest ticked = Request({"tasks:write"});
+  ticked.review = auth::ReviewMode::kPerson;
+  auto code = grants_->IssueCode(ticked);
+  ASSERT_TRUE(code.has_value());
+  auto reviewed = ExchangeWith(*code);
+  ASSERT_TRUE(reviewed.has_value()) << reviewed.error().ToString();
+  EXPECT_EQ(grants_->CheckFamily(reviewed->family_id)->review, auth::ReviewMode::kPerson);
+  EXPECT_EQ(grants_->CheckFamily(plain.family_id)->review, auth::ReviewMode::kPerson);
+  EXPECT_EQ(Live(ada_)->review, auth::ReviewMode::kPerson);
+  // A request an earlier consent covers (no form) keeps it.
+  Exchange({"tasks:write"});
+  EXPECT_EQ(Live(ada_)->review, auth::ReviewMode::kPerson);
+  // The form shown again, unticked, turns it off.
+  CodeRequest unticked = Request({"tasks:write"});
+  unticked.review = auth::ReviewMode::kOff;
+  ASSERT_TRUE(grants_->IssueCode(unticked).has_value());
+  EXPECT_EQ(grants_->CheckFamily(plain.family_id)->review, auth::ReviewMode::kOff);
+}
+
 TEST_F(GrantStoreTest, ExchangeCodeWithOfflineAccessIssuesARefreshToken) {
   Issued issued = Exchange(kReadWriteOffline);
   EXPECT_EQ(issued.scopes, kReadWriteOffline);

@@ -227,6 +227,8 @@ base::Result<std::unique_ptr<App>> App::Open(const Config& config, base::Logger&
   app->tasks_ = std::make_unique<tasks::TaskStore>(
       *app->database_, clock, *app->hub_,
       std::chrono::duration_cast<std::chrono::seconds>(config.tasks.recovery_window));
+  app->proposals_ =
+      std::make_unique<tasks::Proposals>(*app->database_, clock, *app->tasks_, *app->hub_);
   app->revocations_ = std::make_unique<auth::RevocationSignal>(
       (std::filesystem::path(config.server.data_dir) / "credentials.revoked").string());
   app->keys_ = std::make_unique<auth::ApiKeyStore>(*app->database_, clock, app->revocations_.get());
@@ -306,7 +308,11 @@ base::Result<void> App::Serve(std::FILE* out, const ConfigSources* reload_from) 
 
   // The task API: REST under /api/v1/ and the MCP endpoint, both authenticated by API key.
   api::Usage usage(clock_);
-  api::Operations operations(*tasks_, *hub_, pool, usage, &runs);
+  api::Operations operations(
+      *tasks_, *hub_, pool, usage, &runs,
+      api::ReviewSettings{
+          proposals_.get(), std::chrono::duration_cast<std::chrono::seconds>(config_.proposals.ttl),
+          std::chrono::duration_cast<std::chrono::seconds>(config_.proposals.confirm_ttl)});
   const bool builtin = config_.auth.mode == "builtin";
   if (auto together = CheckSettingsTogether(config_); !together) return together;
   const api::Discovery discovery(config_.server.public_url, config_.server.mcp_path,
@@ -473,7 +479,7 @@ base::Result<void> App::Serve(std::FILE* out, const ConfigSources* reload_from) 
                             .credential = "loopback",
                             .client = "local",
                             .scopes = {},
-                            .review = false,
+                            .review = auth::ReviewMode::kOff,
                             .expires = {}};
     // Every scope but keys:manage: an unauthenticated local process does not mint keys.
     for (std::string_view scope : auth::kGrantableScopes) identity.scopes.emplace(scope);

@@ -15,6 +15,7 @@
 #include "server/config.h"
 #include "store/database.h"
 #include "tasks/event_hub.h"
+#include "tasks/proposals.h"
 #include "tasks/task_store.h"
 #include "tasks/users.h"
 
@@ -55,6 +56,8 @@ class App {
   store::Database& database() { return *database_; }
   tasks::UserStore& users() { return *users_; }
   tasks::TaskStore& tasks() { return *tasks_; }
+  tasks::EventHub& hub() { return *hub_; }
+  tasks::Proposals& proposals() { return *proposals_; }
   auth::ApiKeyStore& keys() { return *keys_; }
   auth::SessionStore& sessions() { return *sessions_; }
   oauth::ClientStore& clients() { return *clients_; }
@@ -74,6 +77,7 @@ class App {
   std::unique_ptr<tasks::UserStore> users_;
   std::unique_ptr<tasks::EventHub> hub_;
   std::unique_ptr<tasks::TaskStore> tasks_;
+  std::unique_ptr<tasks::Proposals> proposals_;
   std::unique_ptr<auth::RevocationSignal> revocations_;
   std::unique_ptr<auth::ApiKeyStore> keys_;
   std::unique_ptr<oauth::RedirectPolicy> redirects_;

@@ -302,6 +302,12 @@ const KeySpec kKeys[] = {
     {"tasks.recovery_window",
      "how long a deleted task stays in the trash, restorable, before it is purged",
      [](Config& c) -> FieldRef { return &c.tasks.recovery_window; }, 0, 0, ValidateRetention},
+    {"proposals.ttl",
+     "how long a proposal of a person-mode review credential waits for a person to commit it",
+     [](Config& c) -> FieldRef { return &c.proposals.ttl; }, 0, 0, ValidateRetention},
+    {"proposals.confirm_ttl",
+     "how long a proposal of a confirm-mode review credential waits for its commit_proposal",
+     [](Config& c) -> FieldRef { return &c.proposals.confirm_ttl; }, 0, 0, ValidateRetention},
 };
 
 const KeySpec* FindKey(std::string_view key) {

@@ -92,6 +92,12 @@ struct Config {
     // How long delete_task's trash keeps a task before the sweep purges it (docs/tasks.md).
     std::chrono::milliseconds recovery_window{30LL * 86'400'000};
   } tasks;
+  struct Proposals {
+    // How long a review-mode credential's proposal waits to be committed (docs/review.md): in
+    // person mode, and in confirm mode.
+    std::chrono::milliseconds ttl{7LL * 86'400'000};
+    std::chrono::milliseconds confirm_ttl{15LL * 60'000};
+  } proposals;
   struct Log {
     std::string level = "info";
     std::string format = "json";

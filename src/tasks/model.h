@@ -11,6 +11,8 @@
 
 namespace taskwire::tasks {
 
+class WriteHook;  // tasks/write_hook.h
+
 // Limits every surface states and the store enforces.
 inline constexpr size_t kMaxTitle = 500;
 inline constexpr size_t kMaxDescription = 100 * 1024;
@@ -48,6 +50,9 @@ struct Actor {
   Surface surface = Surface::kCli;
   // A review-mode credential: not a person acting directly (rules::ActsAsPerson).
   bool review = false;
+  // Set for a write that is rehearsed (a review-mode credential's proposal) or that commits a
+  // proposal (tasks/proposals.h); null for a write that is simply applied. Not owned.
+  WriteHook* hook = nullptr;
 };
 
 enum class Role { kViewer, kMember, kAdmin, kOwner };

@@ -8,6 +8,13 @@
 
 namespace taskwire::tasks::rules {
 
+std::string WithProposal(std::string_view changes, std::string_view note) {
+  if (note.empty() || changes.size() < 2 || changes.back() != '}') return std::string(changes);
+  std::string out(changes.substr(0, changes.size() - 1));
+  if (out.find_first_not_of(" \t\n{") != std::string::npos) out += ',';
+  return out + "\"proposal\":" + std::string(note) + "}";
+}
+
 namespace {
 
 using base::JsonWriter;

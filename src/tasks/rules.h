@@ -17,6 +17,10 @@
 
 namespace taskwire::tasks::rules {
 
+// An audit entry's changes (a JSON object's text) with `note` (another's, or "") as its
+// "proposal" member: the entry of a change a proposal's commit made names the proposal.
+std::string WithProposal(std::string_view changes, std::string_view note);
+
 // A one-line text field: not blank, at most `max` characters (code points), no control characters.
 base::Result<void> CheckLine(std::string_view field, std::string_view value, size_t max);
 // Multi-line text: not blank, at most `max` characters, no control characters but newlines and

@@ -107,7 +107,7 @@ class TaskRows {
                                                                    int64_t organization_id) = 0;
   virtual base::Result<std::optional<Organization>> OrganizationNamed(Tx& tx,
                                                                       std::string_view name) = 0;
-  // The name of an organization that exists.
+  // The organization's name; NotFound when there is no such organization.
   virtual base::Result<std::string> OrganizationName(Tx& tx, int64_t organization_id) = 0;
   // Up to `limit` ids of the user's organizations.
   virtual base::Result<std::vector<int64_t>> OrganizationIdsOf(Tx& tx, int64_t user_id,
@@ -120,6 +120,17 @@ class TaskRows {
   // The user id of the member of the organization named `name`.
   virtual base::Result<std::optional<int64_t>> MemberId(Tx& tx, int64_t organization_id,
                                                         std::string_view name) = 0;
+  // Removes the membership; false when there was none.
+  virtual base::Result<bool> DeleteMembership(Tx& tx, int64_t organization_id, int64_t user_id) = 0;
+  // How many owners the organization has.
+  virtual base::Result<int64_t> OwnerCount(Tx& tx, int64_t organization_id) = 0;
+  // AlreadyExists when the name is taken.
+  virtual base::Result<void> RenameOrganization(Tx& tx, int64_t organization_id,
+                                                std::string_view name) = 0;
+  // The organization's tasks, those in the trash included.
+  virtual base::Result<int64_t> TaskCount(Tx& tx, int64_t organization_id) = 0;
+  // Removes an organization that has no tasks, with its memberships.
+  virtual base::Result<void> DeleteOrganization(Tx& tx, int64_t organization_id) = 0;
 
   // Tasks ---------------------------------------------------------------------------------------
   // The task, if it is in one of the user's organizations and not in the trash.

@@ -4,6 +4,9 @@
 #include <cctype>
 #include <unordered_map>
 
+#include "tasks/rules.h"
+#include "tasks/write_hook.h"
+
 namespace taskwire::tasks {
 
 namespace {
@@ -334,6 +337,7 @@ base::Result<std::optional<Organization>> SqliteTaskRows::OrganizationNamed(Tx& 
 base::Result<std::string> SqliteTaskRows::OrganizationName(Tx& tx, int64_t organization_id) {
   auto rows = tx.Query("SELECT name FROM organizations WHERE id = ?", {organization_id});
   if (!rows) return std::move(rows).error();
+  if (rows->empty()) return base::Error::NotFound("organization", std::to_string(organization_id));
   return rows->front().Text(0);
 }
 
@@ -373,6 +377,41 @@ base::Result<std::optional<int64_t>> SqliteTaskRows::MemberId(Tx& tx, int64_t or
                                  "WHERE u.name = ? AND m.organization_id = ?",
                                  {name, organization_id}),
                         [](const Row& row) { return row.Int(0); });
+}
+
+base::Result<bool> SqliteTaskRows::DeleteMembership(Tx& tx, int64_t organization_id,
+                                                    int64_t user_id) {
+  auto changed = tx.Execute("DELETE FROM memberships WHERE organization_id = ? AND user_id = ?",
+                            {organization_id, user_id});
+  if (!changed) return std::move(changed).error();
+  return *changed > 0;
+}
+
+base::Result<int64_t> SqliteTaskRows::OwnerCount(Tx& tx, int64_t organization_id) {
+  auto rows =
+      tx.Query("SELECT count(*) FROM memberships WHERE organization_id = ? AND role = 'owner'",
+               {organization_id});
+  if (!rows) return std::move(rows).error();
+  return rows->front().Int(0);
+}
+
+base::Result<void> SqliteTaskRows::RenameOrganization(Tx& tx, int64_t organization_id,
+                                                      std::string_view name) {
+  return Run(tx, "UPDATE organizations SET name = ? WHERE id = ?", {name, organization_id});
+}
+
+base::Result<int64_t> SqliteTaskRows::TaskCount(Tx& tx, int64_t organization_id) {
+  auto rows = tx.Query("SELECT count(*) FROM tasks WHERE organization_id = ?", {organization_id});
+  if (!rows) return std::move(rows).error();
+  return rows->front().Int(0);
+}
+
+base::Result<void> SqliteTaskRows::DeleteOrganization(Tx& tx, int64_t organization_id) {
+  if (auto left = Run(tx, "DELETE FROM memberships WHERE organization_id = ?", {organization_id});
+      !left) {
+    return left;
+  }
+  return Run(tx, "DELETE FROM organizations WHERE id = ?", {organization_id});
 }
 
 // Tasks -------------------------------------------------------------------------------------------
@@ -791,7 +830,9 @@ base::Result<void> SqliteTaskRows::InsertAudit(Tx& tx, const Actor& actor, std::
              "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
              {now, actor.user_id == 0 ? Param(nullptr) : Param(actor.user_id), actor.user_name,
               actor.credential, actor.client, SurfaceName(actor.surface), row.organization_id,
-              row.entity, row.entity_id, row.action, row.changes});
+              row.entity, row.entity_id, row.action,
+              actor.hook == nullptr ? row.changes
+                                    : rules::WithProposal(row.changes, actor.hook->AuditNote())});
 }
 
 base::Result<int64_t> SqliteTaskRows::InsertEvent(Tx& tx, const Actor& actor, std::string_view now,

@@ -35,6 +35,12 @@ class SqliteTaskRows final : public TaskRows {
   base::Result<std::vector<int64_t>> MemberUserIds(Tx& tx, int64_t organization_id) override;
   base::Result<std::optional<int64_t>> MemberId(Tx& tx, int64_t organization_id,
                                                 std::string_view name) override;
+  base::Result<bool> DeleteMembership(Tx& tx, int64_t organization_id, int64_t user_id) override;
+  base::Result<int64_t> OwnerCount(Tx& tx, int64_t organization_id) override;
+  base::Result<void> RenameOrganization(Tx& tx, int64_t organization_id,
+                                        std::string_view name) override;
+  base::Result<int64_t> TaskCount(Tx& tx, int64_t organization_id) override;
+  base::Result<void> DeleteOrganization(Tx& tx, int64_t organization_id) override;
 
   base::Result<std::optional<LoadedTask>> LoadTask(Tx& tx, int64_t user_id,
                                                    int64_t task_id) override;

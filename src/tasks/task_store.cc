@@ -261,6 +261,16 @@ base::Result<void> TaskStore::SetMember(const Actor& actor, int64_t organization
                                         int64_t user_id, Role role) {
   auto tx = database_.Begin(store::Access::kWrite);
   if (!tx) return std::move(tx).error();
+  // Demoting the only owner would leave nobody to manage the organization.
+  if (role != Role::kOwner) {
+    auto current = rows_->RoleOf(**tx, user_id, organization_id);
+    if (!current) return std::move(current).error();
+    if (*current == Role::kOwner) {
+      auto owners = rows_->OwnerCount(**tx, organization_id);
+      if (!owners) return std::move(owners).error();
+      if (*owners <= 1) return LastOwner(**tx, organization_id);
+    }
+  }
   const std::string now = base::FormatIso8601(clock_.Now());
   if (auto changed = rows_->UpsertMembership(**tx, organization_id, user_id, role, now); !changed)
     return changed;
@@ -335,7 +345,7 @@ base::Result<Task> TaskStore::CreateTask(const Actor& actor, const NewTask& spec
   auto labels = rules::CheckNewTask(spec);
   if (!labels) return std::move(labels).error();
 
-  auto tx = database_.Begin(store::Access::kWrite);
+  auto tx = parts::BeginWrite(database_, actor);
   if (!tx) return std::move(tx).error();
   Transaction& t = **tx;
 
@@ -410,7 +420,7 @@ base::Result<Task> TaskStore::CreateTask(const Actor& actor, const NewTask& spec
                               .OptionalInt("parentId", task.parent_id)
                               .Finish());
   if (!event) return std::move(event).error();
-  if (auto ok = CommitAndPublish(t, hub_, {*event}); !ok) return std::move(ok).error();
+  if (auto ok = CommitAndPublish(t, hub_, {*event}, &actor); !ok) return std::move(ok).error();
   return created->task;
 }
 
@@ -419,7 +429,7 @@ base::Result<Task> TaskStore::UpdateTask(const Actor& actor, int64_t task_id,
   auto checked = rules::CheckChanges(changes);
   if (!checked) return std::move(checked).error();
 
-  auto tx = database_.Begin(store::Access::kWrite);
+  auto tx = parts::BeginWrite(database_, actor);
   if (!tx) return std::move(tx).error();
   Transaction& t = **tx;
   auto loaded = LoadTask(*rows_, t, actor, task_id);
@@ -506,7 +516,7 @@ base::Result<Task> TaskStore::UpdateTask(const Actor& actor, int64_t task_id,
                               .Raw("changes", changed)
                               .Finish());
   if (!event) return std::move(event).error();
-  if (auto ok = CommitAndPublish(t, hub_, {*event}); !ok) return std::move(ok).error();
+  if (auto ok = CommitAndPublish(t, hub_, {*event}, &actor); !ok) return std::move(ok).error();
   return after->task;
 }
 
@@ -523,7 +533,7 @@ base::Result<std::vector<int64_t>> TaskStore::TaskIdsWithPrefix(const Actor& act
 base::Result<Message> TaskStore::SendMessage(const Actor& actor, int64_t task_id,
                                              std::string_view text) {
   if (auto ok = CheckText("text", text, kMaxMessage); !ok) return std::move(ok).error();
-  auto tx = database_.Begin(store::Access::kWrite);
+  auto tx = parts::BeginWrite(database_, actor);
   if (!tx) return std::move(tx).error();
   Transaction& t = **tx;
   auto task = WritableTask(*rows_, t, actor, task_id);
@@ -543,7 +553,7 @@ base::Result<Message> TaskStore::SendMessage(const Actor& actor, int64_t task_id
       *rows_, t, actor, now, task->task.organization_id, task_id, "message.created",
       JsonWriter().Int("messageId", message->id).String("text", text.substr(0, 200)).Finish());
   if (!event) return std::move(event).error();
-  if (auto ok = CommitAndPublish(t, hub_, {*event}); !ok) return std::move(ok).error();
+  if (auto ok = CommitAndPublish(t, hub_, {*event}, &actor); !ok) return std::move(ok).error();
   return message;
 }
 
@@ -572,7 +582,7 @@ base::Result<Question> TaskStore::AskQuestion(const Actor& actor, int64_t task_i
                                               bool for_person) {
   if (auto ok = CheckText("question", question, kMaxQuestion); !ok) return std::move(ok).error();
   if (auto ok = rules::CheckChoices(choices); !ok) return std::move(ok).error();
-  auto tx = database_.Begin(store::Access::kWrite);
+  auto tx = parts::BeginWrite(database_, actor);
   if (!tx) return std::move(tx).error();
   Transaction& t = **tx;
   auto task = WritableTask(*rows_, t, actor, task_id);
@@ -603,14 +613,14 @@ base::Result<Question> TaskStore::AskQuestion(const Actor& actor, int64_t task_i
                      .String("surface", SurfaceName(actor.surface))
                      .Finish());
   if (!event) return std::move(event).error();
-  if (auto ok = CommitAndPublish(t, hub_, {*event}); !ok) return std::move(ok).error();
+  if (auto ok = CommitAndPublish(t, hub_, {*event}, &actor); !ok) return std::move(ok).error();
   return asked;
 }
 
 base::Result<Question> TaskStore::AnswerQuestion(const Actor& actor, int64_t question_id,
                                                  std::string_view answer) {
   if (auto ok = CheckText("answer", answer, kMaxAnswer); !ok) return std::move(ok).error();
-  auto tx = database_.Begin(store::Access::kWrite);
+  auto tx = parts::BeginWrite(database_, actor);
   if (!tx) return std::move(tx).error();
   Transaction& t = **tx;
   auto found = rows_->QuestionOf(t, actor.user_id, question_id);
@@ -655,7 +665,7 @@ base::Result<Question> TaskStore::AnswerQuestion(const Actor& actor, int64_t que
                               .String("surface", SurfaceName(actor.surface))
                               .Finish());
   if (!event) return std::move(event).error();
-  if (auto ok = CommitAndPublish(t, hub_, {*event}); !ok) return std::move(ok).error();
+  if (auto ok = CommitAndPublish(t, hub_, {*event}, &actor); !ok) return std::move(ok).error();
   return answered;
 }
 

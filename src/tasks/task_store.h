@@ -60,9 +60,23 @@ class TaskStore {
   base::Result<std::vector<Member>> ListMembers(int64_t user_id, int64_t organization_id);
   // Ids of every member (for telling them about changes).
   base::Result<std::vector<int64_t>> MemberUserIds(int64_t organization_id);
-  // Adds the user, or changes their role (operators).
+  // Adds the user, or changes their role (operators). FailedPrecondition, saying the way out,
+  // when that would leave the organization without an owner.
   base::Result<void> SetMember(const Actor& actor, int64_t organization_id, int64_t user_id,
                                Role role);
+  // Operators (task_store_organizations.cc) -----------------------------------------------------
+  // Every member of the organization, by name.
+  base::Result<std::vector<Member>> AllMembers(int64_t organization_id);
+  // The user id of the organization's member named `name`; nullopt when there is none.
+  base::Result<std::optional<int64_t>> MemberUserId(int64_t organization_id, std::string_view name);
+  // NotFound when the user is not a member; FailedPrecondition for the last owner.
+  base::Result<void> RemoveMember(const Actor& actor, int64_t organization_id, int64_t user_id);
+  // InvalidArgument for a bad name; AlreadyExists when it is taken.
+  base::Result<void> RenameOrganization(const Actor& actor, int64_t organization_id,
+                                        std::string_view name);
+  // Removes an organization and its memberships. FailedPrecondition while it has tasks (the
+  // trash included): they are never deleted along with it.
+  base::Result<void> DeleteOrganization(const Actor& actor, int64_t organization_id);
 
   // Tasks ---------------------------------------------------------------------------------------
   base::Result<TaskPage> ListTasks(const Actor& actor, const TaskFilter& filter);
@@ -172,6 +186,9 @@ class TaskStore {
                                            int64_t organization_id);
 
  private:
+  // The refusal to leave an organization without an owner, naming it and the way out.
+  base::Error LastOwner(store::Transaction& tx, int64_t organization_id);
+
   store::Database& database_;
   const base::Clock& clock_;
   EventHub& hub_;

@@ -46,6 +46,55 @@ TEST_F(TaskStoreTest, SetMemberAddsAndChangesRoles) {
   EXPECT_EQ(ids, (std::vector<int64_t>{ada_.user_id, bob.user_id}));
 }
 
+TEST_F(TaskStoreTest, TheLastOwnerIsNeitherRemovedNorDemoted) {
+  const Actor bob = Join("bob", acme_, Role::kMember);
+  auto removed = store_->RemoveMember(ada_, acme_, ada_.user_id);
+  EXPECT_EQ(Code(removed), "FAILED_PRECONDITION");
+  EXPECT_NE(ErrorText(removed).find("last owner of 'acme'"), std::string::npos);
+  EXPECT_NE(ErrorText(removed).find("taskwire org member role acme USER owner"), std::string::npos);
+  EXPECT_EQ(Code(store_->SetMember(ada_, acme_, ada_.user_id, Role::kAdmin)),
+            "FAILED_PRECONDITION");
+  EXPECT_EQ(store_->ListOrganizations(ada_.user_id)->front().role, Role::kOwner);
+  // With a second owner, the first may go.
+  ASSERT_TRUE(store_->SetMember(ada_, acme_, bob.user_id, Role::kOwner).has_value());
+  ASSERT_TRUE(store_->SetMember(ada_, acme_, ada_.user_id, Role::kAdmin).has_value());
+  ASSERT_TRUE(store_->RemoveMember(ada_, acme_, ada_.user_id).has_value());
+  EXPECT_TRUE(store_->ListOrganizations(ada_.user_id)->empty());
+  auto members = store_->AllMembers(acme_);
+  ASSERT_TRUE(members.has_value());
+  ASSERT_EQ(members->size(), 1u);
+  EXPECT_EQ((*members)[0].user_name, "bob");
+  EXPECT_EQ(Code(store_->RemoveMember(bob, acme_, ada_.user_id)), "NOT_FOUND");
+  EXPECT_EQ(Count("SELECT count(*) FROM audit_log WHERE entity = 'membership' AND action = "
+                  "'remove'"),
+            1);
+}
+
+TEST_F(TaskStoreTest, RenamingKeepsTheRulesOfNames) {
+  NewOrganization(ada_, "globex");
+  EXPECT_EQ(Code(store_->RenameOrganization(ada_, acme_, "GLOBEX")), "ALREADY_EXISTS");
+  EXPECT_EQ(Code(store_->RenameOrganization(ada_, acme_, "a\nb")), "INVALID_ARGUMENT");
+  EXPECT_EQ(Code(store_->RenameOrganization(ada_, 999, "x")), "NOT_FOUND");
+  ASSERT_TRUE(store_->RenameOrganization(ada_, acme_, "acme labs").has_value());
+  EXPECT_EQ(store_->FindOrganization("acme labs")->id, acme_);
+  EXPECT_EQ(Code(store_->FindOrganization("acme")), "NOT_FOUND");
+}
+
+TEST_F(TaskStoreTest, AnOrganizationWithTasksIsNotDeleted) {
+  const Task task = MakeTask(ada_, "keep me");
+  auto refused = store_->DeleteOrganization(ada_, acme_);
+  EXPECT_EQ(Code(refused), "FAILED_PRECONDITION");
+  EXPECT_NE(ErrorText(refused).find("still has 1 task"), std::string::npos);
+  // In the trash it still counts; purged, it does not.
+  ASSERT_TRUE(store_->DeleteTask(ada_, task.id).has_value());
+  EXPECT_EQ(Code(store_->DeleteOrganization(ada_, acme_)), "FAILED_PRECONDITION");
+  ASSERT_TRUE(store_->PurgeTask(ada_, task.id).has_value());
+  ASSERT_TRUE(store_->DeleteOrganization(ada_, acme_).has_value());
+  EXPECT_TRUE(store_->ListOrganizations(ada_.user_id)->empty());
+  EXPECT_EQ(Count("SELECT count(*) FROM memberships"), 0);
+  EXPECT_EQ(Code(store_->DeleteOrganization(ada_, acme_)), "NOT_FOUND");
+}
+
 TEST_F(TaskStoreTest, OrganizationsOfOthersAreNotFound) {
   const Actor eve = NewUser("eve");
   const int64_t evil = NewOrganization(eve, "evil");

@@ -13,6 +13,7 @@
 #include "tasks/event_hub.h"
 #include "tasks/model.h"
 #include "tasks/task_rows.h"
+#include "tasks/write_hook.h"
 
 namespace taskwire::tasks::parts {
 
@@ -40,9 +41,25 @@ inline base::Result<Event> WriteEvent(TaskRows& rows, store::Transaction& tx, co
                std::move(data)};
 }
 
-// Makes the writes durable, then tells the hub.
+// Begins a write of `actor`'s, and its hook's part of it (Actor::hook).
+inline base::Result<std::unique_ptr<store::Transaction>> BeginWrite(store::Database& database,
+                                                                    const Actor& actor) {
+  auto tx = database.Begin(store::Access::kWrite);
+  if (!tx || actor.hook == nullptr) return tx;
+  if (auto ok = actor.hook->Begin(**tx); !ok) return std::move(ok).error();
+  return tx;
+}
+
+// Makes the writes durable, then tells the hub. With `actor`'s hook, the hook finishes first: it
+// may add events, or roll everything back (a rehearsal), which answers as if committed.
 inline base::Result<void> CommitAndPublish(store::Transaction& tx, EventHub& hub,
-                                           const std::vector<Event>& events) {
+                                           std::vector<Event> events,
+                                           const Actor* actor = nullptr) {
+  if (actor != nullptr && actor->hook != nullptr) {
+    auto go = actor->hook->Finish(tx, events);
+    if (!go) return std::move(go).error();
+    if (!*go) return base::Ok();
+  }
   if (auto committed = tx.Commit(); !committed) return committed;
   hub.Published(events);
   return base::Ok();

@@ -20,6 +20,7 @@
 #include "testing/faulty_database.h"
 #include "testing/migrated_database.h"
 #include "testing/result_matchers.h"
+#include "testing/table_dump.h"
 #include "testing/temp_dir.h"
 
 namespace taskwire::tasks {
@@ -85,39 +86,7 @@ class TaskStoreTest : public ::testing::Test {
 
   // Every row of every table the task domain writes, as text: two equal dumps mean nothing was
   // written in between.
-  std::string Dump() {
-    static const char* const kQueries[] = {
-        ("SELECT id, organization_id, parent_id, title, description, description_format, status, "
-         "assignee_id, created_by, version, created_at, updated_at, completed_at, deleted_at, "
-         "deleted_by, deleted_with, forked_from FROM tasks "
-         "ORDER BY id"),
-        "SELECT task_id, user_id FROM task_owners ORDER BY 1, 2",
-        "SELECT task_id, label FROM task_labels ORDER BY 1, 2",
-        "SELECT id, task_id, author_name, text FROM messages ORDER BY id",
-        ("SELECT id, task_id, question, choices, answer, answered_by_name, answered_at "
-         "FROM questions ORDER BY id"),
-        "SELECT id, action, entity, entity_id, changes FROM audit_log ORDER BY id",
-        "SELECT id, type, task_id, data FROM events ORDER BY id",
-        "SELECT rowid, title, body, task_id, message_id FROM search_index ORDER BY rowid",
-        "SELECT organization_id, user_id, role FROM memberships ORDER BY 1, 2",
-        "SELECT id, name FROM organizations ORDER BY id",
-    };
-    std::string dump;
-    auto tx = database_->Begin(store::Access::kRead);
-    for (const char* sql : kQueries) {
-      auto rows = (*tx)->Query(sql);
-      EXPECT_TRUE(rows.has_value()) << rows.error().ToString();
-      dump += std::string(sql) + "\n";
-      for (const store::Row& row : *rows) {
-        for (size_t i = 0; i < row.size(); ++i) {
-          dump += row.IsNull(i) ? "NULL" : row.Text(i);
-          dump += '|';
-        }
-        dump += '\n';
-      }
-    }
-    return dump;
-  }
+  std::string Dump() { return testing::DumpTables(*database_); }
 
   // Breaks the 1st, 2nd, ... statement of `operation` until it succeeds, and checks that each
   // failure answers Unavailable and leaves every table and the hub as they were. Returns how many

@@ -81,7 +81,7 @@ base::Result<Event> Purge(TaskRows& rows, Transaction& tx, const Actor& actor, s
 }  // namespace
 
 base::Result<Trashed> TaskStore::DeleteTask(const Actor& actor, int64_t task_id) {
-  auto tx = database_.Begin(store::Access::kWrite);
+  auto tx = parts::BeginWrite(database_, actor);
   if (!tx) return std::move(tx).error();
   Transaction& t = **tx;
   auto loaded = LoadTask(*rows_, t, actor, task_id);
@@ -108,7 +108,7 @@ base::Result<Trashed> TaskStore::DeleteTask(const Actor& actor, int64_t task_id)
   auto event =
       WriteEvent(*rows_, t, actor, now, task.organization_id, task_id, "task.deleted", changes);
   if (!event) return std::move(event).error();
-  if (auto ok = CommitAndPublish(t, hub_, {*event}); !ok) return std::move(ok).error();
+  if (auto ok = CommitAndPublish(t, hub_, {*event}, &actor); !ok) return std::move(ok).error();
   return Trashed{ids, purge_at};
 }
 

@@ -383,8 +383,9 @@ http::Response AccountPages::Authorize(const http::Request& request) const {
     return SeeOther("/signin?return_to=" +
                     http::PercentEncode("/oauth/authorize?" + request.query));
   }
-  const auto approve = [&](const std::set<std::string>& granted) {
-    auto location = deps_.server.Approve(authorization, session->user_id, granted, site);
+  const auto approve = [&](const std::set<std::string>& granted,
+                           std::optional<auth::ReviewMode> review = std::nullopt) {
+    auto location = deps_.server.Approve(authorization, session->user_id, granted, site, review);
     if (!location)
       return Message(503, "Try again", "The server cannot record your consent right now.");
     return SeeOther(std::move(*location));
@@ -406,7 +407,10 @@ http::Response AccountPages::Authorize(const http::Request& request) const {
       for (const auto& scope : authorization.scopes) {
         if (form->contains("scope:" + scope)) granted.insert(scope);
       }
-      return approve(granted);
+      // "Ask me before this app changes anything": its writes become proposals only a person
+      // commits (docs/review.md). Unticked, the grant's writes apply.
+      return approve(granted,
+                     form->contains("review") ? auth::ReviewMode::kPerson : auth::ReviewMode::kOff);
     }
   }
   // Someone who already allowed this client these scopes is not asked again, though they may be
@@ -442,6 +446,10 @@ http::Response AccountPages::Authorize(const http::Request& request) const {
   }
   view.action = "/oauth/authorize?" + request.query;
   view.csrf = session->csrf;
+  // An app asking for more keeps the review mode the person chose for it unless they untick it.
+  auto grant = deps_.grants.Find(session->user_id, authorization.client.client_id);
+  if (!grant) return Message(503, "Try again", "The server cannot read your earlier consent now.");
+  view.review = *grant && (*grant)->review != auth::ReviewMode::kOff;
   for (const auto& scope : authorization.scopes) {
     const bool read = std::find(std::begin(auth::kReadScopes), std::end(auth::kReadScopes),
                                 scope) != std::end(auth::kReadScopes);

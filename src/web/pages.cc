@@ -76,6 +76,7 @@ std::string RenderConsent(const ConsentView& view) {
   data.set("warning", view.warning);
   data.set("action", view.action);
   data.set("csrf", view.csrf);
+  data.set("review", view.review);
   kainjow::mustache::data scopes{kainjow::mustache::data::type::list};
   for (const auto& scope : view.scopes) {
     kainjow::mustache::data item;
@@ -137,7 +138,9 @@ std::string_view ScopeDescription(std::string_view scope) {
   if (scope == "organizations:read") return "See your organizations and their members";
   if (scope == "tasks:read") return "Read your tasks, comments and history";
   if (scope == "tasks:write") return "Create, change and comment on tasks as you";
-  if (scope == "tasks:admin") return "Delete, restore and purge tasks as you";
+  if (scope == "tasks:admin") {
+    return "Delete, restore and purge tasks, and manage the organizations you own, as you";
+  }
   if (scope == "jobs:read") return "See jobs and their runs";
   if (scope == "jobs:run") return "Start and cancel jobs as you";
   if (scope == "offline_access") return "Stay connected when you are away (a refresh token)";

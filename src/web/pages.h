@@ -49,6 +49,9 @@ struct ConsentView {
   std::string action;    // where the form posts (the authorization request again)
   std::string csrf;
   std::vector<ScopeChoice> scopes;
+  // "Ask me before this app changes anything" ticked: the person's grant to this app is in review
+  // mode already (unticked otherwise, and for a new app).
+  bool review = false;
 };
 std::string RenderConsent(const ConsentView& view);
 

@@ -45,6 +45,18 @@ TEST(ConsentPage, EscapesWhatTheClientChose) {
   EXPECT_NE(page.find(R"(name="csrf" value="token123")"), std::string::npos);
   EXPECT_NE(page.find(R"(name="scope:tasks:read" value="1" checked>)"), std::string::npos);
   EXPECT_NE(page.find(R"(name="scope:tasks:write" value="1">)"), std::string::npos);
+  // Review mode is offered, unticked.
+  EXPECT_NE(page.find(R"(<input type="checkbox" name="review" value="1"> Ask me before this app )"
+                      R"(changes anything)"),
+            std::string::npos);
+}
+
+TEST(ConsentPage, TicksReviewModeOnlyForAGrantInReviewMode) {
+  ConsentView view;
+  view.client_name = "Claude";
+  EXPECT_NE(RenderConsent(view).find(R"(name="review" value="1">)"), std::string::npos);
+  view.review = true;
+  EXPECT_NE(RenderConsent(view).find(R"(name="review" value="1" checked>)"), std::string::npos);
 }
 
 TEST(ContinuePage, EscapesWhatTheClientChoseAndCarriesTheCsrfToken) {

@@ -80,6 +80,11 @@ user links
 org list
 org add acme --owner ada
 org member add acme ada
+org member list acme
+org member remove acme ada
+org member role acme ada owner
+org rename acme other
+org delete acme --yes
 key list
 key create --user ada --name x
 key revoke 1
@@ -144,11 +149,47 @@ check 'bad flags: exit 2 (scopes, expiry, role, client, unknown command, missing
   expect_exit 2 "'\''frobnicate'\'' is not a command" tw frobnicate &&
   expect_exit 2 "ID is required" tw key revoke'
 
+check 'more bad input: exit 2 (config keys, backup over a file, client redirect URIs, stdio key)' eval '
+  expect_exit 2 "server.nope" tw --set server.nope=1 config &&
+  expect_exit 2 "KEY=VALUE" tw --set oops config &&
+  : >"$work/taken.db" && expect_exit 2 "exists already" tw backup "$work/taken.db" &&
+  expect_exit 2 "redirect" tw client add --name x --redirect-uri ftp://example.com/cb &&
+  expect_exit 2 "TASKWIRE_API_KEY" env -u TASKWIRE_API_KEY "$binary" --data-dir "$data" mcp stdio --url http://127.0.0.1:1/mcp'
+
 check 'what is not there: exit 1 (key revoke, grant revoke, run show, user passwd)' eval '
   expect_exit 1 "API key 999 not found" tw key revoke 999 &&
   expect_exit 1 "not found" tw grant revoke 999 &&
   expect_exit 1 "not found" tw run show 999 &&
   expect_exit 1 "user nobody not found" tw user passwd nobody --password-stdin'
+
+# --- b (cont.). Users and organizations, with care --------------------------------------------
+check 'user delete: off a terminal it needs --yes (exit 2); the last owner of an organization is refused (exit 1)' eval '
+  expect_exit 2 "needs --yes when standard input is not a terminal" tw user delete bob &&
+  expect_exit 1 "is the last owner of acme; make someone else an owner first" tw user delete ada --yes &&
+  tw user list | grep -q "^[0-9]* *ada "'
+
+check 'org member list|role|remove: the last owner stays owner and member; the way out is said' eval '
+  tw org member list acme >"$work/members.out" &&
+  expect "members" "$(tail -n +2 "$work/members.out" | tr -s " ")" "ada owner" &&
+  expect_exit 1 "last owner of '\''acme'\''; make someone else an owner first (taskwire org member role acme USER owner)" tw org member role acme ada member &&
+  expect_exit 1 "last owner of '\''acme'\''" tw org member remove acme ada &&
+  expect_exit 1 "bob is not a member of '\''acme'\''; add them with taskwire org member add acme bob --role owner" tw org member role acme bob owner &&
+  expect_exit 2 "ROLE must be owner, admin, member or viewer" tw org member role acme ada king &&
+  expect_exit 1 "user nobody not found" tw org member role acme nobody owner &&
+  expect_exit 1 "organization nowhere not found" tw org member list nowhere &&
+  tw org member add acme bob --role owner 2>/dev/null && tw org member role acme ada admin 2>/dev/null &&
+  tw org member remove acme ada 2>/dev/null &&
+  expect "members" "$(tw org member list acme | tail -n +2 | tr -s " ")" "bob owner" &&
+  tw org member add acme ada --role owner 2>/dev/null && tw org member remove acme bob 2>/dev/null &&
+  expect "members" "$(tw org member list acme | tail -n +2 | tr -s " ")" "ada owner"'
+
+check 'org rename and org delete: names checked (exit 2), delete asks for --yes, an unknown one is exit 1' eval '
+  tw org add spare --owner ada 2>/dev/null &&
+  expect_exit 2 "exists already" tw org rename spare acme &&
+  tw org rename spare spare2 2>/dev/null && tw org list | grep -q " spare2 " &&
+  expect_exit 2 "needs --yes" tw org delete spare2 &&
+  tw org delete spare2 --yes 2>/dev/null && ! tw org list | grep -q spare &&
+  expect_exit 1 "organization nowhere not found" tw org delete nowhere --yes'
 
 # --- c. The running server and its runtime file ------------------------------------------------
 start_server "$binary" "$data" "$work" || exit 1

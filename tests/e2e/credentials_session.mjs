@@ -42,14 +42,14 @@ export async function runSession({ label, connect }) {
   const s = {};
 
   // --- A full key and a read-only key ----------------------------------------------------------
-  await check('full key: tools/list shows all 24 tools', async () => {
+  await check('full key: tools/list shows all 27 tools', async () => {
     s.tools = await allTools(ada);
     const all = names(s.tools);
     assert.equal(new Set(all).size, all.length, `duplicate names in ${all}`);
     for (const name of ['whoami', 'list_tasks', 'get_task', 'create_task', 'update_task', 'delete_task']) {
       assert.ok(all.includes(name), `${name} not in ${all}`);
     }
-    assert.equal(all.length, 24, `got ${all}`);
+    assert.equal(all.length, 27, `got ${all}`);
   });
 
   await check('full key: create_task works and lands in acme', async () => {

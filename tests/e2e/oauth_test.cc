@@ -184,8 +184,10 @@ class OAuthTest : public ::testing::Test {
                                        {"state", "s-1"}});
   }
 
-  // The person ticks every scope on the consent page and allows: the code from the redirect.
-  std::string Consent(const std::string& path, const std::string& cookie, std::string_view scope) {
+  // The person ticks every scope on the consent page (and "Ask me before this app changes
+  // anything" with `review`) and allows: the code from the redirect.
+  std::string Consent(const std::string& path, const std::string& cookie, std::string_view scope,
+                      bool review = false) {
     const HttpResponse page = Send("GET", path, {{"Cookie", cookie}});
     EXPECT_EQ(page.status, 200) << page.body;
     std::vector<std::pair<std::string, std::string>> fields{{"csrf", FormField(page.body, "csrf")},
@@ -196,6 +198,7 @@ class OAuthTest : public ::testing::Test {
       fields.emplace_back("scope:" + std::string(rest.substr(0, end)), "1");
       rest = end == std::string_view::npos ? "" : rest.substr(end + 1);
     }
+    if (review) fields.emplace_back("review", "1");
     const HttpResponse allowed = PostForm(path, Form(fields), {{"Cookie", cookie}});
     EXPECT_EQ(allowed.status, 303) << allowed.body;
     return QueryParam(allowed.Header("Location"), "code");
@@ -207,10 +210,11 @@ class OAuthTest : public ::testing::Test {
 
   // A code for `scope`, consented on the page and exchanged: the token endpoint's JSON.
   json::object Tokens(std::string_view scope,
-                      const std::string& redirect_uri = "http://127.0.0.1:4711/callback") {
+                      const std::string& redirect_uri = "http://127.0.0.1:4711/callback",
+                      bool review = false) {
     const std::string cookie = SignIn();
     const std::string code =
-        Consent(AuthorizePath(public_client_.first, scope, redirect_uri), cookie, scope);
+        Consent(AuthorizePath(public_client_.first, scope, redirect_uri), cookie, scope, review);
     const HttpResponse answer = Token({{"grant_type", "authorization_code"},
                                        {"code", code},
                                        {"redirect_uri", redirect_uri},
@@ -263,6 +267,30 @@ TEST_F(OAuthTest, AnAppWithEveryGrantableScopeCannotManageKeysOrGrants) {
   std::string listed;
   ASSERT_EQ(Cli({"key", "list", "--user", "ada"}, std::nullopt, &listed), 0);
   EXPECT_EQ(listed.find("backdoor"), std::string::npos) << listed;
+}
+
+// Issue 18: "Ask me before this app changes anything" on the consent page puts the grant in
+// review mode: the app's writes come back as proposals, and nothing changes until the person
+// commits one.
+TEST_F(OAuthTest, AnAppTheConsentPageAsksAboutProposesInsteadOfWriting) {
+  const json::object tokens =
+      Tokens("tasks:write tasks:read", "http://127.0.0.1:4711/callback", /*review=*/true);
+  const std::string access = Field(tokens, "access_token");
+  ASSERT_FALSE(access.empty());
+  const HttpResponse me = Bearer("GET", "/api/v1/me", access);
+  EXPECT_NE(me.body.find(R"("reviewMode":"person")"), std::string::npos) << me.body;
+  const HttpResponse proposed =
+      Bearer("POST", "/api/v1/tasks", access, R"({"title":"by the app"})");
+  ASSERT_EQ(proposed.status, 202) << proposed.body;
+  EXPECT_NE(proposed.body.find(R"("status":"pending")"), std::string::npos) << proposed.body;
+  const HttpResponse tasks = Bearer("GET", "/api/v1/tasks", access);
+  EXPECT_EQ(tasks.body.find("by the app"), std::string::npos) << tasks.body;
+  // The app cannot commit it; the person can.
+  const std::string id = std::to_string(Json(proposed).at("proposal").at("id").as_int64());
+  EXPECT_EQ(Bearer("POST", "/api/v1/proposals/" + id + "/commit", access, "{}").status, 403);
+  std::string out;
+  ASSERT_EQ(Cli({"proposal", "commit", id, "--user", "ada"}, std::nullopt, &out), 0);
+  EXPECT_NE(Bearer("GET", "/api/v1/tasks", access).body.find("by the app"), std::string::npos);
 }
 
 // Issue 16: twenty unauthenticated /oauth/authorize requests naming metadata documents on a host

@@ -1029,6 +1029,61 @@ TEST_F(RestTest, TheCliRefusesBadOrganizationCommands) {
   EXPECT_NE(out.find("globex"), std::string::npos) << out;
 }
 
+// Organizations an owner manages (issue 20) ----------------------------------------------------
+
+TEST_F(RestTest, AnOwnerManagesTheOrganizationOverRest) {
+  // acme (1): ada owner, carol viewer; side (2): ada; globex (3): bob.
+  const HttpResponse members = Call("GET", "/api/v1/organizations/1/members", ada_read_);
+  ASSERT_EQ(members.status, 200) << members.body;
+  EXPECT_EQ(json::serialize(Json(members)),
+            R"({"members":[{"name":"ada","role":"owner"},{"name":"carol","role":"viewer"}]})");
+  // Who may not: a viewer (403), someone outside (404, as for any organization they cannot
+  // see), a key without tasks:admin (403 insufficient_scope).
+  EXPECT_EQ(
+      Call("PUT", "/api/v1/organizations/1/members/carol", carol_, R"({"role":"owner"})").status,
+      403);
+  EXPECT_EQ(Call("DELETE", "/api/v1/organizations/1", bob_).status, 404);
+  EXPECT_EQ(Call("GET", "/api/v1/organizations/1/members", bob_).status, 404);
+  const HttpResponse narrow =
+      Call("PATCH", "/api/v1/organizations/1", ada_read_, R"({"name":"x"})");
+  EXPECT_EQ(narrow.status, 403);
+  EXPECT_NE(narrow.Header("WWW-Authenticate").find("insufficient_scope"), std::string::npos);
+  // Roles: a member's changes; a bad role, a non-member, the last owner are refused.
+  const HttpResponse promoted =
+      Call("PUT", "/api/v1/organizations/1/members/carol", ada_, R"({"role":"member"})");
+  ASSERT_EQ(promoted.status, 200) << promoted.body;
+  EXPECT_NE(promoted.body.find(R"({"name":"carol","role":"member"})"), std::string::npos);
+  EXPECT_EQ(Call("PUT", "/api/v1/organizations/1/members/carol", ada_, R"({"role":"king"})").status,
+            400);
+  EXPECT_EQ(Call("PUT", "/api/v1/organizations/1/members/bob", ada_, R"({"role":"member"})").status,
+            404);
+  const HttpResponse demoted =
+      Call("PUT", "/api/v1/organizations/1/members/ada", ada_, R"({"role":"admin"})");
+  EXPECT_EQ(demoted.status, 409);
+  EXPECT_NE(demoted.body.find("last owner of 'acme'"), std::string::npos) << demoted.body;
+  EXPECT_EQ(Call("DELETE", "/api/v1/organizations/1/members/ada", ada_).status, 409);
+  // Removing a member: they no longer see it.
+  ASSERT_EQ(Call("DELETE", "/api/v1/organizations/1/members/carol", ada_).status, 200);
+  EXPECT_EQ(Call("GET", "/api/v1/organizations/1", carol_).status, 404);
+  EXPECT_EQ(Call("DELETE", "/api/v1/organizations/1/members/carol", ada_).status, 404);
+  // Renaming: a taken name is 409, a bad body 400.
+  EXPECT_EQ(Call("PATCH", "/api/v1/organizations/1", ada_, R"({"name":"GLOBEX"})").status, 409);
+  EXPECT_EQ(Call("PATCH", "/api/v1/organizations/1", ada_, R"({"title":"x"})").status, 400);
+  const HttpResponse renamed =
+      Call("PATCH", "/api/v1/organizations/1", ada_, R"({"name":"acme labs"})");
+  ASSERT_EQ(renamed.status, 200) << renamed.body;
+  EXPECT_EQ(Json(renamed).at("organization").at("name").as_string(), "acme labs");
+  // Deleting: not while it has tasks; an empty one goes.
+  CreateTask(ada_, R"({"organizationId":1,"title":"Keep"})");
+  const HttpResponse kept = Call("DELETE", "/api/v1/organizations/1", ada_);
+  EXPECT_EQ(kept.status, 409);
+  EXPECT_NE(kept.body.find("still has 1 task"), std::string::npos) << kept.body;
+  const HttpResponse deleted = Call("DELETE", "/api/v1/organizations/2", ada_);
+  ASSERT_EQ(deleted.status, 200) << deleted.body;
+  EXPECT_EQ(json::serialize(Json(deleted)), R"({"deleted":{"id":2,"name":"side"}})");
+  EXPECT_EQ(Call("GET", "/api/v1/organizations/2", ada_).status, 404);
+}
+
 // Ids, integers and review mode (issue 16) -------------------------------------------------------
 
 // 2^70 in digits: no int64, so JSON readers keep it as a double or refuse it.
@@ -1272,7 +1327,7 @@ TEST_F(RestTest, AnIntegerBeyondInt64IsAFourHundredOverRest) {
 
 // Review mode ----------------------------------------------------------------------------------
 
-TEST_F(RestTest, AReviewModeKeyReadsButEveryWriteIsRefusedAndNotMade) {
+TEST_F(RestTest, AReviewModeKeysWritesBecomeProposalsAndNothingElseIsWritten) {
   std::string review;
   std::string err;
   ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "reviewed", "--scopes",
@@ -1280,11 +1335,11 @@ TEST_F(RestTest, AReviewModeKeyReadsButEveryWriteIsRefusedAndNotMade) {
                 std::nullopt, &review, &err),
             0);
   review.pop_back();  // the newline
-  EXPECT_NE(err.find("review mode"), std::string::npos) << err;
+  EXPECT_NE(err.find("review mode person"), std::string::npos) << err;
   const int64_t id = CreateTask(ada_, R"({"organizationId":1,"title":"Original"})");
   const int64_t question =
       Created(Call("POST", "/api/v1/tasks/" + std::to_string(id) + "/questions", ada_,
-                   R"({"question":"Go?"})"),
+                   R"({"question":"Go?","forPerson":false})"),
               "question");
   const std::string task = "/api/v1/tasks/" + std::to_string(id);
   const HttpResponse before = Call("GET", task, ada_);
@@ -1293,24 +1348,33 @@ TEST_F(RestTest, AReviewModeKeyReadsButEveryWriteIsRefusedAndNotMade) {
   struct Case {
     std::string method, path, body;
   };
-  const std::vector<Case> writes = {
-      {"POST", "/api/v1/tasks", R"({"title":"Sneaked in"})"},
+  // The covered writes: 202, a pending proposal, and nothing applied.
+  const std::vector<Case> proposed = {
+      {"POST", "/api/v1/tasks", R"({"organizationId":1,"title":"Sneaked in"})"},
       {"PATCH", task, R"({"title":"Changed"})"},
       {"POST", task + "/messages", R"({"text":"sneaky"})"},
       {"POST", task + "/questions", R"({"question":"sneaky?"})"},
       {"POST", "/api/v1/questions/" + std::to_string(question) + "/answer", R"({"answer":"yes"})"},
       {"DELETE", task, ""},
-      // A key that could mint keys could mint itself one that writes.
+  };
+  for (const Case& write : proposed) {
+    const HttpResponse answer = Call(write.method, write.path, review, write.body);
+    EXPECT_EQ(answer.status, 202) << write.method << " " << write.path << " -> " << answer.body;
+    if (answer.status != 202) continue;
+    EXPECT_EQ(Json(answer).at("proposal").at("status").as_string(), "pending") << answer.body;
+    EXPECT_NE(answer.body.find("Nothing was changed yet"), std::string::npos) << answer.body;
+  }
+  // The rest are refused: a key that could mint keys could mint itself one that writes.
+  const std::vector<Case> refused = {
       {"POST", "/api/v1/keys", R"({"name":"escape","scopes":"all"})"},
       {"DELETE", "/api/v1/keys/1", ""},
       {"DELETE", "/api/v1/grants/1", ""},
+      {"POST", task + "/fork", "{}"},
   };
-  for (const Case& write : writes) {
-    const HttpResponse refused = Call(write.method, write.path, review, write.body);
-    EXPECT_EQ(refused.status, 403) << write.method << " " << write.path << " -> " << refused.body;
-    EXPECT_EQ(ErrorCode(refused), "review_mode") << write.path;
-    EXPECT_NE(refused.body.find("proposals are not available yet"), std::string::npos)
-        << refused.body;
+  for (const Case& write : refused) {
+    const HttpResponse answer = Call(write.method, write.path, review, write.body);
+    EXPECT_EQ(answer.status, 403) << write.method << " " << write.path << " -> " << answer.body;
+    EXPECT_EQ(ErrorCode(answer), "review_mode") << write.path;
   }
   // Nothing of it happened.
   EXPECT_EQ(Call("GET", task, ada_).body, before.body);
@@ -1321,9 +1385,10 @@ TEST_F(RestTest, AReviewModeKeyReadsButEveryWriteIsRefusedAndNotMade) {
   EXPECT_EQ(keys_after.body.find(R"("revokedAt":")"), std::string::npos) << keys_after.body;
   EXPECT_EQ(Call("GET", "/api/v1/me", ada_).status, 200) << "key 1 is not revoked";
 
-  // MCP: an isError result saying why, and nothing written.
+  // MCP: a proposal in structuredContent, a text block saying what happens next, and nothing
+  // written.
   for (const auto& [tool, arguments] : std::vector<std::pair<std::string, std::string>>{
-           {"create_task", R"({"title":"Sneaked in"})"},
+           {"create_task", R"({"organizationId":1,"title":"Sneaked in"})"},
            {"update_task", R"({"taskId":)" + std::to_string(id) + R"(,"title":"Changed"})"},
            {"delete_task", R"({"taskId":)" + std::to_string(id) + "}"},
            {"send_message", R"({"taskId":)" + std::to_string(id) + R"(,"text":"sneaky"})"},
@@ -1331,11 +1396,44 @@ TEST_F(RestTest, AReviewModeKeyReadsButEveryWriteIsRefusedAndNotMade) {
            {"answer_question",
             R"({"questionId":)" + std::to_string(question) + R"(,"answer":"yes"})"}}) {
     const json::object result = Tool(review, tool, arguments);
-    EXPECT_TRUE(IsError(result)) << tool << ": " << json::serialize(result);
-    EXPECT_NE(Text(result).find("review mode"), std::string::npos) << Text(result);
-    EXPECT_NE(Text(result).find("the write was not made"), std::string::npos) << Text(result);
+    EXPECT_FALSE(IsError(result)) << tool << ": " << json::serialize(result);
+    const json::value* proposal =
+        result.contains("structuredContent")
+            ? result.at("structuredContent").as_object().if_contains("proposal")
+            : nullptr;
+    ASSERT_NE(proposal, nullptr) << tool << ": " << json::serialize(result);
+    EXPECT_EQ(proposal->at("action").as_string(), tool);
+    const json::array& content = result.at("content").as_array();
+    ASSERT_EQ(content.size(), 2u) << json::serialize(result);
+    EXPECT_NE(std::string(content.at(1).at("text").as_string()).find("Only a person"),
+              std::string::npos);
   }
   EXPECT_EQ(Call("GET", task, ada_).body, before.body);
+  // And the person-mode key cannot commit what it proposed.
+  const int64_t first = Json(Call("GET", "/api/v1/proposals?status=pending", review))
+                            .at("proposals")
+                            .as_array()
+                            .back()
+                            .at("id")
+                            .as_int64();
+  const json::object own =
+      Tool(review, "commit_proposal", R"({"proposalId":)" + std::to_string(first) + "}");
+  EXPECT_TRUE(IsError(own));
+  EXPECT_NE(Text(own).find("must be approved by a person"), std::string::npos) << Text(own);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/proposals/" + std::to_string(first) + "/commit", review, "{}").status,
+      403);
+  EXPECT_EQ(Call("GET", task, ada_).body, before.body);
+  // A question only a person may answer is refused to the review-mode key, not proposed.
+  const int64_t for_person =
+      Created(Call("POST", task + "/questions", ada_, R"({"question":"Ship?"})"), "question");
+  const HttpResponse asked = Call("GET", task, ada_);
+  const HttpResponse person_only =
+      Call("POST", "/api/v1/questions/" + std::to_string(for_person) + "/answer", review,
+           R"({"answer":"yes"})");
+  EXPECT_EQ(person_only.status, 403) << person_only.body;
+  EXPECT_EQ(ErrorCode(person_only), "permission_denied") << person_only.body;
+  EXPECT_EQ(Call("GET", task, ada_).body, asked.body) << "the refusal proposed nothing";
 
   // Reads work, and whoami tells the truth on both surfaces.
   for (const std::string& route :
@@ -1345,29 +1443,48 @@ TEST_F(RestTest, AReviewModeKeyReadsButEveryWriteIsRefusedAndNotMade) {
   }
   EXPECT_FALSE(IsError(Tool(review, "get_task", R"({"taskId":)" + std::to_string(id) + "}")));
   const json::value me = Json(Call("GET", "/api/v1/me", review));
-  EXPECT_TRUE(me.at("reviewMode").as_bool());
-  EXPECT_NE(std::string(me.at("reviewModeNote").as_string()).find("Every write is refused"),
+  EXPECT_EQ(me.at("reviewMode").as_string(), "person");
+  EXPECT_NE(std::string(me.at("reviewModeNote").as_string()).find("only a person"),
             std::string::npos);
   const json::object whoami = Tool(review, "whoami", "{}");
-  EXPECT_TRUE(whoami.at("structuredContent").at("reviewMode").as_bool());
+  EXPECT_EQ(whoami.at("structuredContent").at("reviewMode").as_string(), "person");
   EXPECT_TRUE(whoami.at("structuredContent").as_object().contains("reviewModeNote"));
   const json::value plain = Json(Call("GET", "/api/v1/me", ada_));
-  EXPECT_FALSE(plain.at("reviewMode").as_bool());
+  EXPECT_EQ(plain.at("reviewMode").as_string(), "off");
   EXPECT_FALSE(plain.as_object().contains("reviewModeNote"));
 
-  // A review-mode key made over REST is held to the same rule.
-  const HttpResponse made = Call("POST", "/api/v1/keys", ada_manage_,
-                                 R"({"name":"rest-review","scopes":"all","review":true})");
-  ASSERT_EQ(made.status, 201) << made.body;
-  const std::string rest_review(Json(made).at("key").as_string());
-  EXPECT_EQ(ErrorCode(Call("POST", "/api/v1/tasks", rest_review, R"({"title":"x"})")),
-            "review_mode");
+  // A review-mode key made over REST is held to the same rule, in either mode.
+  for (const std::string mode : {"true", "\"person\"", "\"confirm\""}) {
+    const HttpResponse made =
+        Call("POST", "/api/v1/keys", ada_manage_,
+             R"({"name":"rest-review","scopes":"all","review":)" + mode + "}");
+    ASSERT_EQ(made.status, 201) << made.body;
+    const std::string expected = mode == "true" ? "person" : mode.substr(1, mode.size() - 2);
+    EXPECT_EQ(Json(made).at("apiKey").at("reviewMode").as_string(), expected);
+    const std::string rest_review(Json(made).at("key").as_string());
+    EXPECT_EQ(
+        Call("POST", "/api/v1/tasks", rest_review, R"({"organizationId":1,"title":"x"})").status,
+        202);
+    EXPECT_EQ(Json(Call("GET", "/api/v1/me", rest_review)).at("reviewMode").as_string(), expected);
+  }
+  EXPECT_EQ(ErrorCode(Call("POST", "/api/v1/keys", ada_manage_,
+                           R"({"name":"bad-review","scopes":"all","review":"sometimes"})")),
+            "invalid_argument");
+  // --review=confirm on the CLI.
+  std::string confirm;
+  ASSERT_EQ(Cli({"key", "create", "--user", "ada", "--name", "confirming", "--scopes", "all",
+                 "--review=confirm"},
+                std::nullopt, &confirm),
+            0);
+  confirm.pop_back();
+  EXPECT_EQ(Json(Call("GET", "/api/v1/me", confirm)).at("reviewMode").as_string(), "confirm");
+  EXPECT_EQ(Cli({"key", "create", "--user", "ada", "--name", "bad", "--review=sometimes"}), 2);
   // And the help says what the flag does now.
   std::string help;
   Cli({"key", "create", "--help"}, std::nullopt, &help);
-  EXPECT_EQ(help.find("writes become proposals"), std::string::npos) << help;
-  EXPECT_NE(help.find("refused"), std::string::npos) << help;
-  EXPECT_NE(help.find("--review"), std::string::npos) << help;
+  EXPECT_NE(help.find("kept as a proposal"), std::string::npos) << help;
+  EXPECT_NE(help.find("--review=confirm"), std::string::npos) << help;
+  EXPECT_EQ(help.find("not available yet"), std::string::npos) << help;
 }
 
 }  // namespace

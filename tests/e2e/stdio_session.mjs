@@ -35,13 +35,13 @@ export async function runSession({ label, connect, notifications = false }) {
     s.ada = await within(kAnswerMs, 'connect', connect(env.TW_KEY_ADA));
   });
 
-  await check('tools/list shows all 24 tools, create_task among them', async () => {
+  await check('tools/list shows all 27 tools, create_task among them', async () => {
     const names = (await within(kAnswerMs, 'tools/list', allTools(ada()))).map((tool) => tool.name).sort();
     assert.equal(new Set(names).size, names.length, `duplicate names in ${names}`);
     for (const name of ['whoami', 'list_tasks', 'get_task', 'create_task', 'update_task', 'delete_task']) {
       assert.ok(names.includes(name), `${name} not in ${names}`);
     }
-    assert.equal(names.length, 24, `got ${names}`);
+    assert.equal(names.length, 27, `got ${names}`);
   });
 
   await check('whoami names ada', async () => {

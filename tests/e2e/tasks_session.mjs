@@ -28,7 +28,7 @@ export async function runSession({ label, connect }) {
     const me = data(await ada.callTool({ name: 'whoami', arguments: {} }), 'whoami');
     assert.equal(me.user.name, 'ada');
     assert.ok(me.scopes.includes('tasks:write'), `scopes: ${me.scopes}`);
-    assert.equal(me.reviewMode, false);
+    assert.equal(me.reviewMode, "off");
   });
 
   await check('list_organizations shows acme only, as owner', async () => {
