@@ -11,19 +11,17 @@
 #include <string>
 #include <vector>
 
-#include "auth/password.h"
-#include "auth/scopes.h"
 #include "base/clock.h"
-#include "base/duration.h"
 #include "base/log.h"
-#include "cli/confirmation.h"
 #include "cli/exit_codes.h"
 #include "cli/job_commands.h"
+#include "cli/key_commands.h"
 #include "cli/mcp_commands.h"
 #include "cli/oauth_commands.h"
 #include "cli/org_commands.h"
 #include "cli/proposal_commands.h"
 #include "cli/show_audit.h"
+#include "cli/user_commands.h"
 #include "http/server.h"
 #include "server/app.h"
 #include "server/config.h"
@@ -98,40 +96,6 @@ base::Result<std::unique_ptr<server::App>> OpenApp(Context& context, bool migrat
                            server::App::Options{.migrate = migrate});
 }
 
-struct ChosenPassword {
-  std::string plain;
-  std::string hash;
-  bool generated = false;  // made up here, so it must be shown once
-};
-
-// The first line of standard input with `from_stdin`, else a generated password; hashed.
-base::Result<ChosenPassword> ChoosePassword(bool from_stdin) {
-  ChosenPassword chosen;
-  chosen.generated = !from_stdin;
-  if (chosen.generated) {
-    chosen.plain = auth::GeneratePassword();
-  } else {
-    if (!std::getline(std::cin, chosen.plain)) {
-      return base::Error::InvalidArgument("--password-stdin: nothing on standard input");
-    }
-    if (!chosen.plain.empty() && chosen.plain.back() == '\r') chosen.plain.pop_back();
-  }
-  auto hash = auth::HashPassword(chosen.plain);
-  if (!hash) return std::move(hash).error();
-  chosen.hash = std::move(*hash);
-  return chosen;
-}
-
-// Prints a generated password alone on standard output (for scripts), `what` on standard error.
-void ReportPassword(const ChosenPassword& chosen, const std::string& what) {
-  if (chosen.generated) {
-    std::fprintf(stderr, "%s. The password, shown only now:\n", what.c_str());
-    std::printf("%s\n", chosen.plain.c_str());
-  } else {
-    std::fprintf(stderr, "%s.\n", what.c_str());
-  }
-}
-
 int RunServe(Context& context) {
   // A bad address set is a configuration error: say so before opening anything.
   if (auto ranges = server::ResolveSourceRanges(context.loaded.config); !ranges) {
@@ -147,214 +111,6 @@ int RunServe(Context& context) {
     }
     return Fail(served.error());
   }
-  return kExitOk;
-}
-
-int RunUserAdd(Context& context, const std::string& name, bool admin, bool password_stdin) {
-  if (auto valid = tasks::ValidateUserName(name); !valid) return Fail(valid.error());
-  auto password = ChoosePassword(password_stdin);
-  if (!password) return Fail(password.error());
-  auto app = OpenApp(context);
-  if (!app) return Fail(app.error());
-  auto user = (*app)->users().Create(name, password->hash, admin);
-  if (!user) return Fail(user.error());
-  ReportPassword(*password, std::string("Created ") + (admin ? "administrator '" : "user '") +
-                                user->name + "'");
-  return kExitOk;
-}
-
-int RunUserList(Context& context) {
-  auto app = OpenApp(context);
-  if (!app) return Fail(app.error());
-  auto users = (*app)->users().List();
-  if (!users) return Fail(users.error());
-  std::printf("%-6s %-24s %-6s %s\n", "ID", "NAME", "ADMIN", "CREATED");
-  for (const auto& user : *users) {
-    std::printf("%-6lld %-24s %-6s %s\n", static_cast<long long>(user.id), user.name.c_str(),
-                user.is_admin ? "yes" : "no", user.created_at.c_str());
-  }
-  return kExitOk;
-}
-
-int RunUserPasswd(Context& context, const std::string& name, bool password_stdin) {
-  // An unknown user is said before a password is asked for.
-  auto app = OpenApp(context);
-  if (!app) return Fail(app.error());
-  if (auto user = (*app)->users().Find(name); !user) return Fail(user.error());
-  auto password = ChoosePassword(password_stdin);
-  if (!password) return Fail(password.error());
-  // Whoever signed in with the old password in a browser is signed out with it.
-  if (auto set = (*app)->sessions().SetPassword(name, password->hash); !set) {
-    return Fail(set.error());
-  }
-  ReportPassword(*password,
-                 "Changed the password of '" + name + "' and signed them out of every browser");
-  return kExitOk;
-}
-
-int RunUserSignout(Context& context, const std::string& name) {
-  auto app = OpenApp(context);
-  if (!app) return Fail(app.error());
-  auto ended = (*app)->sessions().SignOutEverywhere(name);
-  if (!ended) return Fail(ended.error());
-  std::fprintf(stderr, "Signed '%s' out of every browser (%lld session%s ended).\n", name.c_str(),
-               static_cast<long long>(*ended), *ended == 1 ? "" : "s");
-  return kExitOk;
-}
-
-int RunUserDelete(Context& context, const std::string& name, bool yes) {
-  auto app = OpenApp(context);
-  if (!app) return Fail(app.error());
-  if (auto user = (*app)->users().Find(name); !user) return Fail(user.error());
-  auto confirmed = ConfirmDeletion("the user '" + name + "'", name, yes);
-  if (!confirmed) return Fail(confirmed.error());
-  if (!*confirmed) {
-    std::fprintf(stderr, "taskwire: not confirmed; '%s' was not deleted\n", name.c_str());
-    return kExitFailure;
-  }
-  if (auto deleted = (*app)->users().Delete(name); !deleted) return Fail(deleted.error());
-  if (auto raised = (*app)->revocations().Raise(); !raised) {
-    std::fprintf(stderr,
-                 "taskwire: warning: %s; a running server refuses the user's keys within "
-                 "a minute instead of at once\n",
-                 raised.error().message().c_str());
-  }
-  std::fprintf(stderr,
-               "Deleted '%s': they left every organization and their keys no longer work. "
-               "Their name stays on the history they made.\n",
-               name.c_str());
-  return kExitOk;
-}
-
-int RunOrgAdd(Context& context, const std::string& name, const std::string& owner) {
-  auto app = OpenApp(context);
-  if (!app) return Fail(app.error());
-  auto user = (*app)->users().Find(owner);
-  if (!user) return Fail(user.error());
-  auto organization = (*app)->tasks().CreateOrganization(OperatorActor(), name, user->id);
-  if (!organization) return Fail(organization.error());
-  std::fprintf(stderr, "Created organization '%s' (id %lld), owned by %s.\n",
-               organization->name.c_str(), static_cast<long long>(organization->id),
-               user->name.c_str());
-  return kExitOk;
-}
-
-int RunOrgList(Context& context) {
-  auto app = OpenApp(context);
-  if (!app) return Fail(app.error());
-  auto organizations = (*app)->tasks().ListAllOrganizations();
-  if (!organizations) return Fail(organizations.error());
-  std::printf("%-6s %-32s %-10s %s\n", "ID", "NAME", "OPEN", "CREATED");
-  for (const auto& organization : *organizations) {
-    std::printf("%-6lld %-32s %-10lld %s\n", static_cast<long long>(organization.id),
-                organization.name.c_str(), static_cast<long long>(organization.open_tasks),
-                organization.created_at.c_str());
-  }
-  return kExitOk;
-}
-
-int RunOrgMemberAdd(Context& context, const std::string& org, const std::string& name,
-                    const std::string& role_name) {
-  const auto role = tasks::ParseRole(role_name);
-  if (!role) {
-    std::fprintf(stderr, "taskwire: --role must be owner, admin, member or viewer\n");
-    return kExitUsage;
-  }
-  auto app = OpenApp(context);
-  if (!app) return Fail(app.error());
-  auto organization = (*app)->tasks().FindOrganization(org);
-  if (!organization) return Fail(organization.error());
-  auto user = (*app)->users().Find(name);
-  if (!user) return Fail(user.error());
-  if (auto set = (*app)->tasks().SetMember(OperatorActor(), organization->id, user->id, *role);
-      !set) {
-    return Fail(set.error());
-  }
-  std::fprintf(stderr, "%s is now %s of '%s'.\n", user->name.c_str(),
-               std::string(tasks::RoleName(*role)).c_str(), organization->name.c_str());
-  return kExitOk;
-}
-
-struct KeyOptions {
-  std::string user;
-  std::string name;
-  std::string scopes = "read";
-  std::string expires;
-  std::string review = "off";  // --review alone: person; --review=confirm
-};
-
-int RunKeyCreate(Context& context, const KeyOptions& options) {
-  auto scopes = auth::ParseScopes(options.scopes);
-  if (!scopes) {
-    std::fprintf(stderr, "taskwire: --scopes: %s\n", scopes.error().message().c_str());
-    return kExitUsage;
-  }
-  const std::optional<auth::ReviewMode> review = auth::ParseReviewMode(options.review);
-  if (!review) {
-    std::fprintf(stderr, "taskwire: --review: '%s' is not a review mode: person or confirm\n",
-                 options.review.c_str());
-    return kExitUsage;
-  }
-  auth::NewApiKey spec{options.user, options.name, *scopes, std::nullopt, *review};
-  if (!options.expires.empty()) {
-    auto duration = base::ParseDuration(options.expires);
-    if (!duration) {
-      std::fprintf(stderr, "taskwire: --expires: %s\n", duration.error().message().c_str());
-      return kExitUsage;
-    }
-    spec.expires = context.clock.Now() + *duration;
-  }
-  auto app = OpenApp(context);
-  if (!app) return Fail(app.error());
-  auto created = (*app)->keys().Create(spec);
-  if (!created) return Fail(created.error());
-  const auth::ApiKey& key = created->second;
-  std::fprintf(stderr,
-               "Created API key %lld '%s' for %s with scopes: %s%s%s.\n"
-               "The key, shown only now:\n",
-               static_cast<long long>(key.id), key.name.c_str(), key.user_name.c_str(),
-               auth::JoinScopes(key.scopes).c_str(),
-               key.expires_at ? ("; expires " + *key.expires_at).c_str() : "",
-               key.review == auth::ReviewMode::kOff
-                   ? ""
-                   : ("; review mode " + std::string(auth::ReviewModeName(key.review)) +
-                      ": its writes become proposals")
-                         .c_str());
-  std::printf("%s\n", created->first.c_str());
-  return kExitOk;
-}
-
-int RunKeyList(Context& context, const std::string& user) {
-  auto app = OpenApp(context);
-  if (!app) return Fail(app.error());
-  // An unknown user is the same error as for key create, not an empty list.
-  if (!user.empty()) {
-    if (auto found = (*app)->users().Find(user); !found) return Fail(found.error());
-  }
-  auto keys =
-      (*app)->keys().List(user.empty() ? std::nullopt : std::optional<std::string_view>(user));
-  if (!keys) return Fail(keys.error());
-  std::printf("%-5s %-12s %-16s %-20s %-13s %-8s %-24s %-24s %s\n", "ID", "PREFIX", "USER", "NAME",
-              "STATE", "REVIEW", "LAST USED", "EXPIRES", "SCOPES");
-  for (const auto& key : *keys) {
-    const std::string state(auth::KeyState(key, context.clock.Now()));
-    std::printf("%-5lld %-12s %-16s %-20s %-13s %-8s %-24s %-24s %s\n",
-                static_cast<long long>(key.id), key.prefix.c_str(), key.user_name.c_str(),
-                key.name.c_str(), state.c_str(),
-                std::string(auth::ReviewModeName(key.review)).c_str(),
-                key.last_used_at.value_or("never").c_str(),
-                key.expires_at.value_or("never").c_str(), auth::JoinScopes(key.scopes).c_str());
-  }
-  return kExitOk;
-}
-
-int RunKeyRevoke(Context& context, int64_t id) {
-  auto app = OpenApp(context);
-  if (!app) return Fail(app.error());
-  auto key = (*app)->keys().Revoke(id);
-  if (!key) return Fail(key.error());
-  std::fprintf(stderr, "Revoked API key %lld '%s' of %s.\n", static_cast<long long>(key->id),
-               key->name.c_str(), key->user_name.c_str());
   return kExitOk;
 }
 
@@ -507,6 +263,8 @@ int Main(int argc, char** argv) {
 
   int exit_code = kExitOk;
   Context context;
+  // How a command opens the data: after its callback has loaded the configuration.
+  const AppOpener open_app = [&](bool migrate) { return OpenApp(context, migrate); };
   auto with_context = [&](auto run) {
     return [&, run] {
       // Whatever a command creates (the database, its -wal and -shm, backups, the secrets key,
@@ -541,10 +299,10 @@ int Main(int argc, char** argv) {
   user_add->add_flag("--admin", user_admin, "make the user an administrator");
   user_add->add_flag("--password-stdin", password_stdin, "read the password from standard input");
   user_add->callback(
-      with_context([&] { return RunUserAdd(context, user_name, user_admin, password_stdin); }));
+      with_context([&] { return RunUserAdd(open_app, user_name, user_admin, password_stdin); }));
   auto* user_list = user->add_subcommand("list", "List users");
   user_list->fallthrough();
-  user_list->callback(with_context([&] { return RunUserList(context); }));
+  user_list->callback(with_context([&] { return RunUserList(open_app); }));
   auto* user_passwd =
       user->add_subcommand("passwd",
                            "Set a user's password and sign them out of every browser; prints a "
@@ -554,13 +312,13 @@ int Main(int argc, char** argv) {
   user_passwd->add_flag("--password-stdin", password_stdin,
                         "read the password from standard input");
   user_passwd->callback(
-      with_context([&] { return RunUserPasswd(context, user_name, password_stdin); }));
+      with_context([&] { return RunUserPasswd(open_app, user_name, password_stdin); }));
   auto* user_signout = user->add_subcommand(
       "signout",
       "Sign a user out of every browser (their web sessions end; API keys and apps keep working)");
   user_signout->fallthrough();
   user_signout->add_option("NAME", user_name, "the user's name")->required();
-  user_signout->callback(with_context([&] { return RunUserSignout(context, user_name); }));
+  user_signout->callback(with_context([&] { return RunUserSignout(open_app, user_name); }));
   auto* user_delete = user->add_subcommand(
       "delete", "Delete a user: they leave every organization and their keys stop working");
   user_delete->fallthrough();
@@ -569,10 +327,9 @@ int Main(int argc, char** argv) {
   user_delete->add_flag("--yes", user_yes,
                         "do not ask (needed when standard input is not a terminal); the last "
                         "administrator and the last owner of an organization are never deleted");
-  user_delete->callback(with_context([&] { return RunUserDelete(context, user_name, user_yes); }));
+  user_delete->callback(with_context([&] { return RunUserDelete(open_app, user_name, user_yes); }));
   std::string link_subject;
   std::string link_issuer;
-  const auto link_opener = [&](bool migrate) { return OpenApp(context, migrate); };
   auto* user_link = user->add_subcommand("link",
                                          "External-issuer mode: let the tokens of a subject (iss + "
                                          "sub) act for a user (docs/oauth.md)");
@@ -581,18 +338,18 @@ int Main(int argc, char** argv) {
   user_link->add_option("--subject", link_subject, "the \"sub\" of the user's tokens")->required();
   user_link->add_option("--issuer", link_issuer, "the issuer (default: auth.external_issuer)");
   user_link->callback(
-      with_context([&] { return RunUserLink(link_opener, user_name, link_subject, link_issuer); }));
+      with_context([&] { return RunUserLink(open_app, user_name, link_subject, link_issuer); }));
   auto* user_unlink =
       user->add_subcommand("unlink", "External-issuer mode: remove a user's link to their subject");
   user_unlink->fallthrough();
   user_unlink->add_option("NAME", user_name, "the user's name")->required();
   user_unlink->add_option("--issuer", link_issuer, "the issuer (default: auth.external_issuer)");
   user_unlink->callback(
-      with_context([&] { return RunUserUnlink(link_opener, user_name, link_issuer); }));
+      with_context([&] { return RunUserUnlink(open_app, user_name, link_issuer); }));
   auto* user_links =
       user->add_subcommand("links", "External-issuer mode: list which subject acts for which user");
   user_links->fallthrough();
-  user_links->callback(with_context([&] { return RunUserLinks(link_opener); }));
+  user_links->callback(with_context([&] { return RunUserLinks(open_app); }));
 
   auto* org = app.add_subcommand("org", "Manage organizations and their members");
   org->require_subcommand(1);
@@ -604,10 +361,10 @@ int Main(int argc, char** argv) {
   org_add->fallthrough();
   org_add->add_option("NAME", org_name, "the organization's name")->required();
   org_add->add_option("--owner", org_owner, "the user who owns it")->required();
-  org_add->callback(with_context([&] { return RunOrgAdd(context, org_name, org_owner); }));
+  org_add->callback(with_context([&] { return RunOrgAdd(open_app, org_name, org_owner); }));
   auto* org_list = org->add_subcommand("list", "List organizations");
   org_list->fallthrough();
-  org_list->callback(with_context([&] { return RunOrgList(context); }));
+  org_list->callback(with_context([&] { return RunOrgList(open_app); }));
   auto* org_member = org->add_subcommand("member", "Manage members");
   org_member->require_subcommand(1);
   org_member->fallthrough();
@@ -618,20 +375,19 @@ int Main(int argc, char** argv) {
   member_add->add_option("USER", user_name, "the user's name")->required();
   member_add->add_option("--role", member_role, "owner, admin, member (default) or viewer");
   member_add->callback(
-      with_context([&] { return RunOrgMemberAdd(context, org_name, user_name, member_role); }));
-  const AppOpener org_opener = [&](bool migrate) { return OpenApp(context, migrate); };
+      with_context([&] { return RunOrgMemberAdd(open_app, org_name, user_name, member_role); }));
   auto* member_list =
       org_member->add_subcommand("list", "List an organization's members and roles");
   member_list->fallthrough();
   member_list->add_option("ORG", org_name, "the organization's name")->required();
-  member_list->callback(with_context([&] { return RunOrgMemberList(org_opener, org_name); }));
+  member_list->callback(with_context([&] { return RunOrgMemberList(open_app, org_name); }));
   auto* member_remove = org_member->add_subcommand(
       "remove", "Remove a member (never the last owner); what they did keeps their name");
   member_remove->fallthrough();
   member_remove->add_option("ORG", org_name, "the organization's name")->required();
   member_remove->add_option("USER", user_name, "the member's name")->required();
   member_remove->callback(
-      with_context([&] { return RunOrgMemberRemove(org_opener, org_name, user_name); }));
+      with_context([&] { return RunOrgMemberRemove(open_app, org_name, user_name); }));
   auto* member_role_command =
       org_member->add_subcommand("role", "Change a member's role (the last owner stays owner)");
   member_role_command->fallthrough();
@@ -640,14 +396,14 @@ int Main(int argc, char** argv) {
   std::string new_role;
   member_role_command->add_option("ROLE", new_role, "owner, admin, member or viewer")->required();
   member_role_command->callback(
-      with_context([&] { return RunOrgMemberRole(org_opener, org_name, user_name, new_role); }));
+      with_context([&] { return RunOrgMemberRole(open_app, org_name, user_name, new_role); }));
   std::string org_new_name;
   auto* org_rename = org->add_subcommand("rename", "Rename an organization (its id stays)");
   org_rename->fallthrough();
   org_rename->add_option("ORG", org_name, "the organization's name")->required();
   org_rename->add_option("NEW_NAME", org_new_name, "its new name")->required();
   org_rename->callback(
-      with_context([&] { return RunOrgRename(org_opener, org_name, org_new_name); }));
+      with_context([&] { return RunOrgRename(open_app, org_name, org_new_name); }));
   bool org_yes = false;
   auto* org_delete = org->add_subcommand(
       "delete", "Delete an organization that has no tasks left (the trash included)");
@@ -655,7 +411,7 @@ int Main(int argc, char** argv) {
   org_delete->add_option("ORG", org_name, "the organization's name")->required();
   org_delete->add_flag("--yes", org_yes,
                        "do not ask (needed when standard input is not a terminal)");
-  org_delete->callback(with_context([&] { return RunOrgDelete(org_opener, org_name, org_yes); }));
+  org_delete->callback(with_context([&] { return RunOrgDelete(open_app, org_name, org_yes); }));
 
   auto* key = app.add_subcommand("key", "Manage API keys (personal access tokens)");
   key->require_subcommand(1);
@@ -682,19 +438,19 @@ int Main(int argc, char** argv) {
       "(taskwire proposal commit, REST, the web). --review=confirm: the key may commit its own "
       "proposals with commit_proposal, a separate call the MCP client shows the user. Writes "
       "that cannot be proposed (run_job, stop_run, restore, purge, fork, keys) are refused");
-  key_create->callback(with_context([&] { return RunKeyCreate(context, key_options); }));
+  key_create->callback(
+      with_context([&] { return RunKeyCreate(open_app, context.clock, key_options); }));
   auto* key_list = key->add_subcommand(
       "list",
       "List API keys and their state: active, expired, revoked, owner-deleted (never the keys)");
   key_list->fallthrough();
   key_list->add_option("--user", key_options.user, "only this user's keys");
-  key_list->callback(with_context([&] { return RunKeyList(context, key_options.user); }));
+  key_list->callback(
+      with_context([&] { return RunKeyList(open_app, context.clock, key_options.user); }));
   auto* key_revoke = key->add_subcommand("revoke", "Revoke an API key by id");
   key_revoke->fallthrough();
   key_revoke->add_option("ID", key_id, "the key's id (key list shows it)")->required();
-  key_revoke->callback(with_context([&] { return RunKeyRevoke(context, key_id); }));
-
-  const AppOpener open_app = [&](bool migrate) { return OpenApp(context, migrate); };
+  key_revoke->callback(with_context([&] { return RunKeyRevoke(open_app, key_id); }));
 
   // Reading only: starting and stopping a run needs the running server (docs/jobs.md).
   const char* const kStartStop =
@@ -899,7 +655,6 @@ int Main(int argc, char** argv) {
   mcp->require_subcommand(1);
   mcp->fallthrough();
   McpOptions mcp_options;
-  const auto opener = [&](bool migrate) { return OpenApp(context, migrate); };
   const char* const kClientHelp = "claude-code (default), claude-desktop, cursor or vscode";
   auto* mcp_install = mcp->add_subcommand(
       "install",
@@ -923,7 +678,7 @@ int Main(int argc, char** argv) {
                         "print the command or file instead; change nothing (the data dir must "
                         "hold a database)");
   mcp_install->callback(
-      with_context([&] { return RunMcpInstall(context.loaded.config, opener, mcp_options); }));
+      with_context([&] { return RunMcpInstall(context.loaded.config, open_app, mcp_options); }));
   auto* mcp_uninstall = mcp->add_subcommand(
       "uninstall", "Remove Taskwire from a client and revoke its key (one user's, never all)");
   mcp_uninstall->fallthrough();
@@ -937,7 +692,7 @@ int Main(int argc, char** argv) {
                             "the client's config file, if not in its usual place");
   mcp_uninstall->add_flag("--print", mcp_options.print, "print what would be done; change nothing");
   mcp_uninstall->callback(
-      with_context([&] { return RunMcpUninstall(context.loaded.config, opener, mcp_options); }));
+      with_context([&] { return RunMcpUninstall(context.loaded.config, open_app, mcp_options); }));
   auto* mcp_print =
       mcp->add_subcommand("print-config", "Print every client's configuration snippet");
   mcp_print->fallthrough();

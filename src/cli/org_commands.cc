@@ -35,6 +35,55 @@ tasks::Actor OperatorActor() {
   return tasks::Actor{0, std::string("operator:") + (login ? login : "unknown"), "cli", "taskwire"};
 }
 
+int RunOrgAdd(const AppOpener& open_app, const std::string& name, const std::string& owner) {
+  auto app = open_app(/*migrate=*/true);
+  if (!app) return Fail(app.error());
+  auto user = (*app)->users().Find(owner);
+  if (!user) return Fail(user.error());
+  auto organization = (*app)->tasks().CreateOrganization(OperatorActor(), name, user->id);
+  if (!organization) return Fail(organization.error());
+  std::fprintf(stderr, "Created organization '%s' (id %lld), owned by %s.\n",
+               organization->name.c_str(), static_cast<long long>(organization->id),
+               user->name.c_str());
+  return server::kExitOk;
+}
+
+int RunOrgList(const AppOpener& open_app) {
+  auto app = open_app(/*migrate=*/true);
+  if (!app) return Fail(app.error());
+  auto organizations = (*app)->tasks().ListAllOrganizations();
+  if (!organizations) return Fail(organizations.error());
+  std::printf("%-6s %-32s %-10s %s\n", "ID", "NAME", "OPEN", "CREATED");
+  for (const auto& organization : *organizations) {
+    std::printf("%-6lld %-32s %-10lld %s\n", static_cast<long long>(organization.id),
+                organization.name.c_str(), static_cast<long long>(organization.open_tasks),
+                organization.created_at.c_str());
+  }
+  return server::kExitOk;
+}
+
+int RunOrgMemberAdd(const AppOpener& open_app, const std::string& org, const std::string& name,
+                    const std::string& role_name) {
+  const auto role = tasks::ParseRole(role_name);
+  if (!role) {
+    std::fprintf(stderr, "taskwire: --role must be owner, admin, member or viewer\n");
+    return server::kExitUsage;
+  }
+  auto app = open_app(/*migrate=*/true);
+  if (!app) return Fail(app.error());
+  auto organization = (*app)->tasks().FindOrganization(org);
+  if (!organization) return Fail(organization.error());
+  auto user = (*app)->users().Find(name);
+  if (!user) return Fail(user.error());
+  if (auto set = (*app)->tasks().SetMember(OperatorActor(), organization->id, user->id, *role);
+      !set) {
+    return Fail(set.error());
+  }
+  std::fprintf(stderr, "%s is now %s of '%s'.\n", user->name.c_str(),
+               std::string(tasks::RoleName(*role)).c_str(), organization->name.c_str());
+  return server::kExitOk;
+}
+
 int RunOrgMemberList(const AppOpener& open_app, const std::string& org) {
   auto app = open_app(true);
   if (!app) return Fail(app.error());
