@@ -150,7 +150,17 @@ TEST_F(TaskStoreTest, WritesAreAuditedWithTheActor) {
             std::string::npos)
       << update.changes;
   EXPECT_NE(update.changes.find("\"completedAt\""), std::string::npos) << update.changes;
-  EXPECT_EQ(store_->TaskAudit(ada_, task.id, 2)->size(), 2u);
+  // A limit keeps the newest, whichever index they come from.
+  auto latest = store_->TaskAudit(ada_, task.id, 3);
+  ASSERT_TRUE(latest.has_value());
+  ASSERT_EQ(latest->size(), 3u);
+  EXPECT_EQ((*latest)[0].entity + "." + (*latest)[0].action, "question.answer");
+  EXPECT_EQ((*latest)[2].entity + "." + (*latest)[2].action, "message.create");
+  // get_task's history reads the same entries as list_audit's task filter.
+  auto listed = store_->ListAudit(ada_, {.task_id = task.id});
+  ASSERT_TRUE(listed.has_value());
+  ASSERT_EQ(listed->entries.size(), audit->size());
+  for (size_t i = 0; i < audit->size(); ++i) EXPECT_EQ(listed->entries[i].id, (*audit)[i].id);
 }
 
 TEST_F(TaskStoreTest, TheAuditRecordNamesTheSurfaceOfEachChange) {
