@@ -500,7 +500,8 @@ json::object KeyJson(const auth::ApiKey& key) {
                       {"createdAt", key.created_at},
                       {"expiresAt", optional(key.expires_at)},
                       {"lastUsedAt", optional(key.last_used_at)},
-                      {"revokedAt", optional(key.revoked_at)}};
+                      {"revokedAt", optional(key.revoked_at)},
+                      {"state", auth::KeyState(key, std::chrono::system_clock::now())}};
 }
 
 }  // namespace
@@ -605,7 +606,8 @@ void Rest::RegisterGrants(Routes& router) {
                         {"reviewMode", auth::ReviewModeName(grant.review)},
                         {"createdAt", grant.created_at},
                         {"lastUsedAt", optional(grant.last_used_at)},
-                        {"revokedAt", optional(grant.revoked_at)}};
+                        {"revokedAt", optional(grant.revoked_at)},
+                        {"state", oauth::GrantState(grant)}};
   };
   router.Add(Method::kGet, "/api/v1/grants",
              [this, grant_json](http::Request& request, http::Responder r) {

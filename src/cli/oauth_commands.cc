@@ -76,12 +76,10 @@ int RunGrantList(const AppOpener& open_app, const std::string& user, bool all) {
   std::printf("%-5s %-16s %-24s %-13s %-24s %-24s %s\n", "ID", "USER", "CLIENT", "STATE",
               "FIRST USE", "LAST USED", "SCOPES");
   for (const auto& grant : *grants) {
-    const char* state = grant.revoked_at      ? "revoked"
-                        : grant.owner_deleted ? "owner-deleted"
-                                              : "active";
+    const std::string state(oauth::GrantState(grant));
     std::printf("%-5lld %-16s %-24s %-13s %-24s %-24s %s\n", static_cast<long long>(grant.id),
-                grant.user_name.c_str(), grant.client_name.c_str(), state, grant.created_at.c_str(),
-                grant.last_used_at.value_or("never").c_str(),
+                grant.user_name.c_str(), grant.client_name.c_str(), state.c_str(),
+                grant.created_at.c_str(), grant.last_used_at.value_or("never").c_str(),
                 auth::JoinScopes(grant.scopes).c_str());
   }
   return server::kExitOk;

@@ -34,6 +34,14 @@ struct Grant {
   bool owner_deleted = false;  // its user was deleted: its tokens no longer work
 };
 
+// What `taskwire grant list` and GET /api/v1/grants show: "revoked", "owner-deleted" or
+// "active". A grant does not expire; its tokens and refresh tokens do, one by one.
+inline std::string_view GrantState(const Grant& grant) {
+  if (grant.revoked_at) return "revoked";
+  if (grant.owner_deleted) return "owner-deleted";
+  return "active";
+}
+
 // An authorization request the person approved, bound into its code.
 struct CodeRequest {
   int64_t user_id = 0;

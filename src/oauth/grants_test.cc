@@ -518,5 +518,14 @@ TEST(Pkce, VerifierIs43To128UnreservedCharacters) {
   EXPECT_FALSE(IsValidVerifier(std::string(42, 'a') + "\xc3"));
 }
 
+TEST(GrantState, RevokedBeforeOwnerDeletedBeforeActive) {
+  Grant grant;
+  EXPECT_EQ(GrantState(grant), "active");
+  grant.owner_deleted = true;
+  EXPECT_EQ(GrantState(grant), "owner-deleted");
+  grant.revoked_at = "2026-01-01T00:00:00.000Z";
+  EXPECT_EQ(GrantState(grant), "revoked");
+}
+
 }  // namespace
 }  // namespace taskwire::oauth

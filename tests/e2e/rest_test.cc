@@ -306,6 +306,15 @@ TEST_F(RestTest, AnExpiredKeyIsRefused) {
   std::string keys;
   ASSERT_EQ(Cli({"key", "list", "--user", "ada"}, std::nullopt, &keys), 0);
   EXPECT_TRUE(std::regex_search(keys, std::regex(R"(ada\s+brief\s+expired)"))) << keys;
+  // REST says the same.
+  bool listed = false;
+  const json::value rest_keys = Json(Call("GET", "/api/v1/keys", ada_manage_));
+  for (const json::value& entry : rest_keys.at("keys").as_array()) {
+    if (entry.at("name") != "brief") continue;
+    listed = true;
+    EXPECT_EQ(entry.at("state"), "expired") << json::serialize(entry);
+  }
+  EXPECT_TRUE(listed);
 }
 
 TEST_F(RestTest, KeysAreManagedOverRestByAKeyWithKeysManage) {
@@ -319,6 +328,7 @@ TEST_F(RestTest, KeysAreManagedOverRestByAKeyWithKeysManage) {
   EXPECT_EQ(record.at("name").as_string(), "script");
   EXPECT_EQ(record.at("prefix").as_string(), key.substr(0, 10));
   EXPECT_TRUE(record.at("expiresAt").is_string());
+  EXPECT_EQ(record.at("state"), "active");
   EXPECT_EQ(Call("GET", "/api/v1/tasks", key).status, 200);
   EXPECT_EQ(Call("POST", "/api/v1/tasks", key, R"({"title":"no"})").status, 403);
 
@@ -343,6 +353,7 @@ TEST_F(RestTest, KeysAreManagedOverRestByAKeyWithKeysManage) {
   const HttpResponse revoked = Call("DELETE", "/api/v1/keys/" + id, ada_manage_);
   ASSERT_EQ(revoked.status, 200) << revoked.body;
   EXPECT_TRUE(Json(revoked).at("apiKey").at("revokedAt").is_string());
+  EXPECT_EQ(Json(revoked).at("apiKey").at("state"), "revoked");
   EXPECT_EQ(Call("DELETE", "/api/v1/keys/" + id, ada_manage_).status, 200);
   EXPECT_EQ(Call("GET", "/api/v1/tasks", key).status, 401);
   EXPECT_EQ(Call("DELETE", "/api/v1/keys/nope", ada_manage_).status, 404);
