@@ -190,6 +190,11 @@ try {
       note(`status: ${await page.textContent('#status')}; app: ${(await page.innerHTML('#app')).slice(0, 1500)}`);
       throw e;
     });
+    // The question names the agent's client, not only the person whose credential it used.
+    const asker = await page.locator('.question', { hasText: 'Ship on Friday or wait a week?' }).locator('.asked').textContent();
+    const recorded = (await rest('GET', `/api/v1/tasks/${s.taskId}/questions`)).body.questions.find((x) => x.id === s.question.id);
+    assert.ok(recorded.askedVia.client, JSON.stringify(recorded));
+    assert.ok(asker.includes(`via ${recorded.askedVia.client} asked`), asker);
     await screenshots(page, 'task');
     await axe(page, 'task page');
     await page.click('.choices button:has-text("Ship Friday")');

@@ -187,7 +187,7 @@ function drawQuestions() {
   fill(sections.questions, 
     h('h2', { id: 'h-questions' }, open.length ? `Waiting for you (${open.length})` : 'Questions'),
     open.map((q) => h('article', { class: 'question', dataset: { id: String(q.id) } },
-      h('p', { class: 'asked' }, h('strong', {}, q.askedBy), ' asked ', when(q.askedAt), ':'),
+      h('p', { class: 'asked' }, h('strong', {}, q.askedBy), q.askedVia?.client ? ` via ${q.askedVia.client}` : '', ' asked ', when(q.askedAt), ':'),
       h('p', { class: 'text' }, q.question),
       canWrite ? answerForm(q) : h('p', { class: 'hint' }, 'A member of this organization answers it.'))),
     answered.length ? h('details', {}, h('summary', {}, `Answered (${answered.length})`),
