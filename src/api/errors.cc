@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "api/caller.h"
+
 namespace taskwire::api {
 
 namespace {
@@ -38,6 +40,10 @@ http::Response RestError(const base::Error& error) {
 
 http::Response RestOverloaded() {
   return RestError(base::Error::Unavailable("the server is overloaded; retry"));
+}
+
+http::Response ReviewModeRefusal() {
+  return http::Response::JsonError(403, "review_mode", std::string(kReviewModeRefusal));
 }
 
 std::string McpMessage(const base::Error& error) {

@@ -29,6 +29,9 @@ const ErrorAnswer& AnswerOf(base::ErrorCode code);
 http::Response RestError(const base::Error& error);
 // REST's answer when the worker pool's queue is full: 503 "unavailable", Retry-After: 1.
 http::Response RestOverloaded();
+// REST's answer to a review-mode credential's write that cannot become a proposal: 403
+// "review_mode" (kReviewModeRefusal).
+http::Response ReviewModeRefusal();
 
 // MCP: the text a model reads for `error`, in a tool's isError result or a JSON-RPC error's
 // message: the real reason, and for what is not actionable a hint to retry.

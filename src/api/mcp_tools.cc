@@ -74,17 +74,7 @@ ToolResult ToToolResult(base::Result<std::string> result) {
   if (!result) return ToolResult::Error(McpMessage(result.error()));
   // A review-mode write kept as a proposal: its "next" also as a text block of its own, so a
   // model that reads only text learns that nothing changed yet and what happens now.
-  std::optional<std::string> next;
-  if (result->starts_with(R"({"proposal":)")) {
-    boost::system::error_code ec;
-    const json::value answer = json::parse(*result, ec);
-    if (!ec && answer.is_object()) {
-      if (const json::value* text = answer.as_object().if_contains("next");
-          text != nullptr && text->is_string()) {
-        next = std::string(text->as_string());
-      }
-    }
-  }
+  std::optional<std::string> next = ProposalNext(*result);
   ToolResult tool = ToolResult::StructuredText(std::move(*result));
   if (next) tool.content.push_back(json::object{{"type", "text"}, {"text", std::move(*next)}});
   return tool;

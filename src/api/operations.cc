@@ -302,13 +302,7 @@ bool Operation::Writes() const {
 
 Operations::Operations(tasks::TaskStore& tasks, tasks::EventHub& hub, base::WorkerPool& pool,
                        Usage& usage, jobs::Runs* runs, ReviewSettings review)
-    : tasks_(tasks),
-      hub_(hub),
-      pool_(pool),
-      usage_(usage),
-      runs_(runs),
-      proposals_(review.proposals),
-      review_(review) {
+    : tasks_(tasks), hub_(hub), pool_(pool), usage_(usage), runs_(runs), review_(review) {
   AddOperations();
   AddTrashOperations();
   AddQuestionOperations();

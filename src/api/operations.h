@@ -69,6 +69,11 @@ struct Operation {
   bool Writes() const;
 };
 
+// The "next" of a review-mode write kept as a proposal (what Operations answers for it), nullopt
+// for any other answer: REST answers a proposal 202, MCP adds its "next" as a text block of its
+// own.
+std::optional<std::string> ProposalNext(std::string_view answer);
+
 // Review mode's settings (docs/review.md): where proposals are kept, and how long each mode's
 // wait (proposals.ttl, proposals.confirm_ttl). Without `proposals`, every review-mode write is
 // refused.
@@ -148,9 +153,8 @@ class Operations {
   tasks::EventHub& hub_;
   base::WorkerPool& pool_;
   Usage& usage_;
-  jobs::Runs* const runs_;             // null: no job operations
-  tasks::Proposals* const proposals_;  // null: review-mode writes are refused
-  const ReviewSettings review_;
+  jobs::Runs* const runs_;       // null: no job operations
+  const ReviewSettings review_;  // review_.proposals null: review-mode writes are refused
   std::vector<Operation> operations_;
 };
 

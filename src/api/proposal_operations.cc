@@ -154,12 +154,22 @@ Schema WithProposal(const Schema& output) {
 
 }  // namespace
 
+std::optional<std::string> ProposalNext(std::string_view answer) {
+  if (!answer.starts_with(R"({"proposal":)")) return std::nullopt;  // no parse for other answers
+  boost::system::error_code ec;
+  const json::value parsed = json::parse(answer, ec);
+  if (ec || !parsed.is_object()) return std::nullopt;
+  const json::value* next = parsed.as_object().if_contains("next");
+  if (next == nullptr || !next->is_string()) return std::nullopt;
+  return std::string(next->as_string());
+}
+
 // Review mode, for every surface at once: a review-mode caller's write becomes a proposal here
 // when it can be one, and is refused otherwise, so no binding can apply it.
 void Operations::RouteReviewWrites() {
   for (Operation& operation : operations_) {
     if (!operation.Writes() || operation.in_review == InReview::kRun) continue;
-    const bool proposed = proposals_ != nullptr &&
+    const bool proposed = review_.proposals != nullptr &&
                           std::find(std::begin(kProposed), std::end(kProposed), operation.name) !=
                               std::end(kProposed);
     if (proposed) {
@@ -289,13 +299,13 @@ base::Result<std::string> Operations::Propose(const std::string& action, const R
   }
   proposal.changes = json::serialize(changes);
   proposal.summary = std::move(summary);
-  auto made = proposals_->Create(caller.actor, proposal);
+  auto made = review_.proposals->Create(caller.actor, proposal);
   if (!made) return std::move(made).error();
   return ProposalAnswer(*made);
 }
 
 base::Result<std::string> Operations::CommitProposal(int64_t proposal_id, const Caller& caller) {
-  auto proposal = proposals_->Get(caller.actor, proposal_id);
+  auto proposal = review_.proposals->Get(caller.actor, proposal_id);
   if (!proposal) return std::move(proposal).error();
   if (auto may = MayDecide(*proposal, caller, "approved"); !may) return std::move(may).error();
   const Operation* operation = Find(proposal->action);
@@ -313,7 +323,7 @@ base::Result<std::string> Operations::CommitProposal(int64_t proposal_id, const 
   boost::system::error_code ec;
   json::value arguments = json::parse(proposal->arguments, ec);
   if (ec || !arguments.is_object()) return base::Error::Internal("an unreadable proposal");
-  tasks::Proposals::Commit commit(*proposals_, *proposal, caller.actor);
+  tasks::Proposals::Commit commit(*review_.proposals, *proposal, caller.actor);
   auth::Identity identity = caller.identity;
   identity.review = auth::ReviewMode::kOff;  // applying now, not proposing again
   Caller committing(std::move(identity));
@@ -334,7 +344,7 @@ base::Result<std::string> Operations::CommitProposal(int64_t proposal_id, const 
 
 base::Result<std::string> Operations::ListProposals(const Caller& caller,
                                                     const tasks::ProposalFilter& filter) {
-  auto proposals = proposals_->List(caller.actor, filter);
+  auto proposals = review_.proposals->List(caller.actor, filter);
   if (!proposals) return std::move(proposals).error();
   // One asked for by id is there, or not found (another user's is not found either).
   if (filter.proposal_id && proposals->empty()) {
@@ -348,16 +358,16 @@ base::Result<std::string> Operations::ListProposals(const Caller& caller,
 base::Result<std::string> Operations::RejectProposal(int64_t proposal_id,
                                                      const std::optional<std::string>& reason,
                                                      const Caller& caller) {
-  auto proposal = proposals_->Get(caller.actor, proposal_id);
+  auto proposal = review_.proposals->Get(caller.actor, proposal_id);
   if (!proposal) return std::move(proposal).error();
   if (auto may = MayDecide(*proposal, caller, "decided"); !may) return std::move(may).error();
-  auto rejected = proposals_->Reject(caller.actor, proposal_id, reason);
+  auto rejected = review_.proposals->Reject(caller.actor, proposal_id, reason);
   if (!rejected) return std::move(rejected).error();
   return json::serialize(json::object{{"proposal", ProposalJson(*rejected)}});
 }
 
 void Operations::AddProposalOperations() {
-  if (proposals_ == nullptr) return;
+  if (review_.proposals == nullptr) return;
 
   operations_.push_back(Operation{
       .name = "list_proposals",

@@ -18,11 +18,6 @@ namespace {
 constexpr auto kKeepAlive = std::chrono::seconds(15);
 constexpr size_t kEventsPerBatch = 100;
 
-// A write by a review-mode credential (Caller::MayWrite).
-http::Response ReviewModeRefusal() {
-  return http::Response::JsonError(403, "review_mode", std::string(kReviewModeRefusal));
-}
-
 // Answers with `result`: its JSON with `success_status`, or its error.
 void SendResult(http::Responder& responder, int success_status,
                 const base::Result<json::object>& result) {
@@ -174,15 +169,14 @@ void Rest::Run(const Operation& operation, json::object arguments,
                int success_status) {
   // The answer is JSON text already: sent as it is.
   auto shared = std::make_shared<http::Responder>(std::move(responder));
-  const bool proposes = operation.in_review == InReview::kPropose;
-  const auto send = [shared, success_status, proposes](base::Result<std::string> answer) {
+  const auto send = [shared, success_status](base::Result<std::string> answer) {
     if (shared->cancelled()) return;
     if (!answer) {
       shared->Send(RestError(answer.error()));
       return;
     }
     // A review-mode caller's write kept as a proposal was accepted, not made: 202.
-    const bool proposed = proposes && answer->starts_with(R"({"proposal":)");
+    const bool proposed = ProposalNext(*answer).has_value();
     shared->Send(http::Response::Json(proposed ? 202 : success_status, std::move(*answer)));
   };
   const bool queued = pool_.Post([shared, send, &operation, arguments = std::move(arguments),
@@ -545,9 +539,10 @@ void Rest::RegisterKeys(Routes& router) {
               spec.expires = std::chrono::system_clock::now() + *duration;
             } else if (name == "review" && value.is_bool()) {
               spec.review = value.as_bool() ? auth::ReviewMode::kPerson : auth::ReviewMode::kOff;
-            } else if (name == "review" && value.is_string() &&
-                       auth::ParseReviewMode(value.as_string())) {
-              spec.review = *auth::ParseReviewMode(value.as_string());
+            } else if (const auto mode = name == "review" && value.is_string()
+                                             ? auth::ParseReviewMode(value.as_string())
+                                             : std::nullopt) {
+              spec.review = *mode;
             } else {
               return base::Error::InvalidArgument(
                   "'" + std::string(name) +

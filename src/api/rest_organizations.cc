@@ -69,8 +69,7 @@ void Rest::RegisterOrganizations(Routes& router) {
             }
             const bool write = request.method != Method::kGet;
             if (write && !caller->MayWrite()) {
-              responder.Send(
-                  http::Response::JsonError(403, "review_mode", std::string(kReviewModeRefusal)));
+              responder.Send(ReviewModeRefusal());
               return;
             }
             auto arguments = ArgumentsOf(request, Binding{{}, "id", false});
